@@ -14,6 +14,7 @@ export default defineConfig({
   ],
   test: {
     include: ['test/**/*.test.ts'],
+    globalSetup: ['test/harness/global-setup.ts'],
     pool: 'forks',
     testTimeout: 120_000,
     hookTimeout: 120_000,

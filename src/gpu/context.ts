@@ -1,0 +1,348 @@
+/**
+ * The GPU context: one GPUDevice (handed in by a host framework, or requested here), a kernel
+ * registry that compiles each WGSL source once and caches pipelines by specialisation, and the
+ * upload / dispatch / readback plumbing every kernel shares. Device errors are collected and thrown
+ * as typed errors at the next synchronisation point (sync(), read()).
+ */
+import {
+  BufferTooLargeError,
+  DeviceLostError,
+  GpuOutOfMemoryError,
+  GpuValidationError,
+  OrthosparseError,
+  ShaderCompileError,
+} from '../errors.js';
+import { type Backend, requestDevice } from './device.js';
+import { type KernelInterface, packUniforms, reflectKernel } from './reflect.js';
+import { type DType, GpuTensor, type TypedArrayOf, paddedByteLength } from './tensor.js';
+
+/** A kernel family: one WGSL file. */
+export interface KernelSource {
+  name: string;
+  source: string;
+}
+
+export type OverrideValues = Record<string, number | boolean>;
+
+export interface DispatchArgs {
+  entryPoint?: string;
+  /** `override` constants: these specialise (and key) the pipeline. */
+  constants?: OverrideValues;
+  /** Storage buffers by their WGSL variable names. */
+  buffers: Record<string, GpuTensor>;
+  /** Uniform struct fields by their WGSL names; shapes and counts travel here, not in constants. */
+  uniforms?: Record<string, number>;
+  workgroups: readonly [number, number?, number?];
+}
+
+export interface AdapterDescription {
+  backend: Backend;
+  vendor: string;
+  architecture: string;
+  description: string;
+}
+
+export interface CreateContextOptions {
+  /** A device owned by the host framework (TF.js, ONNX Runtime Web, an app); it is never destroyed here. */
+  device?: GPUDevice;
+}
+
+export async function createContext(opts: CreateContextOptions = {}): Promise<Context> {
+  if (opts.device) return new Context(opts.device, 'external', opts.device.adapterInfo, false);
+  const { device, adapter, backend } = await requestDevice();
+  return new Context(device, backend, adapter.info, true);
+}
+
+export class Context {
+  readonly adapter: AdapterDescription;
+  private readonly layouts = new Map<string, { layout: GPUBindGroupLayout; pipelineLayout: GPUPipelineLayout }>();
+  private readonly pipelines = new Map<string, Promise<GPUComputePipeline>>();
+  private encoder: GPUCommandEncoder | undefined;
+  /** Uniform buffers of encoded but not yet submitted dispatches. */
+  private transient: GPUBuffer[] = [];
+  private pendingError: Error | undefined;
+  private lostError: DeviceLostError | undefined;
+
+  constructor(
+    readonly device: GPUDevice,
+    backend: Backend,
+    info: GPUAdapterInfo | undefined,
+    private readonly ownsDevice: boolean,
+  ) {
+    this.adapter = {
+      backend,
+      vendor: info?.vendor ?? '',
+      architecture: info?.architecture ?? '',
+      description: info?.description ?? '',
+    };
+    device.lost.then((lost) => {
+      this.lostError = new DeviceLostError(lost.reason ?? 'unknown', lost.message);
+    });
+    device.addEventListener('uncapturederror', (event) => {
+      this.pendingError ??= toTypedError((event as GPUUncapturedErrorEvent).error);
+    });
+  }
+
+  get limits(): GPUSupportedLimits {
+    return this.device.limits;
+  }
+
+  /** "vendor architecture (backend)", for benchmark and test reports. */
+  get adapterName(): string {
+    const { vendor, architecture, description, backend } = this.adapter;
+    return `${[vendor, architecture, description].filter(Boolean).join(' ') || 'unknown adapter'} (${backend})`;
+  }
+
+  // ---- tensors -------------------------------------------------------------------------------
+
+  /** A new zero-filled tensor of `length` elements. */
+  zeros<D extends DType>(dtype: D, length: number, label = 'tensor'): GpuTensor<D> {
+    this.throwIfLost();
+    const size = this.checkedSize(label, length);
+    const buffer = this.device.createBuffer({
+      label,
+      size,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+    });
+    return new GpuTensor(buffer, dtype, length, true);
+  }
+
+  /** Upload a typed array into a new tensor. */
+  upload<D extends DType>(dtype: D, data: TypedArrayOf<D>, label = 'tensor'): GpuTensor<D> {
+    const tensor = this.zeros(dtype, data.length, label);
+    this.write(tensor, data);
+    return tensor;
+  }
+
+  /** Overwrite a tensor's first data.length elements. */
+  write<D extends DType>(tensor: GpuTensor<D>, data: TypedArrayOf<D>, elementOffset = 0): void {
+    this.throwIfLost();
+    if (elementOffset + data.length > tensor.length) {
+      throw new RangeError(`write of ${data.length} elements at ${elementOffset} overflows a tensor of ${tensor.length}`);
+    }
+    if (data.length > 0) this.device.queue.writeBuffer(tensor.buffer, elementOffset * 4, data.buffer, data.byteOffset, data.byteLength);
+  }
+
+  /**
+   * View a host framework's GPUBuffer as a tensor without copying. The buffer needs STORAGE usage
+   * (COPY_SRC to be read back); destroy() on the view leaves the buffer alone.
+   */
+  wrap<D extends DType>(buffer: GPUBuffer, dtype: D, length: number): GpuTensor<D> {
+    if (buffer.size < length * 4) {
+      throw new RangeError(`buffer of ${buffer.size} bytes cannot hold ${length} ${dtype} elements`);
+    }
+    if (!(buffer.usage & GPUBufferUsage.STORAGE)) throw new TypeError('wrapped buffer needs GPUBufferUsage.STORAGE');
+    return new GpuTensor(buffer, dtype, length, false);
+  }
+
+  /** Copy a tensor back to the CPU; throws any device error raised by the work before it. */
+  async read<D extends DType>(tensor: GpuTensor<D>): Promise<TypedArrayOf<D>> {
+    this.throwIfLost();
+    if (tensor.isDestroyed) throw new OrthosparseError('read of a destroyed tensor');
+    const bytes = tensor.length * 4;
+    const staging = this.device.createBuffer({
+      label: 'readback',
+      size: Math.max(16, Math.ceil(bytes / 4) * 4),
+      usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ,
+    });
+    const encoder = this.takeEncoder();
+    if (bytes > 0) encoder.copyBufferToBuffer(tensor.buffer, 0, staging, 0, bytes);
+    this.submit(encoder);
+    try {
+      await staging.mapAsync(GPUMapMode.READ);
+    } catch (cause) {
+      this.throwIfLost();
+      this.throwPendingError();
+      throw new OrthosparseError('mapping the readback buffer failed', { cause });
+    }
+    const copy = staging.getMappedRange().slice(0, bytes);
+    staging.destroy();
+    this.throwPendingError();
+    return (tensor.dtype === 'f32' ? new Float32Array(copy) : new Uint32Array(copy)) as TypedArrayOf<D>;
+  }
+
+  // ---- kernels -------------------------------------------------------------------------------
+
+  /**
+   * The compiled pipeline for one specialisation of a kernel, built once per context. Waiting for it
+   * is optional (dispatch does); benchmarks use it to keep compilation out of timings.
+   */
+  pipeline(kernel: KernelSource, entryPoint?: string, constants: OverrideValues = {}): Promise<GPUComputePipeline> {
+    const iface = reflectKernel(kernel.source);
+    const entry = entryPoint ?? iface.entryPoints[0];
+    if (!entry || !iface.entryPoints.includes(entry)) {
+      throw new Error(`kernel '${kernel.name}' has no compute entry point '${entryPoint}' (has ${iface.entryPoints.join(', ')})`);
+    }
+    for (const name of Object.keys(constants)) {
+      if (!iface.overrides.has(name)) throw new Error(`kernel '${kernel.name}' has no override constant '${name}'`);
+    }
+    const key = stableKey({ kernel: kernel.name, entry, constants });
+    let pipeline = this.pipelines.get(key);
+    if (!pipeline) {
+      pipeline = this.buildPipeline(kernel, iface, entry, constants);
+      this.pipelines.set(key, pipeline);
+      pipeline.catch(() => this.pipelines.delete(key)); // a failed build is not cached
+    }
+    return pipeline;
+  }
+
+  /** Encode one dispatch; it is submitted with the next flush(), sync() or read(). */
+  async dispatch(kernel: KernelSource, args: DispatchArgs): Promise<void> {
+    this.throwIfLost();
+    const iface = reflectKernel(kernel.source);
+    const pipeline = await this.pipeline(kernel, args.entryPoint, args.constants);
+    const [x, y = 1, z = 1] = args.workgroups;
+    const maxGroups = this.device.limits.maxComputeWorkgroupsPerDimension;
+    for (const n of [x, y, z]) {
+      if (!Number.isInteger(n) || n < 0 || n > maxGroups) {
+        throw new RangeError(`kernel '${kernel.name}': workgroup count ${n} outside [0, ${maxGroups}]`);
+      }
+    }
+    if (x * y * z === 0) return;
+    const entries: GPUBindGroupEntry[] = [];
+    for (const b of iface.bindings) {
+      if (b.kind === 'uniform') {
+        const bytes = packUniforms(iface.uniforms!, args.uniforms ?? {}, kernel.name);
+        const buffer = this.device.createBuffer({ label: `${kernel.name}.${b.name}`, size: bytes.byteLength, usage: GPUBufferUsage.UNIFORM, mappedAtCreation: true });
+        new Uint8Array(buffer.getMappedRange()).set(new Uint8Array(bytes));
+        buffer.unmap();
+        this.transient.push(buffer);
+        entries.push({ binding: b.binding, resource: { buffer } });
+        continue;
+      }
+      const tensor = args.buffers[b.name];
+      if (!tensor) throw new Error(`kernel '${kernel.name}': buffer '${b.name}' was not given`);
+      if (tensor.isDestroyed) throw new OrthosparseError(`kernel '${kernel.name}': buffer '${b.name}' was destroyed`);
+      entries.push({ binding: b.binding, resource: { buffer: tensor.buffer } });
+    }
+    for (const name of Object.keys(args.buffers)) {
+      if (!iface.bindings.some((b) => b.name === name)) throw new Error(`kernel '${kernel.name}' has no binding '${name}'`);
+    }
+    const bindGroup = this.device.createBindGroup({ layout: this.layoutsFor(kernel, iface).layout, entries });
+    const pass = this.currentEncoder().beginComputePass({ label: kernel.name });
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(x, y, z);
+    pass.end();
+  }
+
+  /** Submit everything encoded so far. */
+  flush(): void {
+    if (this.encoder) this.submit(this.takeEncoder());
+  }
+
+  /** Submit and wait for the GPU to finish; throws device errors raised since the last sync. */
+  async sync(): Promise<void> {
+    this.flush();
+    await this.device.queue.onSubmittedWorkDone();
+    this.throwIfLost();
+    this.throwPendingError();
+  }
+
+  /** Release the device if this context created it. */
+  destroy(): void {
+    this.flush();
+    this.pipelines.clear();
+    this.layouts.clear();
+    if (this.ownsDevice) this.device.destroy();
+  }
+
+  // ---- internals -----------------------------------------------------------------------------
+
+  private checkedSize(label: string, length: number): number {
+    if (!Number.isSafeInteger(length) || length < 0) {
+      throw new RangeError(`${label}: length must be a non-negative integer, got ${length}`);
+    }
+    const size = paddedByteLength(length);
+    const { maxStorageBufferBindingSize, maxBufferSize } = this.device.limits;
+    if (size > maxStorageBufferBindingSize) throw new BufferTooLargeError(label, size, 'maxStorageBufferBindingSize', maxStorageBufferBindingSize);
+    if (size > maxBufferSize) throw new BufferTooLargeError(label, size, 'maxBufferSize', maxBufferSize);
+    return size;
+  }
+
+  private layoutsFor(kernel: KernelSource, iface: KernelInterface) {
+    let entry = this.layouts.get(kernel.name);
+    if (!entry) {
+      const layout = this.device.createBindGroupLayout({
+        label: kernel.name,
+        entries: iface.bindings.map((b) => ({
+          binding: b.binding,
+          visibility: GPUShaderStage.COMPUTE,
+          buffer: { type: b.kind },
+        })),
+      });
+      entry = { layout, pipelineLayout: this.device.createPipelineLayout({ label: kernel.name, bindGroupLayouts: [layout] }) };
+      this.layouts.set(kernel.name, entry);
+    }
+    return entry;
+  }
+
+  private async buildPipeline(
+    kernel: KernelSource,
+    iface: KernelInterface,
+    entryPoint: string,
+    constants: OverrideValues,
+  ): Promise<GPUComputePipeline> {
+    const module = this.device.createShaderModule({ label: kernel.name, code: kernel.source });
+    const info = await module.getCompilationInfo();
+    const errors = info.messages.filter((m) => m.type === 'error');
+    if (errors.length > 0) {
+      throw new ShaderCompileError(kernel.name, errors.map((m) => `${kernel.name}.wgsl:${m.lineNum}:${m.linePos}: ${m.message}`));
+    }
+    const numericConstants: Record<string, number> = {};
+    for (const [name, value] of Object.entries(constants)) numericConstants[name] = Number(value);
+    try {
+      return await this.device.createComputePipelineAsync({
+        label: `${kernel.name}:${entryPoint}`,
+        layout: this.layoutsFor(kernel, iface).pipelineLayout,
+        compute: { module, entryPoint, constants: numericConstants },
+      });
+    } catch (cause) {
+      throw new ShaderCompileError(kernel.name, [String((cause as Error)?.message ?? cause)]);
+    }
+  }
+
+  private currentEncoder(): GPUCommandEncoder {
+    this.encoder ??= this.device.createCommandEncoder();
+    return this.encoder;
+  }
+
+  private takeEncoder(): GPUCommandEncoder {
+    const encoder = this.currentEncoder();
+    this.encoder = undefined;
+    return encoder;
+  }
+
+  private submit(encoder: GPUCommandEncoder): void {
+    this.device.queue.submit([encoder.finish()]);
+    // Destroying after submit is allowed: the buffers live until the submitted work completes.
+    for (const buffer of this.transient) buffer.destroy();
+    this.transient = [];
+  }
+
+  private throwIfLost(): void {
+    if (this.lostError) throw this.lostError;
+  }
+
+  private throwPendingError(): void {
+    const error = this.pendingError;
+    if (error) {
+      this.pendingError = undefined;
+      throw error;
+    }
+  }
+}
+
+function toTypedError(error: GPUError): Error {
+  const kind = error.constructor?.name ?? '';
+  if (kind.includes('OutOfMemory')) return new GpuOutOfMemoryError(error.message);
+  if (kind.includes('Validation')) return new GpuValidationError(error.message);
+  return new OrthosparseError(`GPU internal error: ${error.message}`);
+}
+
+/** Deterministic JSON with sorted keys: the pipeline cache key is never concatenated by hand. */
+export function stableKey(value: unknown): string {
+  return JSON.stringify(value, (_key, v) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v,
+  );
+}

@@ -1,0 +1,110 @@
+/**
+ * Dense matmul, the baseline every sparse kernel is measured against: C = op(A)·op(B) (+ bias).
+ * Host side of shaders/matmul.wgsl: validation, tile choice, dispatch shape, one-shot API.
+ */
+import source from '../../shaders/matmul.wgsl';
+import type { Context, KernelSource } from '../gpu/context.js';
+import type { GpuTensor } from '../gpu/tensor.js';
+import { checkLength, checkPositiveInt } from '../validate.js';
+
+export const matmulKernel: KernelSource = { name: 'matmul', source };
+
+export interface MatmulDims {
+  /** rows of op(A) and C */
+  m: number;
+  /** columns of op(A), rows of op(B) */
+  k: number;
+  /** columns of op(B) and C */
+  n: number;
+  /** A is stored k x m */
+  transposeA?: boolean;
+  /** B is stored n x k */
+  transposeB?: boolean;
+}
+
+/**
+ * Workgroup shape: WG_X x WG_Y invocations, each a 4x4 block of C, so the tile of C is
+ * (4·WG_Y) x (4·WG_X). 8x8 (a 32x32 tile) by default; a side with 1..16 outputs gets fewer
+ * invocations there and more along the other side, so thin products do not idle most of a tile.
+ */
+export interface MatmulConfig {
+  wgX: number;
+  wgY: number;
+  tileK: number;
+}
+
+export function chooseMatmulConfig(dims: MatmulDims): MatmulConfig {
+  const side = (extent: number) => (extent <= 4 ? 1 : extent <= 16 ? 4 : 8);
+  const wgY = side(dims.m);
+  const wgX = side(dims.n);
+  // Give a thin side's idle invocations to the other side (at most 16 wide: 64 columns of C).
+  if (wgY < 8 && wgX === 8) return { wgX: 16, wgY, tileK: 32 };
+  if (wgX < 8 && wgY === 8) return { wgX, wgY: 16, tileK: 32 };
+  return { wgX, wgY, tileK: 32 };
+}
+
+export function checkMatmulDims(dims: MatmulDims): void {
+  checkPositiveInt('dims.m', dims.m);
+  checkPositiveInt('dims.k', dims.k);
+  checkPositiveInt('dims.n', dims.n);
+}
+
+/** C = op(A)·op(B) (+ bias) on tensors already on the GPU; encodes the dispatch. */
+export async function matmulInto(
+  ctx: Context,
+  a: GpuTensor<'f32'>,
+  b: GpuTensor<'f32'>,
+  c: GpuTensor<'f32'>,
+  dims: MatmulDims,
+  bias?: GpuTensor<'f32'>,
+  config: MatmulConfig = chooseMatmulConfig(dims),
+): Promise<void> {
+  checkMatmulDims(dims);
+  const { m, k, n } = dims;
+  checkLength('a', a, m * k, 'm*k');
+  checkLength('b', b, k * n, 'k*n');
+  checkLength('c', c, m * n, 'm*n');
+  if (bias) checkLength('bias', bias, n, 'n');
+  const transposeA = dims.transposeA ?? false;
+  const transposeB = dims.transposeB ?? false;
+  await ctx.dispatch(matmulKernel, {
+    constants: {
+      WG_X: config.wgX,
+      WG_Y: config.wgY,
+      TK: config.tileK,
+      TRANSPOSE_A: transposeA,
+      TRANSPOSE_B: transposeB,
+      HAS_BIAS: bias !== undefined,
+      // The stored matrix's row length decides whether 4 consecutive elements are one aligned word.
+      A_VEC4: (transposeA ? m : k) % 4 === 0,
+      B_VEC4: (transposeB ? k : n) % 4 === 0,
+    },
+    buffers: { a, b, c, bias: bias ?? a },
+    uniforms: { m, k, n },
+    workgroups: [Math.ceil(n / (4 * config.wgX)), Math.ceil(m / (4 * config.wgY))],
+  });
+}
+
+/** One-shot dense product (API.md): upload, C = op(A)·op(B) on the GPU, read back. */
+export async function matmul(
+  ctx: Context,
+  a: Float32Array,
+  b: Float32Array,
+  dims: MatmulDims,
+  opts: { bias?: Float32Array } = {},
+): Promise<Float32Array> {
+  checkMatmulDims(dims);
+  checkLength('a', a, dims.m * dims.k, 'm*k');
+  checkLength('b', b, dims.k * dims.n, 'k*n');
+  if (opts.bias) checkLength('bias', opts.bias, dims.n, 'n');
+  const ta = ctx.upload('f32', a, 'matmul.a');
+  const tb = ctx.upload('f32', b, 'matmul.b');
+  const tbias = opts.bias ? ctx.upload('f32', opts.bias, 'matmul.bias') : undefined;
+  const tc = ctx.zeros('f32', dims.m * dims.n, 'matmul.c');
+  try {
+    await matmulInto(ctx, ta, tb, tc, dims, tbias);
+    return await ctx.read(tc);
+  } finally {
+    for (const t of [ta, tb, tc, tbias]) t?.destroy();
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * Float32 tolerances with a stated reason. A float32 dot product of length k, accumulated in any
+ * order, differs from the exact value by at most gamma_k * sum_p |a_p b_p| with
+ * gamma_k = k u / (1 - k u), u = 2^-24 (Higham, Accuracy and Stability, eq. 3.5). Inputs are
+ * rounded to float32 before the float64 reference sees them, so this bound is rigorous for every
+ * GPU summation order; the tests assert the measured error stays within it.
+ */
+const U = 2 ** -24;
+
+export function gamma(k: number): number {
+  return (k * U) / (1 - k * U);
+}
+
+/**
+ * Largest |got - want| / (gamma_k * magnitude + tiny) over all elements; <= 1 means every element
+ * is inside its bound. `magnitude[i]` is sum_p |a_p b_p| for output i (a reference computed on |A|, |B|).
+ */
+export function worstBoundRatio(got: ArrayLike<number>, want: ArrayLike<number>, magnitude: ArrayLike<number>, k: number): number {
+  if (got.length !== want.length) throw new Error(`length mismatch: got ${got.length}, want ${want.length}`);
+  let worst = 0;
+  for (let i = 0; i < got.length; i++) {
+    // +1e-30 keeps an exact-zero reference with an exact-zero result at ratio 0.
+    const ratio = Math.abs(got[i]! - want[i]!) / (gamma(k) * magnitude[i]! + 1e-30);
+    if (!(ratio <= worst)) worst = Number.isNaN(ratio) ? Infinity : Math.max(worst, ratio);
+  }
+  return worst;
+}
+
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`length mismatch: ${a.length} vs ${b.length}`);
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i]! - b[i]!);
+    if (!(d <= worst)) worst = Number.isNaN(d) ? Infinity : d;
+  }
+  return worst;
+}
+
+/** Uniform values in [-1, 1) from a seeded stream, already float32. */
+export function randomFloat32(rng: { nextFloat(): number }, length: number): Float32Array {
+  const out = new Float32Array(length);
+  for (let i = 0; i < length; i++) out[i] = rng.nextFloat() * 2 - 1;
+  return out;
+}
