@@ -35,8 +35,10 @@ struct Params {
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read_write> c: array<f32>;
 
-// tileA[row][kk] at row * TK + kk; tileB[kk][column group] at kk * WG_X + group.
-var<workgroup> tileA: array<f32, 4u * WG_Y * TK>;
+// Both tiles are k-major and hold vec4s, so one step of the inner product reads one vec4 of A
+// (this invocation's 4 rows) and one of B (its 4 columns) and does an outer-product update.
+// tileA[kk][row group] at kk * WG_Y + group; tileB[kk][column group] at kk * WG_X + group.
+var<workgroup> tileA: array<vec4<f32>, TK * WG_Y>;
 var<workgroup> tileB: array<vec4<f32>, TK * WG_X>;
 
 fn word(fromA: bool, i: u32) -> vec4<f32> {
@@ -48,21 +50,39 @@ fn word(fromA: bool, i: u32) -> vec4<f32> {
 
 // Elements (row, col .. col + 3) of a stored rows x cols matrix; zero outside it.
 fn load4(fromA: bool, row: u32, col: u32, rows: u32, cols: u32) -> vec4<f32> {
-  var v = vec4<f32>(0.0);
   if (row >= rows) {
-    return v;
+    return vec4<f32>(0.0);
   }
   let e = row * cols + col;
   let aligned = select(B_VEC4, A_VEC4, fromA);
   if (aligned && col + 3u < cols) {
     return word(fromA, e / 4u);
   }
+  var v = vec4<f32>(0.0);
   for (var q = 0u; q < 4u; q++) {
     if (col + q < cols) {
       v[q] = word(fromA, (e + q) / 4u)[(e + q) % 4u];
     }
   }
   return v;
+}
+
+// Stage 4 consecutive k (k0 + kk .. + 3) of one row or column `index` of a k-major tile.
+fn scatterK(fromA: bool, kk: u32, index: u32, v: vec4<f32>) {
+  let width = select(WG_X, WG_Y, fromA);
+  let slot = kk * width + index / 4u;
+  let lane = index % 4u;
+  if (fromA) {
+    tileA[slot][lane] = v.x;
+    tileA[slot + width][lane] = v.y;
+    tileA[slot + 2u * width][lane] = v.z;
+    tileA[slot + 3u * width][lane] = v.w;
+  } else {
+    tileB[slot][lane] = v.x;
+    tileB[slot + width][lane] = v.y;
+    tileB[slot + 2u * width][lane] = v.z;
+    tileB[slot + 3u * width][lane] = v.w;
+  }
 }
 
 @compute @workgroup_size(WG_X, WG_Y)
@@ -73,29 +93,26 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   let n0 = wid.x * tileN;
   let thread = lid.y * WG_X + lid.x;
   let threads = WG_X * WG_Y;
-  // A tile is tileM x TK and B tile is TK x tileN; each is loaded as vec4 slots along the stored
-  // matrix's contiguous dimension.
+  // Each tile is loaded in vec4 slots along the stored matrix's contiguous dimension.
   let slotsA = tileM * TK / 4u;
   let slotsB = TK * tileN / 4u;
 
-  var acc: array<vec4<f32>, RM>;
+  var acc0 = vec4<f32>(0.0);
+  var acc1 = vec4<f32>(0.0);
+  var acc2 = vec4<f32>(0.0);
+  var acc3 = vec4<f32>(0.0);
   for (var k0 = 0u; k0 < params.k; k0 += TK) {
     for (var s = thread; s < slotsA; s += threads) {
       if (TRANSPOSE_A) {
-        // Stored k x m: a slot is 4 consecutive m of one k.
-        let kk = s / (tileM / 4u);
-        let mm = (s % (tileM / 4u)) * 4u;
-        let v = load4(true, k0 + kk, m0 + mm, params.k, params.m);
-        for (var q = 0u; q < 4u; q++) {
-          tileA[(mm + q) * TK + kk] = v[q];
-        }
+        // Stored k x m: a slot is 4 consecutive m of one k, already the tile's layout.
+        let kk = s / WG_Y;
+        let group = s % WG_Y;
+        tileA[s] = load4(true, k0 + kk, m0 + group * 4u, params.k, params.m);
       } else {
+        // Stored m x k: a slot is 4 consecutive k of one m.
         let mm = s / (TK / 4u);
         let kk = (s % (TK / 4u)) * 4u;
-        let v = load4(true, m0 + mm, k0 + kk, params.m, params.k);
-        for (var q = 0u; q < 4u; q++) {
-          tileA[mm * TK + kk + q] = v[q];
-        }
+        scatterK(true, kk, mm, load4(true, m0 + mm, k0 + kk, params.m, params.k));
       }
     }
     for (var s = thread; s < slotsB; s += threads) {
@@ -103,26 +120,26 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
         // Stored n x k: a slot is 4 consecutive k of one n.
         let nn = s / (TK / 4u);
         let kk = (s % (TK / 4u)) * 4u;
-        let v = load4(false, n0 + nn, k0 + kk, params.n, params.k);
-        for (var q = 0u; q < 4u; q++) {
-          tileB[(kk + q) * WG_X + nn / 4u][nn % 4u] = v[q];
-        }
+        scatterK(false, kk, nn, load4(false, n0 + nn, k0 + kk, params.n, params.k));
       } else {
         let kk = s / WG_X;
         let group = s % WG_X;
-        tileB[kk * WG_X + group] = load4(false, k0 + kk, n0 + group * 4u, params.k, params.n);
+        tileB[s] = load4(false, k0 + kk, n0 + group * 4u, params.k, params.n);
       }
     }
     workgroupBarrier();
     for (var kk = 0u; kk < TK; kk++) {
+      let av = tileA[kk * WG_Y + lid.y];
       let bv = tileB[kk * WG_X + lid.x];
-      for (var r = 0u; r < RM; r++) {
-        acc[r] = fma(vec4<f32>(tileA[(lid.y * RM + r) * TK + kk]), bv, acc[r]);
-      }
+      acc0 = fma(vec4<f32>(av.x), bv, acc0);
+      acc1 = fma(vec4<f32>(av.y), bv, acc1);
+      acc2 = fma(vec4<f32>(av.z), bv, acc2);
+      acc3 = fma(vec4<f32>(av.w), bv, acc3);
     }
     workgroupBarrier();
   }
 
+  let acc = array<vec4<f32>, RM>(acc0, acc1, acc2, acc3);
   for (var r = 0u; r < RM; r++) {
     let row = m0 + lid.y * RM + r;
     if (row >= params.m) {

@@ -50,3 +50,73 @@ export function checkSeed(value: unknown): number {
   if (value === undefined) return 0;
   return checkNonNegativeInt('seed', value);
 }
+
+/**
+ * A density in [min, 1], where `min` > 0 is the lowest density the caller can reach and `minWhy`
+ * says where it comes from (e.g. "1/max(rows, cols)"). NaN, non-numbers and values outside the
+ * range are rejected with the full range in the message; nothing is clamped.
+ */
+export function checkDensity(name: string, value: unknown, min: number, minWhy: string): number {
+  const range = `[${min} (= ${minWhy}), 1]`;
+  if (typeof value !== 'number') throw new TypeError(`${name} must be a number in ${range}, got ${String(value)}`);
+  if (Number.isNaN(value) || value < min || value > 1) {
+    throw new RangeError(`${name} must be a number in ${range}, got ${value}`);
+  }
+  return value;
+}
+
+/** Names a value's kind in error messages: 'Float64Array', 'an Array', 'undefined'. */
+function describeKind(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an Array';
+  if (ArrayBuffer.isView(value)) return (value as unknown as { [Symbol.toStringTag]: string })[Symbol.toStringTag];
+  return typeof value;
+}
+
+/** A non-null object (a record of fields that are checked one by one afterwards). */
+export function checkObject(name: string, value: unknown, what: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || ArrayBuffer.isView(value)) {
+    throw new TypeError(`${name} must be ${what} object, got ${describeKind(value)}`);
+  }
+  return value as Record<string, unknown>;
+}
+
+/**
+ * A typed array of exactly the given kind. Compared by tag, not instanceof, so arrays made in
+ * another realm (a worker, an iframe) pass.
+ */
+export function checkTypedArray<T extends ArrayBufferView>(
+  name: string,
+  value: unknown,
+  kind: { readonly name: string; readonly prototype: T },
+): T {
+  if (!ArrayBuffer.isView(value) || describeKind(value) !== kind.name) {
+    throw new TypeError(`${name} must be a ${kind.name}, got ${describeKind(value)}`);
+  }
+  return value as T;
+}
+
+/** A plain array or a non-BigInt typed array: anything whose elements read as numbers. */
+export function checkNumberArray(name: string, value: unknown): ArrayLike<number> {
+  const kind = describeKind(value);
+  const isNumberTypedArray = ArrayBuffer.isView(value) && kind !== 'DataView' && !kind.startsWith('Big');
+  if (!Array.isArray(value) && !isNumberTypedArray) {
+    throw new TypeError(`${name} must be a Float32Array, Float64Array or number[], got ${kind}`);
+  }
+  return value as ArrayLike<number>;
+}
+
+/** Every element finite (no NaN, no ±Infinity). */
+export function checkFiniteElements(name: string, array: ArrayLike<number>): void {
+  for (let i = 0; i < array.length; i++) {
+    if (!Number.isFinite(array[i])) throw new RangeError(`${name}[${i}] = ${array[i]} must be finite`);
+  }
+}
+
+/** One of a short list of allowed numbers. */
+export function checkOneOf<T extends number>(name: string, value: unknown, allowed: readonly T[]): T {
+  const list = allowed.join(', ');
+  if (typeof value !== 'number') throw new TypeError(`${name} must be one of ${list}, got ${String(value)}`);
+  if (!allowed.includes(value as T)) throw new RangeError(`${name} must be one of ${list}, got ${value}`);
+  return value as T;
+}

@@ -35,6 +35,8 @@ export interface DispatchArgs {
   workgroups: readonly [number, number?, number?];
 }
 
+const MAX_TIMED_PASSES = 1024;
+
 export interface AdapterDescription {
   backend: Backend;
   vendor: string;
@@ -62,6 +64,8 @@ export class Context {
   private transient: GPUBuffer[] = [];
   private pendingError: Error | undefined;
   private lostError: DeviceLostError | undefined;
+  /** Set while timeGpu() records a begin/end timestamp around every compute pass. */
+  private profiler: { querySet: GPUQuerySet; used: number } | undefined;
 
   constructor(
     readonly device: GPUDevice,
@@ -219,7 +223,7 @@ export class Context {
       if (!iface.bindings.some((b) => b.name === name)) throw new Error(`kernel '${kernel.name}' has no binding '${name}'`);
     }
     const bindGroup = this.device.createBindGroup({ layout: this.layoutsFor(kernel, iface).layout, entries });
-    const pass = this.currentEncoder().beginComputePass({ label: kernel.name });
+    const pass = this.currentEncoder().beginComputePass({ label: kernel.name, timestampWrites: this.nextTimestampWrites() });
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(x, y, z);
@@ -237,6 +241,44 @@ export class Context {
     await this.device.queue.onSubmittedWorkDone();
     this.throwIfLost();
     this.throwPendingError();
+  }
+
+  /** Whether timeGpu() can measure on this device (the adapter offers 'timestamp-query'). */
+  get hasTimestamps(): boolean {
+    return this.device.features.has('timestamp-query');
+  }
+
+  /**
+   * GPU time in milliseconds of the compute passes `work` encodes, summed from timestamp queries
+   * (gaps between passes excluded). Needs hasTimestamps; at most 1024 passes per call.
+   */
+  async timeGpu(work: () => Promise<void>): Promise<number> {
+    if (!this.hasTimestamps) throw new OrthosparseError("timeGpu needs the 'timestamp-query' feature, which this adapter lacks");
+    if (this.profiler) throw new OrthosparseError('timeGpu calls cannot nest');
+    this.flush();
+    const querySet = this.device.createQuerySet({ type: 'timestamp', count: 2 * MAX_TIMED_PASSES });
+    const profiler = { querySet, used: 0 };
+    this.profiler = profiler;
+    try {
+      await work();
+    } finally {
+      this.profiler = undefined;
+    }
+    const used = profiler.used;
+    const resolved = this.device.createBuffer({ size: 16 * MAX_TIMED_PASSES, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
+    const staging = this.device.createBuffer({ size: 16 * MAX_TIMED_PASSES, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ });
+    const encoder = this.takeEncoder();
+    encoder.resolveQuerySet(querySet, 0, 2 * used, resolved, 0);
+    encoder.copyBufferToBuffer(resolved, 0, staging, 0, 16 * used);
+    this.submit(encoder);
+    await staging.mapAsync(GPUMapMode.READ);
+    const stamps = new BigUint64Array(staging.getMappedRange().slice(0));
+    let ns = 0n;
+    for (let i = 0; i < used; i++) ns += stamps[2 * i + 1]! - stamps[2 * i]!;
+    for (const b of [resolved, staging]) b.destroy();
+    querySet.destroy();
+    this.throwPendingError();
+    return Number(ns) / 1e6;
   }
 
   /** Release the device if this context created it. */
@@ -300,6 +342,14 @@ export class Context {
     } catch (cause) {
       throw new ShaderCompileError(kernel.name, [String((cause as Error)?.message ?? cause)]);
     }
+  }
+
+  private nextTimestampWrites(): GPUComputePassTimestampWrites | undefined {
+    const p = this.profiler;
+    if (!p) return undefined;
+    if (p.used >= MAX_TIMED_PASSES) throw new OrthosparseError(`timeGpu measures at most ${MAX_TIMED_PASSES} passes`);
+    const index = 2 * p.used++;
+    return { querySet: p.querySet, beginningOfPassWriteIndex: index, endOfPassWriteIndex: index + 1 };
   }
 
   private currentEncoder(): GPUCommandEncoder {

@@ -1,0 +1,38 @@
+/** Sparse formats (CSR, BSR, transposed CSR structure, row swizzle) and their CPU references. */
+
+export {
+  type CsrMatrix,
+  type CsrStructure,
+  csrFromDense,
+  csrFromMask,
+  csrNnz,
+  csrRowLengths,
+  csrToDense,
+  randomCsr,
+  validateCsr,
+  validateCsrStructure,
+} from './csr.js';
+export { type TransposedStructure, transposeStructure } from './csc.js';
+export { rowSwizzle } from './swizzle.js';
+export {
+  BSR_BLOCK_SIZES,
+  type BsrBlockSize,
+  type BsrMatrix,
+  bsrFromCsr,
+  bsrFromDense,
+  bsrFromMask,
+  bsrToDense,
+  randomBsr,
+  validateBsr,
+} from './bsr.js';
+export {
+  biasGradRef,
+  bsrBackwardDataRef,
+  bsrForwardRef,
+  bsrSddmmRef,
+  matmulRef,
+  sddmmRef,
+  spmmBackwardDataRef,
+  spmmForwardRef,
+} from './reference.js';
+export type { RandomValueOptions } from './structure.js';
