@@ -13,7 +13,7 @@ import {
   ShaderCompileError,
 } from '../errors.js';
 import { type Backend, requestDevice } from './device.js';
-import { type KernelInterface, packUniforms, reflectKernel } from './reflect.js';
+import { type KernelInterface, packStructs, reflectKernel } from './reflect.js';
 import { type DType, GpuTensor, type TypedArrayOf, paddedByteLength } from './tensor.js';
 
 /** A kernel family: one WGSL file. */
@@ -206,7 +206,7 @@ export class Context {
     const entries: GPUBindGroupEntry[] = [];
     for (const b of iface.bindings) {
       if (b.kind === 'uniform') {
-        const bytes = packUniforms(iface.uniforms!, args.uniforms ?? {}, kernel.name);
+        const bytes = packStructs(iface.uniforms!.layout, [args.uniforms ?? {}], `kernel '${kernel.name}' uniforms`);
         const buffer = this.device.createBuffer({ label: `${kernel.name}.${b.name}`, size: bytes.byteLength, usage: GPUBufferUsage.UNIFORM, mappedAtCreation: true });
         new Uint8Array(buffer.getMappedRange()).set(new Uint8Array(bytes));
         buffer.unmap();
