@@ -172,7 +172,7 @@ export class Context {
    * is optional (dispatch does); benchmarks use it to keep compilation out of timings.
    */
   pipeline(kernel: KernelSource, entryPoint?: string, constants: OverrideValues = {}): Promise<GPUComputePipeline> {
-    const iface = reflectKernel(kernel.source);
+    const iface = reflectOrThrow(kernel);
     const entry = entryPoint ?? iface.entryPoints[0];
     if (!entry || !iface.entryPoints.includes(entry)) {
       throw new Error(`kernel '${kernel.name}' has no compute entry point '${entryPoint}' (has ${iface.entryPoints.join(', ')})`);
@@ -193,7 +193,7 @@ export class Context {
   /** Encode one dispatch; it is submitted with the next flush(), sync() or read(). */
   async dispatch(kernel: KernelSource, args: DispatchArgs): Promise<void> {
     this.throwIfLost();
-    const iface = reflectKernel(kernel.source);
+    const iface = reflectOrThrow(kernel);
     const pipeline = await this.pipeline(kernel, args.entryPoint, args.constants);
     const [x, y = 1, z = 1] = args.workgroups;
     const maxGroups = this.device.limits.maxComputeWorkgroupsPerDimension;
@@ -380,6 +380,15 @@ export class Context {
       this.pendingError = undefined;
       throw error;
     }
+  }
+}
+
+/** A WGSL source that does not even parse is a compile error too, with the parser's message. */
+function reflectOrThrow(kernel: KernelSource): KernelInterface {
+  try {
+    return reflectKernel(kernel.source);
+  } catch (cause) {
+    throw new ShaderCompileError(kernel.name, [String((cause as Error)?.message ?? cause)]);
   }
 }
 

@@ -1,0 +1,45 @@
+import { createContext } from '../../src/gpu/context.js';
+import { defineCases } from '../harness/case.js';
+
+const tiny = (body: string) => `
+@group(0) @binding(0) var<storage, read_write> out: array<f32>;
+@compute @workgroup_size(1) fn main() { ${body} }`;
+
+export const runtimeCases = defineCases({
+  /** WGSL that parses but does not type-check: the compiler's message must come through. */
+  compileError: async (ctx) => {
+    const out = ctx.zeros('f32', 1);
+    await ctx.dispatch({ name: 'broken', source: tiny('let x: u32 = 1.5; out[0] = f32(x);') }, { buffers: { out }, workgroups: [1] });
+  },
+  /** WGSL that does not parse at all. */
+  parseError: async (ctx) => {
+    const out = ctx.zeros('f32', 1);
+    await ctx.dispatch({ name: 'unparsable', source: tiny('out[0] = ;') }, { buffers: { out }, workgroups: [1] });
+  },
+  /** A valid tiny kernel, and a binding name the WGSL does not have. */
+  roundTrip: async (ctx) => {
+    const out = ctx.zeros('f32', 3);
+    await ctx.dispatch({ name: 'write42', source: tiny('out[1] = 42.0;') }, { buffers: { out }, workgroups: [1] });
+    return ctx.read(out);
+  },
+  unknownBinding: async (ctx) => {
+    const out = ctx.zeros('f32', 1);
+    await ctx.dispatch({ name: 'write42', source: tiny('out[1] = 42.0;') }, { buffers: { out, extra: out }, workgroups: [1] });
+  },
+  tooLarge: async (ctx) => {
+    ctx.zeros('f32', ctx.limits.maxStorageBufferBindingSize / 4 + 1, 'huge');
+  },
+  /** A WebGPU validation error raised behind our back surfaces, typed, at the next sync. */
+  validationError: async (ctx) => {
+    ctx.device.createBuffer({ size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.STORAGE });
+    await ctx.sync();
+  },
+  /** After the device is lost, every call says so. */
+  deviceLost: async () => {
+    const own = await createContext();
+    const t = own.upload('f32', new Float32Array([1, 2, 3]));
+    own.device.destroy();
+    await own.device.lost;
+    await own.read(t);
+  },
+});

@@ -1,0 +1,42 @@
+import { expect, it } from 'vitest';
+import { describeGpu } from './harness/gpu.js';
+
+describeGpu('runtime', (run) => {
+  it('runs a kernel and reads its output back', async () => {
+    expect(Array.from(await run('roundTrip'))).toEqual([0, 42, 0]);
+  });
+
+  it('a WGSL type error is a ShaderCompileError carrying the compiler message with its line', async () => {
+    const error = await run('compileError').catch((e: Error) => e);
+    expect(error.name).toBe('ShaderCompileError');
+    expect(error.message).toMatch(/WGSL kernel 'broken' failed to compile/);
+    expect(error.message).toMatch(/broken\.wgsl:\d+:\d+: .*(u32|abstract-float|f32)/);
+  });
+
+  it('WGSL that does not parse is a ShaderCompileError too', async () => {
+    const error = await run('parseError').catch((e: Error) => e);
+    expect(error.name).toBe('ShaderCompileError');
+    expect(error.message).toMatch(/WGSL kernel 'unparsable' failed to compile/);
+  });
+
+  it('a binding name the kernel does not declare is refused', async () => {
+    await expect(run('unknownBinding')).rejects.toThrow(/kernel 'write42' has no binding 'extra'/);
+  });
+
+  it('a buffer above maxStorageBufferBindingSize is refused before allocation', async () => {
+    const error = await run('tooLarge').catch((e: Error) => e);
+    expect(error.name).toBe('BufferTooLargeError');
+    expect(error.message).toMatch(/huge needs \d+ bytes, above this device's maxStorageBufferBindingSize/);
+  });
+
+  it('a WebGPU validation error surfaces as GpuValidationError at the next sync', async () => {
+    const error = await run('validationError').catch((e: Error) => e);
+    expect(error.name).toBe('GpuValidationError');
+  });
+
+  it('device loss surfaces as DeviceLostError', async () => {
+    const error = await run('deviceLost').catch((e: Error) => e);
+    expect(error.name).toBe('DeviceLostError');
+    expect(error.message).toMatch(/GPU device lost \(destroyed\)/);
+  });
+});
