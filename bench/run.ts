@@ -1,19 +1,20 @@
 /**
- * Benchmarks: `npm run bench -- [--suite matmul] [--sizes 128,256,512,1024] [--reps 5]
- * [--backends node,chromium]`. Prints progress and a table, writes bench/results/<suite>.json and
- * a markdown table (bench/results/<suite>.md) for bench/RESULTS.md.
+ * Benchmarks: `npm run bench -- [--suite matmul|eoi|all] [--sizes 128,256,512,1024] [--reps 5]
+ * [--backends node,chromium]`. Prints progress and a table per suite, writes
+ * bench/results/<suite>.json and a markdown table (bench/results/<suite>.md) for bench/RESULTS.md.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { launchChromium, modulePage, serveFiles, type StaticFile } from '../scripts/chromium.js';
 import { bundle } from '../scripts/bundle.mjs';
 import { createContext } from '../src/gpu/context.js';
+import { benchEoi, EOI_CASES, eoiMarkdown } from './eoi.js';
 import { benchOurMatmul } from './matmul.js';
 import type { BenchRecord } from './timing.js';
 
 const { values: args } = parseArgs({
   options: {
-    suite: { type: 'string', default: 'matmul' },
+    suite: { type: 'string', default: 'all' },
     sizes: { type: 'string', default: '128,256,512,1024' },
     reps: { type: 'string', default: '5' },
     backends: { type: 'string', default: 'node,chromium' },
@@ -45,7 +46,12 @@ async function inChromium<T>(call: string, callArgs: unknown): Promise<T> {
   }
 }
 
-async function matmulSuite(): Promise<BenchRecord[]> {
+interface SuiteResult {
+  records: unknown[];
+  markdown: string;
+}
+
+async function matmulSuite(): Promise<SuiteResult> {
   const records: BenchRecord[] = [];
   if (backends.includes('node')) {
     console.log('dense matmul, Node (Dawn):');
@@ -57,10 +63,18 @@ async function matmulSuite(): Promise<BenchRecord[]> {
     console.log('dense matmul, headless Chromium (ours, then TF.js in the same page):');
     records.push(...(await inChromium<BenchRecord[]>('matmul', { sizes, reps })));
   }
-  return records;
+  return { records, markdown: matmulMarkdown(records) };
 }
 
-function markdownTable(records: BenchRecord[]): string {
+async function eoiSuite(): Promise<SuiteResult> {
+  console.log('EOI initialisation, Node (Dawn): GPU batched vs CPU vs the naive loop:');
+  const ctx = await createContext();
+  const rows = await benchEoi(ctx, EOI_CASES, log);
+  ctx.destroy();
+  return { records: rows, markdown: eoiMarkdown(rows) };
+}
+
+function matmulMarkdown(records: BenchRecord[]): string {
   const rows = ['| size | backend | orthosparse ms | GFLOP/s | TF.js ms | TF.js GFLOP/s | ours vs TF.js |', '|---|---|---|---|---|---|---|'];
   for (const r of records.filter((x) => x.impl === 'orthosparse')) {
     const tf = records.find((x) => x.impl === 'tfjs-webgpu' && x.shape.m === r.shape.m && x.backend === r.backend);
@@ -71,12 +85,14 @@ function markdownTable(records: BenchRecord[]): string {
   return `${rows.join('\n')}\n\nAdapter: ${records[0]?.adapter ?? 'unknown'}\n`;
 }
 
-const suites: Record<string, () => Promise<BenchRecord[]>> = { matmul: matmulSuite };
-const suite = suites[args.suite!];
-if (!suite) throw new Error(`--suite must be one of ${Object.keys(suites).join(', ')}`);
-const records = await suite();
+const suites: Record<string, () => Promise<SuiteResult>> = { matmul: matmulSuite, eoi: eoiSuite };
+const chosen = args.suite === 'all' ? Object.keys(suites) : [args.suite!];
 mkdirSync('bench/results', { recursive: true });
-writeFileSync(`bench/results/${args.suite}.json`, JSON.stringify({ date: new Date().toISOString(), args, records }, null, 2));
-const table = markdownTable(records);
-writeFileSync(`bench/results/${args.suite}.md`, table);
-console.log(`\n${table}\nwrote bench/results/${args.suite}.json and .md`);
+for (const name of chosen) {
+  const suite = suites[name];
+  if (!suite) throw new Error(`--suite must be one of all, ${Object.keys(suites).join(', ')}; got ${name}`);
+  const { records, markdown } = await suite();
+  writeFileSync(`bench/results/${name}.json`, JSON.stringify({ date: new Date().toISOString(), args, records }, null, 2));
+  writeFileSync(`bench/results/${name}.md`, markdown);
+  console.log(`\n${markdown}\nwrote bench/results/${name}.json and .md\n`);
+}

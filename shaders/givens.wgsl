@@ -25,7 +25,10 @@ struct Layer {
   rotationOffset: u32,
   roundOffset: u32,
   rounds: u32,
+  // A power of two, so an invocation finds its (rotation, row) with a shift and a mask: integer
+  // division has no vector instruction on CPUs, where software adapters run.
   rowsPerGroup: u32,
+  rowShift: u32,
 }
 
 struct Params {
@@ -102,9 +105,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   for (var r = 0u; r < rounds; r++) {
     let begin = roundPtr[layer.roundOffset + r];
     let end = roundPtr[layer.roundOffset + r + 1u];
-    for (var w = lid; w < (end - begin) * rows; w += WORKGROUP_SIZE) {
-      let rotation = layer.rotationOffset + begin + w / rows;
-      let row = w % rows;
+    for (var w = lid; w < (end - begin) << layer.rowShift; w += WORKGROUP_SIZE) {
+      let row = w & (layer.rowsPerGroup - 1u);
+      if (row >= rows) {
+        continue; // the layer's last group may hold fewer rows
+      }
+      let rotation = layer.rotationOffset + begin + (w >> layer.rowShift);
       let ij = pairs[rotation];
       let cs = cosSin[rotation];
       let xi = readBlock(base, row * cols + ij.x);

@@ -27,10 +27,10 @@ describe('layouts derived from the WGSL', () => {
 
   it('givens: the Layer record is packed at reflected offsets and stride', () => {
     const layout = reflectKernel(givensKernel.source).structs.get('Layer')!;
-    expect(layout.stride).toBe(28);
-    const record = { m: 1, cols: 2, aOffset: 3, rotationOffset: 4, roundOffset: 5, rounds: 6, rowsPerGroup: 7 };
+    expect(layout.stride).toBe(32);
+    const record = { m: 1, cols: 2, aOffset: 3, rotationOffset: 4, roundOffset: 5, rounds: 6, rowsPerGroup: 7, rowShift: 8 };
     const words = new Uint32Array(packStructs(layout, [record, { ...record, m: 9 }], 'test'));
-    expect(Array.from(words.subarray(0, 14))).toEqual([1, 2, 3, 4, 5, 6, 7, 9, 2, 3, 4, 5, 6, 7]);
+    expect(Array.from(words.subarray(0, 16))).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5, 6, 7, 8]);
   });
 
   it('packing refuses unknown and missing fields', () => {

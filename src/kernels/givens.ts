@@ -33,11 +33,12 @@ function sharedFloats(ctx: Context): number {
   return Math.floor((ctx.limits.maxComputeWorkgroupStorageSize - 16) / 4);
 }
 
-/** Rows per workgroup: as many as fit in workgroup memory, balanced over the layer's groups. */
+/** Rows per workgroup: the largest power of two that fits in workgroup memory (and is needed). */
 export function rowsPerGroup(m: number, cols: number, shared: number): number {
-  if (cols > shared) return 1;
-  const fit = Math.min(m, Math.floor(shared / cols));
-  return Math.ceil(m / Math.ceil(m / fit));
+  const fit = cols > shared ? 1 : Math.min(m, Math.floor(shared / cols));
+  let rows = 1;
+  while (rows * 2 <= fit) rows *= 2;
+  return rows;
 }
 
 /** Compute every layer's A on the GPU; returns each as a row-major m x cols Float32Array. */
@@ -94,6 +95,7 @@ async function runChunk(
       roundOffset: roundEntries,
       rounds: layer.roundPtr.length - 1,
       rowsPerGroup: rows,
+      rowShift: Math.log2(rows),
     });
     for (let row = 0; row < layer.m; row += rows) tasks.push(index, row);
     aFloats += layer.m * layer.cols;
