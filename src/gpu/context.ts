@@ -124,6 +124,9 @@ export class Context {
     if (elementOffset + data.length > tensor.length) {
       throw new RangeError(`write of ${data.length} elements at ${elementOffset} overflows a tensor of ${tensor.length}`);
     }
+    // queue.writeBuffer runs at submission order: encoded dispatches still waiting in our encoder
+    // must be submitted first, or they would see the new data.
+    this.flush();
     if (data.length > 0) this.device.queue.writeBuffer(tensor.buffer, elementOffset * 4, data.buffer, data.byteOffset, data.byteLength);
   }
 

@@ -1,0 +1,103 @@
+/**
+ * Weight initialisers for one fully connected layer (out x in), all seeded and CPU-side, all
+ * returning a CSR matrix so sparse and dense layers share one path (a dense layer is CSR at
+ * density 1). Gains follow the EOI paper: sigma_w scales the weights, sigma_b the biases.
+ */
+import { eoi } from '../eoi/eoi.js';
+import { Rng } from '../random.js';
+import { type CsrMatrix, csrFromDense, randomCsr } from '../sparse/csr.js';
+import { checkNumberInRange, checkPositiveInt, checkSeed } from '../validate.js';
+
+export const WEIGHT_INITS = ['eoi', 'random', 'orthogonal', 'gaussian'] as const;
+export type WeightInit = (typeof WEIGHT_INITS)[number];
+
+export interface LayerInitSpec {
+  rows: number;
+  cols: number;
+  /** fraction of stored weights; 'orthogonal' and 'gaussian' are dense and need 1 */
+  density: number;
+  init: WeightInit;
+  /** sigma_w: EOI/orthogonal gain, or the std of sparse-Gaussian weights times sqrt(fan-in) */
+  gain: number;
+  seed: number;
+}
+
+/**
+ * - eoi: exact sparse orthogonal (reference/eoi.md), singular values all = gain.
+ * - random: uniform-random mask at the density, weights N(0, gain² / fan-in) where fan-in is each
+ *   row's own number of stored weights (the sparse fan-in), so a unit's pre-activation variance
+ *   matches a dense layer's.
+ * - gaussian: the same at density 1 (Kaiming/Xavier-style normal; gain sets which).
+ * - orthogonal: dense Haar-random orthogonal (QR of a Gaussian matrix), times gain.
+ */
+export function initWeights(spec: LayerInitSpec): CsrMatrix {
+  const { rows, cols, density, init, gain, seed } = spec;
+  checkPositiveInt('rows', rows);
+  checkPositiveInt('cols', cols);
+  checkNumberInRange('gain', gain, -Number.MAX_VALUE, Number.MAX_VALUE);
+  checkSeed(seed);
+  switch (init) {
+    case 'eoi':
+      return eoi(rows, cols, { density, seed, gain });
+    case 'random':
+      return sparseGaussian(rows, cols, density, gain, seed);
+    case 'gaussian':
+      requireDense(init, density);
+      return sparseGaussian(rows, cols, 1, gain, seed);
+    case 'orthogonal':
+      requireDense(init, density);
+      return csrFromDense(haarOrthogonal(rows, cols, seed, gain), rows, cols, { keepZeros: true });
+    default:
+      throw new RangeError(`init must be one of ${WEIGHT_INITS.join(', ')}, got ${String(init)}`);
+  }
+}
+
+function requireDense(init: string, density: number): void {
+  if (density !== 1) throw new RangeError(`init '${init}' is dense: density must be 1, got ${density}`);
+}
+
+function sparseGaussian(rows: number, cols: number, density: number, gain: number, seed: number): CsrMatrix {
+  const m = randomCsr(rows, cols, density, seed, { valueScale: 1 });
+  for (let r = 0; r < rows; r++) {
+    const fanIn = m.rowPtr[r + 1]! - m.rowPtr[r]!;
+    const scale = gain / Math.sqrt(Math.max(1, fanIn));
+    for (let t = m.rowPtr[r]!; t < m.rowPtr[r + 1]!; t++) m.values[t]! *= scale;
+  }
+  return m;
+}
+
+/**
+ * rows x cols with orthonormal rows (rows <= cols) or columns (rows > cols), Haar-distributed:
+ * modified Gram-Schmidt on a Gaussian matrix's short-side vectors (in float64), times gain.
+ */
+export function haarOrthogonal(rows: number, cols: number, seed: number, gain = 1): Float32Array {
+  const short = Math.min(rows, cols);
+  const long = Math.max(rows, cols);
+  const rng = new Rng(seed);
+  const q = Array.from({ length: short }, () => Float64Array.from({ length: long }, () => rng.nextNormal()));
+  for (let i = 0; i < short; i++) {
+    const v = q[i]!;
+    for (let p = 0; p < i; p++) {
+      const u = q[p]!;
+      let dot = 0;
+      for (let l = 0; l < long; l++) dot += u[l]! * v[l]!;
+      for (let l = 0; l < long; l++) v[l]! -= dot * u[l]!;
+    }
+    let norm = 0;
+    for (let l = 0; l < long; l++) norm += v[l]! * v[l]!;
+    norm = Math.sqrt(norm);
+    for (let l = 0; l < long; l++) v[l]! /= norm;
+  }
+  const out = new Float32Array(rows * cols);
+  for (let s = 0; s < short; s++) {
+    for (let l = 0; l < long; l++) out[rows <= cols ? s * cols + l : l * cols + s] = gain * q[s]![l]!;
+  }
+  return out;
+}
+
+/** Biases N(0, sigma_b²) (zeros when sigma_b = 0). */
+export function initBias(size: number, sigmaB: number, seed: number): Float32Array {
+  checkNumberInRange('sigmaB', sigmaB, 0, Number.MAX_VALUE);
+  const rng = new Rng(seed);
+  return Float32Array.from({ length: size }, () => (sigmaB === 0 ? 0 : sigmaB * rng.nextNormal()));
+}

@@ -1,0 +1,74 @@
+/**
+ * Dense fully connected layer y = x·Wᵀ + b (W is out x in, row-major): the comparison every sparse
+ * layer is measured against, on our dense matmul kernel.
+ */
+import type { Context } from '../gpu/context.js';
+import type { GpuTensor } from '../gpu/tensor.js';
+import { biasGradInto } from '../kernels/bias-grad.js';
+import { matmulInto } from '../kernels/matmul.js';
+import { checkLength, checkPositiveInt } from '../validate.js';
+import type { Layer, Parameter } from './layer.js';
+import { Workspace } from './workspace.js';
+
+export interface LinearInit {
+  /** out x in, row-major */
+  weight: Float32Array;
+  /** out; zeros when omitted */
+  bias?: Float32Array;
+}
+
+export class Linear implements Layer {
+  readonly kind = 'linear';
+  readonly weight: GpuTensor<'f32'>;
+  readonly bias: GpuTensor<'f32'>;
+  private readonly weightGrad: GpuTensor<'f32'>;
+  private readonly biasGrad: GpuTensor<'f32'>;
+  private readonly ws: Workspace;
+  private input: GpuTensor<'f32'> | undefined;
+
+  constructor(
+    private readonly ctx: Context,
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    init: LinearInit,
+  ) {
+    checkPositiveInt('inFeatures', inFeatures);
+    checkPositiveInt('outFeatures', outFeatures);
+    checkLength('init.weight', init.weight, inFeatures * outFeatures, 'outFeatures*inFeatures');
+    if (init.bias) checkLength('init.bias', init.bias, outFeatures, 'outFeatures');
+    this.weight = ctx.upload('f32', init.weight, 'linear.weight');
+    this.bias = ctx.upload('f32', init.bias ?? new Float32Array(outFeatures), 'linear.bias');
+    this.weightGrad = ctx.zeros('f32', inFeatures * outFeatures, 'linear.weightGrad');
+    this.biasGrad = ctx.zeros('f32', outFeatures, 'linear.biasGrad');
+    this.ws = new Workspace(ctx, 'linear');
+  }
+
+  async forward(x: GpuTensor<'f32'>, batch: number): Promise<GpuTensor<'f32'>> {
+    const y = this.ws.get('y', batch * this.outFeatures);
+    await matmulInto(this.ctx, x, this.weight, y, { m: batch, k: this.inFeatures, n: this.outFeatures, transposeB: true }, this.bias);
+    this.input = x;
+    return y;
+  }
+
+  async backward(dy: GpuTensor<'f32'>, batch: number): Promise<GpuTensor<'f32'>> {
+    if (!this.input) throw new Error('Linear.backward before forward');
+    const dx = this.ws.get('dx', batch * this.inFeatures);
+    // dW = dYᵀ·X (out x in), db = column sums of dY, dX = dY·W.
+    await matmulInto(this.ctx, dy, this.input, this.weightGrad, { m: this.outFeatures, k: batch, n: this.inFeatures, transposeA: true });
+    await biasGradInto(this.ctx, dy, this.biasGrad, batch, this.outFeatures);
+    await matmulInto(this.ctx, dy, this.weight, dx, { m: batch, k: this.outFeatures, n: this.inFeatures });
+    return dx;
+  }
+
+  parameters(): Parameter[] {
+    return [
+      { name: 'weight', value: this.weight, grad: this.weightGrad },
+      { name: 'bias', value: this.bias, grad: this.biasGrad },
+    ];
+  }
+
+  destroy(): void {
+    for (const t of [this.weight, this.bias, this.weightGrad, this.biasGrad]) t.destroy();
+    this.ws.destroy();
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * The multilayer perceptron of the EOI paper's deep-network experiments: `depth` fully connected
+ * layers (inputs -> width, depth-2 times width -> width, width -> classes), an activation after
+ * every layer but the last, no residuals, no normalisation. Sparse inits build SparseLinear layers
+ * with per-layer densities from a distribution; dense inits build Linear layers.
+ */
+import type { Context } from '../gpu/context.js';
+import { erkDensities, uniformDensities } from '../eoi/layer-densities.js';
+import { type Activation, resolveActivation } from '../kernels/activation.js';
+import { csrToDense } from '../sparse/csr.js';
+import { checkNumberInRange, checkPositiveInt, checkSeed } from '../validate.js';
+import { ActivationLayer } from './activation-layer.js';
+import { initBias, initWeights, type WeightInit } from './init.js';
+import type { Layer } from './layer.js';
+import { Linear } from './linear.js';
+import { SparseLinear } from './sparse-linear.js';
+import { Sequential } from './sequential.js';
+
+export const MLP_INITS = ['eoi', 'uniform', 'erk', 'dense-orthogonal', 'dense-gaussian'] as const;
+export type MlpInit = (typeof MLP_INITS)[number];
+
+export interface MlpConfig {
+  inputs: number;
+  width: number;
+  /** number of linear layers, >= 2 */
+  depth: number;
+  classes: number;
+  /** global density of the weights (ignored by dense inits) */
+  density: number;
+  /**
+   * eoi: exact orthogonal sparse, uniform per-layer density; uniform: random mask, same density
+   * in every layer; erk: random mask, ERK densities; dense-orthogonal / dense-gaussian: dense.
+   */
+  init: MlpInit;
+  activation: Activation;
+  /** sigma_w (gain) */
+  sigmaW: number;
+  /** sigma_b: biases ~ N(0, sigma_b²) */
+  sigmaB: number;
+  seed: number;
+}
+
+export function checkMlpConfig(config: MlpConfig): MlpConfig {
+  checkPositiveInt('inputs', config.inputs);
+  checkPositiveInt('width', config.width);
+  checkPositiveInt('classes', config.classes);
+  checkPositiveInt('depth', config.depth);
+  if (config.depth < 2) throw new RangeError(`depth must be an integer in [2, ${Number.MAX_SAFE_INTEGER}], got ${config.depth}`);
+  if (!MLP_INITS.includes(config.init)) throw new RangeError(`init must be one of ${MLP_INITS.join(', ')}, got ${String(config.init)}`);
+  checkNumberInRange('density', config.density, 0, 1, true);
+  checkNumberInRange('sigmaW', config.sigmaW, 0, Number.MAX_VALUE, true);
+  checkNumberInRange('sigmaB', config.sigmaB, 0, Number.MAX_VALUE);
+  checkSeed(config.seed);
+  resolveActivation(config.activation);
+  return config;
+}
+
+/** [out, in] of each linear layer. */
+export function mlpShapes(config: Pick<MlpConfig, 'inputs' | 'width' | 'depth' | 'classes'>): Array<[number, number]> {
+  const shapes: Array<[number, number]> = [[config.width, config.inputs]];
+  for (let l = 1; l < config.depth - 1; l++) shapes.push([config.width, config.width]);
+  shapes.push([config.classes, config.width]);
+  return shapes;
+}
+
+/** Per-layer densities: 1 for dense inits, ERK for 'erk', the global density otherwise. */
+export function mlpDensities(config: MlpConfig): number[] {
+  const shapes = mlpShapes(config);
+  if (config.init.startsWith('dense')) return shapes.map(() => 1);
+  return config.init === 'erk' ? erkDensities(shapes, config.density) : uniformDensities(shapes, config.density);
+}
+
+export function isSparseInit(init: MlpInit): boolean {
+  return !init.startsWith('dense');
+}
+
+/** Build the network on the GPU; seeds per layer derive from config.seed so layers differ. */
+export function buildMlp(ctx: Context, config: MlpConfig, onLayer?: (done: number, total: number) => void): Sequential {
+  checkMlpConfig(config);
+  const shapes = mlpShapes(config);
+  const densities = mlpDensities(config);
+  const weightInit: Record<MlpInit, WeightInit> = {
+    eoi: 'eoi',
+    uniform: 'random',
+    erk: 'random',
+    'dense-orthogonal': 'orthogonal',
+    'dense-gaussian': 'gaussian',
+  };
+  const layers: Layer[] = [];
+  shapes.forEach(([rows, cols], l) => {
+    const seed = config.seed * 100_003 + l; // distinct per layer, deterministic per model seed
+    const weight = initWeights({ rows, cols, density: densities[l]!, init: weightInit[config.init], gain: config.sigmaW, seed });
+    const bias = initBias(rows, config.sigmaB, seed + 50_000);
+    layers.push(isSparseInit(config.init) ? new SparseLinear(ctx, weight, bias) : new Linear(ctx, cols, rows, { weight: csrToDense(weight), bias }));
+    if (l < shapes.length - 1) layers.push(new ActivationLayer(ctx, rows, config.activation));
+    onLayer?.(l + 1, shapes.length);
+  });
+  return new Sequential(layers);
+}

@@ -1,0 +1,212 @@
+/**
+ * The training loop: seeded shuffling, batches uploaded into reused GPU tensors, forward, loss,
+ * backward, optimizer step; loss and accuracy read back only every `logEvery` steps so the GPU
+ * queue stays full; evaluation on a held-out set; progress through callbacks.
+ */
+import type { Context } from '../gpu/context.js';
+import type { Layer } from '../nn/layer.js';
+import type { SoftmaxCrossEntropy } from '../nn/loss.js';
+import { Rng } from '../random.js';
+import { checkPositiveInt, checkSeed } from '../validate.js';
+
+/** Examples as rows of a row-major matrix, with integer class labels. */
+export interface Dataset {
+  count: number;
+  features: number;
+  /** count x features */
+  inputs: Float32Array;
+  labels: Uint8Array | Uint32Array;
+}
+
+/** What the loop needs of an optimizer: one update of every parameter from its gradient. */
+export interface Optimizer {
+  step(): Promise<void>;
+}
+
+export interface StepRecord {
+  step: number;
+  epoch: number;
+  /** mean loss of the logged batch */
+  loss: number;
+  /** accuracy of the logged batch */
+  accuracy: number;
+}
+
+export interface EvalRecord {
+  step: number;
+  loss: number;
+  accuracy: number;
+}
+
+export interface Progress {
+  step: number;
+  totalSteps: number;
+  epoch: number;
+  loss: number;
+  accuracy: number;
+  elapsedMs: number;
+  /** estimated time to finish, from the mean step time so far */
+  etaMs: number;
+}
+
+export interface TrainOptions {
+  model: Layer;
+  loss: SoftmaxCrossEntropy;
+  optimizer: Optimizer;
+  train: Dataset;
+  test?: Dataset;
+  epochs?: number;
+  /** stop after this many steps (a budget), even mid-epoch */
+  maxSteps?: number;
+  batchSize: number;
+  seed?: number;
+  /** read back loss and accuracy every this many steps (default 20) */
+  logEvery?: number;
+  /** evaluate on `test` every this many steps (default: at the end of each epoch) */
+  evalEvery?: number;
+  /** examples of `test` used per evaluation (default all) */
+  evalLimit?: number;
+  /** before every step: schedules (learning rate, recipe blends) hook in here */
+  beforeStep?: (step: number, totalSteps: number) => void | Promise<void>;
+  onProgress?: (p: Progress) => void;
+  onEval?: (e: EvalRecord) => void;
+}
+
+export interface TrainHistory {
+  steps: StepRecord[];
+  evals: EvalRecord[];
+  /** training throughput, examples per second (evaluation excluded) */
+  samplesPerSecond: number;
+  totalSteps: number;
+}
+
+export async function train(ctx: Context, opts: TrainOptions): Promise<TrainHistory> {
+  const { model, loss, optimizer, train: data, batchSize } = opts;
+  checkPositiveInt('batchSize', batchSize);
+  checkDataset('train', data, model.inFeatures);
+  if (opts.test) checkDataset('test', opts.test, model.inFeatures);
+  const epochs = checkPositiveInt('epochs', opts.epochs ?? 1);
+  const logEvery = checkPositiveInt('logEvery', opts.logEvery ?? 20);
+  const rng = new Rng(checkSeed(opts.seed));
+  const stepsPerEpoch = Math.ceil(data.count / batchSize);
+  const totalSteps = Math.min(epochs * stepsPerEpoch, opts.maxSteps ?? Infinity);
+  const batches = new BatchUploader(ctx, data.features);
+  const history: TrainHistory = { steps: [], evals: [], samplesPerSecond: 0, totalSteps };
+  let trainMs = 0;
+  let samples = 0;
+  let step = 0;
+  const t0 = performance.now();
+  try {
+    for (let epoch = 0; epoch < epochs && step < totalSteps; epoch++) {
+      const order = rng.shuffle(Uint32Array.from({ length: data.count }, (_, i) => i));
+      for (let start = 0; start < data.count && step < totalSteps; start += batchSize) {
+        const tStep = performance.now();
+        const indices = order.subarray(start, Math.min(start + batchSize, data.count));
+        await opts.beforeStep?.(step, totalSteps);
+        const { x, labels, hostLabels } = batches.upload(data, indices);
+        const logits = await model.forward(x, indices.length);
+        await loss.forward(logits, labels, indices.length);
+        await model.backward(loss.backward(), indices.length);
+        await optimizer.step();
+        step++;
+        samples += indices.length;
+        if (step % logEvery === 0 || step === totalSteps) {
+          const record = { step, epoch, loss: await loss.readLoss(), accuracy: (await loss.readCorrect(hostLabels)) / indices.length };
+          history.steps.push(record);
+          trainMs += performance.now() - tStep;
+          const elapsedMs = performance.now() - t0;
+          opts.onProgress?.({ ...record, totalSteps, elapsedMs, etaMs: (elapsedMs / step) * (totalSteps - step) });
+        } else {
+          trainMs += performance.now() - tStep;
+        }
+        const evalNow = opts.evalEvery ? step % opts.evalEvery === 0 : start + batchSize >= data.count;
+        if (opts.test && (evalNow || step === totalSteps)) {
+          await ctx.sync();
+          const e = { step, ...(await evaluate(ctx, model, loss, opts.test, batchSize, opts.evalLimit)) };
+          if (history.evals.at(-1)?.step !== step) {
+            history.evals.push(e);
+            opts.onEval?.(e);
+          }
+        }
+      }
+    }
+    await ctx.sync();
+  } finally {
+    batches.destroy();
+  }
+  history.samplesPerSecond = samples / (trainMs / 1000);
+  return history;
+}
+
+/** Mean loss and accuracy over (the first `limit` examples of) a data set. */
+export async function evaluate(
+  ctx: Context,
+  model: Layer,
+  loss: SoftmaxCrossEntropy,
+  data: Dataset,
+  batchSize: number,
+  limit = data.count,
+): Promise<{ loss: number; accuracy: number }> {
+  const count = Math.min(limit, data.count);
+  const batches = new BatchUploader(ctx, data.features);
+  let lossSum = 0;
+  let correct = 0;
+  try {
+    for (let start = 0; start < count; start += batchSize) {
+      const indices = Uint32Array.from({ length: Math.min(batchSize, count - start) }, (_, i) => start + i);
+      const { x, labels, hostLabels } = batches.upload(data, indices);
+      const logits = await model.forward(x, indices.length);
+      await loss.forward(logits, labels, indices.length);
+      lossSum += (await loss.readLoss()) * indices.length;
+      correct += await loss.readCorrect(hostLabels);
+    }
+  } finally {
+    batches.destroy();
+  }
+  return { loss: lossSum / count, accuracy: correct / count };
+}
+
+function checkDataset(name: string, data: Dataset, features: number): void {
+  if (data.features !== features) throw new RangeError(`${name}.features must equal the model's inFeatures (${features}), got ${data.features}`);
+  if (data.inputs.length !== data.count * data.features) {
+    throw new RangeError(`${name}.inputs must have length count*features = ${data.count * data.features}, got ${data.inputs.length}`);
+  }
+  if (data.labels.length !== data.count) throw new RangeError(`${name}.labels must have length count = ${data.count}, got ${data.labels.length}`);
+  if (data.count < 1) throw new RangeError(`${name}.count must be at least 1`);
+}
+
+/** Gathers a batch's rows on the CPU and writes them into GPU tensors reused while the batch size holds. */
+class BatchUploader {
+  private x: import('../gpu/tensor.js').GpuTensor<'f32'> | undefined;
+  private labels: import('../gpu/tensor.js').GpuTensor<'u32'> | undefined;
+
+  constructor(
+    private readonly ctx: Context,
+    private readonly features: number,
+  ) {}
+
+  upload(data: Dataset, indices: Uint32Array) {
+    const n = indices.length;
+    if (this.x?.length !== n * this.features) {
+      this.destroy();
+      this.x = this.ctx.zeros('f32', n * this.features, 'batch.x');
+      this.labels = this.ctx.zeros('u32', n, 'batch.labels');
+    }
+    const hostX = new Float32Array(n * this.features);
+    const hostLabels = new Uint32Array(n);
+    indices.forEach((row, i) => {
+      hostX.set(data.inputs.subarray(row * this.features, (row + 1) * this.features), i * this.features);
+      hostLabels[i] = data.labels[row]!;
+    });
+    this.ctx.write(this.x!, hostX);
+    this.ctx.write(this.labels!, hostLabels);
+    return { x: this.x!, labels: this.labels!, hostLabels };
+  }
+
+  destroy(): void {
+    this.x?.destroy();
+    this.labels?.destroy();
+    this.x = undefined;
+    this.labels = undefined;
+  }
+}
