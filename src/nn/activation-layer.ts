@@ -16,7 +16,8 @@ export class ActivationLayer implements Layer {
     readonly inFeatures: number,
     activation: Activation,
   ) {
-    this.current = resolveActivation(activation);
+    resolveActivation(activation); // validates now rather than at the first step
+    this.current = activation;
     this.ws = new Workspace(ctx, 'activation');
   }
 
@@ -29,7 +30,8 @@ export class ActivationLayer implements Layer {
   }
 
   set activation(activation: Activation) {
-    this.current = resolveActivation(activation);
+    resolveActivation(activation);
+    this.current = activation;
   }
 
   async forward(x: GpuTensor<'f32'>, batch: number): Promise<GpuTensor<'f32'>> {

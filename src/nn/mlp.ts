@@ -7,7 +7,7 @@
 import type { Context } from '../gpu/context.js';
 import { erkDensities, uniformDensities } from '../eoi/layer-densities.js';
 import { type Activation, resolveActivation } from '../kernels/activation.js';
-import { csrToDense } from '../sparse/csr.js';
+import { type CsrMatrix, csrToDense } from '../sparse/csr.js';
 import { checkNumberInRange, checkPositiveInt, checkSeed } from '../validate.js';
 import { ActivationLayer } from './activation-layer.js';
 import { initBias, initWeights, type WeightInit } from './init.js';
@@ -86,14 +86,36 @@ export function buildMlp(ctx: Context, config: MlpConfig, onLayer?: (done: numbe
     'dense-orthogonal': 'orthogonal',
     'dense-gaussian': 'gaussian',
   };
-  const layers: Layer[] = [];
+  const weights: CsrMatrix[] = [];
+  const biases: Float32Array[] = [];
   shapes.forEach(([rows, cols], l) => {
     const seed = config.seed * 100_003 + l; // distinct per layer, deterministic per model seed
-    const weight = initWeights({ rows, cols, density: densities[l]!, init: weightInit[config.init], gain: config.sigmaW, seed });
-    const bias = initBias(rows, config.sigmaB, seed + 50_000);
-    layers.push(isSparseInit(config.init) ? new SparseLinear(ctx, weight, bias) : new Linear(ctx, cols, rows, { weight: csrToDense(weight), bias }));
-    if (l < shapes.length - 1) layers.push(new ActivationLayer(ctx, rows, config.activation));
+    weights.push(initWeights({ rows, cols, density: densities[l]!, init: weightInit[config.init], gain: config.sigmaW, seed }));
+    biases.push(initBias(rows, config.sigmaB, seed + 50_000));
     onLayer?.(l + 1, shapes.length);
+  });
+  return assembleMlp(ctx, config, weights, biases);
+}
+
+/**
+ * The network from given weights (CSR, one per linear layer, out x in) and biases: SparseLinear
+ * layers for sparse inits, Linear for dense ones (whose CSR must store every weight), with the
+ * activation between them.
+ */
+export function assembleMlp(ctx: Context, config: MlpConfig, weights: CsrMatrix[], biases: Float32Array[]): Sequential {
+  const shapes = mlpShapes(config);
+  const layers: Layer[] = [];
+  shapes.forEach(([rows, cols], l) => {
+    const weight = weights[l]!;
+    const bias = biases[l]!;
+    if (weight.rows !== rows || weight.cols !== cols) throw new RangeError(`layer ${l} weight must be ${rows} x ${cols}, got ${weight.rows} x ${weight.cols}`);
+    if (isSparseInit(config.init)) {
+      layers.push(new SparseLinear(ctx, weight, bias));
+    } else {
+      if (weight.values.length !== rows * cols) throw new RangeError(`layer ${l} is dense: it must store all ${rows * cols} weights`);
+      layers.push(new Linear(ctx, cols, rows, { weight: csrToDense(weight), bias }));
+    }
+    if (l < shapes.length - 1) layers.push(new ActivationLayer(ctx, rows, config.activation));
   });
   return new Sequential(layers);
 }

@@ -23,6 +23,8 @@ export class SparseLinear implements Layer {
   readonly bias: GpuTensor<'f32'>;
   private readonly weightGrad: GpuTensor<'f32'>;
   private readonly biasGrad: GpuTensor<'f32'>;
+  /** The mask (CSR pattern): fixed for the layer's life. */
+  readonly mask: { rowPtr: Uint32Array; colIdx: Uint32Array };
   private readonly ws: Workspace;
   private inputT: GpuTensor<'f32'> | undefined;
 
@@ -32,6 +34,7 @@ export class SparseLinear implements Layer {
     bias?: Float32Array,
   ) {
     this.weight = GpuCsr.upload(ctx, weight, 'sparse.weight');
+    this.mask = { rowPtr: weight.rowPtr.slice(), colIdx: weight.colIdx.slice() };
     this.inFeatures = weight.cols;
     this.outFeatures = weight.rows;
     if (bias) checkLength('bias', bias, weight.rows, 'weight.rows');
@@ -64,6 +67,11 @@ export class SparseLinear implements Layer {
     await biasGradInto(this.ctx, dy, this.biasGrad, batch, this.outFeatures);
     await csrBackwardDataInto(this.ctx, this.weight, dyT, dx, batch);
     return dx;
+  }
+
+  /** The current weights, read back from the GPU. */
+  async readWeight(): Promise<CsrMatrix> {
+    return { rows: this.outFeatures, cols: this.inFeatures, ...this.mask, values: await this.ctx.read(this.weight.values) };
   }
 
   parameters(): Parameter[] {

@@ -1,0 +1,40 @@
+import type { SoftmaxXentOptions } from '../../src/kernels/softmax-xent.js';
+import { Linear } from '../../src/nn/linear.js';
+import { SoftmaxCrossEntropy } from '../../src/nn/loss.js';
+import { buildMlp, type MlpConfig } from '../../src/nn/mlp.js';
+import { SparseLinear } from '../../src/nn/sparse-linear.js';
+import { defineCases } from '../harness/case.js';
+
+export const nnCases = defineCases({
+  /**
+   * One forward/loss/backward of a freshly built MLP. Returns each linear layer's mask (CSR
+   * pattern; dense layers as full rows), the loss, and every parameter with its gradient.
+   */
+  mlpGradients: async (ctx, p: { config: MlpConfig; x: Float32Array; labels: Uint32Array; batch: number; loss: SoftmaxXentOptions }) => {
+    const model = buildMlp(ctx, p.config);
+    const lossFn = new SoftmaxCrossEntropy(ctx, p.config.classes, p.loss);
+    const x = ctx.upload('f32', p.x);
+    const labels = ctx.upload('u32', p.labels);
+    try {
+      const logits = await model.forward(x, p.batch);
+      await lossFn.forward(logits, labels, p.batch);
+      await model.backward(lossFn.backward(), p.batch);
+      const masks = model.layers.flatMap((layer) => {
+        if (layer instanceof SparseLinear) return [layer.mask];
+        if (layer instanceof Linear) {
+          const { outFeatures: rows, inFeatures: cols } = layer;
+          return [{ rowPtr: Uint32Array.from({ length: rows + 1 }, (_, r) => r * cols), colIdx: Uint32Array.from({ length: rows * cols }, (_, t) => t % cols) }];
+        }
+        return [];
+      });
+      const params = [];
+      for (const param of model.parameters()) params.push({ name: param.name, value: await ctx.read(param.value), grad: await ctx.read(param.grad) });
+      return { loss: await lossFn.readLoss(), masks, params };
+    } finally {
+      model.destroy();
+      lossFn.destroy();
+      x.destroy();
+      labels.destroy();
+    }
+  },
+});
