@@ -5,7 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { launchChromium, modulePage, serveFiles, type StaticFile } from '../scripts/chromium.js';
+import { launchChromium, modulePage, serveFiles, type StaticFile } from '../src/node/chromium.js';
 import { bundle } from '../scripts/bundle.mjs';
 import { createContext } from '../src/gpu/context.js';
 import { benchEoi, EOI_CASES, eoiMarkdown } from './eoi.js';

@@ -4,13 +4,12 @@
  * returns dL/dx. Returned tensors belong to the layer and are overwritten by its next call.
  */
 import type { GpuTensor } from '../gpu/tensor.js';
+import type { Parameter as TrainableTensor } from '../train/optimizers.js';
 
-export interface Parameter {
+/** A trainable tensor with its name; a sparse layer's `values` are its stored entries only, so an optimizer cannot leave the mask. */
+export interface Parameter extends TrainableTensor {
   /** e.g. "3.weight" inside a Sequential */
   name: string;
-  /** For a sparse layer: its stored values only, so an optimizer cannot leave the mask. */
-  value: GpuTensor<'f32'>;
-  grad: GpuTensor<'f32'>;
 }
 
 export interface Layer {

@@ -62,8 +62,8 @@ export class Linear implements Layer {
 
   parameters(): Parameter[] {
     return [
-      { name: 'weight', value: this.weight, grad: this.weightGrad },
-      { name: 'bias', value: this.bias, grad: this.biasGrad },
+      { name: 'weight', values: this.weight, grad: this.weightGrad },
+      { name: 'bias', values: this.bias, grad: this.biasGrad },
     ];
   }
 

@@ -76,8 +76,8 @@ export class SparseLinear implements Layer {
 
   parameters(): Parameter[] {
     return [
-      { name: 'weight', value: this.weight.values, grad: this.weightGrad },
-      { name: 'bias', value: this.bias, grad: this.biasGrad },
+      { name: 'weight', values: this.weight.values, grad: this.weightGrad },
+      { name: 'bias', values: this.bias, grad: this.biasGrad },
     ];
   }
 

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { bundle } from '../../scripts/bundle.mjs';
-import { launchChromium, modulePage, serveFiles, type StaticFile } from '../../scripts/chromium.js';
+import { launchChromium, modulePage, serveFiles, type StaticFile } from '../../src/node/chromium.js';
 import { BACKENDS } from './backends-config.js';
 
 declare module 'vitest' {

@@ -5,7 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { existsSync } from 'node:fs';
-import puppeteer, { type Browser } from 'puppeteer-core';
+import type { Browser } from 'puppeteer-core';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -32,6 +32,8 @@ export async function launchChromium(): Promise<Browser> {
   }
   // A real GPU machine keeps Chromium's own adapter choice; without one, SwiftShader is the adapter.
   const flags = process.env.ORTHOSPARSE_CHROMIUM_GPU ? CHROMIUM_FLAGS.filter((f) => !f.includes('swiftshader')) : CHROMIUM_FLAGS;
+  // Loaded on demand: only browser runs need puppeteer-core (a dev dependency).
+  const { default: puppeteer } = await import('puppeteer-core');
   return puppeteer.launch({ executablePath: CHROMIUM_PATH, args: flags, headless: true, protocolTimeout: 600_000 });
 }
 

@@ -1,0 +1,113 @@
+// CSR sparse x dense product: C = A·Sᵀ (+ bias), float32.
+//
+// Inputs (sizes in `params`): S is a sparse `rows` x k matrix in CSR form (rowPtr, colIdx); its
+// entry e holds values[e], or values[perm[e]] when PERMUTED. The forward pass runs this on W
+// (C = X·Wᵀ); the backward-data pass runs it on Wᵀ's pattern with W's own value array through
+// perm (C = dY·W), so both read the one array an optimizer updates. A arrives feature-major: aT is
+// k x 4·groups (see feature_major.wgsl; padding columns are 0), read as vec4s of 4 consecutive batch
+// elements. bias (rows entries) is read when HAS_BIAS. C is batch x rows, row-major.
+//
+// One invocation computes BV vec4 groups (4·BV batch elements) of one column `row` of C: it walks
+// the row's entries once, each (column, value) loaded once for BV vec4 loads and BV vec4 FMAs. A
+// workgroup is WG_B x WG_R: the WG_B invocations along x share a row and take interleaved groups
+// (neighbouring invocations read neighbouring memory), the WG_R along y take consecutive slots of
+// rowOrder, where rows are sorted by decreasing length (Sputnik's row swizzle) so neighbouring
+// invocations have similar trip counts and the long rows start first. Workgroups form a folded 1D
+// list of tiles (linear index wid.x + wid.y·nwg.x), batch tile fastest.
+//
+// The accumulators are named matrix columns and the steps are written out, guarded by BV (a
+// constant the compiler folds): SwiftShader does not unroll loops, and an array indexed by a loop
+// counter lives in memory, measured 2.6x slower. No workgroup memory either: staging aT tiles
+// through it was measured slower on the software adapter, and on GPUs the interleaved reads coalesce.
+
+override WG_B: u32 = 4;
+override WG_R: u32 = 16;
+// vec4 groups per invocation: 1, 2, 4 or 8
+override BV: u32 = 8;
+override PERMUTED: bool = false;
+override HAS_BIAS: bool = false;
+
+struct Params {
+  batch: u32,
+  rows: u32,
+  groups: u32,
+  // workgroup tiles along the batch, and in all
+  tilesB: u32,
+  tiles: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> rowPtr: array<u32>;
+@group(0) @binding(2) var<storage, read> colIdx: array<u32>;
+@group(0) @binding(3) var<storage, read> values: array<f32>;
+@group(0) @binding(4) var<storage, read> perm: array<u32>;
+@group(0) @binding(5) var<storage, read> rowOrder: array<u32>;
+@group(0) @binding(6) var<storage, read> aT: array<vec4<f32>>;
+@group(0) @binding(7) var<storage, read> bias: array<f32>;
+@group(0) @binding(8) var<storage, read_write> c: array<f32>;
+
+@compute @workgroup_size(WG_B, WG_R)
+fn main(
+  @builtin(local_invocation_id) lid: vec3<u32>,
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+) {
+  let tile = wid.x + wid.y * nwg.x;
+  if (tile >= params.tiles) {
+    return;
+  }
+  let slot = (tile / params.tilesB) * WG_R + lid.y;
+  if (slot >= params.rows) {
+    return;
+  }
+  let row = rowOrder[slot];
+  let firstGroup = (tile % params.tilesB) * WG_B * BV + lid.x;
+
+  // Groups j of this invocation are firstGroup + j·WG_B; those past the batch re-read the last
+  // group (no branch in the loop) and are not stored.
+  let last = vec4<u32>(params.groups - 1u);
+  let gLo = min(firstGroup + vec4<u32>(0u, 1u, 2u, 3u) * WG_B, last);
+  let gHi = min(firstGroup + vec4<u32>(4u, 5u, 6u, 7u) * WG_B, last);
+  var start = vec4<f32>(0.0);
+  if (HAS_BIAS) {
+    start = vec4<f32>(bias[row]);
+  }
+  var lo = mat4x4<f32>(start, start, start, start);
+  var hi = lo;
+
+  let end = rowPtr[row + 1u];
+  for (var e = rowPtr[row]; e < end; e++) {
+    let base = colIdx[e] * params.groups;
+    var v: vec4<f32>;
+    if (PERMUTED) {
+      v = vec4<f32>(values[perm[e]]);
+    } else {
+      v = vec4<f32>(values[e]);
+    }
+    lo[0] = fma(v, aT[base + gLo.x], lo[0]);
+    if (BV >= 2u) {
+      lo[1] = fma(v, aT[base + gLo.y], lo[1]);
+    }
+    if (BV >= 4u) {
+      lo[2] = fma(v, aT[base + gLo.z], lo[2]);
+      lo[3] = fma(v, aT[base + gLo.w], lo[3]);
+    }
+    if (BV >= 8u) {
+      hi[0] = fma(v, aT[base + gHi.x], hi[0]);
+      hi[1] = fma(v, aT[base + gHi.y], hi[1]);
+      hi[2] = fma(v, aT[base + gHi.z], hi[2]);
+      hi[3] = fma(v, aT[base + gHi.w], hi[3]);
+    }
+  }
+
+  let acc = array<vec4<f32>, 8>(lo[0], lo[1], lo[2], lo[3], hi[0], hi[1], hi[2], hi[3]);
+  for (var j = 0u; j < BV; j++) {
+    let g = firstGroup + j * WG_B;
+    for (var q = 0u; q < 4u; q++) {
+      let b = 4u * g + q;
+      if (b < params.batch) {
+        c[b * params.rows + row] = acc[j][q];
+      }
+    }
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * The layout the sparse kernels read dense operands in: feature-major, aT[f][b] = a[b][f], each
+ * row padded with zeros to a multiple of 4 batch elements so it is whole vec4s. Host side of
+ * shaders/feature_major.wgsl, which converts a batch-major (row-major batch x features) tensor.
+ */
+import source from '../../shaders/feature_major.wgsl';
+import type { Context, KernelSource } from '../gpu/context.js';
+import type { GpuTensor } from '../gpu/tensor.js';
+import { checkLength, checkPositiveInt } from '../validate.js';
+import { checkNoAliasing } from './aliasing.js';
+import { type FoldOptions, gridFor } from './grid.js';
+
+export const featureMajorKernel: KernelSource = { name: 'feature_major', source };
+
+const WORKGROUP = 64;
+
+/** Row length of a feature-major tensor: batch rounded up to a multiple of 4. */
+export function featureMajorStride(batch: number): number {
+  return Math.ceil(batch / 4) * 4;
+}
+
+/** aT (features x featureMajorStride(batch)) = transpose of a (batch x features), padding 0. */
+export async function toFeatureMajorInto(
+  ctx: Context,
+  a: GpuTensor<'f32'>,
+  aT: GpuTensor<'f32'>,
+  batch: number,
+  features: number,
+  opts: FoldOptions = {},
+): Promise<void> {
+  checkPositiveInt('batch', batch);
+  checkPositiveInt('features', features);
+  checkLength('a', a, batch * features, 'batch*features');
+  const stride = featureMajorStride(batch);
+  checkLength('aT', aT, features * stride, 'features*featureMajorStride(batch)');
+  checkNoAliasing({ aT }, { a });
+  const groups = stride / 4;
+  await ctx.dispatch(featureMajorKernel, {
+    constants: { WG: WORKGROUP },
+    buffers: { a, aT },
+    uniforms: { batch, features, groups },
+    workgroups: gridFor(ctx, Math.ceil((features * groups) / WORKGROUP), opts),
+  });
+}
+
+/** A new feature-major tensor holding a's transpose. */
+export async function toFeatureMajor(
+  ctx: Context,
+  a: GpuTensor<'f32'>,
+  batch: number,
+  features: number,
+  label = 'featureMajor',
+): Promise<GpuTensor<'f32'>> {
+  checkPositiveInt('batch', batch);
+  checkPositiveInt('features', features);
+  const aT = ctx.zeros('f32', features * featureMajorStride(batch), label);
+  try {
+    await toFeatureMajorInto(ctx, a, aT, batch, features);
+  } catch (error) {
+    aT.destroy();
+    throw error;
+  }
+  return aT;
+}

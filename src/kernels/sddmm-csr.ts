@@ -1,0 +1,42 @@
+/**
+ * The CSR weight gradient: dW at W's stored entries, in W.values order, = (dYᵀ·X)[r][c]
+ * (shaders/sddmm_csr.wgsl). dY and X arrive feature-major (feature-major.ts), as the forward and
+ * backward-data passes read them, so one conversion of each serves both.
+ */
+import source from '../../shaders/sddmm_csr.wgsl';
+import type { Context, KernelSource } from '../gpu/context.js';
+import type { GpuTensor } from '../gpu/tensor.js';
+import { CSR_SDDMM_SEGMENT, type GpuCsr } from '../sparse/gpu-csr.js';
+import { checkLength, checkPositiveInt } from '../validate.js';
+import { checkNoAliasing } from './aliasing.js';
+import { featureMajorStride } from './feature-major.js';
+import { type FoldOptions, gridFor } from './grid.js';
+
+export const sddmmCsrKernel: KernelSource = { name: 'sddmm_csr', source };
+
+const WORKGROUP = 64;
+
+/** dw (w.nnz) = (dYᵀ·X) at W's entries; dyT is w.rows x stride, xT is w.cols x stride (stride = featureMajorStride(batch)). */
+export async function csrSddmmInto(
+  ctx: Context,
+  w: GpuCsr,
+  dyT: GpuTensor<'f32'>,
+  xT: GpuTensor<'f32'>,
+  dw: GpuTensor<'f32'>,
+  batch: number,
+  opts: FoldOptions = {},
+): Promise<void> {
+  checkPositiveInt('batch', batch);
+  const stride = featureMajorStride(batch);
+  checkLength('dyT', dyT, w.rows * stride, 'w.rows*featureMajorStride(batch)');
+  checkLength('xT', xT, w.cols * stride, 'w.cols*featureMajorStride(batch)');
+  checkLength('dw', dw, w.nnz, 'w.nnz');
+  checkNoAliasing({ dw }, { dyT, xT });
+  const { items, count } = w.sddmmItems;
+  await ctx.dispatch(sddmmCsrKernel, {
+    constants: { WG: WORKGROUP, SEGMENT: CSR_SDDMM_SEGMENT },
+    buffers: { items, rowPtr: w.pattern.rowPtr, colIdx: w.pattern.colIdx, dyT, xT, dw },
+    uniforms: { items: count, groups: stride / 4 },
+    workgroups: gridFor(ctx, Math.ceil(count / WORKGROUP), opts),
+  });
+}

@@ -1,0 +1,131 @@
+/**
+ * CSR sparse x dense products: the forward pass Y = X·Wᵀ (+ b) and the backward-data pass
+ * dX = dY·W, both on shaders/spmm_csr.wgsl (the second walks Wᵀ's pattern and reads W's values
+ * through a permutation). Dense operands arrive feature-major (feature-major.ts); outputs are
+ * batch-major. Host side: tile choice, validation, dispatch shape, and the one-shot csrMatmul.
+ */
+import source from '../../shaders/spmm_csr.wgsl';
+import type { Context, KernelSource } from '../gpu/context.js';
+import type { GpuTensor } from '../gpu/tensor.js';
+import type { CsrMatrix } from '../sparse/csr.js';
+import { GpuCsr, type GpuCsrPattern } from '../sparse/gpu-csr.js';
+import { validateCsr } from '../sparse/csr.js';
+import { checkLength, checkPositiveInt } from '../validate.js';
+import { featureMajorStride, toFeatureMajor } from './feature-major.js';
+import { checkNoAliasing } from './aliasing.js';
+import { gridFor } from './grid.js';
+import { batchTiles, checkSpmmTiles, type SpmmTiles } from './spmm-tiles.js';
+
+export const spmmCsrKernel: KernelSource = { name: 'spmm_csr', source };
+
+/** The vec4 groups per invocation (bv) the kernel is written for. */
+export const SPMM_CSR_GROUPS_PER_INVOCATION = [1, 2, 4, 8] as const;
+
+/** wgB invocations along the batch share a row, wgR rows per workgroup; see spmm-tiles.ts. */
+export type SpmmCsrConfig = SpmmTiles<(typeof SPMM_CSR_GROUPS_PER_INVOCATION)[number]>;
+
+/**
+ * 64 invocations per workgroup. Each invocation takes as many vec4 groups as the batch has, up to
+ * 8 (one (column, value) load then feeds bv vec4 FMAs; 8 still fits the accumulators in
+ * registers); 4 invocations share a row once the batch has 4 groups.
+ */
+export function chooseSpmmCsrConfig(batch: number): SpmmCsrConfig {
+  const groups = featureMajorStride(batch) / 4;
+  const wgB = groups >= 4 ? 4 : 1;
+  const perInvocation = Math.ceil(groups / wgB);
+  const bv = SPMM_CSR_GROUPS_PER_INVOCATION.find((n) => n >= perInvocation) ?? 8;
+  return { wgB, wgR: 64 / wgB, bv };
+}
+
+interface SpmmOperands {
+  pattern: GpuCsrPattern;
+  values: GpuTensor<'f32'>;
+  perm?: GpuTensor<'u32'>;
+  aT: GpuTensor<'f32'>;
+  c: GpuTensor<'f32'>;
+  bias?: GpuTensor<'f32'>;
+}
+
+/** C (batch x pattern.rows) = A·Sᵀ (+ bias), aT feature-major pattern.cols x stride. */
+async function spmm(ctx: Context, op: SpmmOperands, batch: number, config: SpmmCsrConfig): Promise<void> {
+  const { pattern, values, perm, aT, c, bias } = op;
+  checkSpmmTiles(ctx, config, SPMM_CSR_GROUPS_PER_INVOCATION);
+  checkNoAliasing({ c }, { aT, ...(bias && { bias }) });
+  const groups = featureMajorStride(batch) / 4;
+  const tilesB = batchTiles(groups, config);
+  const tiles = tilesB * Math.ceil(pattern.rows / config.wgR);
+  await ctx.dispatch(spmmCsrKernel, {
+    constants: { WG_B: config.wgB, WG_R: config.wgR, BV: config.bv, PERMUTED: perm !== undefined, HAS_BIAS: bias !== undefined },
+    buffers: {
+      rowPtr: pattern.rowPtr,
+      colIdx: pattern.colIdx,
+      values,
+      // Unused bindings still need a buffer: they get one the kernel already reads.
+      perm: perm ?? pattern.colIdx,
+      rowOrder: pattern.rowOrder,
+      aT,
+      bias: bias ?? values,
+      c,
+    },
+    uniforms: { batch, rows: pattern.rows, groups, tilesB, tiles },
+    workgroups: gridFor(ctx, tiles, config),
+  });
+}
+
+/**
+ * Forward pass: y (batch x w.rows, batch-major) = X·Wᵀ (+ bias), from xT = X feature-major
+ * (w.cols x featureMajorStride(batch), padding 0).
+ */
+export async function csrForwardInto(
+  ctx: Context,
+  w: GpuCsr,
+  xT: GpuTensor<'f32'>,
+  y: GpuTensor<'f32'>,
+  batch: number,
+  bias?: GpuTensor<'f32'>,
+  config: SpmmCsrConfig = chooseSpmmCsrConfig(batch),
+): Promise<void> {
+  checkPositiveInt('batch', batch);
+  checkLength('xT', xT, w.cols * featureMajorStride(batch), 'w.cols*featureMajorStride(batch)');
+  checkLength('y', y, batch * w.rows, 'batch*w.rows');
+  if (bias) checkLength('bias', bias, w.rows, 'w.rows');
+  await spmm(ctx, { pattern: w.pattern, values: w.values, aT: xT, c: y, bias }, batch, config);
+}
+
+/**
+ * Backward-data pass: dx (batch x w.cols, batch-major) = dY·W, from dyT = dY feature-major
+ * (w.rows x featureMajorStride(batch), padding 0). Walks Wᵀ's pattern over W's own values.
+ */
+export async function csrBackwardDataInto(
+  ctx: Context,
+  w: GpuCsr,
+  dyT: GpuTensor<'f32'>,
+  dx: GpuTensor<'f32'>,
+  batch: number,
+  config: SpmmCsrConfig = chooseSpmmCsrConfig(batch),
+): Promise<void> {
+  checkPositiveInt('batch', batch);
+  checkLength('dyT', dyT, w.rows * featureMajorStride(batch), 'w.rows*featureMajorStride(batch)');
+  checkLength('dx', dx, batch * w.cols, 'batch*w.cols');
+  const t = w.transposed;
+  await spmm(ctx, { pattern: t, values: w.values, perm: t.perm, aT: dyT, c: dx }, batch, config);
+}
+
+/** One-shot (API.md): upload w and x (batch x w.cols, row-major), Y = X·Wᵀ on the GPU, read back. */
+export async function csrMatmul(ctx: Context, w: CsrMatrix, x: Float32Array, batch: number): Promise<Float32Array> {
+  validateCsr(w, 'w');
+  checkPositiveInt('batch', batch);
+  checkLength('x', x, batch * w.cols, 'batch*w.cols');
+  const gw = GpuCsr.upload(ctx, w);
+  const tx = ctx.upload('f32', x, 'csrMatmul.x');
+  const ty = ctx.zeros('f32', batch * w.rows, 'csrMatmul.y');
+  let xT: GpuTensor<'f32'> | undefined;
+  try {
+    xT = await toFeatureMajor(ctx, tx, batch, w.cols, 'csrMatmul.xT');
+    await csrForwardInto(ctx, gw, xT, ty, batch);
+    return await ctx.read(ty);
+  } finally {
+    for (const t of [tx, ty, xT]) t?.destroy();
+    gw.destroy();
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * A CSR weight resident on the GPU, built once per mask and reused by every training step: the
+ * pattern, the values (the one array an optimizer updates in place), Sputnik's row swizzle, and,
+ * built on first use by a backward pass, Wᵀ's pattern with the permutation into the same values
+ * and the SDDMM work items.
+ */
+import type { Context } from '../gpu/context.js';
+import type { GpuTensor } from '../gpu/tensor.js';
+import { OrthosparseError } from '../errors.js';
+import { type CsrMatrix, type CsrStructure, validateCsr } from './csr.js';
+import { transposeStructure } from './csc.js';
+import { rowSwizzle } from './swizzle.js';
+
+/** Entries per SDDMM work item: each row is cut into pieces of at most this many entries. */
+export const CSR_SDDMM_SEGMENT = 8;
+
+/** A sparse pattern on the GPU in CSR form, rows in swizzled order. */
+export interface GpuCsrPattern {
+  rows: number;
+  cols: number;
+  rowPtr: GpuTensor<'u32'>;
+  colIdx: GpuTensor<'u32'>;
+  /** Row indices by decreasing length (rowSwizzle). */
+  rowOrder: GpuTensor<'u32'>;
+}
+
+/** Wᵀ's pattern; its entry t holds W.values[perm[t]]. */
+export interface GpuTransposedPattern extends GpuCsrPattern {
+  perm: GpuTensor<'u32'>;
+}
+
+/** SDDMM work: `count` items (row, first entry), each covering at most CSR_SDDMM_SEGMENT entries. */
+export interface GpuSddmmItems {
+  items: GpuTensor<'u32'>;
+  count: number;
+}
+
+export class GpuCsr {
+  readonly rows: number;
+  readonly cols: number;
+  readonly nnz: number;
+  readonly pattern: GpuCsrPattern;
+  readonly values: GpuTensor<'f32'>;
+  private readonly host: { rowPtr: Uint32Array; colIdx: Uint32Array };
+  private transposedPattern: GpuTransposedPattern | undefined;
+  private sddmmWork: GpuSddmmItems | undefined;
+  private destroyed = false;
+
+  private constructor(
+    private readonly ctx: Context,
+    w: CsrMatrix,
+    private readonly label: string,
+  ) {
+    this.rows = w.rows;
+    this.cols = w.cols;
+    this.nnz = w.colIdx.length;
+    this.host = { rowPtr: w.rowPtr.slice(), colIdx: w.colIdx.slice() };
+    this.pattern = uploadPattern(ctx, w.rows, w.cols, w.rowPtr, w.colIdx, label);
+    this.values = ctx.upload('f32', w.values, `${label}.values`);
+  }
+
+  /** Validates `w` (validateCsr) and uploads it. */
+  static upload(ctx: Context, w: CsrMatrix, label = 'w'): GpuCsr {
+    validateCsr(w, label);
+    return new GpuCsr(ctx, w, label);
+  }
+
+  /** Wᵀ's pattern (W in CSC form) and the permutation into `values`; built on first use. */
+  get transposed(): GpuTransposedPattern {
+    this.throwIfDestroyed();
+    if (!this.transposedPattern) {
+      this.transposedPattern = uploadTransposed(this.ctx, { rows: this.rows, cols: this.cols, ...this.host }, `${this.label}T`);
+    }
+    return this.transposedPattern;
+  }
+
+  /** The SDDMM work items: every row cut into pieces of CSR_SDDMM_SEGMENT entries; built on first use. */
+  get sddmmItems(): GpuSddmmItems {
+    this.throwIfDestroyed();
+    if (!this.sddmmWork) {
+      const pairs: number[] = [];
+      const { rowPtr } = this.host;
+      for (let r = 0; r < this.rows; r++) {
+        for (let e = rowPtr[r]; e < rowPtr[r + 1]; e += CSR_SDDMM_SEGMENT) pairs.push(r, e);
+      }
+      this.sddmmWork = { items: this.ctx.upload('u32', Uint32Array.from(pairs), `${this.label}.sddmmItems`), count: pairs.length / 2 };
+    }
+    return this.sddmmWork;
+  }
+
+  get isDestroyed(): boolean {
+    return this.destroyed;
+  }
+
+  /** Frees every buffer now. */
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    const t = this.transposedPattern;
+    for (const tensor of [this.pattern.rowPtr, this.pattern.colIdx, this.pattern.rowOrder, this.values, t?.rowPtr, t?.colIdx, t?.rowOrder, t?.perm, this.sddmmWork?.items]) {
+      tensor?.destroy();
+    }
+  }
+
+  private throwIfDestroyed(): void {
+    if (this.destroyed) throw new OrthosparseError('use of a destroyed GpuCsr');
+  }
+}
+
+/** Uploads a compressed-row pattern (of elements or of blocks) with its row swizzle. */
+export function uploadPattern(
+  ctx: Context,
+  rows: number,
+  cols: number,
+  rowPtr: Uint32Array,
+  colIdx: Uint32Array,
+  label: string,
+): GpuCsrPattern {
+  return {
+    rows,
+    cols,
+    rowPtr: ctx.upload('u32', rowPtr, `${label}.rowPtr`),
+    colIdx: ctx.upload('u32', colIdx, `${label}.colIdx`),
+    rowOrder: ctx.upload('u32', rowSwizzle(rowPtr), `${label}.rowOrder`),
+  };
+}
+
+/** Uploads the transpose of a compressed-row pattern with the permutation into the original's items. */
+export function uploadTransposed(ctx: Context, pattern: CsrStructure, label: string): GpuTransposedPattern {
+  const t = transposeStructure(pattern);
+  return {
+    ...uploadPattern(ctx, t.rows, t.cols, t.rowPtr, t.colIdx, label),
+    perm: ctx.upload('u32', t.perm, `${label}.perm`),
+  };
+}

@@ -1,0 +1,128 @@
+/**
+ * GPU cases for the sparse kernels: each uploads a weight once and runs a group of passes on it,
+ * the dense operands going through the feature-major conversion as in training. Every output and
+ * feature-major scratch tensor starts filled with NaN, so a kernel that leaves any element (padding
+ * included) unwritten shows up in the result.
+ */
+import type { Context } from '../../src/gpu/context.js';
+import type { GpuTensor } from '../../src/gpu/tensor.js';
+import { biasGradInto } from '../../src/kernels/bias-grad.js';
+import { featureMajorStride, toFeatureMajorInto } from '../../src/kernels/feature-major.js';
+import type { FoldOptions } from '../../src/kernels/grid.js';
+import { bsrSddmmInto } from '../../src/kernels/sddmm-bsr.js';
+import { csrSddmmInto } from '../../src/kernels/sddmm-csr.js';
+import { bsrBackwardDataInto, bsrForwardInto, chooseSpmmBsrConfig, type SpmmBsrConfig } from '../../src/kernels/spmm-bsr.js';
+import { chooseSpmmCsrConfig, csrBackwardDataInto, csrForwardInto, csrMatmul, type SpmmCsrConfig } from '../../src/kernels/spmm-csr.js';
+import type { BsrMatrix } from '../../src/sparse/bsr.js';
+import type { CsrMatrix } from '../../src/sparse/csr.js';
+import { GpuBsr } from '../../src/sparse/gpu-bsr.js';
+import { GpuCsr } from '../../src/sparse/gpu-csr.js';
+import { defineCases } from '../harness/case.js';
+
+/** Makes tensors for one case and frees them (and the weight) however the case ends. */
+class Scratch {
+  private readonly tensors: Array<{ destroy(): void }> = [];
+
+  constructor(private readonly ctx: Context) {}
+
+  own<T extends { destroy(): void }>(thing: T): T {
+    this.tensors.push(thing);
+    return thing;
+  }
+
+  input(data: Float32Array): GpuTensor<'f32'> {
+    return this.own(this.ctx.upload('f32', data));
+  }
+
+  /** An output tensor full of NaN. */
+  output(length: number): GpuTensor<'f32'> {
+    return this.input(new Float32Array(length).fill(Number.NaN));
+  }
+
+  /** a (batch x features) converted into a NaN-prefilled feature-major tensor. */
+  async featureMajor(a: GpuTensor<'f32'>, batch: number, features: number, fold?: FoldOptions): Promise<GpuTensor<'f32'>> {
+    const aT = this.output(features * featureMajorStride(batch));
+    await toFeatureMajorInto(this.ctx, a, aT, batch, features, fold);
+    return aT;
+  }
+
+  destroy(): void {
+    for (const t of this.tensors) t.destroy();
+  }
+}
+
+async function withScratch<T>(ctx: Context, body: (s: Scratch) => Promise<T>): Promise<T> {
+  const scratch = new Scratch(ctx);
+  try {
+    return await body(scratch);
+  } finally {
+    scratch.destroy();
+  }
+}
+
+/** Params cross the wire as JSON-like data, where an absent field arrives as null. */
+interface PassParams<W> {
+  w: W;
+  batch: number;
+  /** batch x w.cols */
+  x: Float32Array;
+  /** batch x w.rows */
+  dy: Float32Array;
+  bias?: Float32Array | null;
+  fold?: FoldOptions | null;
+}
+
+export const sparseCases = defineCases({
+  /** The one-shot API. */
+  csrMatmul: (ctx, p: { w: CsrMatrix; x: Float32Array; batch: number }) => csrMatmul(ctx, p.w, p.x, p.batch),
+
+  /** CSR forward (with bias if given) and backward-data on one uploaded weight. */
+  csrSpmm: (ctx, p: PassParams<CsrMatrix> & { config?: SpmmCsrConfig | null }) =>
+    withScratch(ctx, async (s) => {
+      const w = s.own(GpuCsr.upload(ctx, p.w));
+      const { batch } = p;
+      const fold = p.fold ?? undefined;
+      const xT = await s.featureMajor(s.input(p.x), batch, w.cols, fold);
+      const dyT = await s.featureMajor(s.input(p.dy), batch, w.rows, fold);
+      const y = s.output(batch * w.rows);
+      const dx = s.output(batch * w.cols);
+      const config = { ...(p.config ?? chooseSpmmCsrConfig(batch)), ...fold };
+      await csrForwardInto(ctx, w, xT, y, batch, p.bias ? s.input(p.bias) : undefined, config);
+      await csrBackwardDataInto(ctx, w, dyT, dx, batch, config);
+      return { y: await ctx.read(y), dx: await ctx.read(dx) };
+    }),
+
+  /** CSR weight gradient (SDDMM) and bias gradient. */
+  csrSddmm: (ctx, p: PassParams<CsrMatrix>) =>
+    withScratch(ctx, async (s) => {
+      const w = s.own(GpuCsr.upload(ctx, p.w));
+      const { batch } = p;
+      const fold = p.fold ?? undefined;
+      const dy = s.input(p.dy);
+      const xT = await s.featureMajor(s.input(p.x), batch, w.cols, fold);
+      const dyT = await s.featureMajor(dy, batch, w.rows, fold);
+      const dw = s.output(w.nnz);
+      const db = s.output(w.rows);
+      await csrSddmmInto(ctx, w, dyT, xT, dw, batch, fold);
+      await biasGradInto(ctx, dy, db, batch, w.rows, fold);
+      return { dw: await ctx.read(dw), db: await ctx.read(db) };
+    }),
+
+  /** BSR forward (with bias if given), backward-data and weight gradient on one uploaded weight. */
+  bsrPasses: (ctx, p: PassParams<BsrMatrix> & { config?: SpmmBsrConfig | null }) =>
+    withScratch(ctx, async (s) => {
+      const w = s.own(GpuBsr.upload(ctx, p.w));
+      const { batch } = p;
+      const fold = p.fold ?? undefined;
+      const xT = await s.featureMajor(s.input(p.x), batch, w.cols, fold);
+      const dyT = await s.featureMajor(s.input(p.dy), batch, w.rows, fold);
+      const y = s.output(batch * w.rows);
+      const dx = s.output(batch * w.cols);
+      const dw = s.output(p.w.values.length);
+      const config = { ...(p.config ?? chooseSpmmBsrConfig(batch)), ...fold };
+      await bsrForwardInto(ctx, w, xT, y, batch, p.bias ? s.input(p.bias) : undefined, config);
+      await bsrBackwardDataInto(ctx, w, dyT, dx, batch, config);
+      await bsrSddmmInto(ctx, w, dyT, xT, dw, batch, fold);
+      return { y: await ctx.read(y), dx: await ctx.read(dx), dw: await ctx.read(dw) };
+    }),
+});
