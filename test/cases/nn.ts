@@ -28,7 +28,7 @@ export const nnCases = defineCases({
         return [];
       });
       const params = [];
-      for (const param of model.parameters()) params.push({ name: param.name, value: await ctx.read(param.value), grad: await ctx.read(param.grad) });
+      for (const param of model.parameters()) params.push({ name: param.name, value: await ctx.read(param.values), grad: await ctx.read(param.grad) });
       return { loss: await lossFn.readLoss(), masks, params };
     } finally {
       model.destroy();
