@@ -82,7 +82,8 @@ function matmulMarkdown(records: BenchRecord[]): string {
       `| ${r.shape.m} | ${r.backend} | ${r.medianMs.toFixed(1)} | ${r.gflops.toFixed(2)} | ${tf ? tf.medianMs.toFixed(1) : '—'} | ${tf ? tf.gflops.toFixed(2) : '—'} | ${tf ? `${(tf.medianMs / r.medianMs).toFixed(2)}×` : '—'} |`,
     );
   }
-  return `${rows.join('\n')}\n\nAdapter: ${records[0]?.adapter ?? 'unknown'}\n`;
+  const adapters = [...new Set(records.map((r) => `${r.backend}: ${r.adapter}`))];
+  return `${rows.join('\n')}\n\nAdapters: ${adapters.join('; ')}\n`;
 }
 
 const suites: Record<string, () => Promise<SuiteResult>> = { matmul: matmulSuite, eoi: eoiSuite };
