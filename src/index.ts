@@ -51,3 +51,35 @@ export { givensBatch, type GivensLayer } from './kernels/givens.js';
 
 // Sparse formats and CPU references
 export * from './sparse/index.js';
+
+// Sparse kernels (GPU): the weight is W (out x in); dense operands are read feature-major
+export { csrMatmul, csrForwardInto, csrBackwardDataInto, chooseSpmmCsrConfig, type SpmmCsrConfig } from './kernels/spmm-csr.js';
+export { csrSddmmInto } from './kernels/sddmm-csr.js';
+export { bsrForwardInto, bsrBackwardDataInto, chooseSpmmBsrConfig, type SpmmBsrConfig } from './kernels/spmm-bsr.js';
+export { bsrSddmmInto } from './kernels/sddmm-bsr.js';
+export { biasGradInto } from './kernels/bias-grad.js';
+export { toFeatureMajorInto, toFeatureMajor, featureMajorStride } from './kernels/feature-major.js';
+export { GpuCsr } from './sparse/gpu-csr.js';
+export { GpuBsr } from './sparse/gpu-bsr.js';
+
+// Layers, losses, models
+export type { Layer, Parameter } from './nn/layer.js';
+export { Linear, type LinearInit } from './nn/linear.js';
+export { SparseLinear } from './nn/sparse-linear.js';
+export { ActivationLayer } from './nn/activation-layer.js';
+export { Sequential } from './nn/sequential.js';
+export { SoftmaxCrossEntropy } from './nn/loss.js';
+export { buildMlp, assembleMlp, mlpShapes, mlpDensities, MLP_INITS, type MlpConfig, type MlpInit } from './nn/mlp.js';
+export { initWeights, initBias, haarOrthogonal, WEIGHT_INITS, type WeightInit, type LayerInitSpec } from './nn/init.js';
+export { saveMlp, loadMlp } from './nn/mlp-file.js';
+export { encodeModelFile, decodeModelFile, type ModelFile } from './nn/model-file.js';
+export { jacobianSpectrum, inputOutputJacobian, spectrumStats, type SpectrumStats } from './nn/jacobian.js';
+export { ACTIVATIONS, activationForwardInto, activationBackwardInto, type Activation, type ActivationName, type ActivationSpec } from './kernels/activation.js';
+export { softmaxXent, softmaxXentInto, SMOOTHING_CONVENTIONS, type SoftmaxXentOptions, type SmoothingConvention } from './kernels/softmax-xent.js';
+
+// Training
+export { Sgd, Adam, type SgdOptions, type AdamOptions, type LearningRate } from './train/optimizers.js';
+export { constantLr, stepLr, cosineLr, linearWarmup, type LrSchedule } from './train/schedule.js';
+export { train, evaluate, type Dataset, type TrainOptions, type TrainHistory, type Progress } from './train/trainer.js';
+export { runTraining, type TrainSpec, type TrainResult, type OptimizerSpec } from './train/experiment.js';
+export { lineChart, type Series, type ChartOptions } from './plot/svg.js';

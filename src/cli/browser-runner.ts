@@ -1,0 +1,44 @@
+/**
+ * `--browser`: the same training run (runTraining) inside headless Chromium on its WebGPU, driven
+ * by puppeteer-core. The page gets the spec and the data set from a server on 127.0.0.1 and reports
+ * progress back through exposed functions.
+ */
+import { readFileSync } from 'node:fs';
+import { launchChromium, modulePage, serveFiles, type StaticFile } from '../node/chromium.js';
+import type { TrainHooks, TrainResult, TrainSpec } from '../train/experiment.js';
+import type { Dataset } from '../train/trainer.js';
+
+/** The bundle of src/cli/browser-train-entry.ts, built next to the CLI by scripts/build.mjs. */
+const BUNDLE = new URL('./browser-train.js', import.meta.url);
+
+export async function runInBrowser(spec: TrainSpec, data: { train: Dataset; test: Dataset }, hooks: TrainHooks): Promise<TrainResult> {
+  const bytes = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  const files = new Map<string, StaticFile>([
+    ['/', modulePage('orthosparse training')],
+    ['/bundle.js', { type: 'text/javascript', body: readFileSync(BUNDLE) }],
+    ['/spec.json', { type: 'application/json', body: JSON.stringify({ spec, train: meta(data.train), test: meta(data.test) }) }],
+    ['/train-inputs.bin', { type: 'application/octet-stream', body: bytes(data.train.inputs) }],
+    ['/train-labels.bin', { type: 'application/octet-stream', body: bytes(Uint8Array.from(data.train.labels)) }],
+    ['/test-inputs.bin', { type: 'application/octet-stream', body: bytes(data.test.inputs) }],
+    ['/test-labels.bin', { type: 'application/octet-stream', body: bytes(Uint8Array.from(data.test.labels)) }],
+  ]);
+  const { url, server } = await serveFiles(files);
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage();
+    page.on('pageerror', (e) => process.stderr.write(`page error: ${e}\n`));
+    await page.exposeFunction('reportProgress', (p: Parameters<NonNullable<TrainHooks['onProgress']>>[0]) => hooks.onProgress?.(p));
+    await page.exposeFunction('reportEval', (e: Parameters<NonNullable<TrainHooks['onEval']>>[0]) => hooks.onEval?.(e));
+    await page.exposeFunction('reportStage', (s: string) => hooks.onStage?.(`[chromium] ${s}`));
+    await page.goto(url);
+    await page.waitForFunction('globalThis.orthosparseTrain !== undefined', { timeout: 60_000 });
+    return (await page.evaluate(() => (globalThis as any).orthosparseTrain())) as TrainResult;
+  } finally {
+    await browser.close();
+    server.close();
+  }
+}
+
+function meta(d: Dataset) {
+  return { count: d.count, features: d.features };
+}

@@ -1,0 +1,20 @@
+/** A terminal progress bar for long work (training, large inits), via cli-progress. */
+import cliProgress from 'cli-progress';
+
+export interface ProgressBar {
+  update(value: number, fields?: Record<string, string | number>): void;
+  stop(): void;
+}
+
+/** `format` may name payload fields as {field}; {bar}, {value}/{total}, {eta_formatted} are built in. */
+export function progressBar(total: number, format: string): ProgressBar {
+  const bar = new cliProgress.SingleBar(
+    { format, barsize: 24, hideCursor: true, etaBuffer: 50, noTTYOutput: true, notTTYSchedule: 5000, stopOnComplete: false },
+    cliProgress.Presets.shades_classic,
+  );
+  bar.start(total, 0, {});
+  return {
+    update: (value, fields) => bar.update(value, fields ?? {}),
+    stop: () => bar.stop(),
+  };
+}

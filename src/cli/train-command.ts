@@ -1,0 +1,162 @@
+/**
+ * `orthosparse train`: train an MLP on MNIST in Node (Dawn) or, with --browser, in headless
+ * Chromium; progress bar while it runs; final test accuracy and throughput; a JSON log, an SVG
+ * plot of the loss/accuracy curves and the trained model (.osm) in --out.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { createContext } from '../gpu/context.js';
+import { ACTIVATIONS, type ActivationName } from '../kernels/activation.js';
+import { saveMlp } from '../nn/mlp-file.js';
+import { MLP_INITS, type MlpInit } from '../nn/mlp.js';
+import { lineChart } from '../plot/svg.js';
+import { runTraining, type TrainResult, type TrainSpec } from '../train/experiment.js';
+import { loadMnistDatasets } from './mnist-node.js';
+import { progressBar } from './progress.js';
+import { runInBrowser } from './browser-runner.js';
+
+export const TRAIN_USAGE = `orthosparse train [options]
+  --depth N            linear layers (default 100)
+  --width N            hidden width (default 128)
+  --density D          weight density of sparse inits (default 0.125)
+  --init I             ${MLP_INITS.join(' | ')} (default eoi)
+  --activation A       ${ACTIVATIONS.join(' | ')} (default tanh)
+  --sigma-w S          weight gain (default 1.0247, the paper's tanh value)
+  --sigma-b S          bias std (default 0.00448)
+  --optimizer O        sgd | adam | adamw (default sgd)
+  --lr X               learning rate (default 0.01)
+  --momentum M         SGD momentum (default 0.9)
+  --schedule S         constant | cosine | step (default constant)
+  --label-smoothing A  (default 0)
+  --epochs N           (default 1)   --max-steps N   step budget
+  --batch N            (default 128)
+  --train-limit N      use the first N training images   --test-limit N   likewise for test
+  --seed N             (default 0)
+  --out DIR            where to write log.json, curves.svg, model.osm (default runs/<init>-d<depth>)
+  --browser            run in headless Chromium instead of Node`;
+
+export function parseTrainArgs(argv: string[]): { spec: TrainSpec; out: string; browser: boolean; trainLimit?: number; testLimit?: number } {
+  const { values: v } = parseArgs({
+    args: argv,
+    options: {
+      depth: { type: 'string', default: '100' },
+      width: { type: 'string', default: '128' },
+      density: { type: 'string', default: '0.125' },
+      init: { type: 'string', default: 'eoi' },
+      activation: { type: 'string', default: 'tanh' },
+      'sigma-w': { type: 'string', default: '1.0247' },
+      'sigma-b': { type: 'string', default: '0.00448' },
+      optimizer: { type: 'string', default: 'sgd' },
+      lr: { type: 'string', default: '0.01' },
+      momentum: { type: 'string', default: '0.9' },
+      schedule: { type: 'string', default: 'constant' },
+      'label-smoothing': { type: 'string', default: '0' },
+      epochs: { type: 'string', default: '1' },
+      'max-steps': { type: 'string' },
+      batch: { type: 'string', default: '128' },
+      'train-limit': { type: 'string' },
+      'test-limit': { type: 'string' },
+      seed: { type: 'string', default: '0' },
+      out: { type: 'string' },
+      browser: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  const num = (name: string, text: string | undefined) => {
+    if (text === undefined) return undefined;
+    const value = Number(text);
+    if (!Number.isFinite(value)) throw new RangeError(`--${name} must be a number, got '${text}'`);
+    return value;
+  };
+  const init = v.init as MlpInit;
+  if (!MLP_INITS.includes(init)) throw new RangeError(`--init must be one of ${MLP_INITS.join(', ')}, got '${v.init}'`);
+  const optimizer = v.optimizer as TrainSpec['optimizer']['kind'];
+  if (!['sgd', 'adam', 'adamw'].includes(optimizer)) throw new RangeError(`--optimizer must be sgd, adam or adamw, got '${v.optimizer}'`);
+  const schedule = v.schedule as NonNullable<TrainSpec['optimizer']['schedule']>;
+  if (!['constant', 'cosine', 'step'].includes(schedule)) throw new RangeError(`--schedule must be constant, cosine or step, got '${v.schedule}'`);
+  const depth = num('depth', v.depth)!;
+  const spec: TrainSpec = {
+    model: {
+      inputs: 784,
+      width: num('width', v.width)!,
+      depth,
+      classes: 10,
+      density: num('density', v.density)!,
+      init,
+      activation: v.activation as ActivationName,
+      sigmaW: num('sigma-w', v['sigma-w'])!,
+      sigmaB: num('sigma-b', v['sigma-b'])!,
+      seed: num('seed', v.seed)!,
+    },
+    optimizer: { kind: optimizer, lr: num('lr', v.lr)!, momentum: optimizer === 'sgd' ? num('momentum', v.momentum) : undefined, schedule },
+    loss: { labelSmoothing: num('label-smoothing', v['label-smoothing']) },
+    epochs: num('epochs', v.epochs)!,
+    maxSteps: num('max-steps', v['max-steps']),
+    batchSize: num('batch', v.batch)!,
+    seed: num('seed', v.seed)!,
+    logEvery: 10,
+    evalLimit: 2000,
+    jacobian: true,
+  };
+  return {
+    spec,
+    out: v.out ?? path.join('runs', `${init}-d${depth}`),
+    browser: v.browser!,
+    trainLimit: num('train-limit', v['train-limit']),
+    testLimit: num('test-limit', v['test-limit']),
+  };
+}
+
+export async function trainCommand(argv: string[]): Promise<TrainResult> {
+  const { spec, out, browser, trainLimit, testLimit } = parseTrainArgs(argv);
+  mkdirSync(out, { recursive: true });
+  const data = await loadMnistDatasets({ trainLimit, testLimit });
+  console.log(`MNIST: ${data.train.count} training, ${data.test.count} test images`);
+  const expected = Math.min(spec.epochs * Math.ceil(data.train.count / spec.batchSize), spec.maxSteps ?? Infinity);
+  const bar = progressBar(expected, 'train |{bar}| {value}/{total} steps | loss {loss} | acc {acc} | test {test} | ETA {eta_formatted}');
+  let testText = '—';
+  const hooks = {
+    onStage: (stage: string) => process.stderr.write(`${stage}…\n`),
+    onProgress: (p: { step: number; loss: number; accuracy: number }) => bar.update(p.step, { loss: p.loss.toFixed(4), acc: p.accuracy.toFixed(3), test: testText }),
+    onEval: (e: { accuracy: number }) => (testText = e.accuracy.toFixed(3)),
+  };
+  let result: TrainResult;
+  let model: Uint8Array | undefined;
+  if (browser) {
+    result = await runInBrowser(spec, data, hooks);
+  } else {
+    const ctx = await createContext();
+    try {
+      result = await runTraining(ctx, spec, data, { ...hooks, onTrained: async (m) => void (model = await saveMlp(ctx, m, spec.model)) });
+    } finally {
+      ctx.destroy();
+    }
+  }
+  bar.stop();
+  writeOutputs(out, result, model);
+  return result;
+}
+
+function writeOutputs(out: string, result: TrainResult, model: Uint8Array | undefined): void {
+  const { history, test, jacobian } = result;
+  console.log(`\nadapter: ${result.adapter}`);
+  console.log(`final test accuracy ${(100 * test.accuracy).toFixed(2)}% (loss ${test.loss.toFixed(4)}) after ${history.totalSteps} steps`);
+  console.log(`throughput ${history.samplesPerSecond.toFixed(1)} samples/s, ${(result.elapsedMs / 1000).toFixed(1)} s in all`);
+  if (jacobian) console.log(`Jacobian singular values at init: mean ${jacobian.mean.toFixed(4)}, min ${jacobian.min.toExponential(2)}, max ${jacobian.max.toFixed(4)}, variance ${jacobian.variance.toExponential(2)}`);
+  writeFileSync(path.join(out, 'log.json'), JSON.stringify(result, null, 2));
+  const title = `${result.spec.model.init} MLP, depth ${result.spec.model.depth}, width ${result.spec.model.width}`;
+  writeFileSync(
+    path.join(out, 'curves.svg'),
+    lineChart(
+      [
+        { name: 'train loss', points: history.steps.map((s) => [s.step, s.loss]) },
+        { name: 'train accuracy', points: history.steps.map((s) => [s.step, s.accuracy]) },
+        { name: 'test accuracy', points: history.evals.map((e) => [e.step, e.accuracy]) },
+      ],
+      { title, xLabel: 'step', yLabel: 'loss / accuracy' },
+    ),
+  );
+  if (model) writeFileSync(path.join(out, 'model.osm'), model);
+  console.log(`wrote ${path.join(out, 'log.json')}, curves.svg${model ? ', model.osm' : ''}`);
+}
