@@ -11,7 +11,8 @@ import type { Dataset } from '../train/trainer.js';
 /** The bundle of src/cli/browser-train-entry.ts, built next to the CLI by scripts/build.mjs. */
 const BUNDLE = new URL('./browser-train.js', import.meta.url);
 
-export async function runInBrowser(spec: TrainSpec, data: { train: Dataset; test: Dataset }, hooks: TrainHooks): Promise<TrainResult> {
+/** The run's result and its trained model in the model file format. */
+export async function runInBrowser(spec: TrainSpec, data: { train: Dataset; test: Dataset }, hooks: TrainHooks): Promise<{ result: TrainResult; model: Uint8Array }> {
   const bytes = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
   const files = new Map<string, StaticFile>([
     ['/', modulePage('orthosparse training')],
@@ -32,7 +33,8 @@ export async function runInBrowser(spec: TrainSpec, data: { train: Dataset; test
     await page.exposeFunction('reportStage', (s: string) => hooks.onStage?.(`[chromium] ${s}`));
     await page.goto(url);
     await page.waitForFunction('globalThis.orthosparseTrain !== undefined', { timeout: 60_000 });
-    return (await page.evaluate(() => (globalThis as any).orthosparseTrain())) as TrainResult;
+    const { result, model } = (await page.evaluate(() => (globalThis as any).orthosparseTrain())) as { result: TrainResult; model: string };
+    return { result, model: new Uint8Array(Buffer.from(model, 'base64')) };
   } finally {
     await browser.close();
     server.close();

@@ -10,7 +10,7 @@ import { createContext } from '../gpu/context.js';
 import { ACTIVATIONS, type ActivationName } from '../kernels/activation.js';
 import { saveMlp } from '../nn/mlp-file.js';
 import { MLP_INITS, type MlpInit } from '../nn/mlp.js';
-import { lineChart } from '../plot/svg.js';
+import { lineChart, stackCharts } from '../plot/svg.js';
 import { runTraining, type TrainResult, type TrainSpec } from '../train/experiment.js';
 import { loadMnistDatasets } from './mnist-node.js';
 import { progressBar } from './progress.js';
@@ -114,6 +114,7 @@ export async function trainCommand(argv: string[]): Promise<TrainResult> {
   const data = await loadMnistDatasets({ trainLimit, testLimit });
   console.log(`MNIST: ${data.train.count} training, ${data.test.count} test images`);
   const expected = Math.min(spec.epochs * Math.ceil(data.train.count / spec.batchSize), spec.maxSteps ?? Infinity);
+  spec.evalEvery = Math.max(1, Math.ceil(expected / 5)); // five test-accuracy points along the way
   const bar = progressBar(expected, 'train |{bar}| {value}/{total} steps | loss {loss} | acc {acc} | test {test} | ETA {eta_formatted}');
   let testText = '—';
   const hooks = {
@@ -124,7 +125,7 @@ export async function trainCommand(argv: string[]): Promise<TrainResult> {
   let result: TrainResult;
   let model: Uint8Array | undefined;
   if (browser) {
-    result = await runInBrowser(spec, data, hooks);
+    ({ result, model } = await runInBrowser(spec, data, hooks));
   } else {
     const ctx = await createContext();
     try {
@@ -146,17 +147,17 @@ function writeOutputs(out: string, result: TrainResult, model: Uint8Array | unde
   if (jacobian) console.log(`Jacobian singular values at init: mean ${jacobian.mean.toFixed(4)}, min ${jacobian.min.toExponential(2)}, max ${jacobian.max.toFixed(4)}, variance ${jacobian.variance.toExponential(2)}`);
   writeFileSync(path.join(out, 'log.json'), JSON.stringify(result, null, 2));
   const title = `${result.spec.model.init} MLP, depth ${result.spec.model.depth}, width ${result.spec.model.width}`;
-  writeFileSync(
-    path.join(out, 'curves.svg'),
+  const charts = [
+    lineChart([{ name: 'train loss', points: history.steps.map((s) => [s.step, s.loss]) }], { title: `${title}: loss`, xLabel: 'step', yLabel: 'loss' }),
     lineChart(
       [
-        { name: 'train loss', points: history.steps.map((s) => [s.step, s.loss]) },
         { name: 'train accuracy', points: history.steps.map((s) => [s.step, s.accuracy]) },
         { name: 'test accuracy', points: history.evals.map((e) => [e.step, e.accuracy]) },
       ],
-      { title, xLabel: 'step', yLabel: 'loss / accuracy' },
+      { title: `${title}: accuracy`, xLabel: 'step', yLabel: 'accuracy' },
     ),
-  );
+  ];
+  writeFileSync(path.join(out, 'curves.svg'), stackCharts(charts));
   if (model) writeFileSync(path.join(out, 'model.osm'), model);
   console.log(`wrote ${path.join(out, 'log.json')}, curves.svg${model ? ', model.osm' : ''}`);
 }

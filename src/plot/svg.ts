@@ -92,3 +92,21 @@ function formatNumber(v: number): string {
 function escape(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
+
+/** Several charts from lineChart, one above the other, as one SVG. */
+export function stackCharts(charts: string[]): string {
+  const sizes = charts.map((svg) => {
+    const match = /width="(\d+)" height="(\d+)"/.exec(svg);
+    if (!match) throw new Error('stackCharts takes SVGs made by lineChart');
+    return { width: Number(match[1]), height: Number(match[2]) };
+  });
+  const width = Math.max(...sizes.map((s) => s.width));
+  const height = sizes.reduce((h, s) => h + s.height, 0);
+  let y = 0;
+  const parts = charts.map((svg, i) => {
+    const placed = svg.replace('<svg ', `<svg x="0" y="${y}" `);
+    y += sizes[i]!.height;
+    return placed;
+  });
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">\n${parts.join('\n')}\n</svg>`;
+}
