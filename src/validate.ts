@@ -120,3 +120,28 @@ export function checkOneOf<T extends number>(name: string, value: unknown, allow
   if (!allowed.includes(value as T)) throw new RangeError(`${name} must be one of ${list}, got ${value}`);
   return value as T;
 }
+
+/** A number in [min, max): a factor that must stay below its bound (a momentum, a smoothing α). */
+export function checkNumberBelow(name: string, value: unknown, min: number, max: number): number {
+  const range = `[${min}, ${max})`;
+  if (typeof value !== 'number') throw new TypeError(`${name} must be a number in ${range}, got ${String(value)}`);
+  if (Number.isNaN(value) || value < min || value >= max) throw new RangeError(`${name} must be a number in ${range}, got ${value}`);
+  return value;
+}
+
+/** A finite number >= 0 (a learning rate, a weight decay). */
+export function checkNonNegativeNumber(name: string, value: unknown): number {
+  if (typeof value !== 'number') throw new TypeError(`${name} must be a finite number >= 0, got ${String(value)}`);
+  if (!Number.isFinite(value) || value < 0) throw new RangeError(`${name} must be a finite number >= 0, got ${value}`);
+  return value;
+}
+
+/** Class labels: every element an integer in [0, classes). */
+export function checkLabels(name: string, labels: ArrayLike<number>, classes: number): void {
+  for (let i = 0; i < labels.length; i++) {
+    const label = labels[i]!;
+    if (!Number.isInteger(label) || label < 0 || label >= classes) {
+      throw new RangeError(`${name}[${i}] = ${label} must be an integer in [0, ${classes - 1}] (classes = ${classes})`);
+    }
+  }
+}

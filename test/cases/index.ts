@@ -1,12 +1,18 @@
 /** Every GPU case family, by name: the one list both backends (Node and the browser bundle) run from. */
 import { eoiCases } from './eoi.js';
 import { matmulCases } from './matmul.js';
+import { nnCases } from './nn.js';
 import { runtimeCases } from './runtime.js';
+import { sparseCases } from './sparse.js';
+import { trainingOpsCases } from './training-ops.js';
 
 export const caseFamilies = {
   matmul: matmulCases,
   eoi: eoiCases,
   runtime: runtimeCases,
+  nn: nnCases,
+  trainingOps: trainingOpsCases,
+  sparse: sparseCases,
 };
 
 export type FamilyName = keyof typeof caseFamilies;

@@ -1,0 +1,124 @@
+/**
+ * One training run from a plain, serialisable spec: build the MLP, measure the Jacobian spectrum
+ * at initialisation, train with the chosen optimizer and schedule, evaluate. No file or terminal
+ * I/O, so the CLI (Node), the headless-browser mode and the web page all run the same function.
+ */
+import type { Context } from '../gpu/context.js';
+import type { SoftmaxXentOptions } from '../kernels/softmax-xent.js';
+import { jacobianSpectrum, type SpectrumStats } from '../nn/jacobian.js';
+import { SoftmaxCrossEntropy } from '../nn/loss.js';
+import { buildMlp, type MlpConfig } from '../nn/mlp.js';
+import { Sequential } from '../nn/sequential.js';
+import { Adam, Sgd } from './optimizers.js';
+import { constantLr, cosineLr, linearWarmup, type LrSchedule, stepLr } from './schedule.js';
+import { type Dataset, evaluate, type EvalRecord, type Progress, train, type TrainHistory } from './trainer.js';
+
+export interface OptimizerSpec {
+  kind: 'sgd' | 'adam' | 'adamw';
+  lr: number;
+  momentum?: number;
+  nesterov?: boolean;
+  weightDecay?: number;
+  schedule?: 'constant' | 'cosine' | 'step';
+  warmupSteps?: number;
+}
+
+export interface TrainSpec {
+  model: MlpConfig;
+  optimizer: OptimizerSpec;
+  loss?: SoftmaxXentOptions;
+  epochs: number;
+  batchSize: number;
+  maxSteps?: number;
+  seed: number;
+  logEvery?: number;
+  evalEvery?: number;
+  /** test examples per intermediate evaluation (the final one uses all) */
+  evalLimit?: number;
+  /** measure the Jacobian's singular values at initialisation */
+  jacobian?: boolean;
+}
+
+export interface TrainResult {
+  spec: TrainSpec;
+  adapter: string;
+  history: TrainHistory;
+  test: { loss: number; accuracy: number };
+  /** singular values of d(last hidden)/d(input) at init */
+  jacobian?: Omit<SpectrumStats, 'values'>;
+  parameters: number;
+  elapsedMs: number;
+}
+
+export interface TrainHooks {
+  onProgress?: (p: Progress) => void;
+  onEval?: (e: EvalRecord) => void;
+  onStage?: (stage: string) => void;
+  /** called with the trained model before it is freed (e.g. to save it) */
+  onTrained?: (model: Sequential) => Promise<void>;
+  /** called before each step (recipes: ghost neurons, label-smoothing schedules) */
+  beforeStep?: (model: Sequential, step: number, totalSteps: number) => void | Promise<void>;
+}
+
+export function learningRateSchedule(spec: OptimizerSpec, totalSteps: number): LrSchedule {
+  const warmup = spec.warmupSteps ?? 0;
+  const after = totalSteps - warmup;
+  const base =
+    spec.schedule === 'cosine'
+      ? cosineLr({ lr: spec.lr, totalSteps: Math.max(1, after) })
+      : spec.schedule === 'step'
+        ? stepLr({ lr: spec.lr, stepSize: Math.max(1, Math.floor(after / 3)), gamma: 0.1 })
+        : constantLr(spec.lr);
+  return warmup > 0 ? linearWarmup(base, warmup) : base;
+}
+
+export async function runTraining(ctx: Context, spec: TrainSpec, data: { train: Dataset; test: Dataset }, hooks: TrainHooks = {}): Promise<TrainResult> {
+  const t0 = performance.now();
+  hooks.onStage?.(`building a ${spec.model.depth}-layer ${spec.model.init} MLP`);
+  const model = buildMlp(ctx, spec.model);
+  const lossFn = new SoftmaxCrossEntropy(ctx, spec.model.classes, spec.loss ?? {});
+  const params = model.parameters();
+  const totalSteps = Math.min(spec.epochs * Math.ceil(data.train.count / spec.batchSize), spec.maxSteps ?? Infinity);
+  const lr = learningRateSchedule(spec.optimizer, totalSteps);
+  const optimizer =
+    spec.optimizer.kind === 'sgd'
+      ? new Sgd(ctx, params, { lr, momentum: spec.optimizer.momentum, nesterov: spec.optimizer.nesterov, weightDecay: spec.optimizer.weightDecay })
+      : new Adam(ctx, params, { lr, weightDecay: spec.optimizer.weightDecay, decoupledWeightDecay: spec.optimizer.kind === 'adamw' });
+  try {
+    let jacobian: TrainResult['jacobian'];
+    if (spec.jacobian) {
+      hooks.onStage?.('Jacobian spectrum at initialisation');
+      // The network up to its last hidden activation, at the first test example.
+      const body = new Sequential(model.layers.slice(0, -1));
+      const { values: _values, ...stats } = await jacobianSpectrum(ctx, body, data.test.inputs.slice(0, data.test.features));
+      jacobian = stats;
+    }
+    hooks.onStage?.('training');
+    const history = await train(ctx, {
+      model,
+      loss: lossFn,
+      optimizer,
+      train: data.train,
+      test: data.test,
+      epochs: spec.epochs,
+      maxSteps: spec.maxSteps,
+      batchSize: spec.batchSize,
+      seed: spec.seed,
+      logEvery: spec.logEvery,
+      evalEvery: spec.evalEvery,
+      evalLimit: spec.evalLimit,
+      beforeStep: hooks.beforeStep && ((step, total) => hooks.beforeStep!(model, step, total)),
+      onProgress: hooks.onProgress,
+      onEval: hooks.onEval,
+    });
+    hooks.onStage?.('final evaluation');
+    const test = await evaluate(ctx, model, lossFn, data.test, spec.batchSize);
+    await hooks.onTrained?.(model);
+    const parameters = params.reduce((n, p) => n + p.values.length, 0);
+    return { spec, adapter: ctx.adapterName, history, test, jacobian, parameters, elapsedMs: performance.now() - t0 };
+  } finally {
+    optimizer.destroy();
+    lossFn.destroy();
+    model.destroy();
+  }
+}

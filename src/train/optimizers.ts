@@ -1,0 +1,153 @@
+/**
+ * Optimizers over parameters on the GPU. step() encodes one elementwise dispatch per parameter
+ * (src/kernels/optimizer.ts) that updates its values in place from its gradient; nothing is read
+ * back. For a sparse layer the values are its CSR/BSR values array, so only stored entries change
+ * and the mask is kept exactly. State (momentum buffers, Adam moments) lives on the GPU, one
+ * tensor per parameter, zero at the start.
+ *
+ * Dispatches run when the context next submits (flush, sync or read): overwrite a gradient with
+ * ctx.write only after the step that reads the previous one has been submitted.
+ */
+import type { Context } from '../gpu/context.js';
+import type { GpuTensor } from '../gpu/tensor.js';
+import {
+  type AdamHyperparameters,
+  type SgdHyperparameters,
+  adamStateLength,
+  adamStepInto,
+  checkAdamHyperparameters,
+  checkSgdHyperparameters,
+  sgdStateLength,
+  sgdStepInto,
+} from '../kernels/optimizer.js';
+import { checkLength, checkNonNegativeNumber, checkObject } from '../validate.js';
+import { type LrSchedule, constantLr } from './schedule.js';
+
+/** A trainable tensor and the tensor its gradient is accumulated in (same length). */
+export interface Parameter {
+  values: GpuTensor<'f32'>;
+  grad: GpuTensor<'f32'>;
+}
+
+/** A fixed learning rate or a schedule of the step index (src/train/schedule.ts). */
+export type LearningRate = number | LrSchedule;
+
+export interface SgdOptions {
+  lr: LearningRate;
+  /** In [0, 1); default 0. */
+  momentum?: number;
+  /** Default false; needs momentum > 0. */
+  nesterov?: boolean;
+  /** L2 penalty, >= 0; default 0. */
+  weightDecay?: number;
+}
+
+export interface AdamOptions {
+  lr: LearningRate;
+  /** Default 0.9. */
+  beta1?: number;
+  /** Default 0.999. */
+  beta2?: number;
+  /** Default 1e-8. */
+  epsilon?: number;
+  /** >= 0; default 0. */
+  weightDecay?: number;
+  /** AdamW: decay the values directly instead of adding weightDecay·p to the gradient. Default false. */
+  decoupledWeightDecay?: boolean;
+}
+
+/** What Sgd and Adam share: the parameters, the schedule, the step count and the state tensors. */
+export abstract class Optimizer {
+  private steps = 0;
+  protected readonly states: Array<GpuTensor<'f32'> | undefined>;
+  private readonly schedule: LrSchedule;
+
+  constructor(
+    protected readonly ctx: Context,
+    readonly parameters: readonly Parameter[],
+    lr: LearningRate,
+    stateLength: ((n: number) => number) | undefined,
+    label: string,
+  ) {
+    checkParameters(parameters);
+    this.schedule = typeof lr === 'function' ? lr : constantLr(checkNonNegativeNumber('opts.lr', lr));
+    this.states = parameters.map((p, i) => (stateLength ? ctx.zeros('f32', stateLength(p.values.length), `${label}.state[${i}]`) : undefined));
+  }
+
+  /** Steps taken so far: the schedule's index for the next step. */
+  get stepCount(): number {
+    return this.steps;
+  }
+
+  /** The learning rate the next step uses. */
+  get lr(): number {
+    return this.schedule(this.steps);
+  }
+
+  /** Encodes one update of every parameter. */
+  async step(): Promise<void> {
+    // Checked before any dispatch, so a bad scheduled rate leaves every parameter as it was.
+    const lr = checkNonNegativeNumber(`lr at step ${this.steps}`, this.lr);
+    for (let i = 0; i < this.parameters.length; i++) await this.update(this.parameters[i]!, this.states[i], lr);
+    this.steps++;
+  }
+
+  /** Frees the state tensors (the parameters stay the caller's). */
+  destroy(): void {
+    for (const state of this.states) state?.destroy();
+  }
+
+  protected abstract update(parameter: Parameter, state: GpuTensor<'f32'> | undefined, lr: number): Promise<void>;
+}
+
+function checkParameters(parameters: readonly Parameter[]): void {
+  if (!Array.isArray(parameters)) throw new TypeError('parameters must be an array of { values, grad }');
+  const seen = new Map<GPUBuffer, number>();
+  parameters.forEach((p, i) => {
+    checkObject(`parameters[${i}]`, p, 'a { values, grad }');
+    checkLength(`parameters[${i}].grad`, p.grad, p.values.length, 'values.length');
+    const first = seen.get(p.values.buffer);
+    if (first !== undefined) throw new RangeError(`parameters[${i}].values is parameters[${first}].values: each parameter is updated once per step`);
+    seen.set(p.values.buffer, i);
+  });
+}
+
+/** SGD with momentum, Nesterov momentum and weight decay, as torch.optim.SGD (dampening 0). */
+export class Sgd extends Optimizer {
+  private readonly hyper: Omit<SgdHyperparameters, 'lr'>;
+
+  constructor(ctx: Context, parameters: readonly Parameter[], opts: SgdOptions) {
+    checkObject('opts', opts, 'an SGD options');
+    const hyper = { momentum: opts.momentum ?? 0, nesterov: opts.nesterov ?? false, weightDecay: opts.weightDecay ?? 0 };
+    checkSgdHyperparameters({ ...hyper, lr: 0 }, 'opts');
+    super(ctx, parameters, opts.lr, hyper.momentum > 0 ? sgdStateLength : undefined, 'sgd');
+    this.hyper = hyper;
+  }
+
+  protected async update(parameter: Parameter, state: GpuTensor<'f32'> | undefined, lr: number): Promise<void> {
+    await sgdStepInto(this.ctx, parameter.values, parameter.grad, state, { ...this.hyper, lr });
+  }
+}
+
+/** Adam with bias correction, as torch.optim.Adam; AdamW (torch.optim.AdamW) with decoupledWeightDecay. */
+export class Adam extends Optimizer {
+  private readonly hyper: Omit<AdamHyperparameters, 'lr' | 'step'>;
+
+  constructor(ctx: Context, parameters: readonly Parameter[], opts: AdamOptions) {
+    checkObject('opts', opts, 'an Adam options');
+    const hyper = {
+      beta1: opts.beta1 ?? 0.9,
+      beta2: opts.beta2 ?? 0.999,
+      epsilon: opts.epsilon ?? 1e-8,
+      weightDecay: opts.weightDecay ?? 0,
+      decoupledWeightDecay: opts.decoupledWeightDecay ?? false,
+    };
+    checkAdamHyperparameters({ ...hyper, lr: 0, step: 1 }, 'opts');
+    super(ctx, parameters, opts.lr, adamStateLength, 'adam');
+    this.hyper = hyper;
+  }
+
+  protected async update(parameter: Parameter, state: GpuTensor<'f32'> | undefined, lr: number): Promise<void> {
+    await adamStepInto(this.ctx, parameter.values, parameter.grad, state!, { ...this.hyper, lr, step: this.stepCount + 1 });
+  }
+}
