@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 /** The `orthosparse` command line: `orthosparse <command> [options]`. */
+import { COMPARE_USAGE, compareCommand } from './compare-command.js';
 import { TRAIN_USAGE, trainCommand } from './train-command.js';
 
 const COMMANDS: Record<string, { usage: string; run: (argv: string[]) => Promise<unknown> }> = {
   train: { usage: TRAIN_USAGE, run: trainCommand },
+  compare: { usage: COMPARE_USAGE, run: compareCommand },
 };
 
 const [command, ...argv] = process.argv.slice(2);

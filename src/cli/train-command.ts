@@ -36,33 +36,38 @@ export const TRAIN_USAGE = `orthosparse train [options]
   --out DIR            where to write log.json, curves.svg, model.osm (default runs/<init>-d<depth>)
   --browser            run in headless Chromium instead of Node`;
 
-export function parseTrainArgs(argv: string[]): { spec: TrainSpec; out: string; browser: boolean; trainLimit?: number; testLimit?: number } {
-  const { values: v } = parseArgs({
-    args: argv,
-    options: {
-      depth: { type: 'string', default: '100' },
-      width: { type: 'string', default: '128' },
-      density: { type: 'string', default: '0.125' },
-      init: { type: 'string', default: 'eoi' },
-      activation: { type: 'string', default: 'tanh' },
-      'sigma-w': { type: 'string', default: '1.0247' },
-      'sigma-b': { type: 'string', default: '0.00448' },
-      optimizer: { type: 'string', default: 'sgd' },
-      lr: { type: 'string', default: '0.01' },
-      momentum: { type: 'string', default: '0.9' },
-      schedule: { type: 'string', default: 'constant' },
-      'label-smoothing': { type: 'string', default: '0' },
-      epochs: { type: 'string', default: '1' },
-      'max-steps': { type: 'string' },
-      batch: { type: 'string', default: '128' },
-      'train-limit': { type: 'string' },
-      'test-limit': { type: 'string' },
-      seed: { type: 'string', default: '0' },
-      out: { type: 'string' },
-      browser: { type: 'boolean', default: false },
-    },
-    strict: true,
-  });
+/** train's options, for node:util parseArgs; compare accepts them too. */
+export const TRAIN_OPTIONS = {
+  depth: { type: 'string', default: '100' },
+  width: { type: 'string', default: '128' },
+  density: { type: 'string', default: '0.125' },
+  init: { type: 'string', default: 'eoi' },
+  activation: { type: 'string', default: 'tanh' },
+  'sigma-w': { type: 'string', default: '1.0247' },
+  'sigma-b': { type: 'string', default: '0.00448' },
+  optimizer: { type: 'string', default: 'sgd' },
+  lr: { type: 'string', default: '0.01' },
+  momentum: { type: 'string', default: '0.9' },
+  schedule: { type: 'string', default: 'constant' },
+  'label-smoothing': { type: 'string', default: '0' },
+  epochs: { type: 'string', default: '1' },
+  'max-steps': { type: 'string' },
+  batch: { type: 'string', default: '128' },
+  'train-limit': { type: 'string' },
+  'test-limit': { type: 'string' },
+  seed: { type: 'string', default: '0' },
+  out: { type: 'string' },
+  browser: { type: 'boolean', default: false },
+} as const;
+
+type TrainValues = { [K in keyof typeof TRAIN_OPTIONS]?: (typeof TRAIN_OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
+
+export function parseTrainArgs(argv: string[]) {
+  return trainSpecFrom(parseArgs({ args: argv, options: TRAIN_OPTIONS, strict: true }).values);
+}
+
+/** The run a set of parsed train options describes. */
+export function trainSpecFrom(v: TrainValues): { spec: TrainSpec; out: string; browser: boolean; trainLimit?: number; testLimit?: number } {
   const num = (name: string, text: string | undefined) => {
     if (text === undefined) return undefined;
     const value = Number(text);
@@ -102,7 +107,7 @@ export function parseTrainArgs(argv: string[]): { spec: TrainSpec; out: string; 
   return {
     spec,
     out: v.out ?? path.join('runs', `${init}-d${depth}`),
-    browser: v.browser!,
+    browser: v.browser ?? false,
     trainLimit: num('train-limit', v['train-limit']),
     testLimit: num('test-limit', v['test-limit']),
   };

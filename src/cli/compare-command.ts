@@ -1,0 +1,114 @@
+/**
+ * `orthosparse compare`: train several arms (init × density × seed) with the same architecture,
+ * budget and seeds, one after another; write a results table (markdown + JSON) and plots (loss
+ * curves, test accuracy, accuracy vs density).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { createContext } from '../gpu/context.js';
+import { MLP_INITS, type MlpInit } from '../nn/mlp.js';
+import { lineChart, type Series, stackCharts } from '../plot/svg.js';
+import { runTraining, type TrainResult, type TrainSpec } from '../train/experiment.js';
+import { loadMnistDatasets } from './mnist-node.js';
+import { progressBar } from './progress.js';
+import { TRAIN_OPTIONS, trainSpecFrom } from './train-command.js';
+
+export const COMPARE_USAGE = `orthosparse compare [train options] [--inits LIST] [--densities LIST] [--seeds LIST] [--out DIR]
+  --inits LIST         comma-separated, from ${MLP_INITS.join(', ')} (default eoi,uniform,erk,dense-orthogonal)
+  --densities LIST     comma-separated densities for the sparse inits (default: --density)
+  --seeds LIST         comma-separated seeds, every arm runs each (default 0)
+  every other option is train's (see orthosparse train --help); dense inits run once per seed`;
+
+export interface ArmResult {
+  label: string;
+  init: MlpInit;
+  density: number;
+  seed: number;
+  result: TrainResult;
+}
+
+function list(text: string | undefined, fallback: string): string[] {
+  return (text ?? fallback).split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+export async function compareCommand(argv: string[]): Promise<ArmResult[]> {
+  const { values: v } = parseArgs({
+    args: argv,
+    options: { ...TRAIN_OPTIONS, inits: { type: 'string' }, densities: { type: 'string' }, seeds: { type: 'string' } },
+    strict: true,
+  });
+  const base = trainSpecFrom(v);
+  if (base.browser) throw new RangeError('--browser is a train option; compare runs in Node');
+  const inits = list(v.inits, 'eoi,uniform,erk,dense-orthogonal') as MlpInit[];
+  for (const init of inits) if (!MLP_INITS.includes(init)) throw new RangeError(`--inits: '${init}' is not one of ${MLP_INITS.join(', ')}`);
+  const densities = list(v.densities, String(base.spec.model.density)).map(Number);
+  const seeds = list(v.seeds, '0').map(Number);
+  const out = v.out ?? path.join('runs', 'compare');
+  mkdirSync(out, { recursive: true });
+
+  const arms: Array<{ init: MlpInit; density: number; seed: number }> = [];
+  for (const seed of seeds) {
+    for (const init of inits) {
+      for (const density of init.startsWith('dense') ? [1] : densities) arms.push({ init, density, seed });
+    }
+  }
+  const data = await loadMnistDatasets({ trainLimit: base.trainLimit, testLimit: base.testLimit });
+  console.log(`compare: ${arms.length} runs on ${data.train.count} training / ${data.test.count} test images`);
+  const ctx = await createContext();
+  const results: ArmResult[] = [];
+  try {
+    for (const [i, arm] of arms.entries()) {
+      const label = `${arm.init}${arm.init.startsWith('dense') ? '' : ` d=${arm.density}`}${seeds.length > 1 ? ` seed ${arm.seed}` : ''}`;
+      const spec: TrainSpec = { ...base.spec, seed: arm.seed, model: { ...base.spec.model, init: arm.init, density: arm.density, seed: arm.seed } };
+      const steps = Math.min(spec.epochs * Math.ceil(data.train.count / spec.batchSize), spec.maxSteps ?? Infinity);
+      spec.evalEvery = Math.max(1, Math.ceil(steps / 5));
+      console.log(`[${i + 1}/${arms.length}] ${label}`);
+      const bar = progressBar(steps, '  |{bar}| {value}/{total} | loss {loss} | acc {acc} | ETA {eta_formatted}');
+      const result = await runTraining(ctx, spec, data, {
+        onProgress: (p) => bar.update(p.step, { loss: p.loss.toFixed(4), acc: p.accuracy.toFixed(3) }),
+      });
+      bar.stop();
+      console.log(`  test accuracy ${(100 * result.test.accuracy).toFixed(2)}%, Jacobian mean singular value ${result.jacobian?.mean.toFixed(4)}`);
+      results.push({ label, ...arm, result });
+      writeResults(out, results, argv); // after every arm: a long run leaves usable partial results
+    }
+  } finally {
+    ctx.destroy();
+  }
+  console.log(`wrote ${path.join(out, 'results.md')}, results.json, curves.svg`);
+  return results;
+}
+
+function writeResults(out: string, results: ArmResult[], argv: string[]): void {
+  const first = results[0]!.result;
+  const m = first.spec.model;
+  const header = [
+    `Command: \`orthosparse compare ${argv.join(' ')}\``,
+    `Model: ${m.depth}-layer MLP, width ${m.width}, ${typeof m.activation === 'string' ? m.activation : m.activation.name}, sigma_w ${m.sigmaW}, sigma_b ${m.sigmaB}; optimizer ${first.spec.optimizer.kind} lr ${first.spec.optimizer.lr}; batch ${first.spec.batchSize}; ${first.history.totalSteps} steps per run.`,
+    `Adapter: ${first.adapter}. Date: ${new Date().toISOString().slice(0, 10)}.`,
+    '',
+    '| run | density | test accuracy | test loss | last train loss | Jacobian σ mean | σ min | σ max | σ variance | samples/s | time s |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  const rows = results.map(({ label, density, result: r }) => {
+    const j = r.jacobian;
+    const fmt = (x: number | undefined, d = 4) => (x === undefined ? '—' : Math.abs(x) < 1e-3 && x !== 0 ? x.toExponential(2) : x.toFixed(d));
+    return `| ${label} | ${density} | ${(100 * r.test.accuracy).toFixed(2)}% | ${r.test.loss.toFixed(4)} | ${r.history.steps.at(-1)?.loss.toFixed(4) ?? '—'} | ${fmt(j?.mean)} | ${fmt(j?.min)} | ${fmt(j?.max)} | ${fmt(j?.variance)} | ${r.history.samplesPerSecond.toFixed(0)} | ${(r.elapsedMs / 1000).toFixed(0)} |`;
+  });
+  writeFileSync(path.join(out, 'results.md'), `${[...header, ...rows].join('\n')}\n`);
+  writeFileSync(path.join(out, 'results.json'), JSON.stringify(results, null, 2));
+  const loss: Series[] = results.map(({ label, result }) => ({ name: label, points: result.history.steps.map((s) => [s.step, s.loss]) }));
+  const accuracy: Series[] = results.map(({ label, result }) => ({ name: label, points: result.history.evals.map((e) => [e.step, e.accuracy]) }));
+  const charts = [
+    lineChart(loss, { title: 'training loss', xLabel: 'step', yLabel: 'loss' }),
+    lineChart(accuracy, { title: 'test accuracy (subset during training)', xLabel: 'step', yLabel: 'accuracy' }),
+  ];
+  const densities = new Set(results.map((r) => r.density));
+  if (densities.size > 2) {
+    const byInit = new Map<string, Array<[number, number]>>();
+    for (const r of results) byInit.set(r.init, [...(byInit.get(r.init) ?? []), [r.density, r.result.test.accuracy]]);
+    charts.push(lineChart([...byInit].map(([name, points]) => ({ name, points: points.sort((a, b) => a[0] - b[0]) })), { title: 'test accuracy vs density', xLabel: 'density', yLabel: 'accuracy', logX: true }));
+  }
+  writeFileSync(path.join(out, 'curves.svg'), stackCharts(charts));
+}
