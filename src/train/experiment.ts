@@ -9,6 +9,7 @@ import { jacobianSpectrum, type SpectrumStats } from '../nn/jacobian.js';
 import { SoftmaxCrossEntropy } from '../nn/loss.js';
 import { buildMlp, type MlpConfig } from '../nn/mlp.js';
 import { Sequential } from '../nn/sequential.js';
+import { checkRecipe, RecipeRun, type RecipeSpec } from '../recipe/recipe.js';
 import { Adam, Sgd } from './optimizers.js';
 import { constantLr, cosineLr, linearWarmup, type LrSchedule, stepLr } from './schedule.js';
 import { type Dataset, evaluate, type EvalRecord, type Progress, train, type TrainHistory } from './trainer.js';
@@ -35,8 +36,10 @@ export interface TrainSpec {
   evalEvery?: number;
   /** test examples per intermediate evaluation (the final one uses all) */
   evalLimit?: number;
-  /** measure the Jacobian's singular values at initialisation */
+  /** measure the Jacobian's singular values at initialisation (before any recipe is applied) */
   jacobian?: boolean;
+  /** the any-mask recipe: ghost soft neurons, ghost skips, LRsI, label smoothing */
+  recipe?: RecipeSpec;
 }
 
 export interface TrainResult {
@@ -75,8 +78,10 @@ export function learningRateSchedule(spec: OptimizerSpec, totalSteps: number): L
 export async function runTraining(ctx: Context, spec: TrainSpec, data: { train: Dataset; test: Dataset }, hooks: TrainHooks = {}): Promise<TrainResult> {
   const t0 = performance.now();
   hooks.onStage?.(`building a ${spec.model.depth}-layer ${spec.model.init} MLP`);
+  if (spec.recipe) checkRecipe(spec.recipe, spec.model.activation);
   const model = buildMlp(ctx, spec.model);
   const lossFn = new SoftmaxCrossEntropy(ctx, spec.model.classes, spec.loss ?? {});
+  const recipe = spec.recipe && new RecipeRun(ctx, model, lossFn, spec.recipe);
   const params = model.parameters();
   const totalSteps = Math.min(spec.epochs * Math.ceil(data.train.count / spec.batchSize), spec.maxSteps ?? Infinity);
   const lr = learningRateSchedule(spec.optimizer, totalSteps);
@@ -93,6 +98,7 @@ export async function runTraining(ctx: Context, spec: TrainSpec, data: { train: 
       const { values: _values, ...stats } = await jacobianSpectrum(ctx, body, data.test.inputs.slice(0, data.test.features));
       jacobian = stats;
     }
+    await recipe?.start();
     hooks.onStage?.('training');
     const history = await train(ctx, {
       model,
@@ -107,10 +113,14 @@ export async function runTraining(ctx: Context, spec: TrainSpec, data: { train: 
       logEvery: spec.logEvery,
       evalEvery: spec.evalEvery,
       evalLimit: spec.evalLimit,
-      beforeStep: hooks.beforeStep && ((step, total) => hooks.beforeStep!(model, step, total)),
+      beforeStep: async (step, total) => {
+        recipe?.beforeStep(step);
+        await hooks.beforeStep?.(model, step, total);
+      },
       onProgress: hooks.onProgress,
       onEval: hooks.onEval,
     });
+    recipe?.finish();
     hooks.onStage?.('final evaluation');
     const test = await evaluate(ctx, model, lossFn, data.test, spec.batchSize);
     await hooks.onTrained?.(model);

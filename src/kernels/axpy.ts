@@ -1,0 +1,24 @@
+/** out = y + alpha · x, elementwise (shaders/axpy.wgsl). */
+import source from '../../shaders/axpy.wgsl';
+import type { Context, KernelSource } from '../gpu/context.js';
+import type { GpuTensor } from '../gpu/tensor.js';
+import { checkLength, checkNumberInRange } from '../validate.js';
+import { checkNoAliasing } from './aliasing.js';
+import { gridFor } from './grid.js';
+
+export const axpyKernel: KernelSource = { name: 'axpy', source };
+
+const WORKGROUP_SIZE = 64;
+
+export async function axpyInto(ctx: Context, alpha: number, x: GpuTensor<'f32'>, y: GpuTensor<'f32'>, out: GpuTensor<'f32'>): Promise<void> {
+  checkNumberInRange('alpha', alpha, -Number.MAX_VALUE, Number.MAX_VALUE);
+  checkLength('y', y, x.length, 'x.length');
+  checkLength('out', out, x.length, 'x.length');
+  checkNoAliasing({ out }, { x, y });
+  await ctx.dispatch(axpyKernel, {
+    constants: { WORKGROUP_SIZE },
+    buffers: { x, y, out },
+    uniforms: { n: x.length, alpha },
+    workgroups: gridFor(ctx, Math.ceil(x.length / (4 * WORKGROUP_SIZE))),
+  });
+}

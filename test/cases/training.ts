@@ -1,0 +1,111 @@
+import { axpyInto } from '../../src/kernels/axpy.js';
+import { GhostSkip } from '../../src/nn/ghost-skip.js';
+import { SoftmaxCrossEntropy } from '../../src/nn/loss.js';
+import { loadMlp, saveMlp } from '../../src/nn/mlp-file.js';
+import { buildMlp, type MlpConfig } from '../../src/nn/mlp.js';
+import { SparseLinear } from '../../src/nn/sparse-linear.js';
+import type { CsrMatrix } from '../../src/sparse/csr.js';
+import { runTraining, type TrainSpec } from '../../src/train/experiment.js';
+import { Sgd } from '../../src/train/optimizers.js';
+import type { Dataset } from '../../src/train/trainer.js';
+import { train } from '../../src/train/trainer.js';
+import { defineCases } from '../harness/case.js';
+
+/** Reads a model's outputs for inputs x (batch rows). */
+async function predict(ctx: Parameters<typeof buildMlp>[0], model: ReturnType<typeof buildMlp>, x: Float32Array, batch: number) {
+  const input = ctx.upload('f32', x);
+  try {
+    return await ctx.read(await model.forward(input, batch));
+  } finally {
+    input.destroy();
+  }
+}
+
+export const trainingCases = defineCases({
+  axpy: async (ctx, p: { alpha: number; x: Float32Array; y: Float32Array }) => {
+    const [x, y, out] = [ctx.upload('f32', p.x), ctx.upload('f32', p.y), ctx.upload('f32', new Float32Array(p.x.length).fill(Number.NaN))];
+    try {
+      await axpyInto(ctx, p.alpha, x, y, out);
+      return await ctx.read(out);
+    } finally {
+      for (const t of [x, y, out]) t.destroy();
+    }
+  },
+
+  /** y = W x + b + alpha x and its backward through a GhostSkip around a sparse layer, with dY = g. */
+  ghostSkip: async (ctx, p: { w: CsrMatrix; bias: Float32Array; alpha: number; x: Float32Array; g: Float32Array; batch: number }) => {
+    const skip = new GhostSkip(ctx, new SparseLinear(ctx, p.w, p.bias));
+    skip.alpha = p.alpha;
+    const [x, g] = [ctx.upload('f32', p.x), ctx.upload('f32', p.g)];
+    try {
+      const y = await ctx.read(await skip.forward(x, p.batch));
+      const dx = await ctx.read(await skip.backward(g, p.batch));
+      const [weight, bias] = skip.parameters();
+      return { y, dx, dW: await ctx.read(weight!.grad), db: await ctx.read(bias!.grad) };
+    } finally {
+      skip.destroy();
+      x.destroy();
+      g.destroy();
+    }
+  },
+
+  /** 100 SGD steps on a sparse MLP: the GPU-side pattern before and after, and whether values moved. */
+  maskAfterSteps: async (ctx, p: { config: MlpConfig; data: Dataset; steps: number }) => {
+    const model = buildMlp(ctx, p.config);
+    const loss = new SoftmaxCrossEntropy(ctx, p.config.classes);
+    const optimizer = new Sgd(ctx, model.parameters(), { lr: 0.05, momentum: 0.9, weightDecay: 1e-3 });
+    const sparse = model.layers.filter((l): l is SparseLinear => l instanceof SparseLinear);
+    const snapshot = async () => {
+      const out = [];
+      for (const l of sparse) out.push({ rowPtr: await ctx.read(l.weight.pattern.rowPtr), colIdx: await ctx.read(l.weight.pattern.colIdx), values: await ctx.read(l.weight.values) });
+      return out;
+    };
+    try {
+      const before = await snapshot();
+      await train(ctx, { model, loss, optimizer, train: p.data, batchSize: 16, maxSteps: p.steps, epochs: 1000, seed: 1 });
+      return { before, after: await snapshot(), steps: optimizer.stepCount };
+    } finally {
+      optimizer.destroy();
+      loss.destroy();
+      model.destroy();
+    }
+  },
+
+  /** Train briefly, save, load into a new model: both models' predictions on the same inputs. */
+  saveLoad: async (ctx, p: { config: MlpConfig; data: Dataset; x: Float32Array; batch: number }) => {
+    const model = buildMlp(ctx, p.config);
+    const loss = new SoftmaxCrossEntropy(ctx, p.config.classes);
+    const optimizer = new Sgd(ctx, model.parameters(), { lr: 0.05 });
+    try {
+      await train(ctx, { model, loss, optimizer, train: p.data, batchSize: 8, maxSteps: 5, seed: 2 });
+      const bytes = await saveMlp(ctx, model, p.config);
+      const loaded = loadMlp(ctx, bytes);
+      try {
+        return { original: await predict(ctx, model, p.x, p.batch), loaded: await predict(ctx, loaded.model, p.x, p.batch), bytes: bytes.length, config: loaded.config };
+      } finally {
+        loaded.model.destroy();
+      }
+    } finally {
+      optimizer.destroy();
+      loss.destroy();
+      model.destroy();
+    }
+  },
+
+  /** A run with every recipe part on: what the model looks like after, and the saved file's round trip. */
+  recipeRun: async (ctx, p: { spec: TrainSpec; data: Dataset }) => {
+    let layerKinds: string[] = [];
+    let activations: unknown[] = [];
+    let reloadedKinds: string[] = [];
+    const result = await runTraining(ctx, p.spec, { train: p.data, test: p.data }, {
+      onTrained: async (model) => {
+        layerKinds = model.layers.map((l) => l.kind);
+        activations = model.layers.filter((l) => l.kind === 'activation').map((l) => (l as unknown as { activation: unknown }).activation);
+        const loaded = loadMlp(ctx, await saveMlp(ctx, model, p.spec.model));
+        reloadedKinds = loaded.model.layers.map((l) => l.kind);
+        loaded.model.destroy();
+      },
+    });
+    return { layerKinds, activations, reloadedKinds, steps: result.history.totalSteps, accuracy: result.test.accuracy };
+  },
+});

@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import type { MlpConfig } from '../src/nn/mlp.js';
+import { Rng } from '../src/random.js';
+import { ramp } from '../src/recipe/recipe.js';
+import { randomCsr } from '../src/sparse/csr.js';
+import { sddmmRef, spmmBackwardDataRef, spmmForwardRef } from '../src/sparse/reference.js';
+import type { TrainSpec } from '../src/train/experiment.js';
+import type { Dataset } from '../src/train/trainer.js';
+import { describeGpu } from './harness/gpu.js';
+import { maxAbsDiff, randomFloat32 } from './harness/tolerance.js';
+
+/** A small learnable problem: the class is the index of the largest of the first `classes` inputs. */
+function toyData(count: number, features: number, classes: number, seed: number): Dataset {
+  const rng = new Rng(seed);
+  const inputs = randomFloat32(rng, count * features);
+  const labels = new Uint8Array(count);
+  for (let i = 0; i < count; i++) {
+    let best = 0;
+    for (let c = 1; c < classes; c++) if (inputs[i * features + c]! > inputs[i * features + best]!) best = c;
+    labels[i] = best;
+  }
+  return { count, features, inputs, labels };
+}
+
+const CONFIG: MlpConfig = { inputs: 12, width: 12, depth: 4, classes: 4, density: 0.4, init: 'eoi', activation: 'relu', sigmaW: 1, sigmaB: 0, seed: 5 };
+
+describe('recipe schedules', () => {
+  it('ramps reach exactly 1 at their last step and stay there (the ghosts fade to exactly 0)', () => {
+    for (const shape of ['linear', 'cosine'] as const) {
+      expect(ramp(0, 10, shape)).toBe(0);
+      expect(ramp(10, 10, shape)).toBe(1);
+      expect(ramp(25, 10, shape)).toBe(1);
+      expect(1 - ramp(10, 10, shape)).toBe(0);
+      for (let s = 1; s < 10; s++) expect(ramp(s, 10, shape)).toBeGreaterThan(ramp(s - 1, 10, shape));
+    }
+  });
+});
+
+describeGpu('training', (run) => {
+  it('axpy: out = y + alpha·x on awkward lengths, nothing past n written', async () => {
+    for (const n of [1, 5, 4099]) {
+      const rng = new Rng(n);
+      const x = randomFloat32(rng, n);
+      const y = randomFloat32(rng, n);
+      const out: Float32Array = await run('axpy', { alpha: -0.375, x, y });
+      // One fused multiply-add per element: within one float32 rounding of the exact value.
+      const want = Float64Array.from(x, (v, i) => y[i]! - 0.375 * v);
+      want.forEach((w, i) => expect(Math.abs(out[i]! - w)).toBeLessThanOrEqual(Math.abs(w) * 2 ** -23 + 1e-30));
+    }
+  });
+
+  it('a ghost skip adds alpha·x forward and alpha·dY backward; weight gradients are the inner layer’s', async () => {
+    const batch = 5;
+    const w = randomCsr(9, 9, 0.3, 4);
+    const rng = new Rng(8);
+    const [x, g, bias] = [randomFloat32(rng, batch * 9), randomFloat32(rng, batch * 9), randomFloat32(rng, 9)];
+    const alpha = 0.625;
+    const out: { y: Float32Array; dx: Float32Array; dW: Float32Array } = await run('ghostSkip', { w, bias, alpha, x, g, batch });
+    const y = spmmForwardRef(w, x, batch, bias).map((v, i) => v + alpha * x[i]!);
+    const dx = spmmBackwardDataRef(w, g, batch).map((v, i) => v + alpha * g[i]!);
+    // Rows hold at most 9 terms of magnitude < 1: 1e-5 is far above float32 rounding, far below any error.
+    expect(maxAbsDiff(out.y, y)).toBeLessThanOrEqual(1e-5);
+    expect(maxAbsDiff(out.dx, dx)).toBeLessThanOrEqual(1e-5);
+    expect(maxAbsDiff(out.dW, sddmmRef(w, g, x, batch))).toBeLessThanOrEqual(1e-5);
+  });
+
+  it('the mask is bit-identical on the GPU after 100 optimizer steps, while the values trained', async () => {
+    const out: { before: any[]; after: any[]; steps: number } = await run('maskAfterSteps', { config: CONFIG, data: toyData(96, 12, 4, 3), steps: 100 });
+    expect(out.steps).toBe(100);
+    out.before.forEach((b, l) => {
+      expect(Array.from(out.after[l].rowPtr)).toEqual(Array.from(b.rowPtr));
+      expect(Array.from(out.after[l].colIdx)).toEqual(Array.from(b.colIdx));
+      expect(out.after[l].values.length).toBe(b.values.length);
+      expect(maxAbsDiff(out.after[l].values, b.values)).toBeGreaterThan(1e-3);
+    });
+  });
+
+  it('save then load gives identical predictions', async () => {
+    const x = randomFloat32(new Rng(1), 3 * 12);
+    for (const init of ['eoi', 'dense-orthogonal'] as const) {
+      const config = { ...CONFIG, init };
+      const out: { original: Float32Array; loaded: Float32Array; config: MlpConfig } = await run('saveLoad', { config, data: toyData(40, 12, 4, 9), x, batch: 3 });
+      expect(Array.from(out.loaded)).toEqual(Array.from(out.original));
+      expect(out.config).toEqual(config);
+    }
+  });
+
+  it('with the whole recipe on, the trained and saved model holds no ghost and the original activation', async () => {
+    const spec: TrainSpec = {
+      model: CONFIG,
+      optimizer: { kind: 'sgd', lr: 0.05, momentum: 0.9 },
+      epochs: 1,
+      batchSize: 16,
+      maxSteps: 12,
+      seed: 0,
+      recipe: {
+        softNeurons: { activation: 'swish', steps: 6, ramp: 'cosine' },
+        ghostSkips: { steps: 8 },
+        lrsi: 'sqrt-density',
+        labelSmoothing: { alpha: 0.1, steps: 10 },
+      },
+    };
+    const out: { layerKinds: string[]; activations: unknown[]; reloadedKinds: string[]; steps: number } = await run('recipeRun', { spec, data: toyData(256, 12, 4, 4) });
+    expect(out.steps).toBe(12);
+    expect(out.layerKinds).not.toContain('ghost-skip');
+    expect(out.layerKinds).toEqual(out.reloadedKinds);
+    expect(out.activations.every((a) => a === 'relu')).toBe(true);
+  });
+});
