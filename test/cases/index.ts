@@ -4,6 +4,7 @@ import { matmulCases } from './matmul.js';
 import { nnCases } from './nn.js';
 import { runtimeCases } from './runtime.js';
 import { sparseCases } from './sparse.js';
+import { trainingCases } from './training.js';
 import { trainingOpsCases } from './training-ops.js';
 
 export const caseFamilies = {
@@ -12,6 +13,7 @@ export const caseFamilies = {
   runtime: runtimeCases,
   nn: nnCases,
   trainingOps: trainingOpsCases,
+  training: trainingCases,
   sparse: sparseCases,
 };
 
