@@ -22,6 +22,8 @@ function toyData(count: number, features: number, classes: number, seed: number)
   return { count, features, inputs, labels };
 }
 
+type Snapshot = { rowPtr: Uint32Array; colIdx: Uint32Array; dense: Float32Array; mask: { rowPtr: Uint32Array; colIdx: Uint32Array } };
+
 const CONFIG: MlpConfig = { inputs: 12, width: 12, depth: 4, classes: 4, density: 0.4, init: 'eoi', activation: 'relu', sigmaW: 1, sigmaB: 0, seed: 5 };
 
 describe('recipe schedules', () => {
@@ -64,21 +66,29 @@ describeGpu('training', (run) => {
     expect(maxAbsDiff(out.dW, sddmmRef(w, g, x, batch))).toBeLessThanOrEqual(1e-5);
   });
 
-  it('the mask is bit-identical on the GPU after 100 optimizer steps, while the values trained', async () => {
-    const out: { before: any[]; after: any[]; steps: number } = await run('maskAfterSteps', { config: CONFIG, data: toyData(96, 12, 4, 3), steps: 100 });
-    expect(out.steps).toBe(100);
-    out.before.forEach((b, l) => {
-      expect(Array.from(out.after[l].rowPtr)).toEqual(Array.from(b.rowPtr));
-      expect(Array.from(out.after[l].colIdx)).toEqual(Array.from(b.colIdx));
-      expect(out.after[l].values.length).toBe(b.values.length);
-      expect(maxAbsDiff(out.after[l].values, b.values)).toBeGreaterThan(1e-3);
+  for (const format of ['csr', { bsr: 4 }] as const) {
+    it(`the mask is bit-identical on the GPU after 100 optimizer steps, while the values trained (${JSON.stringify(format)})`, async () => {
+      const config = { ...CONFIG, format };
+      const out: { before: Snapshot[]; after: Snapshot[]; steps: number } = await run('maskAfterSteps', { config, data: toyData(96, 12, 4, 3), steps: 100 });
+      expect(out.steps).toBe(100);
+      out.before.forEach((b, l) => {
+        const a = out.after[l]!;
+        expect(Array.from(a.rowPtr)).toEqual(Array.from(b.rowPtr));
+        expect(Array.from(a.colIdx)).toEqual(Array.from(b.colIdx));
+        // Outside the mask the weight is exactly 0, before and after (BSR stores whole blocks).
+        const inMask = new Set<number>();
+        for (let r = 0; r + 1 < b.mask.rowPtr.length; r++) for (let t = b.mask.rowPtr[r]!; t < b.mask.rowPtr[r + 1]!; t++) inMask.add(r * 12 + b.mask.colIdx[t]!);
+        a.dense.forEach((v, i) => inMask.has(i) || expect(v).toBe(0));
+        b.dense.forEach((v, i) => inMask.has(i) || expect(v).toBe(0));
+        expect(maxAbsDiff(a.dense, b.dense)).toBeGreaterThan(1e-3);
+      });
     });
-  });
+  }
 
   it('save then load gives identical predictions', async () => {
     const x = randomFloat32(new Rng(1), 3 * 12);
-    for (const init of ['eoi', 'dense-orthogonal'] as const) {
-      const config = { ...CONFIG, init };
+    for (const variant of [{ init: 'eoi' }, { init: 'eoi', format: { bsr: 8 } }, { init: 'dense-orthogonal' }] as const) {
+      const config = { ...CONFIG, ...variant };
       const out: { original: Float32Array; loaded: Float32Array; config: MlpConfig } = await run('saveLoad', { config, data: toyData(40, 12, 4, 9), x, batch: 3 });
       expect(Array.from(out.loaded)).toEqual(Array.from(out.original));
       expect(out.config).toEqual(config);

@@ -10,6 +10,7 @@ import { createContext } from '../gpu/context.js';
 import { ACTIVATIONS, type ActivationName } from '../kernels/activation.js';
 import { saveMlp } from '../nn/mlp-file.js';
 import { MLP_INITS, type MlpInit } from '../nn/mlp.js';
+import { BSR_BLOCK_SIZES, type BsrBlockSize } from '../sparse/bsr.js';
 import { lineChart, stackCharts } from '../plot/svg.js';
 import { runTraining, type TrainResult, type TrainSpec } from '../train/experiment.js';
 import { loadMnistDatasets } from './mnist-node.js';
@@ -21,6 +22,7 @@ export const TRAIN_USAGE = `orthosparse train [options]
   --width N            hidden width (default 128)
   --density D          weight density of sparse inits (default 0.125)
   --init I             ${MLP_INITS.join(' | ')} (default eoi)
+  --format F           how sparse layers are stored: csr | bsr4 | bsr8 | bsr16 | bsr32 (default csr)
   --activation A       ${ACTIVATIONS.join(' | ')} (default tanh)
   --sigma-w S          weight gain (default 1.0247, the paper's tanh value)
   --sigma-b S          bias std (default 0.00448)
@@ -42,6 +44,7 @@ export const TRAIN_OPTIONS = {
   width: { type: 'string', default: '128' },
   density: { type: 'string', default: '0.125' },
   init: { type: 'string', default: 'eoi' },
+  format: { type: 'string', default: 'csr' },
   activation: { type: 'string', default: 'tanh' },
   'sigma-w': { type: 'string', default: '1.0247' },
   'sigma-b': { type: 'string', default: '0.00448' },
@@ -81,6 +84,8 @@ export function trainSpecFrom(v: TrainValues): { spec: TrainSpec; out: string; b
   const schedule = v.schedule as NonNullable<TrainSpec['optimizer']['schedule']>;
   if (!['constant', 'cosine', 'step'].includes(schedule)) throw new RangeError(`--schedule must be constant, cosine or step, got '${v.schedule}'`);
   const depth = num('depth', v.depth)!;
+  const format = v.format === 'csr' || v.format === undefined ? 'csr' : { bsr: Number(/^bsr(\d+)$/.exec(v.format)?.[1]) as BsrBlockSize };
+  if (format !== 'csr' && !BSR_BLOCK_SIZES.includes(format.bsr)) throw new RangeError(`--format must be csr, bsr4, bsr8, bsr16 or bsr32, got '${v.format}'`);
   const spec: TrainSpec = {
     model: {
       inputs: 784,
@@ -93,6 +98,7 @@ export function trainSpecFrom(v: TrainValues): { spec: TrainSpec; out: string; b
       sigmaW: num('sigma-w', v['sigma-w'])!,
       sigmaB: num('sigma-b', v['sigma-b'])!,
       seed: num('seed', v.seed)!,
+      format,
     },
     optimizer: { kind: optimizer, lr: num('lr', v.lr)!, momentum: optimizer === 'sgd' ? num('momentum', v.momentum) : undefined, schedule },
     loss: { labelSmoothing: num('label-smoothing', v['label-smoothing']) },

@@ -7,13 +7,14 @@
 import type { Context } from '../gpu/context.js';
 import { erkDensities, uniformDensities } from '../eoi/layer-densities.js';
 import { type Activation, resolveActivation } from '../kernels/activation.js';
+import { BSR_BLOCK_SIZES } from '../sparse/bsr.js';
 import { type CsrMatrix, csrToDense } from '../sparse/csr.js';
 import { checkNumberInRange, checkPositiveInt, checkSeed } from '../validate.js';
 import { ActivationLayer } from './activation-layer.js';
 import { initBias, initWeights, type WeightInit } from './init.js';
 import type { Layer } from './layer.js';
 import { Linear } from './linear.js';
-import { SparseLinear } from './sparse-linear.js';
+import { type SparseFormat, SparseLinear } from './sparse-linear.js';
 import { Sequential } from './sequential.js';
 
 export const MLP_INITS = ['eoi', 'uniform', 'erk', 'dense-orthogonal', 'dense-gaussian'] as const;
@@ -38,6 +39,8 @@ export interface MlpConfig {
   /** sigma_b: biases ~ N(0, sigma_b²) */
   sigmaB: number;
   seed: number;
+  /** how sparse layers store W on the GPU (default CSR); the mask is the same either way */
+  format?: SparseFormat;
 }
 
 export function checkMlpConfig(config: MlpConfig): MlpConfig {
@@ -52,6 +55,10 @@ export function checkMlpConfig(config: MlpConfig): MlpConfig {
   checkNumberInRange('sigmaB', config.sigmaB, 0, Number.MAX_VALUE);
   checkSeed(config.seed);
   resolveActivation(config.activation);
+  const format = config.format ?? 'csr';
+  if (format !== 'csr' && !(typeof format === 'object' && BSR_BLOCK_SIZES.includes(format.bsr))) {
+    throw new RangeError(`format must be 'csr' or { bsr: ${BSR_BLOCK_SIZES.join(' | ')} }, got ${JSON.stringify(format)}`);
+  }
   return config;
 }
 
@@ -110,7 +117,7 @@ export function assembleMlp(ctx: Context, config: MlpConfig, weights: CsrMatrix[
     const bias = biases[l]!;
     if (weight.rows !== rows || weight.cols !== cols) throw new RangeError(`layer ${l} weight must be ${rows} x ${cols}, got ${weight.rows} x ${weight.cols}`);
     if (isSparseInit(config.init)) {
-      layers.push(new SparseLinear(ctx, weight, bias));
+      layers.push(new SparseLinear(ctx, weight, bias, config.format));
     } else {
       if (weight.values.length !== rows * cols) throw new RangeError(`layer ${l} is dense: it must store all ${rows * cols} weights`);
       layers.push(new Linear(ctx, cols, rows, { weight: csrToDense(weight), bias }));

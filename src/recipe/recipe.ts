@@ -70,9 +70,8 @@ export class RecipeRun {
     if (this.spec.lrsi) {
       for (const layer of this.model.layers) {
         if (!(layer instanceof SparseLinear)) continue;
-        const w = await layer.readWeight();
         const scale = 1 / Math.sqrt(layer.density);
-        this.ctx.write(layer.weight.values, w.values.map((v) => v * scale));
+        await layer.writeWeight((await layer.readWeight()).values.map((v) => v * scale));
       }
     }
     if (this.spec.ghostSkips) {

@@ -57,7 +57,7 @@ export const trainingCases = defineCases({
     const sparse = model.layers.filter((l): l is SparseLinear => l instanceof SparseLinear);
     const snapshot = async () => {
       const out = [];
-      for (const l of sparse) out.push({ rowPtr: await ctx.read(l.weight.pattern.rowPtr), colIdx: await ctx.read(l.weight.pattern.colIdx), values: await ctx.read(l.weight.values) });
+      for (const l of sparse) out.push({ ...(await l.readStructure()), dense: await l.readDense(), mask: l.mask });
       return out;
     };
     try {
