@@ -23,6 +23,10 @@ describeGpu('runtime', (run) => {
     await expect(run('unknownBinding')).rejects.toThrow(/kernel 'write42' has no binding 'extra'/);
   });
 
+  it('freeing a tensor that encoded work still reads is safe: the work is submitted first', async () => {
+    expect(Array.from(await run('destroyWhilePending'))).toEqual([12, 24, 36]);
+  });
+
   it('a buffer above maxStorageBufferBindingSize is refused before allocation', async () => {
     const error = await run('tooLarge').catch((e: Error) => e);
     expect(error.name).toBe('BufferTooLargeError');

@@ -69,7 +69,7 @@ describeGpu('training', (run) => {
   for (const format of ['csr', { bsr: 4 }] as const) {
     it(`the mask is bit-identical on the GPU after 100 optimizer steps, while the values trained (${JSON.stringify(format)})`, async () => {
       const config = { ...CONFIG, format };
-      const out: { before: Snapshot[]; after: Snapshot[]; steps: number } = await run('maskAfterSteps', { config, data: toyData(96, 12, 4, 3), steps: 100 });
+      const out: { before: Snapshot[]; after: Snapshot[]; steps: number } = await run('maskAfterSteps', { config, data: toyData(100, 12, 4, 3), steps: 100 }); // 100 = 6 x 16 + 4: batches change size
       expect(out.steps).toBe(100);
       out.before.forEach((b, l) => {
         const a = out.after[l]!;

@@ -108,7 +108,9 @@ export class Context {
       size,
       usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
     });
-    return new GpuTensor(buffer, dtype, length, true);
+    // Encoded dispatches may still use the buffer: they are submitted before it is freed (a
+    // submitted command keeps its buffers alive; an unsubmitted one would find them destroyed).
+    return new GpuTensor(buffer, dtype, length, true, () => this.flush());
   }
 
   /** Upload a typed array into a new tensor. */

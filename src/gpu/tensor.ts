@@ -22,6 +22,8 @@ export class GpuTensor<D extends DType = DType> {
     readonly dtype: D,
     readonly length: number,
     private readonly owned: boolean,
+    /** Runs before the buffer is freed: the context submits work already encoded against it. */
+    private readonly beforeDestroy?: () => void,
   ) {}
 
   get isDestroyed(): boolean {
@@ -32,6 +34,8 @@ export class GpuTensor<D extends DType = DType> {
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
-    if (this.owned) this.buffer.destroy();
+    if (!this.owned) return;
+    this.beforeDestroy?.();
+    this.buffer.destroy();
   }
 }

@@ -1,4 +1,5 @@
 import { createContext } from '../../src/gpu/context.js';
+import { axpyInto } from '../../src/kernels/axpy.js';
 import { defineCases } from '../harness/case.js';
 
 const tiny = (body: string) => `
@@ -25,6 +26,17 @@ export const runtimeCases = defineCases({
   unknownBinding: async (ctx) => {
     const out = ctx.zeros('f32', 1);
     await ctx.dispatch({ name: 'write42', source: tiny('out[1] = 42.0;') }, { buffers: { out, extra: out }, workgroups: [1] });
+  },
+  /** A tensor freed while a dispatch that reads it is encoded but not yet submitted. */
+  destroyWhilePending: async (ctx) => {
+    const x = ctx.upload('f32', new Float32Array([1, 2, 3]));
+    const y = ctx.upload('f32', new Float32Array([10, 20, 30]));
+    const out = ctx.zeros('f32', 3);
+    await axpyInto(ctx, 2, x, y, out);
+    x.destroy();
+    y.destroy();
+    await ctx.sync();
+    return ctx.read(out);
   },
   tooLarge: async (ctx) => {
     ctx.zeros('f32', ctx.limits.maxStorageBufferBindingSize / 4 + 1, 'huge');
