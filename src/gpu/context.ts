@@ -330,12 +330,17 @@ export class Context {
     entryPoint: string,
     constants: OverrideValues,
   ): Promise<GPUComputePipeline> {
+    // The scope keeps a bad shader's error out of the uncaptured-error stream: it is reported
+    // here, with the compiler's messages, rather than again at some later sync.
+    this.device.pushErrorScope('validation');
     const module = this.device.createShaderModule({ label: kernel.name, code: kernel.source });
+    const scopeError = await this.device.popErrorScope();
     const info = await module.getCompilationInfo();
     const errors = info.messages.filter((m) => m.type === 'error');
     if (errors.length > 0) {
       throw new ShaderCompileError(kernel.name, errors.map((m) => `${kernel.name}.wgsl:${m.lineNum}:${m.linePos}: ${m.message}`));
     }
+    if (scopeError) throw new ShaderCompileError(kernel.name, [scopeError.message]);
     const numericConstants: Record<string, number> = {};
     for (const [name, value] of Object.entries(constants)) numericConstants[name] = Number(value);
     try {
