@@ -19,6 +19,24 @@ export function featureMajorStride(batch: number): number {
   return Math.ceil(batch / 4) * 4;
 }
 
+/** `t` must be a feature-major tensor of `features` rows (named `featuresName` in the message) for `batch`. */
+export function checkFeatureMajor(name: string, t: GpuTensor<'f32'>, features: number, featuresName: string, batch: number): void {
+  checkLength(name, t, features * featureMajorStride(batch), `${featuresName}*featureMajorStride(batch)`);
+}
+
+/** The operands every SDDMM takes: dyT (w.rows rows) and xT (w.cols rows) feature-major, dw one value per stored entry. */
+export function checkSddmmOperands(
+  w: { rows: number; cols: number },
+  operands: { dyT: GpuTensor<'f32'>; xT: GpuTensor<'f32'>; dw: GpuTensor<'f32'> },
+  stored: { length: number; name: string },
+  batch: number,
+): void {
+  checkPositiveInt('batch', batch);
+  checkFeatureMajor('dyT', operands.dyT, w.rows, 'w.rows', batch);
+  checkFeatureMajor('xT', operands.xT, w.cols, 'w.cols', batch);
+  checkLength('dw', operands.dw, stored.length, stored.name);
+}
+
 /** aT (features x featureMajorStride(batch)) = transpose of a (batch x features), padding 0. */
 export async function toFeatureMajorInto(
   ctx: Context,

@@ -7,9 +7,8 @@ import source from '../../shaders/sddmm_bsr.wgsl';
 import type { Context, KernelSource } from '../gpu/context.js';
 import type { GpuTensor } from '../gpu/tensor.js';
 import type { GpuBsr } from '../sparse/gpu-bsr.js';
-import { checkLength, checkPositiveInt } from '../validate.js';
 import { checkNoAliasing } from './aliasing.js';
-import { featureMajorStride } from './feature-major.js';
+import { checkSddmmOperands, featureMajorStride } from './feature-major.js';
 import { type FoldOptions, gridFor } from './grid.js';
 
 export const sddmmBsrKernel: KernelSource = { name: 'sddmm_bsr', source };
@@ -26,11 +25,8 @@ export async function bsrSddmmInto(
   batch: number,
   opts: FoldOptions = {},
 ): Promise<void> {
-  checkPositiveInt('batch', batch);
+  checkSddmmOperands(w, { dyT, xT, dw }, { length: w.values.length, name: 'w.values.length' }, batch);
   const stride = featureMajorStride(batch);
-  checkLength('dyT', dyT, w.rows * stride, 'w.rows*featureMajorStride(batch)');
-  checkLength('xT', xT, w.cols * stride, 'w.cols*featureMajorStride(batch)');
-  checkLength('dw', dw, w.values.length, 'w.values.length');
   checkNoAliasing({ dw }, { dyT, xT });
   const units = w.nBlocks * (w.blockSize / 4) ** 2;
   await ctx.dispatch(sddmmBsrKernel, {

@@ -7,9 +7,8 @@ import source from '../../shaders/sddmm_csr.wgsl';
 import type { Context, KernelSource } from '../gpu/context.js';
 import type { GpuTensor } from '../gpu/tensor.js';
 import { CSR_SDDMM_SEGMENT, type GpuCsr } from '../sparse/gpu-csr.js';
-import { checkLength, checkPositiveInt } from '../validate.js';
 import { checkNoAliasing } from './aliasing.js';
-import { featureMajorStride } from './feature-major.js';
+import { checkSddmmOperands, featureMajorStride } from './feature-major.js';
 import { type FoldOptions, gridFor } from './grid.js';
 
 export const sddmmCsrKernel: KernelSource = { name: 'sddmm_csr', source };
@@ -26,11 +25,8 @@ export async function csrSddmmInto(
   batch: number,
   opts: FoldOptions = {},
 ): Promise<void> {
-  checkPositiveInt('batch', batch);
+  checkSddmmOperands(w, { dyT, xT, dw }, { length: w.nnz, name: 'w.nnz' }, batch);
   const stride = featureMajorStride(batch);
-  checkLength('dyT', dyT, w.rows * stride, 'w.rows*featureMajorStride(batch)');
-  checkLength('xT', xT, w.cols * stride, 'w.cols*featureMajorStride(batch)');
-  checkLength('dw', dw, w.nnz, 'w.nnz');
   checkNoAliasing({ dw }, { dyT, xT });
   const { items, count } = w.sddmmItems;
   await ctx.dispatch(sddmmCsrKernel, {

@@ -10,7 +10,7 @@ import type { GpuTensor } from '../gpu/tensor.js';
 import type { GpuBsr } from '../sparse/gpu-bsr.js';
 import type { GpuCsrPattern } from '../sparse/gpu-csr.js';
 import { checkLength, checkPositiveInt } from '../validate.js';
-import { featureMajorStride } from './feature-major.js';
+import { checkFeatureMajor, featureMajorStride } from './feature-major.js';
 import { checkNoAliasing } from './aliasing.js';
 import { gridFor } from './grid.js';
 import { batchTiles, checkSpmmTiles, type SpmmTiles } from './spmm-tiles.js';
@@ -90,7 +90,7 @@ export async function bsrForwardInto(
   config: SpmmBsrConfig = chooseSpmmBsrConfig(batch),
 ): Promise<void> {
   checkPositiveInt('batch', batch);
-  checkLength('xT', xT, w.cols * featureMajorStride(batch), 'w.cols*featureMajorStride(batch)');
+  checkFeatureMajor('xT', xT, w.cols, 'w.cols', batch);
   checkLength('y', y, batch * w.rows, 'batch*w.rows');
   if (bias) checkLength('bias', bias, w.rows, 'w.rows');
   await spmm(ctx, w, { pattern: w.pattern, aT: xT, c: y, bias, inFeatures: w.cols, outFeatures: w.rows }, batch, config);
@@ -109,7 +109,7 @@ export async function bsrBackwardDataInto(
   config: SpmmBsrConfig = chooseSpmmBsrConfig(batch),
 ): Promise<void> {
   checkPositiveInt('batch', batch);
-  checkLength('dyT', dyT, w.rows * featureMajorStride(batch), 'w.rows*featureMajorStride(batch)');
+  checkFeatureMajor('dyT', dyT, w.rows, 'w.rows', batch);
   checkLength('dx', dx, batch * w.cols, 'batch*w.cols');
   const t = w.transposed;
   await spmm(ctx, w, { pattern: t, blockPerm: t.perm, aT: dyT, c: dx, inFeatures: w.rows, outFeatures: w.cols }, batch, config);

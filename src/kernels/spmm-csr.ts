@@ -11,7 +11,7 @@ import type { CsrMatrix } from '../sparse/csr.js';
 import { GpuCsr, type GpuCsrPattern } from '../sparse/gpu-csr.js';
 import { validateCsr } from '../sparse/csr.js';
 import { checkLength, checkPositiveInt } from '../validate.js';
-import { featureMajorStride, toFeatureMajor } from './feature-major.js';
+import { checkFeatureMajor, featureMajorStride, toFeatureMajor } from './feature-major.js';
 import { checkNoAliasing } from './aliasing.js';
 import { gridFor } from './grid.js';
 import { batchTiles, checkSpmmTiles, type SpmmTiles } from './spmm-tiles.js';
@@ -86,7 +86,7 @@ export async function csrForwardInto(
   config: SpmmCsrConfig = chooseSpmmCsrConfig(batch),
 ): Promise<void> {
   checkPositiveInt('batch', batch);
-  checkLength('xT', xT, w.cols * featureMajorStride(batch), 'w.cols*featureMajorStride(batch)');
+  checkFeatureMajor('xT', xT, w.cols, 'w.cols', batch);
   checkLength('y', y, batch * w.rows, 'batch*w.rows');
   if (bias) checkLength('bias', bias, w.rows, 'w.rows');
   await spmm(ctx, { pattern: w.pattern, values: w.values, aT: xT, c: y, bias }, batch, config);
@@ -105,7 +105,7 @@ export async function csrBackwardDataInto(
   config: SpmmCsrConfig = chooseSpmmCsrConfig(batch),
 ): Promise<void> {
   checkPositiveInt('batch', batch);
-  checkLength('dyT', dyT, w.rows * featureMajorStride(batch), 'w.rows*featureMajorStride(batch)');
+  checkFeatureMajor('dyT', dyT, w.rows, 'w.rows', batch);
   checkLength('dx', dx, batch * w.cols, 'batch*w.cols');
   const t = w.transposed;
   await spmm(ctx, { pattern: t, values: w.values, perm: t.perm, aT: dyT, c: dx }, batch, config);
