@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-webgpu';
 import { createContext } from '../src/gpu/context.js';
 import { type MatmulBenchOptions, benchOurMatmul, benchTfjsMatmul, type Tfjs } from './matmul.js';
+import { benchSparseCase, benchTfjsDense, type SparseCase, type TfjsWithTranspose } from './sparse.js';
 
 async function matmul(opts: Omit<MatmulBenchOptions, 'log'>) {
   const log = (line: string) => console.log(line);
@@ -19,4 +20,16 @@ async function matmul(opts: Omit<MatmulBenchOptions, 'log'>) {
   return [...ours, ...theirs];
 }
 
-(globalThis as Record<string, unknown>).orthosparseBench = { matmul };
+/** One (size, batch) cell of the sparse suite: our kernels, then tf.matMul on the same dense products. */
+async function sparse(c: SparseCase) {
+  const log = (line: string) => console.log(line);
+  const ctx = await createContext();
+  const ours = await benchSparseCase(ctx, 'chromium', c, log);
+  ctx.destroy();
+  await tf.setBackend('webgpu');
+  await tf.ready();
+  const theirs = await benchTfjsDense(tf as unknown as TfjsWithTranspose, ours[0]?.adapter ?? '', c, log);
+  return [...ours, ...theirs];
+}
+
+(globalThis as Record<string, unknown>).orthosparseBench = { matmul, sparse };

@@ -1,27 +1,40 @@
 /**
- * Benchmarks: `npm run bench -- [--suite matmul|eoi|all] [--sizes 128,256,512,1024] [--reps 5]
+ * Benchmarks: `npm run bench -- [--suite matmul|eoi|sparse|all] [--sizes …] [--reps N]
  * [--backends node,chromium]`. Prints progress and a table per suite, writes
  * bench/results/<suite>.json and a markdown table (bench/results/<suite>.md) for bench/RESULTS.md.
+ *
+ * matmul: --sizes (default 128,256,512,1024), --reps (default 5).
+ * sparse: --sizes (default 512,1024), --batches (32,256), --densities (0.5,…,0.01), --masks
+ * (random,eoi), --reps (3); also writes bench/sparse-speedup.svg. The issue's full grid (about an
+ * hour on SwiftShader): `npm run bench -- --suite sparse --sizes 512,1024,2048 --reps 5`.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import type { Page } from 'puppeteer-core';
 import { launchChromium, modulePage, serveFiles, type StaticFile } from '../src/node/chromium.js';
 import { bundle } from '../scripts/bundle.mjs';
 import { createContext } from '../src/gpu/context.js';
 import { benchEoi, EOI_CASES, eoiMarkdown } from './eoi.js';
 import { benchOurMatmul } from './matmul.js';
+import { benchSparseCase, type SparseRecord, sparseCases, sparseGrid, sparseMarkdown, sparseSpeedupSvg } from './sparse.js';
 import type { BenchRecord } from './timing.js';
 
 const { values: args } = parseArgs({
   options: {
     suite: { type: 'string', default: 'all' },
-    sizes: { type: 'string', default: '128,256,512,1024' },
-    reps: { type: 'string', default: '5' },
+    // No defaults here: each suite has its own.
+    sizes: { type: 'string' },
+    reps: { type: 'string' },
+    batches: { type: 'string' },
+    densities: { type: 'string' },
+    masks: { type: 'string' },
     backends: { type: 'string', default: 'node,chromium' },
   },
 });
-const sizes = args.sizes!.split(',').map(Number);
-const reps = Number(args.reps);
+const list = (value: string | undefined) => value?.split(',').map((x) => x.trim());
+const numbers = (value: string | undefined) => list(value)?.map(Number);
+const sizes = numbers(args.sizes) ?? [128, 256, 512, 1024];
+const reps = Number(args.reps ?? 5);
 const backends = args.backends!.split(',');
 const log = (line: string) => console.log(`  ${line}`);
 
@@ -39,10 +52,35 @@ async function inChromium<T>(call: string, callArgs: unknown): Promise<T> {
     page.on('pageerror', (e) => log(`page error: ${e}`));
     await page.goto(url);
     await page.waitForFunction('globalThis.orthosparseBench !== undefined', { timeout: 60_000 });
-    return (await page.evaluate((c, a) => (globalThis as any).orthosparseBench[c](a), call, callArgs as any)) as T;
+    return await callInPage<T>(page, call, callArgs);
   } finally {
     await browser.close();
     server.close();
+  }
+}
+
+/**
+ * Start orthosparseBench[call](args) in the page and poll for its result: one evaluate awaiting a
+ * long suite (the sparse grid at 2048) would outlive puppeteer's 10-minute protocol timeout.
+ */
+async function callInPage<T>(page: Page, call: string, callArgs: unknown): Promise<T> {
+  await page.evaluate(
+    (c, a) => {
+      const g = globalThis as any;
+      g.benchResult = undefined;
+      g.orthosparseBench[c](a).then(
+        (value: unknown) => (g.benchResult = { value }),
+        (e: unknown) => (g.benchResult = { error: String((e as Error)?.stack ?? e) }),
+      );
+    },
+    call,
+    callArgs as any,
+  );
+  for (;;) {
+    const result = (await page.evaluate(() => (globalThis as any).benchResult)) as { value?: T; error?: string } | undefined;
+    if (result?.error !== undefined) throw new Error(`in Chromium: ${result.error}`);
+    if (result) return result.value as T;
+    await new Promise((resolve) => setTimeout(resolve, 2000));
   }
 }
 
@@ -74,6 +112,32 @@ async function eoiSuite(): Promise<SuiteResult> {
   return { records: rows, markdown: eoiMarkdown(rows) };
 }
 
+async function sparseSuite(): Promise<SuiteResult> {
+  const grid = sparseGrid({
+    sizes: numbers(args.sizes),
+    batches: numbers(args.batches),
+    densities: numbers(args.densities),
+    masks: list(args.masks),
+    reps: args.reps === undefined ? undefined : Number(args.reps),
+  });
+  const cases = sparseCases(grid);
+  const records: SparseRecord[] = [];
+  if (backends.includes('node')) {
+    console.log('sparse kernels vs dense, Node (Dawn):');
+    const ctx = await createContext();
+    for (const c of cases) records.push(...(await benchSparseCase(ctx, 'node', c, log)));
+    ctx.destroy();
+  }
+  if (backends.includes('chromium')) {
+    // A fresh page per (size, batch) cell, as the Node run measures them.
+    console.log('sparse kernels vs dense, headless Chromium (ours, then TF.js tf.matMul in the same page):');
+    for (const c of cases) records.push(...(await inChromium<SparseRecord[]>('sparse', c)));
+  }
+  writeFileSync('bench/sparse-speedup.svg', sparseSpeedupSvg(records));
+  console.log('wrote bench/sparse-speedup.svg');
+  return { records, markdown: sparseMarkdown(records) };
+}
+
 function matmulMarkdown(records: BenchRecord[]): string {
   const rows = ['| size | backend | orthosparse ms | GFLOP/s | TF.js ms | TF.js GFLOP/s | ours vs TF.js |', '|---|---|---|---|---|---|---|'];
   for (const r of records.filter((x) => x.impl === 'orthosparse')) {
@@ -86,7 +150,7 @@ function matmulMarkdown(records: BenchRecord[]): string {
   return `${rows.join('\n')}\n\nAdapters: ${adapters.join('; ')}\n`;
 }
 
-const suites: Record<string, () => Promise<SuiteResult>> = { matmul: matmulSuite, eoi: eoiSuite };
+const suites: Record<string, () => Promise<SuiteResult>> = { matmul: matmulSuite, eoi: eoiSuite, sparse: sparseSuite };
 const chosen = args.suite === 'all' ? Object.keys(suites) : [args.suite!];
 mkdirSync('bench/results', { recursive: true });
 for (const name of chosen) {
