@@ -5,7 +5,7 @@
 import type { Context } from '../src/gpu/context.js';
 import { matmulInto } from '../src/kernels/matmul.js';
 import { Rng } from '../src/random.js';
-import { type BenchRecord, timeRuns } from './timing.js';
+import { type BenchRecord, type Timing, timeRuns } from './timing.js';
 
 export interface MatmulBenchOptions {
   sizes: number[];
@@ -56,21 +56,30 @@ export interface Tfjs {
   backend(): unknown;
 }
 
-export async function benchTfjsMatmul(tf: Tfjs, adapter: string, opts: MatmulBenchOptions): Promise<BenchRecord[]> {
-  // TF.js batches dispatches in an open compute pass; end it and submit, as its own readback does.
+/**
+ * Time one TF.js WebGPU op: TF.js batches dispatches in an open compute pass, so each run ends it
+ * and submits (as its own readback does), then waits for the queue.
+ */
+export function timeTfjs(tf: Tfjs, op: () => { dispose(): void }, reps: number): Promise<Timing> {
   const backend = tf.backend() as { device: GPUDevice; endComputePassEncoder(): void; submitQueue(): void };
+  return timeRuns(
+    async () => {
+      const out = op();
+      backend.endComputePassEncoder();
+      backend.submitQueue();
+      await backend.device.queue.onSubmittedWorkDone();
+      out.dispose();
+    },
+    { reps },
+  );
+}
+
+export async function benchTfjsMatmul(tf: Tfjs, adapter: string, opts: MatmulBenchOptions): Promise<BenchRecord[]> {
   const records: BenchRecord[] = [];
   for (const n of opts.sizes) {
     const a = tf.tensor2d(randomMatrix(n, 1), [n, n]);
     const b = tf.tensor2d(randomMatrix(n, 2), [n, n]);
-    const run = async () => {
-      const c = tf.matMul(a, b);
-      backend.endComputePassEncoder();
-      backend.submitQueue();
-      await backend.device.queue.onSubmittedWorkDone();
-      c.dispose();
-    };
-    const timing = await timeRuns(run, { reps: opts.reps });
+    const timing = await timeTfjs(tf, () => tf.matMul(a, b), opts.reps);
     a.dispose();
     b.dispose();
     const record: BenchRecord = {

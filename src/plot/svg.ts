@@ -14,6 +14,8 @@ export interface ChartOptions {
   yLabel: string;
   /** log10 axis for x (sizes, densities) */
   logX?: boolean;
+  /** log10 axis for y (speedups spanning orders of magnitude) */
+  logY?: boolean;
   width?: number;
   height?: number;
 }
@@ -25,37 +27,39 @@ export function lineChart(series: Series[], opts: ChartOptions): string {
   const height = opts.height ?? 420;
   const margin = { left: 70, right: 180, top: 40, bottom: 55 };
   const fx = (x: number) => (opts.logX ? Math.log10(x) : x);
-  const all = series.flatMap((s) => s.points).filter(([x, y]) => Number.isFinite(fx(x)) && Number.isFinite(y));
+  const fy = (y: number) => (opts.logY ? Math.log10(y) : y);
+  const finite = ([x, y]: readonly [number, number]) => Number.isFinite(fx(x)) && Number.isFinite(fy(y));
+  const all = series.flatMap((s) => s.points).filter(finite);
   const xs = all.map(([x]) => fx(x));
-  const ys = all.map(([, y]) => y);
+  const ys = all.map(([, y]) => fy(y));
   const [x0, x1] = padRange(Math.min(...xs), Math.max(...xs));
   const [y0, y1] = padRange(Math.min(...ys), Math.max(...ys));
   const plotW = width - margin.left - margin.right;
   const plotH = height - margin.top - margin.bottom;
   const sx = (x: number) => margin.left + ((fx(x) - x0) / (x1 - x0)) * plotW;
-  const sy = (y: number) => margin.top + (1 - (y - y0) / (y1 - y0)) * plotH;
+  const sy = (y: number) => margin.top + (1 - (fy(y) - y0) / (y1 - y0)) * plotH;
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="white"/>`,
     `<text x="${width / 2 - margin.right / 2}" y="22" text-anchor="middle" font-size="15">${escape(opts.title)}</text>`,
     `<rect x="${margin.left}" y="${margin.top}" width="${plotW}" height="${plotH}" fill="none" stroke="#333"/>`,
   ];
-  for (const t of ticks(x0, x1)) {
+  for (const t of opts.logX ? logTicks(x0, x1) : ticks(x0, x1)) {
     const px = margin.left + ((t - x0) / (x1 - x0)) * plotW;
     const label = opts.logX ? formatNumber(10 ** t) : formatNumber(t);
     parts.push(`<line x1="${px}" y1="${margin.top + plotH}" x2="${px}" y2="${margin.top + plotH + 5}" stroke="#333"/>`);
     parts.push(`<text x="${px}" y="${margin.top + plotH + 18}" text-anchor="middle">${label}</text>`);
   }
-  for (const t of ticks(y0, y1)) {
-    const py = sy(t);
+  for (const t of opts.logY ? logTicks(y0, y1) : ticks(y0, y1)) {
+    const py = margin.top + (1 - (t - y0) / (y1 - y0)) * plotH;
     parts.push(`<line x1="${margin.left}" y1="${py}" x2="${margin.left + plotW}" y2="${py}" stroke="#eee"/>`);
-    parts.push(`<text x="${margin.left - 6}" y="${py + 4}" text-anchor="end">${formatNumber(t)}</text>`);
+    parts.push(`<text x="${margin.left - 6}" y="${py + 4}" text-anchor="end">${formatNumber(opts.logY ? 10 ** t : t)}</text>`);
   }
   parts.push(`<text x="${margin.left + plotW / 2}" y="${height - 12}" text-anchor="middle">${escape(opts.xLabel)}</text>`);
   parts.push(`<text transform="translate(16 ${margin.top + plotH / 2}) rotate(-90)" text-anchor="middle">${escape(opts.yLabel)}</text>`);
   series.forEach((s, i) => {
     const color = PALETTE[i % PALETTE.length];
-    const pts = s.points.filter(([x, y]) => Number.isFinite(fx(x)) && Number.isFinite(y));
+    const pts = s.points.filter(finite);
     if (pts.length > 1) parts.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${pts.map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(' ')}"/>`);
     for (const [x, y] of pts.length <= 40 ? pts : []) parts.push(`<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="3" fill="${color}"/>`);
     const ly = margin.top + 10 + i * 18;
@@ -80,6 +84,18 @@ function ticks(lo: number, hi: number): number[] {
   const step = [1, 2, 5, 10].map((f) => f * magnitude).find((s) => s >= raw)!;
   const out: number[] = [];
   for (let t = Math.ceil(lo / step) * step; t <= hi; t += step) out.push(Number(t.toPrecision(12)));
+  return out;
+}
+
+/** On a log10 axis from lo to hi: the exponents of 1, 2 and 5 times each power of ten inside it. */
+function logTicks(lo: number, hi: number): number[] {
+  const out: number[] = [];
+  for (let p = Math.floor(lo); p <= Math.ceil(hi); p++) {
+    for (const m of [1, 2, 5]) {
+      const t = p + Math.log10(m);
+      if (t >= lo && t <= hi) out.push(t);
+    }
+  }
   return out;
 }
 
