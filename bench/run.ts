@@ -1,5 +1,5 @@
 /**
- * Benchmarks: `npm run bench -- [--suite matmul|eoi|sparse|all] [--sizes …] [--reps N]
+ * Benchmarks: `npm run bench -- [--suite matmul|eoi|sparse|training|all] [--sizes …] [--reps N]
  * [--backends node,chromium]`. Prints progress and a table per suite, writes
  * bench/results/<suite>.json and a markdown table (bench/results/<suite>.md) for bench/RESULTS.md.
  *
@@ -7,6 +7,8 @@
  * sparse: --sizes (default 512,1024), --batches (32,256), --densities (0.5,…,0.01), --masks
  * (random,eoi), --reps (3); also writes bench/sparse-speedup.svg. The issue's full grid (about an
  * hour on SwiftShader): `npm run bench -- --suite sparse --sizes 512,1024,2048 --reps 5`.
+ * eoi: the issue's three cases (a) 4096² (b) 1000 x 128² (c) 100 x 1024².
+ * training: --sizes are widths (default 256,1024), --densities (0.1,0.05), --reps = timed steps (8).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -16,6 +18,7 @@ import { bundle } from '../scripts/bundle.mjs';
 import { createContext } from '../src/gpu/context.js';
 import { benchEoi, EOI_CASES, eoiMarkdown } from './eoi.js';
 import { benchOurMatmul } from './matmul.js';
+import { benchTraining, trainingMarkdown } from './training.js';
 import { benchSparseCase, type SparseRecord, sparseCases, sparseGrid, sparseMarkdown, sparseSpeedupSvg } from './sparse.js';
 import type { BenchRecord } from './timing.js';
 
@@ -112,6 +115,14 @@ async function eoiSuite(): Promise<SuiteResult> {
   return { records: rows, markdown: eoiMarkdown(rows) };
 }
 
+async function trainingSuite(): Promise<SuiteResult> {
+  console.log('Training throughput, Node (Dawn): sparse MLP vs the identical dense MLP:');
+  const ctx = await createContext();
+  const rows = await benchTraining(ctx, { widths: numbers(args.sizes) ?? [256, 1024], densities: numbers(args.densities) ?? [0.1, 0.05], steps: Number(args.reps ?? 8), log });
+  ctx.destroy();
+  return { records: rows, markdown: trainingMarkdown(rows) };
+}
+
 async function sparseSuite(): Promise<SuiteResult> {
   const grid = sparseGrid({
     sizes: numbers(args.sizes),
@@ -150,7 +161,7 @@ function matmulMarkdown(records: BenchRecord[]): string {
   return `${rows.join('\n')}\n\nAdapters: ${adapters.join('; ')}\n`;
 }
 
-const suites: Record<string, () => Promise<SuiteResult>> = { matmul: matmulSuite, eoi: eoiSuite, sparse: sparseSuite };
+const suites: Record<string, () => Promise<SuiteResult>> = { matmul: matmulSuite, eoi: eoiSuite, sparse: sparseSuite, training: trainingSuite };
 const chosen = args.suite === 'all' ? Object.keys(suites) : [args.suite!];
 mkdirSync('bench/results', { recursive: true });
 for (const name of chosen) {
