@@ -1,5 +1,6 @@
 /** Every GPU case family, by name: the one list both backends (Node and the browser bundle) run from. */
 import { eoiCases } from './eoi.js';
+import { masksCases } from './masks.js';
 import { matmulCases } from './matmul.js';
 import { nnCases } from './nn.js';
 import { runtimeCases } from './runtime.js';
@@ -15,6 +16,7 @@ export const caseFamilies = {
   trainingOps: trainingOpsCases,
   training: trainingCases,
   sparse: sparseCases,
+  masks: masksCases,
 };
 
 export type FamilyName = keyof typeof caseFamilies;
