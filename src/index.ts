@@ -65,11 +65,13 @@ export { GpuBsr } from './sparse/gpu-bsr.js';
 // Layers, losses, models
 export type { Layer, Parameter } from './nn/layer.js';
 export { Linear, type LinearInit } from './nn/linear.js';
-export { SparseLinear } from './nn/sparse-linear.js';
+export { SparseLinear, type SparseFormat } from './nn/sparse-linear.js';
 export { ActivationLayer } from './nn/activation-layer.js';
 export { Sequential } from './nn/sequential.js';
 export { SoftmaxCrossEntropy } from './nn/loss.js';
-export { buildMlp, assembleMlp, mlpShapes, mlpDensities, MLP_INITS, type MlpConfig, type MlpInit } from './nn/mlp.js';
+export { buildMlp, assembleMlp, mlpShapes, mlpDensities, layerSeed, MLP_INITS, type MlpConfig, type MlpInit } from './nn/mlp.js';
+export { GhostSkip } from './nn/ghost-skip.js';
+
 export { initWeights, initBias, haarOrthogonal, WEIGHT_INITS, type WeightInit, type LayerInitSpec } from './nn/init.js';
 export { saveMlp, loadMlp } from './nn/mlp-file.js';
 export { encodeModelFile, decodeModelFile, type ModelFile } from './nn/model-file.js';
@@ -77,9 +79,15 @@ export { jacobianSpectrum, inputOutputJacobian, spectrumStats, type SpectrumStat
 export { ACTIVATIONS, activationForwardInto, activationBackwardInto, type Activation, type ActivationName, type ActivationSpec } from './kernels/activation.js';
 export { softmaxXent, softmaxXentInto, SMOOTHING_CONVENTIONS, type SoftmaxXentOptions, type SmoothingConvention } from './kernels/softmax-xent.js';
 
+// Masks: random, ERK, magnitude, lottery ticket, SNIP, GraSP, SynFlow, Taylor, SAO, EOI, +ai / +eoi
+export * from './masks/index.js';
+
+// The any-mask recipe
+export { RecipeRun, checkRecipe, ramp, type RecipeSpec, type Ramp } from './recipe/recipe.js';
+
 // Training
 export { Sgd, Adam, type SgdOptions, type AdamOptions, type LearningRate } from './train/optimizers.js';
 export { constantLr, stepLr, cosineLr, linearWarmup, type LrSchedule } from './train/schedule.js';
 export { train, evaluate, type Dataset, type TrainOptions, type TrainHistory, type Progress } from './train/trainer.js';
-export { runTraining, type TrainSpec, type TrainResult, type OptimizerSpec } from './train/experiment.js';
+export { runTraining, createOptimizer, type TrainSpec, type TrainResult, type OptimizerSpec } from './train/experiment.js';
 export { lineChart, type Series, type ChartOptions } from './plot/svg.js';

@@ -81,6 +81,11 @@ export function isSparseInit(init: MlpInit): boolean {
   return !init.startsWith('dense');
 }
 
+/** Layer l's seed from the model's: distinct per layer, deterministic per model seed. */
+export function layerSeed(seed: number, layer: number): number {
+  return seed * 100_003 + layer;
+}
+
 /** Build the network on the GPU; seeds per layer derive from config.seed so layers differ. */
 export function buildMlp(ctx: Context, config: MlpConfig, onLayer?: (done: number, total: number) => void): Sequential {
   checkMlpConfig(config);
@@ -96,7 +101,7 @@ export function buildMlp(ctx: Context, config: MlpConfig, onLayer?: (done: numbe
   const weights: CsrMatrix[] = [];
   const biases: Float32Array[] = [];
   shapes.forEach(([rows, cols], l) => {
-    const seed = config.seed * 100_003 + l; // distinct per layer, deterministic per model seed
+    const seed = layerSeed(config.seed, l);
     weights.push(initWeights({ rows, cols, density: densities[l]!, init: weightInit[config.init], gain: config.sigmaW, seed }));
     biases.push(initBias(rows, config.sigmaB, seed + 50_000));
     onLayer?.(l + 1, shapes.length);

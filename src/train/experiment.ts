@@ -10,7 +10,7 @@ import { SoftmaxCrossEntropy } from '../nn/loss.js';
 import { buildMlp, type MlpConfig } from '../nn/mlp.js';
 import { Sequential } from '../nn/sequential.js';
 import { checkRecipe, RecipeRun, type RecipeSpec } from '../recipe/recipe.js';
-import { Adam, Sgd } from './optimizers.js';
+import { Adam, type Parameter, Sgd } from './optimizers.js';
 import { constantLr, cosineLr, linearWarmup, type LrSchedule, stepLr } from './schedule.js';
 import { type Dataset, evaluate, type EvalRecord, type Progress, train, type TrainHistory } from './trainer.js';
 
@@ -75,6 +75,13 @@ export function learningRateSchedule(spec: OptimizerSpec, totalSteps: number): L
   return warmup > 0 ? linearWarmup(base, warmup) : base;
 }
 
+/** The optimizer an OptimizerSpec names, with its learning-rate schedule over totalSteps. */
+export function createOptimizer(ctx: Context, params: readonly Parameter[], spec: OptimizerSpec, totalSteps: number): Sgd | Adam {
+  const lr = learningRateSchedule(spec, totalSteps);
+  const { kind, momentum, nesterov, weightDecay } = spec;
+  return kind === 'sgd' ? new Sgd(ctx, params, { lr, momentum, nesterov, weightDecay }) : new Adam(ctx, params, { lr, weightDecay, decoupledWeightDecay: kind === 'adamw' });
+}
+
 export async function runTraining(ctx: Context, spec: TrainSpec, data: { train: Dataset; test: Dataset }, hooks: TrainHooks = {}): Promise<TrainResult> {
   const t0 = performance.now();
   hooks.onStage?.(`building a ${spec.model.depth}-layer ${spec.model.init} MLP`);
@@ -84,11 +91,7 @@ export async function runTraining(ctx: Context, spec: TrainSpec, data: { train: 
   const recipe = spec.recipe && new RecipeRun(ctx, model, lossFn, spec.recipe);
   const params = model.parameters();
   const totalSteps = Math.min(spec.epochs * Math.ceil(data.train.count / spec.batchSize), spec.maxSteps ?? Infinity);
-  const lr = learningRateSchedule(spec.optimizer, totalSteps);
-  const optimizer =
-    spec.optimizer.kind === 'sgd'
-      ? new Sgd(ctx, params, { lr, momentum: spec.optimizer.momentum, nesterov: spec.optimizer.nesterov, weightDecay: spec.optimizer.weightDecay })
-      : new Adam(ctx, params, { lr, weightDecay: spec.optimizer.weightDecay, decoupledWeightDecay: spec.optimizer.kind === 'adamw' });
+  const optimizer = createOptimizer(ctx, params, spec.optimizer, totalSteps);
   try {
     let jacobian: TrainResult['jacobian'];
     if (spec.jacobian) {

@@ -1,0 +1,62 @@
+/**
+ * From (density, distribution) to what a generator must keep: per-layer target densities, and
+ * budgets (entry counts) over the whole network or per layer, also at intermediate densities for
+ * methods that prune in steps (lottery, SynFlow).
+ */
+import { erkDensities, explicitDensities, overallDensity, uniformDensities } from '../eoi/layer-densities.js';
+import { checkNumberInRange } from '../validate.js';
+import { layerSizes } from './shapes.js';
+import type { Distribution, MaskReport, MlpShape } from './types.js';
+
+/** An explicit density list must give a global density this close to `density` (the EOI paper's assertion). */
+const EXPLICIT_TOLERANCE = 0.01;
+
+export interface Targets {
+  distribution: MaskReport['distribution'];
+  /** the global density asked for */
+  density: number;
+  /** per-layer densities; absent for 'global', where only the total is fixed */
+  layers?: number[];
+}
+
+export function resolveTargets(shapes: readonly MlpShape[], density: number | undefined, distribution: Distribution): Targets {
+  if (Array.isArray(distribution)) {
+    const layers = explicitDensities(shapes, distribution as readonly number[]);
+    const overall = overallDensity(shapes, layers);
+    if (density !== undefined && Math.abs(checkNumberInRange('density', density, 0, 1, true) - overall) > EXPLICIT_TOLERANCE) {
+      throw new RangeError(`density must be within ${EXPLICIT_TOLERANCE} of the explicit per-layer densities' global density ${overall}, got ${density}`);
+    }
+    return { distribution: 'explicit', density: density ?? overall, layers };
+  }
+  if (density === undefined) throw new TypeError('density must be a number in (0, 1] (it may be left out only when distribution is an array of per-layer densities)');
+  checkNumberInRange('density', density, 0, 1, true);
+  switch (distribution) {
+    case 'global':
+      return { distribution, density };
+    case 'uniform':
+      return { distribution, density, layers: uniformDensities(shapes, density) };
+    case 'erk':
+      return { distribution, density, layers: erkDensities(shapes, density) };
+    default:
+      throw new RangeError(`distribution must be one of global, uniform, erk or an array of per-layer densities, got ${String(distribution)}`);
+  }
+}
+
+/** The per-layer densities of methods that build each layer on its own (random positions aside). */
+export function perLayerTargets(targets: Targets, method: string): number[] {
+  if (!targets.layers) throw new RangeError(`distribution must be uniform, erk or per-layer densities for ${method} (it builds each layer at its own density), got global`);
+  return targets.layers;
+}
+
+/** Entries to keep: one count over the whole network, or one per layer. */
+export type Budget = { scope: 'global'; count: number } | { scope: 'layer'; counts: number[] };
+
+/**
+ * The budget at density `at(d)` for each target density d (the global one, or each layer's):
+ * at = identity gives the final budget; schedules pass their intermediate step.
+ */
+export function budgetFor(shapes: readonly MlpShape[], targets: Targets, at: (d: number) => number = (d) => d): Budget {
+  const sizes = layerSizes(shapes);
+  if (!targets.layers) return { scope: 'global', count: Math.round(at(targets.density) * sizes.reduce((a, b) => a + b, 0)) };
+  return { scope: 'layer', counts: targets.layers.map((d, l) => Math.round(at(d) * sizes[l]!)) };
+}

@@ -1,0 +1,54 @@
+/** One entry point for every mask method: generateMasks('snip+eoi', mlpShapes(config), { density, … }). */
+import type { Activation } from '../kernels/activation.js';
+import { eoiMasks, eoiOnTop } from './eoi-masks.js';
+import { type GraspSettings, graspMasks } from './grasp.js';
+import type { DataScoreOptions } from './gradients.js';
+import { type IsometryOptions, isometryOnTop } from './isometry.js';
+import { type LotteryOptions, lotteryMasks } from './lottery.js';
+import { magnitudeMasks } from './magnitude.js';
+import { type BaseMaskMethod, type MaskMethod, parseMaskMethod } from './method.js';
+import type { CommonMaskOptions } from './options.js';
+import { randomMasks } from './random.js';
+import { saoMasks } from './sao.js';
+import { snipMasks } from './snip.js';
+import { synflowMasks } from './synflow.js';
+import { taylorMasks } from './taylor.js';
+import type { GradientSource, MaskResult, MlpShape, TrainFn } from './types.js';
+
+/** Every method's options; each method reads its own (and checks that the ones it needs are there). */
+export interface MaskOptions extends CommonMaskOptions, GraspSettings {
+  /** sao: its lowest degree (4 for relu, else 2) */
+  activation?: Activation;
+  /** snip, grasp, taylor: gpuGradientSource(ctx, …) or referenceGradientSource(…) */
+  gradients?: GradientSource;
+  /** lottery (required): trains each round; taylor (optional): trains before scoring */
+  train?: TrainFn;
+  /** lottery: fraction of the remaining weights pruned per round; default 0.2 */
+  pruneFraction?: number;
+  /** synflow: pruning rounds; default 100 */
+  iterations?: number;
+  /** +ai: steps (default 1000) and lr (default 0.1); the target is `gain` */
+  isometry?: Omit<IsometryOptions, 'gain'>;
+}
+
+// Casts: the data-driven generators check at run time that their required options are present.
+const BASES: Record<BaseMaskMethod, (shapes: readonly MlpShape[], opts: MaskOptions) => MaskResult | Promise<MaskResult>> = {
+  random: randomMasks,
+  magnitude: magnitudeMasks,
+  lottery: (shapes, opts) => lotteryMasks(shapes, opts as LotteryOptions),
+  snip: (shapes, opts) => snipMasks(shapes, opts as DataScoreOptions),
+  grasp: (shapes, opts) => graspMasks(shapes, opts as DataScoreOptions),
+  synflow: synflowMasks,
+  taylor: (shapes, opts) => taylorMasks(shapes, opts as DataScoreOptions),
+  sao: saoMasks,
+  eoi: eoiMasks,
+};
+
+export async function generateMasks(method: MaskMethod, shapes: readonly MlpShape[], opts: MaskOptions): Promise<MaskResult> {
+  const { base, refinement } = parseMaskMethod(method);
+  if (typeof opts !== 'object' || opts === null) throw new TypeError(`opts must be a mask options object, got ${String(opts)}`);
+  const result = await BASES[base](shapes, opts);
+  if (refinement === 'eoi') return eoiOnTop(result, opts);
+  if (refinement === 'ai') return isometryOnTop(result, { ...opts.isometry, gain: opts.gain });
+  return result;
+}

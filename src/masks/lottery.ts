@@ -1,0 +1,70 @@
+/**
+ * Lottery ticket / iterative magnitude pruning with rewinding (Frankle & Carbin): train, prune a
+ * fraction (default 20%) of the remaining weights by |trained w| (over the whole network with
+ * 'global', else inside each layer), rewind the survivors to their initial values, repeat. Round k
+ * leaves density max(target, 0.8^k) (per layer, each layer stopping at its own target); the last
+ * round lands exactly on the target. The result is the initial values on the final mask: no
+ * training after the last pruning.
+ */
+import type { CsrMatrix } from '../sparse/csr.js';
+import { checkNumberInRange } from '../validate.js';
+import { budgetFor } from './budget.js';
+import { denseInit, maskedWeights } from './dense-init.js';
+import { type CommonMaskOptions, readCommon } from './options.js';
+import { maskReport } from './report.js';
+import { keepByBudget, scoreTable } from './select.js';
+import { checkTrained } from './train-check.js';
+import type { MaskResult, MlpShape, TrainFn } from './types.js';
+
+export interface LotteryOptions extends CommonMaskOptions {
+  /** trains the masked network each round: gpuTrainer(ctx, …) or any TrainFn (tests pass a tiny one) */
+  train: TrainFn;
+  /** fraction of the remaining weights pruned per round, in (0, 1); default 0.2 */
+  pruneFraction?: number;
+}
+
+/** Relative slack so that 0.8^k equal to the target up to rounding counts as reaching it. */
+const REACHED = 1e-12;
+
+/** Rounds needed to go from density 1 to `lowest` keeping `keep` of the remaining weights per round. */
+export function lotteryRounds(lowest: number, keep: number): number {
+  let rounds = 0;
+  for (let d = 1; d > lowest * (1 + REACHED); d *= keep) rounds++;
+  return rounds;
+}
+
+export async function lotteryMasks(shapes: readonly MlpShape[], opts: LotteryOptions): Promise<MaskResult> {
+  const common = readCommon(shapes, opts, 'global');
+  const { targets } = common;
+  if (typeof opts.train !== 'function') throw new TypeError('train must be a TrainFn (weights, round) => trained weights, e.g. gpuTrainer(ctx, …)');
+  const fraction = opts.pruneFraction ?? 0.2;
+  if (checkNumberInRange('pruneFraction', fraction, 0, 1, true) === 1) throw new RangeError('pruneFraction must be a number in (0, 1), got 1');
+  const keep = 1 - fraction;
+  const init = denseInit(common.shapes, common.gain, common.seed);
+  const rounds = lotteryRounds(Math.min(...(targets.layers ?? [targets.density])), keep);
+  let masks: Uint8Array[] = init.map((w) => new Uint8Array(w.values.length).fill(1));
+  const schedule: number[] = [];
+  for (let k = 1; k <= rounds; k++) {
+    const rewound = maskedWeights(init, masks);
+    const trained = await opts.train(rewound, k - 1);
+    const at = k === rounds ? (d: number) => d : (d: number) => Math.max(d, keep ** k);
+    masks = keepByBudget(trainedMagnitudes(trained, rewound), budgetFor(common.shapes, targets, at));
+    schedule.push(masks.reduce((n, m) => n + m.reduce((a, b) => a + b, 0), 0) / init.reduce((n, w) => n + w.values.length, 0));
+  }
+  const weights = maskedWeights(init, masks);
+  return { weights, report: maskReport('lottery', weights, targets, { schedule }) };
+}
+
+/** |trained w| at the stored positions, -Infinity at the pruned ones (they stay pruned). */
+function trainedMagnitudes(trained: readonly CsrMatrix[], rewound: readonly CsrMatrix[]) {
+  checkTrained(trained, rewound);
+  const table = scoreTable(rewound.map((w) => w.rows * w.cols));
+  table.all.fill(-Infinity);
+  trained.forEach((t, l) => {
+    const s = table.layers[l]!;
+    for (let r = 0; r < t.rows; r++) {
+      for (let i = t.rowPtr[r]!; i < t.rowPtr[r + 1]!; i++) s[r * t.cols + t.colIdx[i]!] = Math.abs(t.values[i]!);
+    }
+  });
+  return table;
+}

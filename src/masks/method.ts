@@ -1,0 +1,19 @@
+/** The mask methods by name: a base method, optionally refined by approximate isometry or EOI ('snip+ai', 'synflow+eoi'). */
+
+export const BASE_MASK_METHODS = ['random', 'magnitude', 'lottery', 'snip', 'grasp', 'synflow', 'taylor', 'sao', 'eoi'] as const;
+export type BaseMaskMethod = (typeof BASE_MASK_METHODS)[number];
+
+/** ai: keep the mask, optimise the weights toward W Wᵀ = g² I; eoi: keep the per-layer densities, replace mask and weights by EOI. */
+export const MASK_REFINEMENTS = ['ai', 'eoi'] as const;
+export type MaskRefinement = (typeof MASK_REFINEMENTS)[number];
+
+export type MaskMethod = BaseMaskMethod | `${BaseMaskMethod}+${MaskRefinement}`;
+
+export function parseMaskMethod(method: unknown): { base: BaseMaskMethod; refinement?: MaskRefinement } {
+  const [base, refinement, ...rest] = typeof method === 'string' ? method.split('+') : [];
+  const known = BASE_MASK_METHODS.includes(base as BaseMaskMethod) && (refinement === undefined || MASK_REFINEMENTS.includes(refinement as MaskRefinement)) && rest.length === 0;
+  if (!known) {
+    throw new RangeError(`method must be one of ${BASE_MASK_METHODS.join(', ')}, optionally followed by ${MASK_REFINEMENTS.map((r) => `+${r}`).join(' or ')} (e.g. snip+eoi), got ${String(method)}`);
+  }
+  return { base: base as BaseMaskMethod, refinement: refinement as MaskRefinement | undefined };
+}

@@ -1,0 +1,26 @@
+/**
+ * SNIP (Lee et al. 2019): connection sensitivity |dL/dm| at m = 1, which is |w ⊙ g| with g the
+ * loss gradient at the dense init, here accumulated over the source's batches before the absolute
+ * value: score = |w ⊙ Σ_b g_b|. Taylor (taylor.ts) differs in taking |·| per batch and in scoring
+ * trained weights.
+ */
+import type { CsrMatrix } from '../sparse/csr.js';
+import { denseInit } from './dense-init.js';
+import { type DataScoreOptions, requireGradients, summedGradients } from './gradients.js';
+import { readCommon } from './options.js';
+import { pruneDense, scoresOf } from './prune.js';
+import type { GradientSource, MaskResult, MlpShape } from './types.js';
+
+/** |w ⊙ Σ_b g_b| per layer, aligned with each layer's values. */
+export async function snipScores(weights: readonly CsrMatrix[], gradients: GradientSource): Promise<Float64Array[]> {
+  const g = await summedGradients(gradients, weights);
+  return weights.map((w, l) => g[l]!.map((gi, i) => Math.abs(gi * w.values[i]!)));
+}
+
+export async function snipMasks(shapes: readonly MlpShape[], opts: DataScoreOptions): Promise<MaskResult> {
+  const common = readCommon(shapes, opts, 'global');
+  const gradients = requireGradients(opts, 'snip');
+  const dense = denseInit(common.shapes, common.gain, common.seed);
+  const scores = await snipScores(dense, gradients);
+  return pruneDense('snip', common, dense, scoresOf(dense, (l, i) => scores[l]![i]!));
+}
