@@ -89,5 +89,6 @@ export { RecipeRun, checkRecipe, ramp, type RecipeSpec, type Ramp } from './reci
 export { Sgd, Adam, type SgdOptions, type AdamOptions, type LearningRate } from './train/optimizers.js';
 export { constantLr, stepLr, cosineLr, linearWarmup, type LrSchedule } from './train/schedule.js';
 export { train, evaluate, type Dataset, type TrainOptions, type TrainHistory, type Progress } from './train/trainer.js';
-export { runTraining, createOptimizer, type TrainSpec, type TrainResult, type OptimizerSpec } from './train/experiment.js';
+export { runTraining, type TrainSpec, type TrainResult, type MaskSpec } from './train/experiment.js';
+export { createOptimizer, learningRateSchedule, type OptimizerSpec } from './train/optimizer-spec.js';
 export { lineChart, type Series, type ChartOptions } from './plot/svg.js';

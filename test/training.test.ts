@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MlpConfig } from '../src/nn/mlp.js';
 import { Rng } from '../src/random.js';
-import { ramp } from '../src/recipe/recipe.js';
+import { ramp, recipePreset } from '../src/recipe/recipe.js';
 import { randomCsr } from '../src/sparse/csr.js';
 import { sddmmRef, spmmBackwardDataRef, spmmForwardRef } from '../src/sparse/reference.js';
 import type { TrainSpec } from '../src/train/experiment.js';
@@ -35,6 +35,21 @@ describe('recipe schedules', () => {
       expect(1 - ramp(10, 10, shape)).toBe(0);
       for (let s = 1; s < 10; s++) expect(ramp(s, 10, shape)).toBeGreaterThan(ramp(s - 1, 10, shape));
     }
+  });
+});
+
+describe('recipe presets', () => {
+  it('all = every part that applies: soft neurons only for relu, LRsI only for pruned dense inits', () => {
+    expect(recipePreset('all', 'relu', 100, true)).toEqual({
+      softNeurons: { activation: 'swish', steps: 30, ramp: 'cosine' },
+      ghostSkips: { steps: 30 },
+      lrsi: 'sqrt-density',
+      labelSmoothing: { alpha: 0.1 },
+    });
+    expect(recipePreset('all', 'tanh', 100, false)).toEqual({ ghostSkips: { steps: 30 }, labelSmoothing: { alpha: 0.1 } });
+    expect(recipePreset('none', 'relu', 100)).toBeUndefined();
+    expect(() => recipePreset('soft', 'tanh', 100)).toThrow(/softNeurons returns to relu/);
+    expect(() => recipePreset('bogus' as never, 'relu', 100)).toThrow(/recipe must be one of none, all, soft, skip, lrsi, ls/);
   });
 });
 

@@ -7,25 +7,49 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createContext } from '../gpu/context.js';
+import { BASE_MASK_METHODS, type MaskMethod, parseMaskMethod } from '../masks/index.js';
 import { MLP_INITS, type MlpInit } from '../nn/mlp.js';
+import { RECIPE_PRESETS, type RecipePreset, recipePreset } from '../recipe/recipe.js';
 import { lineChart, type Series, stackCharts } from '../plot/svg.js';
 import { runTraining, type TrainResult, type TrainSpec } from '../train/experiment.js';
 import { loadMnistDatasets } from './mnist-node.js';
 import { progressBar } from './progress.js';
 import { TRAIN_OPTIONS, trainSpecFrom } from './train-command.js';
 
-export const COMPARE_USAGE = `orthosparse compare [train options] [--inits LIST] [--densities LIST] [--seeds LIST] [--out DIR]
-  --inits LIST         comma-separated, from ${MLP_INITS.join(', ')} (default eoi,uniform,erk,dense-orthogonal)
+export const COMPARE_USAGE = `orthosparse compare [train options] [--inits LIST] [--masks LIST] [--recipes LIST] [--densities LIST] [--seeds LIST] [--out DIR]
+  --inits LIST         comma-separated, from ${MLP_INITS.join(', ')} (default eoi,uniform,erk,dense-orthogonal; '' for none)
+  --masks LIST         mask methods, from ${BASE_MASK_METHODS.join(', ')}, each optionally +ai or +eoi (e.g. snip,synflow+eoi)
+  --distribution D     per-layer density spread for --masks: global | uniform | erk (default: each method's own)
+  --recipes LIST       ${RECIPE_PRESETS.join(', ')} (default none): every arm runs with each
   --densities LIST     comma-separated densities for the sparse inits (default: --density)
   --seeds LIST         comma-separated seeds, every arm runs each (default 0)
   every other option is train's (see orthosparse train --help); dense inits run once per seed`;
 
 export interface ArmResult {
   label: string;
-  init: MlpInit;
+  /** the init or mask method */
+  method: string;
+  recipe: RecipePreset;
   density: number;
   seed: number;
   result: TrainResult;
+}
+
+/** Mask methods whose kept weights are a dense init's values (the ones LRsI's 1/sqrt(d) is for). */
+const PRUNED_FROM_DENSE = new Set(['magnitude', 'lottery', 'snip', 'grasp', 'synflow', 'taylor']);
+
+function keepsDenseInitValues(mask: MaskMethod | undefined): boolean {
+  if (mask === undefined) return false;
+  const { base, refinement } = parseMaskMethod(mask);
+  return PRUNED_FROM_DENSE.has(base) && refinement === undefined; // +ai and +eoi replace the values
+}
+
+interface Arm {
+  init?: MlpInit;
+  mask?: MaskMethod;
+  recipe: RecipePreset;
+  density: number;
+  seed: number;
 }
 
 function list(text: string | undefined, fallback: string): string[] {
@@ -35,43 +59,80 @@ function list(text: string | undefined, fallback: string): string[] {
 export async function compareCommand(argv: string[]): Promise<ArmResult[]> {
   const { values: v } = parseArgs({
     args: argv,
-    options: { ...TRAIN_OPTIONS, inits: { type: 'string' }, densities: { type: 'string' }, seeds: { type: 'string' } },
+    options: {
+      ...TRAIN_OPTIONS,
+      inits: { type: 'string' },
+      masks: { type: 'string' },
+      distribution: { type: 'string' },
+      recipes: { type: 'string' },
+      densities: { type: 'string' },
+      seeds: { type: 'string' },
+    },
     strict: true,
   });
   const base = trainSpecFrom(v);
   if (base.browser) throw new RangeError('--browser is a train option; compare runs in Node');
-  const inits = list(v.inits, 'eoi,uniform,erk,dense-orthogonal') as MlpInit[];
+  const inits = list(v.inits, v.masks === undefined ? 'eoi,uniform,erk,dense-orthogonal' : '') as MlpInit[];
   for (const init of inits) if (!MLP_INITS.includes(init)) throw new RangeError(`--inits: '${init}' is not one of ${MLP_INITS.join(', ')}`);
+  const masks = list(v.masks, '') as MaskMethod[];
+  for (const mask of masks) parseMaskMethod(mask);
+  const distributions = ['global', 'uniform', 'erk'] as const;
+  const distribution = v.distribution as (typeof distributions)[number] | undefined;
+  if (distribution !== undefined && !distributions.includes(distribution)) throw new RangeError(`--distribution must be global, uniform or erk, got '${distribution}'`);
+  const recipes = list(v.recipes, 'none') as RecipePreset[];
+  for (const recipe of recipes) if (!RECIPE_PRESETS.includes(recipe)) throw new RangeError(`--recipes: '${recipe}' is not one of ${RECIPE_PRESETS.join(', ')}`);
   const densities = list(v.densities, String(base.spec.model.density)).map(Number);
   const seeds = list(v.seeds, '0').map(Number);
   const out = v.out ?? path.join('runs', 'compare');
   mkdirSync(out, { recursive: true });
 
-  const arms: Array<{ init: MlpInit; density: number; seed: number }> = [];
+  const arms: Arm[] = [];
   for (const seed of seeds) {
-    for (const init of inits) {
-      for (const density of init.startsWith('dense') ? [1] : densities) arms.push({ init, density, seed });
+    for (const recipe of recipes) {
+      for (const init of inits) for (const density of init.startsWith('dense') ? [1] : densities) arms.push({ init, recipe, density, seed });
+      for (const mask of masks) for (const density of densities) arms.push({ mask, recipe, density, seed });
     }
   }
   const data = await loadMnistDatasets({ trainLimit: base.trainLimit, testLimit: base.testLimit });
   console.log(`compare: ${arms.length} runs on ${data.train.count} training / ${data.test.count} test images`);
   const ctx = await createContext();
   const results: ArmResult[] = [];
+  const skipped: string[] = [];
   try {
     for (const [i, arm] of arms.entries()) {
-      const label = `${arm.init}${arm.init.startsWith('dense') ? '' : ` d=${arm.density}`}${seeds.length > 1 ? ` seed ${arm.seed}` : ''}`;
-      const spec: TrainSpec = { ...base.spec, seed: arm.seed, model: { ...base.spec.model, init: arm.init, density: arm.density, seed: arm.seed } };
-      const steps = Math.min(spec.epochs * Math.ceil(data.train.count / spec.batchSize), spec.maxSteps ?? Infinity);
-      spec.evalEvery = Math.max(1, Math.ceil(steps / 5));
+      const method = arm.mask ?? arm.init!;
+      const label = [method, method.startsWith('dense') ? '' : `d=${arm.density}`, arm.recipe === 'none' ? '' : `+${arm.recipe}`, seeds.length > 1 ? `seed ${arm.seed}` : '']
+        .filter(Boolean)
+        .join(' ');
+      const steps = Math.min(base.spec.epochs * Math.ceil(data.train.count / base.spec.batchSize), base.spec.maxSteps ?? Infinity);
+      const spec: TrainSpec = {
+        ...base.spec,
+        seed: arm.seed,
+        model: { ...base.spec.model, init: arm.init ?? 'uniform', density: arm.density, seed: arm.seed },
+        mask: arm.mask && { method: arm.mask, distribution },
+        recipe: recipePreset(arm.recipe, base.spec.model.activation, steps, keepsDenseInitValues(arm.mask)),
+        evalEvery: Math.max(1, Math.ceil(steps / 5)),
+      };
       console.log(`[${i + 1}/${arms.length}] ${label}`);
       const bar = progressBar(steps, '  |{bar}| {value}/{total} | loss {loss} | acc {acc} | ETA {eta_formatted}');
-      const result = await runTraining(ctx, spec, data, {
-        onProgress: (p) => bar.update(p.step, { loss: p.loss.toFixed(4), acc: p.accuracy.toFixed(3) }),
-      });
+      let result: TrainResult;
+      try {
+        result = await runTraining(ctx, spec, data, {
+          onStage: (stage) => stage.endsWith('masks') && console.log(`  ${stage}…`),
+          onProgress: (p) => bar.update(p.step, { loss: p.loss.toFixed(4), acc: p.accuracy.toFixed(3) }),
+        });
+      } catch (error) {
+        // A method that cannot make this network (SAO at an impossible density) is reported, not fatal.
+        bar.stop();
+        if (!(error instanceof RangeError)) throw error;
+        console.log(`  skipped: ${error.message}`);
+        skipped.push(`${label}: ${error.message}`);
+        continue;
+      }
       bar.stop();
       console.log(`  test accuracy ${(100 * result.test.accuracy).toFixed(2)}%, Jacobian mean singular value ${result.jacobian?.mean.toFixed(4)}`);
-      results.push({ label, ...arm, result });
-      writeResults(out, results, argv); // after every arm: a long run leaves usable partial results
+      results.push({ label, method, recipe: arm.recipe, density: arm.density, seed: arm.seed, result });
+      writeResults(out, results, skipped, argv); // after every arm: a long run leaves usable partial results
     }
   } finally {
     ctx.destroy();
@@ -80,7 +141,8 @@ export async function compareCommand(argv: string[]): Promise<ArmResult[]> {
   return results;
 }
 
-function writeResults(out: string, results: ArmResult[], argv: string[]): void {
+function writeResults(out: string, results: ArmResult[], skipped: string[], argv: string[]): void {
+  if (results.length === 0) return;
   const first = results[0]!.result;
   const m = first.spec.model;
   const header = [
@@ -96,7 +158,8 @@ function writeResults(out: string, results: ArmResult[], argv: string[]): void {
     const fmt = (x: number | undefined, d = 4) => (x === undefined ? '—' : Math.abs(x) < 1e-3 && x !== 0 ? x.toExponential(2) : x.toFixed(d));
     return `| ${label} | ${density} | ${(100 * r.test.accuracy).toFixed(2)}% | ${r.test.loss.toFixed(4)} | ${r.history.steps.at(-1)?.loss.toFixed(4) ?? '—'} | ${fmt(j?.mean)} | ${fmt(j?.min)} | ${fmt(j?.max)} | ${fmt(j?.variance)} | ${r.history.samplesPerSecond.toFixed(0)} | ${(r.elapsedMs / 1000).toFixed(0)} |`;
   });
-  writeFileSync(path.join(out, 'results.md'), `${[...header, ...rows].join('\n')}\n`);
+  const notes = skipped.length ? ['', 'Not run:', ...skipped.map((s) => `- ${s}`)] : [];
+  writeFileSync(path.join(out, 'results.md'), `${[...header, ...rows, ...notes].join('\n')}\n`);
   writeFileSync(path.join(out, 'results.json'), JSON.stringify(results, null, 2));
   const loss: Series[] = results.map(({ label, result }) => ({ name: label, points: result.history.steps.map((s) => [s.step, s.loss]) }));
   const accuracy: Series[] = results.map(({ label, result }) => ({ name: label, points: result.history.evals.map((e) => [e.step, e.accuracy]) }));
@@ -105,9 +168,12 @@ function writeResults(out: string, results: ArmResult[], argv: string[]): void {
     lineChart(accuracy, { title: 'test accuracy (subset during training)', xLabel: 'step', yLabel: 'accuracy' }),
   ];
   const densities = new Set(results.map((r) => r.density));
-  if (densities.size > 2) {
+  if (densities.size > 1) {
     const byInit = new Map<string, Array<[number, number]>>();
-    for (const r of results) byInit.set(r.init, [...(byInit.get(r.init) ?? []), [r.density, r.result.test.accuracy]]);
+    for (const r of results) {
+      const key = r.recipe === 'none' ? r.method : `${r.method} +${r.recipe}`;
+      byInit.set(key, [...(byInit.get(key) ?? []), [r.density, r.result.test.accuracy]]);
+    }
     charts.push(lineChart([...byInit].map(([name, points]) => ({ name, points: points.sort((a, b) => a[0] - b[0]) })), { title: 'test accuracy vs density', xLabel: 'density', yLabel: 'accuracy', logX: true }));
   }
   writeFileSync(path.join(out, 'curves.svg'), stackCharts(charts));

@@ -11,7 +11,7 @@ import { SoftmaxCrossEntropy } from '../nn/loss.js';
 import { assembleMlp } from '../nn/mlp.js';
 import { SparseLinear } from '../nn/sparse-linear.js';
 import type { CsrMatrix } from '../sparse/csr.js';
-import { createOptimizer, type OptimizerSpec } from '../train/experiment.js';
+import { createOptimizer, type OptimizerSpec } from '../train/optimizer-spec.js';
 import { type Dataset, train } from '../train/trainer.js';
 import { checkPositiveInt, checkSeed } from '../validate.js';
 import { mlpConfigFor } from './shapes.js';

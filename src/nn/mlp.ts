@@ -41,6 +41,8 @@ export interface MlpConfig {
   seed: number;
   /** how sparse layers store W on the GPU (default CSR); the mask is the same either way */
   format?: SparseFormat;
+  /** the mask method (src/masks) that made the sparse weights, when not `init` (a record, for saved models) */
+  mask?: string;
 }
 
 export function checkMlpConfig(config: MlpConfig): MlpConfig {
@@ -98,15 +100,17 @@ export function buildMlp(ctx: Context, config: MlpConfig, onLayer?: (done: numbe
     'dense-orthogonal': 'orthogonal',
     'dense-gaussian': 'gaussian',
   };
-  const weights: CsrMatrix[] = [];
-  const biases: Float32Array[] = [];
-  shapes.forEach(([rows, cols], l) => {
-    const seed = layerSeed(config.seed, l);
-    weights.push(initWeights({ rows, cols, density: densities[l]!, init: weightInit[config.init], gain: config.sigmaW, seed }));
-    biases.push(initBias(rows, config.sigmaB, seed + 50_000));
+  const weights = shapes.map(([rows, cols], l) => {
+    const weight = initWeights({ rows, cols, density: densities[l]!, init: weightInit[config.init], gain: config.sigmaW, seed: layerSeed(config.seed, l) });
     onLayer?.(l + 1, shapes.length);
+    return weight;
   });
-  return assembleMlp(ctx, config, weights, biases);
+  return assembleMlp(ctx, config, weights, mlpBiases(config));
+}
+
+/** Every layer's initial biases, N(0, sigma_b²), seeded per layer (apart from the weights' seeds). */
+export function mlpBiases(config: MlpConfig): Float32Array[] {
+  return mlpShapes(config).map(([rows], l) => initBias(rows, config.sigmaB, layerSeed(config.seed, l) + 50_000));
 }
 
 /**

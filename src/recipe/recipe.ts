@@ -116,3 +116,31 @@ export class RecipeRun {
     this.skips.length = 0;
   }
 }
+
+export const RECIPE_PRESETS = ['none', 'all', 'soft', 'skip', 'lrsi', 'ls'] as const;
+export type RecipePreset = (typeof RECIPE_PRESETS)[number];
+
+/**
+ * The runner's named recipes over a run of totalSteps: soft (ghost soft neurons, swish, cosine,
+ * first 30% of steps), skip (ghost skips fading over the first 30%), lrsi (1/sqrt(density)), ls
+ * (label smoothing 0.1, α/(C−1)), all (every part that applies), none. In `all`, ghost soft
+ * neurons come only with relu (they return to it), and LRsI only when `maskedDenseInit`: its
+ * 1/sqrt(density) restores the variance a dense init loses to pruning, and would over-scale
+ * weights already drawn for their sparse fan-in (random, EOI, SAO).
+ */
+export function recipePreset(name: RecipePreset, activation: Activation, totalSteps: number, maskedDenseInit = false): RecipeSpec | undefined {
+  const early = Math.max(1, Math.round(0.3 * totalSteps));
+  const parts: Record<Exclude<RecipePreset, 'none' | 'all'>, RecipeSpec> = {
+    soft: { softNeurons: { activation: 'swish', steps: early, ramp: 'cosine' } },
+    skip: { ghostSkips: { steps: early } },
+    lrsi: { lrsi: 'sqrt-density' },
+    ls: { labelSmoothing: { alpha: 0.1 } },
+  };
+  if (name === 'none') return undefined;
+  if (name !== 'all') {
+    if (!(name in parts)) throw new RangeError(`recipe must be one of ${RECIPE_PRESETS.join(', ')}, got ${String(name)}`);
+    return checkRecipe(parts[name], activation);
+  }
+  const relu = resolveActivation(activation).name === 'relu';
+  return { ...(relu ? parts.soft : {}), ...parts.skip, ...(maskedDenseInit ? parts.lrsi : {}), ...parts.ls };
+}

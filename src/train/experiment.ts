@@ -7,22 +7,13 @@ import type { Context } from '../gpu/context.js';
 import type { SoftmaxXentOptions } from '../kernels/softmax-xent.js';
 import { jacobianSpectrum, type SpectrumStats } from '../nn/jacobian.js';
 import { SoftmaxCrossEntropy } from '../nn/loss.js';
-import { buildMlp, type MlpConfig } from '../nn/mlp.js';
+import { assembleMlp, buildMlp, type MlpConfig, mlpBiases, mlpShapes } from '../nn/mlp.js';
+import { generateMasks, gpuGradientSource, gpuTrainer, sampleBatches, type Distribution, type MaskMethod, type MaskReport } from '../masks/index.js';
 import { Sequential } from '../nn/sequential.js';
 import { checkRecipe, RecipeRun, type RecipeSpec } from '../recipe/recipe.js';
-import { Adam, type Parameter, Sgd } from './optimizers.js';
-import { constantLr, cosineLr, linearWarmup, type LrSchedule, stepLr } from './schedule.js';
+import { createOptimizer, type OptimizerSpec } from './optimizer-spec.js';
 import { type Dataset, evaluate, type EvalRecord, type Progress, train, type TrainHistory } from './trainer.js';
 
-export interface OptimizerSpec {
-  kind: 'sgd' | 'adam' | 'adamw';
-  lr: number;
-  momentum?: number;
-  nesterov?: boolean;
-  weightDecay?: number;
-  schedule?: 'constant' | 'cosine' | 'step';
-  warmupSteps?: number;
-}
 
 export interface TrainSpec {
   model: MlpConfig;
@@ -40,6 +31,18 @@ export interface TrainSpec {
   jacobian?: boolean;
   /** the any-mask recipe: ghost soft neurons, ghost skips, LRsI, label smoothing */
   recipe?: RecipeSpec;
+  /** weights from a mask method (src/masks) instead of model.init; model.density is its target */
+  mask?: MaskSpec;
+}
+
+export interface MaskSpec {
+  method: MaskMethod;
+  /** how the density is spread over layers (the method's default when omitted) */
+  distribution?: Distribution;
+  /** data-driven scores (SNIP, GraSP, Taylor): batches of spec.batchSize drawn from the training set; default 4 */
+  scoreBatches?: number;
+  /** lottery ticket / Taylor: training steps per round; default 100 */
+  trainSteps?: number;
 }
 
 export interface TrainResult {
@@ -49,6 +52,8 @@ export interface TrainResult {
   test: { loss: number; accuracy: number };
   /** singular values of d(last hidden)/d(input) at init */
   jacobian?: Omit<SpectrumStats, 'values'>;
+  /** what the mask method made, when spec.mask was given */
+  mask?: MaskReport;
   parameters: number;
   elapsedMs: number;
 }
@@ -63,30 +68,39 @@ export interface TrainHooks {
   beforeStep?: (model: Sequential, step: number, totalSteps: number) => void | Promise<void>;
 }
 
-export function learningRateSchedule(spec: OptimizerSpec, totalSteps: number): LrSchedule {
-  const warmup = spec.warmupSteps ?? 0;
-  const after = totalSteps - warmup;
-  const base =
-    spec.schedule === 'cosine'
-      ? cosineLr({ lr: spec.lr, totalSteps: Math.max(1, after) })
-      : spec.schedule === 'step'
-        ? stepLr({ lr: spec.lr, stepSize: Math.max(1, Math.floor(after / 3)), gamma: 0.1 })
-        : constantLr(spec.lr);
-  return warmup > 0 ? linearWarmup(base, warmup) : base;
+
+/** An MLP whose sparse weights come from a mask method, with the same biases buildMlp would give. */
+async function buildMaskedMlp(ctx: Context, spec: TrainSpec, mask: MaskSpec, train: Dataset): Promise<{ model: Sequential; report: MaskReport }> {
+  const { activation, density, seed, sigmaW } = spec.model;
+  const config: MlpConfig = { ...spec.model, init: 'uniform', mask: mask.method };
+  const batches = sampleBatches(train, { batches: mask.scoreBatches ?? 4, batchSize: spec.batchSize, seed });
+  const result = await generateMasks(mask.method, mlpShapes(config), {
+    density,
+    distribution: mask.distribution,
+    seed,
+    gain: sigmaW,
+    activation,
+    gradients: gpuGradientSource(ctx, { activation, batches }),
+    train: gpuTrainer(ctx, { activation, data: train, steps: mask.trainSteps ?? 100, batchSize: spec.batchSize, optimizer: spec.optimizer, seed }),
+  });
+  return { model: assembleMlp(ctx, config, result.weights, mlpBiases(config)), report: result.report };
 }
 
-/** The optimizer an OptimizerSpec names, with its learning-rate schedule over totalSteps. */
-export function createOptimizer(ctx: Context, params: readonly Parameter[], spec: OptimizerSpec, totalSteps: number): Sgd | Adam {
-  const lr = learningRateSchedule(spec, totalSteps);
-  const { kind, momentum, nesterov, weightDecay } = spec;
-  return kind === 'sgd' ? new Sgd(ctx, params, { lr, momentum, nesterov, weightDecay }) : new Adam(ctx, params, { lr, weightDecay, decoupledWeightDecay: kind === 'adamw' });
-}
 
 export async function runTraining(ctx: Context, spec: TrainSpec, data: { train: Dataset; test: Dataset }, hooks: TrainHooks = {}): Promise<TrainResult> {
   const t0 = performance.now();
   hooks.onStage?.(`building a ${spec.model.depth}-layer ${spec.model.init} MLP`);
   if (spec.recipe) checkRecipe(spec.recipe, spec.model.activation);
-  const model = buildMlp(ctx, spec.model);
+  let maskReport: MaskReport | undefined;
+  let model: Sequential;
+  if (spec.mask) {
+    hooks.onStage?.(`${spec.mask.method} masks`);
+    const built = await buildMaskedMlp(ctx, spec, spec.mask, data.train);
+    model = built.model;
+    maskReport = built.report;
+  } else {
+    model = buildMlp(ctx, spec.model);
+  }
   const lossFn = new SoftmaxCrossEntropy(ctx, spec.model.classes, spec.loss ?? {});
   const recipe = spec.recipe && new RecipeRun(ctx, model, lossFn, spec.recipe);
   const params = model.parameters();
@@ -128,7 +142,7 @@ export async function runTraining(ctx: Context, spec: TrainSpec, data: { train: 
     const test = await evaluate(ctx, model, lossFn, data.test, spec.batchSize);
     await hooks.onTrained?.(model);
     const parameters = params.reduce((n, p) => n + p.values.length, 0);
-    return { spec, adapter: ctx.adapterName, history, test, jacobian, parameters, elapsedMs: performance.now() - t0 };
+    return { spec, adapter: ctx.adapterName, history, test, jacobian, mask: maskReport, parameters, elapsedMs: performance.now() - t0 };
   } finally {
     optimizer.destroy();
     lossFn.destroy();
