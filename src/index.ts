@@ -69,7 +69,7 @@ export { SparseLinear, type SparseFormat } from './nn/sparse-linear.js';
 export { ActivationLayer } from './nn/activation-layer.js';
 export { Sequential } from './nn/sequential.js';
 export { SoftmaxCrossEntropy } from './nn/loss.js';
-export { buildMlp, assembleMlp, mlpShapes, mlpDensities, layerSeed, MLP_INITS, type MlpConfig, type MlpInit } from './nn/mlp.js';
+export { buildMlp, assembleMlp, mlpShapes, mlpDensities, mlpBiases, layerSeed, isSparseInit, MLP_INITS, type MlpConfig, type MlpInit } from './nn/mlp.js';
 export { GhostSkip } from './nn/ghost-skip.js';
 
 export { initWeights, initBias, haarOrthogonal, WEIGHT_INITS, type WeightInit, type LayerInitSpec } from './nn/init.js';
@@ -92,3 +92,22 @@ export { train, evaluate, type Dataset, type TrainOptions, type TrainHistory, ty
 export { runTraining, type TrainSpec, type TrainResult, type MaskSpec } from './train/experiment.js';
 export { createOptimizer, learningRateSchedule, type OptimizerSpec } from './train/optimizer-spec.js';
 export { lineChart, type Series, type ChartOptions } from './plot/svg.js';
+
+// Types that the exported signatures mention (so the API docs resolve every reference)
+export type { SpmmTiles } from './kernels/spmm-tiles.js';
+export { SPMM_CSR_GROUPS_PER_INVOCATION } from './kernels/spmm-csr.js';
+export { SPMM_BSR_GROUPS_PER_INVOCATION } from './kernels/spmm-bsr.js';
+export type { Parameter as TrainableTensor } from './train/optimizers.js';
+export type { GpuCsrPattern, GpuTransposedPattern, GpuSddmmItems } from './sparse/gpu-csr.js';
+export type { Backend } from './gpu/device.js';
+export type { OverrideValues } from './gpu/context.js';
+export type { FileTensor } from './nn/model-file.js';
+export type { EvalRecord, StepRecord, Optimizer } from './train/trainer.js';
+export type { SoftmaxXentResult, XentDims, SoftmaxXentOutputs } from './kernels/softmax-xent.js';
+export type { TypedArrayOf } from './gpu/tensor.js';
+export type { FoldOptions } from './kernels/grid.js';
+export type { TrainHooks } from './train/experiment.js';
+
+// MNIST from IDX bytes (browsers fetch them; Node can use loadMnist)
+export { mnistFromIdx, loadMnist, MNIST_NORMALIZATION, type MnistSet } from './data/mnist.js';
+export { parseIdxImages, parseIdxLabels } from './data/idx.js';

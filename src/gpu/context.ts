@@ -64,6 +64,9 @@ export class Context {
   private transient: GPUBuffer[] = [];
   private pendingError: Error | undefined;
   private lostError: DeviceLostError | undefined;
+  private readonly onUncapturedError = (event: Event) => {
+    this.pendingError ??= toTypedError((event as GPUUncapturedErrorEvent).error);
+  };
   /** Set while timeGpu() records a begin/end timestamp around every compute pass. */
   private profiler: { querySet: GPUQuerySet; used: number } | undefined;
 
@@ -82,9 +85,7 @@ export class Context {
     device.lost.then((lost) => {
       this.lostError = new DeviceLostError(lost.reason ?? 'unknown', lost.message);
     });
-    device.addEventListener('uncapturederror', (event) => {
-      this.pendingError ??= toTypedError((event as GPUUncapturedErrorEvent).error);
-    });
+    device.addEventListener('uncapturederror', this.onUncapturedError);
   }
 
   get limits(): GPUSupportedLimits {
@@ -286,9 +287,10 @@ export class Context {
     return Number(ns) / 1e6;
   }
 
-  /** Release the device if this context created it. */
+  /** Release the device if this context created it; a host's device is left as it was. */
   destroy(): void {
     this.flush();
+    this.device.removeEventListener('uncapturederror', this.onUncapturedError);
     this.pipelines.clear();
     this.layouts.clear();
     if (this.ownsDevice) this.device.destroy();
