@@ -109,5 +109,5 @@ export type { FoldOptions } from './kernels/grid.js';
 export type { TrainHooks } from './train/experiment.js';
 
 // MNIST from IDX bytes (browsers fetch them; Node can use loadMnist)
-export { mnistFromIdx, loadMnist, MNIST_NORMALIZATION, type MnistSet } from './data/mnist.js';
-export { parseIdxImages, parseIdxLabels } from './data/idx.js';
+export { mnistFromIdx, loadMnist, MNIST_NORMALIZATION, type MnistSet, type MnistSplit, type MnistOptions, type Normalization } from './data/mnist.js';
+export { parseIdxImages, parseIdxLabels, type IdxImages } from './data/idx.js';
