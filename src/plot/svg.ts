@@ -24,8 +24,9 @@ const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b
 
 export function lineChart(series: Series[], opts: ChartOptions): string {
   const width = opts.width ?? 720;
-  const height = opts.height ?? 420;
   const margin = { left: 70, right: 180, top: 40, bottom: 55 };
+  // Tall enough for every legend entry (18 px each), so long comparisons keep all their names.
+  const height = Math.max(opts.height ?? 420, margin.top + 20 + 18 * series.length);
   const fx = (x: number) => (opts.logX ? Math.log10(x) : x);
   const fy = (y: number) => (opts.logY ? Math.log10(y) : y);
   const finite = ([x, y]: readonly [number, number]) => Number.isFinite(fx(x)) && Number.isFinite(fy(y));
@@ -59,11 +60,13 @@ export function lineChart(series: Series[], opts: ChartOptions): string {
   parts.push(`<text transform="translate(16 ${margin.top + plotH / 2}) rotate(-90)" text-anchor="middle">${escape(opts.yLabel)}</text>`);
   series.forEach((s, i) => {
     const color = PALETTE[i % PALETTE.length];
+    // Past the palette, the same colours come back dashed, then dotted: every series stays distinct.
+    const dash = ['', ' stroke-dasharray="7 4"', ' stroke-dasharray="2 3"', ' stroke-dasharray="10 3 2 3"'][Math.floor(i / PALETTE.length) % 4];
     const pts = s.points.filter(finite);
-    if (pts.length > 1) parts.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${pts.map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(' ')}"/>`);
+    if (pts.length > 1) parts.push(`<polyline fill="none" stroke="${color}" stroke-width="2"${dash} points="${pts.map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(' ')}"/>`);
     for (const [x, y] of pts.length <= 40 ? pts : []) parts.push(`<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="3" fill="${color}"/>`);
     const ly = margin.top + 10 + i * 18;
-    parts.push(`<line x1="${width - margin.right + 12}" y1="${ly}" x2="${width - margin.right + 32}" y2="${ly}" stroke="${color}" stroke-width="3"/>`);
+    parts.push(`<line x1="${width - margin.right + 12}" y1="${ly}" x2="${width - margin.right + 32}" y2="${ly}" stroke="${color}" stroke-width="3"${dash}/>`);
     parts.push(`<text x="${width - margin.right + 38}" y="${ly + 4}">${escape(s.name)}</text>`);
   });
   parts.push('</svg>');
