@@ -4,6 +4,7 @@
  * queue stays full; evaluation on a held-out set; progress through callbacks.
  */
 import type { Context } from '../gpu/context.js';
+import type { GpuTensor } from '../gpu/tensor.js';
 import type { Layer } from '../nn/layer.js';
 import type { SoftmaxCrossEntropy } from '../nn/loss.js';
 import { Rng } from '../random.js';
@@ -177,8 +178,8 @@ function checkDataset(name: string, data: Dataset, features: number): void {
 
 /** Gathers a batch's rows on the CPU and writes them into GPU tensors reused while the batch size holds. */
 class BatchUploader {
-  private x: import('../gpu/tensor.js').GpuTensor<'f32'> | undefined;
-  private labels: import('../gpu/tensor.js').GpuTensor<'u32'> | undefined;
+  private x: GpuTensor<'f32'> | undefined;
+  private labels: GpuTensor<'u32'> | undefined;
 
   constructor(
     private readonly ctx: Context,
