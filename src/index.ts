@@ -72,7 +72,7 @@ export { SoftmaxCrossEntropy } from './nn/loss.js';
 export { buildMlp, assembleMlp, mlpShapes, mlpDensities, mlpBiases, layerSeed, isSparseInit, MLP_INITS, type MlpConfig, type MlpInit } from './nn/mlp.js';
 export { GhostSkip } from './nn/ghost-skip.js';
 
-export { initWeights, initBias, haarOrthogonal, WEIGHT_INITS, type WeightInit, type LayerInitSpec } from './nn/init.js';
+export { initWeights, initBias, haarOrthogonal, WEIGHT_INITS, GAUSSIAN_SCALES, type WeightInit, type LayerInitSpec, type GaussianScale } from './nn/init.js';
 export { saveMlp, loadMlp } from './nn/mlp-file.js';
 export { encodeModelFile, decodeModelFile, type ModelFile } from './nn/model-file.js';
 export { jacobianSpectrum, inputOutputJacobian, spectrumStats, type SpectrumStats } from './nn/jacobian.js';

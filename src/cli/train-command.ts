@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { createContext } from '../gpu/context.js';
 import { ACTIVATIONS, type ActivationName } from '../kernels/activation.js';
 import { saveMlp } from '../nn/mlp-file.js';
+import { GAUSSIAN_SCALES, type GaussianScale } from '../nn/init.js';
 import { MLP_INITS, type MlpInit } from '../nn/mlp.js';
 import { BSR_BLOCK_SIZES, type BsrBlockSize } from '../sparse/bsr.js';
 import { lineChart, stackCharts } from '../plot/svg.js';
@@ -22,6 +23,7 @@ export const TRAIN_USAGE = `orthosparse train [options]
   --width N            hidden width (default 128)
   --density D          weight density of sparse inits (default 0.125)
   --init I             ${MLP_INITS.join(' | ')} (default eoi)
+  --weight-scale S     Gaussian inits (uniform, erk, dense-gaussian): fan-in (Kaiming/LeCun) | xavier (default fan-in)
   --format F           how sparse layers are stored: csr | bsr4 | bsr8 | bsr16 | bsr32 (default csr)
   --activation A       ${ACTIVATIONS.join(' | ')} (default tanh)
   --sigma-w S          weight gain (default 1.0247, the paper's tanh value)
@@ -45,6 +47,7 @@ export const TRAIN_OPTIONS = {
   density: { type: 'string', default: '0.125' },
   init: { type: 'string', default: 'eoi' },
   format: { type: 'string', default: 'csr' },
+  'weight-scale': { type: 'string', default: 'fan-in' },
   activation: { type: 'string', default: 'tanh' },
   'sigma-w': { type: 'string', default: '1.0247' },
   'sigma-b': { type: 'string', default: '0.00448' },
@@ -84,6 +87,7 @@ export function trainSpecFrom(v: TrainValues): { spec: TrainSpec; out: string; b
   const schedule = v.schedule as NonNullable<TrainSpec['optimizer']['schedule']>;
   if (!['constant', 'cosine', 'step'].includes(schedule)) throw new RangeError(`--schedule must be constant, cosine or step, got '${v.schedule}'`);
   const depth = num('depth', v.depth)!;
+  if (!GAUSSIAN_SCALES.includes(v['weight-scale'] as GaussianScale)) throw new RangeError(`--weight-scale must be fan-in or xavier, got '${v['weight-scale']}'`);
   const format = v.format === 'csr' || v.format === undefined ? 'csr' : { bsr: Number(/^bsr(\d+)$/.exec(v.format)?.[1]) as BsrBlockSize };
   if (format !== 'csr' && !BSR_BLOCK_SIZES.includes(format.bsr)) throw new RangeError(`--format must be csr, bsr4, bsr8, bsr16 or bsr32, got '${v.format}'`);
   const spec: TrainSpec = {
@@ -99,6 +103,7 @@ export function trainSpecFrom(v: TrainValues): { spec: TrainSpec; out: string; b
       sigmaB: num('sigma-b', v['sigma-b'])!,
       seed: num('seed', v.seed)!,
       format,
+      weightScale: v['weight-scale'] as GaussianScale,
     },
     optimizer: { kind: optimizer, lr: num('lr', v.lr)!, momentum: optimizer === 'sgd' ? num('momentum', v.momentum) : undefined, schedule },
     loss: { labelSmoothing: num('label-smoothing', v['label-smoothing']) },

@@ -20,18 +20,29 @@ export interface LayerInitSpec {
   /** sigma_w: EOI/orthogonal gain, or the std of sparse-Gaussian weights times sqrt(fan-in) */
   gain: number;
   seed: number;
+  /**
+   * Gaussian inits only: 'fan-in' (Kaiming/LeCun: std = gain / sqrt(fan-in), the default) or
+   * 'xavier' (Glorot: std = gain·sqrt(2 / (fan-in + fan-out))), both over the sparse fan-in and
+   * fan-out of each weight's row and column.
+   */
+  scale?: GaussianScale;
 }
+
+export const GAUSSIAN_SCALES = ['fan-in', 'xavier'] as const;
+export type GaussianScale = (typeof GAUSSIAN_SCALES)[number];
 
 /**
  * - eoi: exact sparse orthogonal (reference/eoi.md), singular values all = gain.
  * - random: uniform-random mask at the density, weights N(0, gain² / fan-in) where fan-in is each
  *   row's own number of stored weights (the sparse fan-in), so a unit's pre-activation variance
  *   matches a dense layer's.
- * - gaussian: the same at density 1 (Kaiming/Xavier-style normal; gain sets which).
+ * - gaussian: the same at density 1 (Kaiming with gain sqrt 2, LeCun with gain 1).
+ * - with scale 'xavier', either uses std gain·sqrt(2 / (fan-in + fan-out)) instead.
  * - orthogonal: dense Haar-random orthogonal (QR of a Gaussian matrix), times gain.
  */
 export function initWeights(spec: LayerInitSpec): CsrMatrix {
-  const { rows, cols, density, init, gain, seed } = spec;
+  const { rows, cols, density, init, gain, seed, scale = 'fan-in' } = spec;
+  if (!GAUSSIAN_SCALES.includes(scale)) throw new RangeError(`scale must be one of ${GAUSSIAN_SCALES.join(', ')}, got ${String(scale)}`);
   checkPositiveInt('rows', rows);
   checkPositiveInt('cols', cols);
   checkNumberInRange('gain', gain, -Number.MAX_VALUE, Number.MAX_VALUE);
@@ -40,10 +51,10 @@ export function initWeights(spec: LayerInitSpec): CsrMatrix {
     case 'eoi':
       return eoi(rows, cols, { density, seed, gain });
     case 'random':
-      return sparseGaussian(rows, cols, density, gain, seed);
+      return sparseGaussian(rows, cols, density, gain, seed, scale);
     case 'gaussian':
       requireDense(init, density);
-      return sparseGaussian(rows, cols, 1, gain, seed);
+      return sparseGaussian(rows, cols, 1, gain, seed, scale);
     case 'orthogonal':
       requireDense(init, density);
       return csrFromDense(haarOrthogonal(rows, cols, seed, gain), rows, cols, { keepZeros: true });
@@ -56,12 +67,16 @@ function requireDense(init: string, density: number): void {
   if (density !== 1) throw new RangeError(`init '${init}' is dense: density must be 1, got ${density}`);
 }
 
-function sparseGaussian(rows: number, cols: number, density: number, gain: number, seed: number): CsrMatrix {
+function sparseGaussian(rows: number, cols: number, density: number, gain: number, seed: number, scale: GaussianScale): CsrMatrix {
   const m = randomCsr(rows, cols, density, seed, { valueScale: 1 });
+  const fanOut = new Uint32Array(cols);
+  for (const c of m.colIdx) fanOut[c]!++;
   for (let r = 0; r < rows; r++) {
     const fanIn = m.rowPtr[r + 1]! - m.rowPtr[r]!;
-    const scale = gain / Math.sqrt(Math.max(1, fanIn));
-    for (let t = m.rowPtr[r]!; t < m.rowPtr[r + 1]!; t++) m.values[t]! *= scale;
+    for (let t = m.rowPtr[r]!; t < m.rowPtr[r + 1]!; t++) {
+      const std = scale === 'xavier' ? gain * Math.sqrt(2 / (fanIn + fanOut[m.colIdx[t]!]!)) : gain / Math.sqrt(fanIn);
+      m.values[t]! *= std;
+    }
   }
   return m;
 }

@@ -11,7 +11,7 @@ import { BSR_BLOCK_SIZES } from '../sparse/bsr.js';
 import { type CsrMatrix, csrToDense } from '../sparse/csr.js';
 import { checkNumberInRange, checkPositiveInt, checkSeed } from '../validate.js';
 import { ActivationLayer } from './activation-layer.js';
-import { initBias, initWeights, type WeightInit } from './init.js';
+import { type GaussianScale, initBias, initWeights, type WeightInit } from './init.js';
 import type { Layer } from './layer.js';
 import { Linear } from './linear.js';
 import { type SparseFormat, SparseLinear } from './sparse-linear.js';
@@ -43,6 +43,8 @@ export interface MlpConfig {
   format?: SparseFormat;
   /** the mask method (src/masks) that made the sparse weights, when not `init` (a record, for saved models) */
   mask?: string;
+  /** Gaussian inits (uniform, erk, dense-gaussian): 'fan-in' (default) or 'xavier' scaling */
+  weightScale?: GaussianScale;
 }
 
 export function checkMlpConfig(config: MlpConfig): MlpConfig {
@@ -101,7 +103,7 @@ export function buildMlp(ctx: Context, config: MlpConfig, onLayer?: (done: numbe
     'dense-gaussian': 'gaussian',
   };
   const weights = shapes.map(([rows, cols], l) => {
-    const weight = initWeights({ rows, cols, density: densities[l]!, init: weightInit[config.init], gain: config.sigmaW, seed: layerSeed(config.seed, l) });
+    const weight = initWeights({ rows, cols, density: densities[l]!, init: weightInit[config.init], gain: config.sigmaW, seed: layerSeed(config.seed, l), scale: config.weightScale });
     onLayer?.(l + 1, shapes.length);
     return weight;
   });
