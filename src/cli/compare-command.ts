@@ -7,8 +7,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createContext } from '../gpu/context.js';
-import { BASE_MASK_METHODS, type MaskMethod, parseMaskMethod } from '../masks/index.js';
-import { MLP_INITS, type MlpInit } from '../nn/mlp.js';
+import { overallDensity } from '../eoi/layer-densities.js';
+import { BASE_MASK_METHODS, type Distribution, type MaskMethod, parseMaskMethod } from '../masks/index.js';
+import { MLP_INITS, type MlpInit, mlpShapes } from '../nn/mlp.js';
 import { RECIPE_PRESETS, type RecipePreset, recipePreset } from '../recipe/recipe.js';
 import { lineChart, type Series, stackCharts } from '../plot/svg.js';
 import { runTraining, type TrainResult, type TrainSpec } from '../train/experiment.js';
@@ -19,7 +20,8 @@ import { TRAIN_OPTIONS, trainSpecFrom } from './train-command.js';
 export const COMPARE_USAGE = `orthosparse compare [train options] [--inits LIST] [--masks LIST] [--recipes LIST] [--densities LIST] [--seeds LIST] [--out DIR]
   --inits LIST         comma-separated, from ${MLP_INITS.join(', ')} (default eoi,uniform,erk,dense-orthogonal; '' for none)
   --masks LIST         mask methods, from ${BASE_MASK_METHODS.join(', ')}, each optionally +ai or +eoi (e.g. snip,synflow+eoi)
-  --distribution D     per-layer density spread for --masks: global | uniform | erk (default: each method's own)
+  --distribution D     per-layer density spread for --masks: global | uniform | erk | d1,d2,… one per
+                       linear layer (default: each method's own)
   --recipes LIST       ${RECIPE_PRESETS.join(', ')} (default none): every arm runs with each
   --densities LIST     comma-separated densities for the sparse inits (default: --density)
   --seeds LIST         comma-separated seeds, every arm runs each (default 0)
@@ -37,6 +39,14 @@ export interface ArmResult {
 
 /** Mask methods whose kept weights are a dense init's values (the ones LRsI's 1/sqrt(d) is for). */
 const PRUNED_FROM_DENSE = new Set(['magnitude', 'lottery', 'snip', 'grasp', 'synflow', 'taylor']);
+
+/** global | uniform | erk, or comma-separated per-layer densities (one per linear layer). */
+function parseDistribution(text: string | undefined): Distribution | undefined {
+  if (text === undefined || ['global', 'uniform', 'erk'].includes(text)) return text as Distribution | undefined;
+  const layers = text.split(',').map(Number);
+  if (layers.some((d) => !(d > 0 && d <= 1))) throw new RangeError(`--distribution must be global, uniform, erk or per-layer densities in (0, 1] separated by commas, got '${text}'`);
+  return layers;
+}
 
 function keepsDenseInitValues(mask: MaskMethod | undefined): boolean {
   if (mask === undefined) return false;
@@ -76,9 +86,7 @@ export async function compareCommand(argv: string[]): Promise<ArmResult[]> {
   for (const init of inits) if (!MLP_INITS.includes(init)) throw new RangeError(`--inits: '${init}' is not one of ${MLP_INITS.join(', ')}`);
   const masks = list(v.masks, '') as MaskMethod[];
   for (const mask of masks) parseMaskMethod(mask);
-  const distributions = ['global', 'uniform', 'erk'] as const;
-  const distribution = v.distribution as (typeof distributions)[number] | undefined;
-  if (distribution !== undefined && !distributions.includes(distribution)) throw new RangeError(`--distribution must be global, uniform or erk, got '${distribution}'`);
+  const distribution = parseDistribution(v.distribution);
   const recipes = list(v.recipes, 'none') as RecipePreset[];
   for (const recipe of recipes) if (!RECIPE_PRESETS.includes(recipe)) throw new RangeError(`--recipes: '${recipe}' is not one of ${RECIPE_PRESETS.join(', ')}`);
   const densities = list(v.densities, String(base.spec.model.density)).map(Number);
@@ -90,7 +98,9 @@ export async function compareCommand(argv: string[]): Promise<ArmResult[]> {
   for (const seed of seeds) {
     for (const recipe of recipes) {
       for (const init of inits) for (const density of init.startsWith('dense') ? [1] : densities) arms.push({ init, recipe, density, seed });
-      for (const mask of masks) for (const density of densities) arms.push({ mask, recipe, density, seed });
+      // Explicit per-layer densities fix the global one: each mask runs once, at that density.
+      const maskDensities = Array.isArray(distribution) ? [overallDensity(mlpShapes(base.spec.model), distribution)] : densities;
+      for (const mask of masks) for (const density of maskDensities) arms.push({ mask, recipe, density, seed });
     }
   }
   const data = await loadMnistDatasets({ trainLimit: base.trainLimit, testLimit: base.testLimit });

@@ -75,7 +75,8 @@ async function buildMaskedMlp(ctx: Context, spec: TrainSpec, mask: MaskSpec, tra
   const config: MlpConfig = { ...spec.model, init: 'uniform', mask: mask.method };
   const batches = sampleBatches(train, { batches: mask.scoreBatches ?? 4, batchSize: spec.batchSize, seed });
   const result = await generateMasks(mask.method, mlpShapes(config), {
-    density,
+    // Explicit per-layer densities carry their own global density.
+    density: Array.isArray(mask.distribution) ? undefined : density,
     distribution: mask.distribution,
     seed,
     gain: sigmaW,
