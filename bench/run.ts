@@ -13,7 +13,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Page } from 'puppeteer-core';
-import { launchChromium, modulePage, serveFiles, type StaticFile } from '../src/node/chromium.js';
+import { type StaticFile, withChromiumPage } from '../src/node/chromium.js';
 import { bundle } from '../scripts/bundle.mjs';
 import { createContext } from '../src/gpu/context.js';
 import { benchEoi, EOI_CASES, eoiMarkdown } from './eoi.js';
@@ -43,23 +43,12 @@ const log = (line: string) => console.log(`  ${line}`);
 
 async function inChromium<T>(call: string, callArgs: unknown): Promise<T> {
   const code = (await bundle({ entry: 'bench/browser-entry.ts', platform: 'browser' })) as string;
-  const files = new Map<string, StaticFile>([
-    ['/', modulePage('orthosparse benchmarks')],
-    ['/bundle.js', { type: 'text/javascript', body: code }],
-  ]);
-  const { url, server } = await serveFiles(files);
-  const browser = await launchChromium();
-  try {
-    const page = await browser.newPage();
+  const files = new Map<string, StaticFile>([['/bundle.js', { type: 'text/javascript', body: code }]]);
+  const prepare = (page: Page) => {
     page.on('console', (msg) => log(msg.text()));
     page.on('pageerror', (e) => log(`page error: ${e}`));
-    await page.goto(url);
-    await page.waitForFunction('globalThis.orthosparseBench !== undefined', { timeout: 60_000 });
-    return await callInPage<T>(page, call, callArgs);
-  } finally {
-    await browser.close();
-    server.close();
-  }
+  };
+  return withChromiumPage({ title: 'orthosparse benchmarks', files, readyGlobal: 'orthosparseBench', prepare }, (page) => callInPage<T>(page, call, callArgs));
 }
 
 /**

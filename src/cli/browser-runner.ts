@@ -4,7 +4,8 @@
  * progress back through exposed functions.
  */
 import { readFileSync } from 'node:fs';
-import { launchChromium, modulePage, serveFiles, type StaticFile } from '../node/chromium.js';
+import type { Page } from 'puppeteer-core';
+import { type StaticFile, withChromiumPage } from '../node/chromium.js';
 import type { TrainHooks, TrainResult, TrainSpec } from '../train/experiment.js';
 import type { Dataset } from '../train/trainer.js';
 
@@ -15,7 +16,6 @@ const BUNDLE = new URL('./browser-train.js', import.meta.url);
 export async function runInBrowser(spec: TrainSpec, data: { train: Dataset; test: Dataset }, hooks: TrainHooks): Promise<{ result: TrainResult; model: Uint8Array }> {
   const bytes = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
   const files = new Map<string, StaticFile>([
-    ['/', modulePage('orthosparse training')],
     ['/bundle.js', { type: 'text/javascript', body: readFileSync(BUNDLE) }],
     ['/spec.json', { type: 'application/json', body: JSON.stringify({ spec, train: meta(data.train), test: meta(data.test) }) }],
     ['/train-inputs.bin', { type: 'application/octet-stream', body: bytes(data.train.inputs) }],
@@ -23,22 +23,16 @@ export async function runInBrowser(spec: TrainSpec, data: { train: Dataset; test
     ['/test-inputs.bin', { type: 'application/octet-stream', body: bytes(data.test.inputs) }],
     ['/test-labels.bin', { type: 'application/octet-stream', body: bytes(Uint8Array.from(data.test.labels)) }],
   ]);
-  const { url, server } = await serveFiles(files);
-  const browser = await launchChromium();
-  try {
-    const page = await browser.newPage();
+  const prepare = async (page: Page) => {
     page.on('pageerror', (e) => process.stderr.write(`page error: ${e}\n`));
     await page.exposeFunction('reportProgress', (p: Parameters<NonNullable<TrainHooks['onProgress']>>[0]) => hooks.onProgress?.(p));
     await page.exposeFunction('reportEval', (e: Parameters<NonNullable<TrainHooks['onEval']>>[0]) => hooks.onEval?.(e));
     await page.exposeFunction('reportStage', (s: string) => hooks.onStage?.(`[chromium] ${s}`));
-    await page.goto(url);
-    await page.waitForFunction('globalThis.orthosparseTrain !== undefined', { timeout: 60_000 });
+  };
+  return withChromiumPage({ title: 'orthosparse training', files, readyGlobal: 'orthosparseTrain', prepare }, async (page) => {
     const { result, model } = (await page.evaluate(() => (globalThis as any).orthosparseTrain())) as { result: TrainResult; model: string };
     return { result, model: new Uint8Array(Buffer.from(model, 'base64')) };
-  } finally {
-    await browser.close();
-    server.close();
-  }
+  });
 }
 
 function meta(d: Dataset) {

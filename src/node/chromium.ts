@@ -5,7 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { existsSync } from 'node:fs';
-import type { Browser } from 'puppeteer-core';
+import type { Browser, Page } from 'puppeteer-core';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -63,4 +63,32 @@ export function modulePage(title: string, script = '/bundle.js'): StaticFile {
     type: 'text/html',
     body: `<!doctype html><meta charset="utf-8"><title>${title}</title><script type="module" src="${script}"></script>`,
   };
+}
+
+/**
+ * Serve `files` plus a page at '/' that loads /bundle.js, open it in a fresh headless Chromium,
+ * wait until the bundle has defined `readyGlobal`, run `use`, then close browser and server.
+ * `prepare` runs on the page before it loads (console and error handlers, exposed functions).
+ */
+export async function withChromiumPage<T>(
+  opts: { title: string; files: Map<string, StaticFile>; readyGlobal: string; prepare?: (page: Page) => Promise<void> | void },
+  use: (page: Page) => Promise<T>,
+): Promise<T> {
+  const files = new Map(opts.files);
+  files.set('/', modulePage(opts.title));
+  const { url, server } = await serveFiles(files);
+  try {
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      await opts.prepare?.(page);
+      await page.goto(url);
+      await page.waitForFunction(`globalThis.${opts.readyGlobal} !== undefined`, { timeout: 60_000 });
+      return await use(page);
+    } finally {
+      await browser.close();
+    }
+  } finally {
+    server.close();
+  }
 }
