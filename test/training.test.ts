@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { MlpConfig } from '../src/nn/mlp.js';
 import { Rng } from '../src/random.js';
-import { ramp, recipePreset } from '../src/recipe/recipe.js';
-import { randomCsr } from '../src/sparse/csr.js';
+import { checkRecipe, ramp, recipePreset } from '../src/recipe/recipe.js';
+import { csrFromDense, randomCsr } from '../src/sparse/csr.js';
 import { sddmmRef, spmmBackwardDataRef, spmmForwardRef } from '../src/sparse/reference.js';
 import type { TrainSpec } from '../src/train/experiment.js';
+import type { RecipeReport } from '../src/recipe/recipe.js';
+import type { CsrMatrix } from '../src/sparse/csr.js';
 import type { Dataset } from '../src/train/trainer.js';
 import { describeGpu } from './harness/gpu.js';
 import { maxAbsDiff, randomFloat32 } from './harness/tolerance.js';
@@ -39,17 +41,20 @@ describe('recipe schedules', () => {
 });
 
 describe('recipe presets', () => {
-  it('all = every part that applies: soft neurons only for relu, LRsI only for pruned dense inits', () => {
-    expect(recipePreset('all', 'relu', 100, true)).toEqual({
+  it('all = every part, soft neurons only for relu (they return to it); lrsi is the learned one, lrsi-sqrt the closed form', () => {
+    expect(recipePreset('all', 'relu', 100)).toEqual({
       softNeurons: { activation: 'swish', steps: 30, ramp: 'cosine' },
       ghostSkips: { steps: 30 },
-      lrsi: 'sqrt-density',
+      lrsi: 'gradinit',
       labelSmoothing: { alpha: 0.1 },
     });
-    expect(recipePreset('all', 'tanh', 100, false)).toEqual({ ghostSkips: { steps: 30 }, labelSmoothing: { alpha: 0.1 } });
+    expect(recipePreset('all', 'tanh', 100)).toEqual({ ghostSkips: { steps: 30 }, lrsi: 'gradinit', labelSmoothing: { alpha: 0.1 } });
+    expect(recipePreset('lrsi-sqrt', 'tanh', 100)).toEqual({ lrsi: 'sqrt-density' });
     expect(recipePreset('none', 'relu', 100)).toBeUndefined();
     expect(() => recipePreset('soft', 'tanh', 100)).toThrow(/softNeurons returns to relu/);
-    expect(() => recipePreset('bogus' as never, 'relu', 100)).toThrow(/recipe must be one of none, all, soft, skip, lrsi, ls/);
+    expect(() => recipePreset('bogus' as never, 'relu', 100)).toThrow(/recipe must be one of none, all, soft, skip, lrsi, lrsi-sqrt, ls/);
+    expect(() => checkRecipe({ lrsi: 'learned' as never }, 'relu')).toThrow(/recipe\.lrsi must be 'sqrt-density', 'gradinit' or \{ gradinit: options \}/);
+    expect(() => checkRecipe({ lrsi: { gradinit: { eta: -1 } } }, 'relu')).toThrow(/recipe\.lrsi\.gradinit\.eta/);
   });
 });
 
@@ -82,6 +87,24 @@ describeGpu('training', (run) => {
     expect(maxAbsDiff(out.dW, sddmmRef(w, g, x, batch))).toBeLessThanOrEqual(1e-5);
   });
 
+  it('a ghost skip around a non-square layer adds alpha·P x; P’s gradient is alpha·dYᵀx, a ghost parameter apart from the model’s', async () => {
+    const [batch, rows, cols] = [3, 5, 11];
+    const w = randomCsr(rows, cols, 0.3, 6);
+    const rng = new Rng(9);
+    const [x, g, bias, projection] = [randomFloat32(rng, batch * cols), randomFloat32(rng, batch * rows), randomFloat32(rng, rows), randomFloat32(rng, rows * cols)];
+    const alpha = 0.375;
+    const out: { y: Float32Array; dx: Float32Array; dW: Float32Array; dP: Float32Array; ghostCount: number } = await run('ghostSkip', { w, bias, alpha, x, g, batch, projection });
+    const p = csrFromDense(projection, rows, cols);
+    const y = spmmForwardRef(w, x, batch, bias).map((v, i) => v + alpha * spmmForwardRef(p, x, batch)[i]!);
+    const dx = spmmBackwardDataRef(w, g, batch).map((v, i) => v + alpha * spmmBackwardDataRef(p, g, batch)[i]!);
+    // At most 11 + 11 products of magnitude < 1 per entry: 1e-5 is far above float32 rounding.
+    expect(maxAbsDiff(out.y, y)).toBeLessThanOrEqual(1e-5);
+    expect(maxAbsDiff(out.dx, dx)).toBeLessThanOrEqual(1e-5);
+    expect(maxAbsDiff(out.dW, sddmmRef(w, g, x, batch))).toBeLessThanOrEqual(1e-5);
+    expect(maxAbsDiff(out.dP, sddmmRef(p, g, x, batch).map((v) => alpha * v))).toBeLessThanOrEqual(1e-5);
+    expect(out.ghostCount).toBe(1);
+  });
+
   for (const format of ['csr', { bsr: 4 }] as const) {
     it(`the mask is bit-identical on the GPU after 100 optimizer steps, while the values trained (${JSON.stringify(format)})`, async () => {
       const config = { ...CONFIG, format };
@@ -111,25 +134,77 @@ describeGpu('training', (run) => {
     }
   });
 
-  it('with the whole recipe on, the trained and saved model holds no ghost and the original activation', async () => {
-    const spec: TrainSpec = {
-      model: CONFIG,
-      optimizer: { kind: 'sgd', lr: 0.05, momentum: 0.9 },
-      epochs: 1,
-      batchSize: 16,
-      maxSteps: 12,
-      seed: 0,
-      recipe: {
-        softNeurons: { activation: 'swish', steps: 6, ramp: 'cosine' },
-        ghostSkips: { steps: 8 },
-        lrsi: 'sqrt-density',
-        labelSmoothing: { alpha: 0.1, steps: 10 },
-      },
-    };
-    const out: { layerKinds: string[]; activations: unknown[]; reloadedKinds: string[]; steps: number } = await run('recipeRun', { spec, data: toyData(256, 12, 4, 4) });
-    expect(out.steps).toBe(12);
-    expect(out.layerKinds).not.toContain('ghost-skip');
-    expect(out.layerKinds).toEqual(out.reloadedKinds);
-    expect(out.activations.every((a) => a === 'relu')).toBe(true);
-  });
+  for (const lrsi of ['sqrt-density', { gradinit: { iterations: 4 } }] as const) {
+    it(`with the whole recipe on (LRsI ${JSON.stringify(lrsi)}): every sparse layer skipped until the fade ends, projections trained, then no ghost in the trained or saved model`, async () => {
+      // inputs 10 -> width 12 -> 12 -> classes 4: the first and last layers need projections.
+      const model = { ...CONFIG, inputs: 10 };
+      const ghostSteps = 8;
+      const spec: TrainSpec = {
+        model,
+        optimizer: { kind: 'sgd', lr: 0.05, momentum: 0.9 },
+        epochs: 1,
+        batchSize: 16,
+        maxSteps: 12,
+        seed: 0,
+        recipe: {
+          softNeurons: { activation: 'swish', steps: 6, ramp: 'cosine' },
+          ghostSkips: { steps: ghostSteps },
+          lrsi,
+          labelSmoothing: { alpha: 0.1, steps: 10 },
+        },
+      };
+      type Out = {
+        layerKinds: string[];
+        activations: unknown[];
+        reloadedKinds: string[];
+        steps: number;
+        ghostsPerStep: number[];
+        projections: Array<{ rows: number; cols: number; first: Float32Array; last: Float32Array }>;
+        startWeights: CsrMatrix[];
+        builtWeights: CsrMatrix[];
+        report: RecipeReport;
+      };
+      const out: Out = await run('recipeRun', { spec, data: toyData(256, 10, 4, 4), lastGhostStep: ghostSteps - 1 });
+      expect(out.steps).toBe(12);
+      // alpha = 1 - step/8 reaches exactly 0 at step 8, where the skips are removed.
+      expect(out.ghostsPerStep).toEqual([4, 4, 4, 4, 4, 4, 4, 4, 0, 0, 0, 0]);
+      expect(out.projections.map((p) => [p.rows, p.cols])).toEqual([
+        [12, 10],
+        [4, 12],
+      ]);
+      for (const p of out.projections) {
+        // Haar semi-orthogonal at the start: orthonormal along the short side, to float32 rounding.
+        const [short, long] = [Math.min(p.rows, p.cols), Math.max(p.rows, p.cols)];
+        const at = (s: number, l: number) => (p.rows <= p.cols ? p.first[s * p.cols + l]! : p.first[l * p.cols + s]!);
+        for (let a = 0; a < short; a++) {
+          for (let b = 0; b < short; b++) {
+            let dot = 0;
+            for (let l = 0; l < long; l++) dot += at(a, l) * at(b, l);
+            expect(Math.abs(dot - (a === b ? 1 : 0))).toBeLessThan(1e-5);
+          }
+        }
+        expect(maxAbsDiff(p.last, p.first)).toBeGreaterThan(1e-4); // trained while the skip lived
+      }
+      // LRsI: the same mask, every stored value times its layer's scale.
+      const scales = out.report.lrsiScales!;
+      expect(scales).toHaveLength(4);
+      out.builtWeights.forEach((w, l) => {
+        const start = out.startWeights[l]!;
+        expect(Array.from(start.rowPtr)).toEqual(Array.from(w.rowPtr));
+        expect(Array.from(start.colIdx)).toEqual(Array.from(w.colIdx));
+        const want = Float64Array.from(w.values, (v) => v * scales[l]!);
+        // One float32 rounding of the product: 2^-24 relative, bounded by 1e-6 of the largest weight.
+        expect(maxAbsDiff(start.values, want)).toBeLessThanOrEqual(1e-6 * Math.max(...want.map(Math.abs)));
+      });
+      if (lrsi === 'sqrt-density') {
+        out.builtWeights.forEach((w, l) => expect(scales[l]).toBeCloseTo(1 / Math.sqrt(w.values.length / (w.rows * w.cols)), 12));
+      } else {
+        expect(out.report.gradinit).toHaveLength(4);
+        expect(scales.some((s) => Math.abs(s - 1) > 1e-3)).toBe(true);
+      }
+      expect(out.layerKinds).not.toContain('ghost-skip');
+      expect(out.layerKinds).toEqual(out.reloadedKinds);
+      expect(out.activations.every((a) => a === 'relu')).toBe(true);
+    });
+  }
 });

@@ -37,21 +37,12 @@ export interface ArmResult {
   result: TrainResult;
 }
 
-/** Mask methods whose kept weights are a dense init's values (the ones LRsI's 1/sqrt(d) is for). */
-const PRUNED_FROM_DENSE = new Set(['magnitude', 'lottery', 'snip', 'grasp', 'synflow', 'taylor']);
-
 /** global | uniform | erk, or comma-separated per-layer densities (one per linear layer). */
 function parseDistribution(text: string | undefined): Distribution | undefined {
   if (text === undefined || ['global', 'uniform', 'erk'].includes(text)) return text as Distribution | undefined;
   const layers = text.split(',').map(Number);
   if (layers.some((d) => !(d > 0 && d <= 1))) throw new RangeError(`--distribution must be global, uniform, erk or per-layer densities in (0, 1] separated by commas, got '${text}'`);
   return layers;
-}
-
-function keepsDenseInitValues(mask: MaskMethod | undefined): boolean {
-  if (mask === undefined) return false;
-  const { base, refinement } = parseMaskMethod(mask);
-  return PRUNED_FROM_DENSE.has(base) && refinement === undefined; // +ai and +eoi replace the values
 }
 
 interface Arm {
@@ -120,7 +111,7 @@ export async function compareCommand(argv: string[]): Promise<ArmResult[]> {
         seed: arm.seed,
         model: { ...base.spec.model, init: arm.init ?? 'uniform', density: arm.density, seed: arm.seed },
         mask: arm.mask && { method: arm.mask, distribution },
-        recipe: recipePreset(arm.recipe, base.spec.model.activation, steps, keepsDenseInitValues(arm.mask)),
+        recipe: recipePreset(arm.recipe, base.spec.model.activation, steps),
         evalEvery: Math.max(1, Math.ceil(steps / 5)),
       };
       console.log(`[${i + 1}/${arms.length}] ${label}`);

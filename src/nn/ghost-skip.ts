@@ -1,12 +1,15 @@
 /**
- * A ghost skip connection (reference/any-mask.md, recipe part 2): y = inner(x) + alpha·x around a
- * square layer, with alpha faded from 1 to 0 by a schedule during early training, after which the
- * wrapper is removed and the original architecture is what remains. The skip adds no parameters.
+ * A ghost skip connection (reference/any-mask.md, recipe part 2): y = inner(x) + alpha·S(x), with
+ * S the identity around a square layer and a dense projection (a Linear layer, no effective bias)
+ * when the shapes differ. A schedule fades alpha from 1 to 0 during early training, after which the
+ * wrapper is removed and the original architecture is what remains. The projection's weight is a
+ * ghost parameter (ghostParameters()): trained while the skip lives, never part of the model.
  */
 import type { Context } from '../gpu/context.js';
 import type { GpuTensor } from '../gpu/tensor.js';
 import { axpyInto } from '../kernels/axpy.js';
 import type { Layer, Parameter } from './layer.js';
+import type { Linear } from './linear.js';
 import { Workspace } from './workspace.js';
 
 export class GhostSkip implements Layer {
@@ -18,9 +21,15 @@ export class GhostSkip implements Layer {
   constructor(
     private readonly ctx: Context,
     readonly inner: Layer,
+    /** in -> out; required exactly when inner is not square */
+    readonly projection?: Linear,
   ) {
-    if (inner.inFeatures !== inner.outFeatures) {
-      throw new RangeError(`a ghost skip needs a square layer (identity path); got ${inner.outFeatures} x ${inner.inFeatures}`);
+    const square = inner.inFeatures === inner.outFeatures;
+    if (!projection && !square) {
+      throw new RangeError(`a ghost skip around a ${inner.outFeatures} x ${inner.inFeatures} layer needs a projection (the identity path needs a square layer)`);
+    }
+    if (projection && (projection.inFeatures !== inner.inFeatures || projection.outFeatures !== inner.outFeatures)) {
+      throw new RangeError(`projection must be ${inner.outFeatures} x ${inner.inFeatures} like the layer it skips, got ${projection.outFeatures} x ${projection.inFeatures}`);
     }
     this.ws = new Workspace(ctx, 'ghostSkip');
   }
@@ -36,8 +45,9 @@ export class GhostSkip implements Layer {
   async forward(x: GpuTensor<'f32'>, batch: number): Promise<GpuTensor<'f32'>> {
     const h = await this.inner.forward(x, batch);
     if (this.alpha === 0) return h;
+    const skip = this.projection ? await this.projection.forward(x, batch) : x;
     const y = this.ws.get('y', h.length);
-    await axpyInto(this.ctx, this.alpha, x, h, y);
+    await axpyInto(this.ctx, this.alpha, skip, h, y);
     return y;
   }
 
@@ -45,7 +55,14 @@ export class GhostSkip implements Layer {
     const dx = await this.inner.backward(dy, batch);
     if (this.alpha === 0) return dx;
     const total = this.ws.get('dx', dx.length);
-    await axpyInto(this.ctx, this.alpha, dy, dx, total);
+    if (!this.projection) {
+      await axpyInto(this.ctx, this.alpha, dy, dx, total);
+      return total;
+    }
+    // The projection sees alpha·dy, so its weight gradient is alpha·dyᵀx; 'zero' is never written.
+    const scaledDy = this.ws.get('alphaDy', dy.length);
+    await axpyInto(this.ctx, this.alpha, dy, this.ws.get('zero', dy.length), scaledDy);
+    await axpyInto(this.ctx, 1, await this.projection.backward(scaledDy, batch), dx, total);
     return total;
   }
 
@@ -53,14 +70,19 @@ export class GhostSkip implements Layer {
     return this.inner.parameters();
   }
 
-  /** Removes the ghost: frees the wrapper's buffers and returns the layer it wrapped, unchanged. */
+  /** The projection's weight (its bias stays at zero: the inner layer has one). */
+  ghostParameters(): Parameter[] {
+    return this.projection?.parameters().filter((p) => p.name === 'weight') ?? [];
+  }
+
+  /** Removes the ghost: frees the wrapper and its projection and returns the layer it wrapped, unchanged. */
   unwrap(): Layer {
     this.ws.destroy();
+    this.projection?.destroy();
     return this.inner;
   }
 
   destroy(): void {
-    this.ws.destroy();
-    this.inner.destroy();
+    this.unwrap().destroy();
   }
 }

@@ -3,28 +3,42 @@
  * own and scheduled by training step:
  * - ghost soft neurons: a ReLU network trains with (1 - l)·soft(x) + l·relu(x), l ramping 0 -> 1
  *   over `steps`; from then on the activation is plain relu again;
- * - ghost skips: every square sparse layer gets y = W x + b + alpha·x, alpha ramping 1 -> 0 over
- *   `steps`, after which the skips are removed from the model;
- * - LRsI, closed form: each sparse layer's weights scaled by 1/sqrt(its density) at the start;
+ * - ghost skips: every sparse layer gets y = W x + b + alpha·S x, S the identity for a square layer
+ *   and a trained dense projection (Haar semi-orthogonal at the start, so it passes the signal's
+ *   norm as the identity does) otherwise; alpha ramps 1 -> 0 over `steps`, then the skips and
+ *   their projections are removed from the model;
+ * - LRsI: each sparse layer's weights times a scale, learned GradInit-style ('gradinit', see
+ *   gradinit.ts) or the closed form 1/sqrt(its density) ('sqrt-density');
  * - label smoothing: alpha, optionally decaying to 0 over `steps`.
  * After finish() the model holds no ghost: the architecture is the one that was built.
  */
 import type { Context } from '../gpu/context.js';
+import { haarOrthogonal } from '../nn/init.js';
 import { ACTIVATIONS, type Activation, type ActivationName, resolveActivation } from '../kernels/activation.js';
 import type { SmoothingConvention } from '../kernels/softmax-xent.js';
+import { gpuGradientSource } from '../masks/gpu-gradients.js';
+import { sampleBatches } from '../masks/gradients.js';
 import { ActivationLayer } from '../nn/activation-layer.js';
 import { GhostSkip } from '../nn/ghost-skip.js';
+import { Linear } from '../nn/linear.js';
 import type { SoftmaxCrossEntropy } from '../nn/loss.js';
 import type { Sequential } from '../nn/sequential.js';
 import { SparseLinear } from '../nn/sparse-linear.js';
-import { checkNumberInRange, checkPositiveInt } from '../validate.js';
+import { Rng } from '../random.js';
+import type { CsrMatrix } from '../sparse/csr.js';
+import { createOptimizer, type OptimizerSpec } from '../train/optimizer-spec.js';
+import type { Optimizer } from '../train/optimizers.js';
+import type { Dataset } from '../train/trainer.js';
+import { checkNumberInRange, checkPositiveInt, checkSeed } from '../validate.js';
+import { checkGradInitOptions, type GradInitOptions, type GradInitResult, gradInitScales } from './gradinit.js';
 
 export type Ramp = 'linear' | 'cosine';
 
 export interface RecipeSpec {
   softNeurons?: { activation: ActivationName; steps: number; ramp?: Ramp };
   ghostSkips?: { steps: number; ramp?: Ramp };
-  lrsi?: 'sqrt-density';
+  /** 'gradinit' (learned, default options) or { gradinit: options }, or the closed form 'sqrt-density' */
+  lrsi?: 'sqrt-density' | 'gradinit' | { gradinit: GradInitOptions };
   labelSmoothing?: { alpha: number; smoothing?: SmoothingConvention; steps?: number; ramp?: Ramp };
 }
 
@@ -43,7 +57,11 @@ export function checkRecipe(spec: RecipeSpec, activation: Activation): RecipeSpe
     checkPositiveInt('recipe.softNeurons.steps', spec.softNeurons.steps);
   }
   if (spec.ghostSkips) checkPositiveInt('recipe.ghostSkips.steps', spec.ghostSkips.steps);
-  if (spec.lrsi !== undefined && spec.lrsi !== 'sqrt-density') throw new RangeError(`recipe.lrsi must be 'sqrt-density', got ${String(spec.lrsi)}`);
+  const { lrsi } = spec;
+  if (typeof lrsi === 'object' && lrsi !== null && 'gradinit' in lrsi) checkGradInitOptions(lrsi.gradinit, 'recipe.lrsi.gradinit');
+  else if (lrsi !== undefined && lrsi !== 'sqrt-density' && lrsi !== 'gradinit') {
+    throw new RangeError(`recipe.lrsi must be 'sqrt-density', 'gradinit' or { gradinit: options }, got ${JSON.stringify(lrsi)}`);
+  }
   if (spec.labelSmoothing) {
     checkNumberInRange('recipe.labelSmoothing.alpha', spec.labelSmoothing.alpha, 0, 1);
     if (spec.labelSmoothing.steps !== undefined) checkPositiveInt('recipe.labelSmoothing.steps', spec.labelSmoothing.steps);
@@ -51,37 +69,65 @@ export function checkRecipe(spec: RecipeSpec, activation: Activation): RecipeSpe
   return spec;
 }
 
-/** Applies a recipe to a freshly built model; call beforeStep() before every step and finish() after training. */
+/** What a recipe needs from the training run around it. */
+export interface RecipeEnvironment {
+  /** seeds the ghost projections and GradInit's batches */
+  seed: number;
+  /** the run's optimizer, also used (over the ghost-skip steps) for the ghost projections */
+  optimizer: OptimizerSpec;
+  /** GradInit draws its batches from it */
+  train?: Dataset;
+  batchSize?: number;
+  /** progress of long start-up work (GradInit) */
+  onStage?: (stage: string) => void;
+}
+
+/** What start() did that a report should show. */
+export interface RecipeReport {
+  /** the scale each sparse layer's weights were multiplied by (LRsI) */
+  lrsiScales?: number[];
+  /** GradInit's objective branch and gradient norm per iteration */
+  gradinit?: Pick<GradInitResult['steps'][number], 'objective' | 'gradNorm'>[];
+}
+
+/** Applies a recipe to a freshly built model; call beforeStep() before and afterStep() after every step, finish() after training. */
 export class RecipeRun {
+  readonly report: RecipeReport = {};
   private readonly skips: GhostSkip[] = [];
   private readonly activations: ActivationLayer[];
+  private ghostOptimizer: Optimizer | undefined;
 
   constructor(
     private readonly ctx: Context,
     private readonly model: Sequential,
     private readonly loss: SoftmaxCrossEntropy,
     private readonly spec: RecipeSpec,
+    private readonly env: RecipeEnvironment,
   ) {
     this.activations = model.layers.filter((l): l is ActivationLayer => l instanceof ActivationLayer);
+    checkSeed(env.seed);
   }
 
   /** Start-of-training changes: LRsI scaling and the ghost skips. */
   async start(): Promise<void> {
-    if (this.spec.lrsi) {
-      for (const layer of this.model.layers) {
-        if (!(layer instanceof SparseLinear)) continue;
-        const scale = 1 / Math.sqrt(layer.density);
-        await layer.writeWeight((await layer.readWeight()).values.map((v) => v * scale));
-      }
+    const sparse = this.model.layers.filter((l): l is SparseLinear => l instanceof SparseLinear);
+    const { lrsi, ghostSkips } = this.spec;
+    if (lrsi) {
+      const scales = lrsi === 'sqrt-density' ? sparse.map((l) => 1 / Math.sqrt(l.density)) : await this.learnScales(typeof lrsi === 'object' ? lrsi.gradinit : {});
+      for (const [l, layer] of sparse.entries()) await layer.writeWeight((await layer.readWeight()).values.map((v) => v * scales[l]!));
+      this.report.lrsiScales = scales;
     }
-    if (this.spec.ghostSkips) {
+    if (ghostSkips) {
       this.model.layers.forEach((layer, i) => {
-        if (layer instanceof SparseLinear && layer.inFeatures === layer.outFeatures) {
-          const skip = new GhostSkip(this.ctx, layer);
-          this.skips.push(skip);
-          this.model.layers[i] = skip;
-        }
+        if (!(layer instanceof SparseLinear)) return;
+        const { inFeatures: cols, outFeatures: rows } = layer;
+        const projection = rows === cols ? undefined : new Linear(this.ctx, cols, rows, { weight: haarOrthogonal(rows, cols, this.env.seed * 1009 + i) });
+        const skip = new GhostSkip(this.ctx, layer, projection);
+        this.skips.push(skip);
+        this.model.layers[i] = skip;
       });
+      const ghosts = this.skips.flatMap((s) => s.ghostParameters());
+      if (ghosts.length > 0) this.ghostOptimizer = createOptimizer(this.ctx, ghosts, this.env.optimizer, ghostSkips.steps);
     }
   }
 
@@ -103,10 +149,20 @@ export class RecipeRun {
     }
   }
 
+  /** After the model's optimizer step: the ghost projections' update, while they exist. */
+  async afterStep(): Promise<void> {
+    await this.ghostOptimizer?.step();
+  }
+
   /** End of training: every ghost gone, the original activation back. */
   finish(): void {
     this.removeSkips();
     if (this.spec.softNeurons) for (const layer of this.activations) layer.activation = 'relu';
+  }
+
+  /** Frees what the recipe allocated (the ghosts), if finish() was not reached. */
+  destroy(): void {
+    this.removeSkips();
   }
 
   private removeSkips(): void {
@@ -114,26 +170,65 @@ export class RecipeRun {
       if (layer instanceof GhostSkip) this.model.layers[i] = layer.unwrap();
     });
     this.skips.length = 0;
+    this.ghostOptimizer?.destroy();
+    this.ghostOptimizer = undefined;
+  }
+
+  /**
+   * GradInit over the plain MLP (no ghost skips) with the activation training starts with, on
+   * batches drawn from the training set; gradients on the GPU, Hessian-vector products in float64.
+   */
+  private async learnScales(opts: GradInitOptions): Promise<number[]> {
+    const { train, batchSize } = this.env;
+    if (!train || batchSize === undefined) throw new RangeError("recipe.lrsi 'gradinit' needs the training set and batch size (env.train, env.batchSize)");
+    const layers = this.model.layers;
+    const linear = layers.filter((_, i) => i % 2 === 0);
+    if (!linear.every((l) => l instanceof SparseLinear) || !layers.every((l, i) => i % 2 === 0 || l instanceof ActivationLayer) || layers.length % 2 === 0) {
+      throw new RangeError("recipe.lrsi 'gradinit' needs an MLP of sparse layers with an activation between each two (as buildMlp makes)");
+    }
+    const sparse = linear as SparseLinear[];
+    const weights: CsrMatrix[] = [];
+    const biases: Float32Array[] = [];
+    for (const layer of sparse) {
+      weights.push(await layer.readWeight());
+      biases.push(await this.ctx.read(layer.bias));
+    }
+    const { softNeurons } = this.spec;
+    const activation: Activation = softNeurons ? { name: softNeurons.activation, blend: 0 } : this.activations[0]!.activation;
+    const rng = new Rng(this.env.seed);
+    const seeds = Array.from({ length: checkGradInitOptions(opts, 'recipe.lrsi.gradinit').iterations }, () => rng.nextUint32());
+    const result = await gradInitScales(
+      weights,
+      (i) => sampleBatches(train, { batches: 2, batchSize, seed: seeds[i] }) as [Dataset, Dataset],
+      (batch) => gpuGradientSource(this.ctx, { activation, batches: [batch], biases }),
+      opts,
+      (step, total) => {
+        if ((step.iteration + 1) % 10 === 0 || step.iteration + 1 === total) {
+          this.env.onStage?.(`LRsI (GradInit) ${step.iteration + 1}/${total}: ||g|| ${step.gradNorm.toPrecision(3)}, ${step.objective}`);
+        }
+      },
+    );
+    this.report.gradinit = result.steps.map(({ objective, gradNorm }) => ({ objective, gradNorm }));
+    return result.scales;
   }
 }
 
-export const RECIPE_PRESETS = ['none', 'all', 'soft', 'skip', 'lrsi', 'ls'] as const;
+export const RECIPE_PRESETS = ['none', 'all', 'soft', 'skip', 'lrsi', 'lrsi-sqrt', 'ls'] as const;
 export type RecipePreset = (typeof RECIPE_PRESETS)[number];
 
 /**
  * The runner's named recipes over a run of totalSteps: soft (ghost soft neurons, swish, cosine,
- * first 30% of steps), skip (ghost skips fading over the first 30%), lrsi (1/sqrt(density)), ls
- * (label smoothing 0.1, α/(C−1)), all (every part that applies), none. In `all`, ghost soft
- * neurons come only with relu (they return to it), and LRsI only when `maskedDenseInit`: its
- * 1/sqrt(density) restores the variance a dense init loses to pruning, and would over-scale
- * weights already drawn for their sparse fan-in (random, EOI, SAO).
+ * first 30% of steps), skip (ghost skips fading over the first 30%), lrsi (learned, GradInit with
+ * its defaults), lrsi-sqrt (the closed form 1/sqrt(density)), ls (label smoothing 0.1, α/(C−1)),
+ * all (soft, skip, lrsi and ls: the paper's recipe; soft only with relu, which it returns to), none.
  */
-export function recipePreset(name: RecipePreset, activation: Activation, totalSteps: number, maskedDenseInit = false): RecipeSpec | undefined {
+export function recipePreset(name: RecipePreset, activation: Activation, totalSteps: number): RecipeSpec | undefined {
   const early = Math.max(1, Math.round(0.3 * totalSteps));
   const parts: Record<Exclude<RecipePreset, 'none' | 'all'>, RecipeSpec> = {
     soft: { softNeurons: { activation: 'swish', steps: early, ramp: 'cosine' } },
     skip: { ghostSkips: { steps: early } },
-    lrsi: { lrsi: 'sqrt-density' },
+    lrsi: { lrsi: 'gradinit' },
+    'lrsi-sqrt': { lrsi: 'sqrt-density' },
     ls: { labelSmoothing: { alpha: 0.1 } },
   };
   if (name === 'none') return undefined;
@@ -142,5 +237,5 @@ export function recipePreset(name: RecipePreset, activation: Activation, totalSt
     return checkRecipe(parts[name], activation);
   }
   const relu = resolveActivation(activation).name === 'relu';
-  return { ...(relu ? parts.soft : {}), ...parts.skip, ...(maskedDenseInit ? parts.lrsi : {}), ...parts.ls };
+  return { ...(relu ? parts.soft : {}), ...parts.skip, ...parts.lrsi, ...parts.ls };
 }

@@ -10,7 +10,7 @@ import { SoftmaxCrossEntropy } from '../nn/loss.js';
 import { assembleMlp, buildMlp, type MlpConfig, mlpBiases, mlpShapes } from '../nn/mlp.js';
 import { generateMasks, gpuGradientSource, gpuTrainer, sampleBatches, type Distribution, type MaskMethod, type MaskReport } from '../masks/index.js';
 import { Sequential } from '../nn/sequential.js';
-import { checkRecipe, RecipeRun, type RecipeSpec } from '../recipe/recipe.js';
+import { checkRecipe, RecipeRun, type RecipeReport, type RecipeSpec } from '../recipe/recipe.js';
 import { createOptimizer, type OptimizerSpec } from './optimizer-spec.js';
 import { type Dataset, evaluate, type EvalRecord, type Progress, train, type TrainHistory } from './trainer.js';
 
@@ -54,6 +54,8 @@ export interface TrainResult {
   jacobian?: Omit<SpectrumStats, 'values'>;
   /** what the mask method made, when spec.mask was given */
   mask?: MaskReport;
+  /** what the recipe's start did (LRsI scales, GradInit's iterations), when spec.recipe was given */
+  recipe?: RecipeReport;
   parameters: number;
   elapsedMs: number;
 }
@@ -103,10 +105,18 @@ export async function runTraining(ctx: Context, spec: TrainSpec, data: { train: 
     model = buildMlp(ctx, spec.model);
   }
   const lossFn = new SoftmaxCrossEntropy(ctx, spec.model.classes, spec.loss ?? {});
-  const recipe = spec.recipe && new RecipeRun(ctx, model, lossFn, spec.recipe);
+  const recipe =
+    spec.recipe && new RecipeRun(ctx, model, lossFn, spec.recipe, { seed: spec.seed, optimizer: spec.optimizer, train: data.train, batchSize: spec.batchSize, onStage: hooks.onStage });
   const params = model.parameters();
   const totalSteps = Math.min(spec.epochs * Math.ceil(data.train.count / spec.batchSize), spec.maxSteps ?? Infinity);
   const optimizer = createOptimizer(ctx, params, spec.optimizer, totalSteps);
+  // The recipe's ghost projections take their own step after the model's.
+  const steps = {
+    async step(): Promise<void> {
+      await optimizer.step();
+      await recipe?.afterStep();
+    },
+  };
   try {
     let jacobian: TrainResult['jacobian'];
     if (spec.jacobian) {
@@ -121,7 +131,7 @@ export async function runTraining(ctx: Context, spec: TrainSpec, data: { train: 
     const history = await train(ctx, {
       model,
       loss: lossFn,
-      optimizer,
+      optimizer: steps,
       train: data.train,
       test: data.test,
       epochs: spec.epochs,
@@ -143,8 +153,9 @@ export async function runTraining(ctx: Context, spec: TrainSpec, data: { train: 
     const test = await evaluate(ctx, model, lossFn, data.test, spec.batchSize);
     await hooks.onTrained?.(model);
     const parameters = params.reduce((n, p) => n + p.values.length, 0);
-    return { spec, adapter: ctx.adapterName, history, test, jacobian, mask: maskReport, parameters, elapsedMs: performance.now() - t0 };
+    return { spec, adapter: ctx.adapterName, history, test, jacobian, mask: maskReport, recipe: recipe?.report, parameters, elapsedMs: performance.now() - t0 };
   } finally {
+    recipe?.destroy();
     optimizer.destroy();
     lossFn.destroy();
     model.destroy();

@@ -1,10 +1,14 @@
+import type { Activation } from '../../src/kernels/activation.js';
 import { axpyInto } from '../../src/kernels/axpy.js';
+import { gpuGradientSource } from '../../src/masks/gpu-gradients.js';
 import { GhostSkip } from '../../src/nn/ghost-skip.js';
+import { Linear } from '../../src/nn/linear.js';
 import { SoftmaxCrossEntropy } from '../../src/nn/loss.js';
 import { loadMlp, saveMlp } from '../../src/nn/mlp-file.js';
 import { buildMlp, type MlpConfig } from '../../src/nn/mlp.js';
 import { SparseLinear } from '../../src/nn/sparse-linear.js';
 import type { CsrMatrix } from '../../src/sparse/csr.js';
+import { gradInitGradient } from '../../src/recipe/gradinit.js';
 import { runTraining, type TrainSpec } from '../../src/train/experiment.js';
 import { Sgd } from '../../src/train/optimizers.js';
 import type { Dataset } from '../../src/train/trainer.js';
@@ -32,16 +36,21 @@ export const trainingCases = defineCases({
     }
   },
 
-  /** y = W x + b + alpha x and its backward through a GhostSkip around a sparse layer, with dY = g. */
-  ghostSkip: async (ctx, p: { w: CsrMatrix; bias: Float32Array; alpha: number; x: Float32Array; g: Float32Array; batch: number }) => {
-    const skip = new GhostSkip(ctx, new SparseLinear(ctx, p.w, p.bias));
+  /**
+   * y = W x + b + alpha·S x and its backward through a GhostSkip around a sparse layer, with dY = g;
+   * S is the identity, or the dense projection `projection` (out x in) when given.
+   */
+  ghostSkip: async (ctx, p: { w: CsrMatrix; bias: Float32Array; alpha: number; x: Float32Array; g: Float32Array; batch: number; projection?: Float32Array }) => {
+    const projection = p.projection && new Linear(ctx, p.w.cols, p.w.rows, { weight: p.projection });
+    const skip = new GhostSkip(ctx, new SparseLinear(ctx, p.w, p.bias), projection);
     skip.alpha = p.alpha;
     const [x, g] = [ctx.upload('f32', p.x), ctx.upload('f32', p.g)];
     try {
       const y = await ctx.read(await skip.forward(x, p.batch));
       const dx = await ctx.read(await skip.backward(g, p.batch));
       const [weight, bias] = skip.parameters();
-      return { y, dx, dW: await ctx.read(weight!.grad), db: await ctx.read(bias!.grad) };
+      const ghost = skip.ghostParameters();
+      return { y, dx, dW: await ctx.read(weight!.grad), db: await ctx.read(bias!.grad), ghostCount: ghost.length, dP: ghost[0] && (await ctx.read(ghost[0].grad)) };
     } finally {
       skip.destroy();
       x.destroy();
@@ -92,12 +101,34 @@ export const trainingCases = defineCases({
     }
   },
 
-  /** A run with every recipe part on: what the model looks like after, and the saved file's round trip. */
-  recipeRun: async (ctx, p: { spec: TrainSpec; data: Dataset }) => {
+  /**
+   * A run with every recipe part on: ghost skips per step, the ghost projections at the first and
+   * the last step they live, the sparse weights after LRsI against a fresh build of the same model,
+   * and what the model looks like after (and after a save/load round trip).
+   */
+  recipeRun: async (ctx, p: { spec: TrainSpec; data: Dataset; lastGhostStep: number }) => {
     let layerKinds: string[] = [];
     let activations: unknown[] = [];
     let reloadedKinds: string[] = [];
+    const ghostsPerStep: number[] = [];
+    const projections: Array<{ rows: number; cols: number; first: Float32Array; last?: Float32Array }> = [];
+    const startWeights: CsrMatrix[] = [];
+    const built = buildMlp(ctx, p.spec.model);
+    const builtWeights: CsrMatrix[] = [];
+    for (const layer of built.layers) if (layer instanceof SparseLinear) builtWeights.push(await layer.readWeight());
+    built.destroy();
     const result = await runTraining(ctx, p.spec, { train: p.data, test: p.data }, {
+      beforeStep: async (model, step) => {
+        const skips = model.layers.filter((l): l is GhostSkip => l instanceof GhostSkip);
+        ghostsPerStep.push(skips.length);
+        const withProjection = skips.filter((s) => s.projection);
+        for (const [i, skip] of withProjection.entries()) {
+          const weight = await ctx.read(skip.projection!.weight);
+          if (step === 0) projections.push({ rows: skip.outFeatures, cols: skip.inFeatures, first: weight });
+          if (step === p.lastGhostStep) projections[i]!.last = weight;
+        }
+        if (step === 0) for (const skip of skips) startWeights.push(await (skip.inner as SparseLinear).readWeight());
+      },
       onTrained: async (model) => {
         layerKinds = model.layers.map((l) => l.kind);
         activations = model.layers.filter((l) => l.kind === 'activation').map((l) => (l as unknown as { activation: unknown }).activation);
@@ -106,6 +137,24 @@ export const trainingCases = defineCases({
         loaded.model.destroy();
       },
     });
-    return { layerKinds, activations, reloadedKinds, steps: result.history.totalSteps, accuracy: result.test.accuracy };
+    return {
+      layerKinds,
+      activations,
+      reloadedKinds,
+      steps: result.history.totalSteps,
+      accuracy: result.test.accuracy,
+      ghostsPerStep,
+      projections,
+      startWeights,
+      builtWeights,
+      report: result.recipe,
+    };
   },
+
+  /** GradInit's objective gradient with the GPU gradient source (float32 passes, float64 Hessian-vector product). */
+  gradInitGradient: async (ctx, p: { weights: CsrMatrix[]; biases: Float32Array[]; activation: Activation; b1: Dataset; b2: Dataset; gamma: number }) => {
+    const source = (batch: Dataset) => gpuGradientSource(ctx, { activation: p.activation, batches: [batch], biases: p.biases });
+    return gradInitGradient(p.weights, p.weights.map(() => 1), source(p.b1), source(p.b2), { gamma: p.gamma });
+  },
+
 });

@@ -3,6 +3,7 @@ import { randomMasks } from '../../src/masks/random.js';
 import { referenceGradients, referenceGradientSource, referenceLoss } from '../../src/masks/reference-mlp.js';
 import type { Batch, WeightsLike } from '../../src/masks/types.js';
 import { gradInitGradient, gradInitScales } from '../../src/recipe/gradinit.js';
+import { describeGpu } from '../harness/gpu.js';
 import { NET, SHAPES, syntheticBatches } from '../masks/fixtures.js';
 
 type Act = 'tanh' | 'relu';
@@ -85,4 +86,23 @@ describe('learned LRsI (GradInit)', () => {
     await expect(gradInitScales(weights, pair, sourceFor('tanh'), { lr: -1 })).rejects.toThrow(/gradinit\.lr/);
     await expect(gradInitScales(weights, pair, sourceFor('tanh'), { minScale: Number.NaN })).rejects.toThrow(/gradinit\.minScale/);
   });
+});
+
+describeGpu('training', (run) => {
+  // Float32 GPU gradient passes against float64 ones, on the same Hessian-vector product code:
+  // the gradients agree to ~1e-6 relative, and the scales' gradient (dot products over all stored
+  // weights) to well within 1e-3 of its largest entry.
+  for (const activation of ['tanh', 'relu'] as const) {
+    for (const gamma of [1e9, 1e-9]) {
+      it(`the objective gradient from GPU passes equals the float64 one (${activation}, ${gamma > 1 ? 'loss-after-step' : 'gradient-norm'})`, async () => {
+        const biases32 = biases.map((b) => Float32Array.from(b));
+        const gpu: { objective: string; gradNorm: number; gradient: number[] } = await run('gradInitGradient', { weights, biases: biases32, activation, b1: batches[0], b2: batches[1], gamma });
+        const cpu = await gradInitGradient(weights, [1, 1, 1, 1], sourceFor(activation)(batches[0]!), sourceFor(activation)(batches[1]!), { gamma });
+        expect(gpu.objective).toBe(cpu.objective);
+        expect(Math.abs(gpu.gradNorm - cpu.gradNorm)).toBeLessThan(1e-4 * cpu.gradNorm);
+        const scale = Math.max(...cpu.gradient.map(Math.abs));
+        cpu.gradient.forEach((g, l) => expect(Math.abs(gpu.gradient[l]! - g)).toBeLessThan(1e-3 * scale));
+      });
+    }
+  }
 });
