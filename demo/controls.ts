@@ -89,7 +89,7 @@ export function readSpec(form: HTMLFormElement, init?: MlpInit): TrainSpec {
     recipe: {
       softNeurons: checked(form, 'softNeuronsOn') ? { activation: text('softActivation') as ActivationName, ...ramp } : undefined,
       ghostSkips: checked(form, 'ghostSkipsOn') ? ramp : undefined,
-      lrsi: checked(form, 'lrsiOn') ? 'sqrt-density' : undefined,
+      lrsi: (text('lrsi') || undefined) as 'gradinit' | 'sqrt-density' | undefined,
       labelSmoothing: checked(form, 'labelSmoothingOn') ? { alpha: number('labelSmoothing') } : undefined,
     },
     mask: 'mask' in choice ? { method: choice.mask } : undefined,

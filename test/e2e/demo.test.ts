@@ -62,10 +62,10 @@ describe.skipIf(!chromium)('demo page (Chromium)', () => {
 
       // SwiftShader is slow: a small model and short runs. Two runs side by side: EOI with tanh,
       // then a SNIP mask (from the mask zoo) with the whole recipe (soft neurons pswish -> ReLU,
-      // ghost skips, LRsI, label smoothing).
+      // ghost skips, learned LRsI, label smoothing).
       await fill(page, '#controls', { depth: '4', width: '64', density: '0.25', init: 'eoi', activation: 'tanh', steps: '60', batch: '64', lr: '0.05' });
       await train(page, 0);
-      await fill(page, '#controls', { init: 'mask:snip', softNeuronsOn: true, ghostSkipsOn: true, lrsiOn: true, labelSmoothingOn: true });
+      await fill(page, '#controls', { init: 'mask:snip', softNeuronsOn: true, ghostSkipsOn: true, lrsi: 'gradinit', labelSmoothingOn: true });
       await train(page, 1);
 
       const { runs } = await demoState(page);
@@ -96,7 +96,7 @@ describe.skipIf(!chromium)('demo page (Chromium)', () => {
       expect(runs[1]!.spec.recipe).toEqual({
         softNeurons: { activation: 'pswish', steps: 30, ramp: 'linear' },
         ghostSkips: { steps: 30, ramp: 'linear' },
-        lrsi: 'sqrt-density',
+        lrsi: 'gradinit',
         labelSmoothing: { alpha: 0.1 },
       });
 
