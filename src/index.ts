@@ -83,7 +83,19 @@ export { softmaxXent, softmaxXentInto, SMOOTHING_CONVENTIONS, type SoftmaxXentOp
 export * from './masks/index.js';
 
 // The any-mask recipe
-export { RecipeRun, checkRecipe, ramp, type RecipeSpec, type Ramp } from './recipe/recipe.js';
+export {
+  RecipeRun,
+  checkRecipe,
+  ramp,
+  recipePreset,
+  RECIPE_PRESETS,
+  type RecipePreset,
+  type RecipeSpec,
+  type RecipeEnvironment,
+  type RecipeReport,
+  type Ramp,
+} from './recipe/recipe.js';
+export { gradInitScales, gradInitGradient, type GradInitOptions, type GradInitResult, type GradInitStep, type SourceForBatch } from './recipe/gradinit.js';
 
 // Training
 export { Sgd, Adam, type SgdOptions, type AdamOptions, type LearningRate } from './train/optimizers.js';

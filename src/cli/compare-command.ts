@@ -119,7 +119,8 @@ export async function compareCommand(argv: string[]): Promise<ArmResult[]> {
       let result: TrainResult;
       try {
         result = await runTraining(ctx, spec, data, {
-          onStage: (stage) => stage.endsWith('masks') && console.log(`  ${stage}…`),
+          // The long stages before training: mask generation and GradInit's iterations.
+          onStage: (stage) => (stage.endsWith('masks') || stage.startsWith('LRsI')) && console.log(`  ${stage}`),
           onProgress: (p) => bar.update(p.step, { loss: p.loss.toFixed(4), acc: p.accuracy.toFixed(3) }),
         });
       } catch (error) {
