@@ -129,6 +129,7 @@ export async function compareCommand(argv: string[]): Promise<ArmResult[]> {
         if (!(error instanceof RangeError)) throw error;
         console.log(`  skipped: ${error.message}`);
         skipped.push(`${label}: ${error.message}`);
+        writeResults(out, results, skipped, argv);
         continue;
       }
       bar.stop();
@@ -143,6 +144,23 @@ export async function compareCommand(argv: string[]): Promise<ArmResult[]> {
   return results;
 }
 
+/** Test accuracy (%), one row per method, one column per recipe and density (seeds averaged). */
+function summaryTable(results: readonly ArmResult[]): string[] {
+  const columns = [...new Set(results.map((r) => `${r.recipe} d=${r.density}`))];
+  const methods = [...new Set(results.map((r) => r.method))];
+  const cell = (method: string, column: string) => {
+    const runs = results.filter((r) => r.method === method && `${r.recipe} d=${r.density}` === column);
+    return runs.length ? ((100 * runs.reduce((s, r) => s + r.result.test.accuracy, 0)) / runs.length).toFixed(1) : '—';
+  };
+  return [
+    'Test accuracy (%), recipe and density per column:',
+    '',
+    `| method | ${columns.join(' | ')} |`,
+    `|---|${columns.map(() => '---').join('|')}|`,
+    ...methods.map((m) => `| ${m} | ${columns.map((c) => cell(m, c)).join(' | ')} |`),
+  ];
+}
+
 function writeResults(out: string, results: ArmResult[], skipped: string[], argv: string[]): void {
   if (results.length === 0) return;
   const first = results[0]!.result;
@@ -152,13 +170,17 @@ function writeResults(out: string, results: ArmResult[], skipped: string[], argv
     `Model: ${m.depth}-layer MLP, width ${m.width}, ${typeof m.activation === 'string' ? m.activation : m.activation.name}, sigma_w ${m.sigmaW}, sigma_b ${m.sigmaB}; optimizer ${first.spec.optimizer.kind} lr ${first.spec.optimizer.lr}; batch ${first.spec.batchSize}; ${first.history.totalSteps} steps per run.`,
     `Adapter: ${first.adapter}. Date: ${new Date().toISOString().slice(0, 10)}.`,
     '',
-    '| run | density | test accuracy | test loss | last train loss | Jacobian σ mean | σ min | σ max | σ variance | samples/s | time s |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    ...summaryTable(results),
+    '',
+    '| run | density | test accuracy | test loss | last train loss | Jacobian σ mean | σ min | σ max | σ variance | LRsI scales | samples/s | time s |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   const rows = results.map(({ label, density, result: r }) => {
     const j = r.jacobian;
     const fmt = (x: number | undefined, d = 4) => (x === undefined ? '—' : Math.abs(x) < 1e-3 && x !== 0 ? x.toExponential(2) : x.toFixed(d));
-    return `| ${label} | ${density} | ${(100 * r.test.accuracy).toFixed(2)}% | ${r.test.loss.toFixed(4)} | ${r.history.steps.at(-1)?.loss.toFixed(4) ?? '—'} | ${fmt(j?.mean)} | ${fmt(j?.min)} | ${fmt(j?.max)} | ${fmt(j?.variance)} | ${r.history.samplesPerSecond.toFixed(0)} | ${(r.elapsedMs / 1000).toFixed(0)} |`;
+    const scales = r.recipe?.lrsiScales;
+    const lrsi = scales ? `${Math.min(...scales).toFixed(2)}–${Math.max(...scales).toFixed(2)}` : '—';
+    return `| ${label} | ${density} | ${(100 * r.test.accuracy).toFixed(2)}% | ${r.test.loss.toFixed(4)} | ${r.history.steps.at(-1)?.loss.toFixed(4) ?? '—'} | ${fmt(j?.mean)} | ${fmt(j?.min)} | ${fmt(j?.max)} | ${fmt(j?.variance)} | ${lrsi} | ${r.history.samplesPerSecond.toFixed(0)} | ${(r.elapsedMs / 1000).toFixed(0)} |`;
   });
   const notes = skipped.length ? ['', 'Not run:', ...skipped.map((s) => `- ${s}`)] : [];
   writeFileSync(path.join(out, 'results.md'), `${[...header, ...rows, ...notes].join('\n')}\n`);
