@@ -95,7 +95,7 @@ export {
   type RecipeReport,
   type Ramp,
 } from './recipe/recipe.js';
-export { gradInitScales, gradInitGradient, type GradInitOptions, type GradInitResult, type GradInitStep, type SourceForBatch } from './recipe/gradinit.js';
+export { gradInitScales, gradInitGradient, type GradInitObjective, type GradInitOptions, type GradInitResult, type GradInitStep, type SourceForBatch } from './recipe/gradinit.js';
 
 // Training
 export { Sgd, Adam, type SgdOptions, type AdamOptions, type LearningRate } from './train/optimizers.js';
