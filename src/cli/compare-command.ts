@@ -172,15 +172,15 @@ function writeResults(out: string, results: ArmResult[], skipped: string[], argv
     '',
     ...summaryTable(results),
     '',
-    '| run | density | test accuracy | test loss | last train loss | Jacobian σ mean | σ min | σ max | σ variance | LRsI scales | samples/s | time s |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| run | density | test accuracy | test loss | last train loss | Jacobian σ mean | σ min | σ max | σ variance | LRsI scales | σ mean at step 0 | samples/s | time s |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   const rows = results.map(({ label, density, result: r }) => {
     const j = r.jacobian;
     const fmt = (x: number | undefined, d = 4) => (x === undefined ? '—' : Math.abs(x) < 1e-3 && x !== 0 ? x.toExponential(2) : x.toFixed(d));
     const scales = r.recipe?.lrsiScales;
     const lrsi = scales ? `${Math.min(...scales).toFixed(2)}–${Math.max(...scales).toFixed(2)}` : '—';
-    return `| ${label} | ${density} | ${(100 * r.test.accuracy).toFixed(2)}% | ${r.test.loss.toFixed(4)} | ${r.history.steps.at(-1)?.loss.toFixed(4) ?? '—'} | ${fmt(j?.mean)} | ${fmt(j?.min)} | ${fmt(j?.max)} | ${fmt(j?.variance)} | ${lrsi} | ${r.history.samplesPerSecond.toFixed(0)} | ${(r.elapsedMs / 1000).toFixed(0)} |`;
+    return `| ${label} | ${density} | ${(100 * r.test.accuracy).toFixed(2)}% | ${r.test.loss.toFixed(4)} | ${r.history.steps.at(-1)?.loss.toFixed(4) ?? '—'} | ${fmt(j?.mean)} | ${fmt(j?.min)} | ${fmt(j?.max)} | ${fmt(j?.variance)} | ${lrsi} | ${fmt(r.jacobianAtStart?.mean)} | ${r.history.samplesPerSecond.toFixed(0)} | ${(r.elapsedMs / 1000).toFixed(0)} |`;
   });
   const notes = skipped.length ? ['', 'Not run:', ...skipped.map((s) => `- ${s}`)] : [];
   writeFileSync(path.join(out, 'results.md'), `${[...header, ...rows, ...notes].join('\n')}\n`);

@@ -52,6 +52,8 @@ export interface TrainResult {
   test: { loss: number; accuracy: number };
   /** singular values of d(last hidden)/d(input) at init */
   jacobian?: Omit<SpectrumStats, 'values'>;
+  /** the same for the network the first step trains (after LRsI, with the ghosts), when a recipe is on */
+  jacobianAtStart?: Omit<SpectrumStats, 'values'>;
   /** what the mask method made, when spec.mask was given */
   mask?: MaskReport;
   /** what the recipe's start did (LRsI scales, GradInit's iterations), when spec.recipe was given */
@@ -118,15 +120,24 @@ export async function runTraining(ctx: Context, spec: TrainSpec, data: { train: 
     },
   };
   try {
-    let jacobian: TrainResult['jacobian'];
-    if (spec.jacobian) {
-      hooks.onStage?.('Jacobian spectrum at initialisation');
-      // The network up to its last hidden activation, at the first test example.
+    // The network up to its last hidden activation, at the first test example.
+    const bodySpectrum = async (): Promise<TrainResult['jacobian']> => {
       const body = new Sequential(model.layers.slice(0, -1));
       const { values: _values, ...stats } = await jacobianSpectrum(ctx, body, data.test.inputs.slice(0, data.test.features));
-      jacobian = stats;
+      return stats;
+    };
+    let jacobian: TrainResult['jacobian'];
+    let jacobianAtStart: TrainResult['jacobianAtStart'];
+    if (spec.jacobian) {
+      hooks.onStage?.('Jacobian spectrum at initialisation');
+      jacobian = await bodySpectrum();
     }
     await recipe?.start();
+    if (spec.jacobian && recipe) {
+      hooks.onStage?.('Jacobian spectrum at step 0, with the recipe');
+      recipe.beforeStep(0); // the network the first step trains: ghosts at full strength
+      jacobianAtStart = await bodySpectrum();
+    }
     hooks.onStage?.('training');
     const history = await train(ctx, {
       model,
@@ -153,7 +164,7 @@ export async function runTraining(ctx: Context, spec: TrainSpec, data: { train: 
     const test = await evaluate(ctx, model, lossFn, data.test, spec.batchSize);
     await hooks.onTrained?.(model);
     const parameters = params.reduce((n, p) => n + p.values.length, 0);
-    return { spec, adapter: ctx.adapterName, history, test, jacobian, mask: maskReport, recipe: recipe?.report, parameters, elapsedMs: performance.now() - t0 };
+    return { spec, adapter: ctx.adapterName, history, test, jacobian, jacobianAtStart, mask: maskReport, recipe: recipe?.report, parameters, elapsedMs: performance.now() - t0 };
   } finally {
     recipe?.destroy();
     optimizer.destroy();
