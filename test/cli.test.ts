@@ -23,6 +23,10 @@ describe('orthosparse compare', () => {
     expect(json).toHaveLength(4);
     expect(json[0].result.test.accuracy).toBeGreaterThanOrEqual(0);
     expect(json[0].result.history.totalSteps).toBe(6);
+    // With a recipe, the spectrum of the network the first step trains (here: with the ghost skips) too.
+    expect(json[0].result.jacobianAtStart).toBeUndefined();
+    expect(json[2].result.jacobianAtStart.mean).toBeGreaterThan(0);
+    expect(json[2].result.jacobianAtStart.mean).not.toBe(json[2].result.jacobian.mean);
     const md = readFileSync(path.join(out, 'results.md'), 'utf8');
     expect(md).toContain('| method | none d=0.1 | none d=0.05 | skip d=0.1 | skip d=0.05 |');
     expect(md).toMatch(/\| random \| \d+\.\d \| \d+\.\d \| \d+\.\d \| \d+\.\d \|/);
