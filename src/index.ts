@@ -89,6 +89,8 @@ export {
   ramp,
   recipePreset,
   RECIPE_PRESETS,
+  RECIPE_PARTS,
+  parseRecipeName,
   type RecipePreset,
   type RecipeSpec,
   type RecipeEnvironment,

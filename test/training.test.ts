@@ -52,7 +52,14 @@ describe('recipe presets', () => {
     expect(recipePreset('lrsi-sqrt', 'tanh', 100)).toEqual({ lrsi: 'sqrt-density' });
     expect(recipePreset('none', 'relu', 100)).toBeUndefined();
     expect(() => recipePreset('soft', 'tanh', 100)).toThrow(/softNeurons returns to relu/);
-    expect(() => recipePreset('bogus' as never, 'relu', 100)).toThrow(/recipe must be one of none, all, soft, skip, lrsi, lrsi-sqrt, ls/);
+    expect(() => recipePreset('bogus', 'relu', 100)).toThrow(/recipe must be none, all, or parts from soft, skip, lrsi, lrsi-sqrt, ls joined by '\+', got 'bogus'/);
+    // Parts combine with '+'.
+    expect(recipePreset('soft+lrsi+ls', 'relu', 100)).toEqual({ softNeurons: { activation: 'swish', steps: 30, ramp: 'cosine' }, lrsi: 'gradinit', labelSmoothing: { alpha: 0.1 } });
+    expect(recipePreset('skip+lrsi-sqrt', 'tanh', 10)).toEqual({ ghostSkips: { steps: 3 }, lrsi: 'sqrt-density' });
+    expect(() => recipePreset('soft+ls', 'tanh', 100)).toThrow(/softNeurons returns to relu/);
+    expect(() => recipePreset('lrsi+lrsi-sqrt', 'relu', 100)).toThrow(/lrsi and lrsi-sqrt are two forms of one part/);
+    expect(() => recipePreset('ls+ls', 'relu', 100)).toThrow(/names a part twice/);
+    expect(() => recipePreset('soft+all', 'relu', 100)).toThrow(/got 'soft\+all' \('all'\)/);
     expect(() => checkRecipe({ lrsi: 'learned' as never }, 'relu')).toThrow(/recipe\.lrsi must be 'sqrt-density', 'gradinit' or \{ gradinit: options \}/);
     expect(() => checkRecipe({ lrsi: { gradinit: { eta: -1 } } }, 'relu')).toThrow(/recipe\.lrsi\.gradinit\.eta/);
   });

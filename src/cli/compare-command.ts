@@ -10,7 +10,7 @@ import { createContext } from '../gpu/context.js';
 import { overallDensity } from '../eoi/layer-densities.js';
 import { BASE_MASK_METHODS, type Distribution, type MaskMethod, parseMaskMethod } from '../masks/index.js';
 import { MLP_INITS, type MlpInit, mlpShapes } from '../nn/mlp.js';
-import { RECIPE_PRESETS, type RecipePreset, recipePreset } from '../recipe/recipe.js';
+import { parseRecipeName, RECIPE_PARTS, recipePreset } from '../recipe/recipe.js';
 import { lineChart, type Series, stackCharts } from '../plot/svg.js';
 import { runTraining, type TrainResult, type TrainSpec } from '../train/experiment.js';
 import { loadMnistDatasets } from './mnist-node.js';
@@ -22,7 +22,8 @@ export const COMPARE_USAGE = `orthosparse compare [train options] [--inits LIST]
   --masks LIST         mask methods, from ${BASE_MASK_METHODS.join(', ')}, each optionally +ai or +eoi (e.g. snip,synflow+eoi)
   --distribution D     per-layer density spread for --masks: global | uniform | erk | d1,d2,… one per
                        linear layer (default: each method's own)
-  --recipes LIST       ${RECIPE_PRESETS.join(', ')} (default none): every arm runs with each
+  --recipes LIST       none, all, or parts from ${RECIPE_PARTS.join(', ')} joined by + (e.g.
+                       soft+lrsi+ls); default none: every arm runs with each
   --densities LIST     comma-separated densities for the sparse inits (default: --density)
   --seeds LIST         comma-separated seeds, every arm runs each (default 0)
   every other option is train's (see orthosparse train --help); dense inits run once per seed`;
@@ -31,7 +32,8 @@ export interface ArmResult {
   label: string;
   /** the init or mask method */
   method: string;
-  recipe: RecipePreset;
+  /** a recipe name (parseRecipeName) */
+  recipe: string;
   density: number;
   seed: number;
   result: TrainResult;
@@ -48,7 +50,8 @@ function parseDistribution(text: string | undefined): Distribution | undefined {
 interface Arm {
   init?: MlpInit;
   mask?: MaskMethod;
-  recipe: RecipePreset;
+  /** a recipe name (parseRecipeName) */
+  recipe: string;
   density: number;
   seed: number;
 }
@@ -78,8 +81,14 @@ export async function compareCommand(argv: string[]): Promise<ArmResult[]> {
   const masks = list(v.masks, '') as MaskMethod[];
   for (const mask of masks) parseMaskMethod(mask);
   const distribution = parseDistribution(v.distribution);
-  const recipes = list(v.recipes, 'none') as RecipePreset[];
-  for (const recipe of recipes) if (!RECIPE_PRESETS.includes(recipe)) throw new RangeError(`--recipes: '${recipe}' is not one of ${RECIPE_PRESETS.join(', ')}`);
+  const recipes = list(v.recipes, 'none');
+  for (const recipe of recipes) {
+    try {
+      parseRecipeName(recipe);
+    } catch (error) {
+      throw new RangeError(`--recipes: ${(error as Error).message}`);
+    }
+  }
   const densities = list(v.densities, String(base.spec.model.density)).map(Number);
   const seeds = list(v.seeds, '0').map(Number);
   const out = v.out ?? path.join('runs', 'compare');

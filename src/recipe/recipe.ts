@@ -213,29 +213,43 @@ export class RecipeRun {
   }
 }
 
-export const RECIPE_PRESETS = ['none', 'all', 'soft', 'skip', 'lrsi', 'lrsi-sqrt', 'ls'] as const;
+export const RECIPE_PARTS = ['soft', 'skip', 'lrsi', 'lrsi-sqrt', 'ls'] as const;
+export const RECIPE_PRESETS = ['none', 'all', ...RECIPE_PARTS] as const;
 export type RecipePreset = (typeof RECIPE_PRESETS)[number];
 
 /**
- * The runner's named recipes over a run of totalSteps: soft (ghost soft neurons, swish, cosine,
- * first 30% of steps), skip (ghost skips fading over the first 30%), lrsi (learned, GradInit with
- * its defaults), lrsi-sqrt (the closed form 1/sqrt(density)), ls (label smoothing 0.1, α/(C−1)),
- * all (soft, skip, lrsi and ls: the paper's recipe; soft only with relu, which it returns to), none.
+ * A recipe by name: 'none', 'all', one part, or parts joined by '+' (e.g. 'soft+lrsi+ls').
+ * Throws a RangeError naming the allowed names otherwise.
  */
-export function recipePreset(name: RecipePreset, activation: Activation, totalSteps: number): RecipeSpec | undefined {
+export function parseRecipeName(name: string): readonly (typeof RECIPE_PARTS)[number][] | 'none' | 'all' {
+  if (name === 'none' || name === 'all') return name;
+  const parts = String(name).split('+');
+  const allowed = `none, all, or parts from ${RECIPE_PARTS.join(', ')} joined by '+'`;
+  for (const part of parts) if (!(RECIPE_PARTS as readonly string[]).includes(part)) throw new RangeError(`recipe must be ${allowed}, got '${name}' ('${part}')`);
+  if (new Set(parts).size !== parts.length) throw new RangeError(`recipe '${name}' names a part twice`);
+  if (parts.includes('lrsi') && parts.includes('lrsi-sqrt')) throw new RangeError(`recipe '${name}': lrsi and lrsi-sqrt are two forms of one part; choose one`);
+  return parts as (typeof RECIPE_PARTS)[number][];
+}
+
+/**
+ * The runner's named recipes over a run of totalSteps. Parts: soft (ghost soft neurons, swish,
+ * cosine, first 30% of steps), skip (ghost skips fading over the first 30%), lrsi (learned,
+ * GradInit with its defaults), lrsi-sqrt (the closed form 1/sqrt(density)), ls (label smoothing
+ * 0.1, α/(C−1)). 'all' is the paper's recipe: soft (only with relu, which it returns to), skip,
+ * lrsi and ls; 'none' is no recipe; 'soft+lrsi+ls' and the like combine parts.
+ */
+export function recipePreset(name: string, activation: Activation, totalSteps: number): RecipeSpec | undefined {
   const early = Math.max(1, Math.round(0.3 * totalSteps));
-  const parts: Record<Exclude<RecipePreset, 'none' | 'all'>, RecipeSpec> = {
+  const specs: Record<(typeof RECIPE_PARTS)[number], RecipeSpec> = {
     soft: { softNeurons: { activation: 'swish', steps: early, ramp: 'cosine' } },
     skip: { ghostSkips: { steps: early } },
     lrsi: { lrsi: 'gradinit' },
     'lrsi-sqrt': { lrsi: 'sqrt-density' },
     ls: { labelSmoothing: { alpha: 0.1 } },
   };
-  if (name === 'none') return undefined;
-  if (name !== 'all') {
-    if (!(name in parts)) throw new RangeError(`recipe must be one of ${RECIPE_PRESETS.join(', ')}, got ${String(name)}`);
-    return checkRecipe(parts[name], activation);
-  }
+  const parsed = parseRecipeName(name);
+  if (parsed === 'none') return undefined;
   const relu = resolveActivation(activation).name === 'relu';
-  return { ...(relu ? parts.soft : {}), ...parts.skip, ...parts.lrsi, ...parts.ls };
+  const parts = parsed === 'all' ? (['soft', 'skip', 'lrsi', 'ls'] as const).filter((p) => relu || p !== 'soft') : parsed;
+  return checkRecipe(Object.assign({}, ...parts.map((p) => specs[p])) as RecipeSpec, activation);
 }
