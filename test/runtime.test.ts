@@ -2,8 +2,12 @@ import { expect, it } from 'vitest';
 import { describeGpu } from './harness/gpu.js';
 
 describeGpu('runtime', (run) => {
-  it('runs a kernel and reads its output back', async () => {
+  it('runs a kernel and reads its output back, one tensor or several in one round trip', async () => {
     expect(Array.from(await run('roundTrip'))).toEqual([0, 42, 0]);
+    const many = await run('readAll');
+    expect([Array.from(many.a), Array.from(many.b), Array.from(many.c)]).toEqual([[0.5, -1.25, 3, Math.fround(1e-30), 5], [0, 42, 0], [7, 4294967295]]);
+    expect(many.ints).toBe(true);
+    expect(many.destroyed).toMatch(/read of a destroyed tensor \(tensors\[1\]\)/);
   });
 
   it('a WGSL type error is a ShaderCompileError carrying the compiler message with its line', async () => {

@@ -147,16 +147,27 @@ export class Context {
 
   /** Copy a tensor back to the CPU; throws any device error raised by the work before it. */
   async read<D extends DType>(tensor: GpuTensor<D>): Promise<TypedArrayOf<D>> {
+    return (await this.readAll([tensor]))[0] as TypedArrayOf<D>;
+  }
+
+  /**
+   * Several tensors in one round trip: one copy each into a shared staging buffer, one submit, one
+   * map (a read per tensor would wait on the GPU once per tensor).
+   */
+  async readAll<D extends DType>(tensors: readonly GpuTensor<D>[]): Promise<TypedArrayOf<D>[]> {
     this.throwIfLost();
-    if (tensor.isDestroyed) throw new OrthosparseError('read of a destroyed tensor');
-    const bytes = tensor.length * 4;
-    const staging = this.device.createBuffer({
-      label: 'readback',
-      size: Math.max(16, Math.ceil(bytes / 4) * 4),
-      usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ,
+    tensors.forEach((t, i) => {
+      if (t.isDestroyed) throw new OrthosparseError(`read of a destroyed tensor (tensors[${i}])`);
     });
+    const offsets: number[] = [];
+    let total = 0;
+    for (const t of tensors) {
+      offsets.push(total);
+      total += t.length * 4;
+    }
+    const staging = this.device.createBuffer({ label: 'readback', size: Math.max(16, total), usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ });
     const encoder = this.takeEncoder();
-    if (bytes > 0) encoder.copyBufferToBuffer(tensor.buffer, 0, staging, 0, bytes);
+    tensors.forEach((t, i) => t.length > 0 && encoder.copyBufferToBuffer(t.buffer, 0, staging, offsets[i]!, t.length * 4));
     this.submit(encoder);
     try {
       await staging.mapAsync(GPUMapMode.READ);
@@ -165,10 +176,14 @@ export class Context {
       this.throwPendingError();
       throw new OrthosparseError('mapping the readback buffer failed', { cause });
     }
-    const copy = staging.getMappedRange().slice(0, bytes);
+    const mapped = staging.getMappedRange();
+    const out = tensors.map((t, i) => {
+      const copy = mapped.slice(offsets[i]!, offsets[i]! + t.length * 4);
+      return (t.dtype === 'f32' ? new Float32Array(copy) : new Uint32Array(copy)) as TypedArrayOf<D>;
+    });
     staging.destroy();
     this.throwPendingError();
-    return (tensor.dtype === 'f32' ? new Float32Array(copy) : new Uint32Array(copy)) as TypedArrayOf<D>;
+    return out;
   }
 
   // ---- kernels -------------------------------------------------------------------------------

@@ -53,8 +53,7 @@ export function gpuGradientSource(ctx: Context, opts: GpuGradientOptions): Gradi
           const logits = await model.forward(x, batch.count);
           await loss.forward(logits, labels, batch.count);
           await model.backward(loss.backward(), batch.count);
-          const grads: Float64Array[] = [];
-          for (const [l, p] of weightParams.entries()) grads.push(Float64Array.from(await ctx.read(p.grad), (g) => g * scale(l)));
+          const grads = (await ctx.readAll(weightParams.map((p) => p.grad))).map((g, l) => Float64Array.from(g, (v) => v * scale(l)));
           visit(grads, index);
         } finally {
           x.destroy();

@@ -23,6 +23,20 @@ export const runtimeCases = defineCases({
     await ctx.dispatch({ name: 'write42', source: tiny('out[1] = 42.0;') }, { buffers: { out }, workgroups: [1] });
     return ctx.read(out);
   },
+  /** Several tensors of both dtypes and odd lengths read back in one round trip, after a dispatch wrote one. */
+  readAll: async (ctx) => {
+    const out = ctx.zeros('f32', 3);
+    await ctx.dispatch({ name: 'write42', source: tiny('out[1] = 42.0;') }, { buffers: { out }, workgroups: [1] });
+    const ints = ctx.upload('u32', new Uint32Array([7, 4294967295]));
+    const floats = ctx.upload('f32', new Float32Array([0.5, -1.25, 3, 1e-30, 5]));
+    const [a, b, c] = await ctx.readAll<'f32' | 'u32'>([floats, out, ints]);
+    floats.destroy();
+    const destroyed = await ctx.readAll([out, floats]).then(
+      () => 'no error',
+      (e: Error) => e.message,
+    );
+    return { a, b, c, ints: c instanceof Uint32Array, destroyed };
+  },
   unknownBinding: async (ctx) => {
     const out = ctx.zeros('f32', 1);
     await ctx.dispatch({ name: 'write42', source: tiny('out[1] = 42.0;') }, { buffers: { out, extra: out }, workgroups: [1] });
