@@ -62,6 +62,7 @@ describe('recipe presets', () => {
     expect(() => recipePreset('soft+all', 'relu', 100)).toThrow(/got 'soft\+all' \('all'\)/);
     expect(() => checkRecipe({ lrsi: 'learned' as never }, 'relu')).toThrow(/recipe\.lrsi must be 'sqrt-density', 'gradinit' or \{ gradinit: options \}/);
     expect(() => checkRecipe({ lrsi: { gradinit: { eta: -1 } } }, 'relu')).toThrow(/recipe\.lrsi\.gradinit\.eta/);
+    expect(checkRecipe({ lrsi: { gradinit: { iterations: 5 } } }, 'relu').lrsi).toEqual({ gradinit: { iterations: 5 } });
   });
 });
 

@@ -58,7 +58,7 @@ export function checkRecipe(spec: RecipeSpec, activation: Activation): RecipeSpe
   }
   if (spec.ghostSkips) checkPositiveInt('recipe.ghostSkips.steps', spec.ghostSkips.steps);
   const { lrsi } = spec;
-  if (typeof lrsi === 'object' && lrsi !== null && 'gradinit' in lrsi) checkGradInitOptions(lrsi.gradinit, 'recipe.lrsi.gradinit');
+  if (typeof lrsi === 'object' && lrsi !== null && 'gradinit' in lrsi) checkGradInitOptions(lrsi.gradinit ?? {}, 'recipe.lrsi.gradinit');
   else if (lrsi !== undefined && lrsi !== 'sqrt-density' && lrsi !== 'gradinit') {
     throw new RangeError(`recipe.lrsi must be 'sqrt-density', 'gradinit' or { gradinit: options }, got ${JSON.stringify(lrsi)}`);
   }
@@ -113,7 +113,7 @@ export class RecipeRun {
     const sparse = this.model.layers.filter((l): l is SparseLinear => l instanceof SparseLinear);
     const { lrsi, ghostSkips } = this.spec;
     if (lrsi) {
-      const scales = lrsi === 'sqrt-density' ? sparse.map((l) => 1 / Math.sqrt(l.density)) : await this.learnScales(typeof lrsi === 'object' ? lrsi.gradinit : {});
+      const scales = lrsi === 'sqrt-density' ? sparse.map((l) => 1 / Math.sqrt(l.density)) : await this.learnScales(typeof lrsi === 'object' ? (lrsi.gradinit ?? {}) : {});
       for (const [l, layer] of sparse.entries()) await layer.writeWeight((await layer.readWeight()).values.map((v) => v * scales[l]!));
       this.report.lrsiScales = scales;
     }
