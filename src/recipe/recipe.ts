@@ -113,8 +113,10 @@ export class RecipeRun {
     const sparse = this.model.layers.filter((l): l is SparseLinear => l instanceof SparseLinear);
     const { lrsi, ghostSkips } = this.spec;
     if (lrsi) {
-      const scales = lrsi === 'sqrt-density' ? sparse.map((l) => 1 / Math.sqrt(l.density)) : await this.learnScales(typeof lrsi === 'object' ? (lrsi.gradinit ?? {}) : {});
-      for (const [l, layer] of sparse.entries()) await layer.writeWeight((await layer.readWeight()).values.map((v) => v * scales[l]!));
+      const weights: CsrMatrix[] = [];
+      for (const layer of sparse) weights.push(await layer.readWeight());
+      const scales = lrsi === 'sqrt-density' ? sparse.map((l) => 1 / Math.sqrt(l.density)) : await this.learnScales(weights, typeof lrsi === 'object' ? (lrsi.gradinit ?? {}) : {});
+      for (const [l, layer] of sparse.entries()) await layer.writeWeight(weights[l]!.values.map((v) => v * scales[l]!));
       this.report.lrsiScales = scales;
     }
     if (ghostSkips) {
@@ -178,7 +180,7 @@ export class RecipeRun {
    * GradInit over the plain MLP (no ghost skips) with the activation training starts with, on
    * batches drawn from the training set; gradients on the GPU, Hessian-vector products in float64.
    */
-  private async learnScales(opts: GradInitOptions): Promise<number[]> {
+  private async learnScales(weights: readonly CsrMatrix[], opts: GradInitOptions): Promise<number[]> {
     const { train, batchSize } = this.env;
     if (!train || batchSize === undefined) throw new RangeError("recipe.lrsi 'gradinit' needs the training set and batch size (env.train, env.batchSize)");
     const layers = this.model.layers;
@@ -186,13 +188,7 @@ export class RecipeRun {
     if (!linear.every((l) => l instanceof SparseLinear) || !layers.every((l, i) => i % 2 === 0 || l instanceof ActivationLayer) || layers.length % 2 === 0) {
       throw new RangeError("recipe.lrsi 'gradinit' needs an MLP of sparse layers with an activation between each two (as buildMlp makes)");
     }
-    const sparse = linear as SparseLinear[];
-    const weights: CsrMatrix[] = [];
-    const biases: Float32Array[] = [];
-    for (const layer of sparse) {
-      weights.push(await layer.readWeight());
-      biases.push(await this.ctx.read(layer.bias));
-    }
+    const biases = await this.ctx.readAll((linear as SparseLinear[]).map((l) => l.bias));
     const { softNeurons } = this.spec;
     const activation: Activation = softNeurons ? { name: softNeurons.activation, blend: 0 } : this.activations[0]!.activation;
     const rng = new Rng(this.env.seed);
