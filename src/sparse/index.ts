@@ -36,3 +36,25 @@ export {
   spmmForwardRef,
 } from './reference.js';
 export type { RandomValueOptions } from './structure.js';
+export {
+  type ConvDims,
+  type ConvGeometry,
+  convGeometry,
+  convSource,
+  convTaps,
+  convUniforms,
+  MAX_CONV_DIM,
+  PADDING_MODES,
+  type PaddingMode,
+} from './conv-geometry.js';
+export {
+  convBackwardDataRef,
+  convBiasGradRef,
+  convForwardRef,
+  convWeightGradRef,
+  denseFilterAsCsr,
+  fromFeatureMajorRef,
+  globalAvgPoolBackwardRef,
+  globalAvgPoolRef,
+  toFeatureMajorRef,
+} from './conv-reference.js';

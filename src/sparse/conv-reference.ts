@@ -1,0 +1,154 @@
+/**
+ * Float64 CPU references for the convolution kernels, the oracles their tests compare against.
+ * Host layout throughout: NCHW, batch-major, row-major (x is batch x cIn x h x w, y and dy are
+ * batch x cOut x ho x wo). The filter is CSR over OIHW columns (conv-geometry.ts); a dense filter
+ * is the CSR that stores every tap. Every "magnitude" variant is the same sum over |terms|, which
+ * bounds the float32 rounding error of any summation order (test/harness/tolerance.ts).
+ */
+import { checkLength, checkNumberArray, checkPositiveInt } from '../validate.js';
+import { type ConvGeometry, convGeometry, convSource, convTaps } from './conv-geometry.js';
+import { type CsrMatrix, validateCsr } from './csr.js';
+
+/** Calls `visit(n, co, oy, ox, entry, inputIndex)` for every stored tap that reads inside the image. */
+function forEachTerm(
+  w: CsrMatrix,
+  g: ConvGeometry,
+  visit: (outIndex: number, entry: number, inIndex: number) => void,
+): void {
+  const { batch, cIn, h, w: width, kh, kw, ho, wo } = g;
+  const cOut = w.rows;
+  for (let n = 0; n < batch; n++) {
+    for (let co = 0; co < cOut; co++) {
+      for (let e = w.rowPtr[co]!; e < w.rowPtr[co + 1]!; e++) {
+        const col = w.colIdx[e]!;
+        const ci = Math.floor(col / (kh * kw));
+        const ky = Math.floor(col / kw) % kh;
+        const kx = col % kw;
+        for (let oy = 0; oy < ho; oy++) {
+          const iy = convSource(g, oy, ky, h);
+          if (iy < 0) continue;
+          for (let ox = 0; ox < wo; ox++) {
+            const ix = convSource(g, ox, kx, width);
+            if (ix < 0) continue;
+            visit(((n * cOut + co) * ho + oy) * wo + ox, e, ((n * cIn + ci) * h + iy) * width + ix);
+          }
+        }
+      }
+    }
+  }
+}
+
+function checkFilter(w: CsrMatrix, g: ConvGeometry): void {
+  validateCsr(w, 'w');
+  if (w.cols !== convTaps(g)) throw new RangeError(`w.cols must equal cIn*kh*kw = ${convTaps(g)}, got ${w.cols}`);
+}
+
+function checkImage(name: string, value: unknown, length: number, why: string): ArrayLike<number> {
+  const array = checkNumberArray(name, value);
+  checkLength(name, array, length, why);
+  return array;
+}
+
+/** y = conv(x, w) (+ bias[co]): batch x cOut x ho x wo. With `magnitude`, every term and the bias taken in absolute value. */
+export function convForwardRef(w: CsrMatrix, x: ArrayLike<number>, dims: unknown, bias?: ArrayLike<number>, magnitude = false): Float64Array {
+  const g = convGeometry(dims);
+  checkFilter(w, g);
+  checkImage('x', x, g.batch * g.cIn * g.h * g.w, 'batch*cIn*h*w');
+  const plane = g.ho * g.wo;
+  const y = new Float64Array(g.batch * w.rows * plane);
+  if (bias !== undefined) {
+    checkImage('bias', bias, w.rows, 'w.rows');
+    for (let i = 0; i < y.length; i++) {
+      const b = bias[Math.floor(i / plane) % w.rows]!;
+      y[i] = magnitude ? Math.abs(b) : b;
+    }
+  }
+  forEachTerm(w, g, (out, e, at) => {
+    const term = w.values[e]! * x[at]!;
+    y[out] += magnitude ? Math.abs(term) : term;
+  });
+  return y;
+}
+
+/** dx = the transposed convolution of dy with w: batch x cIn x h x w. */
+export function convBackwardDataRef(w: CsrMatrix, dy: ArrayLike<number>, dims: unknown, magnitude = false): Float64Array {
+  const g = convGeometry(dims);
+  checkFilter(w, g);
+  checkImage('dy', dy, g.batch * w.rows * g.ho * g.wo, 'batch*cOut*ho*wo');
+  const dx = new Float64Array(g.batch * g.cIn * g.h * g.w);
+  forEachTerm(w, g, (out, e, at) => {
+    const term = w.values[e]! * dy[out]!;
+    dx[at] += magnitude ? Math.abs(term) : term;
+  });
+  return dx;
+}
+
+/** dW at the stored taps only, in w.values order: sum over n, oy, ox of dy · x at the tap's input. */
+export function convWeightGradRef(w: CsrMatrix, dy: ArrayLike<number>, x: ArrayLike<number>, dims: unknown, magnitude = false): Float64Array {
+  const g = convGeometry(dims);
+  checkFilter(w, g);
+  checkImage('dy', dy, g.batch * w.rows * g.ho * g.wo, 'batch*cOut*ho*wo');
+  checkImage('x', x, g.batch * g.cIn * g.h * g.w, 'batch*cIn*h*w');
+  const dw = new Float64Array(w.values.length);
+  forEachTerm(w, g, (out, e, at) => {
+    const term = dy[out]! * x[at]!;
+    dw[e] += magnitude ? Math.abs(term) : term;
+  });
+  return dw;
+}
+
+/** db[c] = sum of dy over the batch and the c-th plane (dy is batch x channels x plane). */
+export function convBiasGradRef(dy: ArrayLike<number>, batch: number, channels: number, plane: number, magnitude = false): Float64Array {
+  checkPositiveInt('batch', batch);
+  checkPositiveInt('channels', channels);
+  checkPositiveInt('plane', plane);
+  checkImage('dy', dy, batch * channels * plane, 'batch*channels*plane');
+  const db = new Float64Array(channels);
+  for (let i = 0; i < dy.length; i++) db[Math.floor(i / plane) % channels] += magnitude ? Math.abs(dy[i]!) : dy[i]!;
+  return db;
+}
+
+/** Global average pooling: y[n][c] = mean of x[n][c] over its plane; batch x channels. */
+export function globalAvgPoolRef(x: ArrayLike<number>, batch: number, channels: number, plane: number): Float64Array {
+  const sums = convBiasGradRef(x, 1, batch * channels, plane);
+  return sums.map((s) => s / plane);
+}
+
+/** Its backward pass: dx[n][c][p] = dy[n][c] / plane; batch x channels x plane. */
+export function globalAvgPoolBackwardRef(dy: ArrayLike<number>, batch: number, channels: number, plane: number): Float64Array {
+  checkPositiveInt('plane', plane);
+  checkImage('dy', dy, batch * channels, 'batch*channels');
+  const dx = new Float64Array(batch * channels * plane);
+  for (let i = 0; i < dx.length; i++) dx[i] = dy[Math.floor(i / plane)]! / plane;
+  return dx;
+}
+
+/** A CSR filter of cOut rows that stores every tap of a dense OIHW kernel (the dense baseline's reference). */
+export function denseFilterAsCsr(weights: Float32Array, cOut: number, taps: number): CsrMatrix {
+  checkPositiveInt('cOut', cOut);
+  checkPositiveInt('taps', taps);
+  checkLength('weights', weights, cOut * taps, 'cOut*cIn*kh*kw');
+  return {
+    rows: cOut,
+    cols: taps,
+    rowPtr: Uint32Array.from({ length: cOut + 1 }, (_, r) => r * taps),
+    colIdx: Uint32Array.from({ length: cOut * taps }, (_, i) => i % taps),
+    values: weights,
+  };
+}
+
+/** NCHW batch-major (batch x features) to the host form of the activation layout: features x stride, padding 0. */
+export function toFeatureMajorRef(a: ArrayLike<number>, batch: number, features: number): Float32Array {
+  const stride = Math.ceil(batch / 4) * 4;
+  const out = new Float32Array(features * stride);
+  for (let b = 0; b < batch; b++) for (let f = 0; f < features; f++) out[f * stride + b] = a[b * features + f]!;
+  return out;
+}
+
+/** The activation layout (features x stride) back to batch x features; padding dropped. */
+export function fromFeatureMajorRef(aT: ArrayLike<number>, batch: number, features: number): Float32Array {
+  const stride = Math.ceil(batch / 4) * 4;
+  const out = new Float32Array(batch * features);
+  for (let b = 0; b < batch; b++) for (let f = 0; f < features; f++) out[b * features + f] = aT[f * stride + b]!;
+  return out;
+}
