@@ -57,6 +57,9 @@ export { csrMatmul, csrForwardInto, csrBackwardDataInto, chooseSpmmCsrConfig, ty
 export { csrSddmmInto } from './kernels/sddmm-csr.js';
 export { bsrForwardInto, bsrBackwardDataInto, chooseSpmmBsrConfig, type SpmmBsrConfig } from './kernels/spmm-bsr.js';
 export { bsrSddmmInto } from './kernels/sddmm-bsr.js';
+export { convSddmmInto } from './kernels/sddmm-conv.js';
+export { channelSumsInto, type PlaneDims } from './kernels/channel-sums.js';
+export { globalAvgPoolForwardInto, globalAvgPoolBackwardInto } from './kernels/pool.js';
 export { biasGradInto } from './kernels/bias-grad.js';
 export { toFeatureMajorInto, toFeatureMajor, featureMajorStride } from './kernels/feature-major.js';
 export { GpuCsr } from './sparse/gpu-csr.js';

@@ -1,4 +1,5 @@
 /** Every GPU case family, by name: the one list both backends (Node and the browser bundle) run from. */
+import { convGradCases } from './conv-grad.js';
 import { eoiCases } from './eoi.js';
 import { masksCases } from './masks.js';
 import { matmulCases } from './matmul.js';
@@ -17,6 +18,7 @@ export const caseFamilies = {
   training: trainingCases,
   sparse: sparseCases,
   masks: masksCases,
+  convGrad: convGradCases,
 };
 
 export type FamilyName = keyof typeof caseFamilies;

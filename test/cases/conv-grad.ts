@@ -1,0 +1,94 @@
+/**
+ * GPU cases for the conv gradient kernels: the weight gradient at the stored taps, the per-channel
+ * sums (bias gradient) and global average pooling. Inputs arrive already in the activation layout;
+ * every output starts filled with NaN, so an element a kernel leaves unwritten (padding included)
+ * shows up in the result. `alias` makes the output a view of the named input's buffer, to check
+ * the refusal.
+ */
+import type { Context } from '../../src/gpu/context.js';
+import type { GpuTensor } from '../../src/gpu/tensor.js';
+import { channelSumsInto, type PlaneDims } from '../../src/kernels/channel-sums.js';
+import type { FoldOptions } from '../../src/kernels/grid.js';
+import { globalAvgPoolBackwardInto, globalAvgPoolForwardInto } from '../../src/kernels/pool.js';
+import { convSddmmInto } from '../../src/kernels/sddmm-conv.js';
+import type { ConvDims } from '../../src/sparse/conv-geometry.js';
+import type { CsrMatrix } from '../../src/sparse/csr.js';
+import { GpuCsr } from '../../src/sparse/gpu-csr.js';
+import { defineCases } from '../harness/case.js';
+
+type Own = <U extends { destroy(): void }>(t: U) => U;
+
+/** Owns a case's tensors and frees them however it ends. */
+async function withTensors<T>(body: (own: Own) => Promise<T>): Promise<T> {
+  const owned: Array<{ destroy(): void }> = [];
+  try {
+    return await body((t) => {
+      owned.push(t);
+      return t;
+    });
+  } finally {
+    for (const t of owned) t.destroy();
+  }
+}
+
+/**
+ * Uploads `inputs` and makes a NaN-filled output of `outLength`, or, when `alias` names an input,
+ * an output viewing that input's buffer (sized for both).
+ */
+function operands<K extends string>(
+  ctx: Context,
+  own: Own,
+  inputs: Record<K, Float32Array>,
+  outLength: number,
+  alias: K | null | undefined,
+): { tensors: Record<K, GpuTensor<'f32'>>; out: GpuTensor<'f32'> } {
+  const nan = (length: number) => new Float32Array(length).fill(Number.NaN);
+  const tensors = {} as Record<K, GpuTensor<'f32'>>;
+  let out: GpuTensor<'f32'> | undefined;
+  for (const name of Object.keys(inputs) as K[]) {
+    const data = inputs[name];
+    if (name === alias) {
+      const shared = nan(Math.max(data.length, outLength));
+      shared.set(data);
+      const base = own(ctx.upload('f32', shared));
+      tensors[name] = ctx.wrap(base.buffer, 'f32', data.length);
+      out = ctx.wrap(base.buffer, 'f32', outLength);
+    } else {
+      tensors[name] = own(ctx.upload('f32', data));
+    }
+  }
+  return { tensors, out: out ?? own(ctx.upload('f32', nan(outLength))) };
+}
+
+/** Params cross the wire as JSON-like data, where an absent field arrives as null. */
+interface Common {
+  fold?: FoldOptions | null;
+}
+
+export const convGradCases = defineCases({
+  /** dw at the filter's stored taps; `dwLength` overrides its length (default w.nnz). */
+  convSddmm: (ctx, p: Common & { w: CsrMatrix; dims: ConvDims; x: Float32Array; dy: Float32Array; dwLength?: number | null; alias?: 'x' | 'dy' | null }) =>
+    withTensors(async (own) => {
+      const w = own(GpuCsr.upload(ctx, p.w));
+      const { tensors, out } = operands(ctx, own, { x: p.x, dy: p.dy }, p.dwLength ?? w.nnz, p.alias);
+      await convSddmmInto(ctx, w, tensors.dy, tensors.x, out, p.dims, p.fold ?? undefined);
+      return ctx.read(out);
+    }),
+
+  /** db = channel sums of dy; `dbLength` overrides its length (default dims.channels). */
+  channelSums: (ctx, p: Common & { dims: PlaneDims; dy: Float32Array; dbLength?: number | null; alias?: 'dy' | null }) =>
+    withTensors(async (own) => {
+      const { tensors, out } = operands(ctx, own, { dy: p.dy }, p.dbLength ?? p.dims.channels, p.alias);
+      await channelSumsInto(ctx, tensors.dy, out, p.dims, p.fold ?? undefined);
+      return ctx.read(out);
+    }),
+
+  /** Global average pooling forward (x to y) or backward (dy to dx), output of `outLength` elements. */
+  pool: (ctx, p: Common & { backward: boolean; dims: PlaneDims; input: Float32Array; outLength: number; alias?: 'input' | null }) =>
+    withTensors(async (own) => {
+      const { tensors, out } = operands(ctx, own, { input: p.input }, p.outLength, p.alias);
+      const run = p.backward ? globalAvgPoolBackwardInto : globalAvgPoolForwardInto;
+      await run(ctx, tensors.input, out, p.dims, p.fold ?? undefined);
+      return ctx.read(out);
+    }),
+});
