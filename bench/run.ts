@@ -1,7 +1,9 @@
 /**
  * Benchmarks: `npm run bench -- [--suite matmul|eoi|sparse|training|all] [--sizes …] [--reps N]
- * [--backends node,chromium]`. Prints progress and a table per suite, writes
+ * [--backends node,chromium] [--quick] [--list]`. Prints progress and a table per suite, writes
  * bench/results/<suite>.json and a markdown table (bench/results/<suite>.md) for bench/RESULTS.md.
+ * --quick: every suite at a few small shapes (options given still win), to check that it runs end
+ * to end; not for figures. --list: print the suite names, one a line, and exit (bench/device.sh).
  *
  * matmul: --sizes (default 128,256,512,1024), --reps (default 5).
  * sparse: --sizes (default 512,1024), --batches (32,256), --densities (0.5,…,0.01), --masks
@@ -16,7 +18,7 @@ import type { Page } from 'puppeteer-core';
 import { type StaticFile, withChromiumPage } from '../src/node/chromium.js';
 import { bundle } from '../scripts/bundle.mjs';
 import { createContext } from '../src/gpu/context.js';
-import { benchEoi, EOI_CASES, eoiMarkdown } from './eoi.js';
+import { benchEoi, EOI_CASES, type EoiBenchCase, eoiMarkdown } from './eoi.js';
 import { benchOurMatmul } from './matmul.js';
 import { benchTraining, trainingMarkdown } from './training.js';
 import { benchSparseCase, type SparseRecord, sparseCases, sparseGrid, sparseMarkdown, sparseSpeedupSvg } from './sparse.js';
@@ -32,12 +34,16 @@ const { values: args } = parseArgs({
     densities: { type: 'string' },
     masks: { type: 'string' },
     backends: { type: 'string', default: 'node,chromium' },
+    quick: { type: 'boolean', default: false },
+    list: { type: 'boolean', default: false },
   },
 });
 const list = (value: string | undefined) => value?.split(',').map((x) => x.trim());
 const numbers = (value: string | undefined) => list(value)?.map(Number);
-const sizes = numbers(args.sizes) ?? [128, 256, 512, 1024];
-const reps = Number(args.reps ?? 5);
+/** `value` under --quick, else undefined (the suite's default). */
+const whenQuick = <T>(value: T): T | undefined => (args.quick ? value : undefined);
+const sizes = numbers(args.sizes) ?? whenQuick([64, 128]) ?? [128, 256, 512, 1024];
+const reps = Number(args.reps ?? whenQuick(2) ?? 5);
 const backends = args.backends!.split(',');
 const log = (line: string) => console.log(`  ${line}`);
 
@@ -96,10 +102,15 @@ async function matmulSuite(): Promise<SuiteResult> {
   return { records, markdown: matmulMarkdown(records) };
 }
 
+const QUICK_EOI_CASES: EoiBenchCase[] = [
+  { label: 'quick 1 x 256² @ 0.1', layers: 1, rows: 256, cols: 256, density: 0.1 },
+  { label: 'quick 10 x 64² @ 0.125', layers: 10, rows: 64, cols: 64, density: 0.125 },
+];
+
 async function eoiSuite(): Promise<SuiteResult> {
   console.log('EOI initialisation, Node (Dawn): GPU batched vs CPU vs the naive loop:');
   const ctx = await createContext();
-  const rows = await benchEoi(ctx, EOI_CASES, log);
+  const rows = await benchEoi(ctx, whenQuick(QUICK_EOI_CASES) ?? EOI_CASES, log);
   ctx.destroy();
   return { records: rows, markdown: eoiMarkdown(rows) };
 }
@@ -107,20 +118,26 @@ async function eoiSuite(): Promise<SuiteResult> {
 async function trainingSuite(): Promise<SuiteResult> {
   console.log('Training throughput, Node (Dawn): sparse MLP vs the identical dense MLP:');
   const ctx = await createContext();
-  const rows = await benchTraining(ctx, { widths: numbers(args.sizes) ?? [256, 1024], densities: numbers(args.densities) ?? [0.1, 0.05], steps: Number(args.reps ?? 8), log });
+  const rows = await benchTraining(ctx, {
+    widths: numbers(args.sizes) ?? whenQuick([64]) ?? [256, 1024],
+    densities: numbers(args.densities) ?? whenQuick([0.1]) ?? [0.1, 0.05],
+    steps: Number(args.reps ?? whenQuick(2) ?? 8),
+    log,
+  });
   ctx.destroy();
   return { records: rows, markdown: trainingMarkdown(rows) };
 }
 
 async function sparseSuite(): Promise<SuiteResult> {
   const grid = sparseGrid({
-    sizes: numbers(args.sizes),
-    batches: numbers(args.batches),
-    densities: numbers(args.densities),
-    masks: list(args.masks),
-    reps: args.reps === undefined ? undefined : Number(args.reps),
+    sizes: numbers(args.sizes) ?? whenQuick([128]),
+    batches: numbers(args.batches) ?? whenQuick([32]),
+    densities: numbers(args.densities) ?? whenQuick([0.1, 0.01]),
+    masks: list(args.masks) ?? whenQuick(['random']),
+    reps: args.reps === undefined ? whenQuick(1) : Number(args.reps),
   });
-  const cases = sparseCases(grid);
+  // The headline case is fixed at size 1024: --quick leaves it out.
+  const cases = sparseCases(grid).filter((c) => !args.quick || c.group === 'grid');
   const records: SparseRecord[] = [];
   if (backends.includes('node')) {
     console.log('sparse kernels vs dense, Node (Dawn):');
@@ -151,8 +168,9 @@ function matmulMarkdown(records: BenchRecord[]): string {
 }
 
 const suites: Record<string, () => Promise<SuiteResult>> = { matmul: matmulSuite, eoi: eoiSuite, sparse: sparseSuite, training: trainingSuite };
-const chosen = args.suite === 'all' ? Object.keys(suites) : [args.suite!];
-mkdirSync('bench/results', { recursive: true });
+const chosen = args.list ? [] : args.suite === 'all' ? Object.keys(suites) : [args.suite!];
+if (args.list) console.log(Object.keys(suites).join('\n'));
+else mkdirSync('bench/results', { recursive: true });
 for (const name of chosen) {
   const suite = suites[name];
   if (!suite) throw new Error(`--suite must be one of all, ${Object.keys(suites).join(', ')}; got ${name}`);
