@@ -47,6 +47,8 @@ export {
   type LayerShape,
 } from './eoi/index.js';
 export { eoiBatch, type EoiLayerSpec, type EoiBatchOptions } from './eoi/batch.js';
+export { eoiConvBatch } from './eoi/batch.js';
+export { type EoiConvLayerSpec } from './eoi/batch.js';
 export { givensBatch, type GivensLayer } from './kernels/givens.js';
 
 // Sparse formats and CPU references
@@ -76,6 +78,12 @@ export { buildMlp, assembleMlp, mlpShapes, mlpDensities, mlpBiases, layerSeed, i
 export { GhostSkip } from './nn/ghost-skip.js';
 
 export { initWeights, initBias, haarOrthogonal, WEIGHT_INITS, GAUSSIAN_SCALES, type WeightInit, type LayerInitSpec, type GaussianScale } from './nn/init.js';
+export { initConvFilter } from './nn/conv-init.js';
+export { convFilterCsr } from './nn/conv-init.js';
+export { CONV_INITS } from './nn/conv-init.js';
+export { type ConvInit } from './nn/conv-init.js';
+export { type ConvInitSpec } from './nn/conv-init.js';
+export { type MaskedConvKernel } from './nn/conv-init.js';
 export { saveMlp, loadMlp } from './nn/mlp-file.js';
 export { encodeModelFile, decodeModelFile, type ModelFile } from './nn/model-file.js';
 export { jacobianSpectrum, inputOutputJacobian, spectrumStats, type SpectrumStats } from './nn/jacobian.js';

@@ -1,6 +1,8 @@
 import { afterAll, expect, it } from 'vitest';
+import { eoiConv, type EoiConvKernel } from '../src/eoi/conv.js';
 import { eoi } from '../src/eoi/eoi.js';
-import type { EoiLayerSpec } from '../src/eoi/batch.js';
+import type { EoiConvLayerSpec, EoiLayerSpec } from '../src/eoi/batch.js';
+import { sampleEoiRotations } from '../src/eoi/sampler.js';
 import { describeGpu } from './harness/gpu.js';
 import { maxAbsDiff } from './harness/tolerance.js';
 
@@ -18,6 +20,21 @@ const LAYERS: EoiLayerSpec[] = [
   { rows: 2, cols: 9000, density: 0.002, seed: 8 },
 ];
 const GAIN = 1.25;
+
+// Conv kernels in both modes: 3x3, 5x5 and 1x1, a first layer with cIn 3, cIn 1, fully dense, and
+// layers where EOI at rho_H passes the mask budget so the centre is cut short (checked below).
+const CONV_LAYERS: EoiConvLayerSpec[] = [
+  { cOut: 16, cIn: 8, k: 3, density: 0.3, seed: 1 },
+  { cOut: 16, cIn: 3, k: 3, density: 0.2, seed: 2, moreNonzeros: true },
+  { cOut: 8, cIn: 24, k: 5, density: 0.1, seed: 3 },
+  { cOut: 12, cIn: 12, k: 1, density: 0.3, seed: 2 },
+  { cOut: 32, cIn: 32, k: 3, density: 0.01, seed: 1, moreNonzeros: true },
+  { cOut: 24, cIn: 1, k: 3, density: 0.5, seed: 4 },
+  { cOut: 8, cIn: 8, k: 3, density: 1, seed: 5, moreNonzeros: true },
+  { cOut: 64, cIn: 64, k: 3, density: 0.05, seed: 6, moreNonzeros: true },
+];
+
+const convByBackend = new Map<string, EoiConvKernel[]>();
 
 type Result = { rowPtr: Uint32Array; colIdx: Uint32Array; values: Float32Array; rotations: number; rounds: number };
 const byBackend = new Map<string, Result[]>();
@@ -64,6 +81,39 @@ describeGpu('eoi', (run) => {
       /layers\[1\]: density must be/,
     );
   });
+
+  it('eoiConvBatch gives eoiConv()’s kernel per layer: the same mask and top-up exactly, values to float32 rounding', async () => {
+    const results: EoiConvKernel[] = await run('convBatch', { layers: CONV_LAYERS, gain: GAIN });
+    expect(results).toHaveLength(CONV_LAYERS.length);
+    let cut = 0;
+    results.forEach((got, l) => {
+      const { cOut, cIn, k, density, seed, moreNonzeros } = CONV_LAYERS[l]!;
+      const want = eoiConv(cOut, cIn, k, { density, seed, moreNonzeros, gain: GAIN });
+      expect(got.shape).toEqual(want.shape);
+      expect(got.nnz).toBe(Math.round(density * cOut * cIn * k * k));
+      expect(got.nnz).toBe(want.nnz);
+      expect(got.centreDensity).toBe(want.centreDensity);
+      expect(got.rotations).toBe(want.rotations);
+      expect(got.rounds).toBe(want.rounds);
+      expect(got.mask).toEqual(want.mask);
+      // As for eoiBatch: a few hundred ulps of headroom over the rotations' rounding.
+      expect(maxAbsDiff(got.weights, want.weights)).toBeLessThanOrEqual(1e-5 * GAIN);
+      const rhoH = moreNonzeros ? Math.min(density * k * k, 1, Math.sqrt(density)) : density;
+      if (sampleEoiRotations(cOut, cIn, rhoH, seed).nnz > got.nnz) cut++;
+    });
+    expect(cut).toBeGreaterThanOrEqual(2);
+    convByBackend.set(expect.getState().currentTestName!.includes('chromium') ? 'chromium' : 'node', results);
+  });
+
+  it('eoiConvBatch refuses a bad layer with a message naming it', async () => {
+    await expect(run('convBatch', { layers: [{ cOut: 8, cIn: 8, k: 3, density: 0.5 }, { cOut: 8, cIn: 8, k: 4, density: 0.5 }] })).rejects.toThrow(
+      /layers\[1\]: k must be an odd positive integer/,
+    );
+    await expect(run('convBatch', { layers: [{ cOut: 8, cIn: 16, k: 3, density: 0.01 }] })).rejects.toThrow(
+      /layers\[0\]: density must be a number in \[0\.0625 \(= 1\/max\(cOut, cIn\)\), 1\], got 0\.01/,
+    );
+    await expect(run('convBatch', { layers: [{ cOut: 8, cIn: 8, k: 3, density: 0.5 }], gain: Number.NaN })).rejects.toThrow(/opts\.gain must be a number/);
+  });
 });
 
 afterAll(() => {
@@ -74,5 +124,11 @@ afterAll(() => {
   node.forEach((n, l) => {
     expect(Array.from(chromium[l]!.colIdx)).toEqual(Array.from(n.colIdx));
     expect(maxAbsDiff(chromium[l]!.values, n.values)).toBeLessThanOrEqual(1e-5 * GAIN);
+  });
+  const [convNode, convChromium] = [convByBackend.get('node'), convByBackend.get('chromium')];
+  if (!convNode || !convChromium) return;
+  convNode.forEach((n, l) => {
+    expect(convChromium[l]!.mask).toEqual(n.mask);
+    expect(maxAbsDiff(convChromium[l]!.weights, n.weights)).toBeLessThanOrEqual(1e-5 * GAIN);
   });
 });

@@ -1,12 +1,15 @@
 /**
- * EOI for many layers at once on the GPU (API.md `eoiBatch`). The CPU draws each layer's rotations
- * and tracks its structural mask (cheap: bitset unions), exactly as eoi() does; the GPU applies all
- * layers' rotations in batched rounds; the mask-to-CSR step is eoi()'s own, so for the same shape,
- * density and seed the mask is identical and values agree to float32 rounding.
+ * EOI for many layers at once on the GPU. The CPU draws each layer's rotations and tracks its
+ * structural mask (cheap: bitset unions), exactly as eoi() does; the GPU applies all layers'
+ * rotations in batched rounds; the mask-to-CSR step is eoi()'s own, so for the same shape, density
+ * and seed the mask is identical and values agree to float32 rounding. eoiConvBatch does the same
+ * for convolution kernels: their centre matrices go through one batch, and the rest of each kernel
+ * (placement, top-up) is eoiConv's own code.
  */
 import type { Context } from '../gpu/context.js';
 import { givensBatch, type GivensLayer } from '../kernels/givens.js';
-import { checkNumberInRange } from '../validate.js';
+import { checkObject } from '../validate.js';
+import { assembleEoiConv, checkGain, type EoiConvKernel, planEoiConv } from './conv.js';
 import type { EoiMatrix } from './eoi.js';
 import { eoiCsrFromDense } from './mask-to-csr.js';
 import { type EoiSample, sampleEoiRotations } from './sampler.js';
@@ -20,6 +23,19 @@ export interface EoiLayerSpec {
   seed?: number;
 }
 
+/** One convolution kernel (cOut, cIn, k, k), with eoiConv's options. */
+export interface EoiConvLayerSpec {
+  cOut: number;
+  cIn: number;
+  /** odd */
+  k: number;
+  density: number;
+  /** default 0, as in eoiConv() */
+  seed?: number;
+  /** as in eoiConv(); default false */
+  moreNonzeros?: boolean;
+}
+
 export interface EoiBatchOptions {
   /** Multiplier of every layer (all singular values equal it); default 1. */
   gain?: number;
@@ -28,29 +44,59 @@ export interface EoiBatchOptions {
 }
 
 export async function eoiBatch(ctx: Context, layers: readonly EoiLayerSpec[], opts: EoiBatchOptions = {}): Promise<EoiMatrix[]> {
-  if (!Array.isArray(layers)) throw new TypeError(`layers must be an array of { rows, cols, density, seed? }, got ${String(layers)}`);
-  const gain = opts.gain === undefined ? 1 : checkNumberInRange('opts.gain', opts.gain, -Number.MAX_VALUE, Number.MAX_VALUE);
-  const samples: EoiSample[] = [];
-  const gpuLayers: GivensLayer[] = [];
-  const rounds: number[] = [];
-  layers.forEach((spec, l) => {
-    let sample: EoiSample;
-    try {
-      sample = sampleEoiRotations(spec.rows, spec.cols, spec.density, spec.seed);
-    } catch (error) {
-      // Name the layer as well as the argument.
-      if (error instanceof RangeError || error instanceof TypeError) {
-        const Kind = error.constructor as new (message: string) => Error;
-        throw new Kind(`layers[${l}]: ${error.message}`);
-      }
-      throw error;
+  checkLayers(layers, '{ rows, cols, density, seed? }');
+  const gain = checkGain('opts.gain', opts.gain);
+  const samples = layers.map((spec, l) => {
+    const sample = namingLayer(l, () => sampleEoiRotations(spec.rows, spec.cols, spec.density, spec.seed));
+    opts.onSampled?.(l + 1, layers.length);
+    return sample;
+  });
+  return rotateOnGpu(ctx, samples, gain);
+}
+
+/**
+ * eoiConv for many kernels, with every centre matrix computed in one batch on the GPU. Per layer
+ * the result is eoiConv's for the same arguments: the same mask and top-up positions exactly, the
+ * same values to float32 rounding.
+ */
+export async function eoiConvBatch(ctx: Context, layers: readonly EoiConvLayerSpec[], opts: EoiBatchOptions = {}): Promise<EoiConvKernel[]> {
+  checkLayers(layers, '{ cOut, cIn, k, density, seed?, moreNonzeros? }');
+  const gain = checkGain('opts.gain', opts.gain);
+  const plans = layers.map((spec, l) => {
+    checkObject(`layers[${l}]`, spec, 'a { cOut, cIn, k, density, seed?, moreNonzeros? }');
+    const plan = namingLayer(l, () => planEoiConv(spec.cOut, spec.cIn, spec.k, spec));
+    opts.onSampled?.(l + 1, layers.length);
+    return plan;
+  });
+  const centres = await rotateOnGpu(ctx, plans.map((p) => p.sample), gain);
+  return plans.map((plan, l) => assembleEoiConv(plan, centres[l]!));
+}
+
+function checkLayers(layers: unknown, what: string): void {
+  if (!Array.isArray(layers)) throw new TypeError(`layers must be an array of ${what}, got ${String(layers)}`);
+}
+
+/** Runs `body`, prefixing the message of an argument error with the layer's index. */
+function namingLayer<T>(l: number, body: () => T): T {
+  try {
+    return body();
+  } catch (error) {
+    if (error instanceof RangeError || error instanceof TypeError) {
+      const Kind = error.constructor as new (message: string) => Error;
+      throw new Kind(`layers[${l}]: ${error.message}`);
     }
+    throw error;
+  }
+}
+
+/** All samples' rotations applied on the GPU, each turned into W = gain·A (or gain·Aᵀ) with its mask. */
+async function rotateOnGpu(ctx: Context, samples: readonly EoiSample[], gain: number): Promise<EoiMatrix[]> {
+  const rounds: number[] = [];
+  const gpuLayers: GivensLayer[] = samples.map((sample) => {
     const schedule = scheduleRounds(sample.pairs);
     const packed = packRounds(sample, schedule);
-    samples.push(sample);
     rounds.push(schedule.rounds);
-    gpuLayers.push({ m: sample.m, cols: sample.M, roundPtr: schedule.roundPtr, pairs: packed.pairs, cosSin: packed.cosSin });
-    opts.onSampled?.(l + 1, layers.length);
+    return { m: sample.m, cols: sample.M, roundPtr: schedule.roundPtr, pairs: packed.pairs, cosSin: packed.cosSin };
   });
   const matrices = await givensBatch(ctx, gpuLayers);
   return samples.map((sample, l) => ({

@@ -1,4 +1,4 @@
-/** Exact Orthogonal Initialization (reference/eoi.md): the CPU pieces the public API and the GPU path use. */
+/** Exact Orthogonal Initialization: the CPU pieces the public API and the GPU path (batch.ts) use. */
 
 export { eoi, eoiFromSample, type EoiMatrix, type EoiOptions } from './eoi.js';
 export { expectedEoiDensity, eoiRotationsFor } from './density.js';

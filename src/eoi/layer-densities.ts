@@ -1,7 +1,8 @@
 /**
- * Per-layer densities for a network (reference/eoi.md, "Per-layer densities"). EOI does not choose
- * them; one of these distributions does, then each layer is initialised with EOI at its density.
- * A layer shape is its weight's dims: [out, in] for dense layers, [out, in, k, k] for convolutions.
+ * Per-layer densities for a network. EOI does not choose them; one of these distributions does,
+ * then each layer is initialised at its density. A layer shape is its weight's dims: [out, in] for
+ * dense layers, [cOut, cIn, kh, kw] for convolutions; a list may mix both (a CNN's convolutions and
+ * its classifier).
  */
 
 import { checkLength, checkNumberInRange, checkPositiveInt } from '../validate.js';
@@ -16,10 +17,11 @@ export function uniformDensities(shapes: readonly LayerShape[], density: number)
 }
 
 /**
- * Erdős–Rényi-Kernel (Evci et al., RigL): density_l = eps · sum(dims_l) / prod(dims_l), with eps
- * chosen so the total nonzero count is density · (total weights). A layer whose density would exceed
- * 1 is made dense (the one with the largest ratio first, as in RigL) and eps is solved again over the
- * rest, until no layer exceeds 1.
+ * Erdős–Rényi-Kernel (Evci et al., RigL): density_l = eps · sum(dims_l) / prod(dims_l), i.e.
+ * (out + in) / (out·in) for a dense layer and (cOut + cIn + kh + kw) / (cOut·cIn·kh·kw) for a
+ * convolution, with eps chosen so the total nonzero count is density · (total weights over all
+ * layers). A layer whose density would exceed 1 is made dense (the one with the largest ratio first,
+ * as in RigL) and eps is solved again over the rest, until no layer exceeds 1.
  */
 export function erkDensities(shapes: readonly LayerShape[], density: number): number[] {
   checkShapes(shapes);

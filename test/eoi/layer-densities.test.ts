@@ -33,7 +33,57 @@ describe('per-layer densities', () => {
     expect(erkDensities(RESNET_LIKE, 1)).toEqual(RESNET_LIKE.map(() => 1));
   });
 
-  it('ERK property: overall density within 0.01 of the target, every layer in (0, 1]', () => {
+  it('ERK for convolutions: density ∝ (cOut + cIn + kh + kw) / (cOut·cIn·kh·kw), mixed with dense layers', () => {
+    // By hand: [8, 4, 3, 3] has 288 weights and ratio 18/288; [10, 8] has 80 and ratio 18/80.
+    const shapes = [
+      [8, 4, 3, 3],
+      [10, 8],
+    ];
+    // d = 0.25: 92 nonzeros, eps = 92 / (18 + 18), neither layer saturates.
+    const quarter = erkDensities(shapes, 0.25);
+    expect(quarter[0]).toBeCloseTo((92 / 36) * (18 / 288), 14);
+    expect(quarter[1]).toBeCloseTo((92 / 36) * (18 / 80), 14);
+    // d = 0.5: eps = 184 / 36 would give the dense layer 1.15, so it is made dense and the conv
+    // takes the remaining 184 - 80 = 104 nonzeros.
+    const half = erkDensities(shapes, 0.5);
+    expect(half[1]).toBe(1);
+    expect(half[0]).toBeCloseTo(104 / 288, 14);
+
+    // Rectangular and 1x1 kernels, a first layer with 3 input channels: kh and kw both count.
+    const conv = [
+      [16, 3, 3, 3],
+      [32, 16, 5, 5],
+      [32, 32, 1, 1],
+      [64, 32, 3, 1],
+      [64, 64, 7, 7],
+    ];
+    const d = erkDensities(conv, 0.05);
+    const ratio = (s: number[]) => s.reduce((a, b) => a + b) / s.reduce((a, b) => a * b);
+    const sparse = d.map((x, l) => [x, l] as const).filter(([x]) => x < 1);
+    expect(sparse.length).toBeGreaterThan(2);
+    for (const [x, l] of sparse) expect(x / sparse[0]![0]).toBeCloseTo(ratio(conv[l]!) / ratio(conv[sparse[0]![1]]!), 12);
+    d.forEach((x) => expect(x).toBeLessThanOrEqual(1));
+    expect(overallDensity(conv, d)).toBeCloseTo(0.05, 12);
+  });
+
+  it('ERK for dense layers alone is unchanged: (rows + cols) / (rows·cols)', () => {
+    const mlp = [
+      [256, 784],
+      [256, 256],
+      [10, 256],
+    ];
+    const d = erkDensities(mlp, 0.02);
+    const total = 256 * 784 + 256 * 256 + 10 * 256;
+    const sizes = mlp.map(([r, c]) => r! * c!);
+    const raw = mlp.map(([r, c]) => (r! + c!) / (r! * c!));
+    // No layer saturates at 0.02: eps = 0.02·total / sum(ratio·numel).
+    const eps = (0.02 * total) / raw.reduce((a, x, l) => a + x * sizes[l]!, 0);
+    d.forEach((x, l) => expect(x).toBeCloseTo(eps * raw[l]!, 14));
+    expect(Math.max(...d)).toBeLessThan(1);
+    expect(overallDensity(mlp, d)).toBeCloseTo(0.02, 12);
+  });
+
+  it('ERK property: overall density on the target, every layer in (0, 1]', () => {
     fc.assert(
       fc.property(
         fc.array(
@@ -46,7 +96,8 @@ describe('per-layer densities', () => {
         fc.double({ min: 0.001, max: 1, noNaN: true }),
         (shapes, target) => {
           const d = erkDensities(shapes, target);
-          expect(Math.abs(overallDensity(shapes, d) - target)).toBeLessThan(0.01);
+          // eps is solved exactly: only float rounding separates the total from the target.
+          expect(Math.abs(overallDensity(shapes, d) - target)).toBeLessThan(1e-9);
           d.forEach((x) => {
             expect(x).toBeGreaterThan(0);
             expect(x).toBeLessThanOrEqual(1);
