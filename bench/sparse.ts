@@ -259,8 +259,8 @@ async function prepareOperands(ctx: Context, backend: string, c: SparseCase, log
     batch: c.batch,
     xT: ctx.zeros('f32', c.size * stride, 'bench.xT'),
     dyT: ctx.zeros('f32', c.size * stride, 'bench.dyT'),
-    y: ctx.zeros('f32', c.batch * c.size, 'bench.y'),
-    dx: ctx.zeros('f32', c.batch * c.size, 'bench.dx'),
+    y: ctx.zeros('f32', c.size * stride, 'bench.y'),
+    dx: ctx.zeros('f32', c.size * stride, 'bench.dx'),
   };
   await toFeatureMajorInto(ctx, dy, operands.dyT, c.batch, c.size);
   const t = await measure(ctx, () => toFeatureMajorInto(ctx, x, operands.xT, c.batch, c.size), c.reps);

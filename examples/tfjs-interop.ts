@@ -37,11 +37,12 @@ export async function sparseLayerOnTfjs({ batch = 32, inFeatures = 96, outFeatur
   const { buffer, tensorRef } = x.dataToGPU();
   const xView = ctx.wrap(buffer!, 'f32', batch * inFeatures);
 
-  // 3. Our kernels: the sparse kernels read X feature-major, then Y = X·Wᵀ with W in CSR.
+  // 3. Our kernels work on the feature-major activation layout: convert X, then Y = X·Wᵀ with W in CSR.
   const weight = eoi(outFeatures, inFeatures, { density, seed });
   const w = GpuCsr.upload(ctx, weight);
   const xT = ctx.zeros('f32', inFeatures * featureMajorStride(batch));
-  const y = ctx.zeros('f32', batch * outFeatures);
+  const stride = featureMajorStride(batch);
+  const y = ctx.zeros('f32', outFeatures * stride);
   await toFeatureMajorInto(ctx, xView, xT, batch, inFeatures);
   await csrForwardInto(ctx, w, xT, y, batch);
   // Submit our work before TF.js reads Y: the queue runs submissions in order. sync() also waits
@@ -49,11 +50,13 @@ export async function sparseLayerOnTfjs({ batch = 32, inFeatures = 96, outFeatur
   await ctx.sync();
 
   // 4. Back to TF.js: Y's GPUBuffer becomes a tensor (TF.js copies it on the GPU and submits at
-  //    once, so our buffers may be freed right after), and TF.js carries on with its own ops.
-  const yTf = tf.tensor({ buffer: y.buffer }, [batch, outFeatures], 'float32');
+  //    once, so our buffers may be freed right after), and TF.js carries on with its own ops. Y is
+  //    feature-major (outFeatures x stride, padding columns 0): one transpose and slice make it
+  //    batch x outFeatures.
+  const yTf = tf.tensor({ buffer: y.buffer }, [outFeatures, stride], 'float32');
   for (const t of [xView, xT, y]) t.destroy();
   w.destroy();
-  const activated = tf.relu(yTf);
+  const activated = tf.tidy(() => tf.relu(tf.slice(tf.transpose(yTf), [0, 0], [batch, outFeatures])));
   const gpu = (await activated.data()) as Float32Array;
 
   // 5. The reference: the same layer on the CPU, in float64, from the same float32 inputs.

@@ -4,8 +4,12 @@
 // for the entry point `backward` only, dy, the gradient with respect to the activation's output.
 // Output `out`: act(x) (entry `forward`) or dy · act'(x) (entry `backward`, from the saved
 // pre-activation). All three are read as vec4 words (the host pads buffers to 16 bytes): one
-// invocation computes one word, 4 elements, and in the last word writes only the elements below n.
-// Workgroups form a folded 1-D list: linear index wid.x + wid.y·nwg.x.
+// invocation computes one word, 4 elements. Lanes are live when their position in a row of
+// `groups` words is below `batch`; dead lanes are written 0. For a tensor in the activation layout
+// (rows of 4·groups examples) that zeroes the padding of every row, so an activation with
+// act(0) != 0 (softplus) keeps the layout's zero padding; a plain array of n elements is one row
+// (groups = ceil(n / 4), batch = n). Workgroups form a folded 1-D list: linear index
+// wid.x + wid.y·nwg.x.
 //
 // ACTIVATION selects the function; its ids are the constants below, mirrored in
 // src/kernels/activation.ts. Parameters: negativeSlope (leaky relu), alpha (elu), beta (the swish
@@ -46,7 +50,11 @@ const SIGMOID_SATURATED = 128.0;
 const TANH_LINEAR = 0.000244140625;
 
 struct Params {
-  n: u32,
+  // vec4 words in all
+  words: u32,
+  // words per row, and live elements at the start of each row
+  groups: u32,
+  batch: u32,
   negativeSlope: f32,
   alpha: f32,
   beta: f32,
@@ -194,15 +202,8 @@ fn slope(z: vec4<f32>) -> vec4<f32> {
 }
 
 fn store(word: u32, value: vec4<f32>) {
-  let remaining = params.n - 4u * word;
-  if (remaining >= 4u) {
-    out[word] = value;
-    return;
-  }
-  // Only this invocation touches the last word, so writing it component by component is race-free.
-  for (var q = 0u; q < remaining; q++) {
-    out[word][q] = value[q];
-  }
+  let live = vec4<u32>(4u * (word % params.groups)) + vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(params.batch);
+  out[word] = select(vec4<f32>(0.0), value, live);
 }
 
 fn wordIndex(lid: u32, wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
@@ -216,7 +217,7 @@ fn forward(
   @builtin(num_workgroups) nwg: vec3<u32>,
 ) {
   let word = wordIndex(lid, wid, nwg);
-  if (word >= (params.n + 3u) / 4u) {
+  if (word >= params.words) {
     return;
   }
   let z = x[word];
@@ -230,7 +231,7 @@ fn backward(
   @builtin(num_workgroups) nwg: vec3<u32>,
 ) {
   let word = wordIndex(lid, wid, nwg);
-  if (word >= (params.n + 3u) / 4u) {
+  if (word >= params.words) {
     return;
   }
   let z = x[word];

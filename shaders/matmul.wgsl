@@ -1,8 +1,10 @@
 // Dense matmul: C = op(A) · op(B) (+ bias), float32, every matrix row-major.
 //
 // Inputs (sizes in the `params` uniform): op(A) is m x k (A is stored k x m when TRANSPOSE_A),
-// op(B) is k x n (B is stored n x k when TRANSPOSE_B), bias has n entries (read when HAS_BIAS),
-// C is m x n. A and B are read through vec4 views: the host pads every buffer to 16 bytes, so the
+// op(B) is k x n (B is stored n x k when TRANSPOSE_B), C is m x n. When HAS_BIAS, bias[col] is
+// added to every row, or bias[row] to every column when BIAS_PER_ROW. Columns at or past liveN are
+// written 0: a product into the activation layout (examples along n) keeps its padding 0 even
+// with a bias. A and B are read through vec4 views: the host pads every buffer to 16 bytes, so the
 // word holding any element is in bounds.
 //
 // Tiling (TF.js MatMulPackedProgram's design): a workgroup of WG_X x WG_Y invocations computes a
@@ -17,6 +19,7 @@ override TK: u32 = 32;
 override TRANSPOSE_A: bool = false;
 override TRANSPOSE_B: bool = false;
 override HAS_BIAS: bool = false;
+override BIAS_PER_ROW: bool = false;
 override A_VEC4: bool = false;
 override B_VEC4: bool = false;
 
@@ -27,6 +30,7 @@ struct Params {
   m: u32,
   k: u32,
   n: u32,
+  liveN: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -150,9 +154,9 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
       if (col < params.n) {
         var value = acc[r][q];
         if (HAS_BIAS) {
-          value += bias[col];
+          value += bias[select(col, row, BIAS_PER_ROW)];
         }
-        c[row * params.n + col] = value;
+        c[row * params.n + col] = select(0.0, value, col < params.liveN);
       }
     }
   }

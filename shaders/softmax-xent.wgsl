@@ -1,14 +1,16 @@
 // Fused softmax cross-entropy with label smoothing, float32, over a batch of logit rows.
 //
-// Inputs (sizes and targets in the `params` uniform): logits, batch x classes, row-major; labels,
-// one u32 class per row. Outputs: loss[row], the row's cross-entropy against the smoothed target
-// t (onTarget on the label, offTarget on every other class; the host derives both from the
-// smoothing convention); dLogits = (softmax(z) - t)·gradScale, batch x classes; predictions[row],
-// the row's argmax (the lowest class among equal maxima). A label >= classes makes the row's loss
-// and gradient NaN, so a bad label on the GPU cannot pass unnoticed.
+// Inputs (sizes and targets in the `params` uniform): logits in the activation layout (classes
+// rows of `stride` examples: example `row`'s logit for class c at c·stride + row; see
+// feature_major.wgsl); labels, one u32 class per example. Outputs: loss[row], the example's
+// cross-entropy against the smoothed target t (onTarget on the label, offTarget on every other
+// class; the host derives both from the smoothing convention); dLogits = (softmax(z) - t)·gradScale,
+// in the logits' layout, its padding columns (row >= batch) written 0; predictions[row], the
+// example's argmax (the lowest class among equal maxima). A label >= classes makes the example's
+// loss and gradient NaN, so a bad label on the GPU cannot pass unnoticed.
 //
-// One workgroup per row (a folded 1-D list: row wid.x + wid.y·nwg.x), WORKGROUP_SIZE a power of
-// two. Three passes over the row, each strided by WORKGROUP_SIZE and ended by a tree reduction in
+// One workgroup per example column, padding columns included (a folded 1-D list: row
+// wid.x + wid.y·nwg.x), WORKGROUP_SIZE a power of two. Three passes over the row, each strided by WORKGROUP_SIZE and ended by a tree reduction in
 // workgroup memory: (1) the maximum m and its class; (2) S = Σ e^(z - m) and Q = Σ t·(m - z);
 // (3) the gradient. loss = log S + Q: both terms are >= 0, so the sum has no cancellation, and
 // every exponential has a non-positive argument.
@@ -17,6 +19,8 @@ override WORKGROUP_SIZE: u32 = 64u;
 
 struct Params {
   batch: u32,
+  // examples per row of the layout: batch rounded up to a multiple of 4
+  stride: u32,
   classes: u32,
   onTarget: f32,
   offTarget: f32,
@@ -51,11 +55,17 @@ fn main(
 ) {
   // Uniform across the workgroup, so returning here keeps the barriers below uniform.
   let row = wid.x + wid.y * nwg.x;
-  if (row >= params.batch) {
+  if (row >= params.stride) {
     return;
   }
   let classes = params.classes;
-  let base = row * classes;
+  let stride = params.stride;
+  if (row >= params.batch) {
+    for (var c = lid; c < classes; c += WORKGROUP_SIZE) {
+      dLogits[c * stride + row] = 0.0;
+    }
+    return;
+  }
   let label = labels[row];
 
   // (1) Maximum and its class. Each invocation walks its classes in increasing order, so keeping
@@ -63,7 +73,7 @@ fn main(
   var best = -0x1.fffffep+127f; // the lowest finite float32
   var bestClass = 0xffffffffu;
   for (var c = lid; c < classes; c += WORKGROUP_SIZE) {
-    let z = logits[base + c];
+    let z = logits[c * stride + row];
     if (better(z, c, best, bestClass)) {
       best = z;
       bestClass = c;
@@ -84,7 +94,7 @@ fn main(
   // (2) S = Σ e^(z - m) and Q = Σ t·(m - z).
   var partial = vec2<f32>(0.0);
   for (var c = lid; c < classes; c += WORKGROUP_SIZE) {
-    let shifted = logits[base + c] - m;
+    let shifted = logits[c * stride + row] - m;
     partial += vec2<f32>(exp(shifted), -targetOf(c, label) * shifted);
   }
   sums[lid] = partial;
@@ -107,7 +117,7 @@ fn main(
 
   // (3) dLogits = (softmax - t)·gradScale.
   for (var c = lid; c < classes; c += WORKGROUP_SIZE) {
-    let p = exp(logits[base + c] - m) / total.x;
-    dLogits[base + c] = select(nan, (p - targetOf(c, label)) * params.gradScale, valid);
+    let p = exp(logits[c * stride + row] - m) / total.x;
+    dLogits[c * stride + row] = select(nan, (p - targetOf(c, label)) * params.gradScale, valid);
   }
 }

@@ -4,10 +4,11 @@
 // block t's values are values[blk·BS² ..] row-major (read as vec4s), blk = t, or blockPerm[t] when
 // TRANSPOSE_W. The forward pass runs this on W (C = X·Wᵀ). The backward-data pass (C = dY·W) walks
 // Wᵀ's block pattern with TRANSPOSE_W: it reads W's own blocks through blockPerm and uses each
-// one transposed. A arrives feature-major: aT is inFeatures x 4·groups (see feature_major.wgsl),
-// read as vec4s of 4 batch elements. C is batch x outFeatures, row-major. Shapes need not divide BS:
-// rows of aT past inFeatures re-read the last one against the zero padding of the blocks, and
-// outputs past outFeatures are not stored.
+// one transposed. A and C are in the activation layout (feature-major, see feature_major.wgsl):
+// aT is inFeatures x 4·groups, cT is outFeatures x 4·groups, both as vec4s of 4 batch elements;
+// padding columns (batch elements >= batch) of aT are 0 and are written as 0 in cT, bias or not.
+// Shapes need not divide BS: rows of aT past inFeatures re-read the last one against the zero
+// padding of the blocks, and outputs past outFeatures are not stored.
 //
 // One invocation computes 4 consecutive output features (one quad of a block row) for BV vec4
 // groups of the batch. Per 4x4 sub-block of W it loads the sub-block (4 vec4s) once and, per
@@ -47,7 +48,7 @@ struct Params {
 @group(0) @binding(5) var<storage, read> values: array<vec4<f32>>;
 @group(0) @binding(6) var<storage, read> aT: array<vec4<f32>>;
 @group(0) @binding(7) var<storage, read> bias: array<f32>;
-@group(0) @binding(8) var<storage, read_write> c: array<f32>;
+@group(0) @binding(8) var<storage, read_write> cT: array<vec4<f32>>;
 
 // Columns q of the result are aT's vec4s at `rows` (feature offsets) + group g.
 fn gather(rows: vec4<u32>, g: u32) -> mat4x4<f32> {
@@ -125,11 +126,9 @@ fn main(
     }
     for (var j = 0u; j < BV; j++) {
       let g = firstGroup + j * WG_B;
-      for (var q = 0u; q < 4u; q++) {
-        let b = 4u * g + q;
-        if (b < params.batch) {
-          c[b * params.outFeatures + o] = acc[j][i][q];
-        }
+      if (g < params.groups) {
+        let live = vec4<u32>(4u * g) + vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(params.batch);
+        cT[o * params.groups + g] = select(vec4<f32>(0.0), acc[j][i], live);
       }
     }
   }

@@ -3,11 +3,13 @@
 // Inputs (sizes in `params`): S is a sparse `rows` x k matrix in CSR form (rowPtr, colIdx); its
 // entry e holds values[e], or values[perm[e]] when PERMUTED. The forward pass runs this on W
 // (C = X·Wᵀ); the backward-data pass runs it on Wᵀ's pattern with W's own value array through
-// perm (C = dY·W), so both read the one array an optimizer updates. A arrives feature-major: aT is
-// k x 4·groups (see feature_major.wgsl; padding columns are 0), read as vec4s of 4 consecutive batch
-// elements. bias (rows entries) is read when HAS_BIAS. C is batch x rows, row-major.
+// perm (C = dY·W), so both read the one array an optimizer updates. A and C are in the activation
+// layout (feature-major, see feature_major.wgsl): aT is k x 4·groups and cT is rows x 4·groups,
+// read and written as vec4s of 4 consecutive batch elements; padding columns (batch elements >=
+// batch) of aT are 0 and are written as 0 in cT, bias or not. bias (rows entries) is read when
+// HAS_BIAS.
 //
-// One invocation computes BV vec4 groups (4·BV batch elements) of one column `row` of C: it walks
+// One invocation computes BV vec4 groups (4·BV batch elements) of one row `row` of cT: it walks
 // the row's entries once, each (column, value) loaded once for BV vec4 loads and BV vec4 FMAs. A
 // workgroup is WG_B x WG_R: the WG_B invocations along x share a row and take interleaved groups
 // (neighbouring invocations read neighbouring memory), the WG_R along y take consecutive slots of
@@ -44,7 +46,7 @@ struct Params {
 @group(0) @binding(5) var<storage, read> rowOrder: array<u32>;
 @group(0) @binding(6) var<storage, read> aT: array<vec4<f32>>;
 @group(0) @binding(7) var<storage, read> bias: array<f32>;
-@group(0) @binding(8) var<storage, read_write> c: array<f32>;
+@group(0) @binding(8) var<storage, read_write> cT: array<vec4<f32>>;
 
 @compute @workgroup_size(WG_B, WG_R)
 fn main(
@@ -103,11 +105,9 @@ fn main(
   let acc = array<vec4<f32>, 8>(lo[0], lo[1], lo[2], lo[3], hi[0], hi[1], hi[2], hi[3]);
   for (var j = 0u; j < BV; j++) {
     let g = firstGroup + j * WG_B;
-    for (var q = 0u; q < 4u; q++) {
-      let b = 4u * g + q;
-      if (b < params.batch) {
-        c[b * params.rows + row] = acc[j][q];
-      }
+    if (g < params.groups) {
+      let live = vec4<u32>(4u * g) + vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(params.batch);
+      cT[row * params.groups + g] = select(vec4<f32>(0.0), acc[j], live);
     }
   }
 }

@@ -128,6 +128,31 @@ describeGpu('trainingOps', (run) => {
     });
   }
 
+  it('in the activation layout (batch 5: 3 padding columns per row) every lane past the batch is written 0, softplus included', async () => {
+    const batch = 5;
+    const stride = 8;
+    const features = 3;
+    const { x, dy } = inputs(features * stride, 11);
+    // Padding that is not 0 on input: the kernel must still write 0 there, whatever act(x) is.
+    const results: Array<{ y: Float32Array; dx: Float32Array }> = await run('activations', { x, dy, activations: SPECS, batch });
+    SPECS.forEach((spec, s) => {
+      const { y, dx } = results[s]!;
+      const wantY = activationRef(spec, x);
+      const wantDx = activationGradRef(spec, x, dy);
+      for (let i = 0; i < x.length; i++) {
+        if (i % stride >= batch) {
+          expect(Object.is(y[i], 0) && Object.is(dx[i], 0), `${label(spec)} padding at ${i}`).toBe(true);
+        } else {
+          expect(worstUlps([y[i]!], [wantY[i]!], () => 1), `${label(spec)} forward at ${i}`).toBeLessThanOrEqual(ULPS);
+          expect(worstUlps([dx[i]!], [wantDx[i]!], () => Math.abs(dy[i]!)), `${label(spec)} backward at ${i}`).toBeLessThanOrEqual(ULPS);
+        }
+      }
+    });
+    await expect(run('activations', { x: x.slice(0, 20), dy: dy.slice(0, 20), activations: ['tanh'], batch })).rejects.toThrow(
+      /x\.length must be a multiple of featureMajorStride\(batch\) = 8 \(the activation layout\), got 20/,
+    );
+  });
+
   it('refuses in-place use, mismatched lengths and a bad spec before dispatching', async () => {
     await expect(run('activationMisuse', { misuse: 'inPlace', activation: 'tanh' })).rejects.toThrow(/y must be a different tensor from x/);
     await expect(run('activationMisuse', { misuse: 'shortY', activation: 'tanh' })).rejects.toThrow(/dx must have length 8 \(x.length\), got 7/);

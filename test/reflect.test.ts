@@ -16,11 +16,12 @@ describe('layouts derived from the WGSL', () => {
       { name: 'c', binding: 4, kind: 'storage' },
     ]);
     const layout = iface.uniforms!.layout;
-    expect(layout.size).toBe(12);
+    expect(layout.size).toBe(16);
     expect([...layout.fields].map(([name, f]) => [name, f.offset, f.kind])).toEqual([
       ['m', 0, 'u32'],
       ['k', 4, 'u32'],
       ['n', 8, 'u32'],
+      ['liveN', 12, 'u32'],
     ]);
     expect([...iface.overrides]).toContain('TRANSPOSE_A');
   });
@@ -36,6 +37,6 @@ describe('layouts derived from the WGSL', () => {
   it('packing refuses unknown and missing fields', () => {
     const layout = reflectKernel(matmulKernel.source).uniforms!.layout;
     expect(() => packStructs(layout, [{ m: 1, k: 2 }], 'matmul uniforms')).toThrow(/field 'Params.n' was not given/);
-    expect(() => packStructs(layout, [{ m: 1, k: 2, n: 3, z: 4 }], 'matmul uniforms')).toThrow(/has no field 'z'/);
+    expect(() => packStructs(layout, [{ m: 1, k: 2, n: 3, liveN: 3, z: 4 }], 'matmul uniforms')).toThrow(/has no field 'z'/);
   });
 });

@@ -10,7 +10,8 @@
 import source from '../../shaders/activation.wgsl';
 import type { Context, KernelSource } from '../gpu/context.js';
 import type { GpuTensor } from '../gpu/tensor.js';
-import { checkLength, checkNumberInRange, checkObject } from '../validate.js';
+import { featureMajorStride } from '../sparse/activation-layout.js';
+import { checkLength, checkNumberInRange, checkObject, checkPositiveInt } from '../validate.js';
 import { checkNoAliasing } from './aliasing.js';
 import { type FoldOptions, gridFor } from './grid.js';
 
@@ -106,21 +107,39 @@ const WORKGROUP_SIZE = 64;
 /** Elements per invocation: one vec4 word. */
 const WORD = 4;
 
+export interface ActivationOptions extends FoldOptions {
+  /**
+   * The tensors are in the activation layout for this batch (rows of featureMajorStride(batch)
+   * elements): the padding of every row is written 0. Without it they are plain arrays.
+   */
+  batch?: number;
+}
+
+/** Rows of `groups` words with `batch` live elements each: the activation layout, or one row of n elements. */
+function rowsOf(n: number, batch: number | undefined): { groups: number; batch: number } {
+  if (batch === undefined) return { groups: Math.max(1, Math.ceil(n / WORD)), batch: n };
+  checkPositiveInt('batch', batch);
+  const stride = featureMajorStride(batch);
+  if (n % stride !== 0) throw new RangeError(`x.length must be a multiple of featureMajorStride(batch) = ${stride} (the activation layout), got ${n}`);
+  return { groups: stride / WORD, batch };
+}
+
 async function dispatchActivation(
   ctx: Context,
   entryPoint: 'forward' | 'backward',
   activation: ResolvedActivation,
   buffers: { x: GpuTensor<'f32'>; dy: GpuTensor<'f32'>; out: GpuTensor<'f32'> },
-  opts: FoldOptions,
+  opts: ActivationOptions,
 ): Promise<void> {
   const { name, negativeSlope, alpha, beta, blend } = activation;
   const n = buffers.x.length;
+  const words = Math.ceil(n / WORD);
   await ctx.dispatch(activationKernel, {
     entryPoint,
     constants: { ACTIVATION: KERNEL_IDS[name], WORKGROUP_SIZE },
     buffers,
-    uniforms: { n, negativeSlope, alpha, beta, blend },
-    workgroups: gridFor(ctx, Math.ceil(n / (WORD * WORKGROUP_SIZE)), opts),
+    uniforms: { words, ...rowsOf(n, opts.batch), negativeSlope, alpha, beta, blend },
+    workgroups: gridFor(ctx, Math.ceil(words / WORKGROUP_SIZE), opts),
   });
 }
 
@@ -130,7 +149,7 @@ export async function activationForwardInto(
   activation: Activation,
   x: GpuTensor<'f32'>,
   y: GpuTensor<'f32'>,
-  opts: FoldOptions = {},
+  opts: ActivationOptions = {},
 ): Promise<void> {
   const resolved = resolveActivation(activation);
   checkLength('y', y, x.length, 'x.length');
@@ -146,7 +165,7 @@ export async function activationBackwardInto(
   x: GpuTensor<'f32'>,
   dy: GpuTensor<'f32'>,
   dx: GpuTensor<'f32'>,
-  opts: FoldOptions = {},
+  opts: ActivationOptions = {},
 ): Promise<void> {
   const resolved = resolveActivation(activation);
   checkLength('dy', dy, x.length, 'x.length');

@@ -6,6 +6,7 @@
 import source from '../../shaders/feature_major.wgsl';
 import type { Context, KernelSource } from '../gpu/context.js';
 import type { GpuTensor } from '../gpu/tensor.js';
+import { featureMajorStride } from '../sparse/activation-layout.js';
 import { checkLength, checkPositiveInt } from '../validate.js';
 import { checkNoAliasing } from './aliasing.js';
 import { type FoldOptions, gridFor } from './grid.js';
@@ -14,10 +15,7 @@ export const featureMajorKernel: KernelSource = { name: 'feature_major', source 
 
 const WORKGROUP = 64;
 
-/** Row length of a feature-major tensor: batch rounded up to a multiple of 4. */
-export function featureMajorStride(batch: number): number {
-  return Math.ceil(batch / 4) * 4;
-}
+export { featureMajorStride };
 
 /** `t` must be a feature-major tensor of `features` rows (named `featuresName` in the message) for `batch`. */
 export function checkFeatureMajor(name: string, t: GpuTensor<'f32'>, features: number, featuresName: string, batch: number): void {

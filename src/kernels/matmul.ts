@@ -5,7 +5,7 @@
 import source from '../../shaders/matmul.wgsl';
 import type { Context, KernelSource } from '../gpu/context.js';
 import type { GpuTensor } from '../gpu/tensor.js';
-import { checkLength, checkPositiveInt } from '../validate.js';
+import { checkLength, checkNonNegativeInt, checkPositiveInt } from '../validate.js';
 
 export const matmulKernel: KernelSource = { name: 'matmul', source };
 
@@ -49,6 +49,18 @@ export function checkMatmulDims(dims: MatmulDims): void {
   checkPositiveInt('dims.n', dims.n);
 }
 
+/** What the kernel does to C after the product. */
+export interface MatmulEpilogue {
+  /** Added to every row of C (n entries), or to every column (m entries) with biasPerRow. */
+  bias?: GpuTensor<'f32'>;
+  biasPerRow?: boolean;
+  /**
+   * Columns at or past this index are written 0 (default n): a product whose columns are the
+   * examples of the activation layout passes the batch, so the padding stays 0.
+   */
+  liveColumns?: number;
+}
+
 /** C = op(A)·op(B) (+ bias) on tensors already on the GPU; encodes the dispatch. */
 export async function matmulInto(
   ctx: Context,
@@ -56,15 +68,17 @@ export async function matmulInto(
   b: GpuTensor<'f32'>,
   c: GpuTensor<'f32'>,
   dims: MatmulDims,
-  bias?: GpuTensor<'f32'>,
+  epilogue: MatmulEpilogue = {},
   config: MatmulConfig = chooseMatmulConfig(dims),
 ): Promise<void> {
   checkMatmulDims(dims);
   const { m, k, n } = dims;
+  const { bias, biasPerRow = false, liveColumns = n } = epilogue;
   checkLength('a', a, m * k, 'm*k');
   checkLength('b', b, k * n, 'k*n');
   checkLength('c', c, m * n, 'm*n');
-  if (bias) checkLength('bias', bias, n, 'n');
+  if (bias) checkLength('bias', bias, biasPerRow ? m : n, biasPerRow ? 'm' : 'n');
+  checkNonNegativeInt('epilogue.liveColumns', liveColumns, n);
   const transposeA = dims.transposeA ?? false;
   const transposeB = dims.transposeB ?? false;
   await ctx.dispatch(matmulKernel, {
@@ -75,12 +89,13 @@ export async function matmulInto(
       TRANSPOSE_A: transposeA,
       TRANSPOSE_B: transposeB,
       HAS_BIAS: bias !== undefined,
+      BIAS_PER_ROW: biasPerRow,
       // The stored matrix's row length decides whether 4 consecutive elements are one aligned word.
       A_VEC4: (transposeA ? m : k) % 4 === 0,
       B_VEC4: (transposeB ? k : n) % 4 === 0,
     },
     buffers: { a, b, c, bias: bias ?? a },
-    uniforms: { m, k, n },
+    uniforms: { m, k, n, liveN: liveColumns },
     workgroups: [Math.ceil(n / (4 * config.wgX)), Math.ceil(m / (4 * config.wgY))],
   });
 }
@@ -102,7 +117,7 @@ export async function matmul(
   const tbias = opts.bias ? ctx.upload('f32', opts.bias, 'matmul.bias') : undefined;
   const tc = ctx.zeros('f32', dims.m * dims.n, 'matmul.c');
   try {
-    await matmulInto(ctx, ta, tb, tc, dims, tbias);
+    await matmulInto(ctx, ta, tb, tc, dims, { bias: tbias });
     return await ctx.read(tc);
   } finally {
     for (const t of [ta, tb, tc, tbias]) t?.destroy();

@@ -8,7 +8,9 @@ import source from '../../shaders/softmax-xent.wgsl';
 import type { Context, KernelSource } from '../gpu/context.js';
 import type { GpuTensor } from '../gpu/tensor.js';
 import { checkLabels, checkLength, checkNumberBelow, checkObject, checkPositiveInt, checkTypedArray } from '../validate.js';
+import { fromActivationLayout, toActivationLayout } from '../sparse/activation-layout.js';
 import { checkNoAliasing } from './aliasing.js';
+import { checkFeatureMajor, featureMajorStride } from './feature-major.js';
 import { type FoldOptions, gridFor } from './grid.js';
 
 export const softmaxXentKernel: KernelSource = { name: 'softmax-xent', source };
@@ -69,14 +71,15 @@ function xentWorkgroupSize(classes: number): number {
 export interface SoftmaxXentOutputs {
   /** batch: each row's loss. */
   loss: GpuTensor<'f32'>;
-  /** batch x classes: the gradient of the batch-mean loss, (softmax - target)/batch. */
+  /** The gradient of the batch-mean loss, (softmax - target)/batch, in the activation layout (classes rows). */
   dLogits: GpuTensor<'f32'>;
   /** batch: each row's argmax, the lowest class on ties. */
   predictions: GpuTensor<'u32'>;
 }
 
 /**
- * Loss, gradient and predictions for logits (batch x classes, row-major) on the GPU. Labels
+ * Loss, gradient and predictions for logits in the activation layout (classes rows of
+ * featureMajorStride(batch) examples) on the GPU. Labels
  * already on the GPU cannot be checked here: a label >= classes makes that row's loss and gradient
  * NaN (checkLabels validates host arrays before upload).
  */
@@ -92,17 +95,18 @@ export async function softmaxXentInto(
   checkXentDims(dims);
   const { batch, classes } = dims;
   const target = smoothedTarget(classes, opts);
-  checkLength('logits', logits, batch * classes, 'batch*classes');
+  const stride = featureMajorStride(batch);
+  checkFeatureMajor('logits', logits, classes, 'classes', batch);
   checkLength('labels', labels, batch, 'batch');
   checkLength('out.loss', out.loss, batch, 'batch');
-  checkLength('out.dLogits', out.dLogits, batch * classes, 'batch*classes');
+  checkFeatureMajor('out.dLogits', out.dLogits, classes, 'classes', batch);
   checkLength('out.predictions', out.predictions, batch, 'batch');
   checkNoAliasing({ 'out.loss': out.loss, 'out.dLogits': out.dLogits, 'out.predictions': out.predictions }, { logits, labels });
   await ctx.dispatch(softmaxXentKernel, {
     constants: { WORKGROUP_SIZE: xentWorkgroupSize(classes) },
     buffers: { logits, labels, ...out },
-    uniforms: { batch, classes, ...target, gradScale: 1 / batch },
-    workgroups: gridFor(ctx, batch, fold),
+    uniforms: { batch, stride, classes, ...target, gradScale: 1 / batch },
+    workgroups: gridFor(ctx, stride, fold),
   });
 }
 
@@ -131,17 +135,19 @@ export async function softmaxXent(
   checkLength('logits', logits, dims.batch * dims.classes, 'batch*classes');
   checkLength('labels', labels, dims.batch, 'batch');
   checkLabels('labels', labels, dims.classes);
+  const { batch, classes } = dims;
   const tensors = {
-    logits: ctx.upload('f32', logits, 'xent.logits'),
+    logits: ctx.upload('f32', toActivationLayout(logits, batch, classes), 'xent.logits'),
     labels: ctx.upload('u32', labels, 'xent.labels'),
-    loss: ctx.zeros('f32', dims.batch, 'xent.loss'),
-    dLogits: ctx.zeros('f32', dims.batch * dims.classes, 'xent.dLogits'),
-    predictions: ctx.zeros('u32', dims.batch, 'xent.predictions'),
+    loss: ctx.zeros('f32', batch, 'xent.loss'),
+    dLogits: ctx.zeros('f32', classes * featureMajorStride(batch), 'xent.dLogits'),
+    predictions: ctx.zeros('u32', batch, 'xent.predictions'),
   };
   try {
     const { loss, dLogits, predictions } = tensors;
     await softmaxXentInto(ctx, tensors.logits, tensors.labels, { loss, dLogits, predictions }, dims, opts, fold);
-    const result = { loss: await ctx.read(loss), dLogits: await ctx.read(dLogits), predictions: await ctx.read(predictions) };
+    const [lossValues, dLogitValues] = await ctx.readAll([loss, dLogits]);
+    const result = { loss: lossValues!, dLogits: fromActivationLayout(dLogitValues!, batch, classes), predictions: await ctx.read(predictions) };
     return { ...result, meanLoss: meanOf(result.loss), correct: countCorrect(result.predictions, labels) };
   } finally {
     for (const t of Object.values(tensors)) t.destroy();

@@ -1,8 +1,8 @@
 /**
  * BSR sparse x dense products: the forward pass Y = X·Wᵀ (+ b) and the backward-data pass
  * dX = dY·W, both on shaders/spmm_bsr.wgsl (the second walks Wᵀ's block pattern and uses W's own
- * blocks transposed). Dense operands arrive feature-major (feature-major.ts); outputs are
- * batch-major. Host side: tile choice, validation, dispatch shape.
+ * blocks transposed). Operands and results are in the activation layout (feature-major.ts).
+ * Host side: tile choice, validation, dispatch shape.
  */
 import source from '../../shaders/spmm_bsr.wgsl';
 import type { Context, KernelSource } from '../gpu/context.js';
@@ -69,7 +69,7 @@ async function spmm(ctx: Context, w: GpuBsr, op: SpmmOperands, batch: number, co
       values: w.values,
       aT,
       bias: bias ?? w.values,
-      c,
+      cT: c,
     },
     uniforms: { batch, groups, outFeatures: op.outFeatures, inFeatures: op.inFeatures, blockRows: pattern.rows, tilesB, tiles },
     workgroups: gridFor(ctx, tiles, config),
@@ -91,7 +91,7 @@ export async function bsrForwardInto(
 ): Promise<void> {
   checkPositiveInt('batch', batch);
   checkFeatureMajor('xT', xT, w.cols, 'w.cols', batch);
-  checkLength('y', y, batch * w.rows, 'batch*w.rows');
+  checkFeatureMajor('y', y, w.rows, 'w.rows', batch);
   if (bias) checkLength('bias', bias, w.rows, 'w.rows');
   await spmm(ctx, w, { pattern: w.pattern, aT: xT, c: y, bias, inFeatures: w.cols, outFeatures: w.rows }, batch, config);
 }
@@ -110,7 +110,7 @@ export async function bsrBackwardDataInto(
 ): Promise<void> {
   checkPositiveInt('batch', batch);
   checkFeatureMajor('dyT', dyT, w.rows, 'w.rows', batch);
-  checkLength('dx', dx, batch * w.cols, 'batch*w.cols');
+  checkFeatureMajor('dx', dx, w.cols, 'w.cols', batch);
   const t = w.transposed;
   await spmm(ctx, w, { pattern: t, blockPerm: t.perm, aT: dyT, c: dx, inFeatures: w.rows, outFeatures: w.cols }, batch, config);
 }

@@ -1,8 +1,8 @@
 /**
  * CSR sparse x dense products: the forward pass Y = X·Wᵀ (+ b) and the backward-data pass
  * dX = dY·W, both on shaders/spmm_csr.wgsl (the second walks Wᵀ's pattern and reads W's values
- * through a permutation). Dense operands arrive feature-major (feature-major.ts); outputs are
- * batch-major. Host side: tile choice, validation, dispatch shape, and the one-shot csrMatmul.
+ * through a permutation). Operands and results are in the activation layout (feature-major.ts).
+ * Host side: tile choice, validation, dispatch shape, and the one-shot csrMatmul.
  */
 import source from '../../shaders/spmm_csr.wgsl';
 import type { Context, KernelSource } from '../gpu/context.js';
@@ -10,8 +10,9 @@ import type { GpuTensor } from '../gpu/tensor.js';
 import type { CsrMatrix } from '../sparse/csr.js';
 import { GpuCsr, type GpuCsrPattern } from '../sparse/gpu-csr.js';
 import { validateCsr } from '../sparse/csr.js';
-import { checkLength, checkPositiveInt } from '../validate.js';
-import { checkFeatureMajor, featureMajorStride, toFeatureMajor } from './feature-major.js';
+import { fromActivationLayout, toActivationLayout } from '../sparse/activation-layout.js';
+import { checkFiniteElements, checkLength, checkPositiveInt, checkTypedArray } from '../validate.js';
+import { checkFeatureMajor, featureMajorStride } from './feature-major.js';
 import { checkNoAliasing } from './aliasing.js';
 import { gridFor } from './grid.js';
 import { batchTiles, checkSpmmTiles, type SpmmTiles } from './spmm-tiles.js';
@@ -46,7 +47,7 @@ interface SpmmOperands {
   bias?: GpuTensor<'f32'>;
 }
 
-/** C (batch x pattern.rows) = A·Sᵀ (+ bias), aT feature-major pattern.cols x stride. */
+/** cT (pattern.rows x stride) = (A·Sᵀ)ᵀ (+ bias), from aT (pattern.cols x stride); stride = featureMajorStride(batch). */
 async function spmm(ctx: Context, op: SpmmOperands, batch: number, config: SpmmCsrConfig): Promise<void> {
   const { pattern, values, perm, aT, c, bias } = op;
   checkSpmmTiles(ctx, config, SPMM_CSR_GROUPS_PER_INVOCATION);
@@ -65,7 +66,7 @@ async function spmm(ctx: Context, op: SpmmOperands, batch: number, config: SpmmC
       rowOrder: pattern.rowOrder,
       aT,
       bias: bias ?? values,
-      c,
+      cT: c,
     },
     uniforms: { batch, rows: pattern.rows, groups, tilesB, tiles },
     workgroups: gridFor(ctx, tiles, config),
@@ -73,8 +74,8 @@ async function spmm(ctx: Context, op: SpmmOperands, batch: number, config: SpmmC
 }
 
 /**
- * Forward pass: y (batch x w.rows, batch-major) = X·Wᵀ (+ bias), from xT = X feature-major
- * (w.cols x featureMajorStride(batch), padding 0).
+ * Forward pass: y = X·Wᵀ (+ bias) from xT = X, both in the activation layout (w.rows and w.cols
+ * rows of featureMajorStride(batch)); y's padding is written 0.
  */
 export async function csrForwardInto(
   ctx: Context,
@@ -87,14 +88,14 @@ export async function csrForwardInto(
 ): Promise<void> {
   checkPositiveInt('batch', batch);
   checkFeatureMajor('xT', xT, w.cols, 'w.cols', batch);
-  checkLength('y', y, batch * w.rows, 'batch*w.rows');
+  checkFeatureMajor('y', y, w.rows, 'w.rows', batch);
   if (bias) checkLength('bias', bias, w.rows, 'w.rows');
   await spmm(ctx, { pattern: w.pattern, values: w.values, aT: xT, c: y, bias }, batch, config);
 }
 
 /**
- * Backward-data pass: dx (batch x w.cols, batch-major) = dY·W, from dyT = dY feature-major
- * (w.rows x featureMajorStride(batch), padding 0). Walks Wᵀ's pattern over W's own values.
+ * Backward-data pass: dx = dY·W from dyT = dY, both in the activation layout (w.cols and w.rows
+ * rows). Walks Wᵀ's pattern over W's own values.
  */
 export async function csrBackwardDataInto(
   ctx: Context,
@@ -106,7 +107,7 @@ export async function csrBackwardDataInto(
 ): Promise<void> {
   checkPositiveInt('batch', batch);
   checkFeatureMajor('dyT', dyT, w.rows, 'w.rows', batch);
-  checkLength('dx', dx, batch * w.cols, 'batch*w.cols');
+  checkFeatureMajor('dx', dx, w.cols, 'w.cols', batch);
   const t = w.transposed;
   await spmm(ctx, { pattern: t, values: w.values, perm: t.perm, aT: dyT, c: dx }, batch, config);
 }
@@ -115,17 +116,17 @@ export async function csrBackwardDataInto(
 export async function csrMatmul(ctx: Context, w: CsrMatrix, x: Float32Array, batch: number): Promise<Float32Array> {
   validateCsr(w, 'w');
   checkPositiveInt('batch', batch);
+  checkTypedArray('x', x, Float32Array);
   checkLength('x', x, batch * w.cols, 'batch*w.cols');
+  checkFiniteElements('x', x);
   const gw = GpuCsr.upload(ctx, w);
-  const tx = ctx.upload('f32', x, 'csrMatmul.x');
-  const ty = ctx.zeros('f32', batch * w.rows, 'csrMatmul.y');
-  let xT: GpuTensor<'f32'> | undefined;
+  const xT = ctx.upload('f32', toActivationLayout(x, batch, w.cols), 'csrMatmul.x');
+  const y = ctx.zeros('f32', w.rows * featureMajorStride(batch), 'csrMatmul.y');
   try {
-    xT = await toFeatureMajor(ctx, tx, batch, w.cols, 'csrMatmul.xT');
-    await csrForwardInto(ctx, gw, xT, ty, batch);
-    return await ctx.read(ty);
+    await csrForwardInto(ctx, gw, xT, y, batch);
+    return fromActivationLayout(await ctx.read(y), batch, w.rows);
   } finally {
-    for (const t of [tx, ty, xT]) t?.destroy();
+    for (const t of [xT, y]) t.destroy();
     gw.destroy();
   }
 }

@@ -8,6 +8,7 @@ import type { Context } from '../gpu/context.js';
 import type { Activation } from '../kernels/activation.js';
 import { SoftmaxCrossEntropy } from '../nn/loss.js';
 import { assembleMlp } from '../nn/mlp.js';
+import { toActivationLayout } from '../sparse/activation-layout.js';
 import { checkBatches } from './gradients.js';
 import { summedHessianVector } from './reference-mlp.js';
 import { mlpConfigFor } from './shapes.js';
@@ -47,7 +48,7 @@ export function gpuGradientSource(ctx: Context, opts: GpuGradientOptions): Gradi
       }
 
       async function visitBatch(batch: Batch, index: number): Promise<void> {
-        const x = ctx.upload('f32', batch.inputs);
+        const x = ctx.upload('f32', toActivationLayout(batch.inputs, batch.count, config.inputs));
         const labels = ctx.upload('u32', Uint32Array.from(batch.labels));
         try {
           const logits = await model.forward(x, batch.count);

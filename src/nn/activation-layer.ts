@@ -2,6 +2,7 @@
 import type { Context } from '../gpu/context.js';
 import type { GpuTensor } from '../gpu/tensor.js';
 import { type Activation, activationBackwardInto, activationForwardInto, resolveActivation } from '../kernels/activation.js';
+import { featureMajorStride } from '../kernels/feature-major.js';
 import type { Layer, Parameter } from './layer.js';
 import { Workspace } from './workspace.js';
 
@@ -35,16 +36,16 @@ export class ActivationLayer implements Layer {
   }
 
   async forward(x: GpuTensor<'f32'>, batch: number): Promise<GpuTensor<'f32'>> {
-    const y = this.ws.get('y', batch * this.inFeatures);
-    await activationForwardInto(this.ctx, this.current, x, y);
+    const y = this.ws.get('y', this.inFeatures * featureMajorStride(batch));
+    await activationForwardInto(this.ctx, this.current, x, y, { batch });
     this.input = x;
     return y;
   }
 
   async backward(dy: GpuTensor<'f32'>, batch: number): Promise<GpuTensor<'f32'>> {
     if (!this.input) throw new Error('ActivationLayer.backward before forward');
-    const dx = this.ws.get('dx', batch * this.inFeatures);
-    await activationBackwardInto(this.ctx, this.current, this.input, dy, dx);
+    const dx = this.ws.get('dx', this.inFeatures * featureMajorStride(batch));
+    await activationBackwardInto(this.ctx, this.current, this.input, dy, dx, { batch });
     return dx;
   }
 

@@ -6,6 +6,7 @@
  */
 import type { Context } from '../gpu/context.js';
 import { singularValues } from '../linalg.js';
+import { fromActivationLayout, toActivationLayout } from '../sparse/activation-layout.js';
 import { checkLength } from '../validate.js';
 import type { Layer } from './layer.js';
 
@@ -26,11 +27,11 @@ export async function inputOutputJacobian(ctx: Context, stack: Layer, x: Float32
   for (let i = 0; i < n; i++) xs.set(x, i * stack.inFeatures);
   const identity = new Float32Array(n * n);
   for (let i = 0; i < n; i++) identity[i * n + i] = 1;
-  const input = ctx.upload('f32', xs, 'jacobian.x');
-  const dy = ctx.upload('f32', identity, 'jacobian.dy');
+  const input = ctx.upload('f32', toActivationLayout(xs, n, stack.inFeatures), 'jacobian.x');
+  const dy = ctx.upload('f32', toActivationLayout(identity, n, n), 'jacobian.dy');
   try {
     await stack.forward(input, n);
-    return Float64Array.from(await ctx.read(await stack.backward(dy, n)));
+    return Float64Array.from(fromActivationLayout(await ctx.read(await stack.backward(dy, n)), n, stack.inFeatures));
   } finally {
     input.destroy();
     dy.destroy();

@@ -1,7 +1,9 @@
 /**
- * The contract every layer keeps. Activations are batch-major (batch x features, row-major) GPU
- * tensors. forward() keeps what backward() needs; backward() writes the parameters' gradients and
- * returns dL/dx. Returned tensors belong to the layer and are overwritten by its next call.
+ * The contract every layer keeps. Activations and their gradients are GPU tensors in the one
+ * activation layout (src/sparse/activation-layout.ts): features x featureMajorStride(batch),
+ * example b of feature f at f·stride + b, padding columns 0 (a layer writes 0 there). forward()
+ * keeps what backward() needs; backward() writes the parameters' gradients and returns dL/dx.
+ * Returned tensors belong to the layer and are overwritten by its next call.
  */
 import type { GpuTensor } from '../gpu/tensor.js';
 import type { Parameter as TrainableTensor } from '../train/optimizers.js';

@@ -4,7 +4,8 @@
  */
 import type { Context } from '../gpu/context.js';
 import type { GpuTensor } from '../gpu/tensor.js';
-import { biasGradInto } from '../kernels/bias-grad.js';
+import { channelSumsInto } from '../kernels/channel-sums.js';
+import { featureMajorStride } from '../kernels/feature-major.js';
 import { matmulInto } from '../kernels/matmul.js';
 import { checkLength, checkPositiveInt } from '../validate.js';
 import type { Layer, Parameter } from './layer.js';
@@ -44,19 +45,22 @@ export class Linear implements Layer {
   }
 
   async forward(x: GpuTensor<'f32'>, batch: number): Promise<GpuTensor<'f32'>> {
-    const y = this.ws.get('y', batch * this.outFeatures);
-    await matmulInto(this.ctx, x, this.weight, y, { m: batch, k: this.inFeatures, n: this.outFeatures, transposeB: true }, this.bias);
+    const stride = featureMajorStride(batch);
+    const y = this.ws.get('y', this.outFeatures * stride);
+    // Yᵀ = W·Xᵀ: the examples run along n, so the bias is per row and the padding columns stay 0.
+    await matmulInto(this.ctx, this.weight, x, y, { m: this.outFeatures, k: this.inFeatures, n: stride }, { bias: this.bias, biasPerRow: true, liveColumns: batch });
     this.input = x;
     return y;
   }
 
   async backward(dy: GpuTensor<'f32'>, batch: number): Promise<GpuTensor<'f32'>> {
     if (!this.input) throw new Error('Linear.backward before forward');
-    const dx = this.ws.get('dx', batch * this.inFeatures);
-    // dW = dYᵀ·X (out x in), db = column sums of dY, dX = dY·W.
-    await matmulInto(this.ctx, dy, this.input, this.weightGrad, { m: this.outFeatures, k: batch, n: this.inFeatures, transposeA: true });
-    await biasGradInto(this.ctx, dy, this.biasGrad, batch, this.outFeatures);
-    await matmulInto(this.ctx, dy, this.weight, dx, { m: batch, k: this.outFeatures, n: this.inFeatures });
+    const stride = featureMajorStride(batch);
+    const dx = this.ws.get('dx', this.inFeatures * stride);
+    // dW = dYᵀ·X (out x in; the zero padding columns add nothing), db = row sums of dYᵀ, dXᵀ = Wᵀ·dYᵀ.
+    await matmulInto(this.ctx, dy, this.input, this.weightGrad, { m: this.outFeatures, k: stride, n: this.inFeatures, transposeB: true });
+    await channelSumsInto(this.ctx, dy, this.biasGrad, { batch, channels: this.outFeatures, plane: 1 });
+    await matmulInto(this.ctx, this.weight, dy, dx, { m: this.inFeatures, k: this.outFeatures, n: stride, transposeA: true });
     return dx;
   }
 

@@ -7,6 +7,7 @@
 import type { Context } from '../gpu/context.js';
 import type { GpuTensor } from '../gpu/tensor.js';
 import { countCorrect, meanOf, type SoftmaxXentOptions, smoothedTarget, softmaxXentInto } from '../kernels/softmax-xent.js';
+import { featureMajorStride } from '../kernels/feature-major.js';
 import { Workspace } from './workspace.js';
 
 export class SoftmaxCrossEntropy {
@@ -24,10 +25,10 @@ export class SoftmaxCrossEntropy {
     this.ws = new Workspace(ctx, 'xent');
   }
 
-  /** Encode loss and gradient for logits (batch x classes) against labels (batch, on the GPU). */
+  /** Encode loss and gradient for logits (classes rows, the activation layout) against labels (batch, on the GPU). */
   async forward(logits: GpuTensor<'f32'>, labels: GpuTensor<'u32'>, batch: number): Promise<void> {
     const loss = this.ws.get('loss', batch);
-    const dLogits = this.ws.get('dLogits', batch * this.classes);
+    const dLogits = this.ws.get('dLogits', this.classes * featureMajorStride(batch));
     if (!this.predictions || this.predictions.length !== batch) {
       this.predictions?.destroy();
       this.predictions = this.ctx.zeros('u32', batch, 'xent.predictions');

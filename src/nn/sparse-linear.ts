@@ -2,13 +2,14 @@
  * Sparse fully connected layer y = x·Wᵀ + b with W (out x in) stored in CSR or in BSR (blocks of
  * 4, 8, 16 or 32) and a static mask. Only the stored values are parameters, so training cannot add
  * or move a weight; with BSR, the mask's zeros inside stored blocks stay exactly 0 (the SDDMM writes
- * 0 there). The forward pass keeps X feature-major (the layout the sparse kernels read), which the
- * weight gradient (SDDMM) reuses.
+ * 0 there). Activations arrive and leave in the activation layout, the one the sparse kernels
+ * read and write, so no pass transposes anything; the weight gradient (SDDMM) reuses the forward
+ * pass's input.
  */
 import type { Context } from '../gpu/context.js';
 import type { GpuTensor } from '../gpu/tensor.js';
-import { biasGradInto } from '../kernels/bias-grad.js';
-import { featureMajorStride, toFeatureMajorInto } from '../kernels/feature-major.js';
+import { channelSumsInto } from '../kernels/channel-sums.js';
+import { featureMajorStride } from '../kernels/feature-major.js';
 import { bsrSddmmInto } from '../kernels/sddmm-bsr.js';
 import { csrSddmmInto } from '../kernels/sddmm-csr.js';
 import { bsrBackwardDataInto, bsrForwardInto } from '../kernels/spmm-bsr.js';
@@ -79,7 +80,7 @@ export class SparseLinear implements Layer {
   private readonly weightGrad: GpuTensor<'f32'>;
   private readonly biasGrad: GpuTensor<'f32'>;
   private readonly ws: Workspace;
-  private inputT: GpuTensor<'f32'> | undefined;
+  private input: GpuTensor<'f32'> | undefined;
 
   constructor(
     private readonly ctx: Context,
@@ -109,22 +110,18 @@ export class SparseLinear implements Layer {
   }
 
   async forward(x: GpuTensor<'f32'>, batch: number): Promise<GpuTensor<'f32'>> {
-    const xT = this.ws.get('xT', this.inFeatures * featureMajorStride(batch));
-    const y = this.ws.get('y', batch * this.outFeatures);
-    await toFeatureMajorInto(this.ctx, x, xT, batch, this.inFeatures);
-    await this.ops.forward(xT, y, batch, this.bias);
-    this.inputT = xT;
+    const y = this.ws.get('y', this.outFeatures * featureMajorStride(batch));
+    await this.ops.forward(x, y, batch, this.bias);
+    this.input = x;
     return y;
   }
 
   async backward(dy: GpuTensor<'f32'>, batch: number): Promise<GpuTensor<'f32'>> {
-    if (!this.inputT) throw new Error('SparseLinear.backward before forward');
-    const dyT = this.ws.get('dyT', this.outFeatures * featureMajorStride(batch));
-    const dx = this.ws.get('dx', batch * this.inFeatures);
-    await toFeatureMajorInto(this.ctx, dy, dyT, batch, this.outFeatures);
-    await this.ops.sddmm(dyT, this.inputT, this.weightGrad, batch);
-    await biasGradInto(this.ctx, dy, this.biasGrad, batch, this.outFeatures);
-    await this.ops.backwardData(dyT, dx, batch);
+    if (!this.input) throw new Error('SparseLinear.backward before forward');
+    const dx = this.ws.get('dx', this.inFeatures * featureMajorStride(batch));
+    await this.ops.sddmm(dy, this.input, this.weightGrad, batch);
+    await channelSumsInto(this.ctx, dy, this.biasGrad, { batch, channels: this.outFeatures, plane: 1 });
+    await this.ops.backwardData(dy, dx, batch);
     return dx;
   }
 

@@ -136,19 +136,3 @@ export function denseFilterAsCsr(weights: Float32Array, cOut: number, taps: numb
     values: weights,
   };
 }
-
-/** NCHW batch-major (batch x features) to the host form of the activation layout: features x stride, padding 0. */
-export function toFeatureMajorRef(a: ArrayLike<number>, batch: number, features: number): Float32Array {
-  const stride = Math.ceil(batch / 4) * 4;
-  const out = new Float32Array(features * stride);
-  for (let b = 0; b < batch; b++) for (let f = 0; f < features; f++) out[f * stride + b] = a[b * features + f]!;
-  return out;
-}
-
-/** The activation layout (features x stride) back to batch x features; padding dropped. */
-export function fromFeatureMajorRef(aT: ArrayLike<number>, batch: number, features: number): Float32Array {
-  const stride = Math.ceil(batch / 4) * 4;
-  const out = new Float32Array(batch * features);
-  for (let b = 0; b < batch; b++) for (let f = 0; f < features; f++) out[b * features + f] = aT[f * stride + b]!;
-  return out;
-}

@@ -53,8 +53,9 @@ export {
   convForwardRef,
   convWeightGradRef,
   denseFilterAsCsr,
-  fromFeatureMajorRef,
   globalAvgPoolBackwardRef,
   globalAvgPoolRef,
-  toFeatureMajorRef,
 } from './conv-reference.js';
+export { featureMajorStride, fromActivationLayout, toActivationLayout } from './activation-layout.js';
+// The conv kernel tests' names for the same conversions.
+export { fromActivationLayout as fromFeatureMajorRef, toActivationLayout as toFeatureMajorRef } from './activation-layout.js';

@@ -8,6 +8,7 @@ import type { GpuTensor } from '../gpu/tensor.js';
 import type { Layer } from '../nn/layer.js';
 import type { SoftmaxCrossEntropy } from '../nn/loss.js';
 import { Rng } from '../random.js';
+import { featureMajorStride } from '../sparse/activation-layout.js';
 import { checkPositiveInt, checkSeed } from '../validate.js';
 
 /** Examples as rows of a row-major matrix, with integer class labels. */
@@ -176,7 +177,10 @@ function checkDataset(name: string, data: Dataset, features: number): void {
   if (data.count < 1) throw new RangeError(`${name}.count must be at least 1`);
 }
 
-/** Gathers a batch's rows on the CPU and writes them into GPU tensors reused while the batch size holds. */
+/**
+ * Gathers a batch's rows on the CPU straight into the activation layout (the transpose costs
+ * nothing there) and writes them into GPU tensors reused while the batch size holds.
+ */
 class BatchUploader {
   private x: GpuTensor<'f32'> | undefined;
   private labels: GpuTensor<'u32'> | undefined;
@@ -188,16 +192,19 @@ class BatchUploader {
 
   upload(data: Dataset, indices: Uint32Array) {
     const n = indices.length;
-    if (this.x?.length !== n * this.features) {
+    const stride = featureMajorStride(n);
+    const features = this.features;
+    if (this.x?.length !== features * stride) {
       this.destroy();
-      this.x = this.ctx.zeros('f32', n * this.features, 'batch.x');
+      this.x = this.ctx.zeros('f32', features * stride, 'batch.x');
       this.labels = this.ctx.zeros('u32', n, 'batch.labels');
     }
-    const hostX = new Float32Array(n * this.features);
+    const hostX = new Float32Array(features * stride);
     const hostLabels = new Uint32Array(n);
-    indices.forEach((row, i) => {
-      hostX.set(data.inputs.subarray(row * this.features, (row + 1) * this.features), i * this.features);
-      hostLabels[i] = data.labels[row]!;
+    indices.forEach((row, b) => {
+      const example = data.inputs.subarray(row * features, (row + 1) * features);
+      for (let f = 0; f < features; f++) hostX[f * stride + b] = example[f]!;
+      hostLabels[b] = data.labels[row]!;
     });
     this.ctx.write(this.x!, hostX);
     this.ctx.write(this.labels!, hostLabels);

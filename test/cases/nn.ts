@@ -3,6 +3,7 @@ import { Linear } from '../../src/nn/linear.js';
 import { SoftmaxCrossEntropy } from '../../src/nn/loss.js';
 import { buildMlp, type MlpConfig } from '../../src/nn/mlp.js';
 import { SparseLinear } from '../../src/nn/sparse-linear.js';
+import { toActivationLayout } from '../../src/sparse/activation-layout.js';
 import { defineCases } from '../harness/case.js';
 
 export const nnCases = defineCases({
@@ -13,7 +14,7 @@ export const nnCases = defineCases({
   mlpGradients: async (ctx, p: { config: MlpConfig; x: Float32Array; labels: Uint32Array; batch: number; loss: SoftmaxXentOptions }) => {
     const model = buildMlp(ctx, p.config);
     const lossFn = new SoftmaxCrossEntropy(ctx, p.config.classes, p.loss);
-    const x = ctx.upload('f32', p.x);
+    const x = ctx.upload('f32', toActivationLayout(p.x, p.batch, p.config.inputs));
     const labels = ctx.upload('u32', p.labels);
     try {
       const logits = await model.forward(x, p.batch);

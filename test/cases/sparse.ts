@@ -6,7 +6,7 @@
  */
 import type { Context } from '../../src/gpu/context.js';
 import type { GpuTensor } from '../../src/gpu/tensor.js';
-import { biasGradInto } from '../../src/kernels/bias-grad.js';
+import { channelSumsInto } from '../../src/kernels/channel-sums.js';
 import { featureMajorStride, toFeatureMajorInto } from '../../src/kernels/feature-major.js';
 import type { FoldOptions } from '../../src/kernels/grid.js';
 import { bsrSddmmInto } from '../../src/kernels/sddmm-bsr.js';
@@ -17,6 +17,7 @@ import type { BsrMatrix } from '../../src/sparse/bsr.js';
 import type { CsrMatrix } from '../../src/sparse/csr.js';
 import { GpuBsr } from '../../src/sparse/gpu-bsr.js';
 import { GpuCsr } from '../../src/sparse/gpu-csr.js';
+import { fromActivationLayout } from '../../src/sparse/activation-layout.js';
 import { defineCases } from '../harness/case.js';
 
 /** Makes tensors for one case and frees them (and the weight) however the case ends. */
@@ -39,6 +40,11 @@ class Scratch {
     return this.input(new Float32Array(length).fill(Number.NaN));
   }
 
+  /** An activation-layout output (features x featureMajorStride(batch)) full of NaN. */
+  activation(features: number, batch: number): GpuTensor<'f32'> {
+    return this.output(features * featureMajorStride(batch));
+  }
+
   /** a (batch x features) converted into a NaN-prefilled feature-major tensor. */
   async featureMajor(a: GpuTensor<'f32'>, batch: number, features: number, fold?: FoldOptions): Promise<GpuTensor<'f32'>> {
     const aT = this.output(features * featureMajorStride(batch));
@@ -49,6 +55,21 @@ class Scratch {
   destroy(): void {
     for (const t of this.tensors) t.destroy();
   }
+}
+
+/**
+ * An activation-layout tensor read back as batch x features; throws unless every padding element
+ * is exactly 0 (the layout's invariant, which every kernel writing an activation keeps).
+ */
+export async function readActivation(ctx: Context, t: GpuTensor<'f32'>, batch: number, features: number): Promise<Float32Array> {
+  const data = await ctx.read(t);
+  const stride = featureMajorStride(batch);
+  for (let f = 0; f < features; f++) {
+    for (let b = batch; b < stride; b++) {
+      if (!Object.is(data[f * stride + b], 0)) throw new Error(`padding element (feature ${f}, example ${b}) is ${data[f * stride + b]}, not 0`);
+    }
+  }
+  return fromActivationLayout(data, batch, features);
 }
 
 async function withScratch<T>(ctx: Context, body: (s: Scratch) => Promise<T>): Promise<T> {
@@ -84,12 +105,12 @@ export const sparseCases = defineCases({
       const fold = p.fold ?? undefined;
       const xT = await s.featureMajor(s.input(p.x), batch, w.cols, fold);
       const dyT = await s.featureMajor(s.input(p.dy), batch, w.rows, fold);
-      const y = s.output(batch * w.rows);
-      const dx = s.output(batch * w.cols);
+      const y = s.activation(w.rows, batch);
+      const dx = s.activation(w.cols, batch);
       const config = { ...(p.config ?? chooseSpmmCsrConfig(batch)), ...fold };
       await csrForwardInto(ctx, w, xT, y, batch, p.bias ? s.input(p.bias) : undefined, config);
       await csrBackwardDataInto(ctx, w, dyT, dx, batch, config);
-      return { y: await ctx.read(y), dx: await ctx.read(dx) };
+      return { y: await readActivation(ctx, y, batch, w.rows), dx: await readActivation(ctx, dx, batch, w.cols) };
     }),
 
   /** CSR weight gradient (SDDMM) and bias gradient. */
@@ -98,13 +119,12 @@ export const sparseCases = defineCases({
       const w = s.own(GpuCsr.upload(ctx, p.w));
       const { batch } = p;
       const fold = p.fold ?? undefined;
-      const dy = s.input(p.dy);
       const xT = await s.featureMajor(s.input(p.x), batch, w.cols, fold);
-      const dyT = await s.featureMajor(dy, batch, w.rows, fold);
+      const dyT = await s.featureMajor(s.input(p.dy), batch, w.rows, fold);
       const dw = s.output(w.nnz);
       const db = s.output(w.rows);
       await csrSddmmInto(ctx, w, dyT, xT, dw, batch, fold);
-      await biasGradInto(ctx, dy, db, batch, w.rows, fold);
+      await channelSumsInto(ctx, dyT, db, { batch, channels: w.rows, plane: 1 }, fold);
       return { dw: await ctx.read(dw), db: await ctx.read(db) };
     }),
 
@@ -116,13 +136,13 @@ export const sparseCases = defineCases({
       const fold = p.fold ?? undefined;
       const xT = await s.featureMajor(s.input(p.x), batch, w.cols, fold);
       const dyT = await s.featureMajor(s.input(p.dy), batch, w.rows, fold);
-      const y = s.output(batch * w.rows);
-      const dx = s.output(batch * w.cols);
+      const y = s.activation(w.rows, batch);
+      const dx = s.activation(w.cols, batch);
       const dw = s.output(p.w.values.length);
       const config = { ...(p.config ?? chooseSpmmBsrConfig(batch)), ...fold };
       await bsrForwardInto(ctx, w, xT, y, batch, p.bias ? s.input(p.bias) : undefined, config);
       await bsrBackwardDataInto(ctx, w, dyT, dx, batch, config);
       await bsrSddmmInto(ctx, w, dyT, xT, dw, batch, fold);
-      return { y: await ctx.read(y), dx: await ctx.read(dx), dw: await ctx.read(dw) };
+      return { y: await readActivation(ctx, y, batch, w.rows), dx: await readActivation(ctx, dx, batch, w.cols), dw: await ctx.read(dw) };
     }),
 });

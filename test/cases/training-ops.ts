@@ -5,6 +5,7 @@ import { type Activation, activationBackwardInto, activationForwardInto } from '
 import { type SoftmaxXentOptions, type XentDims, softmaxXent, softmaxXentInto } from '../../src/kernels/softmax-xent.js';
 import { type AdamOptions, type SgdOptions, Adam, Sgd } from '../../src/train/optimizers.js';
 import { type LrSchedule, constantLr, cosineLr, linearWarmup, stepLr } from '../../src/train/schedule.js';
+import { featureMajorStride, fromActivationLayout, toActivationLayout } from '../../src/sparse/activation-layout.js';
 import { defineCases } from '../harness/case.js';
 
 type HostArray = Float32Array | Uint32Array | number;
@@ -42,12 +43,13 @@ export type OptimizerSpec =
 
 export const trainingOpsCases = defineCases({
   /** Forward and backward of every listed activation on the same x and dy. */
-  activations: (ctx, p: { x: Float32Array; dy: Float32Array; activations: Activation[]; maxGroupsX?: number }) =>
+  activations: (ctx, p: { x: Float32Array; dy: Float32Array; activations: Activation[]; maxGroupsX?: number; batch?: number }) =>
     withTensors(ctx, { x: p.x, dy: p.dy, y: p.x.length, dx: p.x.length }, async (t) => {
       const results: Array<{ y: Float32Array; dx: Float32Array }> = [];
+      const opts = { maxGroupsX: p.maxGroupsX ?? undefined, batch: p.batch ?? undefined };
       for (const activation of p.activations) {
-        await activationForwardInto(ctx, activation, t.x, t.y, { maxGroupsX: p.maxGroupsX });
-        await activationBackwardInto(ctx, activation, t.x, t.dy, t.dx, { maxGroupsX: p.maxGroupsX });
+        await activationForwardInto(ctx, activation, t.x, t.y, opts);
+        await activationBackwardInto(ctx, activation, t.x, t.dy, t.dx, opts);
         results.push({ y: await ctx.read(t.y), dx: await ctx.read(t.dx) });
       }
       return results;
@@ -72,11 +74,17 @@ export const trainingOpsCases = defineCases({
   softmaxXentNaNs: (ctx, p: { logits: Float32Array; labels: Uint32Array; dims: XentDims }) =>
     withTensors(
       ctx,
-      { logits: p.logits, labels: p.labels, loss: p.dims.batch, dLogits: p.logits.length, predictions: new Uint32Array(p.dims.batch) },
+      {
+        logits: toActivationLayout(p.logits, p.dims.batch, p.dims.classes),
+        labels: p.labels,
+        loss: p.dims.batch,
+        dLogits: p.dims.classes * featureMajorStride(p.dims.batch),
+        predictions: new Uint32Array(p.dims.batch),
+      },
       async ({ logits, labels, ...out }) => {
         await softmaxXentInto(ctx, logits, labels, out, p.dims);
         const isNaN = (a: Float32Array) => Array.from(a, Number.isNaN);
-        return { loss: isNaN(await ctx.read(out.loss)), dLogits: isNaN(await ctx.read(out.dLogits)) };
+        return { loss: isNaN(await ctx.read(out.loss)), dLogits: isNaN(fromActivationLayout(await ctx.read(out.dLogits), p.dims.batch, p.dims.classes)) };
       },
     ),
 

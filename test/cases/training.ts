@@ -13,13 +13,15 @@ import { runTraining, type TrainSpec } from '../../src/train/experiment.js';
 import { Sgd } from '../../src/train/optimizers.js';
 import type { Dataset } from '../../src/train/trainer.js';
 import { train } from '../../src/train/trainer.js';
+import { toActivationLayout } from '../../src/sparse/activation-layout.js';
 import { defineCases } from '../harness/case.js';
+import { readActivation } from './sparse.js';
 
-/** Reads a model's outputs for inputs x (batch rows). */
+/** Reads a model's outputs (batch x outFeatures) for inputs x (batch rows). */
 async function predict(ctx: Parameters<typeof buildMlp>[0], model: ReturnType<typeof buildMlp>, x: Float32Array, batch: number) {
-  const input = ctx.upload('f32', x);
+  const input = ctx.upload('f32', toActivationLayout(x, batch, model.inFeatures));
   try {
-    return await ctx.read(await model.forward(input, batch));
+    return await readActivation(ctx, await model.forward(input, batch), batch, model.outFeatures);
   } finally {
     input.destroy();
   }
@@ -44,10 +46,10 @@ export const trainingCases = defineCases({
     const projection = p.projection && new Linear(ctx, p.w.cols, p.w.rows, { weight: p.projection });
     const skip = new GhostSkip(ctx, new SparseLinear(ctx, p.w, p.bias), projection);
     skip.alpha = p.alpha;
-    const [x, g] = [ctx.upload('f32', p.x), ctx.upload('f32', p.g)];
+    const [x, g] = [ctx.upload('f32', toActivationLayout(p.x, p.batch, p.w.cols)), ctx.upload('f32', toActivationLayout(p.g, p.batch, p.w.rows))];
     try {
-      const y = await ctx.read(await skip.forward(x, p.batch));
-      const dx = await ctx.read(await skip.backward(g, p.batch));
+      const y = await readActivation(ctx, await skip.forward(x, p.batch), p.batch, p.w.rows);
+      const dx = await readActivation(ctx, await skip.backward(g, p.batch), p.batch, p.w.cols);
       const [weight, bias] = skip.parameters();
       const ghost = skip.ghostParameters();
       return { y, dx, dW: await ctx.read(weight!.grad), db: await ctx.read(bias!.grad), ghostCount: ghost.length, dP: ghost[0] && (await ctx.read(ghost[0].grad)) };
