@@ -1,5 +1,6 @@
 /** Every GPU case family, by name: the one list both backends (Node and the browser bundle) run from. */
 import { convGradCases } from './conv-grad.js';
+import { convDenseCases } from './conv-dense.js';
 import { eoiCases } from './eoi.js';
 import { masksCases } from './masks.js';
 import { matmulCases } from './matmul.js';
@@ -19,6 +20,7 @@ export const caseFamilies = {
   sparse: sparseCases,
   masks: masksCases,
   convGrad: convGradCases,
+  convDense: convDenseCases,
 };
 
 export type FamilyName = keyof typeof caseFamilies;
