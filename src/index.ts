@@ -20,7 +20,7 @@ export {
 export { Rng } from './random.js';
 
 // Dense kernels
-export { matmul, matmulInto, chooseMatmulConfig, type MatmulDims, type MatmulConfig } from './kernels/matmul.js';
+export { matmul, matmulInto, chooseMatmulConfig, type MatmulDims, type MatmulConfig, type MatmulEpilogue } from './kernels/matmul.js';
 export { denseConvForwardInto } from './kernels/conv-dense.js';
 export { denseConvBackwardDataInto } from './kernels/conv-dense.js';
 export { denseConvWeightGradInto } from './kernels/conv-dense.js';
@@ -65,8 +65,8 @@ export { bsrSddmmInto } from './kernels/sddmm-bsr.js';
 export { convSddmmInto } from './kernels/sddmm-conv.js';
 export { channelSumsInto, type PlaneDims } from './kernels/channel-sums.js';
 export { globalAvgPoolForwardInto, globalAvgPoolBackwardInto } from './kernels/pool.js';
-export { biasGradInto } from './kernels/bias-grad.js';
 export { toFeatureMajorInto, toFeatureMajor, featureMajorStride } from './kernels/feature-major.js';
+export { toActivationLayout, fromActivationLayout } from './sparse/activation-layout.js';
 export { GpuCsr } from './sparse/gpu-csr.js';
 export { GpuBsr } from './sparse/gpu-bsr.js';
 
@@ -90,7 +90,7 @@ export { type MaskedConvKernel } from './nn/conv-init.js';
 export { saveMlp, loadMlp } from './nn/mlp-file.js';
 export { encodeModelFile, decodeModelFile, type ModelFile } from './nn/model-file.js';
 export { jacobianSpectrum, inputOutputJacobian, spectrumStats, type SpectrumStats } from './nn/jacobian.js';
-export { ACTIVATIONS, activationForwardInto, activationBackwardInto, type Activation, type ActivationName, type ActivationSpec } from './kernels/activation.js';
+export { ACTIVATIONS, activationForwardInto, activationBackwardInto, type Activation, type ActivationName, type ActivationOptions, type ActivationSpec } from './kernels/activation.js';
 export { softmaxXent, softmaxXentInto, SMOOTHING_CONVENTIONS, type SoftmaxXentOptions, type SmoothingConvention } from './kernels/softmax-xent.js';
 
 // Masks: random, ERK, magnitude, lottery ticket, SNIP, GraSP, SynFlow, Taylor, SAO, EOI, +ai / +eoi
@@ -134,6 +134,7 @@ export type { EvalRecord, StepRecord, Optimizer } from './train/trainer.js';
 export type { SoftmaxXentResult, XentDims, SoftmaxXentOutputs } from './kernels/softmax-xent.js';
 export type { TypedArrayOf } from './gpu/tensor.js';
 export type { FoldOptions } from './kernels/grid.js';
+export type { DenseConvConfig } from './kernels/conv-dense.js';
 export type { TrainHooks } from './train/experiment.js';
 
 // MNIST from IDX bytes (browsers fetch them; Node can use loadMnist)
