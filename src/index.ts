@@ -59,6 +59,13 @@ export * from './sparse/index.js';
 
 // Sparse kernels (GPU): the weight is W (out x in); dense operands are read feature-major
 export { csrMatmul, csrForwardInto, csrBackwardDataInto, chooseSpmmCsrConfig, type SpmmCsrConfig } from './kernels/spmm-csr.js';
+export { conv2dCsr } from './kernels/conv-csr.js';
+export { convCsrForwardInto } from './kernels/conv-csr.js';
+export { convCsrBackwardDataInto } from './kernels/conv-csr.js';
+export { chooseConvCsrConfig } from './kernels/conv-csr.js';
+export type { ConvCsrConfig } from './kernels/conv-csr.js';
+export { GpuConvFilter } from './kernels/conv-csr.js';
+export type { ConvFilterShape } from './kernels/conv-csr.js';
 export { csrSddmmInto } from './kernels/sddmm-csr.js';
 export { bsrForwardInto, bsrBackwardDataInto, chooseSpmmBsrConfig, type SpmmBsrConfig } from './kernels/spmm-bsr.js';
 export { bsrSddmmInto } from './kernels/sddmm-bsr.js';
@@ -124,6 +131,7 @@ export { lineChart, type Series, type ChartOptions } from './plot/svg.js';
 // Types that the exported signatures mention (so the API docs resolve every reference)
 export type { SpmmTiles } from './kernels/spmm-tiles.js';
 export { SPMM_CSR_GROUPS_PER_INVOCATION } from './kernels/spmm-csr.js';
+export { CONV_CSR_GROUPS_PER_INVOCATION } from './kernels/conv-csr.js';
 export { SPMM_BSR_GROUPS_PER_INVOCATION } from './kernels/spmm-bsr.js';
 export type { Parameter as TrainableTensor } from './train/optimizers.js';
 export type { GpuCsrPattern, GpuTransposedPattern, GpuSddmmItems } from './sparse/gpu-csr.js';

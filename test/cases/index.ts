@@ -1,4 +1,5 @@
 /** Every GPU case family, by name: the one list both backends (Node and the browser bundle) run from. */
+import { convCases } from './conv.js';
 import { convGradCases } from './conv-grad.js';
 import { convDenseCases } from './conv-dense.js';
 import { eoiCases } from './eoi.js';
@@ -19,6 +20,7 @@ export const caseFamilies = {
   training: trainingCases,
   sparse: sparseCases,
   masks: masksCases,
+  conv: convCases,
   convGrad: convGradCases,
   convDense: convDenseCases,
 };

@@ -1,0 +1,246 @@
+/**
+ * CSR sparse 2-D convolution: the forward pass y = conv(x, W) (+ bias) and the backward-data pass
+ * dx = convᵀ(dy), both implicit GEMMs over the CSR filter on shaders/conv_csr.wgsl (no im2col).
+ * Activations are in the activation layout (feature-major.ts); shapes come from convGeometry.
+ * Host side: the GPU filter (CSR plus the tables the kernel reads), tile choice, validation,
+ * dispatch shape, and the one-shot conv2dCsr.
+ */
+import source from '../../shaders/conv_csr.wgsl';
+import type { Context, KernelSource } from '../gpu/context.js';
+import type { GpuTensor } from '../gpu/tensor.js';
+import { fromActivationLayout } from '../sparse/activation-layout.js';
+import { type ConvDims, type ConvGeometry, convGeometry, convTaps, convUniforms, MAX_CONV_DIM } from '../sparse/conv-geometry.js';
+import { type CsrMatrix, validateCsr } from '../sparse/csr.js';
+import { GpuCsr } from '../sparse/gpu-csr.js';
+import { rowSwizzle } from '../sparse/swizzle.js';
+import { checkFiniteElements, checkLength, checkPositiveInt, checkTypedArray } from '../validate.js';
+import { checkNoAliasing } from './aliasing.js';
+import { checkFeatureMajor, featureMajorStride, toFeatureMajor } from './feature-major.js';
+import { gridFor } from './grid.js';
+import { batchTiles, checkSpmmTiles, type SpmmTiles } from './spmm-tiles.js';
+
+export const convCsrKernel: KernelSource = { name: 'conv_csr', source };
+
+/** The vec4 groups per invocation (bv) the kernel is written for. */
+export const CONV_CSR_GROUPS_PER_INVOCATION = [1, 2, 4, 8] as const;
+
+/**
+ * wgB invocations along the batch share an output feature (one pixel of one channel), wgR
+ * consecutive output features per workgroup; see spmm-tiles.ts.
+ */
+export type ConvCsrConfig = SpmmTiles<(typeof CONV_CSR_GROUPS_PER_INVOCATION)[number]>;
+
+/** The filter's shape besides cOut: what its columns mean. */
+export type ConvFilterShape = Pick<ConvDims, 'cIn' | 'kh' | 'kw'>;
+
+/** A filter's column count must be cIn·kh·kw; the RangeError names `name`. */
+function checkFilterColumns(name: string, cols: number, shape: ConvFilterShape): void {
+  if (cols !== convTaps(shape)) throw new RangeError(`${name} must equal cIn*kh*kw = ${convTaps(shape)}, got ${cols}`);
+}
+
+/**
+ * A conv filter resident on the GPU, built once per mask: the CSR weight (cOut rows, cIn·kh·kw
+ * columns; its values are the one array an optimizer updates) and what the kernels read besides:
+ * every entry's tap decoded as (ci, ky << 16 | kx), and the input channels by decreasing stored
+ * taps (the backward-data pass's swizzle).
+ */
+export class GpuConvFilter {
+  readonly cOut: number;
+  readonly cIn: number;
+  readonly kh: number;
+  readonly kw: number;
+
+  private constructor(
+    readonly csr: GpuCsr,
+    shape: ConvFilterShape,
+    readonly taps: GpuTensor<'u32'>,
+    readonly channelOrder: GpuTensor<'u32'>,
+  ) {
+    this.cOut = csr.rows;
+    this.cIn = shape.cIn;
+    this.kh = shape.kh;
+    this.kw = shape.kw;
+  }
+
+  /** Validates `w` (validateCsr, and w.cols = cIn·kh·kw) and uploads it with its tables. */
+  static upload(ctx: Context, w: CsrMatrix, shape: ConvFilterShape, label = 'w'): GpuConvFilter {
+    validateCsr(w, label);
+    const cIn = checkPositiveInt('shape.cIn', shape.cIn, MAX_CONV_DIM);
+    const kh = checkPositiveInt('shape.kh', shape.kh, MAX_CONV_DIM);
+    const kw = checkPositiveInt('shape.kw', shape.kw, MAX_CONV_DIM);
+    checkFilterColumns(`${label}.cols`, w.cols, { cIn, kh, kw });
+    const taps = new Uint32Array(2 * w.colIdx.length);
+    const channelPtr = new Uint32Array(cIn + 1);
+    w.colIdx.forEach((col, e) => {
+      const ci = Math.floor(col / (kh * kw));
+      taps[2 * e] = ci;
+      taps[2 * e + 1] = (Math.floor(col / kw) % kh) * 65536 + (col % kw);
+      channelPtr[ci + 1]++;
+    });
+    for (let ci = 0; ci < cIn; ci++) channelPtr[ci + 1] += channelPtr[ci];
+    const csr = GpuCsr.upload(ctx, w, label);
+    return new GpuConvFilter(
+      csr,
+      { cIn, kh, kw },
+      ctx.upload('u32', taps, `${label}.taps`),
+      ctx.upload('u32', rowSwizzle(channelPtr), `${label}.channelOrder`),
+    );
+  }
+
+  /** Frees every buffer now. */
+  destroy(): void {
+    this.csr.destroy();
+    this.taps.destroy();
+    this.channelOrder.destroy();
+  }
+}
+
+/**
+ * 64 invocations per workgroup, one per output feature (wgB = 1: neighbouring pixels of one
+ * channel already share the entry loads, so splitting the batch across invocations would only
+ * repeat the tap decoding), each taking as many vec4 groups as the batch has, up to 8 (one
+ * (tap, value) load then feeds bv vec4 FMAs; 8 still fits the accumulators in registers).
+ * Measured on SwiftShader (64 channels, 16x16, batch 32, density 0.1): 1.7x faster forward than
+ * spmm's 4 x 16 x 2.
+ */
+export function chooseConvCsrConfig(batch: number): ConvCsrConfig {
+  const groups = featureMajorStride(batch) / 4;
+  const bv = CONV_CSR_GROUPS_PER_INVOCATION.find((n) => n >= groups) ?? 8;
+  return { wgB: 1, wgR: 64, bv };
+}
+
+/** Checks `geometry` and that it describes the filter's columns. */
+function checkConvShapes(filter: GpuConvFilter, geometry: ConvDims): ConvGeometry {
+  const g = convGeometry(geometry, 'geometry');
+  for (const field of ['cIn', 'kh', 'kw'] as const) {
+    if (g[field] !== filter[field]) throw new RangeError(`geometry.${field} must equal filter.${field} = ${filter[field]}, got ${g[field]}`);
+  }
+  return g;
+}
+
+interface ConvPass {
+  entryPoint: 'forward' | 'backwardData';
+  buffers: Record<string, GpuTensor>;
+  /** Output features. */
+  rows: number;
+  hasBias: boolean;
+}
+
+async function dispatchConv(ctx: Context, pass: ConvPass, g: ConvGeometry, config: ConvCsrConfig): Promise<void> {
+  const groups = featureMajorStride(g.batch) / 4;
+  const tilesB = batchTiles(groups, config);
+  const tiles = tilesB * Math.ceil(pass.rows / config.wgR);
+  await ctx.dispatch(convCsrKernel, {
+    entryPoint: pass.entryPoint,
+    constants: { WG_B: config.wgB, WG_R: config.wgR, BV: config.bv, HAS_BIAS: pass.hasBias },
+    buffers: pass.buffers,
+    uniforms: { batch: g.batch, groups, tilesB, tiles, rows: pass.rows, ...convUniforms(g) },
+    workgroups: gridFor(ctx, tiles, config),
+  });
+}
+
+/**
+ * Forward pass: y (cOut·ho·wo features) = conv(x, W) (+ bias[co]) from x (cIn·h·w features), both
+ * in the activation layout for geometry.batch; y's padding is written 0.
+ */
+export async function convCsrForwardInto(
+  ctx: Context,
+  filter: GpuConvFilter,
+  x: GpuTensor<'f32'>,
+  y: GpuTensor<'f32'>,
+  geometry: ConvDims,
+  bias?: GpuTensor<'f32'>,
+  config?: ConvCsrConfig,
+): Promise<void> {
+  const g = checkConvShapes(filter, geometry);
+  checkFeatureMajor('x', x, g.cIn * g.h * g.w, 'cIn*h*w', g.batch);
+  checkFeatureMajor('y', y, filter.cOut * g.ho * g.wo, 'cOut*ho*wo', g.batch);
+  if (bias) checkLength('bias', bias, filter.cOut, 'cOut');
+  checkNoAliasing({ y }, { x, ...(bias && { bias }) });
+  const tiles = config ?? chooseConvCsrConfig(g.batch);
+  checkSpmmTiles(ctx, tiles, CONV_CSR_GROUPS_PER_INVOCATION);
+  const { pattern, values } = filter.csr;
+  const buffers = {
+    rowPtr: pattern.rowPtr,
+    colIdx: pattern.colIdx,
+    values,
+    // Unused bindings still need a buffer: they get one the kernel already reads.
+    perm: pattern.rowPtr,
+    taps: filter.taps,
+    rowOrder: pattern.rowOrder,
+    aT: x,
+    bias: bias ?? values,
+    cT: y,
+  };
+  await dispatchConv(ctx, { entryPoint: 'forward', buffers, rows: filter.cOut * g.ho * g.wo, hasBias: bias !== undefined }, g, tiles);
+}
+
+/**
+ * Backward-data pass: dx (cIn·h·w features) = the transposed convolution of dy (cOut·ho·wo
+ * features), both in the activation layout for geometry.batch; dx's padding is written 0. Walks
+ * Wᵀ's pattern (GpuCsr.transposed) over W's own values.
+ */
+export async function convCsrBackwardDataInto(
+  ctx: Context,
+  filter: GpuConvFilter,
+  dy: GpuTensor<'f32'>,
+  dx: GpuTensor<'f32'>,
+  geometry: ConvDims,
+  config?: ConvCsrConfig,
+): Promise<void> {
+  const g = checkConvShapes(filter, geometry);
+  checkFeatureMajor('dy', dy, filter.cOut * g.ho * g.wo, 'cOut*ho*wo', g.batch);
+  checkFeatureMajor('dx', dx, g.cIn * g.h * g.w, 'cIn*h*w', g.batch);
+  checkNoAliasing({ dx }, { dy });
+  const tiles = config ?? chooseConvCsrConfig(g.batch);
+  checkSpmmTiles(ctx, tiles, CONV_CSR_GROUPS_PER_INVOCATION);
+  const t = filter.csr.transposed;
+  const buffers = {
+    rowPtr: t.rowPtr,
+    colIdx: t.colIdx,
+    values: filter.csr.values,
+    perm: t.perm,
+    // Unused binding: the forward pass's tap table.
+    taps: filter.taps,
+    rowOrder: filter.channelOrder,
+    aT: dy,
+    bias: filter.csr.values,
+    cT: dx,
+  };
+  await dispatchConv(ctx, { entryPoint: 'backwardData', buffers, rows: g.cIn * g.h * g.w, hasBias: false }, g, tiles);
+}
+
+/**
+ * One-shot sparse 2-D convolution on the GPU (upload, run, read back), NCHW, row-major. The filter
+ * w is CSR with cOut rows and cIn*kh*kw columns; column (ci*kh + ky)*kw + kx holds tap (ky, kx) of
+ * input channel ci (PyTorch's OIHW, flattened per output channel). For every n, co, oy, ox:
+ * y[n, co, oy, ox] = sum over stored (ci, ky, kx) of w * x[n, ci, oy*stride + ky - padding,
+ * ox*stride + kx - padding] where an index outside the image reads 0 (paddingMode 'zeros', the
+ * default) or wraps modulo h / w ('circular'). ho = floor((h + 2*padding - kh) / stride) + 1,
+ * likewise wo. Defaults: stride 1, padding 0. The result is batch x cOut x ho x wo.
+ */
+export async function conv2dCsr(ctx: Context, w: CsrMatrix, x: Float32Array, dims: ConvDims): Promise<Float32Array> {
+  const g = convGeometry(dims, 'dims');
+  validateCsr(w, 'w');
+  checkFilterColumns('w.cols', w.cols, g);
+  checkTypedArray('x', x, Float32Array);
+  checkLength('x', x, g.batch * g.cIn * g.h * g.w, 'batch*cIn*h*w');
+  checkFiniteElements('x', x);
+  const inFeatures = g.cIn * g.h * g.w;
+  const outFeatures = w.rows * g.ho * g.wo;
+  const filter = GpuConvFilter.upload(ctx, w, g);
+  const tensors: GpuTensor<'f32'>[] = [];
+  try {
+    const batchMajor = ctx.upload('f32', x, 'conv2dCsr.x');
+    tensors.push(batchMajor);
+    const xT = await toFeatureMajor(ctx, batchMajor, g.batch, inFeatures, 'conv2dCsr.xT');
+    tensors.push(xT);
+    const y = ctx.zeros('f32', outFeatures * featureMajorStride(g.batch), 'conv2dCsr.y');
+    tensors.push(y);
+    await convCsrForwardInto(ctx, filter, xT, y, g);
+    return fromActivationLayout(await ctx.read(y), g.batch, outFeatures);
+  } finally {
+    for (const t of tensors) t.destroy();
+    filter.destroy();
+  }
+}

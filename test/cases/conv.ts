@@ -1,0 +1,102 @@
+/**
+ * GPU cases for the CSR convolution kernels. Inputs are NCHW batch-major and go through the GPU
+ * feature-major conversion as in training; outputs come back raw, in the activation layout, padding
+ * columns included. Every output and converted input starts filled with NaN, so anything a kernel
+ * leaves unwritten shows up in the result.
+ */
+import {
+  chooseConvCsrConfig,
+  conv2dCsr,
+  convCsrBackwardDataInto,
+  convCsrForwardInto,
+  type ConvCsrConfig,
+  GpuConvFilter,
+} from '../../src/kernels/conv-csr.js';
+import { featureMajorStride, toFeatureMajorInto } from '../../src/kernels/feature-major.js';
+import type { FoldOptions } from '../../src/kernels/grid.js';
+import { type ConvDims, convGeometry } from '../../src/sparse/conv-geometry.js';
+import type { CsrMatrix } from '../../src/sparse/csr.js';
+import { defineCases } from '../harness/case.js';
+
+/** Tensors made for one case, freed however it ends. */
+async function withTensors<T>(body: (own: <U extends { destroy(): void }>(t: U) => U) => Promise<T>): Promise<T> {
+  const owned: Array<{ destroy(): void }> = [];
+  try {
+    return await body((t) => {
+      owned.push(t);
+      return t;
+    });
+  } finally {
+    for (const t of owned) t.destroy();
+  }
+}
+
+const nanFilled = (length: number) => new Float32Array(length).fill(Number.NaN);
+
+/** Params cross the wire as JSON-like data, where an absent field arrives as null. */
+interface ConvParams {
+  w: CsrMatrix;
+  dims: ConvDims;
+  /** batch x cIn x h x w */
+  x: Float32Array;
+  /** batch x cOut x ho x wo */
+  dy: Float32Array;
+  bias?: Float32Array | null;
+  config?: ConvCsrConfig | null;
+  fold?: FoldOptions | null;
+}
+
+/** What a refusal case gets wrong, one thing at a time. */
+type Flaw = 'none' | 'geometryKh' | 'xLength' | 'yLength' | 'biasLength' | 'dyLength' | 'dxLength' | 'yIsX' | 'dxIsDy' | 'bv';
+
+export const convCases = defineCases({
+  /** The one-shot API. */
+  conv2dCsr: (ctx, p: { w: CsrMatrix; x: Float32Array; dims: ConvDims }) => conv2dCsr(ctx, p.w, p.x, p.dims),
+
+  /** Forward (with bias if given) and backward-data on one uploaded filter; y and dx in the activation layout. */
+  convPasses: (ctx, p: ConvParams) =>
+    withTensors(async (own) => {
+      const g = convGeometry(p.dims);
+      const filter = own(GpuConvFilter.upload(ctx, p.w, g));
+      const fold = p.fold ?? undefined;
+      const stride = featureMajorStride(g.batch);
+      const inFeatures = g.cIn * g.h * g.w;
+      const outFeatures = p.w.rows * g.ho * g.wo;
+      const toLayout = async (a: Float32Array, features: number) => {
+        const aT = own(ctx.upload('f32', nanFilled(features * stride)));
+        await toFeatureMajorInto(ctx, own(ctx.upload('f32', a)), aT, g.batch, features, fold);
+        return aT;
+      };
+      const x = await toLayout(p.x, inFeatures);
+      const dy = await toLayout(p.dy, outFeatures);
+      const y = own(ctx.upload('f32', nanFilled(outFeatures * stride)));
+      const dx = own(ctx.upload('f32', nanFilled(inFeatures * stride)));
+      const config = { ...(p.config ?? chooseConvCsrConfig(g.batch)), ...fold };
+      await convCsrForwardInto(ctx, filter, x, y, g, p.bias ? own(ctx.upload('f32', p.bias)) : undefined, config);
+      await convCsrBackwardDataInto(ctx, filter, dy, dx, g, config);
+      const [yT, dxT] = await ctx.readAll([y, dx]);
+      return { y: yT, dx: dxT };
+    }),
+
+  /** Calls the Into functions with one flaw; resolves to 'accepted' only if nothing refused it. */
+  convRefusal: (ctx, p: { w: CsrMatrix; dims: ConvDims; flaw: Flaw }) =>
+    withTensors(async (own) => {
+      const g = convGeometry(p.dims);
+      const filter = own(GpuConvFilter.upload(ctx, p.w, g));
+      const stride = featureMajorStride(g.batch);
+      const inLength = g.cIn * g.h * g.w * stride;
+      const outLength = p.w.rows * g.ho * g.wo * stride;
+      const tensor = (length: number, flawed: boolean) => own(ctx.zeros('f32', flawed ? length + 4 : length));
+      const x = tensor(inLength, p.flaw === 'xLength');
+      const y = p.flaw === 'yIsX' ? x : tensor(outLength, p.flaw === 'yLength');
+      const bias = tensor(p.w.rows, p.flaw === 'biasLength');
+      const dy = tensor(outLength, p.flaw === 'dyLength');
+      const dx = p.flaw === 'dxIsDy' ? dy : tensor(inLength, p.flaw === 'dxLength');
+      const geometry = p.flaw === 'geometryKh' ? convGeometry({ ...p.dims, kh: g.kh + 1, padding: g.kh }) : g;
+      const config: ConvCsrConfig = p.flaw === 'bv' ? { wgB: 4, wgR: 16, bv: 3 as 1 } : chooseConvCsrConfig(g.batch);
+      await convCsrForwardInto(ctx, filter, x, y, geometry, bias, config);
+      await convCsrBackwardDataInto(ctx, filter, dy, dx, geometry, config);
+      await ctx.sync();
+      return 'accepted';
+    }),
+});
