@@ -7,11 +7,11 @@
  */
 import { checkLength, checkNumberArray, checkPositiveInt } from '../validate.js';
 import { type ConvGeometry, convGeometry, convSource, convTaps } from './conv-geometry.js';
-import { type CsrMatrix, validateCsr } from './csr.js';
+import { type CsrMatrix, type CsrStructure, validateCsrStructure } from './csr.js';
 
 /** Calls `visit(n, co, oy, ox, entry, inputIndex)` for every stored tap that reads inside the image. */
 function forEachTerm(
-  w: CsrMatrix,
+  w: ReferenceFilter,
   g: ConvGeometry,
   visit: (outIndex: number, entry: number, inIndex: number) => void,
 ): void {
@@ -38,8 +38,12 @@ function forEachTerm(
   }
 }
 
-function checkFilter(w: CsrMatrix, g: ConvGeometry): void {
-  validateCsr(w, 'w');
+/** A CSR filter whose values may be float64 (finite-difference checks perturb them below float32's resolution). */
+export type ReferenceFilter = CsrStructure & { values: ArrayLike<number> };
+
+function checkFilter(w: ReferenceFilter, g: ConvGeometry): void {
+  validateCsrStructure(w, 'w');
+  checkLength('w.values', checkNumberArray('w.values', w.values), w.colIdx.length, 'nnz');
   if (w.cols !== convTaps(g)) throw new RangeError(`w.cols must equal cIn*kh*kw = ${convTaps(g)}, got ${w.cols}`);
 }
 
@@ -50,7 +54,7 @@ function checkImage(name: string, value: unknown, length: number, why: string): 
 }
 
 /** y = conv(x, w) (+ bias[co]): batch x cOut x ho x wo. With `magnitude`, every term and the bias taken in absolute value. */
-export function convForwardRef(w: CsrMatrix, x: ArrayLike<number>, dims: unknown, bias?: ArrayLike<number>, magnitude = false): Float64Array {
+export function convForwardRef(w: ReferenceFilter, x: ArrayLike<number>, dims: unknown, bias?: ArrayLike<number>, magnitude = false): Float64Array {
   const g = convGeometry(dims);
   checkFilter(w, g);
   checkImage('x', x, g.batch * g.cIn * g.h * g.w, 'batch*cIn*h*w');
@@ -71,7 +75,7 @@ export function convForwardRef(w: CsrMatrix, x: ArrayLike<number>, dims: unknown
 }
 
 /** dx = the transposed convolution of dy with w: batch x cIn x h x w. */
-export function convBackwardDataRef(w: CsrMatrix, dy: ArrayLike<number>, dims: unknown, magnitude = false): Float64Array {
+export function convBackwardDataRef(w: ReferenceFilter, dy: ArrayLike<number>, dims: unknown, magnitude = false): Float64Array {
   const g = convGeometry(dims);
   checkFilter(w, g);
   checkImage('dy', dy, g.batch * w.rows * g.ho * g.wo, 'batch*cOut*ho*wo');
@@ -84,7 +88,7 @@ export function convBackwardDataRef(w: CsrMatrix, dy: ArrayLike<number>, dims: u
 }
 
 /** dW at the stored taps only, in w.values order: sum over n, oy, ox of dy · x at the tap's input. */
-export function convWeightGradRef(w: CsrMatrix, dy: ArrayLike<number>, x: ArrayLike<number>, dims: unknown, magnitude = false): Float64Array {
+export function convWeightGradRef(w: ReferenceFilter, dy: ArrayLike<number>, x: ArrayLike<number>, dims: unknown, magnitude = false): Float64Array {
   const g = convGeometry(dims);
   checkFilter(w, g);
   checkImage('dy', dy, g.batch * w.rows * g.ho * g.wo, 'batch*cOut*ho*wo');

@@ -1,4 +1,5 @@
 /** Every GPU case family, by name: the one list both backends (Node and the browser bundle) run from. */
+import { cnnCases } from './cnn.js';
 import { convCases } from './conv.js';
 import { convGradCases } from './conv-grad.js';
 import { convDenseCases } from './conv-dense.js';
@@ -23,6 +24,7 @@ export const caseFamilies = {
   conv: convCases,
   convGrad: convGradCases,
   convDense: convDenseCases,
+  cnn: cnnCases,
 };
 
 export type FamilyName = keyof typeof caseFamilies;

@@ -1,0 +1,208 @@
+/**
+ * The deep vanilla CNN of the EOI paper's convolutional experiments: a stem of stride-2 k x k
+ * convolutions that shrinks the image (the first one from the input channels), then `depth`
+ * k x k convolutions of `channels` channels at stride 1, every one "same"-padded (circular by
+ * default, under which a delta-orthogonal kernel is exactly orthogonal) and followed by the
+ * activation; then global average pooling and a dense linear classifier. No residuals, no
+ * normalisation. Sparse inits build SparseConv2d layers with per-layer densities from a
+ * distribution (uniform, or ERK over the conv shapes); dense inits build Conv2d layers. The
+ * classifier (channels -> classes) stays dense in every variant, so `density` is the density of
+ * the convolutions.
+ */
+import { erkDensities, uniformDensities } from '../eoi/layer-densities.js';
+import type { Context } from '../gpu/context.js';
+import { type Activation, resolveActivation } from '../kernels/activation.js';
+import { PADDING_MODES, type PaddingMode } from '../sparse/conv-geometry.js';
+import { type CsrMatrix, csrToDense } from '../sparse/csr.js';
+import { checkNumberInRange, checkObject, checkPositiveInt, checkSeed } from '../validate.js';
+import { ActivationLayer } from './activation-layer.js';
+import { Conv2d } from './conv2d.js';
+import { type ConvInit, initConvFilter } from './conv-init.js';
+import { haarOrthogonal, initBias, initWeights } from './init.js';
+import type { Layer } from './layer.js';
+import { Linear } from './linear.js';
+import { layerSeed } from './mlp.js';
+import { GlobalAvgPool } from './pooling.js';
+import { Sequential } from './sequential.js';
+import { type ConvShape, SparseConv2d } from './sparse-conv2d.js';
+
+export const CNN_INITS = ['eoi', 'uniform', 'erk', 'masked-delta-orthogonal', 'delta-orthogonal', 'dense-gaussian'] as const;
+export type CnnInit = (typeof CNN_INITS)[number];
+
+/** Largest depth, channel count and stem accepted: far past what fits a GPU, yet small enough to check before anything is built. */
+export const MAX_CNN_DEPTH = 100_000;
+export const MAX_CNN_CHANNELS = 4096;
+
+export interface CnnConfig {
+  /** the input image: channels, height, width (MNIST: [1, 28, 28]) */
+  inputShape: [channels: number, h: number, w: number];
+  /** stride-2 convolutions before the body (>= 0) */
+  stem: number;
+  /** stride-1 convolutions of the body, channels -> channels (>= 1) */
+  depth: number;
+  channels: number;
+  /** odd kernel side (3 in the paper) */
+  kernel: number;
+  /** default 'circular' */
+  paddingMode?: PaddingMode;
+  classes: number;
+  /** density of the convolutions (ignored by dense inits) */
+  density: number;
+  /**
+   * eoi: delta-orthogonal EOI filters (exactly orthogonal centre, the mask topped up with
+   * trainable zeros), uniform density; uniform / erk: random masks with Gaussian taps scaled to
+   * each filter's sparse fan-in, uniform or ERK densities; masked-delta-orthogonal: the EOI
+   * paper's sparse baseline, a random mask over a delta-orthogonal kernel with no rescaling;
+   * delta-orthogonal / dense-gaussian: dense.
+   */
+  init: CnnInit;
+  activation: Activation;
+  /** sigma_w (gain) */
+  sigmaW: number;
+  /** sigma_b: biases ~ N(0, sigma_b²) */
+  sigmaB: number;
+  seed: number;
+}
+
+export function checkCnnConfig(config: CnnConfig): CnnConfig {
+  checkObject('config', config, 'a CNN config');
+  const shape = config.inputShape;
+  if (!Array.isArray(shape) || shape.length !== 3) throw new TypeError(`inputShape must be [channels, h, w], got ${String(shape)}`);
+  shape.forEach((d, i) => checkPositiveInt(`inputShape[${i}]`, d, 65_535));
+  checkPositiveInt('depth', config.depth, MAX_CNN_DEPTH);
+  checkPositiveInt('channels', config.channels, MAX_CNN_CHANNELS);
+  checkPositiveInt('classes', config.classes, MAX_CNN_CHANNELS);
+  if (config.classes < 2) throw new RangeError(`classes must be an integer in [2, ${MAX_CNN_CHANNELS}], got ${config.classes}`);
+  if (!Number.isInteger(config.stem) || config.stem < 0 || config.stem > 16) throw new RangeError(`stem must be an integer in [0, 16], got ${String(config.stem)}`);
+  checkPositiveInt('kernel', config.kernel, 63);
+  if (config.kernel % 2 === 0) throw new RangeError(`kernel must be odd (same padding keeps the image size), got ${config.kernel}`);
+  if (config.paddingMode !== undefined && !PADDING_MODES.includes(config.paddingMode)) {
+    throw new RangeError(`paddingMode must be one of ${PADDING_MODES.join(', ')}, got ${String(config.paddingMode)}`);
+  }
+  if (!CNN_INITS.includes(config.init)) throw new RangeError(`init must be one of ${CNN_INITS.join(', ')}, got ${String(config.init)}`);
+  checkNumberInRange('density', config.density, 0, 1, true);
+  checkNumberInRange('sigmaW', config.sigmaW, 0, Number.MAX_VALUE, true);
+  checkNumberInRange('sigmaB', config.sigmaB, 0, Number.MAX_VALUE);
+  checkSeed(config.seed);
+  resolveActivation(config.activation);
+  // The image after the stem must still hold a kernel under same padding; convGeometry checks each layer too.
+  const [, h, w] = shape;
+  const side = Math.min(h, w) / 2 ** config.stem;
+  if (side < 1) throw new RangeError(`stem must leave at least one pixel: ${config.stem} stride-2 layers shrink ${h} x ${w} below 1 x 1`);
+  return config;
+}
+
+/** One convolution of the network: its shape (input image and kernel) and output channels. */
+export interface CnnConvSpec {
+  cOut: number;
+  shape: ConvShape;
+}
+
+/** Every convolution in order: the stem, then the body. */
+export function cnnConvs(config: CnnConfig): CnnConvSpec[] {
+  const [c0, h0, w0] = config.inputShape;
+  const k = config.kernel;
+  const padding = (k - 1) / 2;
+  const paddingMode = config.paddingMode ?? 'circular';
+  const convs: CnnConvSpec[] = [];
+  let [c, h, w] = [c0, h0, w0];
+  for (let s = 0; s < config.stem + config.depth; s++) {
+    const stride = s < config.stem ? 2 : 1;
+    convs.push({ cOut: config.channels, shape: { cIn: c, h, w, kh: k, kw: k, stride, padding, paddingMode } });
+    h = Math.floor((h + 2 * padding - k) / stride) + 1;
+    w = Math.floor((w + 2 * padding - k) / stride) + 1;
+    c = config.channels;
+  }
+  return convs;
+}
+
+/** The image the body ends with: [channels, h, w]. */
+export function cnnOutputShape(config: CnnConfig): [number, number, number] {
+  const last = cnnConvs(config).at(-1)!;
+  const { h, w, kh, kw, stride = 1, padding = 0 } = last.shape;
+  return [last.cOut, Math.floor((h + 2 * padding - kh) / stride) + 1, Math.floor((w + 2 * padding - kw) / stride) + 1];
+}
+
+/** Per-convolution densities: 1 for dense inits, ERK over [cOut, cIn, k, k] for 'erk', the global density otherwise. */
+export function cnnDensities(config: CnnConfig): number[] {
+  const shapes = cnnConvs(config).map(({ cOut, shape }) => [cOut, shape.cIn, shape.kh, shape.kw]);
+  if (!isSparseCnnInit(config.init)) return shapes.map(() => 1);
+  return config.init === 'erk' ? erkDensities(shapes, config.density) : uniformDensities(shapes, config.density);
+}
+
+export function isSparseCnnInit(init: CnnInit): boolean {
+  return init !== 'delta-orthogonal' && init !== 'dense-gaussian';
+}
+
+const FILTER_INIT: Record<CnnInit, ConvInit> = {
+  eoi: 'eoi',
+  uniform: 'random',
+  erk: 'random',
+  'masked-delta-orthogonal': 'masked-delta-orthogonal',
+  'delta-orthogonal': 'delta-orthogonal',
+  'dense-gaussian': 'gaussian',
+};
+
+/** The initial parameters: one CSR filter and bias per convolution, and the classifier's. */
+export interface CnnWeights {
+  filters: CsrMatrix[];
+  biases: Float32Array[];
+  /** classes x channels, row-major */
+  classifier: Float32Array;
+  classifierBias: Float32Array;
+}
+
+/** Seeded per layer as buildMlp does; the classifier is orthogonal for orthogonal inits, Gaussian (fan-in) otherwise. */
+export function initCnn(config: CnnConfig, onLayer?: (done: number, total: number) => void): CnnWeights {
+  checkCnnConfig(config);
+  const convs = cnnConvs(config);
+  const densities = cnnDensities(config);
+  const filters = convs.map(({ cOut, shape }, l) => {
+    const filter = initConvFilter({ cOut, cIn: shape.cIn, kh: shape.kh, kw: shape.kw, density: densities[l]!, init: FILTER_INIT[config.init], gain: config.sigmaW, seed: layerSeed(config.seed, l) });
+    onLayer?.(l + 1, convs.length + 1);
+    return filter;
+  });
+  const biases = convs.map(({ cOut }, l) => initBias(cOut, config.sigmaB, layerSeed(config.seed, l) + 50_000));
+  const head = convs.length;
+  const seed = layerSeed(config.seed, head);
+  const orthogonal = config.init === 'eoi' || config.init.endsWith('delta-orthogonal');
+  const classifier = orthogonal
+    ? haarOrthogonal(config.classes, config.channels, seed, config.sigmaW)
+    : csrToDense(initWeights({ rows: config.classes, cols: config.channels, density: 1, init: 'gaussian', gain: config.sigmaW, seed }));
+  onLayer?.(head + 1, head + 1);
+  return { filters, biases, classifier, classifierBias: initBias(config.classes, config.sigmaB, seed + 50_000) };
+}
+
+/** The network from given parameters: the convolutions with the activation after each, global average pooling, the classifier. */
+export function assembleCnn(ctx: Context, config: CnnConfig, weights: CnnWeights): Sequential {
+  checkCnnConfig(config);
+  const convs = cnnConvs(config);
+  const sparse = isSparseCnnInit(config.init);
+  const layers: Layer[] = [];
+  try {
+    convs.forEach(({ cOut, shape }, l) => {
+      const filter = weights.filters[l];
+      const bias = weights.biases[l];
+      if (!filter || !bias) throw new RangeError(`weights must hold a filter and a bias for each of the ${convs.length} convolutions, got ${weights.filters.length} and ${weights.biases.length}`);
+      if (filter.rows !== cOut) throw new RangeError(`convolution ${l}'s filter must have ${cOut} rows, got ${filter.rows}`);
+      if (sparse) {
+        layers.push(new SparseConv2d(ctx, filter, shape, bias));
+      } else {
+        if (filter.values.length !== filter.rows * filter.cols) throw new RangeError(`convolution ${l} is dense: its filter must store all ${filter.rows * filter.cols} taps`);
+        layers.push(new Conv2d(ctx, cOut, shape, csrToDense(filter), bias));
+      }
+      layers.push(new ActivationLayer(ctx, layers.at(-1)!.outFeatures, config.activation));
+    });
+    const [channels, h, w] = cnnOutputShape(config);
+    layers.push(new GlobalAvgPool(ctx, channels, h * w));
+    layers.push(new Linear(ctx, channels, config.classes, { weight: weights.classifier, bias: weights.classifierBias }));
+    return new Sequential(layers);
+  } catch (error) {
+    for (const layer of layers) layer.destroy();
+    throw error;
+  }
+}
+
+export function buildCnn(ctx: Context, config: CnnConfig, onLayer?: (done: number, total: number) => void): Sequential {
+  return assembleCnn(ctx, config, initCnn(config, onLayer));
+}

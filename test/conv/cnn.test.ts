@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import type { ActivationName } from '../../src/kernels/activation.js';
+import { type CnnConfig, type CnnInit, checkCnnConfig, cnnConvs, cnnDensities, cnnOutputShape, initCnn } from '../../src/nn/cnn.js';
+import { Rng } from '../../src/random.js';
+import { convForwardRef, globalAvgPoolRef, matmulRef } from '../../src/sparse/index.js';
+import { activationRef } from '../../src/train/activation-reference.js';
+import { softmaxXentRef } from '../../src/train/softmax-xent-reference.js';
+import { describeGpu } from '../harness/gpu.js';
+
+// The whole CNN checked end to end: the GPU's gradients of the batch-mean loss against central
+// finite differences of a float64 CPU forward pass built from the float64 conv references.
+const BATCH = 3;
+const BASE: Omit<CnnConfig, 'init' | 'activation' | 'paddingMode'> = {
+  inputShape: [2, 7, 6],
+  stem: 1,
+  depth: 2,
+  channels: 4,
+  kernel: 3,
+  classes: 3,
+  density: 0.5,
+  sigmaW: 1,
+  sigmaB: 0.1,
+  seed: 5,
+};
+
+type Mask = { rowPtr: Uint32Array; colIdx: Uint32Array };
+type Param = { name: string; value: Float32Array; grad: Float32Array };
+
+function referenceLoss(config: CnnConfig, masks: Mask[], params: Float64Array[], x: Float32Array, labels: Uint32Array): number {
+  const convs = cnnConvs(config);
+  let h: ArrayLike<number> = x;
+  convs.forEach(({ cOut, shape }, l) => {
+    const filter = { rows: cOut, cols: shape.cIn * shape.kh * shape.kw, ...masks[l]!, values: params[2 * l]! };
+    h = activationRef(config.activation, convForwardRef(filter, h, { ...shape, batch: BATCH }, params[2 * l + 1]!));
+  });
+  const [channels, ho, wo] = cnnOutputShape(config);
+  const pooled = globalAvgPoolRef(h, BATCH, channels, ho * wo);
+  const head = convs.length;
+  const logits = matmulRef(pooled, params[2 * head]!, { m: BATCH, k: channels, n: config.classes, transposeB: true }, params[2 * head + 1]!);
+  return softmaxXentRef(logits, labels, { batch: BATCH, classes: config.classes }).loss.reduce((s, v) => s + v, 0) / BATCH;
+}
+
+describe('CNN structure', () => {
+  it('stem layers halve the image at stride 2, the body keeps it; densities per convolution', () => {
+    const config: CnnConfig = { ...BASE, inputShape: [1, 28, 28], stem: 2, depth: 3, channels: 8, init: 'erk', activation: 'tanh' };
+    const convs = cnnConvs(config);
+    expect(convs.map((c) => [c.shape.cIn, c.shape.h, c.shape.stride])).toEqual([[1, 28, 2], [8, 14, 2], [8, 7, 1], [8, 7, 1], [8, 7, 1]]);
+    expect(cnnOutputShape(config)).toEqual([8, 7, 7]);
+    const densities = cnnDensities(config);
+    // ERK gives the 1-channel stem layer (fewest weights) the highest density.
+    expect(densities[0]).toBeGreaterThan(densities[2]!);
+    expect(cnnDensities({ ...config, init: 'delta-orthogonal' })).toEqual([1, 1, 1, 1, 1]);
+  });
+
+  it('the same seed gives the same filters; EOI filters hold round(d·numel) taps', () => {
+    const config: CnnConfig = { ...BASE, init: 'eoi', activation: 'tanh' };
+    const a = initCnn(config);
+    const b = initCnn(config);
+    expect(a.filters.map((f) => Array.from(f.values))).toEqual(b.filters.map((f) => Array.from(f.values)));
+    cnnConvs(config).forEach(({ cOut, shape }, l) => expect(a.filters[l]!.values.length).toBe(Math.round(0.5 * cOut * shape.cIn * 9)));
+  });
+
+  it('refuses bad configs, naming the field and its range', () => {
+    const ok: CnnConfig = { ...BASE, init: 'eoi', activation: 'tanh' };
+    expect(() => checkCnnConfig({ ...ok, kernel: 4 })).toThrow(/kernel must be odd/);
+    expect(() => checkCnnConfig({ ...ok, depth: 0 })).toThrow(/depth must be an integer in \[1, 100000\]/);
+    expect(() => checkCnnConfig({ ...ok, stem: 3 })).toThrow(/stem must leave at least one pixel/);
+    expect(() => checkCnnConfig({ ...ok, init: 'orthogonal' as CnnInit })).toThrow(/init must be one of eoi, uniform/);
+    expect(() => checkCnnConfig({ ...ok, paddingMode: 'reflect' as never })).toThrow(/paddingMode must be one of zeros, circular/);
+    expect(() => checkCnnConfig({ ...ok, inputShape: [1, 28] as never })).toThrow(/inputShape must be \[channels, h, w\]/);
+    expect(() => checkCnnConfig({ ...ok, density: 0 })).toThrow(/density must be a number in \(0, 1\]/);
+  });
+});
+
+const CASES: Array<{ init: CnnInit; activation: ActivationName; paddingMode: 'zeros' | 'circular' }> = [
+  { init: 'eoi', activation: 'tanh', paddingMode: 'circular' },
+  { init: 'uniform', activation: 'relu', paddingMode: 'zeros' },
+  { init: 'masked-delta-orthogonal', activation: 'tanh', paddingMode: 'zeros' },
+  { init: 'delta-orthogonal', activation: 'tanh', paddingMode: 'circular' },
+  { init: 'dense-gaussian', activation: 'softplus', paddingMode: 'zeros' },
+];
+
+describeGpu('cnn', (run) => {
+  for (const c of CASES) {
+    it(`${c.init} CNN, ${c.activation}, ${c.paddingMode} padding: gradients match finite differences`, async () => {
+      const config: CnnConfig = { ...BASE, ...c };
+      const rng = new Rng(17);
+      const [ci, hi, wi] = BASE.inputShape;
+      const x = Float32Array.from({ length: BATCH * ci * hi * wi }, () => rng.nextNormal());
+      const labels = Uint32Array.from({ length: BATCH }, () => rng.nextInt(BASE.classes));
+      const out: { loss: number; masks: Mask[]; params: Param[]; kinds: string[] } = await run('cnnGradients', { config, x, labels, batch: BATCH });
+      const sparse = c.init.startsWith('dense') || c.init === 'delta-orthogonal' ? 'conv2d' : 'sparse-conv2d';
+      expect(out.kinds).toEqual([sparse, 'activation', sparse, 'activation', sparse, 'activation', 'global-avg-pool', 'linear']);
+      const params = out.params.map((p) => Float64Array.from(p.value));
+      const f = () => referenceLoss(config, out.masks, params, x, labels);
+      // float32 forward/backward vs float64: ~1e-6 relative per operation over four layers;
+      // 3e-5 + 1e-3·|g| leaves room for that and still fails any missing term or wrong sign.
+      expect(Math.abs(out.loss - f())).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(f())));
+      const h = 1e-6;
+      out.params.forEach((p, i) => {
+        for (let k = 0; k < p.value.length; k++) {
+          const keep = params[i]![k]!;
+          params[i]![k] = keep + h;
+          const up = f();
+          params[i]![k] = keep - h;
+          const down = f();
+          params[i]![k] = keep;
+          const fd = (up - down) / (2 * h);
+          expect(Math.abs(p.grad[k]! - fd), `${p.name}[${k}]: GPU ${p.grad[k]} vs finite difference ${fd}`).toBeLessThanOrEqual(3e-5 + 1e-3 * Math.abs(fd));
+        }
+      });
+    });
+  }
+});
