@@ -10,14 +10,18 @@
 // Every pass is C (rows x cols) = A (rows x depth) · B (depth x cols), with B gathered from the
 // activation while it is staged in workgroup memory (no im2col in global memory):
 //   FORWARD        C = y: rows co, depth taps, column (output pixel, example); + bias[co].
-//   BACKWARD_DATA  C = dx: rows ci, depth (co, ky, kx), column (input pixel, example); A[ci][(co, t)]
-//                  is weights[co][ci·kh·kw + t] and B the sum of dy[co] over the output pixels
-//                  whose tap (ky, kx) reads this input pixel (stride and circular wrap included).
+//   BACKWARD_DATA  C = dx: rows ci, depth (co, ky, kx), column (input pixel, example); A[ci][(co, ky,
+//                  kx)] is weights[co][(ci·kh + ky)·kw + kx] and B the sum of dy[co] over the
+//                  output pixels whose tap (ky, kx) reads this input pixel (stride and circular
+//                  wrap included). With stride s only taps ky ≡ iy + padding (mod s) can reach row
+//                  iy, so the host dispatches one phase at a time: input rows rowStart + stepY·j
+//                  with taps tapRow + stepY·j' (tapRows of them), likewise columns; the gather
+//                  still checks every tap, the phases only leave out the ones that cannot reach.
 //   WEIGHT_GRAD    C = dw: rows co, columns taps, depth (output pixel, example): dy · im2col(x)ᵀ.
 //                  The depth is cut into ranges of splitLen; range s writes entry e of its partial
 //                  product to c[e·splitStride + s], and the host sums the ranges (no float atomics).
-// In the first two passes the columns of C are the activation layout's own, so `cols` counts vec4
-// groups and C's column group j is the vec4 at row·cols + j; padding examples are written as 0.
+// In the first two passes the columns of C are (pixel, vec4 group of examples), `cols` counts vec4
+// groups, and each is stored as one vec4 of the activation layout; padding examples are written 0.
 //
 // Tiling (matmul.wgsl's design): a workgroup of WG_X x WG_Y invocations computes a (4·WG_Y) x
 // (4·WG_X) tile of C, each invocation a 4 x 4 block held in four vec4 accumulators; the depth is
@@ -58,6 +62,18 @@ struct Params {
   // depth per workgroup (a multiple of TK; all of it except in WEIGHT_GRAD)
   splitLen: u32,
   splitStride: u32,
+  // BACKWARD_DATA's phase: input rows rowStart + stepY·j (j < phaseH), taps tapRow + stepY·j'
+  // (j' < tapRows); likewise columns
+  rowStart: u32,
+  colStart: u32,
+  phaseH: u32,
+  phaseW: u32,
+  tapRow: u32,
+  tapCol: u32,
+  tapRows: u32,
+  tapCols: u32,
+  stepY: u32,
+  stepX: u32,
   // workgroup tiles: along the columns, per depth range, and in all
   tilesN: u32,
   tilesMN: u32,
@@ -113,15 +129,24 @@ fn im2col(k: u32, oy: u32, ox: u32, g: u32) -> vec4<f32> {
   return x[((ci * params.h + u32(iy)) * params.w + u32(ix)) * params.groups + g];
 }
 
+// BACKWARD_DATA's depth index k within the phase: output channel and tap (co, ky, kx).
+fn phaseTap(k: u32) -> vec3<u32> {
+  let taps = params.tapRows * params.tapCols;
+  let co = k / taps;
+  let t = k - co * taps;
+  let jy = t / params.tapCols;
+  let jx = t - jy * params.tapCols;
+  return vec3<u32>(co, params.tapRow + params.stepY * jy, params.tapCol + params.stepX * jx);
+}
+
 // BACKWARD_DATA's B[(co, ky, kx)][(input pixel (iy, ix), g)]: dy[co] summed over the output pixels
 // whose tap (ky, kx) reads (iy, ix). Without wrap that is at most one pixel; circular padding also
 // reaches (iy, ix) from the padded positions iy ± h and ix ± w (one wrap: padding <= min(h, w)).
 fn dyGather(k: u32, iy: u32, ix: u32, g: u32) -> vec4<f32> {
-  let khw = params.kh * params.kw;
-  let co = k / khw;
-  let t = k - co * khw;
-  let ky = t / params.kw;
-  let kx = t - ky * params.kw;
+  let tap = phaseTap(k);
+  let co = tap.x;
+  let ky = tap.y;
+  let kx = tap.z;
   let wraps = i32(params.circular);
   var sum = vec4<f32>(0.0);
   for (var a = -wraps; a <= wraps; a++) {
@@ -148,10 +173,9 @@ fn weightColumn(m: u32, k: u32) -> vec4<f32> {
   var at = m * params.depth + k;
   var step = params.depth;
   if (PASS == BACKWARD_DATA) {
-    let khw = params.kh * params.kw;
-    let co = k / khw;
-    step = khw;
-    at = co * params.cIn * khw + m * khw + (k - co * khw);
+    let tap = phaseTap(k);
+    step = params.kh * params.kw;
+    at = ((tap.x * params.cIn + m) * params.kh + tap.y) * params.kw + tap.z;
   }
   // Written out: a loop over a local vector's components would keep it in memory on SwiftShader.
   if (m < params.rows) {
@@ -207,13 +231,17 @@ fn main(
   let kEnd = min(kBegin + params.splitLen, params.depth);
 
   // FORWARD and BACKWARD_DATA: B slot s holds column group n0 + s % WG_X, and threads is a multiple
-  // of WG_X, so each invocation always loads the same column group: its pixel is decoded once.
+  // of WG_X, so each invocation always loads (and later stores) the same column group: its pixel,
+  // an output pixel or an input pixel of the phase, is decoded once.
   let column = n0 + thread % WG_X;
   let pixel = column / params.groups;
   let g = column % params.groups;
-  let pixelW = select(params.w, params.wo, PASS == FORWARD);
-  let py = pixel / pixelW;
-  let px = pixel % pixelW;
+  var py = pixel / params.wo;
+  var px = pixel % params.wo;
+  if (PASS == BACKWARD_DATA) {
+    py = params.rowStart + params.stepY * (pixel / params.phaseW);
+    px = params.colStart + params.stepX * (pixel % params.phaseW);
+  }
 
   var acc0 = vec4<f32>(0.0);
   var acc1 = vec4<f32>(0.0);
@@ -289,16 +317,18 @@ fn main(
         }
       }
     } else {
-      let group = n0 + lid.x;
-      if (group < params.cols) {
+      if (column < params.cols) {
         var value = acc[r];
         if (HAS_BIAS) {
           value += vec4<f32>(bias[row]);
         }
         // Padding examples are exactly 0 whatever the filter holds.
-        let live = vec4<u32>(0u, 1u, 2u, 3u) + 4u * (group % params.groups) < vec4<u32>(params.batch);
+        let live = vec4<u32>(0u, 1u, 2u, 3u) + 4u * g < vec4<u32>(params.batch);
         value = select(vec4<f32>(0.0), value, live);
-        let at = (row * params.cols + group) * 4u;
+        var at = (row * params.cols + column) * 4u;
+        if (PASS == BACKWARD_DATA) {
+          at = (((row * params.h + py) * params.w + px) * params.groups + g) * 4u;
+        }
         c[at] = value.x;
         c[at + 1u] = value.y;
         c[at + 2u] = value.z;

@@ -41,17 +41,71 @@ interface Gemm {
   width: number;
 }
 
-function gemmFor(pass: DenseConvPass, g: ConvGeometry, cOut: number): Gemm {
+/**
+ * A phase of the backward-data pass: input rows rowStart + stepY·j (j < phaseH) with the taps
+ * tapRow + stepY·j' (j' < tapRows) that can reach them, likewise columns. The other passes carry
+ * the whole image with every tap (and ignore it).
+ */
+interface Phase {
+  rowStart: number;
+  colStart: number;
+  phaseH: number;
+  phaseW: number;
+  tapRow: number;
+  tapCol: number;
+  tapRows: number;
+  tapCols: number;
+  stepY: number;
+  stepX: number;
+}
+
+function wholeImage(g: ConvGeometry): Phase {
+  return { rowStart: 0, colStart: 0, phaseH: g.h, phaseW: g.w, tapRow: 0, tapCol: 0, tapRows: g.kh, tapCols: g.kw, stepY: 1, stepX: 1 };
+}
+
+/**
+ * With stride s, tap ky reaches input row iy only if ky ≡ iy + padding (mod s), so the rows split
+ * into s phases that each need only about kh/s taps: the dense product skips the (s² - 1)/s² of
+ * its multiply-adds that would meet no output pixel. A circular wrap keeps a row's residue only
+ * when h is a multiple of s; otherwise that dimension stays whole. Phases without pixels are left
+ * out; one without taps stays (its dx is 0 and must be written).
+ */
+function backwardPhases(g: ConvGeometry): Phase[] {
+  const step = (n: number) => (g.paddingMode === 'zeros' || n % g.stride === 0 ? g.stride : 1);
+  const axis = (residue: number, s: number, n: number, k: number) => {
+    const start = (((residue - g.padding) % s) + s) % s;
+    return { start, count: Math.max(0, Math.ceil((n - start) / s)), taps: Math.max(0, Math.ceil((k - residue) / s)) };
+  };
+  const stepY = step(g.h);
+  const stepX = step(g.w);
+  const phases: Phase[] = [];
+  for (let ry = 0; ry < stepY; ry++) {
+    for (let rx = 0; rx < stepX; rx++) {
+      const y = axis(ry, stepY, g.h, g.kh);
+      const x = axis(rx, stepX, g.w, g.kw);
+      if (y.count === 0 || x.count === 0) continue;
+      phases.push({ rowStart: y.start, colStart: x.start, phaseH: y.count, phaseW: x.count, tapRow: ry, tapCol: rx, tapRows: y.taps, tapCols: x.taps, stepY, stepX });
+    }
+  }
+  return phases;
+}
+
+function gemmFor(pass: DenseConvPass, g: ConvGeometry, cOut: number, phase: Phase): Gemm {
   const groups = featureMajorStride(g.batch) / 4;
   if (pass === 'forward') {
     const cols = g.ho * g.wo * groups;
     return { rows: cOut, cols, depth: convTaps(g), width: 4 * cols };
   }
   if (pass === 'backwardData') {
-    const cols = g.h * g.w * groups;
-    return { rows: g.cIn, cols, depth: cOut * g.kh * g.kw, width: 4 * cols };
+    const cols = phase.phaseH * phase.phaseW * groups;
+    return { rows: g.cIn, cols, depth: cOut * phase.tapRows * phase.tapCols, width: 4 * cols };
   }
   return { rows: cOut, cols: convTaps(g), depth: 4 * g.ho * g.wo * groups, width: convTaps(g) };
+}
+
+/** The phases a pass runs (backward data: by stride phase; the others: one). */
+function phasesFor(pass: DenseConvPass, g: ConvGeometry): Phase[] {
+  return pass === 'backwardData' ? backwardPhases(g) : [wholeImage(g)];
 }
 
 /** The weight gradient keeps splitting while it has fewer workgroups than this... */
@@ -65,7 +119,8 @@ const MIN_STEPS_PER_SPLIT = 8;
  * TARGET_WORKGROUPS workgroups.
  */
 export function chooseDenseConvConfig(pass: DenseConvPass, geometry: ConvGeometry, cOut: number): DenseConvConfig {
-  const gemm = gemmFor(pass, geometry, cOut);
+  // The first phase is one of the largest.
+  const gemm = gemmFor(pass, geometry, cOut, phasesFor(pass, geometry)[0]!);
   const tiles = chooseMatmulConfig({ m: gemm.rows, k: gemm.depth, n: gemm.width });
   if (pass !== 'weightGrad') return tiles;
   const tilesMN = Math.ceil(gemm.rows / (4 * tiles.wgY)) * Math.ceil(gemm.width / (4 * tiles.wgX));
@@ -107,10 +162,14 @@ interface PassTensors {
   bias?: GpuTensor<'f32'>;
 }
 
-/**
- * Encodes one pass over `splits` depth ranges (1 except for the weight gradient, whose entry e of
- * range s goes to c[e·splitStride + s]).
- */
+/** How the weight gradient's depth is cut: `splits` ranges of splitLen; entry e of range s goes to c[e·splitStride + s]. */
+interface Splits {
+  splits: number;
+  splitLen: number;
+  splitStride: number;
+}
+
+/** Encodes one pass over one phase; the depth is one range except for the weight gradient. */
 async function dispatchPass(
   ctx: Context,
   pass: DenseConvPass,
@@ -118,11 +177,12 @@ async function dispatchPass(
   cOut: number,
   t: PassTensors,
   config: DenseConvConfig,
-  splits: number,
-  splitLen: number,
-  splitStride = 1,
+  phase: Phase,
+  cut?: Splits,
 ): Promise<void> {
-  const gemm = gemmFor(pass, g, cOut);
+  const gemm = gemmFor(pass, g, cOut, phase);
+  // One range: the whole depth in tileK steps.
+  const { splits, splitLen, splitStride } = cut ?? { splits: 1, splitLen: Math.ceil(gemm.depth / config.tileK) * config.tileK, splitStride: 1 };
   const tilesN = Math.ceil(gemm.width / (4 * config.wgX));
   const tilesMN = tilesN * Math.ceil(gemm.rows / (4 * config.wgY));
   const tiles = tilesMN * splits;
@@ -140,17 +200,13 @@ async function dispatchPass(
       depth: gemm.depth,
       splitLen,
       splitStride,
+      ...phase,
       tilesN,
       tilesMN,
       tiles,
     },
     workgroups: gridFor(ctx, tiles, config),
   });
-}
-
-/** One tileK-aligned range covering the whole depth. */
-function wholeDepth(pass: DenseConvPass, g: ConvGeometry, cOut: number, config: DenseConvConfig): number {
-  return Math.ceil(gemmFor(pass, g, cOut).depth / config.tileK) * config.tileK;
 }
 
 /**
@@ -176,13 +232,14 @@ export async function denseConvForwardInto(
   checkNoAliasing({ y }, { w, x, ...(bias && { bias }) });
   const cfg = config ?? chooseDenseConvConfig('forward', g, cOut);
   checkConfig(ctx, cfg);
-  await dispatchPass(ctx, 'forward', g, cOut, { weights: w, x, dy: x, c: y, bias }, cfg, 1, wholeDepth('forward', g, cOut, cfg));
+  await dispatchPass(ctx, 'forward', g, cOut, { weights: w, x, dy: x, c: y, bias }, cfg, wholeImage(g));
 }
 
 /**
  * Backward-data pass: dx (cIn·h·w features) = the transposed convolution of dy (cOut·ho·wo
  * features) with w: every input pixel gathers, per output channel and tap, the dy entries of the
- * output pixels that read it (stride and circular wrap included). Padding examples of dx are 0.
+ * output pixels that read it (stride and circular wrap included), one dispatch per stride phase
+ * (input pixels whose taps share residues). Padding examples of dx are 0.
  */
 export async function denseConvBackwardDataInto(
   ctx: Context,
@@ -201,7 +258,7 @@ export async function denseConvBackwardDataInto(
   checkNoAliasing({ dx }, { w, dy });
   const cfg = config ?? chooseDenseConvConfig('backwardData', g, cOut);
   checkConfig(ctx, cfg);
-  await dispatchPass(ctx, 'backwardData', g, cOut, { weights: w, x: dy, dy, c: dx }, cfg, 1, wholeDepth('backwardData', g, cOut, cfg));
+  for (const phase of backwardPhases(g)) await dispatchPass(ctx, 'backwardData', g, cOut, { weights: w, x: dy, dy, c: dx }, cfg, phase);
 }
 
 /**
@@ -227,12 +284,13 @@ export async function denseConvWeightGradInto(
   const cfg = config ?? chooseDenseConvConfig('weightGrad', g, cOut);
   checkConfig(ctx, cfg);
   // Ranges of whole tileK steps; a requested split count that leaves empty ranges is reduced.
-  const steps = Math.ceil(gemmFor('weightGrad', g, cOut).depth / cfg.tileK);
+  const whole = wholeImage(g);
+  const steps = Math.ceil(gemmFor('weightGrad', g, cOut, whole).depth / cfg.tileK);
   const splitLen = Math.ceil(steps / Math.min(cfg.splits ?? 1, steps)) * cfg.tileK;
   const splits = Math.ceil((steps * cfg.tileK) / splitLen);
   const tensors = { weights: x, x, dy };
   if (splits === 1) {
-    await dispatchPass(ctx, 'weightGrad', g, cOut, { ...tensors, c: dw }, cfg, 1, splitLen);
+    await dispatchPass(ctx, 'weightGrad', g, cOut, { ...tensors, c: dw }, cfg, whole, { splits, splitLen, splitStride: 1 });
     return;
   }
   // The partials are an activation of one feature per dw entry with one "example" per range, so
@@ -240,7 +298,7 @@ export async function denseConvWeightGradInto(
   const size = cOut * convTaps(g);
   const partials = ctx.zeros('f32', size * featureMajorStride(splits), 'denseConvWeightGrad.partials');
   try {
-    await dispatchPass(ctx, 'weightGrad', g, cOut, { ...tensors, c: partials }, cfg, splits, splitLen, featureMajorStride(splits));
+    await dispatchPass(ctx, 'weightGrad', g, cOut, { ...tensors, c: partials }, cfg, whole, { splits, splitLen, splitStride: featureMajorStride(splits) });
     await channelSumsInto(ctx, partials, dw, { batch: splits, channels: size, plane: 1 }, cfg);
   } finally {
     partials.destroy();

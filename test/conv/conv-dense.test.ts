@@ -76,7 +76,16 @@ async function expectPassesWithinBound(run: RunCase, dims: ConvDims, cOut: numbe
 
 const SHAPES: Array<{ name: string; dims: ConvDims; cOut: number; bias?: boolean }> = [
   { name: '3x3 padding 1 on an odd 7x9 image, cIn 3, cOut 5, batch 5, bias', dims: { batch: 5, cIn: 3, h: 7, w: 9, kh: 3, kw: 3, padding: 1 }, cOut: 5, bias: true },
-  { name: '5x5 stride 2 circular padding 2, 9x7, cIn 1, cOut 37, batch 1', dims: { batch: 1, cIn: 1, h: 9, w: 7, kh: 5, kw: 5, stride: 2, padding: 2, paddingMode: 'circular' }, cOut: 37 },
+  {
+    name: '5x5 stride 3 circular padding 2, 9x7 (backward-data rows by phase, columns whole), cIn 1, cOut 37, batch 1',
+    dims: { batch: 1, cIn: 1, h: 9, w: 7, kh: 5, kw: 5, stride: 3, padding: 2, paddingMode: 'circular' },
+    cOut: 37,
+  },
+  {
+    name: '3x3 stride 2 circular padding 1, 8x6 (backward-data phases both ways), cIn 3, cOut 5, batch 5',
+    dims: { batch: 5, cIn: 3, h: 8, w: 6, kh: 3, kw: 3, stride: 2, padding: 1, paddingMode: 'circular' },
+    cOut: 5,
+  },
   { name: '1x1, 5x7, cIn 3, cOut 37, batch 33, bias (weight gradient split)', dims: { batch: 33, cIn: 3, h: 5, w: 7, kh: 1, kw: 1 }, cOut: 37, bias: true },
   { name: '3x5 kernel (kh != kw), stride 2, zero padding 1, 11x13, cIn 3, cOut 8, batch 5', dims: { batch: 5, cIn: 3, h: 11, w: 13, kh: 3, kw: 5, stride: 2, padding: 1 }, cOut: 8 },
   { name: '3x3 circular padding 1, 5x7, cIn 3, cOut 5, batch 33, bias', dims: { batch: 33, cIn: 3, h: 5, w: 7, kh: 3, kw: 3, padding: 1, paddingMode: 'circular' }, cOut: 5, bias: true },
