@@ -12,11 +12,14 @@
 //
 // forward: aT = x (cIn·h·w features), cT = y (cOut·ho·wo). rowPtr / colIdx / values are W; taps[e]
 // is entry e's column decoded once per mask on the host: (ci, ky << 16 | kx), so the entry loop does
-// no integer division. One invocation computes BV vec4 groups of one output feature (co, oy, ox): it
-// walks row co once, each (tap, value) load feeding BV vec4 loads and BV FMAs. Output slots are
-// numbered plane-fastest with co = rowOrder[slot / (ho·wo)] (rows by decreasing length: long rows
-// start first), so neighbouring invocations take neighbouring pixels of one co, walk the same
-// entries in lock step and read neighbouring input pixels.
+// no integer division. One invocation computes BV vec4 groups of PX consecutive pixels of one
+// output row (co, oy): it walks row co once, each (tap, value) load and decode feeding BV·PX vec4
+// loads and FMAs (the host picks BV·PX = 8, so a small batch still amortises the decode). The row
+// test is shared by the PX pixels; each pixel's column is wrapped or masked (value 0, index
+// clamped) without a branch. Slots are numbered (co, oy, pixel block) with co = rowOrder[slot /
+// (ho·blocks)] (rows by decreasing length: long rows start first), so neighbouring invocations
+// take neighbouring pixels of one co, walk the same entries in lock step and read neighbouring
+// input pixels.
 //
 // backwardData: aT = dy (cOut·ho·wo features), cT = dx (cIn·h·w). rowPtr / colIdx are Wᵀ's pattern
 // (row (ci, ky, kx) lists the co's storing that tap), its entry t holds values[perm[t]]: the one array
@@ -26,16 +29,20 @@
 // directly with their output row oy = (u + padding - ky) / stride (one division per u, none per
 // tap), likewise for columns, and each tap's row of Wᵀ is walked over dy at (co, oy, ox).
 //
-// A workgroup is WG_B x WG_R: the WG_B invocations along x share an output feature and take
-// interleaved batch groups, the WG_R along y take consecutive slots. Workgroups form a folded 1D
+// A workgroup is WG_B x WG_R: the WG_B invocations along x share a slot and take interleaved batch
+// groups, the WG_R along y take consecutive slots. Workgroups form a folded 1D
 // list of tiles (linear index wid.x + wid.y·nwg.x), batch tile fastest. As in spmm_csr.wgsl the
-// accumulators are named matrix columns and the BV steps are written out, guarded by the constant
-// BV: SwiftShader does not unroll loops, and an array indexed by a loop counter lives in memory.
+// accumulators are named matrix columns and the BV·PX steps are written out, guarded by the
+// constants: SwiftShader does not unroll loops, and an array indexed by a loop counter lives in
+// memory (the per-pixel arrays below are indexed by constants once BV and PX are fixed).
 
 override WG_B: u32 = 4;
 override WG_R: u32 = 16;
 // vec4 groups per invocation: 1, 2, 4 or 8
 override BV: u32 = 8;
+// output pixels per invocation along a row, 1, 2, 4 or 8 with BV·PX <= 8 (forward only; the
+// backward pass runs with 1)
+override PX: u32 = 1;
 override HAS_BIAS: bool = false;
 
 struct Params {
@@ -44,7 +51,7 @@ struct Params {
   // workgroup tiles along the batch, and in all
   tilesB: u32,
   tiles: u32,
-  // output features of this pass: cOut·ho·wo (forward) or cIn·h·w (backwardData)
+  // slots of this pass: cOut·ho·ceil(wo / PX) pixel blocks (forward) or cIn·h·w pixels (backwardData)
   rows: u32,
   cIn: u32,
   h: u32,
@@ -70,8 +77,8 @@ struct Params {
 @group(0) @binding(8) var<storage, read> bias: array<f32>;
 @group(0) @binding(9) var<storage, read_write> cT: array<vec4<f32>>;
 
-// The invocation's place: its slot (output feature in swizzled order) and first batch group, or
-// slot = rows when it has nothing to do.
+// The invocation's place: its slot (an output pixel block, channels in swizzled order) and first
+// batch group, or slot = rows when it has nothing to do.
 struct Place {
   slot: u32,
   firstGroup: u32,
@@ -86,44 +93,61 @@ fn place(lid: vec3<u32>, wid: vec3<u32>, nwg: vec3<u32>) -> Place {
   return Place(min(slot, params.rows), (tile % params.tilesB) * WG_B * BV + lid.x);
 }
 
-// Groups j of an invocation are firstGroup + j·WG_B; those past the batch re-read the last group
-// (no branch in the entry loop) and are not stored.
-fn groupsLo(firstGroup: u32) -> vec4<u32> {
-  return min(firstGroup + vec4<u32>(0u, 1u, 2u, 3u) * WG_B, vec4<u32>(params.groups - 1u));
+// Accumulator k (of BV·PX) holds pixel k / BV (forward only; the backward pass has one) and
+// batch group firstGroup + (k % BV)·WG_B. Groups past the batch re-read the last group (no branch
+// in the entry loop) and are not stored.
+fn slotGroups(firstGroup: u32, k: vec4<u32>) -> vec4<u32> {
+  return min(firstGroup + (k % BV) * WG_B, vec4<u32>(params.groups - 1u));
 }
 
-fn groupsHi(firstGroup: u32) -> vec4<u32> {
-  return min(firstGroup + vec4<u32>(4u, 5u, 6u, 7u) * WG_B, vec4<u32>(params.groups - 1u));
-}
-
-// Adds v·aT[base + g] to the BV accumulators, g the invocation's groups.
-fn accumulate(acc: ptr<function, array<mat4x4<f32>, 2>>, v: vec4<f32>, base: u32, gLo: vec4<u32>, gHi: vec4<u32>) {
-  (*acc)[0][0] = fma(v, aT[base + gLo.x], (*acc)[0][0]);
-  if (BV >= 2u) {
-    (*acc)[0][1] = fma(v, aT[base + gLo.y], (*acc)[0][1]);
+// Adds v[k]·aT[at[k]] to accumulator k, for the first BV·PX (written out: see the header).
+fn accumulate(acc: ptr<function, array<mat4x4<f32>, 2>>, vLo: vec4<f32>, vHi: vec4<f32>, atLo: vec4<u32>, atHi: vec4<u32>) {
+  let n = BV * PX;
+  (*acc)[0][0] = fma(vec4<f32>(vLo.x), aT[atLo.x], (*acc)[0][0]);
+  if (n >= 2u) {
+    (*acc)[0][1] = fma(vec4<f32>(vLo.y), aT[atLo.y], (*acc)[0][1]);
   }
-  if (BV >= 4u) {
-    (*acc)[0][2] = fma(v, aT[base + gLo.z], (*acc)[0][2]);
-    (*acc)[0][3] = fma(v, aT[base + gLo.w], (*acc)[0][3]);
+  if (n >= 4u) {
+    (*acc)[0][2] = fma(vec4<f32>(vLo.z), aT[atLo.z], (*acc)[0][2]);
+    (*acc)[0][3] = fma(vec4<f32>(vLo.w), aT[atLo.w], (*acc)[0][3]);
   }
-  if (BV >= 8u) {
-    (*acc)[1][0] = fma(v, aT[base + gHi.x], (*acc)[1][0]);
-    (*acc)[1][1] = fma(v, aT[base + gHi.y], (*acc)[1][1]);
-    (*acc)[1][2] = fma(v, aT[base + gHi.z], (*acc)[1][2]);
-    (*acc)[1][3] = fma(v, aT[base + gHi.w], (*acc)[1][3]);
+  if (n >= 8u) {
+    (*acc)[1][0] = fma(vec4<f32>(vHi.x), aT[atHi.x], (*acc)[1][0]);
+    (*acc)[1][1] = fma(vec4<f32>(vHi.y), aT[atHi.y], (*acc)[1][1]);
+    (*acc)[1][2] = fma(vec4<f32>(vHi.z), aT[atHi.z], (*acc)[1][2]);
+    (*acc)[1][3] = fma(vec4<f32>(vHi.w), aT[atHi.w], (*acc)[1][3]);
   }
 }
 
-// Writes the BV groups of output feature `row`, padding batch elements as 0.
-fn store(acc: array<mat4x4<f32>, 2>, row: u32, firstGroup: u32) {
+// Writes accumulator k to output feature row0 + k / BV (those at or past rowEnd are not stored),
+// group firstGroup + (k % BV)·WG_B; padding batch elements are written as 0.
+fn store(acc: array<mat4x4<f32>, 2>, row0: u32, rowEnd: u32, firstGroup: u32) {
   let sums = array<vec4<f32>, 8>(acc[0][0], acc[0][1], acc[0][2], acc[0][3], acc[1][0], acc[1][1], acc[1][2], acc[1][3]);
-  for (var j = 0u; j < BV; j++) {
-    let g = firstGroup + j * WG_B;
-    if (g < params.groups) {
+  for (var k = 0u; k < BV * PX; k++) {
+    let row = row0 + k / BV;
+    let g = firstGroup + (k % BV) * WG_B;
+    if (row < rowEnd && g < params.groups) {
       let live = vec4<u32>(4u * g) + vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(params.batch);
-      cT[row * params.groups + g] = select(vec4<f32>(0.0), sums[j], live);
+      cT[row * params.groups + g] = select(vec4<f32>(0.0), sums[k], live);
     }
   }
+}
+
+// Forward: where tap column x of the input row at rowBase lands (wrapped when circular), as the
+// vec4 index of its first group, and the entry's value there (0 outside the image).
+struct Column {
+  at: u32,
+  v: f32,
+}
+
+fn column(x: i32, rowBase: u32, v: f32) -> Column {
+  let w = i32(params.w);
+  var u = x;
+  if (params.circular != 0u) {
+    u += select(0, w, u < 0) - select(0, w, u >= w);
+  }
+  let inside = u32(u) < params.w;
+  return Column((rowBase + select(0u, u32(u), inside)) * params.groups, select(0.0, v, inside));
 }
 
 @compute @workgroup_size(WG_B, WG_R)
@@ -136,13 +160,15 @@ fn forward(
   if (at.slot >= params.rows) {
     return;
   }
-  let plane = params.ho * params.wo;
-  let co = rowOrder[at.slot / plane];
-  let pixel = at.slot % plane;
-  let oy = pixel / params.wo;
-  let ox = pixel % params.wo;
-  let gLo = groupsLo(at.firstGroup);
-  let gHi = groupsHi(at.firstGroup);
+  // Slots run over (co, oy, block of PX pixels along the row).
+  let blocks = (params.wo + PX - 1u) / PX;
+  let planeSlots = params.ho * blocks;
+  let co = rowOrder[at.slot / planeSlots];
+  let r = at.slot % planeSlots;
+  let oy = r / blocks;
+  let ox = (r % blocks) * PX;
+  let gLo = slotGroups(at.firstGroup, vec4<u32>(0u, 1u, 2u, 3u));
+  let gHi = slotGroups(at.firstGroup, vec4<u32>(4u, 5u, 6u, 7u));
   var start = vec4<f32>(0.0);
   if (HAS_BIAS) {
     start = vec4<f32>(bias[co]);
@@ -150,26 +176,58 @@ fn forward(
   var acc = array<mat4x4<f32>, 2>(mat4x4<f32>(start, start, start, start), mat4x4<f32>(start, start, start, start));
 
   let h = i32(params.h);
-  let w = i32(params.w);
   let y0 = i32(oy * params.stride) - i32(params.padding);
   let x0 = i32(ox * params.stride) - i32(params.padding);
+  let step = i32(params.stride);
   let end = rowPtr[co + 1u];
   for (var e = rowPtr[co]; e < end; e++) {
     let tap = taps[e];
     var iy = y0 + i32(tap.y >> 16u);
-    var ix = x0 + i32(tap.y & 0xffffu);
-    // Only windows that reach the border take this branch.
-    if (u32(iy) >= params.h || u32(ix) >= params.w) {
+    // Only windows that reach the top or bottom border take this branch.
+    if (u32(iy) >= params.h) {
       if (params.circular == 0u) {
         continue;
       }
       iy += select(0, h, iy < 0) - select(0, h, iy >= h);
-      ix += select(0, w, ix < 0) - select(0, w, ix >= w);
     }
-    let base = ((tap.x * params.h + u32(iy)) * params.w + u32(ix)) * params.groups;
-    accumulate(&acc, vec4<f32>(values[e]), base, gLo, gHi);
+    let rowBase = (tap.x * params.h + u32(iy)) * params.w;
+    let x = x0 + i32(tap.y & 0xffffu);
+    let v = values[e];
+    // Pixel p's column, written out for the PX pixels (the rest stay unused).
+    var px: array<Column, 8>;
+    px[0] = column(x, rowBase, v);
+    if (PX >= 2u) {
+      px[1] = column(x + step, rowBase, v);
+    }
+    if (PX >= 4u) {
+      px[2] = column(x + 2 * step, rowBase, v);
+      px[3] = column(x + 3 * step, rowBase, v);
+    }
+    if (PX >= 8u) {
+      px[4] = column(x + 4 * step, rowBase, v);
+      px[5] = column(x + 5 * step, rowBase, v);
+      px[6] = column(x + 6 * step, rowBase, v);
+      px[7] = column(x + 7 * step, rowBase, v);
+    }
+    // Accumulator k reads pixel k / BV: constant indices once BV and PX are fixed.
+    let p0 = px[0u / BV];
+    let p1 = px[1u / BV];
+    let p2 = px[2u / BV];
+    let p3 = px[3u / BV];
+    let p4 = px[4u / BV];
+    let p5 = px[5u / BV];
+    let p6 = px[6u / BV];
+    let p7 = px[7u / BV];
+    accumulate(
+      &acc,
+      vec4<f32>(p0.v, p1.v, p2.v, p3.v),
+      vec4<f32>(p4.v, p5.v, p6.v, p7.v),
+      vec4<u32>(p0.at, p1.at, p2.at, p3.at) + gLo,
+      vec4<u32>(p4.at, p5.at, p6.at, p7.at) + gHi,
+    );
   }
-  store(acc, co * plane + pixel, at.firstGroup);
+  let rowStart = co * params.ho * params.wo + oy * params.wo;
+  store(acc, rowStart + ox, rowStart + params.wo, at.firstGroup);
 }
 
 @compute @workgroup_size(WG_B, WG_R)
@@ -187,8 +245,8 @@ fn backwardData(
   let pixel = at.slot % planeIn;
   let iy = i32(pixel / params.w);
   let ix = i32(pixel % params.w);
-  let gLo = groupsLo(at.firstGroup);
-  let gHi = groupsHi(at.firstGroup);
+  let gLo = slotGroups(at.firstGroup, vec4<u32>(0u, 1u, 2u, 3u));
+  let gHi = slotGroups(at.firstGroup, vec4<u32>(4u, 5u, 6u, 7u));
   var acc = array<mat4x4<f32>, 2>(mat4x4<f32>(), mat4x4<f32>());
 
   let stride = i32(params.stride);
@@ -215,11 +273,13 @@ fn backwardData(
           let outPixel = u32(oy) * params.wo + u32(ox);
           let end = rowPtr[t + 1u];
           for (var e = rowPtr[t]; e < end; e++) {
-            accumulate(&acc, vec4<f32>(values[perm[e]]), (colIdx[e] * plane + outPixel) * params.groups, gLo, gHi);
+            let v = vec4<f32>(values[perm[e]]);
+            let base = (colIdx[e] * plane + outPixel) * params.groups;
+            accumulate(&acc, v, v, base + gLo, base + gHi);
           }
         }
       }
     }
   }
-  store(acc, ci * planeIn + pixel, at.firstGroup);
+  store(acc, ci * planeIn + pixel, ci * planeIn + pixel + 1u, at.firstGroup);
 }

@@ -132,6 +132,7 @@ export { lineChart, type Series, type ChartOptions } from './plot/svg.js';
 export type { SpmmTiles } from './kernels/spmm-tiles.js';
 export { SPMM_CSR_GROUPS_PER_INVOCATION } from './kernels/spmm-csr.js';
 export { CONV_CSR_GROUPS_PER_INVOCATION } from './kernels/conv-csr.js';
+export { CONV_CSR_PIXELS_PER_INVOCATION } from './kernels/conv-csr.js';
 export { SPMM_BSR_GROUPS_PER_INVOCATION } from './kernels/spmm-bsr.js';
 export type { Parameter as TrainableTensor } from './train/optimizers.js';
 export type { GpuCsrPattern, GpuTransposedPattern, GpuSddmmItems } from './sparse/gpu-csr.js';

@@ -13,7 +13,7 @@ import { type ConvDims, type ConvGeometry, convGeometry, convTaps, convUniforms,
 import { type CsrMatrix, validateCsr } from '../sparse/csr.js';
 import { GpuCsr } from '../sparse/gpu-csr.js';
 import { rowSwizzle } from '../sparse/swizzle.js';
-import { checkFiniteElements, checkLength, checkPositiveInt, checkTypedArray } from '../validate.js';
+import { checkFiniteElements, checkLength, checkOneOf, checkPositiveInt, checkTypedArray } from '../validate.js';
 import { checkNoAliasing } from './aliasing.js';
 import { checkFeatureMajor, featureMajorStride, toFeatureMajor } from './feature-major.js';
 import { gridFor } from './grid.js';
@@ -24,11 +24,17 @@ export const convCsrKernel: KernelSource = { name: 'conv_csr', source };
 /** The vec4 groups per invocation (bv) the kernel is written for. */
 export const CONV_CSR_GROUPS_PER_INVOCATION = [1, 2, 4, 8] as const;
 
+/** The output pixels per invocation (px) the forward kernel is written for; bv·px is at most 8. */
+export const CONV_CSR_PIXELS_PER_INVOCATION = [1, 2, 4, 8] as const;
+
 /**
  * wgB invocations along the batch share an output feature (one pixel of one channel), wgR
- * consecutive output features per workgroup; see spmm-tiles.ts.
+ * consecutive output features per workgroup (see spmm-tiles.ts); in the forward pass each
+ * invocation takes px consecutive pixels of a row (default 1; the backward pass always takes one).
  */
-export type ConvCsrConfig = SpmmTiles<(typeof CONV_CSR_GROUPS_PER_INVOCATION)[number]>;
+export interface ConvCsrConfig extends SpmmTiles<(typeof CONV_CSR_GROUPS_PER_INVOCATION)[number]> {
+  px?: (typeof CONV_CSR_PIXELS_PER_INVOCATION)[number];
+}
 
 /** The filter's shape besides cOut: what its columns mean. */
 export type ConvFilterShape = Pick<ConvDims, 'cIn' | 'kh' | 'kw'>;
@@ -96,17 +102,17 @@ export class GpuConvFilter {
 }
 
 /**
- * 64 invocations per workgroup, one per output feature (wgB = 1: neighbouring pixels of one
+ * 64 invocations per workgroup along the output features (wgB = 1: neighbouring pixels of one
  * channel already share the entry loads, so splitting the batch across invocations would only
- * repeat the tap decoding), each taking as many vec4 groups as the batch has, up to 8 (one
- * (tap, value) load then feeds bv vec4 FMAs; 8 still fits the accumulators in registers).
- * Measured on SwiftShader (64 channels, 16x16, batch 32, density 0.1): 1.7x faster forward than
- * spmm's 4 x 16 x 2.
+ * repeat the tap decoding), each taking as many vec4 groups as the batch has, up to 8, and in the
+ * forward pass as many pixels as keep 8 accumulators busy: one (tap, value) load and decode then
+ * feeds 8 vec4 FMAs whatever the batch. Measured on SwiftShader (64 channels, 16x16, 3x3, density
+ * 0.1): at batch 32, 1.7x faster forward than spmm's 4 x 16 x 2; at batch 1, px = 8 is 3x px = 1.
  */
 export function chooseConvCsrConfig(batch: number): ConvCsrConfig {
   const groups = featureMajorStride(batch) / 4;
   const bv = CONV_CSR_GROUPS_PER_INVOCATION.find((n) => n >= groups) ?? 8;
-  return { wgB: 1, wgR: 64, bv };
+  return { wgB: 1, wgR: 64, bv, px: (8 / bv) as ConvCsrConfig['px'] };
 }
 
 /** Checks `geometry` and that it describes the filter's columns. */
@@ -118,11 +124,21 @@ function checkConvShapes(filter: GpuConvFilter, geometry: ConvDims): ConvGeometr
   return g;
 }
 
+/** Checks a caller-given tile shape against the kernel's choices and the device's limits; returns px. */
+function checkConvTiles(ctx: Context, config: ConvCsrConfig): number {
+  checkSpmmTiles(ctx, config, CONV_CSR_GROUPS_PER_INVOCATION);
+  if (config.px === undefined) return 1;
+  const px = checkOneOf('config.px', config.px, CONV_CSR_PIXELS_PER_INVOCATION);
+  if (config.bv * px > 8) throw new RangeError(`config.bv * config.px must be at most 8, got ${config.bv * px}`);
+  return px;
+}
+
 interface ConvPass {
   entryPoint: 'forward' | 'backwardData';
   buffers: Record<string, GpuTensor>;
-  /** Output features. */
+  /** Invocation slots along the output features: one per feature, or per px-pixel block of a row. */
   rows: number;
+  px: number;
   hasBias: boolean;
 }
 
@@ -132,7 +148,7 @@ async function dispatchConv(ctx: Context, pass: ConvPass, g: ConvGeometry, confi
   const tiles = tilesB * Math.ceil(pass.rows / config.wgR);
   await ctx.dispatch(convCsrKernel, {
     entryPoint: pass.entryPoint,
-    constants: { WG_B: config.wgB, WG_R: config.wgR, BV: config.bv, HAS_BIAS: pass.hasBias },
+    constants: { WG_B: config.wgB, WG_R: config.wgR, BV: config.bv, PX: pass.px, HAS_BIAS: pass.hasBias },
     buffers: pass.buffers,
     uniforms: { batch: g.batch, groups, tilesB, tiles, rows: pass.rows, ...convUniforms(g) },
     workgroups: gridFor(ctx, tiles, config),
@@ -158,7 +174,7 @@ export async function convCsrForwardInto(
   if (bias) checkLength('bias', bias, filter.cOut, 'cOut');
   checkNoAliasing({ y }, { x, ...(bias && { bias }) });
   const tiles = config ?? chooseConvCsrConfig(g.batch);
-  checkSpmmTiles(ctx, tiles, CONV_CSR_GROUPS_PER_INVOCATION);
+  const px = checkConvTiles(ctx, tiles);
   const { pattern, values } = filter.csr;
   const buffers = {
     rowPtr: pattern.rowPtr,
@@ -172,7 +188,8 @@ export async function convCsrForwardInto(
     bias: bias ?? values,
     cT: y,
   };
-  await dispatchConv(ctx, { entryPoint: 'forward', buffers, rows: filter.cOut * g.ho * g.wo, hasBias: bias !== undefined }, g, tiles);
+  const rows = filter.cOut * g.ho * Math.ceil(g.wo / px);
+  await dispatchConv(ctx, { entryPoint: 'forward', buffers, rows, px, hasBias: bias !== undefined }, g, tiles);
 }
 
 /**
@@ -193,7 +210,7 @@ export async function convCsrBackwardDataInto(
   checkFeatureMajor('dx', dx, g.cIn * g.h * g.w, 'cIn*h*w', g.batch);
   checkNoAliasing({ dx }, { dy });
   const tiles = config ?? chooseConvCsrConfig(g.batch);
-  checkSpmmTiles(ctx, tiles, CONV_CSR_GROUPS_PER_INVOCATION);
+  checkConvTiles(ctx, tiles);
   const t = filter.csr.transposed;
   const buffers = {
     rowPtr: t.rowPtr,
@@ -207,7 +224,7 @@ export async function convCsrBackwardDataInto(
     bias: filter.csr.values,
     cT: dx,
   };
-  await dispatchConv(ctx, { entryPoint: 'backwardData', buffers, rows: g.cIn * g.h * g.w, hasBias: false }, g, tiles);
+  await dispatchConv(ctx, { entryPoint: 'backwardData', buffers, rows: g.cIn * g.h * g.w, px: 1, hasBias: false }, g, tiles);
 }
 
 /**

@@ -47,7 +47,7 @@ interface ConvParams {
 }
 
 /** What a refusal case gets wrong, one thing at a time. */
-type Flaw = 'none' | 'geometryKh' | 'xLength' | 'yLength' | 'biasLength' | 'dyLength' | 'dxLength' | 'yIsX' | 'dxIsDy' | 'bv';
+type Flaw = 'none' | 'geometryKh' | 'xLength' | 'yLength' | 'biasLength' | 'dyLength' | 'dxLength' | 'yIsX' | 'dxIsDy' | 'bv' | 'px' | 'bvTimesPx';
 
 export const convCases = defineCases({
   /** The one-shot API. */
@@ -93,7 +93,12 @@ export const convCases = defineCases({
       const dy = tensor(outLength, p.flaw === 'dyLength');
       const dx = p.flaw === 'dxIsDy' ? dy : tensor(inLength, p.flaw === 'dxLength');
       const geometry = p.flaw === 'geometryKh' ? convGeometry({ ...p.dims, kh: g.kh + 1, padding: g.kh }) : g;
-      const config: ConvCsrConfig = p.flaw === 'bv' ? { wgB: 4, wgR: 16, bv: 3 as 1 } : chooseConvCsrConfig(g.batch);
+      const flawedConfigs: Partial<Record<Flaw, ConvCsrConfig>> = {
+        bv: { wgB: 4, wgR: 16, bv: 3 as 1 },
+        px: { wgB: 1, wgR: 64, bv: 1, px: 3 as 1 },
+        bvTimesPx: { wgB: 1, wgR: 64, bv: 4, px: 4 },
+      };
+      const config = flawedConfigs[p.flaw] ?? chooseConvCsrConfig(g.batch);
       await convCsrForwardInto(ctx, filter, x, y, geometry, bias, config);
       await convCsrBackwardDataInto(ctx, filter, dy, dx, geometry, config);
       await ctx.sync();

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { Context } from '../../src/gpu/context.js';
-import { chooseConvCsrConfig, CONV_CSR_GROUPS_PER_INVOCATION, conv2dCsr, type ConvCsrConfig } from '../../src/kernels/conv-csr.js';
+import {
+  chooseConvCsrConfig,
+  CONV_CSR_GROUPS_PER_INVOCATION,
+  CONV_CSR_PIXELS_PER_INVOCATION,
+  conv2dCsr,
+  type ConvCsrConfig,
+} from '../../src/kernels/conv-csr.js';
 import type { FoldOptions } from '../../src/kernels/grid.js';
 import { Rng } from '../../src/random.js';
 import {
@@ -68,11 +74,12 @@ function filterFor(dims: ConvDims, cOut: number, density: number, seed: number):
 }
 
 describe('conv tile choice', () => {
-  it('64-invocation workgroups, bv from the kernel’s list, as few batch tiles as bv allows', () => {
+  it('64-invocation workgroups, bv from the kernel’s list, 8 accumulators per forward invocation', () => {
     for (const batch of [1, 2, 4, 5, 8, 16, 17, 33, 64, 100, 128, 256, 1000]) {
       const config = chooseConvCsrConfig(batch);
       expect(config.wgB * config.wgR).toBe(64);
       expect(CONV_CSR_GROUPS_PER_INVOCATION).toContain(config.bv);
+      expect(config.bv * config.px!).toBe(8);
       if (config.wgB * config.bv < Math.ceil(batch / 4)) expect(config.bv).toBe(8);
     }
   });
@@ -170,14 +177,24 @@ describeGpu('conv', (run) => {
     expectConvWithinBound(run, filterFor(cases[0]!.dims, 6, 0.4, 40), cases[0]!.dims, { bias: true, fold: { maxGroupsX: 2 } }));
 
   it('every tile configuration computes the same convolution', async () => {
-    const dims: ConvDims = { batch: 37, cIn: 3, h: 5, w: 7, kh: 3, kw: 3, padding: 1, paddingMode: 'circular' };
-    const w = filterFor(dims, 4, 0.4, 41);
-    for (const wgB of [1, 2, 4, 8]) {
-      for (const bv of CONV_CSR_GROUPS_PER_INVOCATION) {
-        await expectConvWithinBound(run, w, dims, { bias: bv % 2 === 0, config: { wgB, wgR: 64 / wgB, bv } });
+    // Stride 2 with circular wraps, and a 3x5 kernel with wide zero padding; wo = 5 and 7 leave
+    // partial pixel blocks, batch 37 a partial batch tile.
+    for (const dims of [
+      { batch: 37, cIn: 3, h: 7, w: 9, kh: 3, kw: 3, stride: 2, padding: 1, paddingMode: 'circular' as const },
+      { batch: 37, cIn: 2, h: 5, w: 7, kh: 3, kw: 5, padding: 2 },
+    ]) {
+      const w = filterFor(dims, 4, 0.4, 41);
+      for (const wgB of [1, 4]) {
+        for (const bv of CONV_CSR_GROUPS_PER_INVOCATION) {
+          for (const px of CONV_CSR_PIXELS_PER_INVOCATION.filter((p) => bv * p <= 8)) {
+            await expectConvWithinBound(run, w, dims, { bias: (bv + px) % 3 === 0, config: { wgB, wgR: 64 / wgB, bv, px } });
+          }
+        }
+      }
+      for (const config of [{ wgB: 2, wgR: 32, bv: 4 }, { wgB: 8, wgR: 8, bv: 1 }, { wgB: 1, wgR: 1, bv: 1, px: 8 }] as const) {
+        await expectConvWithinBound(run, w, dims, { config });
       }
     }
-    await expectConvWithinBound(run, w, dims, { config: { wgB: 1, wgR: 1, bv: 1 } });
   });
 
   it('conv2dCsr (one-shot API, NCHW in and out) matches the reference, defaults stride 1 and padding 0', async () => {
@@ -211,6 +228,8 @@ describeGpu('conv', (run) => {
     await refuse('yIsX', /y must be a different tensor from x/);
     await refuse('dxIsDy', /dx must be a different tensor from dy/);
     await refuse('bv', /config\.bv must be one of 1, 2, 4, 8, got 3/);
+    await refuse('px', /config\.px must be one of 1, 2, 4, 8, got 3/);
+    await refuse('bvTimesPx', /config\.bv \* config\.px must be at most 8, got 16/);
     const dy = new Float32Array(5 * 2 * 12);
     await expect(run('convPasses', { w: { ...w, cols: 27, colIdx: w.colIdx }, dims, x: new Float32Array(5 * 24), dy })).rejects.toThrow(
       /w\.cols must equal cIn\*kh\*kw = 18, got 27/,
