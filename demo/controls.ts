@@ -1,6 +1,7 @@
 /** The settings form: its option lists, which fields apply, and the training run it describes. */
 import { ACTIVATIONS, type ActivationName, type MlpInit, type TrainSpec } from '../src/index.js';
 import { isSparseInit } from '../src/nn/mlp.js';
+import { isCnnConfig, isSparseModel } from '../src/nn/model.js';
 import { INIT_OPTIONS, isMaskValue, MASK_OPTIONS, maskValue, parseInitChoice, REFINEMENT_OPTIONS } from './inits.js';
 import { MNIST_SUBSET } from './mnist-files.js';
 
@@ -111,8 +112,8 @@ export function describeRun(spec: TrainSpec): string {
   const activation = typeof m.activation === 'string' ? m.activation : m.activation.name;
   return [
     spec.mask?.method ?? m.init,
-    `${m.depth}×${m.width}`,
-    spec.mask || isSparseInit(m.init) ? `d=${m.density}` : '',
+    isCnnConfig(m) ? `CNN ${m.stem}+${m.depth}×${m.channels}ch` : `${m.depth}×${m.width}`,
+    spec.mask || isSparseModel(m) ? `d=${m.density}` : '',
     recipe.softNeurons ? `${recipe.softNeurons.activation}→${activation}` : activation,
     recipe.ghostSkips ? 'ghost skips' : '',
     recipe.lrsi ? 'LRsI' : '',

@@ -86,6 +86,13 @@ export { Sequential } from './nn/sequential.js';
 export { SoftmaxCrossEntropy } from './nn/loss.js';
 export { buildMlp, assembleMlp, mlpShapes, mlpDensities, mlpBiases, layerSeed, isSparseInit, MLP_INITS, type MlpConfig, type MlpInit } from './nn/mlp.js';
 export { GhostSkip } from './nn/ghost-skip.js';
+export { SparseConv2d, type ConvShape } from './nn/sparse-conv2d.js';
+export { Conv2d } from './nn/conv2d.js';
+export { GlobalAvgPool, Flatten } from './nn/pooling.js';
+export { buildCnn, assembleCnn, initCnn, checkCnnConfig, cnnConvs, cnnOutputShape, cnnDensities, isSparseCnnInit, CNN_INITS, type CnnConfig, type CnnInit, type CnnConvSpec, type CnnWeights } from './nn/cnn.js';
+export { saveCnn, loadCnn } from './nn/cnn-file.js';
+export { buildModel, saveModel, loadModel, describeModel, isCnnConfig, isSparseModel, type ModelConfig, type CnnModelConfig } from './nn/model.js';
+export { convGeometry, PADDING_MODES, type ConvDims, type ConvGeometry, type PaddingMode } from './sparse/conv-geometry.js';
 
 export { initWeights, initBias, haarOrthogonal, WEIGHT_INITS, GAUSSIAN_SCALES, type WeightInit, type LayerInitSpec, type GaussianScale } from './nn/init.js';
 export { initConvFilter } from './nn/conv-init.js';

@@ -6,6 +6,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { compareCommand } from '../src/cli/compare-command.js';
 import { trainCommand } from '../src/cli/train-command.js';
+import { createContext } from '../src/gpu/context.js';
+import { loadModel } from '../src/nn/model.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'orthosparse-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -53,5 +55,35 @@ describe('orthosparse train', () => {
     expect(result.history.totalSteps).toBe(6);
     for (const file of ['log.json', 'curves.svg', 'model.osm']) expect(existsSync(path.join(out, file))).toBe(true);
     expect(JSON.parse(readFileSync(path.join(out, 'log.json'), 'utf8')).test.accuracy).toBe(result.test.accuracy);
+  });
+
+  it('trains a CNN (--model cnn) and saves a model file that loads back as that CNN', async () => {
+    const out = path.join(dir, 'train-cnn');
+    vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    quiet();
+    const cnn = ['--model', 'cnn', '--depth', '2', '--channels', '4', '--stem', '2', '--init', 'eoi', '--density', '0.5', '--activation', 'tanh'];
+    const result = await trainCommand([...TINY.filter((_, i) => i >= 8), ...cnn, '--out', out]);
+    vi.restoreAllMocks();
+    expect(result.history.totalSteps).toBe(6);
+    expect(result.spec.model).toMatchObject({ kind: 'cnn', depth: 2, channels: 4, stem: 2, init: 'eoi', paddingMode: 'circular', inputShape: [1, 28, 28] });
+    expect(result.jacobian!.mean).toBeGreaterThan(0);
+    const ctx = await createContext();
+    try {
+      const { model, config } = loadModel(ctx, readFileSync(path.join(out, 'model.osm')));
+      expect(config).toMatchObject({ kind: 'cnn', channels: 4 });
+      expect(model.layers.map((l) => l.kind)).toEqual(['sparse-conv2d', 'activation', 'sparse-conv2d', 'activation', 'sparse-conv2d', 'activation', 'sparse-conv2d', 'activation', 'global-avg-pool', 'linear']);
+      model.destroy();
+    } finally {
+      ctx.destroy();
+    }
+  });
+
+  it('refuses CNN options it cannot honour, naming the flag', async () => {
+    const cnn = [...TINY, '--model', 'cnn', '--out', path.join(dir, 'bad-cnn')];
+    await expect(trainCommand([...cnn, '--init', 'dense-orthogonal'])).rejects.toThrow(/--init must be one of eoi, uniform, erk, masked-delta-orthogonal, delta-orthogonal, dense-gaussian with --model cnn, got 'dense-orthogonal'/);
+    await expect(trainCommand([...cnn, '--format', 'bsr16'])).rejects.toThrow(/--format must be csr with --model cnn/);
+    await expect(trainCommand([...cnn, '--padding', 'reflect'])).rejects.toThrow(/--padding must be circular or zeros, got 'reflect'/);
+    await expect(trainCommand([...TINY, '--model', 'rnn'])).rejects.toThrow(/--model must be mlp or cnn, got 'rnn'/);
+    await expect(compareCommand([...cnn, '--masks', 'snip'])).rejects.toThrow(/--masks and --recipes apply to MLPs only so far/);
   });
 });

@@ -1,6 +1,6 @@
 /** The page side of `orthosparse train --browser` (see browser-runner.ts). */
 import { createContext } from '../gpu/context.js';
-import { saveMlp } from '../nn/mlp-file.js';
+import { saveModel } from '../nn/model.js';
 import { runTraining, type TrainSpec } from '../train/experiment.js';
 import type { Dataset } from '../train/trainer.js';
 
@@ -32,7 +32,7 @@ async function dataset(name: 'train' | 'test', meta: { count: number; features: 
       onEval: (e) => void reportEval(e),
       onStage: (s) => void reportStage(s),
       // The saved model travels back as base64 (puppeteer returns JSON).
-      onTrained: async (m) => void (model = toBase64(await saveMlp(ctx, m, spec.model))),
+      onTrained: async (m) => void (model = toBase64(await saveModel(ctx, m, spec.model))),
     });
     return { result, model };
   } finally {

@@ -9,7 +9,9 @@ import { parseArgs } from 'node:util';
 import { createContext } from '../gpu/context.js';
 import { overallDensity } from '../eoi/layer-densities.js';
 import { BASE_MASK_METHODS, type Distribution, type MaskMethod, parseMaskMethod } from '../masks/index.js';
+import { CNN_INITS, type CnnInit } from '../nn/cnn.js';
 import { MLP_INITS, type MlpInit, mlpShapes } from '../nn/mlp.js';
+import { describeModel, isCnnConfig, isSparseModel, type ModelConfig } from '../nn/model.js';
 import { parseRecipeName, RECIPE_PARTS, recipePreset } from '../recipe/recipe.js';
 import { lineChart, type Series, stackCharts } from '../plot/svg.js';
 import { runTraining, type TrainResult, type TrainSpec } from '../train/experiment.js';
@@ -18,7 +20,8 @@ import { progressBar } from './progress.js';
 import { TRAIN_OPTIONS, trainSpecFrom } from './train-command.js';
 
 export const COMPARE_USAGE = `orthosparse compare [train options] [--inits LIST] [--masks LIST] [--recipes LIST] [--densities LIST] [--seeds LIST] [--out DIR]
-  --inits LIST         comma-separated, from ${MLP_INITS.join(', ')} (default eoi,uniform,erk,dense-orthogonal; '' for none)
+  --inits LIST         comma-separated, from ${MLP_INITS.join(', ')} (default eoi,uniform,erk,dense-orthogonal; '' for none);
+                       with --model cnn from ${CNN_INITS.join(', ')} (default eoi,uniform,masked-delta-orthogonal,delta-orthogonal)
   --masks LIST         mask methods, from ${BASE_MASK_METHODS.join(', ')}, each optionally +ai or +eoi (e.g. snip,synflow+eoi)
   --distribution D     per-layer density spread for --masks: global | uniform | erk | d1,d2,… one per
                        linear layer (default: each method's own)
@@ -48,7 +51,7 @@ function parseDistribution(text: string | undefined): Distribution | undefined {
 }
 
 interface Arm {
-  init?: MlpInit;
+  init?: MlpInit | CnnInit;
   mask?: MaskMethod;
   /** a recipe name (parseRecipeName) */
   recipe: string;
@@ -76,9 +79,14 @@ export async function compareCommand(argv: string[]): Promise<ArmResult[]> {
   });
   const base = trainSpecFrom(v);
   if (base.browser) throw new RangeError('--browser is a train option; compare runs in Node');
-  const inits = list(v.inits, v.masks === undefined ? 'eoi,uniform,erk,dense-orthogonal' : '') as MlpInit[];
-  for (const init of inits) if (!MLP_INITS.includes(init)) throw new RangeError(`--inits: '${init}' is not one of ${MLP_INITS.join(', ')}`);
+  const cnn = isCnnConfig(base.spec.model);
+  const known: readonly string[] = cnn ? CNN_INITS : MLP_INITS;
+  const defaultInits = cnn ? 'eoi,uniform,masked-delta-orthogonal,delta-orthogonal' : 'eoi,uniform,erk,dense-orthogonal';
+  const inits = list(v.inits, v.masks === undefined ? defaultInits : '') as Array<MlpInit | CnnInit>;
+  for (const init of inits) if (!known.includes(init)) throw new RangeError(`--inits: '${init}' is not one of ${known.join(', ')}`);
+  const isDense = (init: MlpInit | CnnInit) => !isSparseModel({ ...base.spec.model, init } as ModelConfig);
   const masks = list(v.masks, '') as MaskMethod[];
+  if (cnn && (masks.length > 0 || v.recipes !== undefined)) throw new RangeError('--masks and --recipes apply to MLPs only so far; with --model cnn compare --inits');
   for (const mask of masks) parseMaskMethod(mask);
   const distribution = parseDistribution(v.distribution);
   const recipes = list(v.recipes, 'none');
@@ -97,9 +105,9 @@ export async function compareCommand(argv: string[]): Promise<ArmResult[]> {
   const arms: Arm[] = [];
   for (const seed of seeds) {
     for (const recipe of recipes) {
-      for (const init of inits) for (const density of init.startsWith('dense') ? [1] : densities) arms.push({ init, recipe, density, seed });
+      for (const init of inits) for (const density of isDense(init) ? [1] : densities) arms.push({ init, recipe, density, seed });
       // Explicit per-layer densities fix the global one: each mask runs once, at that density.
-      const maskDensities = Array.isArray(distribution) ? [overallDensity(mlpShapes(base.spec.model), distribution)] : densities;
+      const maskDensities = Array.isArray(distribution) && !isCnnConfig(base.spec.model) ? [overallDensity(mlpShapes(base.spec.model), distribution)] : densities;
       for (const mask of masks) for (const density of maskDensities) arms.push({ mask, recipe, density, seed });
     }
   }
@@ -111,14 +119,14 @@ export async function compareCommand(argv: string[]): Promise<ArmResult[]> {
   try {
     for (const [i, arm] of arms.entries()) {
       const method = arm.mask ?? arm.init!;
-      const label = [method, method.startsWith('dense') ? '' : `d=${arm.density}`, arm.recipe === 'none' ? '' : `+${arm.recipe}`, seeds.length > 1 ? `seed ${arm.seed}` : '']
+      const label = [method, arm.init && isDense(arm.init) ? '' : `d=${arm.density}`, arm.recipe === 'none' ? '' : `+${arm.recipe}`, seeds.length > 1 ? `seed ${arm.seed}` : '']
         .filter(Boolean)
         .join(' ');
       const steps = Math.min(base.spec.epochs * Math.ceil(data.train.count / base.spec.batchSize), base.spec.maxSteps ?? Infinity);
       const spec: TrainSpec = {
         ...base.spec,
         seed: arm.seed,
-        model: { ...base.spec.model, init: arm.init ?? 'uniform', density: arm.density, seed: arm.seed },
+        model: { ...base.spec.model, init: arm.init ?? 'uniform', density: arm.density, seed: arm.seed } as ModelConfig,
         mask: arm.mask && { method: arm.mask, distribution },
         recipe: recipePreset(arm.recipe, base.spec.model.activation, steps),
         evalEvery: Math.max(1, Math.ceil(steps / 5)),
@@ -176,7 +184,7 @@ function writeResults(out: string, results: ArmResult[], skipped: string[], argv
   const m = first.spec.model;
   const header = [
     `Command: \`orthosparse compare ${argv.join(' ')}\``,
-    `Model: ${m.depth}-layer MLP, width ${m.width}, ${typeof m.activation === 'string' ? m.activation : m.activation.name}, sigma_w ${m.sigmaW}, sigma_b ${m.sigmaB}; optimizer ${first.spec.optimizer.kind} lr ${first.spec.optimizer.lr}; batch ${first.spec.batchSize}; ${first.history.totalSteps} steps per run.`,
+    `Model: ${describeModel(m).replace(/^\S+ /, '')}, ${typeof m.activation === 'string' ? m.activation : m.activation.name}, sigma_w ${m.sigmaW}, sigma_b ${m.sigmaB}; optimizer ${first.spec.optimizer.kind} lr ${first.spec.optimizer.lr}; batch ${first.spec.batchSize}; ${first.history.totalSteps} steps per run.`,
     `Adapter: ${first.adapter}. Date: ${new Date().toISOString().slice(0, 10)}.`,
     '',
     ...summaryTable(results),

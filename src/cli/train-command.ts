@@ -1,5 +1,5 @@
 /**
- * `orthosparse train`: train an MLP on MNIST in Node (Dawn) or, with --browser, in headless
+ * `orthosparse train`: train an MLP or a CNN on MNIST in Node (Dawn) or, with --browser, in headless
  * Chromium; progress bar while it runs; final test accuracy and throughput; a JSON log, an SVG
  * plot of the loss/accuracy curves and the trained model (.osm) in --out.
  */
@@ -8,9 +8,11 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createContext } from '../gpu/context.js';
 import { ACTIVATIONS, type ActivationName } from '../kernels/activation.js';
-import { saveMlp } from '../nn/mlp-file.js';
 import { GAUSSIAN_SCALES, type GaussianScale } from '../nn/init.js';
+import { CNN_INITS, type CnnInit } from '../nn/cnn.js';
 import { MLP_INITS, type MlpInit } from '../nn/mlp.js';
+import { describeModel, type ModelConfig, saveModel } from '../nn/model.js';
+import { PADDING_MODES, type PaddingMode } from '../sparse/conv-geometry.js';
 import { BSR_BLOCK_SIZES, type BsrBlockSize } from '../sparse/bsr.js';
 import { lineChart, stackCharts } from '../plot/svg.js';
 import { runTraining, type TrainResult, type TrainSpec } from '../train/experiment.js';
@@ -19,10 +21,16 @@ import { progressBar } from './progress.js';
 import { runInBrowser } from './browser-runner.js';
 
 export const TRAIN_USAGE = `orthosparse train [options]
-  --depth N            linear layers (default 100)
-  --width N            hidden width (default 128)
+  --model M            mlp | cnn (default mlp)
+  --depth N            MLP: linear layers; CNN: stride-1 convolutions after the stem (default 100)
+  --width N            MLP: hidden width (default 128)
+  --channels N         CNN: channels of every convolution (default 32)
+  --stem N             CNN: stride-2 convolutions first, halving the image each (default 2: 28 -> 7)
+  --kernel K           CNN: odd kernel side (default 3)
+  --padding P          CNN: circular | zeros (default circular)
   --density D          weight density of sparse inits (default 0.125)
-  --init I             ${MLP_INITS.join(' | ')} (default eoi)
+  --init I             MLP: ${MLP_INITS.join(' | ')}
+                       CNN: ${CNN_INITS.join(' | ')} (default eoi)
   --weight-scale S     Gaussian inits (uniform, erk, dense-gaussian): fan-in (Kaiming/LeCun) | xavier (default fan-in)
   --format F           how sparse layers are stored: csr | bsr4 | bsr8 | bsr16 | bsr32 (default csr)
   --activation A       ${ACTIVATIONS.join(' | ')} (default tanh)
@@ -42,7 +50,12 @@ export const TRAIN_USAGE = `orthosparse train [options]
 
 /** train's options, for node:util parseArgs; compare accepts them too. */
 export const TRAIN_OPTIONS = {
+  model: { type: 'string', default: 'mlp' },
   depth: { type: 'string', default: '100' },
+  channels: { type: 'string', default: '32' },
+  stem: { type: 'string', default: '2' },
+  kernel: { type: 'string', default: '3' },
+  padding: { type: 'string', default: 'circular' },
   width: { type: 'string', default: '128' },
   density: { type: 'string', default: '0.125' },
   init: { type: 'string', default: 'eoi' },
@@ -80,8 +93,10 @@ export function trainSpecFrom(v: TrainValues): { spec: TrainSpec; out: string; b
     if (!Number.isFinite(value)) throw new RangeError(`--${name} must be a number, got '${text}'`);
     return value;
   };
-  const init = v.init as MlpInit;
-  if (!MLP_INITS.includes(init)) throw new RangeError(`--init must be one of ${MLP_INITS.join(', ')}, got '${v.init}'`);
+  if (v.model !== 'mlp' && v.model !== 'cnn') throw new RangeError(`--model must be mlp or cnn, got '${v.model}'`);
+  const cnn = v.model === 'cnn';
+  const inits: readonly string[] = cnn ? CNN_INITS : MLP_INITS;
+  if (!inits.includes(v.init!)) throw new RangeError(`--init must be one of ${inits.join(', ')} with --model ${v.model}, got '${v.init}'`);
   const optimizer = v.optimizer as TrainSpec['optimizer']['kind'];
   if (!['sgd', 'adam', 'adamw'].includes(optimizer)) throw new RangeError(`--optimizer must be sgd, adam or adamw, got '${v.optimizer}'`);
   const schedule = v.schedule as NonNullable<TrainSpec['optimizer']['schedule']>;
@@ -90,21 +105,31 @@ export function trainSpecFrom(v: TrainValues): { spec: TrainSpec; out: string; b
   if (!GAUSSIAN_SCALES.includes(v['weight-scale'] as GaussianScale)) throw new RangeError(`--weight-scale must be fan-in or xavier, got '${v['weight-scale']}'`);
   const format = v.format === 'csr' || v.format === undefined ? 'csr' : { bsr: Number(/^bsr(\d+)$/.exec(v.format)?.[1]) as BsrBlockSize };
   if (format !== 'csr' && !BSR_BLOCK_SIZES.includes(format.bsr)) throw new RangeError(`--format must be csr, bsr4, bsr8, bsr16 or bsr32, got '${v.format}'`);
+  if (cnn && format !== 'csr') throw new RangeError(`--format must be csr with --model cnn (its convolutions are CSR), got '${v.format}'`);
+  if (cnn && !PADDING_MODES.includes(v.padding as PaddingMode)) throw new RangeError(`--padding must be circular or zeros, got '${v.padding}'`);
+  const common = {
+    depth,
+    classes: 10,
+    density: num('density', v.density)!,
+    activation: v.activation as ActivationName,
+    sigmaW: num('sigma-w', v['sigma-w'])!,
+    sigmaB: num('sigma-b', v['sigma-b'])!,
+    seed: num('seed', v.seed)!,
+  };
+  const model: ModelConfig = cnn
+    ? {
+        kind: 'cnn',
+        ...common,
+        inputShape: [1, 28, 28],
+        init: v.init as CnnInit,
+        channels: num('channels', v.channels)!,
+        stem: num('stem', v.stem)!,
+        kernel: num('kernel', v.kernel)!,
+        paddingMode: v.padding as PaddingMode,
+      }
+    : { ...common, inputs: 784, width: num('width', v.width)!, init: v.init as MlpInit, format, weightScale: v['weight-scale'] as GaussianScale };
   const spec: TrainSpec = {
-    model: {
-      inputs: 784,
-      width: num('width', v.width)!,
-      depth,
-      classes: 10,
-      density: num('density', v.density)!,
-      init,
-      activation: v.activation as ActivationName,
-      sigmaW: num('sigma-w', v['sigma-w'])!,
-      sigmaB: num('sigma-b', v['sigma-b'])!,
-      seed: num('seed', v.seed)!,
-      format,
-      weightScale: v['weight-scale'] as GaussianScale,
-    },
+    model,
     optimizer: { kind: optimizer, lr: num('lr', v.lr)!, momentum: optimizer === 'sgd' ? num('momentum', v.momentum) : undefined, schedule },
     loss: { labelSmoothing: num('label-smoothing', v['label-smoothing']) },
     epochs: num('epochs', v.epochs)!,
@@ -117,7 +142,7 @@ export function trainSpecFrom(v: TrainValues): { spec: TrainSpec; out: string; b
   };
   return {
     spec,
-    out: v.out ?? path.join('runs', `${init}-d${depth}`),
+    out: v.out ?? path.join('runs', `${cnn ? 'cnn-' : ''}${v.init}-d${depth}`),
     browser: v.browser ?? false,
     trainLimit: num('train-limit', v['train-limit']),
     testLimit: num('test-limit', v['test-limit']),
@@ -145,7 +170,7 @@ export async function trainCommand(argv: string[]): Promise<TrainResult> {
   } else {
     const ctx = await createContext();
     try {
-      result = await runTraining(ctx, spec, data, { ...hooks, onTrained: async (m) => void (model = await saveMlp(ctx, m, spec.model)) });
+      result = await runTraining(ctx, spec, data, { ...hooks, onTrained: async (m) => void (model = await saveModel(ctx, m, spec.model)) });
     } finally {
       ctx.destroy();
     }
@@ -162,7 +187,7 @@ function writeOutputs(out: string, result: TrainResult, model: Uint8Array | unde
   console.log(`throughput ${history.samplesPerSecond.toFixed(1)} samples/s, ${(result.elapsedMs / 1000).toFixed(1)} s in all`);
   if (jacobian) console.log(`Jacobian singular values at init: mean ${jacobian.mean.toFixed(4)}, min ${jacobian.min.toExponential(2)}, max ${jacobian.max.toFixed(4)}, variance ${jacobian.variance.toExponential(2)}`);
   writeFileSync(path.join(out, 'log.json'), JSON.stringify(result, null, 2));
-  const title = `${result.spec.model.init} MLP, depth ${result.spec.model.depth}, width ${result.spec.model.width}`;
+  const title = describeModel(result.spec.model);
   const charts = [
     lineChart([{ name: 'train loss', points: history.steps.map((s) => [s.step, s.loss]) }], { title: `${title}: loss`, xLabel: 'step', yLabel: 'loss' }),
     lineChart(

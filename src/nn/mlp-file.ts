@@ -7,7 +7,7 @@ import type { Context } from '../gpu/context.js';
 import { csrFromDense, validateCsr, type CsrMatrix } from '../sparse/csr.js';
 import { Linear } from './linear.js';
 import { assembleMlp, checkMlpConfig, type MlpConfig, mlpShapes } from './mlp.js';
-import { decodeModelFile, encodeModelFile, type FileTensor } from './model-file.js';
+import { decodeModelFile, encodeModelFile, type FileTensor, type ModelFile, requireTensor } from './model-file.js';
 import { Sequential } from './sequential.js';
 import { SparseLinear } from './sparse-linear.js';
 
@@ -30,15 +30,15 @@ export async function saveMlp(ctx: Context, model: Sequential, config: MlpConfig
 }
 
 export function loadMlp(ctx: Context, bytes: Uint8Array): { model: Sequential; config: MlpConfig } {
-  const file = decodeModelFile(bytes);
+  return mlpFromFile(ctx, decodeModelFile(bytes));
+}
+
+/** The MLP a decoded model file holds. */
+export function mlpFromFile(ctx: Context, file: ModelFile): { model: Sequential; config: MlpConfig } {
   const { kind, ...rest } = (file.config ?? {}) as { kind?: string } & MlpConfig;
   if (kind !== 'mlp') throw new RangeError(`model file holds a '${String(kind)}', not an 'mlp'`);
   const config = checkMlpConfig(rest as MlpConfig);
-  const tensor = <T extends FileTensor>(name: string, Kind: new (n: number) => T): T => {
-    const t = file.tensors.get(name);
-    if (!(t instanceof Kind)) throw new RangeError(`model file lacks tensor '${name}' (or it has the wrong dtype)`);
-    return t as T;
-  };
+  const tensor = <T extends FileTensor>(name: string, Kind: new (n: number) => T): T => requireTensor(file, name, Kind);
   const weights: CsrMatrix[] = [];
   const biases: Float32Array[] = [];
   mlpShapes(config).forEach(([rows, cols], l) => {

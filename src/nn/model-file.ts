@@ -2,18 +2,22 @@
  * The model file format (.osm): one self-describing binary file.
  *
  *   bytes 0..3   magic "OSPM"
- *   bytes 4..7   format version, u32 little-endian (1)
+ *   bytes 4..7   format version, u32 little-endian (2; version 1 files, which hold MLPs only, read
+ *                the same way)
  *   bytes 8..11  header length H in bytes, u32 little-endian
  *   bytes 12..   header: UTF-8 JSON { config, tensors: [{ name, dtype: "f32"|"u32", offset, length }] }
  *   then         padding to a multiple of 4, then the tensor data: each tensor little-endian at
  *                `offset` bytes from the start of the data section, `length` elements long.
  *
- * `config` is whatever the model needs to rebuild itself (see mlp.ts); tensors hold masks (CSR
- * rowPtr/colIdx), values and biases. Every offset and length is checked on load.
+ * `config` is whatever the model needs to rebuild itself (config.kind 'mlp', see mlp.ts, or
+ * 'cnn', see cnn.ts); tensors hold masks (CSR rowPtr/colIdx), values and biases. Every offset and
+ * length is checked on load.
  */
 
 const MAGIC = 0x4d50534f; // "OSPM" read as a little-endian u32
-const VERSION = 1;
+/** Version 2 added convolutional models (config.kind 'cnn'); the byte layout is version 1's. */
+const VERSION = 2;
+const READABLE_VERSIONS = [1, 2];
 
 export type FileTensor = Float32Array | Uint32Array;
 
@@ -54,7 +58,7 @@ export function decodeModelFile(bytes: Uint8Array): ModelFile {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (view.getUint32(0, true) !== MAGIC) throw new RangeError('not an orthosparse model file (magic "OSPM" missing)');
   const version = view.getUint32(4, true);
-  if (version !== VERSION) throw new RangeError(`model file version ${version} is not supported (this library reads version ${VERSION})`);
+  if (!READABLE_VERSIONS.includes(version)) throw new RangeError(`model file version ${version} is not supported (this library reads versions ${READABLE_VERSIONS.join(' and ')})`);
   const headerLength = view.getUint32(8, true);
   if (12 + headerLength > bytes.length) throw new RangeError(`model file header (${headerLength} bytes) runs past the end of the file (${bytes.length} bytes)`);
   let header: { config: unknown; tensors: Array<{ name: string; dtype: string; offset: number; length: number }> };
@@ -82,4 +86,11 @@ export function decodeModelFile(bytes: Uint8Array): ModelFile {
 
 function align4(n: number): number {
   return Math.ceil(n / 4) * 4;
+}
+
+/** A tensor the file must hold, of the given dtype; a RangeError names it otherwise. */
+export function requireTensor<T extends FileTensor>(file: ModelFile, name: string, Kind: new (n: number) => T): T {
+  const t = file.tensors.get(name);
+  if (!(t instanceof Kind)) throw new RangeError(`model file lacks tensor '${name}' (or it has the wrong dtype)`);
+  return t as T;
 }

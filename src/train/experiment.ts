@@ -1,5 +1,5 @@
 /**
- * One training run from a plain, serialisable spec: build the MLP, measure the Jacobian spectrum
+ * One training run from a plain, serialisable spec: build the MLP or CNN, measure the Jacobian spectrum
  * at initialisation, train with the chosen optimizer and schedule, evaluate. No file or terminal
  * I/O, so the CLI (Node), the headless-browser mode and the web page all run the same function.
  */
@@ -7,7 +7,8 @@ import type { Context } from '../gpu/context.js';
 import type { SoftmaxXentOptions } from '../kernels/softmax-xent.js';
 import { jacobianSpectrum, type SpectrumStats } from '../nn/jacobian.js';
 import { SoftmaxCrossEntropy } from '../nn/loss.js';
-import { assembleMlp, buildMlp, type MlpConfig, mlpBiases, mlpShapes } from '../nn/mlp.js';
+import { assembleMlp, type MlpConfig, mlpBiases, mlpShapes } from '../nn/mlp.js';
+import { buildModel, describeModel, isCnnConfig, type ModelConfig } from '../nn/model.js';
 import { generateMasks, gpuGradientSource, gpuTrainer, sampleBatches, type Distribution, type MaskMethod, type MaskReport } from '../masks/index.js';
 import { Sequential } from '../nn/sequential.js';
 import { checkRecipe, RecipeRun, type RecipeReport, type RecipeSpec } from '../recipe/recipe.js';
@@ -16,7 +17,8 @@ import { type Dataset, evaluate, type EvalRecord, type Progress, train, type Tra
 
 
 export interface TrainSpec {
-  model: MlpConfig;
+  /** an MLP, or a CNN (kind 'cnn'; MNIST images as [1, 28, 28]) */
+  model: ModelConfig;
   optimizer: OptimizerSpec;
   loss?: SoftmaxXentOptions;
   epochs: number;
@@ -29,9 +31,9 @@ export interface TrainSpec {
   evalLimit?: number;
   /** measure the Jacobian's singular values at initialisation (before any recipe is applied) */
   jacobian?: boolean;
-  /** the any-mask recipe: ghost soft neurons, ghost skips, LRsI, label smoothing */
+  /** the any-mask recipe: ghost soft neurons, ghost skips, LRsI, label smoothing (MLPs) */
   recipe?: RecipeSpec;
-  /** weights from a mask method (src/masks) instead of model.init; model.density is its target */
+  /** weights from a mask method (src/masks) instead of model.init; model.density is its target (MLPs) */
   mask?: MaskSpec;
 }
 
@@ -74,7 +76,7 @@ export interface TrainHooks {
 
 
 /** An MLP whose sparse weights come from a mask method, with the same biases buildMlp would give. */
-async function buildMaskedMlp(ctx: Context, spec: TrainSpec, mask: MaskSpec, train: Dataset): Promise<{ model: Sequential; report: MaskReport }> {
+async function buildMaskedMlp(ctx: Context, spec: TrainSpec & { model: MlpConfig }, mask: MaskSpec, train: Dataset): Promise<{ model: Sequential; report: MaskReport }> {
   const { activation, density, seed, sigmaW } = spec.model;
   const config: MlpConfig = { ...spec.model, init: 'uniform', mask: mask.method };
   const batches = sampleBatches(train, { batches: mask.scoreBatches ?? 4, batchSize: spec.batchSize, seed });
@@ -94,17 +96,20 @@ async function buildMaskedMlp(ctx: Context, spec: TrainSpec, mask: MaskSpec, tra
 
 export async function runTraining(ctx: Context, spec: TrainSpec, data: { train: Dataset; test: Dataset }, hooks: TrainHooks = {}): Promise<TrainResult> {
   const t0 = performance.now();
-  hooks.onStage?.(`building a ${spec.model.depth}-layer ${spec.model.init} MLP`);
+  hooks.onStage?.(`building a ${describeModel(spec.model)}`);
+  const mlpSpec = isCnnConfig(spec.model) ? undefined : (spec as TrainSpec & { model: MlpConfig });
+  // Mask methods and the recipe build on MLP reference networks; CNNs train from their inits.
+  if (!mlpSpec && (spec.mask || spec.recipe)) throw new RangeError(`spec.${spec.mask ? 'mask' : 'recipe'} applies to MLPs only so far; a CNN trains from its init (model.init)`);
   if (spec.recipe) checkRecipe(spec.recipe, spec.model.activation);
   let maskReport: MaskReport | undefined;
   let model: Sequential;
-  if (spec.mask) {
-    hooks.onStage?.(`${spec.mask.method} masks`);
-    const built = await buildMaskedMlp(ctx, spec, spec.mask, data.train);
+  if (mlpSpec?.mask) {
+    hooks.onStage?.(`${mlpSpec.mask.method} masks`);
+    const built = await buildMaskedMlp(ctx, mlpSpec, mlpSpec.mask, data.train);
     model = built.model;
     maskReport = built.report;
   } else {
-    model = buildMlp(ctx, spec.model);
+    model = buildModel(ctx, spec.model);
   }
   const lossFn = new SoftmaxCrossEntropy(ctx, spec.model.classes, spec.loss ?? {});
   const recipe =

@@ -5,9 +5,42 @@ import { Linear } from '../../src/nn/linear.js';
 import { SoftmaxCrossEntropy } from '../../src/nn/loss.js';
 import { SparseConv2d } from '../../src/nn/sparse-conv2d.js';
 import { toActivationLayout } from '../../src/sparse/activation-layout.js';
+import { decodeModelFile, encodeModelFile } from '../../src/nn/model-file.js';
+import { loadModel, saveModel } from '../../src/nn/model.js';
+import type { Sequential } from '../../src/nn/sequential.js';
 import { defineCases } from '../harness/case.js';
+import { readActivation } from './sparse.js';
 
 export const cnnCases = defineCases({
+  /** Predictions (batch x classes) of a built CNN and of the same CNN saved and loaded back; or the load error. */
+  cnnSaveLoad: async (ctx, p: { config: CnnConfig; x: Float32Array; batch: number; corrupt?: { tensor: string; index: number; value: number } | null }) => {
+    const model = buildCnn(ctx, p.config);
+    const predict = async (m: Sequential) => {
+      const input = ctx.upload('f32', toActivationLayout(p.x, p.batch, m.inFeatures));
+      try {
+        return await readActivation(ctx, await m.forward(input, p.batch), p.batch, m.outFeatures);
+      } finally {
+        input.destroy();
+      }
+    };
+    try {
+      let bytes = await saveModel(ctx, model, { ...p.config, kind: 'cnn' });
+      if (p.corrupt) {
+        const file = decodeModelFile(bytes);
+        file.tensors.get(p.corrupt.tensor)![p.corrupt.index] = p.corrupt.value;
+        bytes = encodeModelFile(file);
+      }
+      const loaded = loadModel(ctx, bytes);
+      try {
+        return { original: await predict(model), loaded: await predict(loaded.model), config: loaded.config, kinds: loaded.model.layers.map((l) => l.kind) };
+      } finally {
+        loaded.model.destroy();
+      }
+    } finally {
+      model.destroy();
+    }
+  },
+
   /**
    * One forward/loss/backward of a freshly built CNN on x (batch x C·H·W, NCHW). Returns each
    * convolution's and the classifier's mask (dense layers as full rows), the loss, and every

@@ -6,6 +6,7 @@ import { Linear } from '../../src/nn/linear.js';
 import { SoftmaxCrossEntropy } from '../../src/nn/loss.js';
 import { loadMlp, saveMlp } from '../../src/nn/mlp-file.js';
 import { buildMlp, type MlpConfig } from '../../src/nn/mlp.js';
+import { buildModel, loadModel, saveModel } from '../../src/nn/model.js';
 import { SparseLinear } from '../../src/nn/sparse-linear.js';
 import type { CsrMatrix } from '../../src/sparse/csr.js';
 import { gradInitGradient } from '../../src/recipe/gradinit.js';
@@ -115,7 +116,7 @@ export const trainingCases = defineCases({
     const ghostsPerStep: number[] = [];
     const projections: Array<{ rows: number; cols: number; first: Float32Array; last?: Float32Array }> = [];
     const startWeights: CsrMatrix[] = [];
-    const built = buildMlp(ctx, p.spec.model);
+    const built = buildModel(ctx, p.spec.model);
     const builtWeights: CsrMatrix[] = [];
     for (const layer of built.layers) if (layer instanceof SparseLinear) builtWeights.push(await layer.readWeight());
     built.destroy();
@@ -134,7 +135,7 @@ export const trainingCases = defineCases({
       onTrained: async (model) => {
         layerKinds = model.layers.map((l) => l.kind);
         activations = model.layers.filter((l) => l.kind === 'activation').map((l) => (l as unknown as { activation: unknown }).activation);
-        const loaded = loadMlp(ctx, await saveMlp(ctx, model, p.spec.model));
+        const loaded = loadModel(ctx, await saveModel(ctx, model, p.spec.model));
         reloadedKinds = loaded.model.layers.map((l) => l.kind);
         loaded.model.destroy();
       },

@@ -5,6 +5,7 @@ import { Rng } from '../../src/random.js';
 import { convForwardRef, globalAvgPoolRef, matmulRef } from '../../src/sparse/index.js';
 import { activationRef } from '../../src/train/activation-reference.js';
 import { softmaxXentRef } from '../../src/train/softmax-xent-reference.js';
+import { decodeModelFile, encodeModelFile } from '../../src/nn/model-file.js';
 import { describeGpu } from '../harness/gpu.js';
 
 // The whole CNN checked end to end: the GPU's gradients of the batch-mean loss against central
@@ -111,4 +112,35 @@ describeGpu('cnn', (run) => {
       });
     });
   }
+
+  for (const init of ['eoi', 'delta-orthogonal'] as const) {
+    it(`${init} CNN: saved and loaded, it predicts exactly as before`, async () => {
+      const config: CnnConfig = { ...BASE, init, activation: 'tanh', paddingMode: 'circular' };
+      const rng = new Rng(23);
+      const x = Float32Array.from({ length: BATCH * 2 * 7 * 6 }, () => rng.nextNormal());
+      const out = await run('cnnSaveLoad', { config, x, batch: BATCH });
+      expect(Array.from(out.loaded)).toEqual(Array.from(out.original));
+      expect(out.config).toEqual({ ...config, kind: 'cnn' });
+    });
+  }
+
+  it('a model file with a non-finite bias or a filter tap past cIn*kh*kw is refused, naming the tensor', async () => {
+    const config: CnnConfig = { ...BASE, init: 'eoi', activation: 'tanh', paddingMode: 'circular' };
+    const x = new Float32Array(BATCH * 2 * 7 * 6);
+    await expect(run('cnnSaveLoad', { config, x, batch: BATCH, corrupt: { tensor: '1.bias', index: 2, value: Number.POSITIVE_INFINITY } })).rejects.toThrow(/tensor '1\.bias'\[2\] = Infinity must be finite/);
+    await expect(run('cnnSaveLoad', { config, x, batch: BATCH, corrupt: { tensor: '0.colIdx', index: 0, value: 18 } })).rejects.toThrow(/convolution 0 filter/);
+  });
+});
+
+describe('model file versions', () => {
+  it('version 1 files (MLPs, before convolutions) still decode; unknown versions are refused', () => {
+    const bytes = encodeModelFile({ config: { kind: 'mlp' }, tensors: new Map([['0.bias', new Float32Array([1, 2])]]) });
+    expect(new DataView(bytes.buffer).getUint32(4, true)).toBe(2);
+    const v1 = bytes.slice();
+    new DataView(v1.buffer).setUint32(4, 1, true);
+    expect(Array.from(decodeModelFile(v1).tensors.get('0.bias')!)).toEqual([1, 2]);
+    const v3 = bytes.slice();
+    new DataView(v3.buffer).setUint32(4, 3, true);
+    expect(() => decodeModelFile(v3)).toThrow(/model file version 3 is not supported \(this library reads versions 1 and 2\)/);
+  });
 });

@@ -1,0 +1,63 @@
+/**
+ * save() / load() of a CNN built by buildCnn, in the model file format (model-file.ts): its config
+ * (kind 'cnn'), every convolution's filter as CSR (mask and values; a dense filter stores every
+ * tap) and bias, and the classifier. Loading validates the file as untrusted input (config ranges,
+ * CSR rules, shapes, lengths, finite values) before anything reaches the GPU.
+ */
+import type { Context } from '../gpu/context.js';
+import { convTaps } from '../sparse/conv-geometry.js';
+import { type CsrMatrix, csrFromDense, validateCsr } from '../sparse/csr.js';
+import { checkFiniteElements, checkLength } from '../validate.js';
+import { assembleCnn, type CnnConfig, type CnnWeights, checkCnnConfig, cnnConvs } from './cnn.js';
+import { Conv2d } from './conv2d.js';
+import { Linear } from './linear.js';
+import { decodeModelFile, encodeModelFile, type FileTensor, type ModelFile, requireTensor } from './model-file.js';
+import type { Sequential } from './sequential.js';
+import { SparseConv2d } from './sparse-conv2d.js';
+
+export async function saveCnn(ctx: Context, model: Sequential, config: CnnConfig): Promise<Uint8Array> {
+  const tensors = new Map<string, FileTensor>();
+  const convs = model.layers.filter((l): l is SparseConv2d | Conv2d => l instanceof SparseConv2d || l instanceof Conv2d);
+  for (const [l, layer] of convs.entries()) {
+    const taps = convTaps(layer.shape);
+    const filter: CsrMatrix = layer instanceof SparseConv2d ? await layer.readWeight() : csrFromDense(await ctx.read(layer.weight), layer.cOut, taps, { keepZeros: true });
+    tensors.set(`${l}.rowPtr`, filter.rowPtr);
+    tensors.set(`${l}.colIdx`, filter.colIdx);
+    tensors.set(`${l}.values`, filter.values);
+    tensors.set(`${l}.bias`, await ctx.read(layer.bias));
+  }
+  const head = model.layers.at(-1);
+  if (!(head instanceof Linear)) throw new RangeError('saveCnn: the model must end with its linear classifier (as buildCnn makes it)');
+  const [weight, bias] = await ctx.readAll([head.weight, head.bias]);
+  tensors.set('classifier.weight', weight!);
+  tensors.set('classifier.bias', bias!);
+  return encodeModelFile({ config: { kind: 'cnn', ...config }, tensors });
+}
+
+export function loadCnn(ctx: Context, bytes: Uint8Array): { model: Sequential; config: CnnConfig } {
+  return cnnFromFile(ctx, decodeModelFile(bytes));
+}
+
+/** The CNN a decoded model file holds. */
+export function cnnFromFile(ctx: Context, file: ModelFile): { model: Sequential; config: CnnConfig } {
+  const { kind, ...rest } = (file.config ?? {}) as { kind?: string } & CnnConfig;
+  if (kind !== 'cnn') throw new RangeError(`model file holds a '${String(kind)}', not a 'cnn'`);
+  const config = checkCnnConfig(rest as CnnConfig);
+  const finite = (name: string) => {
+    const t = requireTensor(file, name, Float32Array);
+    checkFiniteElements(`tensor '${name}'`, t);
+    return t;
+  };
+  const weights: CnnWeights = { filters: [], biases: [], classifier: finite('classifier.weight'), classifierBias: finite('classifier.bias') };
+  checkLength("tensor 'classifier.weight'", weights.classifier, config.classes * config.channels, 'classes*channels');
+  checkLength("tensor 'classifier.bias'", weights.classifierBias, config.classes, 'classes');
+  cnnConvs(config).forEach(({ cOut, shape }, l) => {
+    const filter = { rows: cOut, cols: convTaps(shape), rowPtr: requireTensor(file, `${l}.rowPtr`, Uint32Array), colIdx: requireTensor(file, `${l}.colIdx`, Uint32Array), values: finite(`${l}.values`) };
+    validateCsr(filter, `convolution ${l} filter`);
+    const bias = finite(`${l}.bias`);
+    checkLength(`tensor '${l}.bias'`, bias, cOut, 'cOut');
+    weights.filters.push(filter);
+    weights.biases.push(bias);
+  });
+  return { model: assembleCnn(ctx, config, weights), config };
+}
