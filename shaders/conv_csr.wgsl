@@ -24,10 +24,12 @@
 // backwardData: aT = dy (cOut·ho·wo features), cT = dx (cIn·h·w). rowPtr / colIdx are Wᵀ's pattern
 // (row (ci, ky, kx) lists the co's storing that tap), its entry t holds values[perm[t]]: the one array
 // the optimizer updates. rowOrder orders the input channels (by decreasing stored taps). One
-// invocation computes BV vec4 groups of one input feature (ci, iy, ix): for each unwrapped row
-// u (iy, and iy ∓ h when circular) the taps with ky ≡ u + padding (mod stride) are stepped through
-// directly with their output row oy = (u + padding - ky) / stride (one division per u, none per
-// tap), likewise for columns, and each tap's row of Wᵀ is walked over dy at (co, oy, ox).
+// invocation computes BV vec4 groups of PX pixels of one input row (ci, iy), stride apart (so they
+// share their taps, at consecutive output columns). For each unwrapped row u (iy, and iy ∓ h when
+// circular) the taps with ky ≡ u + padding (mod stride) are stepped through directly with their
+// output row oy = (u + padding - ky) / stride (one division per u, none per tap), likewise for
+// columns, and each tap's row of Wᵀ is walked once over dy at (co, oy, ox + p), pixels whose ox
+// falls outside [0, wo) masked to 0.
 //
 // A workgroup is WG_B x WG_R: the WG_B invocations along x share a slot and take interleaved batch
 // groups, the WG_R along y take consecutive slots. Workgroups form a folded 1D
@@ -40,8 +42,7 @@ override WG_B: u32 = 4;
 override WG_R: u32 = 16;
 // vec4 groups per invocation: 1, 2, 4 or 8
 override BV: u32 = 8;
-// output pixels per invocation along a row, 1, 2, 4 or 8 with BV·PX <= 8 (forward only; the
-// backward pass runs with 1)
+// pixels per invocation along a row, 1, 2, 4 or 8 with BV·PX <= 8
 override PX: u32 = 1;
 override HAS_BIAS: bool = false;
 
@@ -51,7 +52,7 @@ struct Params {
   // workgroup tiles along the batch, and in all
   tilesB: u32,
   tiles: u32,
-  // slots of this pass: cOut·ho·ceil(wo / PX) pixel blocks (forward) or cIn·h·w pixels (backwardData)
+  // slots of this pass: pixel blocks of y (forward) or of dx (backwardData)
   rows: u32,
   cIn: u32,
   h: u32,
@@ -93,8 +94,7 @@ fn place(lid: vec3<u32>, wid: vec3<u32>, nwg: vec3<u32>) -> Place {
   return Place(min(slot, params.rows), (tile % params.tilesB) * WG_B * BV + lid.x);
 }
 
-// Accumulator k (of BV·PX) holds pixel k / BV (forward only; the backward pass has one) and
-// batch group firstGroup + (k % BV)·WG_B. Groups past the batch re-read the last group (no branch
+// Accumulator k (of BV·PX) holds pixel k / BV of the invocation's block and batch group firstGroup + (k % BV)·WG_B. Groups past the batch re-read the last group (no branch
 // in the entry loop) and are not stored.
 fn slotGroups(firstGroup: u32, k: vec4<u32>) -> vec4<u32> {
   return min(firstGroup + (k % BV) * WG_B, vec4<u32>(params.groups - 1u));
@@ -119,28 +119,48 @@ fn accumulate(acc: ptr<function, array<mat4x4<f32>, 2>>, vLo: vec4<f32>, vHi: ve
   }
 }
 
-// Writes accumulator k to output feature row0 + k / BV (those at or past rowEnd are not stored),
-// group firstGroup + (k % BV)·WG_B; padding batch elements are written as 0.
-fn store(acc: array<mat4x4<f32>, 2>, row0: u32, rowEnd: u32, firstGroup: u32) {
+// Writes accumulator k to output feature row0 + (k / BV)·step, for the first `count` pixels, group
+// firstGroup + (k % BV)·WG_B; padding batch elements are written as 0.
+fn store(acc: array<mat4x4<f32>, 2>, row0: u32, step: u32, count: u32, firstGroup: u32) {
   let sums = array<vec4<f32>, 8>(acc[0][0], acc[0][1], acc[0][2], acc[0][3], acc[1][0], acc[1][1], acc[1][2], acc[1][3]);
   for (var k = 0u; k < BV * PX; k++) {
-    let row = row0 + k / BV;
     let g = firstGroup + (k % BV) * WG_B;
-    if (row < rowEnd && g < params.groups) {
+    if (k / BV < count && g < params.groups) {
       let live = vec4<u32>(4u * g) + vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(params.batch);
-      cT[row * params.groups + g] = select(vec4<f32>(0.0), sums[k], live);
+      cT[(row0 + (k / BV) * step) * params.groups + g] = select(vec4<f32>(0.0), sums[k], live);
     }
   }
 }
 
-// Forward: where tap column x of the input row at rowBase lands (wrapped when circular), as the
-// vec4 index of its first group, and the entry's value there (0 outside the image).
+// One pixel's operand for an entry: the vec4 index of its first group, and a factor (the entry's
+// value, or a 0/1 mask) that is 0 where the pixel reads nothing.
 struct Column {
   at: u32,
   v: f32,
 }
 
-fn column(x: i32, rowBase: u32, v: f32) -> Column {
+// The operands of accumulator k, pixel k / BV (constant indices once BV and PX are fixed), with
+// the accumulators' groups added.
+struct Operands {
+  atLo: vec4<u32>,
+  atHi: vec4<u32>,
+  vLo: vec4<f32>,
+  vHi: vec4<f32>,
+}
+
+fn spread(px: array<Column, 8>, gLo: vec4<u32>, gHi: vec4<u32>) -> Operands {
+  let c = array<Column, 8>(px[0u / BV], px[1u / BV], px[2u / BV], px[3u / BV], px[4u / BV], px[5u / BV], px[6u / BV], px[7u / BV]);
+  return Operands(
+    vec4<u32>(c[0].at, c[1].at, c[2].at, c[3].at) + gLo,
+    vec4<u32>(c[4].at, c[5].at, c[6].at, c[7].at) + gHi,
+    vec4<f32>(c[0].v, c[1].v, c[2].v, c[3].v),
+    vec4<f32>(c[4].v, c[5].v, c[6].v, c[7].v),
+  );
+}
+
+// Forward: tap column x of the input row at rowBase (wrapped when circular); outside the image the
+// index is clamped and the value 0.
+fn inputColumn(x: i32, rowBase: u32, v: f32) -> Column {
   let w = i32(params.w);
   var u = x;
   if (params.circular != 0u) {
@@ -148,6 +168,12 @@ fn column(x: i32, rowBase: u32, v: f32) -> Column {
   }
   let inside = u32(u) < params.w;
   return Column((rowBase + select(0u, u32(u), inside)) * params.groups, select(0.0, v, inside));
+}
+
+// Backward: output column ox of the output row at outRow, masked to 0 outside [0, wo).
+fn outputColumn(ox: i32, outRow: u32) -> Column {
+  let inside = u32(ox) < params.wo;
+  return Column((outRow + select(0u, u32(ox), inside)) * params.groups, select(0.0, 1.0, inside));
 }
 
 @compute @workgroup_size(WG_B, WG_R)
@@ -195,39 +221,24 @@ fn forward(
     let v = values[e];
     // Pixel p's column, written out for the PX pixels (the rest stay unused).
     var px: array<Column, 8>;
-    px[0] = column(x, rowBase, v);
+    px[0] = inputColumn(x, rowBase, v);
     if (PX >= 2u) {
-      px[1] = column(x + step, rowBase, v);
+      px[1] = inputColumn(x + step, rowBase, v);
     }
     if (PX >= 4u) {
-      px[2] = column(x + 2 * step, rowBase, v);
-      px[3] = column(x + 3 * step, rowBase, v);
+      px[2] = inputColumn(x + 2 * step, rowBase, v);
+      px[3] = inputColumn(x + 3 * step, rowBase, v);
     }
     if (PX >= 8u) {
-      px[4] = column(x + 4 * step, rowBase, v);
-      px[5] = column(x + 5 * step, rowBase, v);
-      px[6] = column(x + 6 * step, rowBase, v);
-      px[7] = column(x + 7 * step, rowBase, v);
+      px[4] = inputColumn(x + 4 * step, rowBase, v);
+      px[5] = inputColumn(x + 5 * step, rowBase, v);
+      px[6] = inputColumn(x + 6 * step, rowBase, v);
+      px[7] = inputColumn(x + 7 * step, rowBase, v);
     }
-    // Accumulator k reads pixel k / BV: constant indices once BV and PX are fixed.
-    let p0 = px[0u / BV];
-    let p1 = px[1u / BV];
-    let p2 = px[2u / BV];
-    let p3 = px[3u / BV];
-    let p4 = px[4u / BV];
-    let p5 = px[5u / BV];
-    let p6 = px[6u / BV];
-    let p7 = px[7u / BV];
-    accumulate(
-      &acc,
-      vec4<f32>(p0.v, p1.v, p2.v, p3.v),
-      vec4<f32>(p4.v, p5.v, p6.v, p7.v),
-      vec4<u32>(p0.at, p1.at, p2.at, p3.at) + gLo,
-      vec4<u32>(p4.at, p5.at, p6.at, p7.at) + gHi,
-    );
+    let op = spread(px, gLo, gHi);
+    accumulate(&acc, op.vLo, op.vHi, op.atLo, op.atHi);
   }
-  let rowStart = co * params.ho * params.wo + oy * params.wo;
-  store(acc, rowStart + ox, rowStart + params.wo, at.firstGroup);
+  store(acc, (co * params.ho + oy) * params.wo + ox, 1u, min(PX, params.wo - ox), at.firstGroup);
 }
 
 @compute @workgroup_size(WG_B, WG_R)
@@ -240,11 +251,20 @@ fn backwardData(
   if (at.slot >= params.rows) {
     return;
   }
-  let planeIn = params.h * params.w;
-  let ci = rowOrder[at.slot / planeIn];
-  let pixel = at.slot % planeIn;
-  let iy = i32(pixel / params.w);
-  let ix = i32(pixel % params.w);
+  // Slots run over (ci, iy, column class ix mod stride, block of PX pixels of that class): the
+  // pixels of a block are stride apart, so they read one set of taps at consecutive ox.
+  let perClass = ((params.w + params.stride - 1u) / params.stride + PX - 1u) / PX;
+  let rowSlots = params.stride * perClass;
+  let planeSlots = params.h * rowSlots;
+  let ci = rowOrder[at.slot / planeSlots];
+  let r = at.slot % planeSlots;
+  let iy = i32(r / rowSlots);
+  let c = r % rowSlots;
+  let ix0 = c / perClass + (c % perClass) * PX * params.stride;
+  if (ix0 >= params.w) {
+    return;
+  }
+  let ix = i32(ix0);
   let gLo = slotGroups(at.firstGroup, vec4<u32>(0u, 1u, 2u, 3u));
   let gHi = slotGroups(at.firstGroup, vec4<u32>(4u, 5u, 6u, 7u));
   var acc = array<mat4x4<f32>, 2>(mat4x4<f32>(), mat4x4<f32>());
@@ -253,7 +273,7 @@ fn backwardData(
   let padding = i32(params.padding);
   let kh = i32(params.kh);
   let kw = i32(params.kw);
-  let plane = params.ho * params.wo;
+  let planeGroups = params.ho * params.wo * params.groups;
   let wraps = i32(params.circular);
   for (var sy = -wraps; sy <= wraps; sy++) {
     // ay = u + padding for the unwrapped row u; output row oy reads it through tap ky = ay - oy·stride.
@@ -263,23 +283,48 @@ fn backwardData(
     }
     for (var oy = min(ay / stride, i32(params.ho) - 1); oy >= 0 && ay - oy * stride < kh; oy--) {
       let tapRow = (ci * params.kh + u32(ay - oy * stride)) * params.kw;
+      let outRow = u32(oy) * params.wo;
       for (var sx = -wraps; sx <= wraps; sx++) {
+        // Likewise for the first pixel's unwrapped column: taps kx ≡ ax (mod stride), output column
+        // ox = (ax - kx) / stride for the first pixel, ox + p for pixel p (floor division: ax may be < 0).
         let ax = ix + sx * i32(params.w) + padding;
-        if (ax < 0) {
-          continue;
-        }
-        for (var ox = min(ax / stride, i32(params.wo) - 1); ox >= 0 && ax - ox * stride < kw; ox--) {
-          let t = tapRow + u32(ax - ox * stride);
-          let outPixel = u32(oy) * params.wo + u32(ox);
+        let kx0 = (ax % stride + stride) % stride;
+        let ox0 = (ax - kx0) / stride;
+        for (var i = 0; kx0 + i * stride < kw; i++) {
+          let ox = ox0 - i;
+          if (ox + i32(PX) <= 0) {
+            break;
+          }
+          if (ox >= i32(params.wo)) {
+            continue;
+          }
+          var px: array<Column, 8>;
+          px[0] = outputColumn(ox, outRow);
+          if (PX >= 2u) {
+            px[1] = outputColumn(ox + 1, outRow);
+          }
+          if (PX >= 4u) {
+            px[2] = outputColumn(ox + 2, outRow);
+            px[3] = outputColumn(ox + 3, outRow);
+          }
+          if (PX >= 8u) {
+            px[4] = outputColumn(ox + 4, outRow);
+            px[5] = outputColumn(ox + 5, outRow);
+            px[6] = outputColumn(ox + 6, outRow);
+            px[7] = outputColumn(ox + 7, outRow);
+          }
+          let op = spread(px, gLo, gHi);
+          let t = tapRow + u32(kx0 + i * stride);
           let end = rowPtr[t + 1u];
           for (var e = rowPtr[t]; e < end; e++) {
-            let v = vec4<f32>(values[perm[e]]);
-            let base = (colIdx[e] * plane + outPixel) * params.groups;
-            accumulate(&acc, v, v, base + gLo, base + gHi);
+            let v = values[perm[e]];
+            let base = colIdx[e] * planeGroups;
+            accumulate(&acc, v * op.vLo, v * op.vHi, base + op.atLo, base + op.atHi);
           }
         }
       }
     }
   }
-  store(acc, ci * planeIn + pixel, ci * planeIn + pixel + 1u, at.firstGroup);
+  let count = min(PX, (params.w - ix0 + params.stride - 1u) / params.stride);
+  store(acc, (ci * params.h + u32(iy)) * params.w + ix0, params.stride, count, at.firstGroup);
 }

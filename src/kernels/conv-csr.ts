@@ -24,13 +24,13 @@ export const convCsrKernel: KernelSource = { name: 'conv_csr', source };
 /** The vec4 groups per invocation (bv) the kernel is written for. */
 export const CONV_CSR_GROUPS_PER_INVOCATION = [1, 2, 4, 8] as const;
 
-/** The output pixels per invocation (px) the forward kernel is written for; bv·px is at most 8. */
+/** The pixels per invocation (px) the kernel is written for; bv·px is at most 8. */
 export const CONV_CSR_PIXELS_PER_INVOCATION = [1, 2, 4, 8] as const;
 
 /**
- * wgB invocations along the batch share an output feature (one pixel of one channel), wgR
- * consecutive output features per workgroup (see spmm-tiles.ts); in the forward pass each
- * invocation takes px consecutive pixels of a row (default 1; the backward pass always takes one).
+ * wgB invocations along the batch share a block of px output pixels of one channel's row
+ * (default 1; consecutive pixels of y, or dx pixels stride apart), wgR consecutive blocks per
+ * workgroup (see spmm-tiles.ts).
  */
 export interface ConvCsrConfig extends SpmmTiles<(typeof CONV_CSR_GROUPS_PER_INVOCATION)[number]> {
   px?: (typeof CONV_CSR_PIXELS_PER_INVOCATION)[number];
@@ -102,12 +102,12 @@ export class GpuConvFilter {
 }
 
 /**
- * 64 invocations per workgroup along the output features (wgB = 1: neighbouring pixels of one
- * channel already share the entry loads, so splitting the batch across invocations would only
- * repeat the tap decoding), each taking as many vec4 groups as the batch has, up to 8, and in the
- * forward pass as many pixels as keep 8 accumulators busy: one (tap, value) load and decode then
- * feeds 8 vec4 FMAs whatever the batch. Measured on SwiftShader (64 channels, 16x16, 3x3, density
- * 0.1): at batch 32, 1.7x faster forward than spmm's 4 x 16 x 2; at batch 1, px = 8 is 3x px = 1.
+ * 64 invocations per workgroup along the output's pixel blocks (wgB = 1: neighbouring pixels of
+ * one channel already share the entry loads, so splitting the batch across invocations would only
+ * repeat the tap decoding), each taking as many vec4 groups as the batch has, up to 8, and as many
+ * pixels as keep 8 accumulators busy: one entry load and decode then feeds 8 vec4 FMAs whatever
+ * the batch. Measured on SwiftShader (64 channels, 16x16, 3x3, density 0.1): at batch 32, 1.7x
+ * faster forward than spmm's 4 x 16 x 2; at batch 1, px = 8 is 2.4x (backward) to 3x (forward) px = 1.
  */
 export function chooseConvCsrConfig(batch: number): ConvCsrConfig {
   const groups = featureMajorStride(batch) / 4;
@@ -136,7 +136,7 @@ function checkConvTiles(ctx: Context, config: ConvCsrConfig): number {
 interface ConvPass {
   entryPoint: 'forward' | 'backwardData';
   buffers: Record<string, GpuTensor>;
-  /** Invocation slots along the output features: one per feature, or per px-pixel block of a row. */
+  /** Invocation slots: the output's pixel blocks. */
   rows: number;
   px: number;
   hasBias: boolean;
@@ -210,7 +210,7 @@ export async function convCsrBackwardDataInto(
   checkFeatureMajor('dx', dx, g.cIn * g.h * g.w, 'cIn*h*w', g.batch);
   checkNoAliasing({ dx }, { dy });
   const tiles = config ?? chooseConvCsrConfig(g.batch);
-  checkConvTiles(ctx, tiles);
+  const px = checkConvTiles(ctx, tiles);
   const t = filter.csr.transposed;
   const buffers = {
     rowPtr: t.rowPtr,
@@ -224,7 +224,9 @@ export async function convCsrBackwardDataInto(
     bias: filter.csr.values,
     cT: dx,
   };
-  await dispatchConv(ctx, { entryPoint: 'backwardData', buffers, rows: g.cIn * g.h * g.w, px: 1, hasBias: false }, g, tiles);
+  // Blocks of px pixels stride apart: per row, stride column classes of ceil(ceil(w / stride) / px) blocks.
+  const rows = g.cIn * g.h * g.stride * Math.ceil(Math.ceil(g.w / g.stride) / px);
+  await dispatchConv(ctx, { entryPoint: 'backwardData', buffers, rows, px, hasBias: false }, g, tiles);
 }
 
 /**

@@ -173,8 +173,11 @@ describeGpu('conv', (run) => {
   it('an empty filter gives the bias planes and an exactly zero gradient', () =>
     expectConvWithinBound(run, randomCsr(3, 18, 0, 33), { batch: 5, cIn: 2, h: 5, w: 5, kh: 3, kw: 3, padding: 1 }, { bias: true }));
 
-  it('folded workgroup grids (limit lowered to 2 per dimension) give the same results', () =>
-    expectConvWithinBound(run, filterFor(cases[0]!.dims, 6, 0.4, 40), cases[0]!.dims, { bias: true, fold: { maxGroupsX: 2 } }));
+  it('folded workgroup grids (limit lowered to 2 per dimension) give the same results', async () => {
+    // 6 channels x 7 x 5 pixels in workgroups of 8 slots: 27 tiles on a 2 x 14 grid.
+    const config = { wgB: 1, wgR: 8, bv: 2 } as const;
+    await expectConvWithinBound(run, filterFor(cases[0]!.dims, 6, 0.4, 40), cases[0]!.dims, { bias: true, config, fold: { maxGroupsX: 2 } });
+  });
 
   it('every tile configuration computes the same convolution', async () => {
     // Stride 2 with circular wraps, and a 3x5 kernel with wide zero padding; wo = 5 and 7 leave
