@@ -57,9 +57,9 @@ export async function channelSumsInto(
   const lanes = lanesFor(run);
   const workgroups = Math.ceil(channels / (WORKGROUP / lanes));
   await ctx.dispatch(channelSumsKernel, {
-    constants: { WG: WORKGROUP },
+    constants: { WG: WORKGROUP, LANES: lanes },
     buffers: { dy, db },
-    uniforms: { channels, run, lanes, workgroups },
+    uniforms: { channels, run, workgroups },
     workgroups: gridFor(ctx, workgroups, opts),
   });
 }

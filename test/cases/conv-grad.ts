@@ -10,7 +10,7 @@ import type { GpuTensor } from '../../src/gpu/tensor.js';
 import { channelSumsInto, type PlaneDims } from '../../src/kernels/channel-sums.js';
 import type { FoldOptions } from '../../src/kernels/grid.js';
 import { globalAvgPoolBackwardInto, globalAvgPoolForwardInto } from '../../src/kernels/pool.js';
-import { convSddmmInto } from '../../src/kernels/sddmm-conv.js';
+import { type ConvSddmmOptions, convSddmmInto } from '../../src/kernels/sddmm-conv.js';
 import type { ConvDims } from '../../src/sparse/conv-geometry.js';
 import type { CsrMatrix } from '../../src/sparse/csr.js';
 import { GpuCsr } from '../../src/sparse/gpu-csr.js';
@@ -66,12 +66,15 @@ interface Common {
 }
 
 export const convGradCases = defineCases({
-  /** dw at the filter's stored taps; `dwLength` overrides its length (default w.nnz). */
-  convSddmm: (ctx, p: Common & { w: CsrMatrix; dims: ConvDims; x: Float32Array; dy: Float32Array; dwLength?: number | null; alias?: 'x' | 'dy' | null }) =>
+  /** dw at the filter's stored taps; `dwLength` overrides its length (default w.nnz), `lanes` the kernel's choice. */
+  convSddmm: (
+    ctx,
+    p: Common & { w: CsrMatrix; dims: ConvDims; x: Float32Array; dy: Float32Array; dwLength?: number | null; alias?: 'x' | 'dy' | null; lanes?: ConvSddmmOptions['lanes'] | null },
+  ) =>
     withTensors(async (own) => {
       const w = own(GpuCsr.upload(ctx, p.w));
       const { tensors, out } = operands(ctx, own, { x: p.x, dy: p.dy }, p.dwLength ?? w.nnz, p.alias);
-      await convSddmmInto(ctx, w, tensors.dy, tensors.x, out, p.dims, p.fold ?? undefined);
+      await convSddmmInto(ctx, w, tensors.dy, tensors.x, out, p.dims, { ...p.fold, ...(p.lanes != null && { lanes: p.lanes }) });
       return ctx.read(out);
     }),
 

@@ -1,4 +1,5 @@
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { CONV_SDDMM_LANES, chooseConvSddmmLanes } from '../../src/kernels/sddmm-conv.js';
 import { Rng } from '../../src/random.js';
 import {
   type ConvDims,
@@ -33,7 +34,7 @@ function filterWithEmptyAndFullRows(cOut: number, taps: number, seed: number): C
 }
 
 /** Runs the conv weight gradient on the GPU and checks it against the float64 reference. */
-async function expectConvSddmmWithinBound(run: RunCase, w: CsrMatrix, dims: ConvDims, fold?: { maxGroupsX: number }) {
+async function expectConvSddmmWithinBound(run: RunCase, w: CsrMatrix, dims: ConvDims, extra: { fold?: { maxGroupsX: number }; lanes?: number } = {}) {
   const g = convGeometry(dims);
   const rng = new Rng(g.h * 101 + g.w * 7 + g.batch + w.rows);
   const x = randomFloat32(rng, g.batch * g.cIn * g.h * g.w);
@@ -43,7 +44,7 @@ async function expectConvSddmmWithinBound(run: RunCase, w: CsrMatrix, dims: Conv
     dims,
     x: toFeatureMajorRef(x, g.batch, g.cIn * g.h * g.w),
     dy: toFeatureMajorRef(dy, g.batch, w.rows * g.ho * g.wo),
-    fold,
+    ...extra,
   });
   expect(dw.length).toBe(w.colIdx.length);
   // Every entry sums ho·wo·batch products (those in zero padding count as exact zeros).
@@ -93,6 +94,17 @@ const CONV_SHAPES: Array<{ name: string; cOut: number; dims: ConvDims }> = [
   { name: '3x3 stride 2 no padding, 6x5 image, batch 1, cIn 3', cOut: 4, dims: { batch: 1, cIn: 3, h: 6, w: 5, kh: 3, kw: 3, stride: 2 } },
 ];
 
+describe('conv weight gradient lane choice', () => {
+  it('one lane per item while the items alone fill a GPU; more lanes only with enough steps each', () => {
+    expect(chooseConvSddmmLanes(4096, 784 * 8)).toBe(1);
+    expect(chooseConvSddmmLanes(1900, 784 * 8)).toBe(4);
+    expect(chooseConvSddmmLanes(10, 784 * 8)).toBe(64);
+    expect(chooseConvSddmmLanes(10, 256)).toBe(4);
+    expect(chooseConvSddmmLanes(10, 9)).toBe(1);
+    for (const items of [1, 100, 5000]) for (const steps of [1, 500, 1e5]) expect(CONV_SDDMM_LANES).toContain(chooseConvSddmmLanes(items, steps));
+  });
+});
+
 describeGpu('convGrad', (run) => {
   for (const { name, cOut, dims } of CONV_SHAPES) {
     it(`conv weight gradient, ${name}: an empty and a full row, within the float32 bound`, () =>
@@ -103,7 +115,19 @@ describeGpu('convGrad', (run) => {
     expectConvSddmmWithinBound(run, randomCsr(32, 16 * 9, 0.2, 41), { batch: 8, cIn: 16, h: 16, w: 16, kh: 3, kw: 3, padding: 1 }));
 
   it('conv weight gradient on a folded grid (limit lowered to 2 per dimension)', () =>
-    expectConvSddmmWithinBound(run, randomCsr(9, 3 * 9, 0.5, 43), { batch: 5, cIn: 3, h: 7, w: 5, kh: 3, kw: 3, stride: 2, padding: 1 }, { maxGroupsX: 2 }));
+    expectConvSddmmWithinBound(run, randomCsr(9, 3 * 9, 0.5, 43), { batch: 5, cIn: 3, h: 7, w: 5, kh: 3, kw: 3, stride: 2, padding: 1 }, { fold: { maxGroupsX: 2 } }));
+
+  it('every lane count per work item computes the same gradient (items sharing a workgroup, lanes sharing a pixel)', async () => {
+    const shapes: Array<[CsrMatrix, ConvDims]> = [
+      [randomCsr(12, 8 * 9, 0.3, 45), { batch: 8, cIn: 8, h: 9, w: 11, kh: 3, kw: 3, padding: 1 }],
+      [filterWithEmptyAndFullRows(5, 27, 46), { batch: 33, cIn: 3, h: 3, w: 3, kh: 3, kw: 3 }],
+      [filterWithEmptyAndFullRows(6, 30, 47), { batch: 5, cIn: 2, h: 9, w: 11, kh: 5, kw: 3, stride: 2, padding: 2, paddingMode: 'circular' }],
+    ];
+    for (const [w, dims] of shapes) {
+      for (const lanes of CONV_SDDMM_LANES) await expectConvSddmmWithinBound(run, w, dims, { lanes });
+    }
+    await expectConvSddmmWithinBound(run, shapes[0]![0], shapes[0]![1], { lanes: 16, fold: { maxGroupsX: 2 } });
+  });
 
   it('conv weight gradient of a filter with no stored taps writes nothing and succeeds', async () => {
     const dims = { batch: 2, cIn: 1, h: 3, w: 3, kh: 1, kw: 1 };
@@ -146,6 +170,7 @@ describeGpu('convGrad', (run) => {
     await expect(run('convSddmm', { ...ok, dims: { ...dims, kh: 7 } })).rejects.toThrow(/^geometry\.kh must be at most h \+ 2\*padding = 6, got 7/);
     await expect(run('convSddmm', { ...ok, alias: 'x' })).rejects.toThrow(/^dw must be a different tensor from x/);
     await expect(run('convSddmm', { ...ok, alias: 'dy' })).rejects.toThrow(/^dw must be a different tensor from dy/);
+    await expect(run('convSddmm', { ...ok, lanes: 3 })).rejects.toThrow(/^opts\.lanes must be one of 1, 2, 4, 8, 16, 32, 64, got 3/);
   });
 
   it('channel sums and pooling refuse bad shapes, lengths and aliasing, naming them', async () => {
