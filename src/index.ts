@@ -69,7 +69,7 @@ export type { ConvFilterShape } from './kernels/conv-csr.js';
 export { csrSddmmInto } from './kernels/sddmm-csr.js';
 export { bsrForwardInto, bsrBackwardDataInto, chooseSpmmBsrConfig, type SpmmBsrConfig } from './kernels/spmm-bsr.js';
 export { bsrSddmmInto } from './kernels/sddmm-bsr.js';
-export { convSddmmInto } from './kernels/sddmm-conv.js';
+export { convSddmmInto, type ConvSddmmOptions, CONV_SDDMM_LANES } from './kernels/sddmm-conv.js';
 export { channelSumsInto, type PlaneDims } from './kernels/channel-sums.js';
 export { globalAvgPoolForwardInto, globalAvgPoolBackwardInto } from './kernels/pool.js';
 export { toFeatureMajorInto, toFeatureMajor, featureMajorStride } from './kernels/feature-major.js';
