@@ -32,8 +32,8 @@
 // falls outside [0, wo) masked to 0.
 //
 // A workgroup is WG_B x WG_R: the WG_B invocations along x share a slot and take interleaved batch
-// groups, the WG_R along y take consecutive slots. Workgroups form a folded 1D
-// list of tiles (linear index wid.x + wid.y·nwg.x), batch tile fastest. As in spmm_csr.wgsl the
+// groups, the WG_R along y take consecutive slots. Workgroups form a folded 1D list of tiles
+// (linear index wid.x + wid.y·nwg.x), batch tile fastest. As in spmm_csr.wgsl the
 // accumulators are named matrix columns and the BV·PX steps are written out, guarded by the
 // constants: SwiftShader does not unroll loops, and an array indexed by a loop counter lives in
 // memory (the per-pixel arrays below are indexed by constants once BV and PX are fixed).
@@ -94,8 +94,9 @@ fn place(lid: vec3<u32>, wid: vec3<u32>, nwg: vec3<u32>) -> Place {
   return Place(min(slot, params.rows), (tile % params.tilesB) * WG_B * BV + lid.x);
 }
 
-// Accumulator k (of BV·PX) holds pixel k / BV of the invocation's block and batch group firstGroup + (k % BV)·WG_B. Groups past the batch re-read the last group (no branch
-// in the entry loop) and are not stored.
+// Accumulator k (of BV·PX) holds pixel k / BV of the invocation's block and batch group
+// firstGroup + (k % BV)·WG_B. Groups past the batch re-read the last group (no branch in the entry
+// loop) and are not stored.
 fn slotGroups(firstGroup: u32, k: vec4<u32>) -> vec4<u32> {
   return min(firstGroup + (k % BV) * WG_B, vec4<u32>(params.groups - 1u));
 }

@@ -13,7 +13,7 @@ import { type ConvDims, type ConvGeometry, convGeometry, convTaps, convUniforms,
 import { type CsrMatrix, validateCsr } from '../sparse/csr.js';
 import { GpuCsr } from '../sparse/gpu-csr.js';
 import { rowSwizzle } from '../sparse/swizzle.js';
-import { checkFiniteElements, checkLength, checkOneOf, checkPositiveInt, checkTypedArray } from '../validate.js';
+import { checkFiniteElements, checkLength, checkObject, checkOneOf, checkPositiveInt, checkTypedArray } from '../validate.js';
 import { checkNoAliasing } from './aliasing.js';
 import { checkFeatureMajor, featureMajorStride, toFeatureMajor } from './feature-major.js';
 import { gridFor } from './grid.js';
@@ -71,6 +71,7 @@ export class GpuConvFilter {
   /** Validates `w` (validateCsr, and w.cols = cIn·kh·kw) and uploads it with its tables. */
   static upload(ctx: Context, w: CsrMatrix, shape: ConvFilterShape, label = 'w'): GpuConvFilter {
     validateCsr(w, label);
+    checkObject('shape', shape, 'a { cIn, kh, kw }');
     const cIn = checkPositiveInt('shape.cIn', shape.cIn, MAX_CONV_DIM);
     const kh = checkPositiveInt('shape.kh', shape.kh, MAX_CONV_DIM);
     const kw = checkPositiveInt('shape.kw', shape.kw, MAX_CONV_DIM);
@@ -85,12 +86,15 @@ export class GpuConvFilter {
     });
     for (let ci = 0; ci < cIn; ci++) channelPtr[ci + 1] += channelPtr[ci];
     const csr = GpuCsr.upload(ctx, w, label);
-    return new GpuConvFilter(
-      csr,
-      { cIn, kh, kw },
-      ctx.upload('u32', taps, `${label}.taps`),
-      ctx.upload('u32', rowSwizzle(channelPtr), `${label}.channelOrder`),
-    );
+    let tapTable: GpuTensor<'u32'> | undefined;
+    try {
+      tapTable = ctx.upload('u32', taps, `${label}.taps`);
+      return new GpuConvFilter(csr, { cIn, kh, kw }, tapTable, ctx.upload('u32', rowSwizzle(channelPtr), `${label}.channelOrder`));
+    } catch (error) {
+      tapTable?.destroy();
+      csr.destroy();
+      throw error;
+    }
   }
 
   /** Frees every buffer now. */
