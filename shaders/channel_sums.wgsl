@@ -11,9 +11,9 @@
 // WG / LANES consecutive channels. Short runs (plane 1, many channels) get one lane each and no
 // workgroup memory or barrier at all: on SwiftShader that path, specialised by the constant, was
 // measured 5x faster at plane 1 than going through workgroup memory with the lane count a uniform.
-// Long runs (a 28x28 plane) get a whole
-// workgroup; after one barrier the first lane adds its channel's LANES partial sums (one barrier
-// was measured no slower than a tree's log2(LANES)), then the 4 components, and stores.
+// Long runs (a 28x28 plane) get a whole workgroup; after one barrier the first lane adds its
+// channel's LANES partial sums (one barrier was measured no slower than a tree's log2(LANES)),
+// then the 4 components, and stores.
 // Workgroups form a folded 1D list (wid.x + wid.y·nwg.x).
 
 override WG: u32 = 64;
