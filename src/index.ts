@@ -88,8 +88,8 @@ export { buildMlp, assembleMlp, mlpShapes, mlpDensities, mlpBiases, layerSeed, i
 export { GhostSkip } from './nn/ghost-skip.js';
 export { SparseConv2d, type ConvShape } from './nn/sparse-conv2d.js';
 export { Conv2d } from './nn/conv2d.js';
-export { GlobalAvgPool, Flatten } from './nn/pooling.js';
-export { buildCnn, assembleCnn, initCnn, checkCnnConfig, cnnConvs, cnnOutputShape, cnnDensities, isSparseCnnInit, CNN_INITS, type CnnConfig, type CnnInit, type CnnConvSpec, type CnnWeights } from './nn/cnn.js';
+export { GlobalAvgPool, AvgPool2d, Flatten } from './nn/pooling.js';
+export { buildCnn, assembleCnn, initCnn, checkCnnConfig, cnnBody, cnnConvs, cnnOutputShape, cnnDensities, isSparseCnnInit, CNN_INITS, CNN_ARCHITECTURES, type CnnConfig, type CnnInit, type CnnArchitecture, type CnnConvSpec, type CnnStage, type CnnWeights } from './nn/cnn.js';
 export { saveCnn, loadCnn } from './nn/cnn-file.js';
 export { buildModel, saveModel, loadModel, describeModel, isCnnConfig, isSparseModel, type ModelConfig, type CnnModelConfig } from './nn/model.js';
 export { convGeometry, PADDING_MODES, type ConvDims, type ConvGeometry, type PaddingMode } from './sparse/conv-geometry.js';

@@ -65,7 +65,7 @@ describe('orthosparse train', () => {
     const result = await trainCommand([...TINY.filter((_, i) => i >= 8), ...cnn, '--out', out]);
     vi.restoreAllMocks();
     expect(result.history.totalSteps).toBe(6);
-    expect(result.spec.model).toMatchObject({ kind: 'cnn', depth: 2, channels: 4, stem: 2, init: 'eoi', paddingMode: 'circular', inputShape: [1, 28, 28] });
+    expect(result.spec.model).toMatchObject({ kind: 'cnn', architecture: 'vanilla', depth: 2, channels: 4, stem: 2, init: 'eoi', paddingMode: 'circular', inputShape: [1, 28, 28] });
     expect(result.jacobian!.mean).toBeGreaterThan(0);
     const ctx = await createContext();
     try {
@@ -84,6 +84,7 @@ describe('orthosparse train', () => {
     await expect(trainCommand([...cnn, '--format', 'bsr16'])).rejects.toThrow(/--format must be csr with --model cnn/);
     await expect(trainCommand([...cnn, '--padding', 'reflect'])).rejects.toThrow(/--padding must be circular or zeros, got 'reflect'/);
     await expect(trainCommand([...TINY, '--model', 'rnn'])).rejects.toThrow(/--model must be mlp or cnn, got 'rnn'/);
+    await expect(trainCommand([...cnn, '--architecture', 'resnet'])).rejects.toThrow(/--architecture must be vanilla or vgg, got 'resnet'/);
     await expect(compareCommand([...cnn, '--masks', 'snip'])).rejects.toThrow(/--masks and --recipes apply to MLPs only so far/);
   });
 });

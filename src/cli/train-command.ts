@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { createContext } from '../gpu/context.js';
 import { ACTIVATIONS, type ActivationName } from '../kernels/activation.js';
 import { GAUSSIAN_SCALES, type GaussianScale } from '../nn/init.js';
-import { CNN_INITS, type CnnInit } from '../nn/cnn.js';
+import { CNN_ARCHITECTURES, CNN_INITS, type CnnArchitecture, type CnnInit } from '../nn/cnn.js';
 import { MLP_INITS, type MlpInit } from '../nn/mlp.js';
 import { describeModel, type ModelConfig, saveModel } from '../nn/model.js';
 import { PADDING_MODES, type PaddingMode } from '../sparse/conv-geometry.js';
@@ -24,7 +24,9 @@ export const TRAIN_USAGE = `orthosparse train [options]
   --model M            mlp | cnn (default mlp)
   --depth N            MLP: linear layers; CNN: stride-1 convolutions after the stem (default 100)
   --width N            MLP: hidden width (default 128)
-  --channels N         CNN: channels of every convolution (default 32)
+  --architecture A     CNN: vanilla (stem, then depth convolutions) | vgg (stem, then depth conv-conv-pool
+                       stages, channels doubling per stage) (default vanilla)
+  --channels N         CNN: channels of every convolution, or of the first VGG stage (default 32)
   --stem N             CNN: stride-2 convolutions first, halving the image each (default 2: 28 -> 7)
   --kernel K           CNN: odd kernel side (default 3)
   --padding P          CNN: circular | zeros (default circular)
@@ -52,6 +54,7 @@ export const TRAIN_USAGE = `orthosparse train [options]
 export const TRAIN_OPTIONS = {
   model: { type: 'string', default: 'mlp' },
   depth: { type: 'string', default: '100' },
+  architecture: { type: 'string', default: 'vanilla' },
   channels: { type: 'string', default: '32' },
   stem: { type: 'string', default: '2' },
   kernel: { type: 'string', default: '3' },
@@ -107,6 +110,7 @@ export function trainSpecFrom(v: TrainValues): { spec: TrainSpec; out: string; b
   if (format !== 'csr' && !BSR_BLOCK_SIZES.includes(format.bsr)) throw new RangeError(`--format must be csr, bsr4, bsr8, bsr16 or bsr32, got '${v.format}'`);
   if (cnn && format !== 'csr') throw new RangeError(`--format must be csr with --model cnn (its convolutions are CSR), got '${v.format}'`);
   if (cnn && !PADDING_MODES.includes(v.padding as PaddingMode)) throw new RangeError(`--padding must be circular or zeros, got '${v.padding}'`);
+  if (cnn && !CNN_ARCHITECTURES.includes(v.architecture as CnnArchitecture)) throw new RangeError(`--architecture must be vanilla or vgg, got '${v.architecture}'`);
   const common = {
     depth,
     classes: 10,
@@ -119,6 +123,7 @@ export function trainSpecFrom(v: TrainValues): { spec: TrainSpec; out: string; b
   const model: ModelConfig = cnn
     ? {
         kind: 'cnn',
+        architecture: v.architecture as CnnArchitecture,
         ...common,
         inputShape: [1, 28, 28],
         init: v.init as CnnInit,

@@ -8,7 +8,7 @@ import type { Context } from '../gpu/context.js';
 import { convTaps } from '../sparse/conv-geometry.js';
 import { type CsrMatrix, csrFromDense, validateCsr } from '../sparse/csr.js';
 import { checkFiniteElements, checkLength } from '../validate.js';
-import { assembleCnn, type CnnConfig, type CnnWeights, checkCnnConfig, cnnConvs } from './cnn.js';
+import { assembleCnn, type CnnConfig, type CnnWeights, checkCnnConfig, cnnConvs, cnnOutputShape } from './cnn.js';
 import { Conv2d } from './conv2d.js';
 import { Linear } from './linear.js';
 import { decodeModelFile, encodeModelFile, type FileTensor, type ModelFile, requireTensor } from './model-file.js';
@@ -49,7 +49,7 @@ export function cnnFromFile(ctx: Context, file: ModelFile): { model: Sequential;
     return t;
   };
   const weights: CnnWeights = { filters: [], biases: [], classifier: finite('classifier.weight'), classifierBias: finite('classifier.bias') };
-  checkLength("tensor 'classifier.weight'", weights.classifier, config.classes * config.channels, 'classes*channels');
+  checkLength("tensor 'classifier.weight'", weights.classifier, config.classes * cnnOutputShape(config)[0], "classes*the last convolution's channels");
   checkLength("tensor 'classifier.bias'", weights.classifierBias, config.classes, 'classes');
   cnnConvs(config).forEach(({ cOut, shape }, l) => {
     const filter = { rows: cOut, cols: convTaps(shape), rowPtr: requireTensor(file, `${l}.rowPtr`, Uint32Array), colIdx: requireTensor(file, `${l}.colIdx`, Uint32Array), values: finite(`${l}.values`) };

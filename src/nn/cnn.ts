@@ -1,13 +1,17 @@
 /**
- * The deep vanilla CNN of the EOI paper's convolutional experiments: a stem of stride-2 k x k
- * convolutions that shrinks the image (the first one from the input channels), then `depth`
- * k x k convolutions of `channels` channels at stride 1, every one "same"-padded (circular by
- * default, under which a delta-orthogonal kernel is exactly orthogonal) and followed by the
- * activation; then global average pooling and a dense linear classifier. No residuals, no
- * normalisation. Sparse inits build SparseConv2d layers with per-layer densities from a
- * distribution (uniform, or ERK over the conv shapes); dense inits build Conv2d layers. The
- * classifier (channels -> classes) stays dense in every variant, so `density` is the density of
- * the convolutions.
+ * The convolutional networks of the experiments, two architectures on one config:
+ * - 'vanilla' (default), the deep vanilla CNN of the EOI paper: a stem of stride-2 k x k
+ *   convolutions that shrinks the image (the first one from the input channels), then `depth`
+ *   k x k convolutions of `channels` channels at stride 1;
+ * - 'vgg', a small VGG-style network for the any-mask experiments: the stem, then `depth` stages
+ *   of two k x k convolutions (conv-conv-pool), `channels` in the first stage and twice as many in
+ *   each next one, each stage ended by 2x2 average pooling.
+ * Every convolution is "same"-padded (circular by default, under which a delta-orthogonal kernel
+ * is exactly orthogonal) and followed by the activation; then global average pooling and a dense
+ * linear classifier. No residuals, no normalisation. Sparse inits build SparseConv2d layers with
+ * per-layer densities from a distribution (uniform, or ERK over the conv shapes); dense inits
+ * build Conv2d layers. The classifier stays dense in every variant, so `density` is the density
+ * of the convolutions.
  */
 import { erkDensities, uniformDensities } from '../eoi/layer-densities.js';
 import type { Context } from '../gpu/context.js';
@@ -22,7 +26,7 @@ import { haarOrthogonal, initBias, initWeights } from './init.js';
 import type { Layer } from './layer.js';
 import { Linear } from './linear.js';
 import { layerSeed } from './mlp.js';
-import { GlobalAvgPool } from './pooling.js';
+import { AvgPool2d, GlobalAvgPool } from './pooling.js';
 import { Sequential } from './sequential.js';
 import { type ConvShape, SparseConv2d } from './sparse-conv2d.js';
 
@@ -33,13 +37,19 @@ export type CnnInit = (typeof CNN_INITS)[number];
 export const MAX_CNN_DEPTH = 100_000;
 export const MAX_CNN_CHANNELS = 4096;
 
+export const CNN_ARCHITECTURES = ['vanilla', 'vgg'] as const;
+export type CnnArchitecture = (typeof CNN_ARCHITECTURES)[number];
+
 export interface CnnConfig {
+  /** default 'vanilla' */
+  architecture?: CnnArchitecture;
   /** the input image: channels, height, width (MNIST: [1, 28, 28]) */
   inputShape: [channels: number, h: number, w: number];
   /** stride-2 convolutions before the body (>= 0) */
   stem: number;
-  /** stride-1 convolutions of the body, channels -> channels (>= 1) */
+  /** vanilla: stride-1 convolutions of the body, channels -> channels; vgg: conv-conv-pool stages (>= 1) */
   depth: number;
+  /** vanilla: every convolution's; vgg: the first stage's, doubled at each next stage */
   channels: number;
   /** odd kernel side (3 in the paper) */
   kernel: number;
@@ -85,10 +95,17 @@ export function checkCnnConfig(config: CnnConfig): CnnConfig {
   checkNumberInRange('sigmaB', config.sigmaB, 0, Number.MAX_VALUE);
   checkSeed(config.seed);
   resolveActivation(config.activation);
-  // The image after the stem must still hold a kernel under same padding; convGeometry checks each layer too.
+  const architecture = config.architecture ?? 'vanilla';
+  if (!CNN_ARCHITECTURES.includes(architecture)) throw new RangeError(`architecture must be one of ${CNN_ARCHITECTURES.join(', ')}, got ${String(architecture)}`);
+  // Every halving (a stem layer, a VGG stage's pooling) must leave at least one pixel.
   const [, h, w] = shape;
-  const side = Math.min(h, w) / 2 ** config.stem;
-  if (side < 1) throw new RangeError(`stem must leave at least one pixel: ${config.stem} stride-2 layers shrink ${h} x ${w} below 1 x 1`);
+  const halvings = config.stem + (architecture === 'vgg' ? config.depth : 0);
+  if (Math.min(h, w) / 2 ** halvings < 1) {
+    throw new RangeError(`${architecture === 'vgg' ? 'stem + depth' : 'stem'} must leave at least one pixel: ${halvings} halvings shrink ${h} x ${w} below 1 x 1`);
+  }
+  if (architecture === 'vgg' && config.channels * 2 ** (config.depth - 1) > MAX_CNN_CHANNELS) {
+    throw new RangeError(`channels * 2^(depth - 1) must be at most ${MAX_CNN_CHANNELS} (the last VGG stage's width), got ${config.channels * 2 ** (config.depth - 1)}`);
+  }
   return config;
 }
 
@@ -98,29 +115,52 @@ export interface CnnConvSpec {
   shape: ConvShape;
 }
 
-/** Every convolution in order: the stem, then the body. */
-export function cnnConvs(config: CnnConfig): CnnConvSpec[] {
+/** The network's body in order: convolutions, and 2x2 average poolings of a [channels, h, w] image. */
+export type CnnStage = { conv: CnnConvSpec } | { pool: [channels: number, h: number, w: number] };
+
+export function cnnBody(config: CnnConfig): CnnStage[] {
   const [c0, h0, w0] = config.inputShape;
   const k = config.kernel;
   const padding = (k - 1) / 2;
   const paddingMode = config.paddingMode ?? 'circular';
-  const convs: CnnConvSpec[] = [];
+  const vgg = config.architecture === 'vgg';
+  const body: CnnStage[] = [];
   let [c, h, w] = [c0, h0, w0];
-  for (let s = 0; s < config.stem + config.depth; s++) {
-    const stride = s < config.stem ? 2 : 1;
-    convs.push({ cOut: config.channels, shape: { cIn: c, h, w, kh: k, kw: k, stride, padding, paddingMode } });
+  const conv = (cOut: number, stride: number) => {
+    body.push({ conv: { cOut, shape: { cIn: c, h, w, kh: k, kw: k, stride, padding, paddingMode } } });
     h = Math.floor((h + 2 * padding - k) / stride) + 1;
     w = Math.floor((w + 2 * padding - k) / stride) + 1;
-    c = config.channels;
+    c = cOut;
+  };
+  for (let s = 0; s < config.stem; s++) conv(config.channels, 2);
+  for (let d = 0; d < config.depth; d++) {
+    if (!vgg) {
+      conv(config.channels, 1);
+      continue;
+    }
+    conv(config.channels * 2 ** d, 1);
+    conv(config.channels * 2 ** d, 1);
+    body.push({ pool: [c, h, w] });
+    h = Math.floor(h / 2);
+    w = Math.floor(w / 2);
   }
-  return convs;
+  return body;
+}
+
+/** Every convolution in order: the stem, then the body. */
+export function cnnConvs(config: CnnConfig): CnnConvSpec[] {
+  return cnnBody(config).flatMap((stage) => ('conv' in stage ? [stage.conv] : []));
 }
 
 /** The image the body ends with: [channels, h, w]. */
 export function cnnOutputShape(config: CnnConfig): [number, number, number] {
-  const last = cnnConvs(config).at(-1)!;
-  const { h, w, kh, kw, stride = 1, padding = 0 } = last.shape;
-  return [last.cOut, Math.floor((h + 2 * padding - kh) / stride) + 1, Math.floor((w + 2 * padding - kw) / stride) + 1];
+  const last = cnnBody(config).at(-1)!;
+  if ('pool' in last) {
+    const [channels, h, w] = last.pool;
+    return [channels, Math.floor(h / 2), Math.floor(w / 2)];
+  }
+  const { h, w, kh, kw, stride = 1, padding = 0 } = last.conv.shape;
+  return [last.conv.cOut, Math.floor((h + 2 * padding - kh) / stride) + 1, Math.floor((w + 2 * padding - kw) / stride) + 1];
 }
 
 /** Per-convolution densities: 1 for dense inits, ERK over [cOut, cIn, k, k] for 'erk', the global density otherwise. */
@@ -166,9 +206,10 @@ export function initCnn(config: CnnConfig, onLayer?: (done: number, total: numbe
   const head = convs.length;
   const seed = layerSeed(config.seed, head);
   const orthogonal = config.init === 'eoi' || config.init.endsWith('delta-orthogonal');
+  const [channels] = cnnOutputShape(config);
   const classifier = orthogonal
-    ? haarOrthogonal(config.classes, config.channels, seed, config.sigmaW)
-    : csrToDense(initWeights({ rows: config.classes, cols: config.channels, density: 1, init: 'gaussian', gain: config.sigmaW, seed }));
+    ? haarOrthogonal(config.classes, channels, seed, config.sigmaW)
+    : csrToDense(initWeights({ rows: config.classes, cols: channels, density: 1, init: 'gaussian', gain: config.sigmaW, seed }));
   onLayer?.(head + 1, head + 1);
   return { filters, biases, classifier, classifierBias: initBias(config.classes, config.sigmaB, seed + 50_000) };
 }
@@ -176,14 +217,21 @@ export function initCnn(config: CnnConfig, onLayer?: (done: number, total: numbe
 /** The network from given parameters: the convolutions with the activation after each, global average pooling, the classifier. */
 export function assembleCnn(ctx: Context, config: CnnConfig, weights: CnnWeights): Sequential {
   checkCnnConfig(config);
-  const convs = cnnConvs(config);
+  const body = cnnBody(config);
+  const convs = body.length - body.filter((stage) => 'pool' in stage).length;
   const sparse = isSparseCnnInit(config.init);
   const layers: Layer[] = [];
   try {
-    convs.forEach(({ cOut, shape }, l) => {
+    let l = 0;
+    for (const stage of body) {
+      if ('pool' in stage) {
+        layers.push(new AvgPool2d(ctx, stage.pool));
+        continue;
+      }
+      const { cOut, shape } = stage.conv;
       const filter = weights.filters[l];
       const bias = weights.biases[l];
-      if (!filter || !bias) throw new RangeError(`weights must hold a filter and a bias for each of the ${convs.length} convolutions, got ${weights.filters.length} and ${weights.biases.length}`);
+      if (!filter || !bias) throw new RangeError(`weights must hold a filter and a bias for each of the ${convs} convolutions, got ${weights.filters.length} and ${weights.biases.length}`);
       if (filter.rows !== cOut) throw new RangeError(`convolution ${l}'s filter must have ${cOut} rows, got ${filter.rows}`);
       if (sparse) {
         layers.push(new SparseConv2d(ctx, filter, shape, bias));
@@ -192,7 +240,8 @@ export function assembleCnn(ctx: Context, config: CnnConfig, weights: CnnWeights
         layers.push(new Conv2d(ctx, cOut, shape, csrToDense(filter), bias));
       }
       layers.push(new ActivationLayer(ctx, layers.at(-1)!.outFeatures, config.activation));
-    });
+      l++;
+    }
     const [channels, h, w] = cnnOutputShape(config);
     layers.push(new GlobalAvgPool(ctx, channels, h * w));
     layers.push(new Linear(ctx, channels, config.classes, { weight: weights.classifier, bias: weights.classifierBias }));

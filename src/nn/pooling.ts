@@ -1,13 +1,15 @@
 /**
- * Shape layers between the convolutional body and the classifier: GlobalAvgPool (the mean of
- * every channel's plane) and Flatten (an image read as a feature vector). In the activation
- * layout an image's features are already its flattened pixels, so Flatten moves no data: it only
- * marks, in the model, where images end.
+ * Pooling and shape layers: GlobalAvgPool (the mean of every channel's plane), AvgPool2d (2x2
+ * average pooling at stride 2, a fixed sparse convolution) and Flatten (an image read as a feature
+ * vector). In the activation layout an image's features are already its flattened pixels, so
+ * Flatten moves no data: it only marks, in the model, where images end.
  */
 import type { Context } from '../gpu/context.js';
 import type { GpuTensor } from '../gpu/tensor.js';
+import { convCsrBackwardDataInto, convCsrForwardInto, GpuConvFilter } from '../kernels/conv-csr.js';
 import { featureMajorStride } from '../kernels/feature-major.js';
 import { globalAvgPoolBackwardInto, globalAvgPoolForwardInto } from '../kernels/pool.js';
+import { type ConvGeometry, convGeometry } from '../sparse/conv-geometry.js';
 import { checkPositiveInt } from '../validate.js';
 import type { Layer, Parameter } from './layer.js';
 import { Workspace } from './workspace.js';
@@ -50,6 +52,61 @@ export class GlobalAvgPool implements Layer {
   }
 
   destroy(): void {
+    this.ws.destroy();
+  }
+}
+
+/**
+ * 2x2 average pooling at stride 2 (an odd last row or column is dropped, as in PyTorch): the
+ * depthwise convolution whose filter holds 1/4 at the four taps of channel c in row c. It runs on
+ * the sparse conv kernels (forward, and backward-data for dx) with a filter nothing trains.
+ */
+export class AvgPool2d implements Layer {
+  readonly kind = 'avg-pool2d';
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+  readonly outSize: readonly [number, number];
+  private readonly filter: GpuConvFilter;
+  private readonly ws: Workspace;
+
+  constructor(
+    private readonly ctx: Context,
+    readonly shape: readonly [channels: number, h: number, w: number],
+  ) {
+    const [channels, h, w] = shape;
+    const g = this.geometry(1);
+    const rowPtr = Uint32Array.from({ length: channels + 1 }, (_, c) => 4 * c);
+    const colIdx = Uint32Array.from({ length: 4 * channels }, (_, t) => 4 * Math.floor(t / 4) + (t % 4));
+    this.filter = GpuConvFilter.upload(ctx, { rows: channels, cols: 4 * channels, rowPtr, colIdx, values: new Float32Array(4 * channels).fill(0.25) }, { cIn: channels, kh: 2, kw: 2 }, 'avgPool2d');
+    this.inFeatures = channels * h * w;
+    this.outFeatures = channels * g.ho * g.wo;
+    this.outSize = [g.ho, g.wo];
+    this.ws = new Workspace(ctx, 'avgPool2d');
+  }
+
+  private geometry(batch: number): ConvGeometry {
+    const [cIn, h, w] = this.shape;
+    return convGeometry({ batch, cIn, h, w, kh: 2, kw: 2, stride: 2 }, 'shape');
+  }
+
+  async forward(x: GpuTensor<'f32'>, batch: number): Promise<GpuTensor<'f32'>> {
+    const y = this.ws.get('y', this.outFeatures * featureMajorStride(batch));
+    await convCsrForwardInto(this.ctx, this.filter, x, y, this.geometry(batch));
+    return y;
+  }
+
+  async backward(dy: GpuTensor<'f32'>, batch: number): Promise<GpuTensor<'f32'>> {
+    const dx = this.ws.get('dx', this.inFeatures * featureMajorStride(batch));
+    await convCsrBackwardDataInto(this.ctx, this.filter, dy, dx, this.geometry(batch));
+    return dx;
+  }
+
+  parameters(): Parameter[] {
+    return [];
+  }
+
+  destroy(): void {
+    this.filter.destroy();
     this.ws.destroy();
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ActivationName } from '../../src/kernels/activation.js';
-import { type CnnConfig, type CnnInit, checkCnnConfig, cnnConvs, cnnDensities, cnnOutputShape, initCnn } from '../../src/nn/cnn.js';
+import { type CnnConfig, type CnnInit, checkCnnConfig, cnnBody, cnnConvs, cnnDensities, cnnOutputShape, initCnn } from '../../src/nn/cnn.js';
 import { Rng } from '../../src/random.js';
 import { convForwardRef, globalAvgPoolRef, matmulRef } from '../../src/sparse/index.js';
 import { activationRef } from '../../src/train/activation-reference.js';
@@ -27,16 +27,37 @@ const BASE: Omit<CnnConfig, 'init' | 'activation' | 'paddingMode'> = {
 type Mask = { rowPtr: Uint32Array; colIdx: Uint32Array };
 type Param = { name: string; value: Float32Array; grad: Float32Array };
 
+/** 2x2 average pooling at stride 2 of batch x c x h x w (odd last rows and columns dropped). */
+function avgPool2x2(x: ArrayLike<number>, [c, h, w]: readonly number[]): Float64Array {
+  const [ho, wo] = [Math.floor(h! / 2), Math.floor(w! / 2)];
+  const y = new Float64Array(BATCH * c! * ho * wo);
+  for (let n = 0; n < BATCH * c!; n++) {
+    for (let oy = 0; oy < ho; oy++) {
+      for (let ox = 0; ox < wo; ox++) {
+        const at = (yy: number, xx: number) => x[(n * h! + 2 * oy + yy) * w! + 2 * ox + xx]!;
+        y[(n * ho + oy) * wo + ox] = (at(0, 0) + at(0, 1) + at(1, 0) + at(1, 1)) / 4;
+      }
+    }
+  }
+  return y;
+}
+
 function referenceLoss(config: CnnConfig, masks: Mask[], params: Float64Array[], x: Float32Array, labels: Uint32Array): number {
-  const convs = cnnConvs(config);
   let h: ArrayLike<number> = x;
-  convs.forEach(({ cOut, shape }, l) => {
+  let l = 0;
+  for (const stage of cnnBody(config)) {
+    if ('pool' in stage) {
+      h = avgPool2x2(h, stage.pool);
+      continue;
+    }
+    const { cOut, shape } = stage.conv;
     const filter = { rows: cOut, cols: shape.cIn * shape.kh * shape.kw, ...masks[l]!, values: params[2 * l]! };
     h = activationRef(config.activation, convForwardRef(filter, h, { ...shape, batch: BATCH }, params[2 * l + 1]!));
-  });
+    l++;
+  }
   const [channels, ho, wo] = cnnOutputShape(config);
   const pooled = globalAvgPoolRef(h, BATCH, channels, ho * wo);
-  const head = convs.length;
+  const head = l;
   const logits = matmulRef(pooled, params[2 * head]!, { m: BATCH, k: channels, n: config.classes, transposeB: true }, params[2 * head + 1]!);
   return softmaxXentRef(logits, labels, { batch: BATCH, classes: config.classes }).loss.reduce((s, v) => s + v, 0) / BATCH;
 }
@@ -51,6 +72,17 @@ describe('CNN structure', () => {
     // ERK gives the 1-channel stem layer (fewest weights) the highest density.
     expect(densities[0]).toBeGreaterThan(densities[2]!);
     expect(cnnDensities({ ...config, init: 'delta-orthogonal' })).toEqual([1, 1, 1, 1, 1]);
+  });
+
+  it('VGG-style: conv-conv-pool stages, channels doubling, the image halved by each pooling', () => {
+    const config: CnnConfig = { ...BASE, architecture: 'vgg', inputShape: [1, 28, 28], stem: 0, depth: 3, channels: 8, init: 'uniform', activation: 'relu' };
+    const body = cnnBody(config);
+    expect(body.map((s) => ('pool' in s ? `pool ${s.pool.join('x')}` : `conv ${s.conv.shape.cIn}->${s.conv.cOut} @${s.conv.shape.h}`))).toEqual([
+      'conv 1->8 @28', 'conv 8->8 @28', 'pool 8x28x28', 'conv 8->16 @14', 'conv 16->16 @14', 'pool 16x14x14', 'conv 16->32 @7', 'conv 32->32 @7', 'pool 32x7x7',
+    ]);
+    expect(cnnOutputShape(config)).toEqual([32, 3, 3]);
+    expect(initCnn(config).classifier.length).toBe(BASE.classes * 32);
+    expect(() => checkCnnConfig({ ...config, depth: 6 })).toThrow(/stem \+ depth must leave at least one pixel: 6 halvings shrink 28 x 28/);
   });
 
   it('the same seed gives the same filters; EOI filters hold round(d·numel) taps', () => {
@@ -73,7 +105,8 @@ describe('CNN structure', () => {
   });
 });
 
-const CASES: Array<{ init: CnnInit; activation: ActivationName; paddingMode: 'zeros' | 'circular' }> = [
+const CASES: Array<{ init: CnnInit; activation: ActivationName; paddingMode: 'zeros' | 'circular'; architecture?: 'vgg' }> = [
+  { init: 'erk', activation: 'relu', paddingMode: 'zeros', architecture: 'vgg' },
   { init: 'eoi', activation: 'tanh', paddingMode: 'circular' },
   { init: 'uniform', activation: 'relu', paddingMode: 'zeros' },
   { init: 'masked-delta-orthogonal', activation: 'tanh', paddingMode: 'zeros' },
@@ -83,15 +116,16 @@ const CASES: Array<{ init: CnnInit; activation: ActivationName; paddingMode: 'ze
 
 describeGpu('cnn', (run) => {
   for (const c of CASES) {
-    it(`${c.init} CNN, ${c.activation}, ${c.paddingMode} padding: gradients match finite differences`, async () => {
-      const config: CnnConfig = { ...BASE, ...c };
+    it(`${c.architecture ?? 'vanilla'} ${c.init} CNN, ${c.activation}, ${c.paddingMode} padding: gradients match finite differences`, async () => {
+      const config: CnnConfig = { ...BASE, ...c, ...(c.architecture === 'vgg' && { stem: 0, inputShape: [2, 9, 7] }) };
       const rng = new Rng(17);
-      const [ci, hi, wi] = BASE.inputShape;
+      const [ci, hi, wi] = config.inputShape;
       const x = Float32Array.from({ length: BATCH * ci * hi * wi }, () => rng.nextNormal());
       const labels = Uint32Array.from({ length: BATCH }, () => rng.nextInt(BASE.classes));
       const out: { loss: number; masks: Mask[]; params: Param[]; kinds: string[] } = await run('cnnGradients', { config, x, labels, batch: BATCH });
-      const sparse = c.init.startsWith('dense') || c.init === 'delta-orthogonal' ? 'conv2d' : 'sparse-conv2d';
-      expect(out.kinds).toEqual([sparse, 'activation', sparse, 'activation', sparse, 'activation', 'global-avg-pool', 'linear']);
+      const conv = c.init.startsWith('dense') || c.init === 'delta-orthogonal' ? 'conv2d' : 'sparse-conv2d';
+      const stage = [conv, 'activation', conv, 'activation'];
+      expect(out.kinds).toEqual(c.architecture === 'vgg' ? [...stage, 'avg-pool2d', ...stage, 'avg-pool2d', 'global-avg-pool', 'linear'] : [...stage, conv, 'activation', 'global-avg-pool', 'linear']);
       const params = out.params.map((p) => Float64Array.from(p.value));
       const f = () => referenceLoss(config, out.masks, params, x, labels);
       // float32 forward/backward vs float64: ~1e-6 relative per operation over four layers;
