@@ -13,7 +13,7 @@ import { readActivation } from './sparse.js';
 
 export const cnnCases = defineCases({
   /** Predictions (batch x classes) of a built CNN and of the same CNN saved and loaded back; or the load error. */
-  cnnSaveLoad: async (ctx, p: { config: CnnConfig; x: Float32Array; batch: number; corrupt?: { tensor: string; index: number; value: number } | null }) => {
+  cnnSaveLoad: async (ctx, p: { config: CnnConfig; x: Float32Array; batch: number; corrupt?: { tensor: string; index: number; value: string } | null }) => {
     const model = buildCnn(ctx, p.config);
     const predict = async (m: Sequential) => {
       const input = ctx.upload('f32', toActivationLayout(p.x, p.batch, m.inFeatures));
@@ -27,7 +27,8 @@ export const cnnCases = defineCases({
       let bytes = await saveModel(ctx, model, { ...p.config, kind: 'cnn' });
       if (p.corrupt) {
         const file = decodeModelFile(bytes);
-        file.tensors.get(p.corrupt.tensor)![p.corrupt.index] = p.corrupt.value;
+        // As text: JSON, between vitest and the page, has no Infinity.
+        file.tensors.get(p.corrupt.tensor)![p.corrupt.index] = Number(p.corrupt.value);
         bytes = encodeModelFile(file);
       }
       const loaded = loadModel(ctx, bytes);

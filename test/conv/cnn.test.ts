@@ -161,8 +161,8 @@ describeGpu('cnn', (run) => {
   it('a model file with a non-finite bias or a filter tap past cIn*kh*kw is refused, naming the tensor', async () => {
     const config: CnnConfig = { ...BASE, init: 'eoi', activation: 'tanh', paddingMode: 'circular' };
     const x = new Float32Array(BATCH * 2 * 7 * 6);
-    await expect(run('cnnSaveLoad', { config, x, batch: BATCH, corrupt: { tensor: '1.bias', index: 2, value: Number.POSITIVE_INFINITY } })).rejects.toThrow(/tensor '1\.bias'\[2\] = Infinity must be finite/);
-    await expect(run('cnnSaveLoad', { config, x, batch: BATCH, corrupt: { tensor: '0.colIdx', index: 0, value: 18 } })).rejects.toThrow(/convolution 0 filter/);
+    await expect(run('cnnSaveLoad', { config, x, batch: BATCH, corrupt: { tensor: '1.bias', index: 2, value: 'Infinity' } })).rejects.toThrow(/tensor '1\.bias'\[2\] = Infinity must be finite/);
+    await expect(run('cnnSaveLoad', { config, x, batch: BATCH, corrupt: { tensor: '0.colIdx', index: 0, value: '18' } })).rejects.toThrow(/convolution 0 filter/);
   });
 });
 
