@@ -3,10 +3,10 @@
  * budgets (entry counts) over the whole network or per layer, also at intermediate densities for
  * methods that prune in steps (lottery, SynFlow).
  */
-import { erkDensities, explicitDensities, overallDensity, uniformDensities } from '../eoi/layer-densities.js';
+import { erkDensities, explicitDensities, type LayerShape, overallDensity, uniformDensities } from '../eoi/layer-densities.js';
 import { checkNumberInRange } from '../validate.js';
 import { layerSizes } from './shapes.js';
-import type { Distribution, MaskReport, MlpShape } from './types.js';
+import type { Distribution, MaskReport } from './types.js';
 
 /** An explicit density list must give a global density this close to `density` (the EOI paper's assertion). */
 const EXPLICIT_TOLERANCE = 0.01;
@@ -19,10 +19,11 @@ export interface Targets {
   layers?: number[];
 }
 
-export function resolveTargets(shapes: readonly MlpShape[], density: number | undefined, distribution: Distribution): Targets {
+/** `dims`: each layer's weight dims, [out, in] or [cOut, cIn, kh, kw] (ERK's conv formula for the latter). */
+export function resolveTargets(dims: readonly LayerShape[], density: number | undefined, distribution: Distribution): Targets {
   if (Array.isArray(distribution)) {
-    const layers = explicitDensities(shapes, distribution as readonly number[]);
-    const overall = overallDensity(shapes, layers);
+    const layers = explicitDensities(dims, distribution as readonly number[]);
+    const overall = overallDensity(dims, layers);
     if (density !== undefined && Math.abs(checkNumberInRange('density', density, 0, 1, true) - overall) > EXPLICIT_TOLERANCE) {
       throw new RangeError(`density must be within ${EXPLICIT_TOLERANCE} of the explicit per-layer densities' global density ${overall}, got ${density}`);
     }
@@ -34,9 +35,9 @@ export function resolveTargets(shapes: readonly MlpShape[], density: number | un
     case 'global':
       return { distribution, density };
     case 'uniform':
-      return { distribution, density, layers: uniformDensities(shapes, density) };
+      return { distribution, density, layers: uniformDensities(dims, density) };
     case 'erk':
-      return { distribution, density, layers: erkDensities(shapes, density) };
+      return { distribution, density, layers: erkDensities(dims, density) };
     default:
       throw new RangeError(`distribution must be one of global, uniform, erk or an array of per-layer densities, got ${String(distribution)}`);
   }
@@ -55,8 +56,8 @@ export type Budget = { scope: 'global'; count: number } | { scope: 'layer'; coun
  * The budget at density `at(d)` for each target density d (the global one, or each layer's):
  * at = identity gives the final budget; schedules pass their intermediate step.
  */
-export function budgetFor(shapes: readonly MlpShape[], targets: Targets, at: (d: number) => number = (d) => d): Budget {
-  const sizes = layerSizes(shapes);
+export function budgetFor(dims: readonly LayerShape[], targets: Targets, at: (d: number) => number = (d) => d): Budget {
+  const sizes = layerSizes(dims);
   if (!targets.layers) return { scope: 'global', count: Math.round(at(targets.density) * sizes.reduce((a, b) => a + b, 0)) };
   return { scope: 'layer', counts: targets.layers.map((d, l) => Math.round(at(d) * sizes[l]!)) };
 }

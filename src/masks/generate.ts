@@ -1,4 +1,7 @@
-/** One entry point for every mask method: generateMasks('snip+eoi', mlpShapes(config), { density, … }). */
+/**
+ * One entry point for every mask method: generateMasks('snip+eoi', mlpShapes(config), { density, … })
+ * for an MLP, or generateMasks('snip+eoi', { kind: 'cnn', ...cnnConfig }, { … }) for a CNN's convolutions.
+ */
 import type { Activation } from '../kernels/activation.js';
 import { eoiMasks, eoiOnTop } from './eoi-masks.js';
 import { type GraspSettings, graspMasks } from './grasp.js';
@@ -13,13 +16,14 @@ import { saoMasks } from './sao.js';
 import { snipMasks } from './snip.js';
 import { synflowMasks } from './synflow.js';
 import { taylorMasks } from './taylor.js';
-import type { GradientSource, MaskResult, MlpShape, TrainFn } from './types.js';
+import type { MaskNetwork } from './network.js';
+import type { GradientSource, MaskResult, TrainFn } from './types.js';
 
 /** Every method's options; each method reads its own (and checks that the ones it needs are there). */
 export interface MaskOptions extends CommonMaskOptions, GraspSettings {
-  /** sao: its lowest degree (4 for relu, else 2) */
+  /** sao: its lowest degree (4 for relu, else 2); SAO refuses CNNs */
   activation?: Activation;
-  /** snip, grasp, taylor: gpuGradientSource(ctx, …) or referenceGradientSource(…) */
+  /** snip, grasp, taylor: gpuGradientSource(ctx, …) or referenceGradientSource(…), for the same network (`cnn` in its frame for a CNN) */
   gradients?: GradientSource;
   /** lottery (required): trains each round; taylor (optional): trains before scoring */
   train?: TrainFn;
@@ -32,23 +36,23 @@ export interface MaskOptions extends CommonMaskOptions, GraspSettings {
 }
 
 // Casts: the data-driven generators check at run time that their required options are present.
-const BASES: Record<BaseMaskMethod, (shapes: readonly MlpShape[], opts: MaskOptions) => MaskResult | Promise<MaskResult>> = {
+const BASES: Record<BaseMaskMethod, (network: MaskNetwork, opts: MaskOptions) => MaskResult | Promise<MaskResult>> = {
   random: randomMasks,
   magnitude: magnitudeMasks,
-  lottery: (shapes, opts) => lotteryMasks(shapes, opts as LotteryOptions),
-  snip: (shapes, opts) => snipMasks(shapes, opts as DataScoreOptions),
-  grasp: (shapes, opts) => graspMasks(shapes, opts as DataScoreOptions),
+  lottery: (network, opts) => lotteryMasks(network, opts as LotteryOptions),
+  snip: (network, opts) => snipMasks(network, opts as DataScoreOptions),
+  grasp: (network, opts) => graspMasks(network, opts as DataScoreOptions),
   synflow: synflowMasks,
-  taylor: (shapes, opts) => taylorMasks(shapes, opts as DataScoreOptions),
+  taylor: (network, opts) => taylorMasks(network, opts as DataScoreOptions),
   sao: saoMasks,
   eoi: eoiMasks,
 };
 
-export async function generateMasks(method: MaskMethod, shapes: readonly MlpShape[], opts: MaskOptions): Promise<MaskResult> {
+export async function generateMasks(method: MaskMethod, network: MaskNetwork, opts: MaskOptions): Promise<MaskResult> {
   const { base, refinement } = parseMaskMethod(method);
   if (typeof opts !== 'object' || opts === null) throw new TypeError(`opts must be a mask options object, got ${String(opts)}`);
-  const result = await BASES[base](shapes, opts);
-  if (refinement === 'eoi') return eoiOnTop(result, opts);
+  const result = await BASES[base](network, opts);
+  if (refinement === 'eoi') return eoiOnTop(result, { seed: opts.seed, gain: opts.gain, network });
   if (refinement === 'ai') return isometryOnTop(result, { ...opts.isometry, gain: opts.gain });
   return result;
 }

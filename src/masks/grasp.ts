@@ -21,7 +21,8 @@ import { denseInit } from './dense-init.js';
 import { type DataScoreOptions, requireGradients, summedGradients } from './gradients.js';
 import { readCommon } from './options.js';
 import { pruneDense, scoresOf } from './prune.js';
-import type { GradientSource, MaskResult, MlpShape, WeightsLike } from './types.js';
+import type { MaskNetwork } from './network.js';
+import type { GradientSource, MaskResult, WeightsLike } from './types.js';
 
 export const GRASP_HESSIAN_METHODS = ['exact', 'finite-difference'] as const;
 
@@ -64,10 +65,10 @@ function norm(layers: readonly ArrayLike<number>[]): number {
   return Math.sqrt(sum);
 }
 
-export async function graspMasks(shapes: readonly MlpShape[], opts: GraspOptions): Promise<MaskResult> {
-  const common = readCommon(shapes, opts, 'global');
+export async function graspMasks(network: MaskNetwork, opts: GraspOptions): Promise<MaskResult> {
+  const common = readCommon(network, opts, 'global');
   const gradients = requireGradients(opts, 'grasp');
-  const dense = denseInit(common.shapes, common.gain, common.seed);
+  const dense = denseInit(common.network.matrices, common.gain, common.seed);
   const scores = await graspScores(dense, gradients, opts);
   return pruneDense('grasp', common, dense, scoresOf(dense, (l, i) => scores[l]![i]!));
 }

@@ -1,9 +1,10 @@
-/** Mask generators for MLPs (reference/any-mask.md, reference/eoi.md): one CSR per layer with its initial values, and a report. */
+/** Mask generators for MLPs and CNNs (reference/any-mask.md, reference/eoi.md): one CSR per pruned layer with its initial values, and a report. */
 
 export { generateMasks, type MaskOptions } from './generate.js';
 export { BASE_MASK_METHODS, MASK_REFINEMENTS, parseMaskMethod, type BaseMaskMethod, type MaskMethod, type MaskRefinement } from './method.js';
 export type { Batch, Distribution, GradientSource, MaskReport, MaskResult, MlpShape, TrainFn, WeightsLike } from './types.js';
 export type { CommonMaskOptions } from './options.js';
+export type { CnnFrame, CnnNetwork, CnnNetworkShape, MaskNetwork, NetworkFrame } from './network.js';
 export { randomMasks } from './random.js';
 export { magnitudeMasks } from './magnitude.js';
 export { lotteryMasks, lotteryRounds, type LotteryOptions } from './lottery.js';
@@ -15,6 +16,6 @@ export { saoMasks, saoLayer, saoDensities, saoMinDegree, type SaoOptions } from 
 export { approximateIsometry, isometryOnTop, isometryResidual, type IsometryOptions, type IsometryResult } from './isometry.js';
 export { eoiMasks, eoiOnTop } from './eoi-masks.js';
 export { sampleBatches, summedGradients, type DataScoreOptions } from './gradients.js';
-export { referenceGradientSource, referenceGradients, referenceHessianVector, referenceLoss, type ReferenceMlp, type ReferenceSourceOptions } from './reference-mlp.js';
+export { referenceGradientSource, referenceGradients, referenceHessianVector, referenceLoss, type ReferenceNetwork, type ReferenceSourceOptions } from './reference-mlp.js';
 export { gpuGradientSource, type GpuGradientOptions } from './gpu-gradients.js';
 export { gpuTrainer, type GpuTrainerOptions } from './gpu-trainer.js';

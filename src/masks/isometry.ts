@@ -2,7 +2,8 @@
  * Approximate isometry (Lee et al. 2020), as the EOI paper's code runs it: keep every mask, and
  * minimise Σ_l ||S_l S_lᵀ − g² I||_F (S_l the layer's short side: W when rows <= cols, else Wᵀ; the
  * Frobenius norm itself, not its square) by plain gradient descent on the stored weights, learning
- * rate 0.1. Layers do not interact in the sum, so each is optimised on its own, in float64 on the
+ * rate 0.1. A convolution's filter is its cOut x cIn·kh·kw matrix (the CSR it is stored as), whose
+ * short side is usually its cOut rows: the target is W Wᵀ = g² I over the output channels. Layers do not interact in the sum, so each is optimised on its own, in float64 on the
  * CPU. With E = SSᵀ − g²I the gradient is 2 E S / ||E||_F restricted to the mask. Both SSᵀ and
  * E S only pair entries sharing a long-side index, so a step costs Σ over long-side lines of their
  * nonzeros squared (plus m² for E), far below dense products at these densities.

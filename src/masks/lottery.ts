@@ -14,7 +14,8 @@ import { type CommonMaskOptions, readCommon } from './options.js';
 import { maskReport } from './report.js';
 import { keepByBudget, scoreTable } from './select.js';
 import { checkTrained } from './train-check.js';
-import type { MaskResult, MlpShape, TrainFn } from './types.js';
+import type { MaskNetwork } from './network.js';
+import type { MaskResult, TrainFn } from './types.js';
 
 export interface LotteryOptions extends CommonMaskOptions {
   /** trains the masked network each round: gpuTrainer(ctx, …) or any TrainFn (tests pass a tiny one) */
@@ -33,14 +34,14 @@ export function lotteryRounds(lowest: number, keep: number): number {
   return rounds;
 }
 
-export async function lotteryMasks(shapes: readonly MlpShape[], opts: LotteryOptions): Promise<MaskResult> {
-  const common = readCommon(shapes, opts, 'global');
+export async function lotteryMasks(network: MaskNetwork, opts: LotteryOptions): Promise<MaskResult> {
+  const common = readCommon(network, opts, 'global');
   const { targets } = common;
   if (typeof opts.train !== 'function') throw new TypeError('train must be a TrainFn (weights, round) => trained weights, e.g. gpuTrainer(ctx, …)');
   const fraction = opts.pruneFraction ?? 0.2;
   if (checkNumberInRange('pruneFraction', fraction, 0, 1, true) === 1) throw new RangeError('pruneFraction must be a number in (0, 1), got 1');
   const keep = 1 - fraction;
-  const init = denseInit(common.shapes, common.gain, common.seed);
+  const init = denseInit(common.network.matrices, common.gain, common.seed);
   const rounds = lotteryRounds(Math.min(...(targets.layers ?? [targets.density])), keep);
   let masks: Uint8Array[] = init.map((w) => new Uint8Array(w.values.length).fill(1));
   const schedule: number[] = [];
@@ -48,7 +49,7 @@ export async function lotteryMasks(shapes: readonly MlpShape[], opts: LotteryOpt
     const rewound = maskedWeights(init, masks);
     const trained = await opts.train(rewound, k - 1);
     const at = k === rounds ? (d: number) => d : (d: number) => Math.max(d, keep ** k);
-    masks = keepByBudget(trainedMagnitudes(trained, rewound), budgetFor(common.shapes, targets, at));
+    masks = keepByBudget(trainedMagnitudes(trained, rewound), budgetFor(common.network.dims, targets, at));
     schedule.push(masks.reduce((n, m) => n + m.reduce((a, b) => a + b, 0), 0) / init.reduce((n, w) => n + w.values.length, 0));
   }
   const weights = maskedWeights(init, masks);

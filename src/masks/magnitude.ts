@@ -2,10 +2,11 @@
 import { denseInit } from './dense-init.js';
 import { type CommonMaskOptions, readCommon } from './options.js';
 import { pruneDense, scoresOf } from './prune.js';
-import type { MaskResult, MlpShape } from './types.js';
+import type { MaskNetwork } from './network.js';
+import type { MaskResult } from './types.js';
 
-export function magnitudeMasks(shapes: readonly MlpShape[], opts: CommonMaskOptions): MaskResult {
-  const common = readCommon(shapes, opts, 'global');
-  const dense = denseInit(common.shapes, common.gain, common.seed);
+export function magnitudeMasks(network: MaskNetwork, opts: CommonMaskOptions): MaskResult {
+  const common = readCommon(network, opts, 'global');
+  const dense = denseInit(common.network.matrices, common.gain, common.seed);
   return pruneDense('magnitude', common, dense, scoresOf(dense, (l, i) => Math.abs(dense[l]!.values[i]!)));
 }

@@ -1,8 +1,8 @@
 /** The options every generator shares, checked once. */
 import { checkNumberInRange, checkSeed } from '../validate.js';
 import { resolveTargets, type Targets } from './budget.js';
-import { checkMlpShapes } from './shapes.js';
-import type { Distribution, MlpShape } from './types.js';
+import { type MaskNetwork, type ResolvedNetwork, resolveNetwork } from './network.js';
+import type { Distribution } from './types.js';
 
 export interface CommonMaskOptions {
   /** global density in (0, 1]; may be left out when `distribution` lists per-layer densities */
@@ -16,18 +16,18 @@ export interface CommonMaskOptions {
 }
 
 export interface CommonSettings {
-  shapes: readonly MlpShape[];
+  network: ResolvedNetwork;
   targets: Targets;
   seed: number;
   gain: number;
 }
 
-export function readCommon(shapes: unknown, opts: CommonMaskOptions | undefined, defaultDistribution: Distribution): CommonSettings {
-  const checked = checkMlpShapes(shapes);
+export function readCommon(network: MaskNetwork, opts: CommonMaskOptions | undefined, defaultDistribution: Distribution): CommonSettings {
+  const resolved = resolveNetwork(network);
   const o = opts ?? {};
   return {
-    shapes: checked,
-    targets: resolveTargets(checked, o.density, o.distribution ?? defaultDistribution),
+    network: resolved,
+    targets: resolveTargets(resolved.dims, o.density, o.distribution ?? defaultDistribution),
     seed: checkSeed(o.seed),
     gain: readGain(o.gain),
   };

@@ -1,7 +1,8 @@
 /**
  * Random masks: uniform positions inside each layer at its target density (uniform or ERK per-layer
  * densities, or explicit ones), or with 'global' uniform positions over the whole network. Values
- * are initWeights' 'random' sparse Gaussian: N(0, gain² / fan-in) with each row's own sparse fan-in.
+ * are initWeights' 'random' sparse Gaussian: N(0, gain² / fan-in) with each row's own sparse fan-in
+(a filter's row is one output channel's taps).
  */
 import { initWeights } from '../nn/init.js';
 import { Rng } from '../random.js';
@@ -10,14 +11,16 @@ import { layerSeed } from '../nn/mlp.js';
 import { type CommonMaskOptions, readCommon } from './options.js';
 import { maskReport } from './report.js';
 import { layerSizes } from './shapes.js';
-import type { MaskResult, MlpShape } from './types.js';
+import type { MaskNetwork } from './network.js';
+import type { MaskResult } from './types.js';
 
-export function randomMasks(shapes: readonly MlpShape[], opts: CommonMaskOptions): MaskResult {
-  const common = readCommon(shapes, opts, 'uniform');
+export function randomMasks(network: MaskNetwork, opts: CommonMaskOptions): MaskResult {
+  const common = readCommon(network, opts, 'uniform');
   const { targets, seed, gain } = common;
-  const sizes = layerSizes(common.shapes);
+  const sizes = layerSizes(common.network.dims);
   const densities = targets.layers ?? globalLayerDensities(sizes, targets.density, seed);
-  const weights = common.shapes.map(([rows, cols], l) => initWeights({ rows, cols, density: densities[l]!, init: 'random', gain, seed: layerSeed(seed, l) }));
+  // For a convolution this is initConvFilter's 'random' filter (the same call, the same seed).
+  const weights = common.network.matrices.map(([rows, cols], l) => initWeights({ rows, cols, density: densities[l]!, init: 'random', gain, seed: layerSeed(seed, l) }));
   return { weights, report: maskReport('random', weights, targets) };
 }
 

@@ -1,54 +1,175 @@
 /**
- * The MLP in float64 on the CPU: forward, softmax cross-entropy, backward, and the exact
- * Hessian-vector product, over CSR weights, built on the float64 references of the GPU activations
- * and loss. It is the gradient source for tiny networks and machines without a GPU, the reference
- * the GPU path is tested against, and GraSP's exact Hg for every source.
+ * The networks of the mask generators in float64 on the CPU: forward, softmax cross-entropy,
+ * backward, and the exact Hessian-vector product, built on the float64 references of the GPU
+ * layers (activations, loss, convolutions, pooling). It is the gradient source for tiny networks
+ * and machines without a GPU, the reference the GPU paths are tested against, and GraSP's exact Hg
+ * for every source.
+ *
+ * Both an MLP and a CNN are a chain of stages z = A(W)·h + b, each a linear map of its input that is
+ * itself linear in its weights, optionally followed by the activation: the MLP's linear layers
+ * (the last one gives the logits), or the CNN's convolutions (activated), its 2x2 average poolings
+ * and global average pooling (fixed depthwise maps) and its dense classifier (fixed weights). The
+ * pruned layers' weights vary; a fixed stage's are constants. So one forward, one backward and one
+ * R-operator serve both: R{A(W)·h} = A(V)·h + A(W)·R{h} for a pruned stage, A(W)·R{h} for a
+ * fixed one (for a convolution: conv(R{h}, W) + conv(h, V)).
  */
 import type { Activation } from '../kernels/activation.js';
+import { cnnBody, cnnOutputShape } from '../nn/cnn.js';
+import type { ConvShape } from '../nn/sparse-conv2d.js';
+import { convTaps } from '../sparse/conv-geometry.js';
+import { convBackwardDataRef, convForwardRef, convWeightGradRef, globalAvgPoolBackwardRef, globalAvgPoolRef } from '../sparse/conv-reference.js';
+import type { CsrStructure } from '../sparse/csr.js';
 import { activationGradRef, activationRef } from '../train/activation-reference.js';
 import { softmaxXentRef } from '../train/softmax-xent-reference.js';
+import { checkLength, checkNumberArray } from '../validate.js';
 import { checkBatches } from './gradients.js';
+import { type CnnFrame, cnnConfigFor, type NetworkFrame } from './network.js';
+import { checkMlpShapes } from './shapes.js';
 import type { Batch, GradientSource, WeightsLike } from './types.js';
 
-export interface ReferenceMlp {
-  /** out x in per layer; values in any precision */
-  weights: readonly WeightsLike[];
-  /** out per layer; zeros when omitted */
-  biases?: readonly ArrayLike<number>[];
-  activation: Activation;
+/** A network with given pruned weights: an MLP's layers (out x in), or with `cnn` a CNN's filters (cOut x cIn·kh·kw). */
+export type ReferenceNetwork = NetworkFrame & { weights: readonly WeightsLike[] };
+
+/** z = A(values)·x (+ bias) per example, batch-major, and its two adjoints. */
+interface LinearMap {
+  apply(values: ArrayLike<number>, x: ArrayLike<number>, count: number, bias?: ArrayLike<number>): Float64Array;
+  /** A(values)ᵀ·dy */
+  transpose(values: ArrayLike<number>, dy: ArrayLike<number>, count: number): Float64Array;
+  /** ∂(Σ dy·A(values)·x)/∂values, one entry per stored weight */
+  weightGrad(values: ArrayLike<number>, dy: ArrayLike<number>, x: ArrayLike<number>, count: number): Float64Array;
 }
 
-/** y = x·Wᵀ (+ bias), batch-major, for W's pattern with the given values. */
-function affine(w: WeightsLike, values: ArrayLike<number>, x: ArrayLike<number>, count: number, bias?: ArrayLike<number>): Float64Array {
-  const y = new Float64Array(count * w.rows);
-  for (let b = 0; b < count; b++) {
-    for (let r = 0; r < w.rows; r++) {
-      let sum = bias ? bias[r]! : 0;
-      for (let t = w.rowPtr[r]!; t < w.rowPtr[r + 1]!; t++) sum += values[t]! * x[b * w.cols + w.colIdx[t]!]!;
-      y[b * w.rows + r] = sum;
-    }
-  }
-  return y;
+/** One stage of the chain: the pruned layer `layer`'s weights, or fixed `values`. */
+export interface Stage {
+  map: LinearMap;
+  layer?: number;
+  values?: ArrayLike<number>;
+  bias?: ArrayLike<number>;
+  /** whether the activation follows */
+  activated: boolean;
 }
 
-/** Adds dy·values (the input gradient through W) into dx. */
-function addInputGrad(w: WeightsLike, values: ArrayLike<number>, dy: Float64Array, count: number, dx: Float64Array): void {
-  for (let b = 0; b < count; b++) {
-    for (let r = 0; r < w.rows; r++) {
-      const g = dy[b * w.rows + r]!;
-      for (let t = w.rowPtr[r]!; t < w.rowPtr[r + 1]!; t++) dx[b * w.cols + w.colIdx[t]!]! += g * values[t]!;
-    }
-  }
+export interface Chain {
+  stages: Stage[];
+  /** input features per example (a CNN's C·H·W, NCHW) and logits */
+  features: number;
+  classes: number;
 }
 
-/** Adds Σ_b dy[b, r]·x[b, c] at every stored (r, c) into dw. */
-function addWeightGrad(w: WeightsLike, dy: Float64Array, x: Float64Array, count: number, dw: Float64Array): void {
-  for (let b = 0; b < count; b++) {
-    for (let r = 0; r < w.rows; r++) {
-      const g = dy[b * w.rows + r]!;
-      for (let t = w.rowPtr[r]!; t < w.rowPtr[r + 1]!; t++) dw[t]! += g * x[b * w.cols + w.colIdx[t]!]!;
-    }
+/** A CSR matrix times each example (the MLP's layers and the CNN's classifier). */
+function csrMap(w: CsrStructure): LinearMap {
+  return {
+    apply(values, x, count, bias) {
+      const y = new Float64Array(count * w.rows);
+      for (let b = 0; b < count; b++) {
+        for (let r = 0; r < w.rows; r++) {
+          let sum = bias ? bias[r]! : 0;
+          for (let t = w.rowPtr[r]!; t < w.rowPtr[r + 1]!; t++) sum += values[t]! * x[b * w.cols + w.colIdx[t]!]!;
+          y[b * w.rows + r] = sum;
+        }
+      }
+      return y;
+    },
+    transpose(values, dy, count) {
+      const dx = new Float64Array(count * w.cols);
+      for (let b = 0; b < count; b++) {
+        for (let r = 0; r < w.rows; r++) {
+          const g = dy[b * w.rows + r]!;
+          for (let t = w.rowPtr[r]!; t < w.rowPtr[r + 1]!; t++) dx[b * w.cols + w.colIdx[t]!]! += g * values[t]!;
+        }
+      }
+      return dx;
+    },
+    weightGrad(_values, dy, x, count) {
+      const dw = new Float64Array(w.colIdx.length);
+      for (let b = 0; b < count; b++) {
+        for (let r = 0; r < w.rows; r++) {
+          const g = dy[b * w.rows + r]!;
+          for (let t = w.rowPtr[r]!; t < w.rowPtr[r + 1]!; t++) dw[t]! += g * x[b * w.cols + w.colIdx[t]!]!;
+        }
+      }
+      return dw;
+    },
+  };
+}
+
+/** A CSR filter convolved with each example's image (conv-reference.ts, NCHW). */
+function convMap(w: CsrStructure, shape: ConvShape): LinearMap {
+  const filter = (values: ArrayLike<number>) => ({ rows: w.rows, cols: w.cols, rowPtr: w.rowPtr, colIdx: w.colIdx, values });
+  const dims = (batch: number) => ({ ...shape, batch });
+  return {
+    apply: (values, x, count, bias) => convForwardRef(filter(values), x, dims(count), bias),
+    transpose: (values, dy, count) => convBackwardDataRef(filter(values), dy, dims(count)),
+    weightGrad: (values, dy, x, count) => convWeightGradRef(filter(values), dy, x, dims(count)),
+  };
+}
+
+function globalAvgPoolMap(channels: number, plane: number): LinearMap {
+  return {
+    apply: (_values, x, count) => globalAvgPoolRef(x, count, channels, plane),
+    transpose: (_values, dy, count) => globalAvgPoolBackwardRef(dy, count, channels, plane),
+    weightGrad: () => new Float64Array(0),
+  };
+}
+
+/** 2x2 average pooling at stride 2 (AvgPool2d): the depthwise filter with 1/4 at the four taps of channel c in row c. */
+function avgPool2x2Stage([channels, h, w]: readonly [number, number, number]): Stage {
+  const filter = {
+    rows: channels,
+    cols: 4 * channels,
+    rowPtr: Uint32Array.from({ length: channels + 1 }, (_, c) => 4 * c),
+    colIdx: Uint32Array.from({ length: 4 * channels }, (_, t) => t),
+  };
+  return { map: convMap(filter, { cIn: channels, h, w, kh: 2, kw: 2, stride: 2 }), values: new Float64Array(4 * channels).fill(0.25), activated: false };
+}
+
+/** The full rows x cols pattern (a dense layer as CSR). */
+function fullPattern(rows: number, cols: number): CsrStructure {
+  return { rows, cols, rowPtr: Uint32Array.from({ length: rows + 1 }, (_, r) => r * cols), colIdx: Uint32Array.from({ length: rows * cols }, (_, t) => t % cols) };
+}
+
+/** The stages of the network whose pruned weights are `weights`, checked against it. */
+export function chainOf(frame: Pick<NetworkFrame, 'biases' | 'cnn'>, weights: readonly WeightsLike[]): Chain {
+  if (!Array.isArray(weights) || weights.length === 0) throw new TypeError('weights must be a non-empty array of CSR weights, one per pruned layer');
+  weights.forEach((w, l) => checkLength(`weights[${l}].values`, checkNumberArray(`weights[${l}].values`, w.values), w.colIdx.length, 'nnz'));
+  if (!frame.cnn) {
+    checkMlpShapes(weights.map((w) => [w.rows, w.cols]));
+    const last = weights.length - 1;
+    const stages = weights.map((w, l): Stage => ({ map: csrMap(w), layer: l, bias: frame.biases?.[l], activated: l < last }));
+    return { stages, features: weights[0]!.cols, classes: weights[last]!.rows };
   }
+  return cnnChain(frame.cnn, frame.biases, weights);
+}
+
+function cnnChain(cnn: CnnFrame, biases: readonly ArrayLike<number>[] | undefined, weights: readonly WeightsLike[]): Chain {
+  const config = cnnConfigFor(cnn, 'relu'); // the activation is the frame's, applied by the passes
+  const body = cnnBody(config);
+  const convs = body.filter((stage) => 'conv' in stage).length;
+  if (weights.length !== convs) throw new RangeError(`weights must hold one filter per convolution of the CNN (${convs}), got ${weights.length}`);
+  const stages: Stage[] = [];
+  for (const stage of body) {
+    if ('pool' in stage) {
+      stages.push(avgPool2x2Stage(stage.pool));
+      continue;
+    }
+    const l = stages.filter((s) => s.layer !== undefined).length;
+    const { cOut, shape } = stage.conv;
+    const w = weights[l]!;
+    if (w.rows !== cOut || w.cols !== convTaps(shape)) throw new RangeError(`weights[${l}] must be a ${cOut} x ${convTaps(shape)} filter (cOut x cIn·kh·kw of convolution ${l}), got ${w.rows} x ${w.cols}`);
+    stages.push({ map: convMap(w, shape), layer: l, bias: biases?.[l], activated: true });
+  }
+  const [channels, h, w] = cnnOutputShape(config);
+  const classifier = checkNumberArray('cnn.classifier', cnn.classifier);
+  checkLength('cnn.classifier', classifier, config.classes * channels, 'classes*channels');
+  stages.push({ map: globalAvgPoolMap(channels, h * w), values: new Float64Array(0), activated: false });
+  stages.push({ map: csrMap(fullPattern(config.classes, channels)), values: classifier, bias: cnn.classifierBias, activated: false });
+  const [c0, h0, w0] = config.inputShape;
+  return { stages, features: c0 * h0 * w0, classes: config.classes };
+}
+
+/** The stage's weights: its layer's, or its fixed ones. */
+export function stageValues(stage: Stage, weights: readonly { values: ArrayLike<number> }[]): ArrayLike<number> {
+  return stage.layer === undefined ? stage.values! : weights[stage.layer]!.values;
 }
 
 /**
@@ -71,85 +192,100 @@ function curvatureTimes(activation: Activation, z: Float64Array, dz: Float64Arra
 }
 
 interface Forward {
-  /** each layer's input h, batch x in */
+  /** each stage's input h and output z before any activation (the last one is the logits), batch-major */
   inputs: Float64Array[];
-  /** each layer's output z before the activation, batch x out (the last one is the logits) */
   outputs: Float64Array[];
   /** with a direction V: R{h} and R{z}, the derivatives of the same along V (Pearlmutter) */
   rInputs?: Float64Array[];
   rOutputs?: Float64Array[];
 }
 
-function forward(net: ReferenceMlp, batch: Batch, direction?: readonly ArrayLike<number>[]): Forward {
+function add(a: Float64Array, b: Float64Array): Float64Array {
+  for (let i = 0; i < a.length; i++) a[i]! += b[i]!;
+  return a;
+}
+
+function forward(net: ReferenceNetwork, chain: Chain, batch: Batch, direction?: readonly ArrayLike<number>[]): Forward {
   const f: Forward = { inputs: [], outputs: [], ...(direction && { rInputs: [], rOutputs: [] }) };
   let h: Float64Array = Float64Array.from(batch.inputs);
   let rh: Float64Array = new Float64Array(h.length); // the input does not move with the weights
-  net.weights.forEach((w, l) => {
+  for (const stage of chain.stages) {
+    const values = stageValues(stage, net.weights);
     f.inputs.push(h);
-    const z = affine(w, w.values, h, batch.count, net.biases?.[l]);
+    const z = stage.map.apply(values, h, batch.count, stage.bias);
     f.outputs.push(z);
-    const last = l === net.weights.length - 1;
     if (direction) {
-      // R{z} = V·h + W·R{h}, R{h'} = φ'(z)·R{z}
-      const rz = affine(w, direction[l]!, h, batch.count);
-      const through = affine(w, w.values, rh, batch.count);
-      rz.forEach((_, i) => (rz[i]! += through[i]!));
+      // R{z} = A(V)·h + A(W)·R{h} (the first term only where the weights move), R{h'} = φ'(z)·R{z}
+      const rz = stage.map.apply(values, rh, batch.count);
+      if (stage.layer !== undefined) add(rz, stage.map.apply(direction[stage.layer]!, h, batch.count));
       f.rInputs!.push(rh);
       f.rOutputs!.push(rz);
-      if (!last) rh = activationGradRef(net.activation, z, rz);
+      rh = stage.activated ? activationGradRef(net.activation, z, rz) : rz;
     }
-    if (!last) h = activationRef(net.activation, z);
-  });
+    h = stage.activated ? activationRef(net.activation, z) : z;
+  }
   return f;
 }
 
-function classesOf(net: ReferenceMlp): number {
-  return net.weights[net.weights.length - 1]!.rows;
-}
-
-/** dL/dz of the last layer for the batch-mean loss on logits / temperature, and the softmax. */
-function lossGradient(net: ReferenceMlp, batch: Batch, logits: Float64Array, temperature: number) {
+/** dL/dz of the last stage for the batch-mean loss on logits / temperature, and the loss. */
+function lossGradient(chain: Chain, batch: Batch, logits: Float64Array, temperature: number) {
   const { loss, dLogits } = softmaxXentRef(
     logits.map((z) => z / temperature),
     batch.labels,
-    { batch: batch.count, classes: classesOf(net) },
+    { batch: batch.count, classes: chain.classes },
   );
   return { loss, delta: dLogits.map((g) => g / temperature) };
 }
 
-/** Mean loss of the batch on logits / temperature. */
-export function referenceLoss(net: ReferenceMlp, batch: Batch, temperature = 1): number {
-  const { outputs } = forward(net, batch);
-  return lossGradient(net, batch, outputs[outputs.length - 1]!, temperature).loss.reduce((a, b) => a + b, 0) / batch.count;
+function checkedChain(net: ReferenceNetwork, batches: readonly Batch[]): Chain {
+  const chain = chainOf(net, net.weights);
+  checkBatches(batches, chain.features, chain.classes);
+  return chain;
 }
 
-/** d(mean loss of the batch on logits / temperature)/dW per layer, aligned with each layer's values. */
-export function referenceGradients(net: ReferenceMlp, batch: Batch, temperature = 1): Float64Array[] {
-  const { inputs, outputs } = forward(net, batch);
-  let delta: Float64Array = lossGradient(net, batch, outputs[outputs.length - 1]!, temperature).delta;
+/** Mean loss of the batch on logits / temperature. */
+export function referenceLoss(net: ReferenceNetwork, batch: Batch, temperature = 1): number {
+  const chain = checkedChain(net, [batch]);
+  const { outputs } = forward(net, chain, batch);
+  return lossGradient(chain, batch, outputs.at(-1)!, temperature).loss.reduce((a, b) => a + b, 0) / batch.count;
+}
+
+/** d(mean loss of the batch on logits / temperature)/dW per pruned layer, aligned with each layer's values. */
+export function referenceGradients(net: ReferenceNetwork, batch: Batch, temperature = 1): Float64Array[] {
+  return gradientsOf(net, checkedChain(net, [batch]), batch, temperature);
+}
+
+function gradientsOf(net: ReferenceNetwork, chain: Chain, batch: Batch, temperature: number): Float64Array[] {
+  const { inputs, outputs } = forward(net, chain, batch);
+  let delta: Float64Array = lossGradient(chain, batch, outputs.at(-1)!, temperature).delta;
   const grads: Float64Array[] = [];
-  for (let l = net.weights.length - 1; l >= 0; l--) {
-    const w = net.weights[l]!;
-    grads[l] = new Float64Array(w.values.length);
-    addWeightGrad(w, delta, inputs[l]!, batch.count, grads[l]!);
-    if (l === 0) break;
-    const dh = new Float64Array(batch.count * w.cols);
-    addInputGrad(w, w.values, delta, batch.count, dh);
-    delta = activationGradRef(net.activation, outputs[l - 1]!, dh);
+  for (let s = chain.stages.length - 1; s >= 0; s--) {
+    const stage = chain.stages[s]!;
+    const values = stageValues(stage, net.weights);
+    if (stage.layer !== undefined) grads[stage.layer] = stage.map.weightGrad(values, delta, inputs[s]!, batch.count);
+    if (s === 0) break;
+    const dh = stage.map.transpose(values, delta, batch.count);
+    delta = chain.stages[s - 1]!.activated ? activationGradRef(net.activation, outputs[s - 1]!, dh) : dh;
   }
   return grads;
 }
 
 /**
- * H·v for the Hessian H of the batch-mean loss (logits / temperature) in the weights, biases held,
- * exactly (to float64 rounding) by Pearlmutter's R-operator: the backward pass differentiated along
- * v. Costs about two gradient passes.
+ * H·v for the Hessian H of the batch-mean loss (logits / temperature) in the pruned weights,
+ * biases and fixed stages held, exactly (to float64 rounding) by Pearlmutter's R-operator: the
+ * backward pass differentiated along v. Costs about two gradient passes.
  */
-export function referenceHessianVector(net: ReferenceMlp, batch: Batch, v: readonly ArrayLike<number>[], temperature = 1): Float64Array[] {
-  const { inputs, outputs, rInputs, rOutputs } = forward(net, batch, v);
-  const last = net.weights.length - 1;
-  const classes = classesOf(net);
-  let delta: Float64Array = lossGradient(net, batch, outputs[last]!, temperature).delta;
+export function referenceHessianVector(net: ReferenceNetwork, batch: Batch, v: readonly ArrayLike<number>[], temperature = 1): Float64Array[] {
+  return hessianVectorOf(net, checkedChain(net, [batch]), batch, v, temperature);
+}
+
+function hessianVectorOf(net: ReferenceNetwork, chain: Chain, batch: Batch, v: readonly ArrayLike<number>[], temperature: number): Float64Array[] {
+  checkLength('v', v, net.weights.length, 'one direction per pruned layer');
+  v.forEach((d, l) => checkLength(`v[${l}]`, d, net.weights[l]!.values.length, 'the layer’s nnz'));
+  const { inputs, outputs, rInputs, rOutputs } = forward(net, chain, batch, v);
+  const last = chain.stages.length - 1;
+  const { classes } = chain;
+  let delta: Float64Array = lossGradient(chain, batch, outputs[last]!, temperature).delta;
   // R{dL/dz_L} = (diag(p) − p pᵀ)·R{z_L} / (count·T²) per example, p = softmax(z_L / T).
   let rDelta: Float64Array = new Float64Array(delta.length);
   for (let b = 0; b < batch.count; b++) {
@@ -163,21 +299,23 @@ export function referenceHessianVector(net: ReferenceMlp, batch: Batch, v: reado
     for (let c = 0; c < classes; c++) rDelta[b * classes + c] = (p[c]! * (ru[c]! - mean)) / (batch.count * temperature);
   }
   const out: Float64Array[] = [];
-  for (let l = last; l >= 0; l--) {
-    const w = net.weights[l]!;
-    // R{dL/dW} = R{δ}·hᵀ + δ·R{h}ᵀ
-    out[l] = new Float64Array(w.values.length);
-    addWeightGrad(w, rDelta, inputs[l]!, batch.count, out[l]!);
-    addWeightGrad(w, delta, rInputs![l]!, batch.count, out[l]!);
-    if (l === 0) break;
-    // dL/dh = Wᵀδ, R{dL/dh} = Vᵀδ + WᵀR{δ}; through the activation: δ' = φ'(z)·dh, R{δ'} = φ''(z)·R{z}·dh + φ'(z)·R{dh}.
-    const dh = new Float64Array(batch.count * w.cols);
-    addInputGrad(w, w.values, delta, batch.count, dh);
-    const rdh = new Float64Array(batch.count * w.cols);
-    addInputGrad(w, v[l]!, delta, batch.count, rdh);
-    addInputGrad(w, w.values, rDelta, batch.count, rdh);
-    const z = outputs[l - 1]!;
-    const bend = curvatureTimes(net.activation, z, rOutputs![l - 1]!);
+  for (let s = last; s >= 0; s--) {
+    const stage = chain.stages[s]!;
+    const values = stageValues(stage, net.weights);
+    // R{dL/dW} = ∂(R{δ}·A(W)·h)/∂W + ∂(δ·A(W)·R{h})/∂W
+    if (stage.layer !== undefined) out[stage.layer] = add(stage.map.weightGrad(values, rDelta, inputs[s]!, batch.count), stage.map.weightGrad(values, delta, rInputs![s]!, batch.count));
+    if (s === 0) break;
+    // dL/dh = A(W)ᵀδ, R{dL/dh} = A(V)ᵀδ + A(W)ᵀR{δ}; through the activation: δ' = φ'(z)·dh, R{δ'} = φ''(z)·R{z}·dh + φ'(z)·R{dh}.
+    const dh = stage.map.transpose(values, delta, batch.count);
+    const rdh = stage.map.transpose(values, rDelta, batch.count);
+    if (stage.layer !== undefined) add(rdh, stage.map.transpose(v[stage.layer]!, delta, batch.count));
+    if (!chain.stages[s - 1]!.activated) {
+      delta = dh;
+      rDelta = rdh;
+      continue;
+    }
+    const z = outputs[s - 1]!;
+    const bend = curvatureTimes(net.activation, z, rOutputs![s - 1]!);
     delta = activationGradRef(net.activation, z, dh);
     const through = activationGradRef(net.activation, z, rdh);
     rDelta = through.map((x, i) => x + bend[i]! * dh[i]!);
@@ -187,28 +325,25 @@ export function referenceHessianVector(net: ReferenceMlp, batch: Batch, v: reado
 
 /** Σ_b H_b·v over the batches, exactly, in float64 on the CPU: every source's hessianVector. */
 export function summedHessianVector(opts: ReferenceSourceOptions, weights: readonly WeightsLike[], v: readonly ArrayLike<number>[], temperature: number): Float64Array[] {
-  checkBatches(opts.batches, weights[0]!.cols, weights[weights.length - 1]!.rows);
-  const net = { weights, biases: opts.biases, activation: opts.activation };
+  const net = { ...opts, weights };
+  const chain = checkedChain(net, opts.batches);
   const sums = weights.map((w) => new Float64Array(w.values.length));
-  for (const batch of opts.batches) referenceHessianVector(net, batch, v, temperature).forEach((hv, l) => hv.forEach((x, i) => (sums[l]![i]! += x)));
+  for (const batch of opts.batches) hessianVectorOf(net, chain, batch, v, temperature).forEach((hv, l) => add(sums[l]!, hv));
   return sums;
 }
 
-export interface ReferenceSourceOptions {
-  activation: Activation;
-  batches: readonly Batch[];
-  /** one per layer; zeros when omitted */
-  biases?: readonly ArrayLike<number>[];
-}
+/** The network's fixed parts (activation, biases; a CNN's shape and classifier) and the batches. */
+export type ReferenceSourceOptions = NetworkFrame & { batches: readonly Batch[] };
 
 /** A GradientSource computing in float64 on the CPU (tiny networks, tests, no GPU). */
 export function referenceGradientSource(opts: ReferenceSourceOptions): GradientSource {
-  const { activation, batches, biases } = opts;
+  const { batches } = opts;
   return {
     batches: batches.length,
     async perBatch(weights, temperature, visit) {
-      checkBatches(batches, weights[0]!.cols, weights[weights.length - 1]!.rows);
-      batches.forEach((batch, b) => visit(referenceGradients({ weights, biases, activation }, batch, temperature), b));
+      const net = { ...opts, weights };
+      const chain = checkedChain(net, batches);
+      batches.forEach((batch, b) => visit(gradientsOf(net, chain, batch, temperature), b));
     },
     async hessianVector(weights, v, temperature) {
       return summedHessianVector(opts, weights, v, temperature);

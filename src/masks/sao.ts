@@ -12,7 +12,9 @@
  * Hence W Wᵀ = gain² I on the short side, exactly as EOI, at density k / M. The reference code's
  * ReLU variant (halved degree, [[A, −A], [−A, A]]) is not built: its W Wᵀ is singular; ReLU keeps
  * only its rule that the degree be at least 4 (2 otherwise). Layers the construction cannot make
- * are refused with the densities it can make.
+ * are refused with the densities it can make. Convolutions are refused: SAO is a construction for
+ * matrices, and a filter at density d (its taps anywhere in the kernel) has no SAO counterpart here;
+ * eoi builds exactly orthogonal filters instead.
  */
 import { type Activation, resolveActivation } from '../kernels/activation.js';
 import { haarOrthogonal } from '../nn/init.js';
@@ -22,7 +24,8 @@ import { perLayerTargets } from './budget.js';
 import { layerSeed } from '../nn/mlp.js';
 import { type CommonMaskOptions, readCommon } from './options.js';
 import { maskReport } from './report.js';
-import type { MaskResult, MlpShape } from './types.js';
+import type { MaskNetwork } from './network.js';
+import type { MaskResult } from './types.js';
 
 export interface SaoOptions extends CommonMaskOptions {
   /** sets the lowest degree: 4 for relu, 2 otherwise; default tanh */
@@ -82,10 +85,13 @@ export function saoLayer(rows: number, cols: number, density: number, opts: { se
   return { ...csrFromMask(mask, rows, cols, dense), degree: k };
 }
 
-export function saoMasks(shapes: readonly MlpShape[], opts: SaoOptions): MaskResult {
-  const common = readCommon(shapes, opts, 'uniform');
+export function saoMasks(network: MaskNetwork, opts: SaoOptions): MaskResult {
+  if ((network as { kind?: unknown }).kind === 'cnn') {
+    throw new RangeError("method sao builds linear layers only: a CNN's convolution filters have no SAO construction here (eoi builds exactly orthogonal filters; X+eoi puts them on another method's densities)");
+  }
+  const common = readCommon(network, opts, 'uniform');
   const densities = perLayerTargets(common.targets, 'sao');
-  const layers = common.shapes.map(([rows, cols], l) =>
+  const layers = common.network.matrices.map(([rows, cols], l) =>
     saoLayer(rows, cols, densities[l]!, { seed: layerSeed(common.seed, l), gain: common.gain, activation: opts.activation, name: `density (layer ${l})` }),
   );
   const weights = layers.map(({ degree: _degree, ...w }) => w);

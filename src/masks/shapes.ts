@@ -1,4 +1,5 @@
-/** Checks on the layer shapes every generator takes, and the MlpConfig that the GPU paths rebuild from them. */
+/** Checks on the MLP layer shapes the generators take, and the MlpConfig that the GPU paths rebuild from them. */
+import type { LayerShape } from '../eoi/layer-densities.js';
 import type { Activation } from '../kernels/activation.js';
 import type { MlpConfig } from '../nn/mlp.js';
 import { checkPositiveInt } from '../validate.js';
@@ -18,9 +19,9 @@ export function checkMlpShapes(shapes: unknown): readonly MlpShape[] {
   return shapes as MlpShape[];
 }
 
-/** Weights per layer. */
-export function layerSizes(shapes: readonly MlpShape[]): number[] {
-  return shapes.map(([rows, cols]) => rows * cols);
+/** Weights per layer: the product of its dims ([out, in] or [cOut, cIn, kh, kw]). */
+export function layerSizes(dims: readonly LayerShape[]): number[] {
+  return dims.map((d) => d.reduce((a, b) => a * b, 1));
 }
 
 /**

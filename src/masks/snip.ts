@@ -9,7 +9,8 @@ import { denseInit } from './dense-init.js';
 import { type DataScoreOptions, requireGradients, summedGradients } from './gradients.js';
 import { readCommon } from './options.js';
 import { pruneDense, scoresOf } from './prune.js';
-import type { GradientSource, MaskResult, MlpShape } from './types.js';
+import type { MaskNetwork } from './network.js';
+import type { GradientSource, MaskResult } from './types.js';
 
 /** |w ⊙ Σ_b g_b| per layer, aligned with each layer's values. */
 export async function snipScores(weights: readonly CsrMatrix[], gradients: GradientSource): Promise<Float64Array[]> {
@@ -17,10 +18,10 @@ export async function snipScores(weights: readonly CsrMatrix[], gradients: Gradi
   return weights.map((w, l) => g[l]!.map((gi, i) => Math.abs(gi * w.values[i]!)));
 }
 
-export async function snipMasks(shapes: readonly MlpShape[], opts: DataScoreOptions): Promise<MaskResult> {
-  const common = readCommon(shapes, opts, 'global');
+export async function snipMasks(network: MaskNetwork, opts: DataScoreOptions): Promise<MaskResult> {
+  const common = readCommon(network, opts, 'global');
   const gradients = requireGradients(opts, 'snip');
-  const dense = denseInit(common.shapes, common.gain, common.seed);
+  const dense = denseInit(common.network.matrices, common.gain, common.seed);
   const scores = await snipScores(dense, gradients);
   return pruneDense('snip', common, dense, scoresOf(dense, (l, i) => scores[l]![i]!));
 }

@@ -11,7 +11,8 @@ import { type DataScoreOptions, requireGradients } from './gradients.js';
 import { readCommon } from './options.js';
 import { pruneDense, scoresOf } from './prune.js';
 import { checkTrained } from './train-check.js';
-import type { GradientSource, MaskResult, MlpShape, TrainFn } from './types.js';
+import type { MaskNetwork } from './network.js';
+import type { GradientSource, MaskResult, TrainFn } from './types.js';
 
 export interface TaylorOptions extends DataScoreOptions {
   /** trains the dense network before scoring (e.g. gpuTrainer(ctx, …)); default: score at the init */
@@ -25,10 +26,10 @@ export async function taylorScores(weights: readonly CsrMatrix[], gradients: Gra
   return sums;
 }
 
-export async function taylorMasks(shapes: readonly MlpShape[], opts: TaylorOptions): Promise<MaskResult> {
-  const common = readCommon(shapes, opts, 'global');
+export async function taylorMasks(network: MaskNetwork, opts: TaylorOptions): Promise<MaskResult> {
+  const common = readCommon(network, opts, 'global');
   const gradients = requireGradients(opts, 'taylor');
-  const dense = denseInit(common.shapes, common.gain, common.seed);
+  const dense = denseInit(common.network.matrices, common.gain, common.seed);
   let scored = dense;
   if (opts.train !== undefined) {
     if (typeof opts.train !== 'function') throw new TypeError(`train must be a TrainFn or left out, got ${String(opts.train)}`);

@@ -1,6 +1,7 @@
 /**
- * The types every mask generator shares. A generator turns an MLP's layer shapes into one CSR
- * matrix per layer (mask and initial values, ready for assembleMlp) and a report of what it made.
+ * The types every mask generator shares. A generator turns a network (network.ts: an MLP's layer
+ * shapes, or a CNN) into one CSR matrix per pruned layer (mask and initial values, ready for
+ * assembleMlp, or as the filters of assembleCnn) and a report of what it made.
  */
 import type { CsrMatrix, CsrStructure } from '../sparse/csr.js';
 import type { Dataset } from '../train/trainer.js';
@@ -41,7 +42,7 @@ export interface MaskReport {
 }
 
 export interface MaskResult {
-  /** one per layer, out x in */
+  /** one per pruned layer: out x in, or a filter's cOut x cIn·kh·kw */
   weights: CsrMatrix[];
   report: MaskReport;
 }
@@ -50,8 +51,9 @@ export interface MaskResult {
 export type Batch = Dataset;
 
 /**
- * Gradients of the loss with respect to the weights of an MLP whose architecture (activation,
- * biases) and batches the source fixes; L_b is the mean softmax cross-entropy of batch b on
+ * Gradients of the loss with respect to the pruned weights of a network (an MLP's layers, or a
+ * CNN's filters) whose other parts (activation, biases, a CNN's shape and classifier: a
+ * NetworkFrame) and batches the source fixes; L_b is the mean softmax cross-entropy of batch b on
  * logits / temperature, and every array is aligned with its layer's CSR values.
  */
 export interface GradientSource {
@@ -63,14 +65,15 @@ export interface GradientSource {
     visit: (grads: readonly Float64Array[], batch: number) => void,
   ): Promise<void>;
   /**
-   * Σ_b H_b·v with H_b the Hessian of L_b in the weights (biases held), exact to float64 rounding:
+   * Σ_b H_b·v with H_b the Hessian of L_b in the pruned weights (the rest held), exact to float64 rounding:
    * the built-in sources run Pearlmutter's R-operator on the CPU (the GPU has no second-order pass).
    */
   hessianVector(weights: readonly WeightsLike[], v: readonly ArrayLike<number>[], temperature: number): Promise<Float64Array[]>;
 }
 
 /**
- * Trains an MLP with the given weights (masks fixed by the CSR patterns) and returns the trained
- * weights in the same patterns. `round` counts calls within one generator run (lottery rounds).
+ * Trains the network with the given pruned weights (masks fixed by the CSR patterns) and returns
+ * the trained weights in the same patterns. `round` counts calls within one generator run
+ * (lottery rounds).
  */
 export type TrainFn = (weights: readonly CsrMatrix[], round: number) => Promise<CsrMatrix[]>;

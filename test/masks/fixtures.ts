@@ -2,6 +2,7 @@
 import { mlpShapes } from '../../src/nn/mlp.js';
 import { Rng } from '../../src/random.js';
 import { referenceGradients, referenceGradientSource } from '../../src/masks/reference-mlp.js';
+import type { CnnFrame, CnnNetwork, NetworkFrame } from '../../src/masks/network.js';
 import type { Batch, GradientSource, MlpShape, TrainFn } from '../../src/masks/types.js';
 import type { CsrMatrix } from '../../src/sparse/csr.js';
 
@@ -33,16 +34,20 @@ export function syntheticBatches(features: number, classes: number, count: numbe
   });
 }
 
-export function cpuSource(batches: Batch[], activation: 'tanh' | 'relu' = 'tanh'): GradientSource {
-  return referenceGradientSource({ activation, batches });
+/** An MLP by its activation, or any network by its frame (a CNN's: `cnn` set). */
+type Frame = 'tanh' | 'relu' | NetworkFrame;
+const frameOf = (frame: Frame): NetworkFrame => (typeof frame === 'string' ? { activation: frame } : frame);
+
+export function cpuSource(batches: Batch[], frame: Frame = 'tanh'): GradientSource {
+  return referenceGradientSource({ ...frameOf(frame), batches });
 }
 
 /** A CPU TrainFn: `steps` full-batch gradient steps on the float64 reference, cycling through the batches. */
-export function cpuTrainer(batches: Batch[], steps: number, lr: number, activation: 'tanh' | 'relu' = 'tanh'): TrainFn {
+export function cpuTrainer(batches: Batch[], steps: number, lr: number, frame: Frame = 'tanh'): TrainFn {
   return async (weights) => {
     const values = weights.map((w) => Float64Array.from(w.values));
     for (let s = 0; s < steps; s++) {
-      const net = { weights: weights.map((w, l) => ({ ...w, values: values[l]! })), activation };
+      const net = { ...frameOf(frame), weights: weights.map((w, l) => ({ ...w, values: values[l]! })) };
       const grads = referenceGradients(net, batches[s % batches.length]!);
       grads.forEach((g, l) => g.forEach((v, i) => (values[l]![i]! -= lr * v)));
     }
@@ -63,4 +68,27 @@ export function degrees(w: CsrMatrix): { rows: number[]; cols: number[] } {
   const cols = new Array<number>(w.cols).fill(0);
   w.colIdx.forEach((c) => cols[c]!++);
   return { rows, cols };
+}
+
+/**
+ * A tiny CNN: a stride-2 stem from 2 channels of 7 x 6 to 4 x 4 x 3, two 3x3 convolutions of 4
+ * channels, 3 classes. Filters 4 x 18, 4 x 36, 4 x 36: 360 weights.
+ */
+export const TINY_CNN: CnnNetwork = { kind: 'cnn', inputShape: [2, 7, 6], stem: 1, depth: 2, channels: 4, kernel: 3, classes: 3 };
+export const TINY_CNN_FEATURES = 2 * 7 * 6;
+
+/** The CNN's fixed parts, seeded: a Gaussian classifier and small nonzero biases (so they are exercised). */
+export function cnnFrame(network: Omit<CnnNetwork, 'kind'>, activation: 'tanh' | 'relu', seed = 3, channels = network.channels): NetworkFrame & { cnn: CnnFrame } {
+  const rng = new Rng(seed);
+  const convs = network.stem + (network.architecture === 'vgg' ? 2 : 1) * network.depth;
+  const width = (l: number) => (network.architecture === 'vgg' ? network.channels * 2 ** Math.max(0, Math.floor((l - network.stem) / 2)) : network.channels);
+  return {
+    activation,
+    biases: Array.from({ length: convs }, (_, l) => Float32Array.from({ length: width(l) }, () => 0.1 * rng.nextNormal())),
+    cnn: {
+      ...network,
+      classifier: Float32Array.from({ length: network.classes * channels }, () => rng.nextNormal() / Math.sqrt(channels)),
+      classifierBias: Float32Array.from({ length: network.classes }, () => 0.1 * rng.nextNormal()),
+    },
+  };
 }
