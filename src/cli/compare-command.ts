@@ -86,7 +86,7 @@ export async function compareCommand(argv: string[]): Promise<ArmResult[]> {
   for (const init of inits) if (!known.includes(init)) throw new RangeError(`--inits: '${init}' is not one of ${known.join(', ')}`);
   const isDense = (init: MlpInit | CnnInit) => !isSparseModel({ ...base.spec.model, init } as ModelConfig);
   const masks = list(v.masks, '') as MaskMethod[];
-  if (cnn && (masks.length > 0 || v.recipes !== undefined)) throw new RangeError('--masks and --recipes apply to MLPs only so far; with --model cnn compare --inits');
+  if (cnn && v.recipes !== undefined) throw new RangeError('--recipes applies to MLPs only so far; with --model cnn compare --inits or --masks');
   for (const mask of masks) parseMaskMethod(mask);
   const distribution = parseDistribution(v.distribution);
   const recipes = list(v.recipes, 'none');

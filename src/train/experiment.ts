@@ -8,8 +8,9 @@ import type { SoftmaxXentOptions } from '../kernels/softmax-xent.js';
 import { jacobianSpectrum, type SpectrumStats } from '../nn/jacobian.js';
 import { SoftmaxCrossEntropy } from '../nn/loss.js';
 import { assembleMlp, type MlpConfig, mlpBiases, mlpShapes } from '../nn/mlp.js';
-import { buildModel, describeModel, isCnnConfig, type ModelConfig } from '../nn/model.js';
-import { generateMasks, gpuGradientSource, gpuTrainer, sampleBatches, type Distribution, type MaskMethod, type MaskReport } from '../masks/index.js';
+import { assembleCnn, initCnn } from '../nn/cnn.js';
+import { buildModel, type CnnModelConfig, describeModel, isCnnConfig, type ModelConfig } from '../nn/model.js';
+import { generateMasks, gpuGradientSource, gpuTrainer, sampleBatches, type Distribution, type MaskMethod, type MaskOptions, type MaskReport, type NetworkFrame } from '../masks/index.js';
 import { Sequential } from '../nn/sequential.js';
 import { checkRecipe, RecipeRun, type RecipeReport, type RecipeSpec } from '../recipe/recipe.js';
 import { createOptimizer, type OptimizerSpec } from './optimizer-spec.js';
@@ -33,7 +34,7 @@ export interface TrainSpec {
   jacobian?: boolean;
   /** the any-mask recipe: ghost soft neurons, ghost skips, LRsI, label smoothing (MLPs) */
   recipe?: RecipeSpec;
-  /** weights from a mask method (src/masks) instead of model.init; model.density is its target (MLPs) */
+  /** weights from a mask method (src/masks) instead of model.init; model.density is its target (a CNN's: of its convolutions) */
   mask?: MaskSpec;
 }
 
@@ -93,19 +94,44 @@ async function buildMaskedMlp(ctx: Context, spec: TrainSpec & { model: MlpConfig
   return { model: assembleMlp(ctx, config, result.weights, mlpBiases(config)), report: result.report };
 }
 
+/**
+ * A CNN whose convolution filters come from a mask method (SparseConv2d layers holding them), with
+ * the biases and the dense classifier buildCnn gives a sparse Gaussian init ('uniform'). Scores,
+ * SynFlow's flow and the lottery's training all see that same classifier and those biases.
+ */
+async function buildMaskedCnn(ctx: Context, spec: TrainSpec & { model: CnnModelConfig }, mask: MaskSpec, train: Dataset): Promise<{ model: Sequential; report: MaskReport }> {
+  const { activation, density, seed, sigmaW } = spec.model;
+  const config = { ...spec.model, init: 'uniform' as const };
+  const { biases, classifier, classifierBias } = initCnn(config);
+  const frame: NetworkFrame = { activation, biases, cnn: { ...config, classifier, classifierBias } };
+  const batches = sampleBatches(train, { batches: mask.scoreBatches ?? 4, batchSize: spec.batchSize, seed });
+  const opts: MaskOptions = {
+    // Explicit per-layer densities carry their own global density.
+    density: Array.isArray(mask.distribution) ? undefined : density,
+    distribution: mask.distribution,
+    seed,
+    gain: sigmaW,
+    activation,
+    gradients: gpuGradientSource(ctx, { ...frame, batches }),
+    train: gpuTrainer(ctx, { ...frame, data: train, steps: mask.trainSteps ?? 100, batchSize: spec.batchSize, optimizer: spec.optimizer, seed }),
+  };
+  const result = await generateMasks(mask.method, { ...config, classifier }, opts);
+  return { model: assembleCnn(ctx, config, { filters: result.weights, biases, classifier, classifierBias }), report: result.report };
+}
+
 
 export async function runTraining(ctx: Context, spec: TrainSpec, data: { train: Dataset; test: Dataset }, hooks: TrainHooks = {}): Promise<TrainResult> {
   const t0 = performance.now();
   hooks.onStage?.(`building a ${describeModel(spec.model)}`);
   const mlpSpec = isCnnConfig(spec.model) ? undefined : (spec as TrainSpec & { model: MlpConfig });
-  // Mask methods and the recipe build on MLP reference networks; CNNs train from their inits.
-  if (!mlpSpec && (spec.mask || spec.recipe)) throw new RangeError(`spec.${spec.mask ? 'mask' : 'recipe'} applies to MLPs only so far; a CNN trains from its init (model.init)`);
+  // The recipe builds on MLP reference networks; CNNs train from their inits or a mask method.
+  if (!mlpSpec && spec.recipe) throw new RangeError('spec.recipe applies to MLPs only so far; a CNN trains from its init (model.init)');
   if (spec.recipe) checkRecipe(spec.recipe, spec.model.activation);
   let maskReport: MaskReport | undefined;
   let model: Sequential;
-  if (mlpSpec?.mask) {
-    hooks.onStage?.(`${mlpSpec.mask.method} masks`);
-    const built = await buildMaskedMlp(ctx, mlpSpec, mlpSpec.mask, data.train);
+  if (spec.mask) {
+    hooks.onStage?.(`${spec.mask.method} masks`);
+    const built = mlpSpec ? await buildMaskedMlp(ctx, mlpSpec, spec.mask, data.train) : await buildMaskedCnn(ctx, spec as TrainSpec & { model: CnnModelConfig }, spec.mask, data.train);
     model = built.model;
     maskReport = built.report;
   } else {

@@ -1,11 +1,14 @@
 import type { ActivationName } from '../../src/kernels/activation.js';
+import type { MaskNetwork, NetworkFrame } from '../../src/masks/network.js';
+import { SparseConv2d } from '../../src/nn/sparse-conv2d.js';
+import { runTraining, type TrainSpec } from '../../src/train/experiment.js';
 import { gpuGradientSource } from '../../src/masks/gpu-gradients.js';
 import { gpuTrainer } from '../../src/masks/gpu-trainer.js';
 import { summedGradients } from '../../src/masks/gradients.js';
 import { graspScores } from '../../src/masks/grasp.js';
 import { lotteryMasks } from '../../src/masks/lottery.js';
 import { snipScores } from '../../src/masks/snip.js';
-import type { Batch, MlpShape, TrainFn } from '../../src/masks/types.js';
+import type { Batch, TrainFn } from '../../src/masks/types.js';
 import type { CsrMatrix } from '../../src/sparse/csr.js';
 import type { Dataset } from '../../src/train/trainer.js';
 import { defineCases } from '../harness/case.js';
@@ -26,8 +29,8 @@ export const masksCases = defineCases({
     plain(await graspScores(p.weights, gpuGradientSource(ctx, { activation: p.activation, batches: p.batches }), { temperature: p.temperature, hessianStep: p.hessianStep })),
 
   /** IMP with the GPU trainer; returns the result and, per round, the values trained from and to. */
-  lottery: async (ctx, p: { shapes: MlpShape[]; density: number; seed: number; data: Dataset; steps: number; lr: number }) => {
-    const trainer = gpuTrainer(ctx, { activation: 'tanh', data: p.data, steps: p.steps, batchSize: 8, optimizer: { kind: 'sgd', lr: p.lr }, seed: 1 });
+  lottery: async (ctx, p: { shapes: MaskNetwork; frame?: NetworkFrame; density: number; seed: number; data: Dataset; steps: number; lr: number }) => {
+    const trainer = gpuTrainer(ctx, { ...(p.frame ?? { activation: 'tanh' }), data: p.data, steps: p.steps, batchSize: 8, optimizer: { kind: 'sgd', lr: p.lr }, seed: 1 });
     const rounds: Array<{ given: Float32Array[]; trained: Float32Array[] }> = [];
     const train: TrainFn = async (weights, round) => {
       const trained = await trainer(weights, round);
@@ -36,5 +39,22 @@ export const masksCases = defineCases({
     };
     const { weights, report } = await lotteryMasks(p.shapes, { density: p.density, seed: p.seed, train });
     return { weights, report, rounds };
+  },
+
+  /** Σ_b dL_b/dW of a network given by its frame (a CNN's filters with `frame.cnn`), logits / temperature. */
+  frameGradients: async (ctx, p: { weights: CsrMatrix[]; frame: NetworkFrame; batches: Batch[]; temperature: number }) =>
+    plain(await summedGradients(gpuGradientSource(ctx, { ...p.frame, batches: p.batches }), p.weights, p.temperature)),
+
+  /** runTraining with spec.mask: the mask report, the filters the first step trains, the layers, the steps run. */
+  maskedRun: async (ctx, p: { spec: TrainSpec; data: Dataset }) => {
+    const initial: CsrMatrix[] = [];
+    let kinds: string[] = [];
+    const result = await runTraining(ctx, p.spec, { train: p.data, test: p.data }, {
+      beforeStep: async (model, step) => {
+        if (step === 0) for (const layer of model.layers) if (layer instanceof SparseConv2d) initial.push(await layer.readWeight());
+      },
+      onTrained: async (model) => void (kinds = model.layers.map((l) => l.kind)),
+    });
+    return { report: result.mask, initial, kinds, steps: result.history.totalSteps, loss: result.test.loss };
   },
 });
