@@ -46,13 +46,13 @@ function expectNear(actual: number[][], expected: Float64Array[]): void {
   actual.forEach((a, l) => a.forEach((v, i) => expect(Math.abs(v - expected[l]![i]!), `layer ${l} [${i}]: GPU ${v} vs ${expected[l]![i]}`).toBeLessThanOrEqual(1e-4 * scale + 1e-3 * Math.abs(expected[l]![i]!))));
 }
 
-const MODEL: CnnModelConfig = { kind: 'cnn', ...TINY_CNN, init: 'eoi', density: 0.4, activation: 'tanh', sigmaW: 1.2, sigmaB: 0.1, seed: 3 };
+const MODEL: CnnModelConfig = { ...TINY_CNN, init: 'eoi', density: 0.4, activation: 'tanh', sigmaW: 1.2, sigmaB: 0.1, seed: 3 };
 
 describeGpu('masks', (run) => {
   for (const { name, frame, features, temperature } of CASES) {
     it(`CNN gradient source, ${name}: Σ_b dL_b/dW of every filter equals float64 finite differences of the CPU CNN's loss`, async () => {
       // A sparse mask (random positions, odd batch 5) so stored and absent taps both occur.
-      const { weights } = await generateMasks('random', { kind: 'cnn', ...frame.cnn }, { density: 0.6, seed: 2, gain: 1.3 });
+      const { weights } = await generateMasks('random', { ...frame.cnn, kind: 'cnn' as const }, { density: 0.6, seed: 2, gain: 1.3 });
       const batches = syntheticBatches(features, 3, 2, 5, 9);
       const grads: number[][] = await run('frameGradients', { weights, frame, batches, temperature });
       expectNear(grads, fdGradients(frame, weights, batches, temperature));

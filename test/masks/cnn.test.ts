@@ -99,7 +99,7 @@ const NETS: Array<{ name: string; frame: NetworkFrame & { cnn: CnnFrame }; featu
 
 describe('the float64 CNN', () => {
   for (const { name, frame, features } of NETS) {
-    const weights = denseInit(resolveNetwork({ kind: 'cnn', ...frame.cnn }).matrices, 1.2, 6);
+    const weights = denseInit(resolveNetwork({ ...frame.cnn, kind: 'cnn' as const }).matrices, 1.2, 6);
     const data = syntheticBatches(features, 3, 2, 5, 12);
     const grad = (w: readonly WeightsLike[], temperature: number) => {
       const sums = w.map((x) => new Float64Array(x.values.length));
