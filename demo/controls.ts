@@ -1,8 +1,12 @@
-/** The settings form: its option lists, which fields apply, and the training run it describes. */
-import { ACTIVATIONS, type ActivationName, type MlpInit, type TrainSpec } from '../src/index.js';
+/**
+ * The settings form: its option lists, which fields apply, and the training run it describes. The
+ * Network choice shows the MLP's fields or the CNN's; the mask methods and the recipe build MLPs
+ * only, so a CNN shows them disabled with a note rather than asking for a run that cannot start.
+ */
+import { ACTIVATIONS, type ActivationName, type CnnInit, isSparseCnnInit, type MlpInit, type ModelConfig, type PaddingMode, type TrainSpec } from '../src/index.js';
 import { isSparseInit } from '../src/nn/mlp.js';
 import { isCnnConfig, isSparseModel } from '../src/nn/model.js';
-import { INIT_OPTIONS, isMaskValue, MASK_OPTIONS, maskValue, parseInitChoice, REFINEMENT_OPTIONS } from './inits.js';
+import { CNN_INIT_OPTIONS, INIT_OPTIONS, isMaskValue, MASK_OPTIONS, maskValue, parseInitChoice, REFINEMENT_OPTIONS } from './inits.js';
 import { MNIST_SUBSET } from './mnist-files.js';
 
 /** Test accuracy points per run; intermediate ones use the first EVAL_LIMIT test images. */
@@ -20,7 +24,7 @@ function optgroup(label: string, options: HTMLOptionElement[]): HTMLOptGroupElem
   return group;
 }
 
-function field<T extends HTMLInputElement | HTMLSelectElement>(form: HTMLFormElement, name: string): T {
+function field<T extends HTMLInputElement | HTMLSelectElement | HTMLFieldSetElement = HTMLInputElement | HTMLSelectElement>(form: HTMLFormElement, name: string): T {
   const element = form.elements.namedItem(name);
   if (!element) throw new Error(`the form has no field '${name}'`);
   return element as T;
@@ -28,11 +32,36 @@ function field<T extends HTMLInputElement | HTMLSelectElement>(form: HTMLFormEle
 
 const checked = (form: HTMLFormElement, name: string) => field<HTMLInputElement>(form, name).checked;
 
+type ModelKind = 'mlp' | 'cnn';
+
+const modelKind = (form: HTMLFormElement) => field<HTMLSelectElement>(form, 'model').value as ModelKind;
+
+/** Training fields that start from a default per kind of network. */
+const TRAINING_FIELDS = ['steps', 'batch', 'optimizer', 'lr'] as const;
+type TrainingDefaults = Record<(typeof TRAINING_FIELDS)[number], string>;
+
+/**
+ * A CNN's: a step costs far more than an MLP's on a software adapter, so fewer, smaller steps, and
+ * Adam, which gets further than SGD in so few. (The MLP's are the form's own values.)
+ */
+const CNN_TRAINING: TrainingDefaults = { steps: '60', batch: '32', optimizer: 'adam', lr: '0.01' };
+
+const trainingValues = (form: HTMLFormElement) => Object.fromEntries(TRAINING_FIELDS.map((name) => [name, field(form, name).value])) as TrainingDefaults;
+
 export function setUpControls(form: HTMLFormElement): void {
-  field<HTMLSelectElement>(form, 'init').append(
-    optgroup('Initialisation', INIT_OPTIONS.map((o) => option(o.id, o.label))),
-    optgroup('Mask method', MASK_OPTIONS.map((o) => option(maskValue(o.id), o.label))),
-  );
+  const maskOptions = () => MASK_OPTIONS.map((o) => option(maskValue(o.id), o.label));
+  field<HTMLSelectElement>(form, 'init').append(optgroup('Initialisation', INIT_OPTIONS.map((o) => option(o.id, o.label))), optgroup('Mask method', maskOptions()));
+  const cnnMasks = optgroup('Mask method (MLPs only for now)', maskOptions());
+  cnnMasks.disabled = true;
+  field<HTMLSelectElement>(form, 'cnnInit').append(optgroup('Initialisation', CNN_INIT_OPTIONS.map((o) => option(o.id, o.label))), cnnMasks);
+  const defaults: Record<ModelKind, TrainingDefaults> = { mlp: trainingValues(form), cnn: CNN_TRAINING };
+  let kind = modelKind(form);
+  field(form, 'model').addEventListener('change', () => {
+    // Fields the visitor left at the old kind's defaults move to the new kind's.
+    const next = modelKind(form);
+    for (const name of TRAINING_FIELDS) if (field(form, name).value === defaults[kind][name]) field(form, name).value = defaults[next][name];
+    kind = next;
+  });
   field<HTMLSelectElement>(form, 'refine').append(option('', 'as is'), ...REFINEMENT_OPTIONS.map((o) => option(o.id, o.label)));
   const activation = field<HTMLSelectElement>(form, 'activation');
   activation.append(...ACTIVATIONS.map((a) => option(a, a)));
@@ -44,12 +73,25 @@ export function setUpControls(form: HTMLFormElement): void {
   syncControls(form);
 }
 
-/** Disable what does not apply: density for dense inits, refinement for inits, the activation while soft neurons turn into ReLU. */
+/**
+ * Show the chosen network's fields (hidden ones disabled, so the browser's validation skips them)
+ * and disable what does not apply: the recipe for CNNs, density for dense inits, refinement for
+ * inits, the activation while soft neurons turn into ReLU.
+ */
 function syncControls(form: HTMLFormElement): void {
+  const cnn = modelKind(form) === 'cnn';
+  for (const element of form.querySelectorAll<HTMLElement>('[data-model]')) {
+    element.hidden = element.dataset.model !== (cnn ? 'cnn' : 'mlp');
+    if (element instanceof HTMLFieldSetElement) element.disabled = element.hidden;
+  }
+  field(form, 'recipe').disabled = cnn;
+  // The CNN inits' labels are long for the field: the whole one on hover.
+  const cnnInit = field<HTMLSelectElement>(form, 'cnnInit');
+  cnnInit.title = cnnInit.selectedOptions[0]?.label ?? '';
   const init = field(form, 'init').value;
-  field(form, 'density').disabled = !isMaskValue(init) && !isSparseInit(init as MlpInit);
+  field(form, 'density').disabled = cnn ? !isSparseCnnInit(field(form, 'cnnInit').value as CnnInit) : !isMaskValue(init) && !isSparseInit(init as MlpInit);
   field(form, 'refine').disabled = !isMaskValue(init);
-  const soft = checked(form, 'softNeuronsOn');
+  const soft = !cnn && checked(form, 'softNeuronsOn');
   const activation = field<HTMLSelectElement>(form, 'activation');
   if (soft) activation.value = 'relu'; // the recipe returns to ReLU, so the model is a ReLU model
   activation.disabled = soft;
@@ -58,8 +100,13 @@ function syncControls(form: HTMLFormElement): void {
   field(form, 'labelSmoothing').disabled = !checked(form, 'labelSmoothingOn');
 }
 
-/** The run the form describes; `init` replaces the form's init (for "train every init"). */
-export function readSpec(form: HTMLFormElement, init?: MlpInit): TrainSpec {
+/** The inits "train every init" runs for the chosen network. */
+export function everyInit(form: HTMLFormElement): Array<MlpInit | CnnInit> {
+  return (modelKind(form) === 'cnn' ? CNN_INIT_OPTIONS : INIT_OPTIONS).map((o) => o.id);
+}
+
+/** The run the form describes; `init` (one of the chosen network's) replaces the form's init (for "train every init"). */
+export function readSpec(form: HTMLFormElement, init?: MlpInit | CnnInit): TrainSpec {
   const number = (name: string) => {
     const input = field<HTMLInputElement>(form, name);
     if (!input.checkValidity() || input.value === '') throw new RangeError(`${input.closest('label')?.textContent?.trim() ?? name}: ${input.validationMessage || 'a number is needed'}`);
@@ -70,30 +117,53 @@ export function readSpec(form: HTMLFormElement, init?: MlpInit): TrainSpec {
   const batchSize = number('batch');
   const optimizer = text('optimizer') as TrainSpec['optimizer']['kind'];
   const seed = number('seed');
-  const ramp = { steps: Math.max(1, Math.round(number('rampFraction') * steps)), ramp: text('ramp') as 'linear' | 'cosine' };
-  const choice = init ? { init } : parseInitChoice(text('init'), text('refine'));
-  return {
-    model: {
+  const common = {
+    classes: 10,
+    density: number('density'),
+    activation: text('activation') as ActivationName,
+    sigmaW: number('sigmaW'),
+    sigmaB: 0.00448, // the EOI paper's σb, as the CLI uses
+    seed,
+  };
+  let model: ModelConfig;
+  let mlpOnly: Pick<TrainSpec, 'recipe' | 'mask'> = {};
+  if (modelKind(form) === 'cnn') {
+    model = {
+      kind: 'cnn',
+      inputShape: [1, 28, 28],
+      stem: number('stem'),
+      depth: number('cnnDepth'),
+      channels: number('channels'),
+      kernel: number('kernel'),
+      paddingMode: text('padding') as PaddingMode,
+      init: (init ?? text('cnnInit')) as CnnInit,
+      ...common,
+    };
+  } else {
+    const ramp = { steps: Math.max(1, Math.round(number('rampFraction') * steps)), ramp: text('ramp') as 'linear' | 'cosine' };
+    const choice = init ? { init: init as MlpInit } : parseInitChoice(text('init'), text('refine'));
+    model = {
       inputs: 28 * 28,
-      classes: 10,
       depth: number('depth'),
       width: number('width'),
-      density: number('density'),
       // With a mask method, runTraining takes the weights from spec.mask; the init is not used.
       init: 'init' in choice ? choice.init : 'uniform',
-      activation: text('activation') as ActivationName,
-      sigmaW: number('sigmaW'),
-      sigmaB: 0.00448, // the EOI paper's σb, as the CLI uses
-      seed,
-    },
+      ...common,
+    };
+    mlpOnly = {
+      recipe: {
+        softNeurons: checked(form, 'softNeuronsOn') ? { activation: text('softActivation') as ActivationName, ...ramp } : undefined,
+        ghostSkips: checked(form, 'ghostSkipsOn') ? ramp : undefined,
+        lrsi: (text('lrsi') || undefined) as 'gradinit' | 'sqrt-density' | undefined,
+        labelSmoothing: checked(form, 'labelSmoothingOn') ? { alpha: number('labelSmoothing') } : undefined,
+      },
+      mask: 'mask' in choice ? { method: choice.mask } : undefined,
+    };
+  }
+  return {
+    model,
     optimizer: { kind: optimizer, lr: number('lr'), momentum: optimizer === 'sgd' ? 0.9 : undefined, schedule: text('schedule') as 'constant' | 'cosine' },
-    recipe: {
-      softNeurons: checked(form, 'softNeuronsOn') ? { activation: text('softActivation') as ActivationName, ...ramp } : undefined,
-      ghostSkips: checked(form, 'ghostSkipsOn') ? ramp : undefined,
-      lrsi: (text('lrsi') || undefined) as 'gradinit' | 'sqrt-density' | undefined,
-      labelSmoothing: checked(form, 'labelSmoothingOn') ? { alpha: number('labelSmoothing') } : undefined,
-    },
-    mask: 'mask' in choice ? { method: choice.mask } : undefined,
+    ...mlpOnly,
     // Enough epochs over the subset for `steps`; maxSteps is the budget.
     epochs: Math.ceil(steps / Math.ceil(MNIST_SUBSET.train / batchSize)),
     maxSteps: steps,
@@ -105,14 +175,14 @@ export function readSpec(form: HTMLFormElement, init?: MlpInit): TrainSpec {
   };
 }
 
-/** A short legend for a run, e.g. "eoi 8×128 d=0.25 tanh sgd 0.01" or "snip+ai 8×128 d=0.1 …". */
+/** A short legend for a run, e.g. "eoi 8×128 d=0.25 tanh sgd 0.01", "snip+ai 8×128 d=0.1 …" or "eoi CNN 2+4×16ch 3×3 d=0.25 …". */
 export function describeRun(spec: TrainSpec): string {
   const m = spec.model;
   const recipe = spec.recipe ?? {};
   const activation = typeof m.activation === 'string' ? m.activation : m.activation.name;
   return [
     spec.mask?.method ?? m.init,
-    isCnnConfig(m) ? `CNN ${m.stem}+${m.depth}×${m.channels}ch` : `${m.depth}×${m.width}`,
+    isCnnConfig(m) ? `CNN ${m.stem}+${m.depth}×${m.channels}ch ${m.kernel}×${m.kernel}${m.paddingMode === 'zeros' ? ' zero-padded' : ''}` : `${m.depth}×${m.width}`,
     spec.mask || isSparseModel(m) ? `d=${m.density}` : '',
     recipe.softNeurons ? `${recipe.softNeurons.activation}→${activation}` : activation,
     recipe.ghostSkips ? 'ghost skips' : '',

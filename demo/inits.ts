@@ -1,12 +1,13 @@
 /**
- * What the Init menu offers, in two groups:
+ * What the Init menus offer. The MLP's, in two groups:
  * - the MLP initialisations (MLP_INITS: mask and weights in one); a label per init is required by
  *   the type, so a new init there fails the type check until it has one here;
  * - the mask methods of src/masks (a mask chosen by scores or by construction, with the method's
  *   weights), which runTraining builds through spec.mask, optionally refined: +ai (approximate
  *   isometry on the same mask) or +eoi (EOI masks and weights at the method's layer densities).
+ * The CNN's: its initialisations (CNN_INITS), labelled likewise; the mask methods build MLPs only.
  */
-import { type BaseMaskMethod, MASK_REFINEMENTS, MLP_INITS, type MaskMethod, type MaskRefinement, type MlpInit } from '../src/index.js';
+import { type BaseMaskMethod, CNN_INITS, type CnnInit, MASK_REFINEMENTS, MLP_INITS, type MaskMethod, type MaskRefinement, type MlpInit } from '../src/index.js';
 
 const INIT_LABELS: Record<MlpInit, string> = {
   eoi: 'EOI (orthogonal)',
@@ -17,6 +18,17 @@ const INIT_LABELS: Record<MlpInit, string> = {
 };
 
 export const INIT_OPTIONS = MLP_INITS.map((id) => ({ id, label: INIT_LABELS[id] }));
+
+const CNN_INIT_LABELS: Record<CnnInit, string> = {
+  eoi: 'EOI (delta-orthogonal, exact)',
+  uniform: 'uniform random',
+  erk: 'ERK random',
+  'masked-delta-orthogonal': "masked delta-orthogonal (the EOI paper's baseline)",
+  'delta-orthogonal': 'dense delta-orthogonal',
+  'dense-gaussian': 'dense Gaussian',
+};
+
+export const CNN_INIT_OPTIONS = CNN_INITS.map((id) => ({ id, label: CNN_INIT_LABELS[id] }));
 
 /** The methods 'random' and 'eoi' are left out: they are the uniform and EOI inits above. */
 export const MASK_OPTIONS: ReadonlyArray<{ id: BaseMaskMethod; label: string }> = [

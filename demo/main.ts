@@ -3,10 +3,9 @@
  * (training runs, the speed benchmark) one at a time on one GPU context, since concurrent work
  * would slow every run and spoil the timings.
  */
-import { type Context, createContext, type Dataset, type MlpInit, type TrainSpec } from '../src/index.js';
-import { describeRun, readSpec, setUpControls } from './controls.js';
+import { type CnnInit, type Context, createContext, type Dataset, type MlpInit, type TrainSpec } from '../src/index.js';
+import { describeRun, everyInit, readSpec, setUpControls } from './controls.js';
 import { loadMnist } from './data.js';
-import { INIT_OPTIONS } from './inits.js';
 import { initialWeights, trainRun } from './run.js';
 import { measureSpeed } from './speed.js';
 import { type DemoState, type RunState, state } from './state.js';
@@ -68,7 +67,7 @@ function addRun(ctx: Context, data: { train: Dataset; test: Dataset }, spec: Tra
 }
 
 /** Adds runs for the form's settings (one per init in `inits`, or the form's own init). */
-function requestRuns(ctx: Context, data: { train: Dataset; test: Dataset }, inits: Array<MlpInit | undefined>): void {
+function requestRuns(ctx: Context, data: { train: Dataset; test: Dataset }, inits: Array<MlpInit | CnnInit | undefined>): void {
   try {
     const specs = inits.map((init) => readSpec(form, init));
     for (const spec of specs) addRun(ctx, data, spec);
@@ -114,7 +113,7 @@ function wireTraining(ctx: Context, data: { train: Dataset; test: Dataset }): vo
     event.preventDefault();
     requestRuns(ctx, data, [undefined]);
   });
-  trainAll.addEventListener('click', () => requestRuns(ctx, data, INIT_OPTIONS.map((o) => o.id)));
+  trainAll.addEventListener('click', () => requestRuns(ctx, data, everyInit(form)));
 }
 
 function wireClear(): void {

@@ -1,33 +1,58 @@
 /**
  * One training run in the page: runTraining (the CLI's function) with hooks that fill the run's
  * state as it goes, and a look at the network as it starts, before its first step: the Jacobian's
- * singular values and every linear layer's weights (for the mask view).
+ * singular values and every linear and conv layer's weights (for the mask view).
  */
-import { type Context, csrToDense, type Dataset, GhostSkip, jacobianSpectrum, Linear, runTraining, Sequential, SparseLinear } from '../src/index.js';
-import type { RunState } from './state.js';
+import {
+  type Context,
+  Conv2d,
+  type CsrMatrix,
+  csrToDense,
+  type Dataset,
+  GhostSkip,
+  jacobianSpectrum,
+  Linear,
+  runTraining,
+  Sequential,
+  SparseConv2d,
+  SparseLinear,
+} from '../src/index.js';
+import type { ConvKernel, RunState } from './state.js';
 
-/** A linear layer's weights at step 0, dense row-major; `stored` marks the mask (absent: dense, all stored). */
+/**
+ * A layer's weights at step 0, dense row-major; `stored` marks the mask (absent: dense, all
+ * stored). A conv layer's rows are its output channels and its columns the OIHW taps of `kernel`.
+ */
 export interface LayerWeights {
   rows: number;
   cols: number;
   values: Float32Array;
   stored?: Uint8Array;
+  kernel?: ConvKernel;
 }
 
 /** Weights at step 0 by run id: too large for window.demoState, which keeps only their shapes. */
 export const initialWeights = new Map<number, LayerWeights[]>();
+
+function sparseWeights(w: CsrMatrix): LayerWeights {
+  const stored = new Uint8Array(w.rows * w.cols);
+  for (let r = 0; r < w.rows; r++) for (let t = w.rowPtr[r]!; t < w.rowPtr[r + 1]!; t++) stored[r * w.cols + w.colIdx[t]!] = 1;
+  return { rows: w.rows, cols: w.cols, values: csrToDense(w), stored };
+}
 
 async function readLayerWeights(ctx: Context, model: Sequential): Promise<LayerWeights[]> {
   const weights: LayerWeights[] = [];
   for (const outer of model.layers) {
     const layer = outer instanceof GhostSkip ? outer.inner : outer;
     if (layer instanceof SparseLinear) {
-      const w = await layer.readWeight();
-      const stored = new Uint8Array(w.rows * w.cols);
-      for (let r = 0; r < w.rows; r++) for (let t = w.rowPtr[r]!; t < w.rowPtr[r + 1]!; t++) stored[r * w.cols + w.colIdx[t]!] = 1;
-      weights.push({ rows: w.rows, cols: w.cols, values: csrToDense(w), stored });
+      weights.push(sparseWeights(await layer.readWeight()));
     } else if (layer instanceof Linear) {
       weights.push({ rows: layer.outFeatures, cols: layer.inFeatures, values: await ctx.read(layer.weight) });
+    } else if (layer instanceof SparseConv2d || layer instanceof Conv2d) {
+      const { cIn, kh, kw, stride = 1 } = layer.shape;
+      const kernel = { cIn, kh, kw, stride };
+      const w = layer instanceof SparseConv2d ? sparseWeights(await layer.readWeight()) : { rows: layer.cOut, cols: cIn * kh * kw, values: await ctx.read(layer.weight) };
+      weights.push({ ...w, kernel });
     }
   }
   return weights;
@@ -44,7 +69,7 @@ async function inspectStart(ctx: Context, model: Sequential, test: Dataset, run:
   run.jacobian = (await jacobianSpectrum(ctx, body, test.inputs.slice(0, test.features))).values;
   const weights = await readLayerWeights(ctx, model);
   initialWeights.set(run.id, weights);
-  run.layers = weights.map((w) => ({ rows: w.rows, cols: w.cols, stored: w.stored ? w.stored.reduce((n, s) => n + s, 0) : w.values.length }));
+  run.layers = weights.map((w) => ({ rows: w.rows, cols: w.cols, stored: w.stored ? w.stored.reduce((n, s) => n + s, 0) : w.values.length, kernel: w.kernel }));
 }
 
 /** Trains `run`; `changed` is called whenever its state moves. */

@@ -7,16 +7,28 @@ import type { SpeedRow } from './speed.js';
 
 export type RunStatus = 'queued' | 'running' | 'done' | 'failed';
 
-/** One linear layer at initialisation: its shape and how many weights its mask keeps. */
+/** A conv layer's kernel: input channels, kernel height and width (OIHW columns), stride. */
+export interface ConvKernel {
+  cIn: number;
+  kh: number;
+  kw: number;
+  stride: number;
+}
+
+/** One linear or conv layer at initialisation: its shape and how many weights its mask keeps. */
 export interface LayerSummary {
+  /** outputs (a conv layer's output channels) */
   rows: number;
+  /** inputs (a conv layer's cIn·kh·kw taps) */
   cols: number;
   stored: number;
+  /** conv layers only */
+  kernel?: ConvKernel;
 }
 
 export interface RunState {
   id: number;
-  /** short description for legends, e.g. "eoi 4×64 d=0.25 tanh sgd 0.01" */
+  /** short description for legends, e.g. "eoi 4×64 d=0.25 tanh sgd 0.01" or "eoi CNN 2+4×16ch 3×3 d=0.25 …" */
   label: string;
   color: string;
   spec: TrainSpec;

@@ -1,7 +1,7 @@
 /** Drawing the state: the charts, the runs table, the mask panel and the speed table. */
 import { type Curve, LineChart } from './chart.js';
 import { clearLayer, drawLayer } from './mask-view.js';
-import { initialWeights } from './run.js';
+import { initialWeights, type LayerWeights } from './run.js';
 import { SPEED_PASSES, SPEED_VARIANTS } from './speed.js';
 import type { DemoState, RunState } from './state.js';
 
@@ -14,7 +14,27 @@ function cell(text: string, className?: string): HTMLTableCellElement {
   return td;
 }
 
-const MASK_HINT = "Train a run to see its layers' masks: stored weights coloured by sign (red +, blue −), pruned ones white.";
+const MASK_HINT = "Train a run to see its layers' masks: stored weights coloured by sign (red +, blue −), pruned ones white; a convolution as one small tile of taps per (output, input) channel pair.";
+
+const percent = (part: number, whole: number) => `${((100 * part) / whole).toFixed(1)}%`;
+
+function layerOption(w: LayerWeights, l: number): HTMLOptionElement {
+  const k = w.kernel;
+  const shape = k ? `conv ${w.rows} × ${k.cIn} × ${k.kh}×${k.kw}${k.stride > 1 ? `, stride ${k.stride}` : ''}` : `${w.rows} × ${w.cols}`;
+  return new Option(`layer ${l + 1}: ${shape}`, String(l));
+}
+
+function maskCaption(run: RunState, l: number, w: LayerWeights): string {
+  const stored = run.layers[l]!.stored;
+  const k = w.kernel;
+  const total = w.rows * w.cols;
+  if (!k) return `Run #${run.id}, layer ${l + 1}: ${w.rows} outputs × ${w.cols} inputs, ${stored} of ${total} weights stored (${percent(stored, total)}). Red +, blue −, white pruned.`;
+  return (
+    `Run #${run.id}, layer ${l + 1} (convolution${k.stride > 1 ? `, stride ${k.stride}` : ''}): ${w.rows} output × ${k.cIn} input channels, ` +
+    `one ${k.kh} × ${k.kw} tile of taps per pair (rows: output channels); ${stored} of ${total} taps stored (${percent(stored, total)}). ` +
+    'Red +, blue −, amber stored but zero (trainable), white pruned.'
+  );
+}
 
 const fixed = (x: number | undefined, digits: number) => (x === undefined ? '—' : x.toFixed(digits));
 
@@ -94,13 +114,15 @@ export class Views {
     byId('runs').querySelector('tbody')!.replaceChildren(...rows);
   }
 
-  /** Keeps the run and layer choices in step with the runs inspected so far; the newest run by default. */
+  /** Keeps the run and layer choices in step with the runs inspected so far: the newest run, unless another was chosen. */
   private renderMaskChoices(inspected: RunState[]): void {
     const previousRun = this.maskRun.value;
+    const previousIds = [...this.maskRun.options].map((o) => o.value);
     const runIds = inspected.map((r) => String(r.id));
-    if (runIds.join() !== [...this.maskRun.options].map((o) => o.value).join()) {
+    if (runIds.join() !== previousIds.join()) {
       this.maskRun.replaceChildren(...inspected.map((r) => new Option(`run #${r.id}`, String(r.id))));
-      this.maskRun.value = runIds.includes(previousRun) ? previousRun : (runIds.at(-1) ?? '');
+      const chosen = runIds.includes(previousRun) && previousRun !== previousIds.at(-1);
+      this.maskRun.value = chosen ? previousRun : (runIds.at(-1) ?? '');
       this.renderMask();
     }
   }
@@ -118,16 +140,15 @@ export class Views {
     }
     const previous = this.maskLayer.value;
     if (this.maskLayer.options.length !== weights.length || this.maskLayer.dataset.run !== String(run.id)) {
-      this.maskLayer.replaceChildren(...weights.map((w, l) => new Option(`layer ${l + 1}: ${w.rows} × ${w.cols}`, String(l))));
+      this.maskLayer.replaceChildren(...weights.map(layerOption));
       this.maskLayer.dataset.run = String(run.id);
-      // Default to a hidden layer: the square ones show a mask's structure best.
+      // Default to a hidden layer (a CNN's second convolution): the square ones show a mask's structure best.
       this.maskLayer.value = previous && Number(previous) < weights.length ? previous : String(Math.min(1, weights.length - 1));
     }
     const l = Number(this.maskLayer.value);
     const w = weights[l]!;
-    const stored = run.layers[l]!.stored;
     drawLayer(canvas, w);
-    caption.textContent = `Run #${run.id}, layer ${l + 1}: ${w.rows} outputs × ${w.cols} inputs, ${stored} of ${w.rows * w.cols} weights stored (${((100 * stored) / (w.rows * w.cols)).toFixed(1)}%). Red +, blue −, white pruned.`;
+    caption.textContent = maskCaption(run, l, w);
   }
 
   private renderSpeed(): void {
