@@ -1,5 +1,5 @@
 /**
- * Benchmarks: `npm run bench -- [--suite matmul|eoi|sparse|training|all] [--sizes …] [--reps N]
+ * Benchmarks: `npm run bench -- [--suite matmul|eoi|sparse|training|conv|cnn-training|all] [--sizes …] [--reps N]
  * [--backends node,chromium] [--quick] [--list]`. Prints progress and a table per suite, writes
  * bench/results/<suite>.json and a markdown table (bench/results/<suite>.md) for bench/RESULTS.md.
  * --quick: every suite at a few small shapes (options given still win), to check that it runs end
@@ -11,6 +11,12 @@
  * hour on SwiftShader): `npm run bench -- --suite sparse --sizes 512,1024,2048 --reps 5`.
  * eoi: the issue's three cases (a) 4096² (b) 1000 x 128² (c) 100 x 1024².
  * training: --sizes are widths (default 256,1024), --densities (0.1,0.05), --reps = timed steps (8).
+ * conv: --channels (cIn = cOut, default 32,64), --sizes are image sides (14,7), --batches
+ * (32,128), --paddings (circular,zeros), --densities (1,0.5,0.3,0.2,0.1,0.05), --masks
+ * (random,eoi), --reps (3), --max-mflop (120: shapes whose dense pass is more work are left
+ * out; 0 for none); 3x3, stride 1; also writes bench/conv-speedup.svg.
+ * cnn-training: --depth (8), --channels (32), --batches (32,128), --densities (0.1), --reps =
+ * timed steps (5); stem 2 on 28x28. Chromium adds TF.js masked dense in the same page.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -21,6 +27,8 @@ import { createContext } from '../src/gpu/context.js';
 import { benchEoi, EOI_CASES, type EoiBenchCase, eoiMarkdown } from './eoi.js';
 import { benchOurMatmul } from './matmul.js';
 import { benchTraining, trainingMarkdown } from './training.js';
+import { benchConvCase, type ConvRecord, convCases, convGrid, convMarkdown, convSpeedupSvg } from './conv.js';
+import { benchOurCnnTraining, type CnnTrainingCase, type CnnTrainingRow, cnnTrainingMarkdown, DEFAULT_CNN_TRAINING } from './cnn-training.js';
 import { benchSparseCase, type SparseRecord, sparseCases, sparseGrid, sparseMarkdown, sparseSpeedupSvg } from './sparse.js';
 import type { BenchRecord } from './timing.js';
 
@@ -33,6 +41,10 @@ const { values: args } = parseArgs({
     batches: { type: 'string' },
     densities: { type: 'string' },
     masks: { type: 'string' },
+    channels: { type: 'string' },
+    paddings: { type: 'string' },
+    'max-mflop': { type: 'string' },
+    depth: { type: 'string' },
     backends: { type: 'string', default: 'node,chromium' },
     quick: { type: 'boolean', default: false },
     list: { type: 'boolean', default: false },
@@ -155,6 +167,60 @@ async function sparseSuite(): Promise<SuiteResult> {
   return { records, markdown: sparseMarkdown(records) };
 }
 
+async function convSuite(): Promise<SuiteResult> {
+  const grid = convGrid({
+    channels: numbers(args.channels) ?? whenQuick([16]),
+    sizes: numbers(args.sizes) ?? whenQuick([7]),
+    batches: numbers(args.batches) ?? whenQuick([8]),
+    paddings: list(args.paddings) ?? whenQuick(['circular', 'zeros']),
+    densities: numbers(args.densities) ?? whenQuick([1, 0.1]),
+    masks: list(args.masks) ?? whenQuick(['random']),
+    reps: args.reps === undefined ? whenQuick(1) : Number(args.reps),
+    maxMflop: args['max-mflop'] === undefined ? undefined : Number(args['max-mflop']),
+  });
+  const cases = convCases(grid);
+  const records: ConvRecord[] = [];
+  if (backends.includes('node')) {
+    console.log('sparse conv vs dense conv, Node (Dawn):');
+    const ctx = await createContext();
+    for (const c of cases) records.push(...(await benchConvCase(ctx, 'node', c, log)));
+    ctx.destroy();
+  }
+  if (backends.includes('chromium')) {
+    // A fresh page per case, as the Node run measures them.
+    console.log('sparse conv vs dense conv, headless Chromium (ours, then TF.js tf.conv2d and its gradients in the same page):');
+    for (const c of cases) records.push(...(await inChromium<ConvRecord[]>('conv', c)));
+  }
+  writeFileSync('bench/conv-speedup.svg', convSpeedupSvg(records));
+  console.log('wrote bench/conv-speedup.svg');
+  return { records, markdown: convMarkdown(records) };
+}
+
+async function cnnTrainingSuite(): Promise<SuiteResult> {
+  const d = DEFAULT_CNN_TRAINING;
+  const base = {
+    stem: d.stem,
+    depth: Number(args.depth ?? whenQuick(2) ?? d.depth),
+    channels: numbers(args.channels)?.[0] ?? whenQuick(16) ?? d.channels,
+    steps: Number(args.reps ?? whenQuick(2) ?? d.steps),
+  };
+  const batches = numbers(args.batches) ?? whenQuick([16]) ?? d.batches;
+  const densities = numbers(args.densities) ?? [d.density];
+  const cases: CnnTrainingCase[] = batches.flatMap((batch) => densities.map((density) => ({ ...base, batch, density })));
+  const rows: CnnTrainingRow[] = [];
+  if (backends.includes('node')) {
+    console.log('CNN training throughput, Node (Dawn): our sparse CNN vs the same CNN dense:');
+    const ctx = await createContext();
+    for (const c of cases) rows.push(...(await benchOurCnnTraining(ctx, 'node', c, log)));
+    ctx.destroy();
+  }
+  if (backends.includes('chromium')) {
+    console.log('CNN training throughput, headless Chromium (ours, then TF.js masked dense in the same page):');
+    for (const c of cases) rows.push(...(await inChromium<CnnTrainingRow[]>('cnnTraining', c)));
+  }
+  return { records: rows, markdown: cnnTrainingMarkdown(rows) };
+}
+
 function matmulMarkdown(records: BenchRecord[]): string {
   const rows = ['| size | backend | orthosparse ms | GFLOP/s | TF.js ms | TF.js GFLOP/s | ours vs TF.js |', '|---|---|---|---|---|---|---|'];
   for (const r of records.filter((x) => x.impl === 'orthosparse')) {
@@ -167,7 +233,7 @@ function matmulMarkdown(records: BenchRecord[]): string {
   return `${rows.join('\n')}\n\nAdapters: ${adapters.join('; ')}\n`;
 }
 
-const suites: Record<string, () => Promise<SuiteResult>> = { matmul: matmulSuite, eoi: eoiSuite, sparse: sparseSuite, training: trainingSuite };
+const suites: Record<string, () => Promise<SuiteResult>> = { matmul: matmulSuite, eoi: eoiSuite, sparse: sparseSuite, training: trainingSuite, conv: convSuite, 'cnn-training': cnnTrainingSuite };
 const chosen = args.list ? [] : args.suite === 'all' ? Object.keys(suites) : [args.suite!];
 if (args.list) console.log(Object.keys(suites).join('\n'));
 else mkdirSync('bench/results', { recursive: true });
