@@ -26,7 +26,11 @@ export const COMPARE_USAGE = `orthosparse compare [train options] [--inits LIST]
   --distribution D     per-layer density spread for --masks: global | uniform | erk | d1,d2,… one per
                        linear layer (default: each method's own)
   --recipes LIST       none, all, or parts from ${RECIPE_PARTS.join(', ')} joined by + (e.g.
-                       soft+lrsi+ls); default none: every arm runs with each
+                       soft+lrsi+ls); default none: every arm runs with each. skip is the paper
+                       text's ghost skips (faded out over the first 30% of steps, then removed);
+                       released-skip (--model cnn) the released code's 1x1 convolutions beside each
+                       sparse conv (starting at 1e-4, no BatchNorm, kept all run, folded into the
+                       conv's centre taps at the end); lrsi on a CNN is first-order GradInit
   --densities LIST     comma-separated densities for the sparse inits (default: --density)
   --seeds LIST         comma-separated seeds, every arm runs each (default 0)
   every other option is train's (see orthosparse train --help); dense inits run once per seed`;
@@ -86,7 +90,6 @@ export async function compareCommand(argv: string[]): Promise<ArmResult[]> {
   for (const init of inits) if (!known.includes(init)) throw new RangeError(`--inits: '${init}' is not one of ${known.join(', ')}`);
   const isDense = (init: MlpInit | CnnInit) => !isSparseModel({ ...base.spec.model, init } as ModelConfig);
   const masks = list(v.masks, '') as MaskMethod[];
-  if (cnn && v.recipes !== undefined) throw new RangeError('--recipes applies to MLPs only so far; with --model cnn compare --inits or --masks');
   for (const mask of masks) parseMaskMethod(mask);
   const distribution = parseDistribution(v.distribution);
   const recipes = list(v.recipes, 'none');

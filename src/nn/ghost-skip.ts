@@ -1,13 +1,17 @@
 /**
- * A ghost skip connection (reference/any-mask.md, recipe part 2): y = inner(x) + alpha·S(x), with
- * S the identity around a square layer and a dense projection (a Linear layer, no effective bias)
- * when the shapes differ. A schedule fades alpha from 1 to 0 during early training, after which the
- * wrapper is removed and the original architecture is what remains. The projection's weight is a
- * ghost parameter (ghostParameters()): trained while the skip lives, never part of the model.
+ * A skip connection around one layer: y = inner(x) + alpha·S(x), with S the identity around a
+ * square layer and a projection (a dense Linear, or a 1x1 Conv2d for a convolution: conv-skip.ts)
+ * otherwise; the projection's bias stays at zero, the inner layer has one. The recipe uses it in
+ * two ways (src/recipe/recipe.ts): as a ghost (alpha fading 1 -> 0 in early training, then the
+ * wrapper removed, the projection trained while it lives but never part of the model), and as the
+ * any-mask code's kept 1x1 convolution beside a sparse conv (alpha 1 for the whole run, the
+ * projection trained with the model and folded into the conv at the end). Either way the
+ * projection's weight is ghostParameters(), apart from the wrapped layer's parameters().
  */
 import type { Context } from '../gpu/context.js';
 import type { GpuTensor } from '../gpu/tensor.js';
 import { axpyInto } from '../kernels/axpy.js';
+import type { Conv2d } from './conv2d.js';
 import type { Layer, Parameter } from './layer.js';
 import type { Linear } from './linear.js';
 import { Workspace } from './workspace.js';
@@ -22,7 +26,7 @@ export class GhostSkip implements Layer {
     private readonly ctx: Context,
     readonly inner: Layer,
     /** in -> out; required exactly when inner is not square */
-    readonly projection?: Linear,
+    readonly projection?: Linear | Conv2d,
   ) {
     const square = inner.inFeatures === inner.outFeatures;
     if (!projection && !square) {
@@ -60,8 +64,11 @@ export class GhostSkip implements Layer {
       return total;
     }
     // The projection sees alpha·dy, so its weight gradient is alpha·dyᵀx; 'zero' is never written.
-    const scaledDy = this.ws.get('alphaDy', dy.length);
-    await axpyInto(this.ctx, this.alpha, dy, this.ws.get('zero', dy.length), scaledDy);
+    let scaledDy = dy;
+    if (this.alpha !== 1) {
+      scaledDy = this.ws.get('alphaDy', dy.length);
+      await axpyInto(this.ctx, this.alpha, dy, this.ws.get('zero', dy.length), scaledDy);
+    }
     await axpyInto(this.ctx, 1, await this.projection.backward(scaledDy, batch), dx, total);
     return total;
   }
@@ -75,7 +82,7 @@ export class GhostSkip implements Layer {
     return this.projection?.parameters().filter((p) => p.name === 'weight') ?? [];
   }
 
-  /** Removes the ghost: frees the wrapper and its projection and returns the layer it wrapped, unchanged. */
+  /** Removes the skip: frees the wrapper and its projection and returns the layer it wrapped, unchanged. */
   unwrap(): Layer {
     this.ws.destroy();
     this.projection?.destroy();

@@ -1,18 +1,21 @@
 /**
- * Learned layer-wise re-scaled initialisation (LRsI), GradInit-style (Zhu et al. 2021, as
- * reference/any-mask.md fixes it): one scalar s_l per weight tensor, starting at 1; the network
- * uses s_l·W_l, so every zero stays zero and the mask is kept. Each iteration takes two batches
- * B1, B2 and g = ∇L_B1(s·W):
+ * Learned layer-wise re-scaled initialisation (LRsI), GradInit-style (Zhu et al. 2021, as the
+ * any-mask paper uses it): one scalar s_l per weight tensor, starting at 1; the network uses
+ * s_l·W_l, so every zero stays zero and the mask is kept. Each iteration takes two batches B1, B2
+ * and g = ∇L_B1(s·W):
  * - if ||g|| > gamma the objective is ||g|| (tame the first step);
  * - otherwise it is L_B2(θ'), θ' = s·W − eta·g/||g||, the loss after a virtual normalised SGD step.
- * The objective's gradient in s is exact, second-order terms included. With H the Hessian of L_B1
- * at s·W and <·,·>_l the dot product over layer l's stored weights:
+ * With H the Hessian of L_B1 at s·W and <·,·>_l the dot product over layer l's stored weights:
  *   d||g||/ds_l    = <H g, W>_l / ||g||
  *   dL_B2(θ')/ds_l = <∇' − (eta/||g||)·H u, W>_l,  ∇' = ∇L_B2(θ'),  u = ∇' − ĝ(ĝ·∇'),  ĝ = g/||g||
- * (H symmetric turns "H applied along W_l" into one product H·v for all layers at once). So an
- * iteration costs one or two gradient passes (a GradientSource: GPU or CPU) and one Hessian-vector
- * product (Pearlmutter's R-operator, float64). The scales take an Adam step (lr 1e-2) on that
- * gradient clipped to norm `clip`, then are held at or above `minScale`.
+ * (H symmetric turns "H applied along W_l" into one product H·v for all layers at once). That is
+ * the exact gradient, virtualStep 'differentiated'. With virtualStep 'detached' the step g/||g|| is
+ * held constant, as the any-mask code does (it subtracts the step's data): dL_B2(θ')/ds_l =
+ * <∇', W>_l, first order, no Hessian on that branch. So an iteration costs one or two gradient
+ * passes (a GradientSource: GPU or CPU) and at most one Hessian-vector product (the MLP sources:
+ * Pearlmutter's R-operator in float64; a model in place: a central difference, model-gradients.ts).
+ * The scales take an Adam step (lr 1e-2) on that gradient clipped to norm `clip`, then are held at
+ * or above `minScale`.
  * Biases are held fixed (the sources' gradients are the weights'), and the loss is plain
  * cross-entropy (no label smoothing): the scales are for the network as initialised.
  */
@@ -20,6 +23,10 @@ import { adamStepRef } from '../train/optimizer-reference.js';
 import { checkNumberInRange, checkPositiveInt } from '../validate.js';
 import { summedGradients } from '../masks/gradients.js';
 import type { Batch, GradientSource, WeightsLike } from '../masks/types.js';
+
+export const VIRTUAL_STEPS = ['differentiated', 'detached'] as const;
+/** How the loss after the virtual step depends on the scales: through the step too (exact), or with the step held (first order). */
+export type VirtualStep = (typeof VIRTUAL_STEPS)[number];
 
 export interface GradInitOptions {
   /** Adam steps on the scales; default 180 */
@@ -34,6 +41,8 @@ export interface GradInitOptions {
   minScale?: number;
   /** the scales' gradient is clipped to this norm; default 1 */
   clip?: number;
+  /** default 'differentiated' (the recipe uses 'detached' where Hessian-vector products are not exact: CNNs) */
+  virtualStep?: VirtualStep;
 }
 
 export type GradInitObjective = 'loss-after-step' | 'gradient-norm';
@@ -64,7 +73,14 @@ export function checkGradInitOptions(opts: GradInitOptions, what = 'gradinit'): 
     gamma: checkNumberInRange(`${what}.gamma`, opts.gamma ?? 1, 0, Number.MAX_VALUE, true),
     minScale: checkNumberInRange(`${what}.minScale`, opts.minScale ?? 0.01, 0, Number.MAX_VALUE, true),
     clip: checkNumberInRange(`${what}.clip`, opts.clip ?? 1, 0, Number.MAX_VALUE, true),
+    virtualStep: checkVirtualStep(`${what}.virtualStep`, opts.virtualStep),
   };
+}
+
+function checkVirtualStep(name: string, value: unknown): VirtualStep {
+  if (value === undefined) return 'differentiated';
+  if (!(VIRTUAL_STEPS as readonly unknown[]).includes(value)) throw new RangeError(`${name} must be one of ${VIRTUAL_STEPS.join(', ')}, got ${String(value)}`);
+  return value as VirtualStep;
 }
 
 function scaled(weights: readonly WeightsLike[], scales: readonly number[]): WeightsLike[] {
@@ -85,18 +101,18 @@ function perLayerDot(v: readonly ArrayLike<number>[], weights: readonly WeightsL
 }
 
 /**
- * The GradInit objective's branch at these scales and its exact gradient in the scales (one entry
- * per layer). `first` gives g and H; `second` is the batch the loss after the virtual step is
- * measured on.
+ * The GradInit objective's branch at these scales and its gradient in the scales (one entry per
+ * layer; exact for virtualStep 'differentiated', the step held for 'detached'). `first` gives g
+ * and H; `second` is the batch the loss after the virtual step is measured on.
  */
 export async function gradInitGradient(
   weights: readonly WeightsLike[],
   scales: readonly number[],
   first: GradientSource,
   second: GradientSource,
-  opts: Pick<GradInitOptions, 'eta' | 'gamma'> = {},
+  opts: Pick<GradInitOptions, 'eta' | 'gamma' | 'virtualStep'> = {},
 ): Promise<{ objective: GradInitObjective; gradNorm: number; gradient: number[] }> {
-  const { eta, gamma } = checkGradInitOptions(opts);
+  const { eta, gamma, virtualStep } = checkGradInitOptions(opts);
   const at = scaled(weights, scales);
   const g = await summedGradients(first, at);
   const gradNorm = Math.sqrt(dot(g, g));
@@ -107,6 +123,7 @@ export async function gradInitGradient(
   }
   const stepped = at.map((w, l) => ({ ...w, values: Float64Array.from(w.values, (v, i) => v - (eta * g[l]![i]!) / gradNorm) }));
   const after = await summedGradients(second, stepped);
+  if (virtualStep === 'detached') return { objective: 'loss-after-step', gradNorm, gradient: perLayerDot(after, weights) };
   const along = dot(g, after) / gradNorm;
   const u = after.map((a, l) => a.map((x, i) => x - (along * g[l]![i]!) / gradNorm));
   const hu = await first.hessianVector(at, u, 1);

@@ -1,14 +1,27 @@
 /**
- * The "train better with any mask" recipe (reference/any-mask.md), each part switchable on its
- * own and scheduled by training step:
+ * The "train better with any mask" recipe (Jaiswal et al., ICML 2022), each part switchable on its
+ * own and scheduled by training step, for MLPs and CNNs alike (the sparse layers are SparseLinear
+ * or SparseConv2d):
  * - ghost soft neurons: a ReLU network trains with (1 - l)·soft(x) + l·relu(x), l ramping 0 -> 1
- *   over `steps`; from then on the activation is plain relu again;
- * - ghost skips: every sparse layer gets y = W x + b + alpha·S x, S the identity for a square layer
- *   and a trained dense projection (Haar semi-orthogonal at the start, so it passes the signal's
- *   norm as the identity does) otherwise; alpha ramps 1 -> 0 over `steps`, then the skips and
- *   their projections are removed from the model;
+ *   over `steps`; from then on the activation is plain relu again. (The paper's released code keeps
+ *   the soft activation for the whole run: that is a model built with it, no recipe needed.)
+ * - ghost skips, in two forms named apart:
+ *   - ghostSkips, the paper text's: every sparse layer gets y = W x + b + alpha·S x, alpha ramping
+ *     1 -> 0 over `steps`, then the skips and their projections are removed from the model. S is
+ *     the identity for a square linear layer or a conv with cIn = cOut at stride 1, otherwise a
+ *     trained projection (a dense Linear, or a 1x1 convolution at the conv's stride), Haar
+ *     semi-orthogonal at the start so that it passes the signal's norm as the identity does;
+ *   - releasedSkips, the released code's (CNNs): a trainable 1x1 convolution beside each sparse
+ *     convolution, every weight `init` (1e-4) at the start, no bias, added before the activation,
+ *     trained with the model for the whole run and never faded. The code follows each with a
+ *     BatchNorm; we have none, so it is left out. At finish() each is folded into its conv's centre
+ *     taps (the same function, conv-skip.ts): the trained model has the built architecture, saves
+ *     and loads as any CNN, on a mask that now holds every centre tap (report.releasedSkips).
  * - LRsI: each sparse layer's weights times a scale, learned GradInit-style ('gradinit', see
- *   gradinit.ts) or the closed form 1/sqrt(its density) ('sqrt-density');
+ *   gradinit.ts) or the closed form 1/sqrt(its density) ('sqrt-density'). On an MLP GradInit's
+ *   objective gradient is exact (float64 R-operator); on a CNN the virtual step is detached (first
+ *   order, as the released code) and the gradient-norm branch's Hessian-vector product is a central
+ *   difference of GPU gradients (model-gradients.ts). report.gradinitForm names what ran.
  * - label smoothing: alpha, optionally decaying to 0 over `steps`.
  * After finish() the model holds no ghost: the architecture is the one that was built.
  */
@@ -18,25 +31,36 @@ import { ACTIVATIONS, type Activation, type ActivationName, resolveActivation } 
 import type { SmoothingConvention } from '../kernels/softmax-xent.js';
 import { gpuGradientSource } from '../masks/gpu-gradients.js';
 import { sampleBatches } from '../masks/gradients.js';
+import type { GradientSource } from '../masks/types.js';
 import { ActivationLayer } from '../nn/activation-layer.js';
+import { centreTapConv, foldCentreTapSkip, identitySkips } from '../nn/conv-skip.js';
 import { GhostSkip } from '../nn/ghost-skip.js';
+import type { Conv2d } from '../nn/conv2d.js';
 import { Linear } from '../nn/linear.js';
 import type { SoftmaxCrossEntropy } from '../nn/loss.js';
 import type { Sequential } from '../nn/sequential.js';
+import { SparseConv2d } from '../nn/sparse-conv2d.js';
 import { SparseLinear } from '../nn/sparse-linear.js';
 import { Rng } from '../random.js';
 import type { CsrMatrix } from '../sparse/csr.js';
 import { createOptimizer, type OptimizerSpec } from '../train/optimizer-spec.js';
 import type { Optimizer } from '../train/optimizers.js';
 import type { Dataset } from '../train/trainer.js';
-import { checkNumberInRange, checkPositiveInt, checkSeed } from '../validate.js';
-import { checkGradInitOptions, type GradInitOptions, type GradInitResult, gradInitScales } from './gradinit.js';
+import { checkNumberInRange, checkObject, checkPositiveInt, checkSeed } from '../validate.js';
+import { checkGradInitOptions, type GradInitOptions, type GradInitResult, gradInitScales, type VirtualStep } from './gradinit.js';
+import { modelGradientSource, type SparseLayer, sparseLayers } from './model-gradients.js';
 
 export type Ramp = 'linear' | 'cosine';
 
+/** The released code's starting value of every 1x1 weight beside a convolution. */
+export const RELEASED_SKIP_INIT = 1e-4;
+
 export interface RecipeSpec {
   softNeurons?: { activation: ActivationName; steps: number; ramp?: Ramp };
+  /** the paper text's ghost skips: faded out over `steps`, then removed */
   ghostSkips?: { steps: number; ramp?: Ramp };
+  /** the released code's 1x1 convolutions beside each sparse conv (CNNs): kept all run, folded in at the end; init default RELEASED_SKIP_INIT */
+  releasedSkips?: { init?: number };
   /** 'gradinit' (learned, default options) or { gradinit: options }, or the closed form 'sqrt-density' */
   lrsi?: 'sqrt-density' | 'gradinit' | { gradinit: GradInitOptions };
   labelSmoothing?: { alpha: number; smoothing?: SmoothingConvention; steps?: number; ramp?: Ramp };
@@ -57,6 +81,11 @@ export function checkRecipe(spec: RecipeSpec, activation: Activation): RecipeSpe
     checkPositiveInt('recipe.softNeurons.steps', spec.softNeurons.steps);
   }
   if (spec.ghostSkips) checkPositiveInt('recipe.ghostSkips.steps', spec.ghostSkips.steps);
+  if (spec.releasedSkips !== undefined) {
+    const { init } = checkObject('recipe.releasedSkips', spec.releasedSkips, 'an object { init? }');
+    if (init !== undefined) checkNumberInRange('recipe.releasedSkips.init', init, -Number.MAX_VALUE, Number.MAX_VALUE);
+    if (spec.ghostSkips) throw new RangeError('recipe.ghostSkips (faded, then removed) and recipe.releasedSkips (kept all run) are two forms of one part; choose one');
+  }
   const { lrsi } = spec;
   if (typeof lrsi === 'object' && lrsi !== null && 'gradinit' in lrsi) checkGradInitOptions(lrsi.gradinit ?? {}, 'recipe.lrsi.gradinit');
   else if (lrsi !== undefined && lrsi !== 'sqrt-density' && lrsi !== 'gradinit') {
@@ -73,29 +102,39 @@ export function checkRecipe(spec: RecipeSpec, activation: Activation): RecipeSpe
 export interface RecipeEnvironment {
   /** seeds the ghost projections and GradInit's batches */
   seed: number;
-  /** the run's optimizer, also used (over the ghost-skip steps) for the ghost projections */
+  /** the run's optimizer, also used for the ghost projections (over the ghost-skip steps) and the released skips (over totalSteps) */
   optimizer: OptimizerSpec;
   /** GradInit draws its batches from it */
   train?: Dataset;
   batchSize?: number;
+  /** the run's length in steps: the released skips train over all of it, on the model's learning-rate schedule */
+  totalSteps?: number;
   /** progress of long start-up work (GradInit) */
   onStage?: (stage: string) => void;
 }
 
-/** What start() did that a report should show. */
+/** What start() (and finish()) did that a report should show. */
 export interface RecipeReport {
   /** the scale each sparse layer's weights were multiplied by (LRsI) */
   lrsiScales?: number[];
   /** GradInit's objective branch and gradient norm per iteration */
   gradinit?: Pick<GradInitResult['steps'][number], 'objective' | 'gradNorm'>[];
+  /** which GradInit ran: its virtual step, and where its Hessian-vector products came from */
+  gradinitForm?: { virtualStep: VirtualStep; hessian: 'r-operator' | 'central-difference' };
+  /** the 1x1 weights the released skips added, and each sparse conv's density once they were folded into it (after finish()) */
+  releasedSkips?: { weights: number; foldedDensities?: number[] };
 }
 
 /** Applies a recipe to a freshly built model; call beforeStep() before and afterStep() after every step, finish() after training. */
 export class RecipeRun {
   readonly report: RecipeReport = {};
+  /** the paper text's ghost skips, while they live */
   private readonly skips: GhostSkip[] = [];
+  /** the released code's 1x1 convolutions, until finish() folds them in */
+  private readonly sideConvs: GhostSkip[] = [];
   private readonly activations: ActivationLayer[];
   private ghostOptimizer: Optimizer | undefined;
+  private sideOptimizer: Optimizer | undefined;
 
   constructor(
     private readonly ctx: Context,
@@ -108,10 +147,10 @@ export class RecipeRun {
     checkSeed(env.seed);
   }
 
-  /** Start-of-training changes: LRsI scaling and the ghost skips. */
+  /** Start-of-training changes: LRsI scaling, then the ghost skips (either form). */
   async start(): Promise<void> {
-    const sparse = this.model.layers.filter((l): l is SparseLinear => l instanceof SparseLinear);
-    const { lrsi, ghostSkips } = this.spec;
+    const sparse = sparseLayers(this.model);
+    const { lrsi, ghostSkips, releasedSkips } = this.spec;
     if (lrsi) {
       const weights: CsrMatrix[] = [];
       for (const layer of sparse) weights.push(await layer.readWeight());
@@ -120,16 +159,20 @@ export class RecipeRun {
       this.report.lrsiScales = scales;
     }
     if (ghostSkips) {
-      this.model.layers.forEach((layer, i) => {
-        if (!(layer instanceof SparseLinear)) return;
-        const { inFeatures: cols, outFeatures: rows } = layer;
-        const projection = rows === cols ? undefined : new Linear(this.ctx, cols, rows, { weight: haarOrthogonal(rows, cols, this.env.seed * 1009 + i) });
-        const skip = new GhostSkip(this.ctx, layer, projection);
-        this.skips.push(skip);
-        this.model.layers[i] = skip;
-      });
+      this.wrapSparseLayers(sparse, (layer, i) => new GhostSkip(this.ctx, layer, this.ghostProjection(layer, i)), this.skips);
       const ghosts = this.skips.flatMap((s) => s.ghostParameters());
       if (ghosts.length > 0) this.ghostOptimizer = createOptimizer(this.ctx, ghosts, this.env.optimizer, ghostSkips.steps);
+    }
+    if (releasedSkips) {
+      const convs = sparse.filter((l): l is SparseConv2d => l instanceof SparseConv2d);
+      if (convs.length === 0) throw new RangeError('recipe.releasedSkips puts a 1x1 convolution beside each sparse convolution; this model has none (an MLP or a dense CNN)');
+      const { totalSteps } = this.env;
+      if (totalSteps === undefined) throw new RangeError('recipe.releasedSkips trains its 1x1 convolutions for the whole run: env.totalSteps must give its length');
+      const init = releasedSkips.init ?? RELEASED_SKIP_INIT;
+      this.wrapSparseLayers(convs, (conv) => new GhostSkip(this.ctx, conv, centreTapConv(this.ctx, conv, new Float32Array(conv.cOut * conv.shape.cIn).fill(init))), this.sideConvs);
+      const weights = this.sideConvs.flatMap((s) => s.ghostParameters());
+      this.sideOptimizer = createOptimizer(this.ctx, weights, this.env.optimizer, totalSteps);
+      this.report.releasedSkips = { weights: weights.reduce((n, p) => n + p.values.length, 0) };
     }
   }
 
@@ -151,65 +194,114 @@ export class RecipeRun {
     }
   }
 
-  /** After the model's optimizer step: the ghost projections' update, while they exist. */
+  /** After the model's optimizer step: the ghost projections' update while they exist, and the released skips'. */
   async afterStep(): Promise<void> {
     await this.ghostOptimizer?.step();
+    await this.sideOptimizer?.step();
   }
 
-  /** End of training: every ghost gone, the original activation back. */
-  finish(): void {
+  /** End of training: every ghost gone, the released skips folded into their convolutions, the original activation back. */
+  async finish(): Promise<void> {
     this.removeSkips();
+    if (this.sideConvs.length > 0) {
+      const layers = this.model.layers;
+      for (const [i, layer] of layers.entries()) if (layer instanceof GhostSkip && this.sideConvs.includes(layer)) layers[i] = await foldCentreTapSkip(this.ctx, layer);
+      this.sideConvs.length = 0;
+      this.report.releasedSkips!.foldedDensities = layers.filter((l): l is SparseConv2d => l instanceof SparseConv2d).map((l) => l.density);
+    }
+    this.sideOptimizer?.destroy();
+    this.sideOptimizer = undefined;
     if (this.spec.softNeurons) for (const layer of this.activations) layer.activation = 'relu';
   }
 
-  /** Frees what the recipe allocated (the ghosts), if finish() was not reached. */
+  /** Frees what the recipe allocated (the ghosts, the released skips unfolded), if finish() was not reached. */
   destroy(): void {
     this.removeSkips();
+    this.unwrap(this.sideConvs);
+    this.sideOptimizer?.destroy();
+    this.sideOptimizer = undefined;
+  }
+
+  /** Replaces each of `layers` in the model by wrap(layer, its index), recording the wrappers in `into`. */
+  private wrapSparseLayers<L extends SparseLayer>(layers: readonly L[], wrap: (layer: L, index: number) => GhostSkip, into: GhostSkip[]): void {
+    for (const layer of layers) {
+      const i = this.model.layers.indexOf(layer);
+      const skip = wrap(layer, i);
+      into.push(skip);
+      this.model.layers[i] = skip;
+    }
+  }
+
+  /** Undefined where the identity is the skip; else a Haar semi-orthogonal Linear or 1x1 conv, seeded by the layer's index. */
+  private ghostProjection(layer: SparseLayer, i: number): Linear | Conv2d | undefined {
+    const seed = this.env.seed * 1009 + i;
+    if (layer instanceof SparseConv2d) return identitySkips(layer) ? undefined : centreTapConv(this.ctx, layer, haarOrthogonal(layer.cOut, layer.shape.cIn, seed));
+    const { inFeatures: cols, outFeatures: rows } = layer;
+    return rows === cols ? undefined : new Linear(this.ctx, cols, rows, { weight: haarOrthogonal(rows, cols, seed) });
   }
 
   private removeSkips(): void {
-    this.model.layers.forEach((layer, i) => {
-      if (layer instanceof GhostSkip) this.model.layers[i] = layer.unwrap();
-    });
-    this.skips.length = 0;
+    this.unwrap(this.skips);
     this.ghostOptimizer?.destroy();
     this.ghostOptimizer = undefined;
   }
 
+  /** Puts the wrapped layers back in the model, freeing the wrappers. */
+  private unwrap(skips: GhostSkip[]): void {
+    this.model.layers.forEach((layer, i) => {
+      if (layer instanceof GhostSkip && skips.includes(layer)) this.model.layers[i] = layer.unwrap();
+    });
+    skips.length = 0;
+  }
+
   /**
-   * GradInit over the plain MLP (no ghost skips) with the activation training starts with, on
-   * batches drawn from the training set; gradients on the GPU, Hessian-vector products in float64.
+   * GradInit over the plain network (no ghost skips) with the activation training starts with, on
+   * batches drawn from the training set. An MLP of sparse layers: gradients on the GPU,
+   * Hessian-vector products in float64, the exact objective gradient by default. Any other network
+   * (a CNN): the model itself in place (modelGradientSource), the virtual step detached by default.
    */
   private async learnScales(weights: readonly CsrMatrix[], opts: GradInitOptions): Promise<number[]> {
     const { train, batchSize } = this.env;
     if (!train || batchSize === undefined) throw new RangeError("recipe.lrsi 'gradinit' needs the training set and batch size (env.train, env.batchSize)");
+    if (weights.length === 0) throw new RangeError("recipe.lrsi 'gradinit' scales the sparse layers; this model has none");
     const layers = this.model.layers;
-    const linear = layers.filter((_, i) => i % 2 === 0);
-    if (!linear.every((l) => l instanceof SparseLinear) || !layers.every((l, i) => i % 2 === 0 || l instanceof ActivationLayer) || layers.length % 2 === 0) {
-      throw new RangeError("recipe.lrsi 'gradinit' needs an MLP of sparse layers with an activation between each two (as buildMlp makes)");
-    }
-    const biases = await this.ctx.readAll((linear as SparseLinear[]).map((l) => l.bias));
+    const mlp = layers.length % 2 === 1 && layers.every((l, i) => (i % 2 === 0 ? l instanceof SparseLinear : l instanceof ActivationLayer));
     const { softNeurons } = this.spec;
     const activation: Activation = softNeurons ? { name: softNeurons.activation, blend: 0 } : this.activations[0]!.activation;
+    const form = { virtualStep: opts.virtualStep ?? (mlp ? 'differentiated' : 'detached'), hessian: mlp ? 'r-operator' : 'central-difference' } as const;
+    let sourceFor: (batch: Dataset) => GradientSource;
+    if (mlp) {
+      const biases = await this.ctx.readAll((layers.filter((_, i) => i % 2 === 0) as SparseLinear[]).map((l) => l.bias));
+      sourceFor = (batch) => gpuGradientSource(this.ctx, { activation, batches: [batch], biases });
+    } else {
+      sourceFor = (batch) => modelGradientSource(this.ctx, this.model, [batch]);
+    }
     const rng = new Rng(this.env.seed);
     const seeds = Array.from({ length: checkGradInitOptions(opts, 'recipe.lrsi.gradinit').iterations }, () => rng.nextUint32());
-    const result = await gradInitScales(
-      weights,
-      (i) => sampleBatches(train, { batches: 2, batchSize, seed: seeds[i] }) as [Dataset, Dataset],
-      (batch) => gpuGradientSource(this.ctx, { activation, batches: [batch], biases }),
-      opts,
-      (step, total) => {
-        if ((step.iteration + 1) % 10 === 0 || step.iteration + 1 === total) {
-          this.env.onStage?.(`LRsI (GradInit) ${step.iteration + 1}/${total}: ||g|| ${step.gradNorm.toPrecision(3)}, ${step.objective}`);
-        }
-      },
-    );
-    this.report.gradinit = result.steps.map(({ objective, gradNorm }) => ({ objective, gradNorm }));
-    return result.scales;
+    const previous = this.activations.map((l) => l.activation);
+    for (const layer of this.activations) layer.activation = activation;
+    try {
+      const result = await gradInitScales(
+        weights,
+        (i) => sampleBatches(train, { batches: 2, batchSize, seed: seeds[i] }) as [Dataset, Dataset],
+        sourceFor,
+        { ...opts, virtualStep: form.virtualStep },
+        (step, total) => {
+          if ((step.iteration + 1) % 10 === 0 || step.iteration + 1 === total) {
+            this.env.onStage?.(`LRsI (GradInit) ${step.iteration + 1}/${total}: ||g|| ${step.gradNorm.toPrecision(3)}, ${step.objective}`);
+          }
+        },
+      );
+      this.report.gradinit = result.steps.map(({ objective, gradNorm }) => ({ objective, gradNorm }));
+      this.report.gradinitForm = form;
+      return result.scales;
+    } finally {
+      this.activations.forEach((layer, i) => (layer.activation = previous[i]!));
+    }
   }
 }
 
-export const RECIPE_PARTS = ['soft', 'skip', 'lrsi', 'lrsi-sqrt', 'ls'] as const;
+export const RECIPE_PARTS = ['soft', 'skip', 'released-skip', 'lrsi', 'lrsi-sqrt', 'ls'] as const;
 export const RECIPE_PRESETS = ['none', 'all', ...RECIPE_PARTS] as const;
 export type RecipePreset = (typeof RECIPE_PRESETS)[number];
 
@@ -224,21 +316,27 @@ export function parseRecipeName(name: string): readonly (typeof RECIPE_PARTS)[nu
   for (const part of parts) if (!(RECIPE_PARTS as readonly string[]).includes(part)) throw new RangeError(`recipe must be ${allowed}, got '${name}' ('${part}')`);
   if (new Set(parts).size !== parts.length) throw new RangeError(`recipe '${name}' names a part twice`);
   if (parts.includes('lrsi') && parts.includes('lrsi-sqrt')) throw new RangeError(`recipe '${name}': lrsi and lrsi-sqrt are two forms of one part; choose one`);
+  if (parts.includes('skip') && parts.includes('released-skip')) throw new RangeError(`recipe '${name}': skip and released-skip are two forms of one part; choose one`);
   return parts as (typeof RECIPE_PARTS)[number][];
 }
 
 /**
  * The runner's named recipes over a run of totalSteps. Parts: soft (ghost soft neurons, swish,
- * cosine, first 30% of steps), skip (ghost skips fading over the first 30%), lrsi (learned,
- * GradInit with its defaults), lrsi-sqrt (the closed form 1/sqrt(density)), ls (label smoothing
- * 0.1, α/(C−1)). 'all' is the paper's recipe: soft (only with relu, which it returns to), skip,
- * lrsi and ls; 'none' is no recipe; 'soft+lrsi+ls' and the like combine parts.
+ * cosine, first 30% of steps), skip (the paper text's ghost skips, fading over the first 30%, then
+ * removed), released-skip (CNNs: the released code's 1x1 convolutions beside each sparse conv,
+ * starting at 1e-4, kept all run, folded into the convs at the end), lrsi (learned, GradInit with
+ * its defaults; on a CNN first order), lrsi-sqrt (the closed form 1/sqrt(density)), ls (label
+ * smoothing 0.1, α/(C−1)). 'all' is the paper's recipe: soft (only with relu, which it returns
+ * to), skip, lrsi and ls; 'none' is no recipe; 'soft+lrsi+ls', 'released-skip+lrsi+ls' and the
+ * like combine parts. The released code's soft activation for the whole run is a model built with
+ * it (activation swish), not a recipe.
  */
 export function recipePreset(name: string, activation: Activation, totalSteps: number): RecipeSpec | undefined {
   const early = Math.max(1, Math.round(0.3 * totalSteps));
   const specs: Record<(typeof RECIPE_PARTS)[number], RecipeSpec> = {
     soft: { softNeurons: { activation: 'swish', steps: early, ramp: 'cosine' } },
     skip: { ghostSkips: { steps: early } },
+    'released-skip': { releasedSkips: {} },
     lrsi: { lrsi: 'gradinit' },
     'lrsi-sqrt': { lrsi: 'sqrt-density' },
     ls: { labelSmoothing: { alpha: 0.1 } },

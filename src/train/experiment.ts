@@ -32,7 +32,7 @@ export interface TrainSpec {
   evalLimit?: number;
   /** measure the Jacobian's singular values at initialisation (before any recipe is applied) */
   jacobian?: boolean;
-  /** the any-mask recipe: ghost soft neurons, ghost skips, LRsI, label smoothing (MLPs) */
+  /** the any-mask recipe: ghost soft neurons, ghost skips (either form), LRsI, label smoothing (MLPs and CNNs) */
   recipe?: RecipeSpec;
   /** weights from a mask method (src/masks) instead of model.init; model.density is its target (a CNN's: of its convolutions) */
   mask?: MaskSpec;
@@ -124,8 +124,6 @@ export async function runTraining(ctx: Context, spec: TrainSpec, data: { train: 
   const t0 = performance.now();
   hooks.onStage?.(`building a ${describeModel(spec.model)}`);
   const mlpSpec = isCnnConfig(spec.model) ? undefined : (spec as TrainSpec & { model: MlpConfig });
-  // The recipe builds on MLP reference networks; CNNs train from their inits or a mask method.
-  if (!mlpSpec && spec.recipe) throw new RangeError('spec.recipe applies to MLPs only so far; a CNN trains from its init (model.init)');
   if (spec.recipe) checkRecipe(spec.recipe, spec.model.activation);
   let maskReport: MaskReport | undefined;
   let model: Sequential;
@@ -138,12 +136,13 @@ export async function runTraining(ctx: Context, spec: TrainSpec, data: { train: 
     model = buildModel(ctx, spec.model);
   }
   const lossFn = new SoftmaxCrossEntropy(ctx, spec.model.classes, spec.loss ?? {});
-  const recipe =
-    spec.recipe && new RecipeRun(ctx, model, lossFn, spec.recipe, { seed: spec.seed, optimizer: spec.optimizer, train: data.train, batchSize: spec.batchSize, onStage: hooks.onStage });
   const params = model.parameters();
   const totalSteps = Math.min(spec.epochs * Math.ceil(data.train.count / spec.batchSize), spec.maxSteps ?? Infinity);
   const optimizer = createOptimizer(ctx, params, spec.optimizer, totalSteps);
-  // The recipe's ghost projections take their own step after the model's.
+  const recipe =
+    spec.recipe &&
+    new RecipeRun(ctx, model, lossFn, spec.recipe, { seed: spec.seed, optimizer: spec.optimizer, train: data.train, batchSize: spec.batchSize, totalSteps, onStage: hooks.onStage });
+  // The recipe's ghost projections and released skips take their own step after the model's.
   const steps = {
     async step(): Promise<void> {
       await optimizer.step();
@@ -190,7 +189,7 @@ export async function runTraining(ctx: Context, spec: TrainSpec, data: { train: 
       onProgress: hooks.onProgress,
       onEval: hooks.onEval,
     });
-    recipe?.finish();
+    await recipe?.finish();
     hooks.onStage?.('final evaluation');
     const test = await evaluate(ctx, model, lossFn, data.test, spec.batchSize);
     await hooks.onTrained?.(model);

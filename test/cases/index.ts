@@ -7,6 +7,7 @@ import { eoiCases } from './eoi.js';
 import { masksCases } from './masks.js';
 import { matmulCases } from './matmul.js';
 import { nnCases } from './nn.js';
+import { recipeCnnCases } from './recipe-cnn.js';
 import { runtimeCases } from './runtime.js';
 import { sparseCases } from './sparse.js';
 import { trainingCases } from './training.js';
@@ -25,6 +26,7 @@ export const caseFamilies = {
   convGrad: convGradCases,
   convDense: convDenseCases,
   cnn: cnnCases,
+  recipeCnn: recipeCnnCases,
 };
 
 export type FamilyName = keyof typeof caseFamilies;

@@ -47,6 +47,26 @@ describe('learned LRsI (GradInit)', () => {
     }
   }
 
+  for (const activation of ['tanh', 'relu'] as const) {
+    it(`with the virtual step detached the scales' gradient is that of L_B2(s·W − eta·ĝ) with ĝ held, and needs no Hessian (${activation})`, async () => {
+      const scales = SHAPES.map((_, l) => 1.1 - 0.1 * l);
+      const eta = 0.1;
+      const noHessian = (batch: Batch) => ({ ...sourceFor(activation)(batch), hessianVector: () => Promise.reject(new Error('the detached branch asks for no Hessian')) });
+      const out = await gradInitGradient(weights, scales, noHessian(batches[0]!), noHessian(batches[1]!), { eta, gamma: 1e9, virtualStep: 'detached' });
+      expect(out.objective).toBe('loss-after-step');
+      const at = (s: readonly number[]) => weights.map((w, l) => ({ ...w, values: Float64Array.from(w.values, (v) => v * s[l]!) }));
+      const g = referenceGradients({ weights: at(scales), biases, activation }, batches[0]!);
+      const norm = Math.sqrt(g.reduce((s, x) => s + x.reduce((a, v) => a + v * v, 0), 0));
+      const held = (s: readonly number[]) => referenceLoss({ weights: at(s).map((w, l) => ({ ...w, values: w.values.map((v, i) => v - (eta * g[l]![i]!) / norm) })), biases, activation }, batches[1]!);
+      // float64 throughout: the central difference's O(h²) = 1e-10 truncation is the only error.
+      const h = 1e-5;
+      const fd = scales.map((_, l) => (held(scales.map((s, k) => (k === l ? s + h : s))) - held(scales.map((s, k) => (k === l ? s - h : s)))) / (2 * h));
+      const scale = Math.max(...fd.map(Math.abs));
+      expect(scale).toBeGreaterThan(1e-4);
+      out.gradient.forEach((v, l) => expect(Math.abs(v - fd[l]!)).toBeLessThan(1e-6 * scale));
+    });
+  }
+
   it('the gradient-norm branch applies exactly when ||g|| > gamma', async () => {
     const probe = await gradInitGradient(weights, [1, 1, 1, 1], sourceFor('tanh')(batches[0]!), sourceFor('tanh')(batches[1]!));
     const below = await gradInitGradient(weights, [1, 1, 1, 1], sourceFor('tanh')(batches[0]!), sourceFor('tanh')(batches[1]!), { gamma: probe.gradNorm * 1.0001 });
@@ -85,6 +105,7 @@ describe('learned LRsI (GradInit)', () => {
     await expect(gradInitScales(weights, pair, sourceFor('tanh'), { iterations: 0 })).rejects.toThrow(/gradinit\.iterations/);
     await expect(gradInitScales(weights, pair, sourceFor('tanh'), { lr: -1 })).rejects.toThrow(/gradinit\.lr/);
     await expect(gradInitScales(weights, pair, sourceFor('tanh'), { minScale: Number.NaN })).rejects.toThrow(/gradinit\.minScale/);
+    await expect(gradInitScales(weights, pair, sourceFor('tanh'), { virtualStep: 'held' as never })).rejects.toThrow(/gradinit\.virtualStep must be one of differentiated, detached, got held/);
   });
 });
 
