@@ -1,6 +1,7 @@
 /** Every GPU case family, by name: the one list both backends (Node and the browser bundle) run from. */
 import { cnnCases } from './cnn.js';
 import { convCases } from './conv.js';
+import { convBsrCases } from './conv-bsr.js';
 import { convGradCases } from './conv-grad.js';
 import { convDenseCases } from './conv-dense.js';
 import { eoiCases } from './eoi.js';
@@ -23,6 +24,7 @@ export const caseFamilies = {
   sparse: sparseCases,
   masks: masksCases,
   conv: convCases,
+  convBsr: convBsrCases,
   convGrad: convGradCases,
   convDense: convDenseCases,
   cnn: cnnCases,

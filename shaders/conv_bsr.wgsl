@@ -1,0 +1,379 @@
+// Block-sparse (BSR) 2-D convolution, float32: the forward pass y = conv(x, W) (+ bias) and the
+// backward-data pass dx = the transposed convolution of dy, both implicit GEMMs over the filter's
+// blocks (no im2col is materialised).
+//
+// Inputs (shapes in `params`): W, the cOut x cIn grid of kh x kw kernels, is stored as BS x BS
+// channel blocks (BS output x BS input channels): rowPtr over block rows, colIdx = block columns.
+// Block blk holds every tap t = ky·kw + kx densely: values[((blk·kh·kw + t)·BS + i)·BS + j], read
+// as vec4s along j, is tap t from input channel (block column)·BS + j into output channel
+// (block row)·BS + i. Channels past cOut / cIn are zeros in the blocks: aT rows past the last
+// channel re-read the last one against those zeros, and outputs past it are not stored.
+// Activations are in the activation layout (feature-major): aT and cT are features x 4·groups,
+// read and written as vec4s of 4 consecutive batch elements, a C x H x W image using feature
+// (c·H + y)·W + x. aT's padding columns (batch elements >= batch) are 0 and cT's are written 0.
+// Output pixel (oy, ox) reads input (oy·stride + ky - padding, ox·stride + kx - padding); outside
+// the image that reads 0, or wraps once modulo h and w when `circular` (padding <= min(h, w)).
+//
+// forward: aT = x (cIn·h·w features), cT = y (cOut·ho·wo). One invocation computes QO quads (4
+// consecutive output channels each) of one block row, for PX consecutive pixels of an output row
+// and BV vec4 batch groups: QO·PX·BV 4x4 accumulators (4 channels x 4 batch elements). Per tap it
+// finds each pixel's input column once (wrapped, or masked to 0 outside the image; a row outside
+// skips the tap); then for each stored block of the row and each input quad of the block it loads
+// its QO 4x4 coefficient sub-blocks (4 vec4s each) and, per pixel and group, the 4 input channels'
+// vec4s, and adds QO·PX·BV 4x4 matrix products: every loaded input vec4 feeds 4·QO vec4 FMAs and
+// every coefficient vec4 4·PX·BV (the CSR kernel's loaded input vec4 feeds one). Slots are
+// numbered (block row, quad group, oy, pixel block), block rows in rowOrder (by decreasing block
+// count, long rows first), so neighbouring invocations take neighbouring pixels and read the same
+// coefficients.
+//
+// backwardData: aT = dy (cOut·ho·wo features), cT = dx (cIn·h·w). rowPtr / colIdx are Wᵀ's block
+// pattern (row bc lists the block rows storing a block in block column bc); its entry e is W's
+// block blockPerm[e], each sub-block used transposed; rowOrder orders the block columns. One
+// invocation computes QO quads of input channels of block column bc for PX pixels of an input row,
+// stride apart (so they share their taps, at consecutive output columns), and BV groups. The taps
+// reaching them are stepped through as in conv_csr.wgsl: per unwrapped row u (iy, and iy ∓ h when
+// circular) the ky ≡ u + padding (mod stride) with their output row directly, likewise columns,
+// pixels whose output column falls outside [0, wo) masked to 0.
+//
+// A workgroup is WG_B x WG_R: the WG_B invocations along x share a slot and take interleaved batch
+// groups, the WG_R along y take consecutive slots; workgroups form a folded 1D list of tiles
+// (wid.x + wid.y·nwg.x), batch tile fastest. The operands and accumulators are arrays indexed by
+// constants once QO, PX and BV are fixed, their steps written out and guarded by the constants:
+// SwiftShader does not unroll loops, and an array indexed by a loop counter lives in memory.
+
+override WG_B: u32 = 1;
+override WG_R: u32 = 64;
+// block size: 4, 8 or 16
+override BS: u32 = 8;
+// quads per invocation (dividing BS / 4), pixels and vec4 groups: each 1, 2 or 4, QO·PX·BV <= 4
+override QO: u32 = 1;
+override PX: u32 = 1;
+override BV: u32 = 1;
+override HAS_BIAS: bool = false;
+
+struct Params {
+  batch: u32,
+  groups: u32,
+  // workgroup tiles along the batch, and in all
+  tilesB: u32,
+  tiles: u32,
+  // slots of this pass
+  rows: u32,
+  cOut: u32,
+  cIn: u32,
+  h: u32,
+  w: u32,
+  kh: u32,
+  kw: u32,
+  stride: u32,
+  padding: u32,
+  // 1 for circular padding, 0 for zeros
+  circular: u32,
+  ho: u32,
+  wo: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> rowPtr: array<u32>;
+@group(0) @binding(2) var<storage, read> colIdx: array<u32>;
+@group(0) @binding(3) var<storage, read> blockPerm: array<u32>;
+@group(0) @binding(4) var<storage, read> rowOrder: array<u32>;
+@group(0) @binding(5) var<storage, read> values: array<vec4<f32>>;
+@group(0) @binding(6) var<storage, read> aT: array<vec4<f32>>;
+@group(0) @binding(7) var<storage, read> bias: array<f32>;
+@group(0) @binding(8) var<storage, read_write> cT: array<vec4<f32>>;
+
+// The invocation's place: its slot and first batch group, or slot = rows when it has nothing to do.
+struct Place {
+  slot: u32,
+  firstGroup: u32,
+}
+
+fn place(lid: vec3<u32>, wid: vec3<u32>, nwg: vec3<u32>) -> Place {
+  let tile = wid.x + wid.y * nwg.x;
+  if (tile >= params.tiles) {
+    return Place(params.rows, 0u);
+  }
+  let slot = (tile / params.tilesB) * WG_R + lid.y;
+  return Place(min(slot, params.rows), (tile % params.tilesB) * WG_B * BV + lid.x);
+}
+
+// Operand column c (of PX·BV) is pixel c / BV at batch group firstGroup + (c % BV)·WG_B; groups
+// past the batch re-read the last one (no branch in the loops) and are not stored.
+fn columnGroups(firstGroup: u32) -> vec4<u32> {
+  return min(firstGroup + (vec4<u32>(0u, 1u, 2u, 3u) % BV) * WG_B, vec4<u32>(params.groups - 1u));
+}
+
+// One pixel of a tap: its vec4 offset inside a channel plane of aT, and a factor that is 0 where
+// the pixel reads nothing (the offset then clamped inside the plane).
+struct Pixel {
+  at: u32,
+  m: f32,
+}
+
+// The tap's operand columns: per column the vec4 offset inside a channel plane, and its factor.
+struct Columns {
+  at: vec4<u32>,
+  m: vec4<f32>,
+}
+
+fn spread(px: array<Pixel, 4>, groups: vec4<u32>) -> Columns {
+  let c = array<Pixel, 4>(px[0u / BV], px[1u / BV], px[2u / BV], px[3u / BV]);
+  return Columns(vec4<u32>(c[0].at, c[1].at, c[2].at, c[3].at) + groups, vec4<f32>(c[0].m, c[1].m, c[2].m, c[3].m));
+}
+
+// Forward: input column x of the input row starting at feature rowOffset (wrapped when circular).
+fn inputPixel(x: i32, rowOffset: u32) -> Pixel {
+  let w = i32(params.w);
+  var u = x;
+  if (params.circular != 0u) {
+    u += select(0, w, u < 0) - select(0, w, u >= w);
+  }
+  let inside = u32(u) < params.w;
+  return Pixel((rowOffset + select(0u, u32(u), inside)) * params.groups, select(0.0, 1.0, inside));
+}
+
+// Backward: output column ox of the output row starting at feature rowOffset, masked outside [0, wo).
+fn outputPixel(ox: i32, rowOffset: u32) -> Pixel {
+  let inside = u32(ox) < params.wo;
+  return Pixel((rowOffset + select(0u, u32(ox), inside)) * params.groups, select(0.0, 1.0, inside));
+}
+
+// 4 channels' vec4s at `rows`, as matrix columns, times the column's factor.
+fn gather(rows: vec4<u32>, m: f32) -> mat4x4<f32> {
+  return mat4x4<f32>(aT[rows.x], aT[rows.y], aT[rows.z], aT[rows.w]) * m;
+}
+
+// coef[i][q]: the weight of the walked side's channel q of quad jq in the invocation's channel i
+// of quad `quad`, from the tap's BS x BS matrix at vec4 offset tapAt (rows BS / 4 vec4s apart).
+// Forward that is W's rows 4·quad.. at columns 4·jq..; backward, W's rows 4·jq.. at columns
+// 4·quad.., transposed.
+fn coefficients(tapAt: u32, quad: u32, jq: u32, backward: bool) -> mat4x4<f32> {
+  let quads = BS / 4u;
+  var at = tapAt + 4u * quad * quads + jq;
+  if (backward) {
+    at = tapAt + 4u * jq * quads + quad;
+  }
+  let sub = mat4x4<f32>(values[at], values[at + quads], values[at + 2u * quads], values[at + 3u * quads]);
+  if (backward) {
+    return transpose(sub);
+  }
+  return sub;
+}
+
+// Adds one tap of one block (its BS x BS matrix at vec4 offset tapAt) to the accumulators: the
+// walked side's channels start at `first` (the last real one is `last`, `plane` vec4s apart), the
+// invocation's quads at quad0. Accumulator k holds quad k / (PX·BV) and operand column k % (PX·BV).
+fn addBlock(acc: ptr<function, array<mat4x4<f32>, 4>>, tapAt: u32, first: u32, last: u32, plane: u32, quad0: u32, cols: Columns, backward: bool) {
+  let n = PX * BV;
+  for (var jq = 0u; jq < BS / 4u; jq++) {
+    let rows = min(vec4<u32>(first + 4u * jq) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(last)) * plane;
+    var coef: array<mat4x4<f32>, 4>;
+    coef[0] = coefficients(tapAt, quad0, jq, backward);
+    if (QO >= 2u) {
+      coef[1] = coefficients(tapAt, quad0 + 1u, jq, backward);
+    }
+    if (QO >= 4u) {
+      coef[2] = coefficients(tapAt, quad0 + 2u, jq, backward);
+      coef[3] = coefficients(tapAt, quad0 + 3u, jq, backward);
+    }
+    var operand: array<mat4x4<f32>, 4>;
+    operand[0] = gather(rows + cols.at.x, cols.m.x);
+    if (n >= 2u) {
+      operand[1] = gather(rows + cols.at.y, cols.m.y);
+    }
+    if (n >= 4u) {
+      operand[2] = gather(rows + cols.at.z, cols.m.z);
+      operand[3] = gather(rows + cols.at.w, cols.m.w);
+    }
+    (*acc)[0] += operand[0] * coef[0];
+    if (QO * n >= 2u) {
+      (*acc)[1] += operand[1u % n] * coef[1u / n];
+    }
+    if (QO * n >= 4u) {
+      (*acc)[2] += operand[2u % n] * coef[2u / n];
+      (*acc)[3] += operand[3u % n] * coef[3u / n];
+    }
+  }
+}
+
+// Writes accumulator k (quad k / (PX·BV), pixel (k % (PX·BV)) / BV, group firstGroup + (k % BV)·WG_B)
+// to the channels c0 + 4·quad + i below `channels`, feature channel·plane + pixel0 + pixel·step,
+// for the first `count` pixels; padding batch elements are written as 0.
+fn store(acc: array<mat4x4<f32>, 4>, c0: u32, channels: u32, plane: u32, pixel0: u32, step: u32, count: u32, firstGroup: u32) {
+  let n = PX * BV;
+  for (var k = 0u; k < QO * n; k++) {
+    let pixel = (k % n) / BV;
+    let g = firstGroup + (k % BV) * WG_B;
+    if (pixel < count && g < params.groups) {
+      let live = vec4<u32>(4u * g) + vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(params.batch);
+      for (var i = 0u; i < 4u; i++) {
+        let c = c0 + 4u * (k / n) + i;
+        if (c < channels) {
+          cT[(c * plane + pixel0 + pixel * step) * params.groups + g] = select(vec4<f32>(0.0), acc[k][i], live);
+        }
+      }
+    }
+  }
+}
+
+// The bias of channels c.. c + 3 (clamped to the last) as the columns of an accumulator.
+fn biasColumns(c: u32) -> mat4x4<f32> {
+  let at = min(vec4<u32>(c) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(params.cOut - 1u));
+  return mat4x4<f32>(vec4<f32>(bias[at.x]), vec4<f32>(bias[at.y]), vec4<f32>(bias[at.z]), vec4<f32>(bias[at.w]));
+}
+
+@compute @workgroup_size(WG_B, WG_R)
+fn forward(
+  @builtin(local_invocation_id) lid: vec3<u32>,
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+) {
+  let at = place(lid, wid, nwg);
+  if (at.slot >= params.rows) {
+    return;
+  }
+  // Slots run over (block row, quad group, oy, block of PX pixels along the row).
+  let quadGroups = BS / (4u * QO);
+  let blocks = (params.wo + PX - 1u) / PX;
+  let planeSlots = params.ho * blocks;
+  let unit = at.slot / planeSlots;
+  let br = rowOrder[unit / quadGroups];
+  let quad0 = (unit % quadGroups) * QO;
+  let r = at.slot % planeSlots;
+  let oy = r / blocks;
+  let ox = (r % blocks) * PX;
+  let groups = columnGroups(at.firstGroup);
+  let c0 = br * BS + 4u * quad0;
+  var acc: array<mat4x4<f32>, 4>;
+  if (HAS_BIAS) {
+    let n = PX * BV;
+    acc[0] = biasColumns(c0);
+    acc[1] = biasColumns(c0 + 4u * (1u / n));
+    acc[2] = biasColumns(c0 + 4u * (2u / n));
+    acc[3] = biasColumns(c0 + 4u * (3u / n));
+  }
+
+  let h = i32(params.h);
+  let y0 = i32(oy * params.stride) - i32(params.padding);
+  let x0 = i32(ox * params.stride) - i32(params.padding);
+  let step = i32(params.stride);
+  let taps = params.kh * params.kw;
+  let plane = params.h * params.w * params.groups;
+  let first = rowPtr[br];
+  let end = rowPtr[br + 1u];
+  for (var ky = 0u; ky < params.kh; ky++) {
+    var iy = y0 + i32(ky);
+    // Only windows that reach the top or bottom border take this branch.
+    if (u32(iy) >= params.h) {
+      if (params.circular == 0u) {
+        continue;
+      }
+      iy += select(0, h, iy < 0) - select(0, h, iy >= h);
+    }
+    let rowOffset = u32(iy) * params.w;
+    for (var kx = 0u; kx < params.kw; kx++) {
+      let x = x0 + i32(kx);
+      var px: array<Pixel, 4>;
+      px[0] = inputPixel(x, rowOffset);
+      if (PX >= 2u) {
+        px[1] = inputPixel(x + step, rowOffset);
+      }
+      if (PX >= 4u) {
+        px[2] = inputPixel(x + 2 * step, rowOffset);
+        px[3] = inputPixel(x + 3 * step, rowOffset);
+      }
+      let cols = spread(px, groups);
+      let t = ky * params.kw + kx;
+      for (var e = first; e < end; e++) {
+        addBlock(&acc, (e * taps + t) * BS * (BS / 4u), colIdx[e] * BS, params.cIn - 1u, plane, quad0, cols, false);
+      }
+    }
+  }
+  store(acc, c0, params.cOut, params.ho * params.wo, oy * params.wo + ox, 1u, min(PX, params.wo - ox), at.firstGroup);
+}
+
+@compute @workgroup_size(WG_B, WG_R)
+fn backwardData(
+  @builtin(local_invocation_id) lid: vec3<u32>,
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+) {
+  let at = place(lid, wid, nwg);
+  if (at.slot >= params.rows) {
+    return;
+  }
+  // Slots run over (block column, quad group, iy, column class ix mod stride, block of PX pixels
+  // of that class): the pixels of a block are stride apart, so they read one set of taps at
+  // consecutive ox.
+  let quadGroups = BS / (4u * QO);
+  let perClass = ((params.w + params.stride - 1u) / params.stride + PX - 1u) / PX;
+  let rowSlots = params.stride * perClass;
+  let planeSlots = params.h * rowSlots;
+  let unit = at.slot / planeSlots;
+  let bc = rowOrder[unit / quadGroups];
+  let quad0 = (unit % quadGroups) * QO;
+  let r = at.slot % planeSlots;
+  let iy = i32(r / rowSlots);
+  let c = r % rowSlots;
+  let ix0 = c / perClass + (c % perClass) * PX * params.stride;
+  if (ix0 >= params.w) {
+    return;
+  }
+  let ix = i32(ix0);
+  let groups = columnGroups(at.firstGroup);
+  var acc: array<mat4x4<f32>, 4>;
+
+  let stride = i32(params.stride);
+  let padding = i32(params.padding);
+  let kh = i32(params.kh);
+  let kw = i32(params.kw);
+  let taps = params.kh * params.kw;
+  let plane = params.ho * params.wo * params.groups;
+  let first = rowPtr[bc];
+  let end = rowPtr[bc + 1u];
+  let wraps = i32(params.circular);
+  for (var sy = -wraps; sy <= wraps; sy++) {
+    // ay = u + padding for the unwrapped row u; output row oy reads it through tap ky = ay - oy·stride.
+    let ay = iy + sy * i32(params.h) + padding;
+    if (ay < 0) {
+      continue;
+    }
+    for (var oy = min(ay / stride, i32(params.ho) - 1); oy >= 0 && ay - oy * stride < kh; oy--) {
+      let tapRow = u32(ay - oy * stride) * params.kw;
+      let outRow = u32(oy) * params.wo;
+      for (var sx = -wraps; sx <= wraps; sx++) {
+        // Likewise for the first pixel's unwrapped column: taps kx ≡ ax (mod stride), output column
+        // ox = (ax - kx) / stride for the first pixel, ox + p for pixel p (floor division: ax may be < 0).
+        let ax = ix + sx * i32(params.w) + padding;
+        let kx0 = (ax % stride + stride) % stride;
+        let ox0 = (ax - kx0) / stride;
+        for (var i = 0; kx0 + i * stride < kw; i++) {
+          let ox = ox0 - i;
+          if (ox + i32(PX) <= 0) {
+            break;
+          }
+          if (ox >= i32(params.wo)) {
+            continue;
+          }
+          var px: array<Pixel, 4>;
+          px[0] = outputPixel(ox, outRow);
+          if (PX >= 2u) {
+            px[1] = outputPixel(ox + 1, outRow);
+          }
+          if (PX >= 4u) {
+            px[2] = outputPixel(ox + 2, outRow);
+            px[3] = outputPixel(ox + 3, outRow);
+          }
+          let cols = spread(px, groups);
+          let t = tapRow + u32(kx0 + i * stride);
+          for (var e = first; e < end; e++) {
+            addBlock(&acc, (blockPerm[e] * taps + t) * BS * (BS / 4u), colIdx[e] * BS, params.cOut - 1u, plane, quad0, cols, true);
+          }
+        }
+      }
+    }
+  }
+  let count = min(PX, (params.w - ix0 + params.stride - 1u) / params.stride);
+  store(acc, bc * BS + 4u * quad0, params.cIn, params.h * params.w, u32(iy) * params.w + ix0, params.stride, count, at.firstGroup);
+}

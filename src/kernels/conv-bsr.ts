@@ -1,0 +1,153 @@
+/**
+ * Block-sparse (BSR) 2-D convolution: the forward pass y = conv(x, W) (+ bias) and the
+ * backward-data pass dx = convᵀ(dy) on shaders/conv_bsr.wgsl, implicit GEMMs over the filter's
+ * channel blocks (GpuConvBsrFilter) that multiply 4x4 sub-blocks (no im2col). Activations are in
+ * the activation layout (feature-major.ts); shapes come from convGeometry. Host side: tile choice,
+ * validation, dispatch shape. The weight gradient is sddmm-conv-bsr.ts.
+ */
+import source from '../../shaders/conv_bsr.wgsl';
+import type { Context, KernelSource } from '../gpu/context.js';
+import type { GpuTensor } from '../gpu/tensor.js';
+import { type ConvDims, type ConvGeometry, convGeometry, convUniforms } from '../sparse/conv-geometry.js';
+import type { GpuConvBsrFilter } from '../sparse/gpu-conv-bsr.js';
+import { checkLength, checkOneOf } from '../validate.js';
+import { checkNoAliasing } from './aliasing.js';
+import { checkFeatureMajor, featureMajorStride } from './feature-major.js';
+import { gridFor } from './grid.js';
+import { batchTiles, checkSpmmTiles, type SpmmTiles } from './spmm-tiles.js';
+
+export const convBsrKernel: KernelSource = { name: 'conv_bsr', source };
+
+/** The vec4 groups (bv), pixels (px) and channel quads (qo) per invocation the kernel is written for; bv·px·qo is at most 4. */
+export const CONV_BSR_GROUPS_PER_INVOCATION = [1, 2, 4] as const;
+export const CONV_BSR_PIXELS_PER_INVOCATION = [1, 2, 4] as const;
+export const CONV_BSR_QUADS_PER_INVOCATION = [1, 2, 4] as const;
+/** The most 4x4 accumulators an invocation holds: bv·px·qo. */
+const MAX_ACCUMULATORS = 4;
+
+/**
+ * wgB invocations along the batch share a slot (qo quads of 4 channels of one block row or
+ * column, px output pixels or px input pixels stride apart), wgR slots per workgroup (see
+ * spmm-tiles.ts); each takes bv vec4 groups. qo must divide blockSize / 4.
+ */
+export interface ConvBsrConfig extends SpmmTiles<(typeof CONV_BSR_GROUPS_PER_INVOCATION)[number]> {
+  px?: (typeof CONV_BSR_PIXELS_PER_INVOCATION)[number];
+  qo?: (typeof CONV_BSR_QUADS_PER_INVOCATION)[number];
+}
+
+/**
+ * 64 invocations per workgroup along the slots (wgB = 1), 4 accumulators each: as many channel
+ * quads as the block has (up to 4), then vec4 groups as the batch has, then pixels.
+ */
+export function chooseConvBsrConfig(batch: number, blockSize: number): ConvBsrConfig {
+  const groups = featureMajorStride(batch) / 4;
+  const qo = Math.min(blockSize / 4, MAX_ACCUMULATORS) as ConvBsrConfig['qo'] & number;
+  const perQuad = MAX_ACCUMULATORS / qo;
+  const bv = CONV_BSR_GROUPS_PER_INVOCATION.find((n) => n >= Math.min(groups, perQuad)) ?? 1;
+  return { wgB: 1, wgR: 64, bv, px: (perQuad / bv) as ConvBsrConfig['px'], qo };
+}
+
+/** Checks `geometry` and that it describes the filter's input channels and kernel. */
+export function checkConvBsrShapes(filter: GpuConvBsrFilter, geometry: ConvDims): ConvGeometry {
+  const g = convGeometry(geometry, 'geometry');
+  for (const field of ['cIn', 'kh', 'kw'] as const) {
+    if (g[field] !== filter[field]) throw new RangeError(`geometry.${field} must equal filter.${field} = ${filter[field]}, got ${g[field]}`);
+  }
+  return g;
+}
+
+/** Checks a caller-given tile shape against the kernel's choices, the block size and the device's limits. */
+function checkConvBsrTiles(ctx: Context, config: ConvBsrConfig, blockSize: number): { px: number; qo: number } {
+  checkSpmmTiles(ctx, config, CONV_BSR_GROUPS_PER_INVOCATION);
+  const px = config.px === undefined ? 1 : checkOneOf('config.px', config.px, CONV_BSR_PIXELS_PER_INVOCATION);
+  const qo = config.qo === undefined ? 1 : checkOneOf('config.qo', config.qo, CONV_BSR_QUADS_PER_INVOCATION);
+  if (qo > blockSize / 4) throw new RangeError(`config.qo must be at most blockSize / 4 = ${blockSize / 4}, got ${qo}`);
+  const accumulators = config.bv * px * qo;
+  if (accumulators > MAX_ACCUMULATORS) throw new RangeError(`config.bv * config.px * config.qo must be at most ${MAX_ACCUMULATORS}, got ${accumulators}`);
+  return { px, qo };
+}
+
+interface ConvBsrPass {
+  entryPoint: 'forward' | 'backwardData';
+  buffers: Record<string, GpuTensor>;
+  /** Invocation slots along the walked pattern's rows, per quad group. */
+  pixelSlots: number;
+  patternRows: number;
+  hasBias: boolean;
+}
+
+async function dispatchConvBsr(ctx: Context, filter: GpuConvBsrFilter, pass: ConvBsrPass, g: ConvGeometry, config: ConvBsrConfig, qo: number, px: number): Promise<void> {
+  const groups = featureMajorStride(g.batch) / 4;
+  const tilesB = batchTiles(groups, config);
+  const rows = pass.patternRows * (filter.blockSize / (4 * qo)) * pass.pixelSlots;
+  const tiles = tilesB * Math.ceil(rows / config.wgR);
+  await ctx.dispatch(convBsrKernel, {
+    entryPoint: pass.entryPoint,
+    constants: { WG_B: config.wgB, WG_R: config.wgR, BS: filter.blockSize, QO: qo, PX: px, BV: config.bv, HAS_BIAS: pass.hasBias },
+    buffers: pass.buffers,
+    uniforms: { batch: g.batch, groups, tilesB, tiles, rows, cOut: filter.cOut, ...convUniforms(g) },
+    workgroups: gridFor(ctx, tiles, config),
+  });
+}
+
+/**
+ * Forward pass: y (cOut·ho·wo features) = conv(x, W) (+ bias[co]) from x (cIn·h·w features), both
+ * in the activation layout for geometry.batch; y's padding is written 0.
+ */
+export async function convBsrForwardInto(
+  ctx: Context,
+  filter: GpuConvBsrFilter,
+  x: GpuTensor<'f32'>,
+  y: GpuTensor<'f32'>,
+  geometry: ConvDims,
+  bias?: GpuTensor<'f32'>,
+  config?: ConvBsrConfig,
+): Promise<void> {
+  const g = checkConvBsrShapes(filter, geometry);
+  checkFeatureMajor('x', x, g.cIn * g.h * g.w, 'cIn*h*w', g.batch);
+  checkFeatureMajor('y', y, filter.cOut * g.ho * g.wo, 'cOut*ho*wo', g.batch);
+  if (bias) checkLength('bias', bias, filter.cOut, 'cOut');
+  checkNoAliasing({ y }, { x, ...(bias && { bias }) });
+  const tiles = config ?? chooseConvBsrConfig(g.batch, filter.blockSize);
+  const { px, qo } = checkConvBsrTiles(ctx, tiles, filter.blockSize);
+  const p = filter.pattern;
+  const buffers = {
+    rowPtr: p.rowPtr,
+    colIdx: p.colIdx,
+    // Unused bindings still need a buffer: they get one the kernel already reads.
+    blockPerm: p.rowPtr,
+    rowOrder: p.rowOrder,
+    values: filter.values,
+    aT: x,
+    bias: bias ?? filter.values,
+    cT: y,
+  };
+  const pass = { entryPoint: 'forward' as const, buffers, patternRows: p.rows, pixelSlots: g.ho * Math.ceil(g.wo / px), hasBias: bias !== undefined };
+  await dispatchConvBsr(ctx, filter, pass, g, tiles, qo, px);
+}
+
+/**
+ * Backward-data pass: dx (cIn·h·w features) = the transposed convolution of dy (cOut·ho·wo
+ * features), both in the activation layout for geometry.batch; dx's padding is written 0. Walks
+ * Wᵀ's block pattern over W's own blocks.
+ */
+export async function convBsrBackwardDataInto(
+  ctx: Context,
+  filter: GpuConvBsrFilter,
+  dy: GpuTensor<'f32'>,
+  dx: GpuTensor<'f32'>,
+  geometry: ConvDims,
+  config?: ConvBsrConfig,
+): Promise<void> {
+  const g = checkConvBsrShapes(filter, geometry);
+  checkFeatureMajor('dy', dy, filter.cOut * g.ho * g.wo, 'cOut*ho*wo', g.batch);
+  checkFeatureMajor('dx', dx, g.cIn * g.h * g.w, 'cIn*h*w', g.batch);
+  checkNoAliasing({ dx }, { dy });
+  const tiles = config ?? chooseConvBsrConfig(g.batch, filter.blockSize);
+  const { px, qo } = checkConvBsrTiles(ctx, tiles, filter.blockSize);
+  const t = filter.transposed;
+  const buffers = { rowPtr: t.rowPtr, colIdx: t.colIdx, blockPerm: t.perm, rowOrder: t.rowOrder, values: filter.values, aT: dy, bias: filter.values, cT: dx };
+  // Blocks of px pixels stride apart: per row, stride column classes of ceil(ceil(w / stride) / px) blocks.
+  const pixelSlots = g.h * g.stride * Math.ceil(Math.ceil(g.w / g.stride) / px);
+  await dispatchConvBsr(ctx, filter, { entryPoint: 'backwardData', buffers, patternRows: t.rows, pixelSlots, hasBias: false }, g, tiles, qo, px);
+}

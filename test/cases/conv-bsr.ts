@@ -1,0 +1,132 @@
+/**
+ * GPU cases for the block-sparse convolution kernels: forward, backward-data and weight gradient
+ * on one uploaded block filter. Inputs are NCHW batch-major and go through the GPU feature-major
+ * conversion as in training; outputs come back raw (y and dx in the activation layout, padding
+ * columns included; dw in the filter's values layout). Every output and converted input starts
+ * filled with NaN, so anything a kernel leaves unwritten shows up in the result.
+ */
+import { type ConvBsrConfig, convBsrBackwardDataInto, convBsrForwardInto } from '../../src/kernels/conv-bsr.js';
+import { featureMajorStride, toFeatureMajorInto } from '../../src/kernels/feature-major.js';
+import type { FoldOptions } from '../../src/kernels/grid.js';
+import { convBsrWeightGradInto } from '../../src/kernels/sddmm-conv-bsr.js';
+import type { ConvSddmmOptions } from '../../src/kernels/sddmm-conv.js';
+import type { ConvBsrFilter } from '../../src/sparse/conv-bsr.js';
+import { type ConvDims, convGeometry } from '../../src/sparse/conv-geometry.js';
+import { GpuConvBsrFilter } from '../../src/sparse/gpu-conv-bsr.js';
+import { defineCases } from '../harness/case.js';
+
+type Own = <U extends { destroy(): void }>(t: U) => U;
+
+/** Tensors made for one case, freed however it ends. */
+async function withTensors<T>(body: (own: Own) => Promise<T>): Promise<T> {
+  const owned: Array<{ destroy(): void }> = [];
+  try {
+    return await body((t) => {
+      owned.push(t);
+      return t;
+    });
+  } finally {
+    for (const t of owned) t.destroy();
+  }
+}
+
+const nanFilled = (length: number) => new Float32Array(length).fill(Number.NaN);
+
+/** Params cross the wire as JSON-like data, where an absent field arrives as null. */
+type Wired<T> = { [K in keyof T]: T[K] | null };
+
+/** The filter as sent: an absent elementMask arrives as null. */
+const unwire = (f: Wired<ConvBsrFilter>): ConvBsrFilter => ({ ...f, elementMask: f.elementMask ?? undefined }) as ConvBsrFilter;
+
+interface ConvBsrParams {
+  f: Wired<ConvBsrFilter>;
+  dims: ConvDims;
+  /** batch x cIn x h x w */
+  x: Float32Array;
+  /** batch x cOut x ho x wo */
+  dy: Float32Array;
+  bias?: Float32Array | null;
+  config?: ConvBsrConfig | null;
+  lanes?: ConvSddmmOptions['lanes'] | null;
+  fold?: FoldOptions | null;
+}
+
+/** What a refusal case gets wrong, one thing at a time. */
+type Flaw =
+  | 'none'
+  | 'geometryCIn'
+  | 'xLength'
+  | 'yLength'
+  | 'biasLength'
+  | 'dyLength'
+  | 'dxLength'
+  | 'dwLength'
+  | 'yIsX'
+  | 'dxIsDy'
+  | 'dwIsX'
+  | 'bv'
+  | 'px'
+  | 'qo'
+  | 'qoOverBlock'
+  | 'accumulators'
+  | 'lanes';
+
+export const convBsrCases = defineCases({
+  /** Forward (with bias if given), backward-data and weight gradient on one uploaded block filter. */
+  convBsrPasses: (ctx, p: ConvBsrParams) =>
+    withTensors(async (own) => {
+      const g = convGeometry(p.dims);
+      const filter = own(GpuConvBsrFilter.upload(ctx, unwire(p.f)));
+      const fold = p.fold ?? undefined;
+      const stride = featureMajorStride(g.batch);
+      const inFeatures = g.cIn * g.h * g.w;
+      const outFeatures = filter.cOut * g.ho * g.wo;
+      const toLayout = async (a: Float32Array, features: number) => {
+        const aT = own(ctx.upload('f32', nanFilled(features * stride)));
+        await toFeatureMajorInto(ctx, own(ctx.upload('f32', a)), aT, g.batch, features, fold);
+        return aT;
+      };
+      const x = await toLayout(p.x, inFeatures);
+      const dy = await toLayout(p.dy, outFeatures);
+      const y = own(ctx.upload('f32', nanFilled(outFeatures * stride)));
+      const dx = own(ctx.upload('f32', nanFilled(inFeatures * stride)));
+      const dw = own(ctx.upload('f32', nanFilled(filter.values.length)));
+      const config = p.config ? { ...p.config, ...fold } : undefined;
+      await convBsrForwardInto(ctx, filter, x, y, g, p.bias ? own(ctx.upload('f32', p.bias)) : undefined, config);
+      await convBsrBackwardDataInto(ctx, filter, dy, dx, g, config);
+      await convBsrWeightGradInto(ctx, filter, dy, x, dw, g, { ...fold, ...(p.lanes != null && { lanes: p.lanes }) });
+      const [yT, dxT, dwOut] = await ctx.readAll([y, dx, dw]);
+      return { y: yT, dx: dxT, dw: dwOut };
+    }),
+
+  /** Calls the three passes with one flaw; resolves to 'accepted' only if nothing refused it. */
+  convBsrRefusal: (ctx, p: { f: Wired<ConvBsrFilter>; dims: ConvDims; flaw: Flaw }) =>
+    withTensors(async (own) => {
+      const g = convGeometry(p.dims);
+      const filter = own(GpuConvBsrFilter.upload(ctx, unwire(p.f)));
+      const stride = featureMajorStride(g.batch);
+      const inLength = g.cIn * g.h * g.w * stride;
+      const outLength = filter.cOut * g.ho * g.wo * stride;
+      const tensor = (length: number, flawed: boolean) => own(ctx.zeros('f32', flawed ? length + 4 : length));
+      const x = tensor(inLength, p.flaw === 'xLength');
+      const y = p.flaw === 'yIsX' ? x : tensor(outLength, p.flaw === 'yLength');
+      const bias = tensor(filter.cOut, p.flaw === 'biasLength');
+      const dy = tensor(outLength, p.flaw === 'dyLength');
+      const dx = p.flaw === 'dxIsDy' ? dy : tensor(inLength, p.flaw === 'dxLength');
+      const dw = p.flaw === 'dwIsX' ? x : tensor(filter.values.length, p.flaw === 'dwLength');
+      const geometry = p.flaw === 'geometryCIn' ? { ...g, cIn: g.cIn + 1 } : g;
+      const flawedConfigs: Partial<Record<Flaw, ConvBsrConfig>> = {
+        bv: { wgB: 1, wgR: 64, bv: 3 as 1 },
+        px: { wgB: 1, wgR: 64, bv: 1, px: 3 as 1 },
+        qo: { wgB: 1, wgR: 64, bv: 1, qo: 3 as 1 },
+        qoOverBlock: { wgB: 1, wgR: 64, bv: 1, qo: 4 },
+        accumulators: { wgB: 1, wgR: 64, bv: 2, px: 2, qo: 2 },
+      };
+      const config = flawedConfigs[p.flaw];
+      await convBsrForwardInto(ctx, filter, x, y, geometry, bias, config);
+      await convBsrBackwardDataInto(ctx, filter, dy, dx, geometry, config);
+      await convBsrWeightGradInto(ctx, filter, dy, x, dw, geometry, p.flaw === 'lanes' ? { lanes: 3 as 1 } : {});
+      await ctx.sync();
+      return 'accepted';
+    }),
+});
