@@ -85,6 +85,5 @@ describe('orthosparse train', () => {
     await expect(trainCommand([...cnn, '--padding', 'reflect'])).rejects.toThrow(/--padding must be circular or zeros, got 'reflect'/);
     await expect(trainCommand([...TINY, '--model', 'rnn'])).rejects.toThrow(/--model must be mlp or cnn, got 'rnn'/);
     await expect(trainCommand([...cnn, '--architecture', 'resnet'])).rejects.toThrow(/--architecture must be vanilla or vgg, got 'resnet'/);
-    await expect(compareCommand([...cnn, '--masks', 'snip'])).rejects.toThrow(/--masks and --recipes apply to MLPs only so far/);
   });
 });
