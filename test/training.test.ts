@@ -52,7 +52,7 @@ describe('recipe presets', () => {
     expect(recipePreset('lrsi-sqrt', 'tanh', 100)).toEqual({ lrsi: 'sqrt-density' });
     expect(recipePreset('none', 'relu', 100)).toBeUndefined();
     expect(() => recipePreset('soft', 'tanh', 100)).toThrow(/softNeurons returns to relu/);
-    expect(() => recipePreset('bogus', 'relu', 100)).toThrow(/recipe must be none, all, or parts from soft, skip, lrsi, lrsi-sqrt, ls joined by '\+', got 'bogus'/);
+    expect(() => recipePreset('bogus', 'relu', 100)).toThrow(/recipe must be none, all, or parts from soft, skip, released-skip, lrsi, lrsi-sqrt, ls joined by '\+', got 'bogus'/);
     // Parts combine with '+'.
     expect(recipePreset('soft+lrsi+ls', 'relu', 100)).toEqual({ softNeurons: { activation: 'swish', steps: 30, ramp: 'cosine' }, lrsi: 'gradinit', labelSmoothing: { alpha: 0.1 } });
     expect(recipePreset('skip+lrsi-sqrt', 'tanh', 10)).toEqual({ ghostSkips: { steps: 3 }, lrsi: 'sqrt-density' });
