@@ -9,6 +9,7 @@ import type { Batch, WeightsLike } from '../../src/masks/types.js';
 import { type CnnConfig, buildCnn } from '../../src/nn/cnn.js';
 import { centreTapConv, foldCentreTapSkip } from '../../src/nn/conv-skip.js';
 import type { Conv2d } from '../../src/nn/conv2d.js';
+import { ActivationLayer } from '../../src/nn/activation-layer.js';
 import { GhostSkip } from '../../src/nn/ghost-skip.js';
 import type { Linear } from '../../src/nn/linear.js';
 import { SoftmaxCrossEntropy } from '../../src/nn/loss.js';
@@ -155,8 +156,8 @@ export const recipeCnnCases = defineCases({
 
   /**
    * A CNN training run with a recipe (runTraining): per step the skips in the model (paper-text
-   * ghosts and released 1x1 convolutions told apart by alpha's schedule: the caller knows which
-   * form runs), each skip's 1x1 weights at step 0 and at `lastSkipStep`, the sparse convs' weights
+   * ghosts or released 1x1 convolutions: the caller knows which form runs) with their alphas and
+   * the activations, each skip's 1x1 weights at step 0 and at `lastSkipStep`, the sparse convs' weights
    * at step 0 against a fresh build, and the trained model: its layers, activations, filters, and
    * predictions on x before and after a save/load round trip.
    */
@@ -168,6 +169,7 @@ export const recipeCnnCases = defineCases({
     built.destroy();
     const skipsPerStep: number[] = [];
     const alphas: number[][] = [];
+    const activations: unknown[][] = [];
     const projections: Array<{ shape: ConvShape; cOut: number; first: Float32Array; last?: Float32Array }> = [];
     const startWeights: CsrMatrix[] = [];
     let trained: { kinds: string[]; activations: unknown[]; filters: CsrMatrix[]; reloadedKinds: string[]; original: Float32Array; loaded: Float32Array } | undefined;
@@ -176,6 +178,7 @@ export const recipeCnnCases = defineCases({
         const skips = model.layers.filter((l): l is GhostSkip => l instanceof GhostSkip);
         skipsPerStep.push(skips.length);
         alphas.push(skips.map((s) => s.alpha));
+        activations.push(model.layers.filter((l): l is ActivationLayer => l instanceof ActivationLayer).map((l) => l.activation));
         const withProjection = skips.filter((s) => s.projection);
         for (const [i, skip] of withProjection.entries()) {
           const weight = await ctx.read(skip.projection!.weight);
@@ -209,6 +212,7 @@ export const recipeCnnCases = defineCases({
       startWeights,
       skipsPerStep,
       alphas,
+      activations,
       projections,
       trained: trained!,
       steps: result.history.totalSteps,

@@ -259,6 +259,7 @@ describeGpu('recipeCnn', (run) => {
     startWeights: CsrMatrix[];
     skipsPerStep: number[];
     alphas: number[][];
+    activations: unknown[][];
     projections: Array<{ shape: ConvShape; cOut: number; first: Float32Array; last: Float32Array }>;
     trained: { kinds: string[]; activations: unknown[]; filters: CsrMatrix[]; reloadedKinds: string[]; original: Float32Array; loaded: Float32Array };
     steps: number;
@@ -280,6 +281,20 @@ describeGpu('recipeCnn', (run) => {
       start.values.forEach((v, i) => expect(Math.abs(v - want[i]!)).toBeLessThanOrEqual(2 ** -24 * Math.abs(want[i]!)));
     });
   }
+
+  it('ghost soft neurons and label smoothing on a CNN: every activation blended swish -> relu on schedule, the smoothed loss from the first step', async () => {
+    const softNeurons = { activation: 'swish', steps: 4, ramp: 'cosine' } as const;
+    const [soft, smoothed]: RunOut[] = [
+      await run('recipeCnnRun', { spec: spec({ softNeurons }, 6), data: runData, lastSkipStep: 0, x, batch: 3 }),
+      await run('recipeCnnRun', { spec: spec({ softNeurons, labelSmoothing: { alpha: 0.3 } }, 6), data: runData, lastSkipStep: 0, x, batch: 3 }),
+    ];
+    const blend = (step: number) => (1 - Math.cos((Math.PI * step) / 4)) / 2;
+    expect(soft.activations).toEqual([0, 1, 2, 3, 4, 5].map((step) => Array(3).fill(step < 4 ? { name: 'swish', blend: blend(step) } : 'relu')));
+    expect(soft.trained.activations).toEqual(['relu', 'relu', 'relu']);
+    // The same network and batch at step 0: only the targets differ.
+    expect(Math.abs(smoothed.losses[0]! - soft.losses[0]!)).toBeGreaterThan(1e-3);
+    expect(soft.skipsPerStep.every((n) => n === 0)).toBe(true);
+  });
 
   for (const lrsi of ['sqrt-density', { gradinit: { iterations: 3 } }] as const) {
     it(`runTraining on a CNN with the paper-text recipe (LRsI ${JSON.stringify(lrsi)}): ghosts fade and go, 1x1 projections trained, the built CNN saved`, async () => {
