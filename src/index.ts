@@ -118,6 +118,7 @@ export {
   recipePreset,
   RECIPE_PRESETS,
   RECIPE_PARTS,
+  RELEASED_SKIP_INIT,
   parseRecipeName,
   type RecipePreset,
   type RecipeSpec,
@@ -125,7 +126,8 @@ export {
   type RecipeReport,
   type Ramp,
 } from './recipe/recipe.js';
-export { gradInitScales, gradInitGradient, type GradInitObjective, type GradInitOptions, type GradInitResult, type GradInitStep, type SourceForBatch } from './recipe/gradinit.js';
+export { gradInitScales, gradInitGradient, VIRTUAL_STEPS, type VirtualStep, type GradInitObjective, type GradInitOptions, type GradInitResult, type GradInitStep, type SourceForBatch } from './recipe/gradinit.js';
+export { modelGradientSource, sparseLayers, type SparseLayer } from './recipe/model-gradients.js';
 
 // Training
 export { Sgd, Adam, type SgdOptions, type AdamOptions, type LearningRate } from './train/optimizers.js';
