@@ -6,6 +6,7 @@ import { convForwardRef, globalAvgPoolRef, matmulRef } from '../../src/sparse/in
 import { activationRef } from '../../src/train/activation-reference.js';
 import { softmaxXentRef } from '../../src/train/softmax-xent-reference.js';
 import { decodeModelFile, encodeModelFile } from '../../src/nn/model-file.js';
+import { expectGradientsMatchFiniteDifferences } from '../harness/finite-differences.js';
 import { describeGpu } from '../harness/gpu.js';
 
 // The whole CNN checked end to end: the GPU's gradients of the batch-mean loss against central
@@ -128,22 +129,9 @@ describeGpu('cnn', (run) => {
       expect(out.kinds).toEqual(c.architecture === 'vgg' ? [...stage, 'avg-pool2d', ...stage, 'avg-pool2d', 'global-avg-pool', 'linear'] : [...stage, conv, 'activation', 'global-avg-pool', 'linear']);
       const params = out.params.map((p) => Float64Array.from(p.value));
       const f = () => referenceLoss(config, out.masks, params, x, labels);
-      // float32 forward/backward vs float64: ~1e-6 relative per operation over four layers;
-      // 3e-5 + 1e-3·|g| leaves room for that and still fails any missing term or wrong sign.
+      // The loss itself within float32's accumulated rounding of the float64 value.
       expect(Math.abs(out.loss - f())).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(f())));
-      const h = 1e-6;
-      out.params.forEach((p, i) => {
-        for (let k = 0; k < p.value.length; k++) {
-          const keep = params[i]![k]!;
-          params[i]![k] = keep + h;
-          const up = f();
-          params[i]![k] = keep - h;
-          const down = f();
-          params[i]![k] = keep;
-          const fd = (up - down) / (2 * h);
-          expect(Math.abs(p.grad[k]! - fd), `${p.name}[${k}]: GPU ${p.grad[k]} vs finite difference ${fd}`).toBeLessThanOrEqual(3e-5 + 1e-3 * Math.abs(fd));
-        }
-      });
+      expectGradientsMatchFiniteDifferences(out.params, params, f);
     });
   }
 
