@@ -548,17 +548,15 @@ function speedupChart(records: ConvRecord[], cell: Cell): string {
 }
 
 /**
- * The plot: CSR speedup over our dense conv vs density, one panel per (channels, image side) at
- * the largest batch and the deep CNN's circular padding (zeros if only that was measured), one
- * row of panels per backend.
+ * The plot: CSR speedup over our dense conv vs density, one panel per shape measured with the
+ * deep CNN's circular padding (zeros if only that was measured), one row of panels per backend.
  */
 export function convSpeedupSvg(records: ConvRecord[]): string {
   const sparse = records.filter((r) => r.format === 'csr');
-  const batch = Math.max(...sparse.map((r) => r.shape.batch));
   const padding: PaddingMode = sparse.some((r) => r.shape.paddingMode === 'circular') ? 'circular' : 'zeros';
   const cells = cellsOf(sparse)
-    .filter((c) => c.batch === batch && c.paddingMode === padding)
-    .sort((a, b) => a.backend.localeCompare(b.backend) || a.channels - b.channels || b.size - a.size);
+    .filter((c) => c.paddingMode === padding)
+    .sort((a, b) => a.backend.localeCompare(b.backend) || a.channels - b.channels || b.size - a.size || a.batch - b.batch);
   const backends = [...new Set(cells.map((c) => c.backend))];
   const columns = Math.max(1, ...backends.map((b) => cells.filter((c) => c.backend === b).length));
   const panels = cells.map((cell) => {
