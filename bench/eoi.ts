@@ -1,5 +1,5 @@
 /**
- * EOI initialisation time (issue 3): the GPU batched path (eoiBatch), our CPU path (eoi per layer)
+ * EOI initialisation time: the GPU batched path (eoiBatch), our CPU path (eoi per layer)
  * and a faithful port of the paper's naive loop (recount the whole matrix after every rotation),
  * in one run. The naive loop's cost per rotation is constant, so where running it to the end would
  * take minutes it is timed over a prefix and extrapolated to the full rotation count (marked).

@@ -1,5 +1,5 @@
 /**
- * Sparse kernel benchmark (issue 4, item 3), run in Node (Dawn) and in the browser page alike:
+ * Sparse kernel benchmark, run in Node (Dawn) and in the browser page alike:
  * CSR and BSR-16 forward, backward-data and SDDMM against our dense matmul for the same product,
  * over sizes (in = out) x batches x densities x masks, plus a fixed headline case (size 1024,
  * batch 256, density 0.1). In the browser, TF.js tf.matMul is timed on the same dense products in

@@ -1,5 +1,5 @@
 /**
- * Training throughput (issue 5): a sparse MLP vs the identical dense MLP, one full step (forward,
+ * Training throughput: a sparse MLP vs the identical dense MLP, one full step (forward,
  * loss, backward, SGD update) at a time, in one run. Widths 256 and 1024, densities 0.1 and 0.05,
  * EOI masks; depth 4 (width -> width layers), batch 128, random inputs.
  */

@@ -14,7 +14,7 @@
 // ACTIVATION selects the function; its ids are the constants below, mirrored in
 // src/kernels/activation.ts. Parameters: negativeSlope (leaky relu), alpha (elu), beta (the swish
 // family x·sigmoid(beta·x)). `blend` = l mixes in relu for the ghost-soft-neuron schedule
-// (reference/any-mask.md): (1 - l)·act(x) + l·relu(x), and likewise for the derivative.
+// of the any-mask recipe: (1 - l)·act(x) + l·relu(x), and likewise for the derivative.
 //
 // No intermediate overflows for any finite x: every exponential has a non-positive argument or a
 // clamped one, and sigmoid and tanh are built from e^-|z|.

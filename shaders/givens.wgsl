@@ -1,5 +1,5 @@
 // Batched Givens rotations: builds A = [I_m | 0] · G_1 · G_2 · ... for every layer of a network in
-// one dispatch (EOI, reference/eoi.md).
+// one dispatch (EOI: exact orthogonal initialisation).
 //
 // Inputs: `layers` (one Layer record each, below); per layer, its rotations in scheduled order:
 // `pairs` (i, j per rotation), `cosSin` (cos, sin per rotation), and `roundPtr` (rounds + 1 entries:

@@ -1,6 +1,6 @@
 /**
  * Typed errors for everything that can go wrong on the GPU side. Argument errors stay plain
- * RangeError/TypeError (API.md); these cover what only the device can tell us.
+ * RangeError/TypeError naming the argument; these cover what only the device can tell us.
  */
 
 export class OrthosparseError extends Error {

@@ -1,6 +1,6 @@
 /**
  * orthosparse: hand-written WebGPU kernels for training sparse neural networks from scratch.
- * The public names of ../shared/API.md are all exported here.
+ * Every public name is exported here.
  */
 
 // GPU runtime

@@ -1,5 +1,5 @@
 /**
- * Expected EOI density after k rotations, by the exact recursion of reference/eoi.md: one row of the
+ * Expected EOI density after k rotations, by an exact recursion: one row of the
  * m x M matrix A starts with support s = 1 and a rotation grows it by one with probability
  * q(s) = 2 s (M − s) / (M (M − 1)) (one rotated index inside the support, one outside). Every row has
  * this distribution, so the expected density is E[s_k] / M; m does not enter.

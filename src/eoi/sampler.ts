@@ -1,5 +1,5 @@
 /**
- * The EOI sampler (reference/eoi.md, "Dense (linear) layer"): draws the sequence of Givens rotations
+ * The EOI sampler for a dense (linear) layer: draws the sequence of Givens rotations
  * and tracks the sparsity pattern of A = [I_m | 0] · G_1 · G_2 · … structurally, without any numbers.
  *
  * Draw order per rotation (one Rng stream seeded with `seed`, nothing else drawn from it):

@@ -1,7 +1,7 @@
 /**
- * Groups a rotation sequence into rounds of pairwise-disjoint rotations for the GPU
- * (reference/eoi.md, "Batching on the GPU"). Rotation t goes to round 1 + max(last round that
- * touched i, last round that touched j). Two rotations sharing an index therefore keep their relative
+ * Groups a rotation sequence into rounds of pairwise-disjoint rotations, so the GPU applies each
+ * round in one data-parallel step. Rotation t goes to round 1 + max(last round that touched i,
+ * last round that touched j). Two rotations sharing an index therefore keep their relative
  * order, and rotations on disjoint pairs commute, so applying the rounds in order gives exactly the
  * product of the original sequence.
  */

@@ -41,10 +41,10 @@ export interface ActivationSpec {
   negativeSlope?: number;
   /** elu: alpha·(e^x - 1) for x <= 0, alpha in (0, 10]; default 1. */
   alpha?: number;
-  /** pswish: x·sigmoid(beta·x), beta in (0, 10]; default 2, reference/any-mask.md's x·sigmoid(2x). swish is beta = 1. */
+  /** pswish: x·sigmoid(beta·x), beta in (0, 10]; default 2, the any-mask recipe's x·sigmoid(2x). swish is beta = 1. */
   beta?: number;
   /**
-   * Ghost soft neurons (reference/any-mask.md): the result is (1 - blend)·act(x) + blend·relu(x),
+   * Ghost soft neurons (the any-mask recipe): the result is (1 - blend)·act(x) + blend·relu(x),
    * blend in [0, 1]; default 0. A schedule moves it 0 -> 1 to return to relu.
    */
   blend?: number;

@@ -100,7 +100,7 @@ export async function matmulInto(
   });
 }
 
-/** One-shot dense product (API.md): upload, C = op(A)·op(B) on the GPU, read back. */
+/** One-shot dense product (public API): upload, C = op(A)·op(B) on the GPU, read back. */
 export async function matmul(
   ctx: Context,
   a: Float32Array,

@@ -17,7 +17,7 @@ export const softmaxXentKernel: KernelSource = { name: 'softmax-xent', source };
 
 /**
  * How label smoothing α spreads over the classes (both keep the target summing to 1):
- * - 'others' (reference/any-mask.md, the recipe's code): 1 - α on the label, α/(C - 1) on every
+ * - 'others' (the any-mask recipe's released code): 1 - α on the label, α/(C - 1) on every
  *   other class;
  * - 'uniform' (PyTorch's CrossEntropyLoss(label_smoothing=α)): (1 - α)·onehot + α/C, so the label
  *   gets 1 - α + α/C and every other class α/C.

@@ -112,7 +112,7 @@ export async function csrBackwardDataInto(
   await spmm(ctx, { pattern: t, values: w.values, perm: t.perm, aT: dyT, c: dx }, batch, config);
 }
 
-/** One-shot (API.md): upload w and x (batch x w.cols, row-major), Y = X·Wᵀ on the GPU, read back. */
+/** One-shot (public API): upload w and x (batch x w.cols, row-major), Y = X·Wᵀ on the GPU, read back. */
 export async function csrMatmul(ctx: Context, w: CsrMatrix, x: Float32Array, batch: number): Promise<Float32Array> {
   validateCsr(w, 'w');
   checkPositiveInt('batch', batch);

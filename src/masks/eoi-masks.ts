@@ -1,7 +1,7 @@
 /**
  * EOI as a mask generator: exact orthogonal sparse layers (src/eoi) at per-layer densities, either
  * those of a distribution ('eoi') or those another method produced ("EOI on top of X",
- * reference/eoi.md: X's nnz / size per layer, then EOI's own mask and weights). A CNN's
+ * X's nnz / size per layer, then EOI's own mask and weights). A CNN's
  * convolutions get EOI conv filters (eoiConv through initConvFilter 'eoi': EOI at the centre tap,
  * the mask topped up with trainable zeros to round(d·numel) taps), so on top of X each filter keeps
  * X's tap count exactly.

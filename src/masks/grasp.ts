@@ -1,5 +1,5 @@
 /**
- * GraSP (Wang et al. 2020) as reference/any-mask.md fixes it: logits divided by T (default 200),
+ * GraSP (Wang et al. 2020) as the any-mask paper runs it: logits divided by T (default 200),
  * g = Σ_b ∇_w L_b, score = w ⊙ (H g) with H the Hessian of Σ_b L_b in the weights (biases held),
  * and the mask keeps the highest w ⊙ Hg, i.e. removes the top of −w ⊙ Hg as GraSP's code does
  * (exactly `count` kept; ties to the lowest index).

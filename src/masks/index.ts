@@ -1,4 +1,4 @@
-/** Mask generators for MLPs and CNNs (reference/any-mask.md, reference/eoi.md): one CSR per pruned layer with its initial values, and a report. */
+/** Mask generators for MLPs and CNNs: one CSR per pruned layer with its initial values, and a report. */
 
 export { generateMasks, type MaskOptions } from './generate.js';
 export { BASE_MASK_METHODS, MASK_REFINEMENTS, parseMaskMethod, type BaseMaskMethod, type MaskMethod, type MaskRefinement } from './method.js';

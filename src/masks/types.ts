@@ -13,7 +13,7 @@ export type MlpShape = readonly [rows: number, cols: number];
  * How the kept weights are spread over layers. 'global': one budget over all weights (scores
  * compared across layers; random picks positions uniformly over the whole network), so per-layer
  * densities are the method's own; 'uniform': every layer at the density; 'erk': Erdős–Rényi-Kernel
- * densities (reference/eoi.md); an array: one density per layer.
+ * densities; an array: one density per layer.
  */
 export type Distribution = 'global' | 'uniform' | 'erk' | readonly number[];
 

@@ -32,7 +32,7 @@ export const GAUSSIAN_SCALES = ['fan-in', 'xavier'] as const;
 export type GaussianScale = (typeof GAUSSIAN_SCALES)[number];
 
 /**
- * - eoi: exact sparse orthogonal (reference/eoi.md), singular values all = gain.
+ * - eoi: exact sparse orthogonal (Givens rotations, src/eoi), singular values all = gain.
  * - random: uniform-random mask at the density, weights N(0, gain² / fan-in) where fan-in is each
  *   row's own number of stored weights (the sparse fan-in), so a unit's pre-activation variance
  *   matches a dense layer's.

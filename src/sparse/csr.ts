@@ -24,7 +24,7 @@ import {
   validateCompressedStructure,
 } from './structure.js';
 
-/** A sparse matrix in CSR form, row-major, column indices sorted within each row (../shared/API.md). */
+/** A sparse matrix in CSR form, row-major, column indices sorted within each row (part of the public API). */
 export interface CsrMatrix {
   rows: number;
   cols: number;

@@ -154,7 +154,7 @@ export function biasGradRef(dy: ArrayLike<number>, batch: number, outFeatures: n
   return db;
 }
 
-/** Dimensions of a dense product, as in API.md's matmul. */
+/** Dimensions of a dense product, as the public matmul takes them. */
 function checkOptionalBoolean(name: string, value: unknown): boolean {
   if (value !== undefined && typeof value !== 'boolean') {
     throw new TypeError(`${name} must be a boolean, got ${String(value)}`);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { eoiRotationsFor, expectedEoiDensity } from '../../src/eoi/density.js';
 import { Rng } from '../../src/random.js';
 
-// reference/eoi.md, "How many rotations": exact-recursion predictions.
+// Exact-recursion predictions of the rotation count (checked by simulation when they were tabulated).
 const DENSITIES = [0.05, 0.1, 0.125, 0.2, 0.3, 0.5, 0.7, 0.9, 0.99];
 const TABLE: Array<[M: number, rotations: number[]]> = [
   [100, [84, 123, 137, 168, 200, 252, 306, 394, 542]],
