@@ -9,7 +9,7 @@
  *
  * Same network on both sides: TF.js gets our EOI init's filters and masks (OIHW -> HWIO), biases
  * and classifier; zero padding (k - 1) / 2 in every convolution, since tf.conv2d has no circular
- * padding (ours costs the same either way: see the conv suite). TF.js runs NHWC, its default.
+ * padding (the conv suite times ours both ways). TF.js runs NHWC, its default.
  */
 import type * as Tf from '@tensorflow/tfjs-core';
 import type { Context } from '../src/gpu/context.js';
