@@ -19,6 +19,7 @@ import { Rng } from '../src/random.js';
 import { csrToDense } from '../src/sparse/csr.js';
 import { Sgd } from '../src/train/optimizers.js';
 import { type Dataset, train } from '../src/train/trainer.js';
+import { markdownTable } from './conv.js';
 
 /** One measured network shape; every arm trains it for `steps` timed steps after WARMUP_STEPS. */
 export interface CnnTrainingCase {
@@ -175,10 +176,6 @@ export async function benchTfjsCnnTraining(tf: typeof Tf, adapter: string, c: Cn
   }
 }
 
-function table(header: string[], rows: string[][]): string {
-  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
-}
-
 /** The goal: our sparse CNN trains at least this many times faster than TF.js masked dense. */
 const GOAL_VS_TFJS = 5;
 
@@ -194,7 +191,7 @@ export function cnnTrainingMarkdown(rows: CnnTrainingRow[]): string {
   const c = rows[0];
   const adapters = [...new Map(rows.map((r) => [r.backend, r.adapter]))].map(([backend, adapter]) => `Adapter (${backend}): ${adapter}`);
   return [
-    table(['backend', 'depth', 'channels', 'batch', 'model', 'conv density', 'samples/s', 'ms per step', 'vs ours dense', 'vs TF.js masked dense', 'goal'], lines),
+    markdownTable(['backend', 'depth', 'channels', 'batch', 'model', 'conv density', 'samples/s', 'ms per step', 'vs ours dense', 'vs TF.js masked dense', 'goal'], lines),
     '',
     `Network: ${IMAGE.join(' x ')} input, ${c?.stem ?? DEFAULT_CNN_TRAINING.stem} stride-2 stem convolutions then \`depth\` stride-1 ${KERNEL}x${KERNEL} convolutions, zero padding, tanh, global average pooling, dense ${CLASSES}-way classifier; one step = forward + softmax cross-entropy + backward + plain SGD update (lr ${LR}), batch uploaded from the host every step; ${WARMUP_STEPS} warm-up steps, then ${c?.steps ?? DEFAULT_CNN_TRAINING.steps} timed steps ending with a loss readback.`,
     adapters.join('  \n'),

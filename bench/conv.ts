@@ -124,12 +124,12 @@ function caseGeometry(c: ConvCase): ConvGeometry {
   return convGeometry({ batch, cIn: channels, h: size, w: size, kh: kernel, kw: kernel, stride: 1, padding: (kernel - 1) / 2, paddingMode }, 'case');
 }
 
-export type ConvShape = { channels: number; size: number; batch: number; paddingMode: PaddingMode; kernel: number; density: number; nnz: number; mask: ConvMask | 'none' };
+export type ConvBenchShape = { channels: number; size: number; batch: number; paddingMode: PaddingMode; kernel: number; density: number; nnz: number; mask: ConvMask | 'none' };
 
 export interface ConvRecord extends BenchRecord {
   format: 'csr' | 'dense';
   pass: ConvPass;
-  shape: ConvShape;
+  shape: ConvBenchShape;
 }
 
 // ---- measuring -------------------------------------------------------------------------------
@@ -162,7 +162,7 @@ async function measure(ctx: Context, encode: () => Promise<void>, reps: number):
   return { medianMs, gpuMs: median(gpuSamples) };
 }
 
-function toRecord(c: ConvCase, backend: string, adapter: string, impl: string, f: Pick<ConvRecord, 'format' | 'pass'> & Pick<ConvShape, 'density' | 'nnz' | 'mask'>, t: Measured): ConvRecord {
+function toRecord(c: ConvCase, backend: string, adapter: string, impl: string, f: Pick<ConvRecord, 'format' | 'pass'> & Pick<ConvBenchShape, 'density' | 'nnz' | 'mask'>, t: Measured): ConvRecord {
   const { channels, size, batch, paddingMode, kernel } = c;
   return {
     suite: 'conv',
@@ -372,7 +372,8 @@ const masksIn = (records: ConvRecord[]) => CONV_MASKS.filter((m) => records.some
 const ms = (x: number | undefined) => (x === undefined ? '—' : x < 10 ? x.toFixed(2) : x.toFixed(1));
 const times = (x: number | undefined) => (x === undefined ? '—' : `${x.toFixed(2)}×`);
 
-function table(header: string[], rows: string[][]): string {
+/** A markdown table. */
+export function markdownTable(header: string[], rows: string[][]): string {
   return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }
 
@@ -412,7 +413,7 @@ function headlineSection(records: ConvRecord[]): string {
   return [
     `### CSR sparse conv vs our dense conv at density ${HEADLINE_DENSITY} (median ms · speedup over dense, same run)`,
     '',
-    table([...CELL_HEADER, 'filter', ...PASSES.map((p) => PASS_LABEL[p])], rows),
+    markdownTable([...CELL_HEADER, 'filter', ...PASSES.map((p) => PASS_LABEL[p])], rows),
   ].join('\n');
 }
 
@@ -430,7 +431,7 @@ function breakEvenSection(records: ConvRecord[]): string {
     '',
     `"≥ d": faster even at the densest point measured; "< d": slower even at the sparsest. Last row: cells meeting the goal (break-even ≥ ${GOAL_BREAK_EVEN}).`,
     '',
-    table(
+    markdownTable(
       [...CELL_HEADER, ...columns.map((c) => `${MASK_LABEL[c.mask]} ${PASS_LABEL[c.pass]}`)],
       [...rows, [`**break-even ≥ ${GOAL_BREAK_EVEN}**`, '', '', '', '', ...goal]],
     ),
@@ -445,7 +446,7 @@ function baselineSection(records: ConvRecord[]): string {
     '',
     'Timed before and after the sparse kernels of each shape; the faster median is kept and used for every speedup.',
     '',
-    table([...CELL_HEADER, ...PASSES.map((p) => `${PASS_LABEL[p]} ms (GFLOP/s)`)], rows),
+    markdownTable([...CELL_HEADER, ...PASSES.map((p) => `${PASS_LABEL[p]} ms (GFLOP/s)`)], rows),
   ].join('\n');
 }
 
@@ -469,7 +470,7 @@ function tfjsSection(records: ConvRecord[]): string {
     '',
     'NHWC (TF.js\'s default data format), filter HWIO: tf.conv2d, and the kernels its gradient runs, Conv2DBackpropInput (backward-data) and Conv2DBackpropFilter (weight gradient), timed after ours in the same page. TF.js has no circular padding, so it is timed on the zero-padded shapes only. "ours ×": TF.js time over ours (above 1: ours is faster).',
     '',
-    table(
+    markdownTable(
       [...CELL_HEADER, 'pass', 'TF.js ms (GFLOP/s)', 'ours dense ms', 'ours dense ×', ...masks.map((m) => `ours CSR ${MASK_LABEL[m]} d=${HEADLINE_DENSITY} ×`)],
       rows,
     ),
@@ -497,7 +498,7 @@ function gridSection(records: ConvRecord[]): string {
     '',
     `<details><summary>${rows.length} rows</summary>`,
     '',
-    table([...CELL_HEADER, 'density', 'filter', ...PASSES.map((p) => PASS_LABEL[p])], rows),
+    markdownTable([...CELL_HEADER, 'density', 'filter', ...PASSES.map((p) => PASS_LABEL[p])], rows),
     '',
     '</details>',
   ].join('\n');
