@@ -26,6 +26,13 @@
 // count, long rows first), so neighbouring invocations take neighbouring pixels and read the same
 // coefficients.
 //
+// The forward entry reads its shapes from the walk fields of `params` (inH x inW input of
+// inChannels channels, outH x outW output of outChannels, paddings padY / padX). With FLIPPED it
+// runs the backward-data pass of a stride-1 convolution, which is the forward convolution of dy
+// with the flipped, transposed filter: tap (kh-1-ky, kw-1-kx) of block blockPerm[e] on Wᵀ's block
+// pattern (as below), each sub-block transposed, paddings kh-1-padding and kw-1-padding (the host
+// takes it for zero padding up to kernel - 1 and for circular padding that keeps the image size).
+//
 // backwardData: aT = dy (cOut·ho·wo features), cT = dx (cIn·h·w). rowPtr / colIdx are Wᵀ's block
 // pattern (row bc lists the block rows storing a block in block column bc); its entry e is W's
 // block blockPerm[e], each sub-block used transposed; rowOrder orders the block columns. One
@@ -33,7 +40,8 @@
 // stride apart (so they share their taps, at consecutive output columns), and BV groups. The taps
 // reaching them are stepped through as in conv_csr.wgsl: per unwrapped row u (iy, and iy ∓ h when
 // circular) the ky ≡ u + padding (mod stride) with their output row directly, likewise columns,
-// pixels whose output column falls outside [0, wo) masked to 0.
+// pixels whose output column falls outside [0, wo) masked to 0. The host takes this entry where the
+// flipped forward walk does not apply (stride > 1, wider padding).
 //
 // A workgroup is WG_B x WG_R: the WG_B invocations along x share a slot and take interleaved batch
 // groups, the WG_R along y take consecutive slots; workgroups form a folded 1D list of tiles
@@ -45,11 +53,13 @@ override WG_B: u32 = 1;
 override WG_R: u32 = 64;
 // block size: 4, 8 or 16
 override BS: u32 = 8;
-// quads per invocation (dividing BS / 4), pixels and vec4 groups: each 1, 2 or 4, QO·PX·BV <= 4
+// quads per invocation (dividing BS / 4), pixels and vec4 groups: each 1, 2 or 4, PX·BV <= 4
 override QO: u32 = 1;
 override PX: u32 = 1;
 override BV: u32 = 1;
 override HAS_BIAS: bool = false;
+// the forward entry runs the flipped backward-data pass (see the header)
+override FLIPPED: bool = false;
 
 struct Params {
   batch: u32,
@@ -59,6 +69,16 @@ struct Params {
   tiles: u32,
   // slots of this pass
   rows: u32,
+  // the forward entry's walk: input image, output image, paddings, the channels read (their count)
+  // and written; the forward pass's own, or for the flipped backward-data pass dy's and dx's
+  inH: u32,
+  inW: u32,
+  outH: u32,
+  outW: u32,
+  padY: u32,
+  padX: u32,
+  inChannels: u32,
+  outChannels: u32,
   cOut: u32,
   cIn: u32,
   h: u32,
@@ -124,12 +144,12 @@ fn spread(px: array<Pixel, 4>, groups: vec4<u32>) -> Columns {
 
 // Forward: input column x of the input row starting at feature rowOffset (wrapped when circular).
 fn inputPixel(x: i32, rowOffset: u32) -> Pixel {
-  let w = i32(params.w);
+  let w = i32(params.inW);
   var u = x;
   if (params.circular != 0u) {
     u += select(0, w, u < 0) - select(0, w, u >= w);
   }
-  let inside = u32(u) < params.w;
+  let inside = u32(u) < params.inW;
   return Pixel((rowOffset + select(0u, u32(u), inside)) * params.groups, select(0.0, 1.0, inside));
 }
 
@@ -164,8 +184,9 @@ fn coefficients(tapAt: u32, quad: u32, jq: u32, backward: bool) -> mat4x4<f32> {
 // Adds one tap of one block (its BS x BS matrix at vec4 offset tapAt) to the accumulators: the
 // walked side's channels start at `first` (the last real one is `last`, `plane` vec4s apart), the
 // invocation's quads at quad0. Accumulator k holds quad k / (PX·BV) and operand column k % (PX·BV).
-fn addBlock(acc: ptr<function, array<mat4x4<f32>, 4>>, tapAt: u32, first: u32, last: u32, plane: u32, quad0: u32, cols: Columns, backward: bool) {
+fn addBlock(acc: ptr<function, array<mat4x4<f32>, 16>>, tapAt: u32, first: u32, last: u32, plane: u32, quad0: u32, cols: Columns, backward: bool) {
   let n = PX * BV;
+  let s = QO * n;
   for (var jq = 0u; jq < BS / 4u; jq++) {
     let rows = min(vec4<u32>(first + 4u * jq) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(last)) * plane;
     var coef: array<mat4x4<f32>, 4>;
@@ -187,20 +208,37 @@ fn addBlock(acc: ptr<function, array<mat4x4<f32>, 4>>, tapAt: u32, first: u32, l
       operand[3] = gather(rows + cols.at.w, cols.m.w);
     }
     (*acc)[0] += operand[0] * coef[0];
-    if (QO * n >= 2u) {
+    if (s >= 2u) {
       (*acc)[1] += operand[1u % n] * coef[1u / n];
     }
-    if (QO * n >= 4u) {
+    if (s >= 4u) {
       (*acc)[2] += operand[2u % n] * coef[2u / n];
       (*acc)[3] += operand[3u % n] * coef[3u / n];
+    }
+    if (s >= 8u) {
+      (*acc)[4] += operand[4u % n] * coef[4u / n];
+      (*acc)[5] += operand[5u % n] * coef[5u / n];
+      (*acc)[6] += operand[6u % n] * coef[6u / n];
+      (*acc)[7] += operand[7u % n] * coef[7u / n];
+    }
+    if (s >= 16u) {
+      (*acc)[8] += operand[8u % n] * coef[8u / n];
+      (*acc)[9] += operand[9u % n] * coef[9u / n];
+      (*acc)[10] += operand[10u % n] * coef[10u / n];
+      (*acc)[11] += operand[11u % n] * coef[11u / n];
+      (*acc)[12] += operand[12u % n] * coef[12u / n];
+      (*acc)[13] += operand[13u % n] * coef[13u / n];
+      (*acc)[14] += operand[14u % n] * coef[14u / n];
+      (*acc)[15] += operand[15u % n] * coef[15u / n];
     }
   }
 }
 
-// Writes accumulator k (quad k / (PX·BV), pixel (k % (PX·BV)) / BV, group firstGroup + (k % BV)·WG_B)
-// to the channels c0 + 4·quad + i below `channels`, feature channel·plane + pixel0 + pixel·step,
-// for the first `count` pixels; padding batch elements are written as 0.
-fn store(acc: array<mat4x4<f32>, 4>, c0: u32, channels: u32, plane: u32, pixel0: u32, step: u32, count: u32, firstGroup: u32) {
+// Writes accumulator k (quad k / (PX·BV), pixel (k % (PX·BV)) / BV, group firstGroup + (k % BV)·WG_B),
+// plus the channel's bias when HAS_BIAS, to the channels c0 + 4·quad + i below `channels`, feature
+// channel·plane + pixel0 + pixel·step, for the first `count` pixels; padding batch elements are
+// written as 0.
+fn store(acc: array<mat4x4<f32>, 16>, c0: u32, channels: u32, plane: u32, pixel0: u32, step: u32, count: u32, firstGroup: u32) {
   let n = PX * BV;
   for (var k = 0u; k < QO * n; k++) {
     let pixel = (k % n) / BV;
@@ -210,17 +248,15 @@ fn store(acc: array<mat4x4<f32>, 4>, c0: u32, channels: u32, plane: u32, pixel0:
       for (var i = 0u; i < 4u; i++) {
         let c = c0 + 4u * (k / n) + i;
         if (c < channels) {
-          cT[(c * plane + pixel0 + pixel * step) * params.groups + g] = select(vec4<f32>(0.0), acc[k][i], live);
+          var sum = acc[k][i];
+          if (HAS_BIAS) {
+            sum += vec4<f32>(bias[c]);
+          }
+          cT[(c * plane + pixel0 + pixel * step) * params.groups + g] = select(vec4<f32>(0.0), sum, live);
         }
       }
     }
   }
-}
-
-// The bias of channels c.. c + 3 (clamped to the last) as the columns of an accumulator.
-fn biasColumns(c: u32) -> mat4x4<f32> {
-  let at = min(vec4<u32>(c) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(params.cOut - 1u));
-  return mat4x4<f32>(vec4<f32>(bias[at.x]), vec4<f32>(bias[at.y]), vec4<f32>(bias[at.z]), vec4<f32>(bias[at.w]));
 }
 
 @compute @workgroup_size(WG_B, WG_R)
@@ -235,8 +271,8 @@ fn forward(
   }
   // Slots run over (block row, quad group, oy, block of PX pixels along the row).
   let quadGroups = BS / (4u * QO);
-  let blocks = (params.wo + PX - 1u) / PX;
-  let planeSlots = params.ho * blocks;
+  let blocks = (params.outW + PX - 1u) / PX;
+  let planeSlots = params.outH * blocks;
   let unit = at.slot / planeSlots;
   let br = rowOrder[unit / quadGroups];
   let quad0 = (unit % quadGroups) * QO;
@@ -244,34 +280,26 @@ fn forward(
   let oy = r / blocks;
   let ox = (r % blocks) * PX;
   let groups = columnGroups(at.firstGroup);
-  let c0 = br * BS + 4u * quad0;
-  var acc: array<mat4x4<f32>, 4>;
-  if (HAS_BIAS) {
-    let n = PX * BV;
-    acc[0] = biasColumns(c0);
-    acc[1] = biasColumns(c0 + 4u * (1u / n));
-    acc[2] = biasColumns(c0 + 4u * (2u / n));
-    acc[3] = biasColumns(c0 + 4u * (3u / n));
-  }
+  var acc: array<mat4x4<f32>, 16>;
 
-  let h = i32(params.h);
-  let y0 = i32(oy * params.stride) - i32(params.padding);
-  let x0 = i32(ox * params.stride) - i32(params.padding);
+  let h = i32(params.inH);
+  let y0 = i32(oy * params.stride) - i32(params.padY);
+  let x0 = i32(ox * params.stride) - i32(params.padX);
   let step = i32(params.stride);
   let taps = params.kh * params.kw;
-  let plane = params.h * params.w * params.groups;
+  let plane = params.inH * params.inW * params.groups;
   let first = rowPtr[br];
   let end = rowPtr[br + 1u];
   for (var ky = 0u; ky < params.kh; ky++) {
     var iy = y0 + i32(ky);
     // Only windows that reach the top or bottom border take this branch.
-    if (u32(iy) >= params.h) {
+    if (u32(iy) >= params.inH) {
       if (params.circular == 0u) {
         continue;
       }
       iy += select(0, h, iy < 0) - select(0, h, iy >= h);
     }
-    let rowOffset = u32(iy) * params.w;
+    let rowOffset = u32(iy) * params.inW;
     for (var kx = 0u; kx < params.kw; kx++) {
       let x = x0 + i32(kx);
       var px: array<Pixel, 4>;
@@ -284,13 +312,20 @@ fn forward(
         px[3] = inputPixel(x + 3 * step, rowOffset);
       }
       let cols = spread(px, groups);
-      let t = ky * params.kw + kx;
+      var t = ky * params.kw + kx;
+      if (FLIPPED) {
+        t = taps - 1u - t;
+      }
       for (var e = first; e < end; e++) {
-        addBlock(&acc, (e * taps + t) * BS * (BS / 4u), colIdx[e] * BS, params.cIn - 1u, plane, quad0, cols, false);
+        var blk = e;
+        if (FLIPPED) {
+          blk = blockPerm[e];
+        }
+        addBlock(&acc, (blk * taps + t) * BS * (BS / 4u), colIdx[e] * BS, params.inChannels - 1u, plane, quad0, cols, FLIPPED);
       }
     }
   }
-  store(acc, c0, params.cOut, params.ho * params.wo, oy * params.wo + ox, 1u, min(PX, params.wo - ox), at.firstGroup);
+  store(acc, br * BS + 4u * quad0, params.outChannels, params.outH * params.outW, oy * params.outW + ox, 1u, min(PX, params.outW - ox), at.firstGroup);
 }
 
 @compute @workgroup_size(WG_B, WG_R)
@@ -322,7 +357,7 @@ fn backwardData(
   }
   let ix = i32(ix0);
   let groups = columnGroups(at.firstGroup);
-  var acc: array<mat4x4<f32>, 4>;
+  var acc: array<mat4x4<f32>, 16>;
 
   let stride = i32(params.stride);
   let padding = i32(params.padding);

@@ -8,8 +8,7 @@
 import { type ConvBsrConfig, convBsrBackwardDataInto, convBsrForwardInto } from '../../src/kernels/conv-bsr.js';
 import { featureMajorStride, toFeatureMajorInto } from '../../src/kernels/feature-major.js';
 import type { FoldOptions } from '../../src/kernels/grid.js';
-import { convBsrWeightGradInto } from '../../src/kernels/sddmm-conv-bsr.js';
-import type { ConvSddmmOptions } from '../../src/kernels/sddmm-conv.js';
+import { type ConvBsrWeightGradOptions, convBsrWeightGradInto } from '../../src/kernels/sddmm-conv-bsr.js';
 import type { ConvBsrFilter } from '../../src/sparse/conv-bsr.js';
 import { type ConvDims, convGeometry } from '../../src/sparse/conv-geometry.js';
 import { GpuConvBsrFilter } from '../../src/sparse/gpu-conv-bsr.js';
@@ -47,7 +46,8 @@ interface ConvBsrParams {
   dy: Float32Array;
   bias?: Float32Array | null;
   config?: ConvBsrConfig | null;
-  lanes?: ConvSddmmOptions['lanes'] | null;
+  /** The weight gradient's lanes and quads per unit. */
+  grad?: ConvBsrWeightGradOptions | null;
   fold?: FoldOptions | null;
 }
 
@@ -68,8 +68,10 @@ type Flaw =
   | 'px'
   | 'qo'
   | 'qoOverBlock'
-  | 'accumulators'
-  | 'lanes';
+  | 'columns'
+  | 'lanes'
+  | 'gradQo'
+  | 'gradQi';
 
 export const convBsrCases = defineCases({
   /** Forward (with bias if given), backward-data and weight gradient on one uploaded block filter. */
@@ -94,7 +96,7 @@ export const convBsrCases = defineCases({
       const config = p.config ? { ...p.config, ...fold } : undefined;
       await convBsrForwardInto(ctx, filter, x, y, g, p.bias ? own(ctx.upload('f32', p.bias)) : undefined, config);
       await convBsrBackwardDataInto(ctx, filter, dy, dx, g, config);
-      await convBsrWeightGradInto(ctx, filter, dy, x, dw, g, { ...fold, ...(p.lanes != null && { lanes: p.lanes }) });
+      await convBsrWeightGradInto(ctx, filter, dy, x, dw, g, { ...fold, ...p.grad });
       const [yT, dxT, dwOut] = await ctx.readAll([y, dx, dw]);
       return { y: yT, dx: dxT, dw: dwOut };
     }),
@@ -120,12 +122,13 @@ export const convBsrCases = defineCases({
         px: { wgB: 1, wgR: 64, bv: 1, px: 3 as 1 },
         qo: { wgB: 1, wgR: 64, bv: 1, qo: 3 as 1 },
         qoOverBlock: { wgB: 1, wgR: 64, bv: 1, qo: 4 },
-        accumulators: { wgB: 1, wgR: 64, bv: 2, px: 2, qo: 2 },
+        columns: { wgB: 1, wgR: 64, bv: 4, px: 2 },
       };
       const config = flawedConfigs[p.flaw];
       await convBsrForwardInto(ctx, filter, x, y, geometry, bias, config);
       await convBsrBackwardDataInto(ctx, filter, dy, dx, geometry, config);
-      await convBsrWeightGradInto(ctx, filter, dy, x, dw, geometry, p.flaw === 'lanes' ? { lanes: 3 as 1 } : {});
+      const flawedGrad: Partial<Record<Flaw, ConvBsrWeightGradOptions>> = { lanes: { lanes: 3 as 1 }, gradQo: { qo: 4 }, gradQi: { qi: 3 as 1 } };
+      await convBsrWeightGradInto(ctx, filter, dy, x, dw, geometry, flawedGrad[p.flaw]);
       await ctx.sync();
       return 'accepted';
     }),

@@ -6,6 +6,7 @@ import {
   CONV_BSR_QUADS_PER_INVOCATION,
   type ConvBsrConfig,
 } from '../../src/kernels/conv-bsr.js';
+import { CONV_BSR_GRAD_QUADS } from '../../src/kernels/sddmm-conv-bsr.js';
 import { CONV_SDDMM_LANES } from '../../src/kernels/sddmm-conv.js';
 import { Rng } from '../../src/random.js';
 import {
@@ -49,7 +50,7 @@ function expectZeroPadding(aT: Float32Array, batch: number, features: number): v
 interface RunOptions {
   bias?: boolean;
   config?: ConvBsrConfig;
-  lanes?: number;
+  grad?: { lanes?: number; qo?: number; qi?: number };
   fold?: { maxGroupsX: number };
 }
 
@@ -66,7 +67,7 @@ async function expectConvBsrWithinBound(run: RunCase, f: ConvBsrFilter, dims: Co
   const x = randomFloat32(rng, g.batch * inFeatures);
   const dy = randomFloat32(rng, g.batch * outFeatures);
   const bias = opts.bias ? randomFloat32(rng, f.cOut) : undefined;
-  const { y, dx, dw } = await run('convBsrPasses', { f, dims, x, dy, bias, config: opts.config, lanes: opts.lanes, fold: opts.fold });
+  const { y, dx, dw } = await run('convBsrPasses', { f, dims, x, dy, bias, config: opts.config, grad: opts.grad, fold: opts.fold });
   expectZeroPadding(y, g.batch, outFeatures);
   expectZeroPadding(dx, g.batch, inFeatures);
   const { w, offsets } = convBsrToCsr(f);
@@ -180,7 +181,7 @@ describe('block conv filters (host)', () => {
 });
 
 describe('block conv tile choice', () => {
-  it('64-invocation workgroups, 4 accumulators, quads dividing the block', () => {
+  it('64-invocation workgroups, every quad of the block, 4 operand columns', () => {
     for (const b of CONV_BSR_BLOCK_SIZES) {
       for (const batch of [1, 2, 5, 8, 16, 33, 128, 1000]) {
         const c = chooseConvBsrConfig(batch, b);
@@ -188,8 +189,8 @@ describe('block conv tile choice', () => {
         expect(CONV_BSR_GROUPS_PER_INVOCATION).toContain(c.bv);
         expect(CONV_BSR_PIXELS_PER_INVOCATION).toContain(c.px);
         expect(CONV_BSR_QUADS_PER_INVOCATION).toContain(c.qo);
-        expect((b / 4) % c.qo!).toBe(0);
-        expect(c.bv * c.px! * c.qo!).toBe(4);
+        expect(c.qo).toBe(b / 4);
+        expect(c.bv * c.px!).toBe(4);
       }
     }
   });
@@ -287,11 +288,30 @@ describeGpu('convBsr', (run) => {
     }
   });
 
-  it('every lane count of the weight gradient computes the same gradient (units sharing a workgroup, lanes sharing a unit)', async () => {
+  it('stride-1 backward-data gives the same dx through the flipped forward walk and the general one', async () => {
+    // Zero padding up to kernel - 1 (here 0 rows, 2 columns after flipping), size-keeping circular
+    // padding, and padding wider than the kernel (the general walk either way).
+    for (const dims of [
+      { batch: 9, cIn: 9, h: 5, w: 7, kh: 3, kw: 5, padding: 2 },
+      { batch: 9, cIn: 9, h: 6, w: 5, kh: 5, kw: 5, padding: 2, paddingMode: 'circular' as const },
+      { batch: 9, cIn: 9, h: 4, w: 5, kh: 3, kw: 3, padding: 3 },
+    ]) {
+      const f = blockFilter(dims, 10, 0.5, 8, 43);
+      for (const flipped of [true, false]) await expectConvBsrWithinBound(run, f, dims, { config: { wgB: 1, wgR: 64, bv: 2, px: 2, qo: 2, flipped } });
+    }
+  });
+
+  it('every lane count and unit shape of the weight gradient computes the same gradient', async () => {
     const dims: ConvDims = { batch: 8, cIn: 9, h: 9, w: 11, kh: 3, kw: 3, padding: 1, paddingMode: 'circular' };
     const f = blockFilter(dims, 12, 0.5, 8, 45);
-    for (const lanes of CONV_SDDMM_LANES) await expectConvBsrWithinBound(run, f, dims, { lanes });
-    await expectConvBsrWithinBound(run, f, dims, { lanes: 16, fold: { maxGroupsX: 2 } });
+    for (const lanes of CONV_SDDMM_LANES) await expectConvBsrWithinBound(run, f, dims, { grad: { lanes } });
+    await expectConvBsrWithinBound(run, f, dims, { grad: { lanes: 16 }, fold: { maxGroupsX: 2 } });
+    // Units of every shape on 19 x 18 channels of BS = 16 (partly padded quads), zero padding 2.
+    const wide: ConvDims = { batch: 5, cIn: 18, h: 7, w: 6, kh: 3, kw: 5, stride: 2, padding: 2 };
+    const f16 = blockFilter(wide, 19, 0.75, 16, 46);
+    for (const qo of CONV_BSR_GRAD_QUADS) {
+      for (const qi of CONV_BSR_GRAD_QUADS) await expectConvBsrWithinBound(run, f16, wide, { grad: { qo, qi, lanes: qo === qi ? 4 : 1 } });
+    }
   });
 
   it('the passes refuse mismatched operands and tile shapes, naming them', async () => {
@@ -314,14 +334,10 @@ describeGpu('convBsr', (run) => {
     await refuse('px', /config\.px must be one of 1, 2, 4, got 3/);
     await refuse('qo', /config\.qo must be one of 1, 2, 4, got 3/);
     await refuse('qoOverBlock', /config\.qo must be at most blockSize \/ 4 = 1, got 4/);
-    await refuse('accumulators', /config\.qo must be at most blockSize \/ 4 = 1, got 2/);
+    await refuse('columns', /config\.bv \* config\.px must be at most 4, got 8/);
     await refuse('lanes', /opts\.lanes must be one of 1, 2, 4, 8, 16, 32, 64, got 3/);
+    await refuse('gradQo', /opts\.qo must be at most blockSize \/ 4 = 1, got 4/);
+    await refuse('gradQi', /opts\.qi must be one of 1, 2, 4, got 3/);
     await expect(run('convBsrRefusal', { f: { ...f, blockRows: 3 }, dims, flaw: 'none' })).rejects.toThrow(/w\.blockRows must be ceil\(w\.cOut \/ w\.blockSize\) = 2, got 3/);
-  });
-
-  it('more accumulators than the kernel holds are refused', async () => {
-    const dims = { batch: 5, cIn: 6, h: 4, w: 3, kh: 3, kw: 3, padding: 1 };
-    const f = blockFilter(dims, 6, 1, 16, 47);
-    await expect(run('convBsrRefusal', { f, dims, flaw: 'accumulators' })).rejects.toThrow(/config\.bv \* config\.px \* config\.qo must be at most 4, got 8/);
   });
 });
