@@ -22,11 +22,10 @@ import { denseConvBackwardDataInto, denseConvForwardInto, denseConvWeightGradInt
 import { convSddmmInto } from '../src/kernels/sddmm-conv.js';
 import { initConvFilter } from '../src/nn/conv-init.js';
 import { lineChart, type Series } from '../src/plot/svg.js';
-import { Rng } from '../src/random.js';
 import { toActivationLayout } from '../src/sparse/activation-layout.js';
 import { type ConvGeometry, convGeometry, PADDING_MODES, type PaddingMode } from '../src/sparse/conv-geometry.js';
 import { type Tfjs, timeTfjs } from './matmul.js';
-import { type BenchRecord, median, timeRuns } from './timing.js';
+import { type BenchRecord, type Measured, measure, randomValues } from './timing.js';
 
 // ---- what is measured ------------------------------------------------------------------------
 
@@ -133,34 +132,6 @@ export interface ConvRecord extends BenchRecord {
 }
 
 // ---- measuring -------------------------------------------------------------------------------
-
-function randomValues(length: number, seed: number): Float32Array {
-  const rng = new Rng(seed);
-  return Float32Array.from({ length }, () => rng.nextFloat() * 2 - 1);
-}
-
-interface Measured {
-  medianMs: number;
-  gpuMs?: number;
-}
-
-/**
- * Wall time: warm-up, then the median of `reps`. GPU time, where the adapter has timestamps: the
- * median of `reps` more runs, kept apart so the query resolve and readback stay out of the wall times.
- */
-async function measure(ctx: Context, encode: () => Promise<void>, reps: number): Promise<Measured> {
-  const { medianMs } = await timeRuns(
-    async () => {
-      await encode();
-      await ctx.sync();
-    },
-    { reps },
-  );
-  if (!ctx.hasTimestamps) return { medianMs };
-  const gpuSamples: number[] = [];
-  for (let i = 0; i < reps; i++) gpuSamples.push(await ctx.timeGpu(encode));
-  return { medianMs, gpuMs: median(gpuSamples) };
-}
 
 function toRecord(c: ConvCase, backend: string, adapter: string, impl: string, f: Pick<ConvRecord, 'format' | 'pass'> & Pick<ConvBenchShape, 'density' | 'nnz' | 'mask'>, t: Measured): ConvRecord {
   const { channels, size, batch, paddingMode, kernel } = c;

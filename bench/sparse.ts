@@ -24,9 +24,8 @@ import { randomBsr } from '../src/sparse/bsr.js';
 import { type CsrMatrix, randomCsr } from '../src/sparse/csr.js';
 import { GpuBsr } from '../src/sparse/gpu-bsr.js';
 import { GpuCsr } from '../src/sparse/gpu-csr.js';
-import { Rng } from '../src/random.js';
 import { type Tfjs, timeTfjs } from './matmul.js';
-import { type BenchRecord, median, timeRuns } from './timing.js';
+import { type BenchRecord, type Measured, measure, randomValues } from './timing.js';
 
 // ---- what is measured ------------------------------------------------------------------------
 
@@ -113,10 +112,6 @@ export interface SparseRecord extends BenchRecord {
 
 // ---- measuring -------------------------------------------------------------------------------
 
-function randomValues(length: number, seed: number): Float32Array {
-  const rng = new Rng(seed);
-  return Float32Array.from({ length }, () => rng.nextFloat() * 2 - 1);
-}
 
 /** The three dense products a layer's step computes, as our matmul and tf.matMul take them. */
 function denseProducts(size: number, batch: number): { pass: Pass; dims: MatmulDims }[] {
@@ -125,30 +120,6 @@ function denseProducts(size: number, batch: number): { pass: Pass; dims: MatmulD
     { pass: 'backward-data', dims: { m: batch, k: size, n: size } }, // dX = dY·W
     { pass: 'sddmm', dims: { m: size, k: batch, n: size, transposeA: true } }, // dW = dYᵀ·X
   ];
-}
-
-interface Measured {
-  medianMs: number;
-  gpuMs?: number;
-}
-
-/**
- * Wall time: warm-up (compiles the pipeline, builds lazy structures), then the median of `reps`.
- * GPU time, where the adapter has timestamps: the median of `reps` more runs, kept apart so the
- * query resolve and readback stay out of the wall times.
- */
-async function measure(ctx: Context, encode: () => Promise<void>, reps: number): Promise<Measured> {
-  const { medianMs } = await timeRuns(
-    async () => {
-      await encode();
-      await ctx.sync();
-    },
-    { reps },
-  );
-  if (!ctx.hasTimestamps) return { medianMs };
-  const gpuSamples: number[] = [];
-  for (let i = 0; i < reps; i++) gpuSamples.push(await ctx.timeGpu(encode));
-  return { medianMs, gpuMs: median(gpuSamples) };
 }
 
 interface RecordFields {

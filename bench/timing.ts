@@ -3,6 +3,9 @@
  * first-touch allocation stay out), then repeated runs; the median is reported. `run` must submit
  * its work and resolve when the GPU has finished it.
  */
+import type { Context } from '../src/gpu/context.js';
+import { Rng } from '../src/random.js';
+
 export interface Timing {
   /** median wall time of one run, ms */
   medianMs: number;
@@ -40,4 +43,34 @@ export interface BenchRecord {
   /** GPU time from timestamp queries, where the adapter has them */
   gpuMs?: number;
   gflops: number;
+}
+
+/** Uniform values in [-1, 1) from a seeded stream: benchmark operands. */
+export function randomValues(length: number, seed: number): Float32Array {
+  const rng = new Rng(seed);
+  return Float32Array.from({ length }, () => rng.nextFloat() * 2 - 1);
+}
+
+export interface Measured {
+  medianMs: number;
+  gpuMs?: number;
+}
+
+/**
+ * One kernel call's time. Wall time: warm-up (compiles the pipeline, builds lazy structures), then
+ * the median of `reps`. GPU time, where the adapter has timestamps: the median of `reps` more runs,
+ * kept apart so the query resolve and readback stay out of the wall times.
+ */
+export async function measure(ctx: Context, encode: () => Promise<void>, reps: number): Promise<Measured> {
+  const { medianMs } = await timeRuns(
+    async () => {
+      await encode();
+      await ctx.sync();
+    },
+    { reps },
+  );
+  if (!ctx.hasTimestamps) return { medianMs };
+  const gpuSamples: number[] = [];
+  for (let i = 0; i < reps; i++) gpuSamples.push(await ctx.timeGpu(encode));
+  return { medianMs, gpuMs: median(gpuSamples) };
 }
