@@ -15,6 +15,9 @@
  * (32,128), --paddings (circular,zeros), --densities (1,0.5,0.3,0.2,0.1,0.05), --masks
  * (random,eoi), --reps (3), --max-mflop (120: shapes whose dense pass is more work are left
  * out; 0 for none); 3x3, stride 1; also writes bench/conv-speedup.svg.
+ * conv-bsr (Node only): BSR-4/8/16 vs CSR (same filter, and a random mask) vs dense conv, 3x3;
+ * --channels (32,64), --sizes (14,7), --batches (first: 32), --paddings (first: circular),
+ * --densities (0.5,0.3,0.2,0.1,0.05), --reps = interleaved rounds (7).
  * cnn-training: --depth (8), --channels (32), --batches (32,128), --densities (0.1), --reps =
  * timed steps (5); stem 2 on 28x28. Chromium adds TF.js masked dense in the same page.
  */
@@ -28,6 +31,7 @@ import { benchEoi, EOI_CASES, type EoiBenchCase, eoiMarkdown } from './eoi.js';
 import { benchOurMatmul } from './matmul.js';
 import { benchTraining, trainingMarkdown } from './training.js';
 import { benchConvCase, type ConvRecord, convCases, convGrid, convMarkdown, convSpeedupSvg } from './conv.js';
+import { benchConvBsrCase, type ConvBsrRecord, convBsrCases, convBsrGrid, convBsrMarkdown } from './conv-bsr.js';
 import { benchOurCnnTraining, type CnnTrainingCase, type CnnTrainingRow, cnnTrainingMarkdown, DEFAULT_CNN_TRAINING } from './cnn-training.js';
 import { benchSparseCase, type SparseRecord, sparseCases, sparseGrid, sparseMarkdown, sparseSpeedupSvg } from './sparse.js';
 import type { BenchRecord } from './timing.js';
@@ -196,6 +200,23 @@ async function convSuite(): Promise<SuiteResult> {
   return { records, markdown: convMarkdown(records) };
 }
 
+async function convBsrSuite(): Promise<SuiteResult> {
+  const grid = convBsrGrid({
+    channels: numbers(args.channels) ?? whenQuick([16]),
+    sizes: numbers(args.sizes) ?? whenQuick([7]),
+    batch: numbers(args.batches)?.[0] ?? whenQuick(8),
+    paddingMode: list(args.paddings)?.[0],
+    densities: numbers(args.densities) ?? whenQuick([0.5, 0.25]),
+    reps: args.reps === undefined ? whenQuick(1) : Number(args.reps),
+  });
+  console.log('block-sparse conv vs CSR conv vs dense conv, Node (Dawn):');
+  const ctx = await createContext();
+  const records: ConvBsrRecord[] = [];
+  for (const c of convBsrCases(grid)) records.push(...(await benchConvBsrCase(ctx, 'node', c, log)));
+  ctx.destroy();
+  return { records, markdown: convBsrMarkdown(records) };
+}
+
 async function cnnTrainingSuite(): Promise<SuiteResult> {
   const d = DEFAULT_CNN_TRAINING;
   const base = {
@@ -233,7 +254,7 @@ function matmulMarkdown(records: BenchRecord[]): string {
   return `${rows.join('\n')}\n\nAdapters: ${adapters.join('; ')}\n`;
 }
 
-const suites: Record<string, () => Promise<SuiteResult>> = { matmul: matmulSuite, eoi: eoiSuite, sparse: sparseSuite, training: trainingSuite, conv: convSuite, 'cnn-training': cnnTrainingSuite };
+const suites: Record<string, () => Promise<SuiteResult>> = { matmul: matmulSuite, eoi: eoiSuite, sparse: sparseSuite, training: trainingSuite, conv: convSuite, 'conv-bsr': convBsrSuite, 'cnn-training': cnnTrainingSuite };
 const chosen = args.list ? [] : args.suite === 'all' ? Object.keys(suites) : [args.suite!];
 if (args.list) console.log(Object.keys(suites).join('\n'));
 else mkdirSync('bench/results', { recursive: true });

@@ -43,15 +43,16 @@ export interface ConvBsrConfig extends SpmmTiles<(typeof CONV_BSR_GROUPS_PER_INV
 
 /**
  * 64 invocations per workgroup along the slots (wgB = 1), every channel quad of the block (qo =
- * blockSize / 4: each loaded input vec4 then feeds 4·qo matrix columns) and 4 operand columns, 2
- * vec4 groups x 2 pixels once the batch has 2 groups, else 4 pixels. Measured on SwiftShader (64
- * channels, 14x14, 3x3 circular, batch 32, block density 0.2): qo = blockSize / 4 was the fastest or
- * within noise of it in every pass at every block size, about 3x faster forward than qo = 1 at
- * BS = 16; among the 4-column shapes bv = px = 2 was never far from the best in either pass.
+ * blockSize / 4: each loaded input vec4 then feeds 4·qo matrix columns) and 4 operand columns: as
+ * many vec4 groups as the batch has, up to 4, then pixels. Measured on SwiftShader (64 channels,
+ * 14x14, 3x3 circular, batch 32): qo = blockSize / 4 was the fastest or within noise of it at
+ * every block size (about 3x faster forward than qo = 1 at BS = 16, block density 0.2), and 4
+ * groups x 1 pixel the fastest column shape (per tap each pixel's column costs its own index
+ * arithmetic: 1.3x faster than 2 x 2 for BS = 4 at block density 0.05).
  */
 export function chooseConvBsrConfig(batch: number, blockSize: number): ConvBsrConfig {
   const groups = featureMajorStride(batch) / 4;
-  const bv = groups >= 2 ? 2 : 1;
+  const bv = CONV_BSR_GROUPS_PER_INVOCATION.find((n) => n >= Math.min(groups, MAX_COLUMNS)) ?? MAX_COLUMNS;
   return { wgB: 1, wgR: 64, bv, px: (MAX_COLUMNS / bv) as ConvBsrConfig['px'], qo: (blockSize / 4) as ConvBsrConfig['qo'] };
 }
 

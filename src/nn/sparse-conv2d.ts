@@ -1,23 +1,76 @@
 /**
- * Sparse 2-D convolution layer: y = conv(x, W) + b with the filter W stored in CSR (cOut rows,
- * cIn·kh·kw columns, OIHW) and a static mask. Only the stored taps are parameters, so training
- * cannot add or move one. Input and output are images in the activation layout: cIn·h·w features
- * in, cOut·ho·wo out (feature (c·H + y)·W + x), so conv layers chain with no conversion and a
- * linear layer reads a conv's output as it is. Forward is an implicit GEMM over the filter's
- * entries, backward-data the transposed convolution on the same pattern, the weight gradient an
- * SDDMM at the stored taps only.
+ * Sparse 2-D convolution layer: y = conv(x, W) + b with the filter W given in CSR (cOut rows,
+ * cIn·kh·kw columns, OIHW) and a static mask, stored on the GPU in CSR (default) or in blocks of
+ * 4, 8 or 16 output x input channels holding every tap (conv-bsr.ts; the mask's zeros inside
+ * stored blocks stay exactly 0: the weight gradient writes 0 there). Only the stored values are
+ * parameters, so training cannot add or move a tap. Input and output are images in the activation
+ * layout: cIn·h·w features in, cOut·ho·wo out (feature (c·H + y)·W + x), so conv layers chain with
+ * no conversion and a linear layer reads a conv's output as it is. Forward is an implicit GEMM over
+ * the filter's entries (or blocks), backward-data the transposed convolution on the same pattern,
+ * the weight gradient an SDDMM at the stored taps (or blocks) only.
  */
 import type { Context } from '../gpu/context.js';
 import type { GpuTensor } from '../gpu/tensor.js';
 import { channelSumsInto } from '../kernels/channel-sums.js';
+import { convBsrBackwardDataInto, convBsrForwardInto } from '../kernels/conv-bsr.js';
 import { convCsrBackwardDataInto, convCsrForwardInto, GpuConvFilter } from '../kernels/conv-csr.js';
 import { featureMajorStride } from '../kernels/feature-major.js';
+import { convBsrWeightGradInto } from '../kernels/sddmm-conv-bsr.js';
 import { convSddmmInto } from '../kernels/sddmm-conv.js';
+import { CONV_BSR_BLOCK_SIZES, type ConvBsrBlockSize, convBsrFromCsr, convBsrToCsr } from '../sparse/conv-bsr.js';
 import { type ConvDims, type ConvGeometry, convGeometry } from '../sparse/conv-geometry.js';
 import type { CsrMatrix } from '../sparse/csr.js';
-import { checkFiniteElements, checkLength, checkTypedArray } from '../validate.js';
+import { GpuConvBsrFilter } from '../sparse/gpu-conv-bsr.js';
+import { checkFiniteElements, checkLength, checkObject, checkOneOf, checkTypedArray } from '../validate.js';
 import type { Layer, Parameter } from './layer.js';
 import { Workspace } from './workspace.js';
+
+/** How a sparse conv layer stores its filter on the GPU: CSR, or blocks of bsr x bsr channels. */
+export type SparseConvFormat = 'csr' | { bsr: ConvBsrBlockSize };
+
+/** The three conv passes a layer needs, for one storage format. */
+interface ConvOps {
+  /** The stored values the optimizer updates: CSR entries, or whole blocks. */
+  values: GpuTensor<'f32'>;
+  forward(x: GpuTensor<'f32'>, y: GpuTensor<'f32'>, g: ConvGeometry, bias: GpuTensor<'f32'>): Promise<void>;
+  backwardData(dy: GpuTensor<'f32'>, dx: GpuTensor<'f32'>, g: ConvGeometry): Promise<void>;
+  weightGrad(dy: GpuTensor<'f32'>, x: GpuTensor<'f32'>, dw: GpuTensor<'f32'>, g: ConvGeometry): Promise<void>;
+  /** Where each entry of the mask's CSR order sits in `values` (absent: the same order). */
+  offsets?: Uint32Array;
+  destroy(): void;
+}
+
+function csrOps(ctx: Context, weight: CsrMatrix, shape: ConvShape): ConvOps {
+  const filter = GpuConvFilter.upload(ctx, weight, shape, 'weight');
+  return {
+    values: filter.csr.values,
+    forward: (x, y, g, bias) => convCsrForwardInto(ctx, filter, x, y, g, bias),
+    backwardData: (dy, dx, g) => convCsrBackwardDataInto(ctx, filter, dy, dx, g),
+    weightGrad: (dy, x, dw, g) => convSddmmInto(ctx, filter.csr, dy, x, dw, g),
+    destroy: () => filter.destroy(),
+  };
+}
+
+function bsrOps(ctx: Context, weight: CsrMatrix, shape: ConvShape, blockSize: ConvBsrBlockSize): ConvOps {
+  // The CSR entries are the pattern: its element mask wherever they do not fill a stored block.
+  const host = convBsrFromCsr(weight, shape, blockSize);
+  const filter = GpuConvBsrFilter.upload(ctx, host, 'weight');
+  return {
+    values: filter.values,
+    forward: (x, y, g, bias) => convBsrForwardInto(ctx, filter, x, y, g, bias),
+    backwardData: (dy, dx, g) => convBsrBackwardDataInto(ctx, filter, dy, dx, g),
+    weightGrad: (dy, x, dw, g) => convBsrWeightGradInto(ctx, filter, dy, x, dw, g),
+    offsets: convBsrToCsr(host).offsets,
+    destroy: () => filter.destroy(),
+  };
+}
+
+/** Checks a layer's format (named `format`). */
+function checkFormat(format: unknown): SparseConvFormat {
+  if (format === 'csr') return format;
+  const fields = checkObject('format', format, "'csr' or a { bsr }");
+  return { bsr: checkOneOf('format.bsr', fields.bsr, CONV_BSR_BLOCK_SIZES) };
+}
 
 /** A conv layer's shape apart from the batch: its input image and its kernel. */
 export type ConvShape = Omit<ConvDims, 'batch'>;
@@ -46,7 +99,8 @@ export class SparseConv2d implements Layer {
   /** The mask (CSR pattern), fixed for the layer's life. */
   readonly mask: { rowPtr: Uint32Array; colIdx: Uint32Array };
   readonly bias: GpuTensor<'f32'>;
-  private readonly filter: GpuConvFilter;
+  readonly format: SparseConvFormat;
+  private readonly ops: ConvOps;
   private readonly weightGrad: GpuTensor<'f32'>;
   private readonly biasGrad: GpuTensor<'f32'>;
   private readonly ws: Workspace;
@@ -57,34 +111,36 @@ export class SparseConv2d implements Layer {
     weight: CsrMatrix,
     readonly shape: ConvShape,
     bias?: Float32Array,
+    format: SparseConvFormat = 'csr',
   ) {
     const g = convShapeGeometry(shape, 1);
     this.cOut = weight.rows;
     const initialBias = checkConvBias(bias, weight.rows);
-    this.filter = GpuConvFilter.upload(ctx, weight, shape, 'weight');
+    this.format = checkFormat(format);
+    this.ops = this.format === 'csr' ? csrOps(ctx, weight, shape) : bsrOps(ctx, weight, shape, this.format.bsr);
     this.mask = { rowPtr: weight.rowPtr.slice(), colIdx: weight.colIdx.slice() };
     this.inFeatures = g.cIn * g.h * g.w;
     this.outFeatures = this.cOut * g.ho * g.wo;
     this.outSize = [g.ho, g.wo];
     this.bias = ctx.upload('f32', initialBias, 'conv.bias');
-    this.weightGrad = ctx.zeros('f32', weight.colIdx.length, 'conv.weightGrad');
+    this.weightGrad = ctx.zeros('f32', this.ops.values.length, 'conv.weightGrad');
     this.biasGrad = ctx.zeros('f32', this.cOut, 'conv.biasGrad');
     this.ws = new Workspace(ctx, 'sparseConv');
   }
 
   /** Fraction of the kernel's cOut·cIn·kh·kw taps in the mask. */
   get density(): number {
-    return this.mask.colIdx.length / (this.cOut * this.filter.cIn * this.filter.kh * this.filter.kw);
+    return this.mask.colIdx.length / (this.cOut * this.shape.cIn * this.shape.kh * this.shape.kw);
   }
 
-  /** The stored values the optimizer updates, in the mask's CSR order. */
+  /** The stored values the optimizer updates: in the mask's CSR order, or whole blocks with BSR. */
   get values(): GpuTensor<'f32'> {
-    return this.filter.csr.values;
+    return this.ops.values;
   }
 
   async forward(x: GpuTensor<'f32'>, batch: number): Promise<GpuTensor<'f32'>> {
     const y = this.ws.get('y', this.outFeatures * featureMajorStride(batch));
-    await convCsrForwardInto(this.ctx, this.filter, x, y, convShapeGeometry(this.shape, batch), this.bias);
+    await this.ops.forward(x, y, convShapeGeometry(this.shape, batch), this.bias);
     this.input = x;
     return y;
   }
@@ -93,16 +149,18 @@ export class SparseConv2d implements Layer {
     if (!this.input) throw new Error('SparseConv2d.backward before forward');
     const g = convShapeGeometry(this.shape, batch);
     const dx = this.ws.get('dx', this.inFeatures * featureMajorStride(batch));
-    await convSddmmInto(this.ctx, this.filter.csr, dy, this.input, this.weightGrad, g);
+    await this.ops.weightGrad(dy, this.input, this.weightGrad, g);
     await channelSumsInto(this.ctx, dy, this.biasGrad, { batch, channels: this.cOut, plane: g.ho * g.wo });
-    await convCsrBackwardDataInto(this.ctx, this.filter, dy, dx, g);
+    await this.ops.backwardData(dy, dx, g);
     return dx;
   }
 
   /** The current filter as CSR over the mask, read back from the GPU. */
   async readWeight(): Promise<CsrMatrix> {
-    const values = await this.ctx.read(this.values);
-    return { rows: this.cOut, cols: this.filter.csr.cols, ...this.mask, values };
+    const stored = await this.ctx.read(this.values);
+    const { offsets } = this.ops;
+    const values = offsets ? Float32Array.from(offsets, (o) => stored[o]!) : stored;
+    return { rows: this.cOut, cols: this.shape.cIn * this.shape.kh * this.shape.kw, ...this.mask, values };
   }
 
   /** Overwrites the stored taps (same mask; values in the mask's CSR order). */
@@ -110,7 +168,11 @@ export class SparseConv2d implements Layer {
     checkTypedArray('values', values, Float32Array);
     checkLength('values', values, this.mask.colIdx.length, 'the mask’s nnz');
     checkFiniteElements('values', values);
-    this.ctx.write(this.values, values);
+    const { offsets } = this.ops;
+    if (!offsets) return this.ctx.write(this.values, values);
+    const stored = new Float32Array(this.values.length);
+    offsets.forEach((o, e) => (stored[o] = values[e]!));
+    this.ctx.write(this.values, stored);
   }
 
   parameters(): Parameter[] {
@@ -121,7 +183,7 @@ export class SparseConv2d implements Layer {
   }
 
   destroy(): void {
-    this.filter.destroy();
+    this.ops.destroy();
     for (const t of [this.bias, this.weightGrad, this.biasGrad]) t.destroy();
     this.ws.destroy();
   }

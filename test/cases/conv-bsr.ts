@@ -12,6 +12,10 @@ import { type ConvBsrWeightGradOptions, convBsrWeightGradInto } from '../../src/
 import type { ConvBsrFilter } from '../../src/sparse/conv-bsr.js';
 import { type ConvDims, convGeometry } from '../../src/sparse/conv-geometry.js';
 import { GpuConvBsrFilter } from '../../src/sparse/gpu-conv-bsr.js';
+import type { CsrMatrix } from '../../src/sparse/csr.js';
+import { toActivationLayout } from '../../src/sparse/activation-layout.js';
+import { type ConvShape, SparseConv2d, type SparseConvFormat } from '../../src/nn/sparse-conv2d.js';
+import { Adam } from '../../src/train/optimizers.js';
 import { defineCases } from '../harness/case.js';
 
 type Own = <U extends { destroy(): void }>(t: U) => U;
@@ -49,6 +53,19 @@ interface ConvBsrParams {
   /** The weight gradient's lanes and quads per unit. */
   grad?: ConvBsrWeightGradOptions | null;
   fold?: FoldOptions | null;
+}
+
+interface LayerParams {
+  w: CsrMatrix;
+  shape: ConvShape;
+  batch: number;
+  /** batch x cIn x h x w and batch x cOut x ho x wo */
+  x: Float32Array;
+  dy: Float32Array;
+  bias: Float32Array;
+  format: SparseConvFormat;
+  /** Written with writeWeight before two Adam steps (weight decay on) on the layer's gradients. */
+  written: Float32Array;
 }
 
 /** What a refusal case gets wrong, one thing at a time. */
@@ -100,6 +117,43 @@ export const convBsrCases = defineCases({
       const [yT, dxT, dwOut] = await ctx.readAll([y, dx, dw]);
       return { y: yT, dx: dxT, dw: dwOut };
     }),
+
+  /**
+   * A SparseConv2d in `format`: forward and backward (y, dx and the raw weight gradient), the
+   * weight read back, then `written` written back and read again, then two Adam steps: the raw
+   * stored values and the weight read back after them.
+   */
+  sparseConvLayer: async (ctx, p: LayerParams) => {
+    const layer = new SparseConv2d(ctx, p.w, p.shape, p.bias, p.format);
+    const tensors: Array<{ destroy(): void }> = [];
+    try {
+      const g = convGeometry({ ...p.shape, batch: p.batch });
+      const x = ctx.upload('f32', toActivationLayout(p.x, p.batch, layer.inFeatures));
+      const dy = ctx.upload('f32', toActivationLayout(p.dy, p.batch, layer.outFeatures));
+      tensors.push(x, dy);
+      const y = await ctx.read(await layer.forward(x, g.batch));
+      const dx = await ctx.read(await layer.backward(dy, g.batch));
+      const [weight] = layer.parameters();
+      const grad = await ctx.read(weight!.grad);
+      const initial = (await layer.readWeight()).values;
+      layer.writeWeight(p.written);
+      const afterWrite = (await layer.readWeight()).values;
+      const adam = new Adam(ctx, layer.parameters(), { lr: 0.01, weightDecay: 0.01 });
+      tensors.push(adam);
+      for (let step = 0; step < 2; step++) await adam.step();
+      const trained = await layer.readWeight();
+      return { y, dx, grad, initial, afterWrite, stored: await ctx.read(layer.values), trained, density: layer.density, format: layer.format };
+    } finally {
+      for (const t of tensors) t.destroy();
+      layer.destroy();
+    }
+  },
+
+  /** A SparseConv2d refusing `format`; resolves to 'accepted' when it does not. */
+  sparseConvFormatRefusal: async (ctx, p: { w: CsrMatrix; shape: ConvShape; format: unknown }) => {
+    new SparseConv2d(ctx, p.w, p.shape, undefined, p.format as SparseConvFormat).destroy();
+    return 'accepted';
+  },
 
   /** Calls the three passes with one flaw; resolves to 'accepted' only if nothing refused it. */
   convBsrRefusal: (ctx, p: { f: Wired<ConvBsrFilter>; dims: ConvDims; flaw: Flaw }) =>

@@ -314,6 +314,51 @@ describeGpu('convBsr', (run) => {
     }
   });
 
+  it('SparseConv2d with format { bsr } computes and trains the CSR layer: masked-out taps stay exactly 0', async () => {
+    const shape = { cIn: 10, h: 7, w: 6, kh: 3, kw: 3, padding: 1, paddingMode: 'circular' as const };
+    const batch = 5;
+    const dims = { ...shape, batch };
+    const g = convGeometry(dims);
+    const rng = new Rng(51);
+    // Row 2 empty, row 4 full, the rest at 30%: an element mask inside every block size.
+    const w = patterned(9, 90, 52, (r) => r !== 2 && (r === 4 || rng.nextFloat() < 0.3));
+    const x = randomFloat32(rng, batch * 10 * 42);
+    const dy = randomFloat32(rng, batch * 9 * 42);
+    const bias = randomFloat32(rng, 9);
+    const written = randomFloat32(rng, w.values.length);
+    const onesW = { ...w, values: ones(w.values.length) };
+    for (const format of ['csr', { bsr: 4 }, { bsr: 8 }, { bsr: 16 }] as const) {
+      const out = await run('sparseConvLayer', { w, shape, batch, x, dy, bias, format, written });
+      expect(out.format).toEqual(format);
+      expect(out.density).toBe(w.colIdx.length / (9 * 90));
+      const y = fromFeatureMajorRef(out.y, batch, 9 * 42);
+      const forwardTerms = mostTerms(convForwardRef(onesW, ones(x.length), dims, ones(9)));
+      expect(worstBoundRatio(y, convForwardRef(w, x, dims, bias), convForwardRef(w, x, dims, bias, true), forwardTerms)).toBeLessThanOrEqual(1);
+      const dx = fromFeatureMajorRef(out.dx, batch, 10 * 42);
+      const backwardTerms = mostTerms(convBackwardDataRef(onesW, ones(dy.length), dims));
+      expect(worstBoundRatio(dx, convBackwardDataRef(w, dy, dims), convBackwardDataRef(w, dy, dims, true), backwardTerms)).toBeLessThanOrEqual(1);
+      // The gradient in the layer's own layout: CSR order, or the blocks with 0 outside the mask.
+      const offsets = format === 'csr' ? Uint32Array.from(w.values, (_, e) => e) : convBsrToCsr(convBsrFromCsr(w, shape, format.bsr)).offsets;
+      const inMask = new Uint8Array(out.grad.length);
+      for (const o of offsets) inMask[o] = 1;
+      const grad = Float32Array.from(offsets, (o) => out.grad[o]!);
+      const terms = g.ho * g.wo * batch;
+      expect(worstBoundRatio(grad, convWeightGradRef(w, dy, x, dims), convWeightGradRef(w, dy, x, dims, true), terms)).toBeLessThanOrEqual(1);
+      expect(out.initial).toEqual(w.values);
+      expect(out.afterWrite).toEqual(written);
+      expect(out.trained.rowPtr).toEqual(w.rowPtr);
+      expect(out.trained.colIdx).toEqual(w.colIdx);
+      expect(out.trained.values.some((v: number, e: number) => v !== written[e])).toBe(true);
+      for (let i = 0; i < out.grad.length; i++) {
+        if (!inMask[i] && (out.grad[i] !== 0 || out.stored[i] !== 0)) expect.fail(`${JSON.stringify(format)}: element ${i} outside the mask holds ${out.grad[i]} / ${out.stored[i]}`);
+      }
+    }
+    const refuse = (format: unknown, message: RegExp) => expect(run('sparseConvFormatRefusal', { w, shape, format })).rejects.toThrow(message);
+    await refuse({ bsr: 32 }, /^format\.bsr must be one of 4, 8, 16, got 32/);
+    await refuse('bsr', /^format must be 'csr' or a \{ bsr \} object, got string/);
+    await expect(run('sparseConvFormatRefusal', { w, shape, format: { bsr: 8 } })).resolves.toBe('accepted');
+  });
+
   it('the passes refuse mismatched operands and tile shapes, naming them', async () => {
     // cIn·h·w = cOut·ho·wo here, so the aliasing flaws pass the length checks.
     const dims = { batch: 5, cIn: 6, h: 4, w: 3, kh: 3, kw: 3, padding: 1 };
