@@ -12,7 +12,7 @@ import { type ConvDims, type ConvGeometry, convGeometry, convUniforms } from '..
 import type { GpuConvBsrFilter } from '../sparse/gpu-conv-bsr.js';
 import { checkLength, checkOneOf } from '../validate.js';
 import { checkNoAliasing } from './aliasing.js';
-import { checkFeatureMajor, featureMajorStride } from './feature-major.js';
+import { checkConvActivations, featureMajorStride } from './feature-major.js';
 import { gridFor } from './grid.js';
 import { batchTiles, checkSpmmTiles, type SpmmTiles } from './spmm-tiles.js';
 
@@ -147,8 +147,7 @@ export async function convBsrForwardInto(
   config?: ConvBsrConfig,
 ): Promise<void> {
   const g = checkConvBsrShapes(filter, geometry);
-  checkFeatureMajor('x', x, g.cIn * g.h * g.w, 'cIn*h*w', g.batch);
-  checkFeatureMajor('y', y, filter.cOut * g.ho * g.wo, 'cOut*ho*wo', g.batch);
+  checkConvActivations(g, filter.cOut, { x, y });
   if (bias) checkLength('bias', bias, filter.cOut, 'cOut');
   checkNoAliasing({ y }, { x, ...(bias && { bias }) });
   const tiles = config ?? chooseConvBsrConfig(g.batch, filter.blockSize);
@@ -183,8 +182,7 @@ export async function convBsrBackwardDataInto(
   config?: ConvBsrConfig,
 ): Promise<void> {
   const g = checkConvBsrShapes(filter, geometry);
-  checkFeatureMajor('dy', dy, filter.cOut * g.ho * g.wo, 'cOut*ho*wo', g.batch);
-  checkFeatureMajor('dx', dx, g.cIn * g.h * g.w, 'cIn*h*w', g.batch);
+  checkConvActivations(g, filter.cOut, { dy, dx });
   checkNoAliasing({ dx }, { dy });
   const tiles = config ?? chooseConvBsrConfig(g.batch, filter.blockSize);
   const { px, qo } = checkConvBsrTiles(ctx, tiles, filter.blockSize);

@@ -15,7 +15,7 @@ import { GpuCsr } from '../sparse/gpu-csr.js';
 import { rowSwizzle } from '../sparse/swizzle.js';
 import { checkFiniteElements, checkLength, checkObject, checkOneOf, checkPositiveInt, checkTypedArray } from '../validate.js';
 import { checkNoAliasing } from './aliasing.js';
-import { checkFeatureMajor, featureMajorStride, toFeatureMajor } from './feature-major.js';
+import { checkConvActivations, featureMajorStride, toFeatureMajor } from './feature-major.js';
 import { gridFor } from './grid.js';
 import { batchTiles, checkSpmmTiles, type SpmmTiles } from './spmm-tiles.js';
 
@@ -173,8 +173,7 @@ export async function convCsrForwardInto(
   config?: ConvCsrConfig,
 ): Promise<void> {
   const g = checkConvShapes(filter, geometry);
-  checkFeatureMajor('x', x, g.cIn * g.h * g.w, 'cIn*h*w', g.batch);
-  checkFeatureMajor('y', y, filter.cOut * g.ho * g.wo, 'cOut*ho*wo', g.batch);
+  checkConvActivations(g, filter.cOut, { x, y });
   if (bias) checkLength('bias', bias, filter.cOut, 'cOut');
   checkNoAliasing({ y }, { x, ...(bias && { bias }) });
   const tiles = config ?? chooseConvCsrConfig(g.batch);
@@ -210,8 +209,7 @@ export async function convCsrBackwardDataInto(
   config?: ConvCsrConfig,
 ): Promise<void> {
   const g = checkConvShapes(filter, geometry);
-  checkFeatureMajor('dy', dy, filter.cOut * g.ho * g.wo, 'cOut*ho*wo', g.batch);
-  checkFeatureMajor('dx', dx, g.cIn * g.h * g.w, 'cIn*h*w', g.batch);
+  checkConvActivations(g, filter.cOut, { dy, dx });
   checkNoAliasing({ dx }, { dy });
   const tiles = config ?? chooseConvCsrConfig(g.batch);
   const px = checkConvTiles(ctx, tiles);

@@ -12,7 +12,7 @@ import { type ConvGeometry, convGeometry, convTaps, convUniforms, MAX_CONV_DIM }
 import { checkLength, checkPositiveInt } from '../validate.js';
 import { checkNoAliasing } from './aliasing.js';
 import { channelSumsInto } from './channel-sums.js';
-import { checkFeatureMajor, featureMajorStride } from './feature-major.js';
+import { checkConvActivations, featureMajorStride } from './feature-major.js';
 import { type FoldOptions, gridFor } from './grid.js';
 import { chooseMatmulConfig, type MatmulConfig } from './matmul.js';
 
@@ -226,8 +226,7 @@ export async function denseConvForwardInto(
   const g = convGeometry(geometry, 'geometry');
   checkCOut(cOut);
   checkFilter(w, g, cOut);
-  checkFeatureMajor('x', x, g.cIn * g.h * g.w, 'cIn*h*w', g.batch);
-  checkFeatureMajor('y', y, cOut * g.ho * g.wo, 'cOut*ho*wo', g.batch);
+  checkConvActivations(g, cOut, { x, y });
   if (bias) checkLength('bias', bias, cOut, 'cOut');
   checkNoAliasing({ y }, { w, x, ...(bias && { bias }) });
   const cfg = config ?? chooseDenseConvConfig('forward', g, cOut);
@@ -253,8 +252,7 @@ export async function denseConvBackwardDataInto(
   const g = convGeometry(geometry, 'geometry');
   checkCOut(cOut);
   checkFilter(w, g, cOut);
-  checkFeatureMajor('dy', dy, cOut * g.ho * g.wo, 'cOut*ho*wo', g.batch);
-  checkFeatureMajor('dx', dx, g.cIn * g.h * g.w, 'cIn*h*w', g.batch);
+  checkConvActivations(g, cOut, { dy, dx });
   checkNoAliasing({ dx }, { w, dy });
   const cfg = config ?? chooseDenseConvConfig('backwardData', g, cOut);
   checkConfig(ctx, cfg);
@@ -277,8 +275,7 @@ export async function denseConvWeightGradInto(
 ): Promise<void> {
   const g = convGeometry(geometry, 'geometry');
   checkCOut(cOut);
-  checkFeatureMajor('dy', dy, cOut * g.ho * g.wo, 'cOut*ho*wo', g.batch);
-  checkFeatureMajor('x', x, g.cIn * g.h * g.w, 'cIn*h*w', g.batch);
+  checkConvActivations(g, cOut, { dy, x });
   checkLength('dw', dw, cOut * convTaps(g), 'cOut*cIn*kh*kw');
   checkNoAliasing({ dw }, { dy, x });
   const cfg = config ?? chooseDenseConvConfig('weightGrad', g, cOut);

@@ -22,6 +22,22 @@ export function checkFeatureMajor(name: string, t: GpuTensor<'f32'>, features: n
   checkLength(name, t, features * featureMajorStride(batch), `${featuresName}*featureMajorStride(batch)`);
 }
 
+/**
+ * A convolution's activations, whichever are given: x and dx are its input images (cIn·h·w
+ * features), y and dy its output images (cOut·ho·wo features), all for geometry g's batch.
+ */
+export function checkConvActivations(
+  g: { batch: number; cIn: number; h: number; w: number; ho: number; wo: number },
+  cOut: number,
+  t: { x?: GpuTensor<'f32'>; y?: GpuTensor<'f32'>; dy?: GpuTensor<'f32'>; dx?: GpuTensor<'f32'> },
+): void {
+  for (const [name, tensor] of Object.entries(t)) {
+    if (!tensor) continue;
+    const input = name === 'x' || name === 'dx';
+    checkFeatureMajor(name, tensor, input ? g.cIn * g.h * g.w : cOut * g.ho * g.wo, input ? 'cIn*h*w' : 'cOut*ho*wo', g.batch);
+  }
+}
+
 /** The operands every SDDMM takes: dyT (w.rows rows) and xT (w.cols rows) feature-major, dw one value per stored entry. */
 export function checkSddmmOperands(
   w: { rows: number; cols: number },
