@@ -41,7 +41,7 @@ function eoiLayers(network: ResolvedNetwork, densities: readonly number[], seed:
 
 function eoiResult(method: string, network: ResolvedNetwork, targets: Targets, densities: readonly number[], seed: number, gain: number): MaskResult {
   const { weights, notes } = eoiLayers(network, densities, seed, gain);
-  return { weights, report: maskReport(method, weights, targets, notes.length ? { notes } : {}) };
+  return { weights, report: maskReport(method, weights, targets, 'eoi', notes.length ? { notes } : {}) };
 }
 
 export function eoiMasks(network: MaskNetwork, opts: CommonMaskOptions): MaskResult {

@@ -68,7 +68,7 @@ function norm(layers: readonly ArrayLike<number>[]): number {
 export async function graspMasks(network: MaskNetwork, opts: GraspOptions): Promise<MaskResult> {
   const common = readCommon(network, opts, 'global');
   const gradients = requireGradients(opts, 'grasp');
-  const dense = denseInit(common.network.matrices, common.gain, common.seed);
+  const dense = denseInit(common.network, common.gain, common.seed, common.weights);
   const scores = await graspScores(dense, gradients, opts);
   return pruneDense('grasp', common, dense, scoresOf(dense, (l, i) => scores[l]![i]!));
 }

@@ -4,6 +4,7 @@ export { generateMasks, type MaskOptions } from './generate.js';
 export { BASE_MASK_METHODS, MASK_REFINEMENTS, parseMaskMethod, type BaseMaskMethod, type MaskMethod, type MaskRefinement } from './method.js';
 export type { Batch, Distribution, GradientSource, MaskReport, MaskResult, MlpShape, TrainFn, WeightsLike } from './types.js';
 export type { CommonMaskOptions } from './options.js';
+export { denseInit, MASK_WEIGHTS, maskedWeights, readMaskWeights, type MaskWeights } from './dense-init.js';
 export type { CnnFrame, CnnNetwork, CnnNetworkShape, MaskNetwork, NetworkFrame } from './network.js';
 export { randomMasks } from './random.js';
 export { magnitudeMasks } from './magnitude.js';

@@ -41,19 +41,19 @@ export async function lotteryMasks(network: MaskNetwork, opts: LotteryOptions): 
   const fraction = opts.pruneFraction ?? 0.2;
   if (checkNumberInRange('pruneFraction', fraction, 0, 1, true) === 1) throw new RangeError('pruneFraction must be a number in (0, 1), got 1');
   const keep = 1 - fraction;
-  const init = denseInit(common.network.matrices, common.gain, common.seed);
+  const init = denseInit(common.network, common.gain, common.seed, common.weights);
   const rounds = lotteryRounds(Math.min(...(targets.layers ?? [targets.density])), keep);
   let masks: Uint8Array[] = init.map((w) => new Uint8Array(w.values.length).fill(1));
   const schedule: number[] = [];
   for (let k = 1; k <= rounds; k++) {
-    const rewound = maskedWeights(init, masks);
+    const rewound = maskedWeights(init, masks, common.weights);
     const trained = await opts.train(rewound, k - 1);
     const at = k === rounds ? (d: number) => d : (d: number) => Math.max(d, keep ** k);
     masks = keepByBudget(trainedMagnitudes(trained, rewound), budgetFor(common.network.dims, targets, at));
     schedule.push(masks.reduce((n, m) => n + m.reduce((a, b) => a + b, 0), 0) / init.reduce((n, w) => n + w.values.length, 0));
   }
-  const weights = maskedWeights(init, masks);
-  return { weights, report: maskReport('lottery', weights, targets, { schedule }) };
+  const weights = maskedWeights(init, masks, common.weights);
+  return { weights, report: maskReport('lottery', weights, targets, common.weights, { schedule }) };
 }
 
 /** |trained w| at the stored positions, -Infinity at the pruned ones (they stay pruned). */

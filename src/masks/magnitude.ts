@@ -7,6 +7,6 @@ import type { MaskResult } from './types.js';
 
 export function magnitudeMasks(network: MaskNetwork, opts: CommonMaskOptions): MaskResult {
   const common = readCommon(network, opts, 'global');
-  const dense = denseInit(common.network.matrices, common.gain, common.seed);
+  const dense = denseInit(common.network, common.gain, common.seed, common.weights);
   return pruneDense('magnitude', common, dense, scoresOf(dense, (l, i) => Math.abs(dense[l]!.values[i]!)));
 }

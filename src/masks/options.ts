@@ -1,6 +1,7 @@
 /** The options every generator shares, checked once. */
 import { checkNumberInRange, checkSeed } from '../validate.js';
 import { resolveTargets, type Targets } from './budget.js';
+import { type MaskWeights, readMaskWeights } from './dense-init.js';
 import { type MaskNetwork, type ResolvedNetwork, resolveNetwork } from './network.js';
 import type { Distribution } from './types.js';
 
@@ -13,6 +14,13 @@ export interface CommonMaskOptions {
   seed?: number;
   /** sigma_w: the gain of the initial weights (dense Gaussian std × sqrt(fan-in), EOI/SAO gain, AI's g); default 1 */
   gain?: number;
+  /**
+   * the weights the mask is applied to (dense-init.ts): 'masked-orthogonal' (mask ⊙ dense
+   * orthogonal, the EOI paper's baselines), 'masked-gaussian' or 'rescaled-gaussian' (to the
+   * sparse fan-in); default 'rescaled-gaussian' for random masks, 'masked-gaussian' for the
+   * pruning methods. EOI and SAO build their own weights and do not read it.
+   */
+  weights?: MaskWeights;
 }
 
 export interface CommonSettings {
@@ -20,9 +28,10 @@ export interface CommonSettings {
   targets: Targets;
   seed: number;
   gain: number;
+  weights: MaskWeights;
 }
 
-export function readCommon(network: MaskNetwork, opts: CommonMaskOptions | undefined, defaultDistribution: Distribution): CommonSettings {
+export function readCommon(network: MaskNetwork, opts: CommonMaskOptions | undefined, defaultDistribution: Distribution, defaultWeights: MaskWeights = 'masked-gaussian'): CommonSettings {
   const resolved = resolveNetwork(network);
   const o = opts ?? {};
   return {
@@ -30,6 +39,7 @@ export function readCommon(network: MaskNetwork, opts: CommonMaskOptions | undef
     targets: resolveTargets(resolved.dims, o.density, o.distribution ?? defaultDistribution),
     seed: checkSeed(o.seed),
     gain: readGain(o.gain),
+    weights: readMaskWeights(o.weights, defaultWeights),
   };
 }
 

@@ -18,6 +18,6 @@ export function scoresOf(dense: readonly CsrMatrix[], score: (layer: number, i: 
 
 /** The dense layers' values at the budget's highest scores: pruning at init keeps what it scored. */
 export function pruneDense(method: string, common: CommonSettings, dense: readonly CsrMatrix[], scores: LayerTable<Float64Array>): MaskResult {
-  const weights = maskedWeights(dense, keepByBudget(scores, budgetFor(common.network.dims, common.targets)));
-  return { weights, report: maskReport(method, weights, common.targets) };
+  const weights = maskedWeights(dense, keepByBudget(scores, budgetFor(common.network.dims, common.targets)), common.weights);
+  return { weights, report: maskReport(method, weights, common.targets, common.weights) };
 }

@@ -3,7 +3,7 @@ import type { CsrMatrix } from '../sparse/csr.js';
 import type { Targets } from './budget.js';
 import type { MaskReport } from './types.js';
 
-export function maskReport(method: string, weights: readonly CsrMatrix[], targets: Targets, extra: Partial<MaskReport> = {}): MaskReport {
+export function maskReport(method: string, weights: readonly CsrMatrix[], targets: Targets, kind: MaskReport['weights'], extra: Partial<MaskReport> = {}): MaskReport {
   const layerNnz = weights.map((w) => w.colIdx.length);
   const sizes = weights.map((w) => w.rows * w.cols);
   return {
@@ -13,6 +13,7 @@ export function maskReport(method: string, weights: readonly CsrMatrix[], target
     density: layerNnz.reduce((a, b) => a + b, 0) / sizes.reduce((a, b) => a + b, 0),
     layerDensities: layerNnz.map((n, l) => n / sizes[l]!),
     layerNnz,
+    weights: kind,
     ...extra,
   };
 }

@@ -95,5 +95,5 @@ export function saoMasks(network: MaskNetwork, opts: SaoOptions): MaskResult {
     saoLayer(rows, cols, densities[l]!, { seed: layerSeed(common.seed, l), gain: common.gain, activation: opts.activation, name: `density (layer ${l})` }),
   );
   const weights = layers.map(({ degree: _degree, ...w }) => w);
-  return { weights, report: maskReport('sao', weights, common.targets, { degrees: layers.map((l) => l.degree) }) };
+  return { weights, report: maskReport('sao', weights, common.targets, 'sao', { degrees: layers.map((l) => l.degree) }) };
 }

@@ -21,7 +21,7 @@ export async function snipScores(weights: readonly CsrMatrix[], gradients: Gradi
 export async function snipMasks(network: MaskNetwork, opts: DataScoreOptions): Promise<MaskResult> {
   const common = readCommon(network, opts, 'global');
   const gradients = requireGradients(opts, 'snip');
-  const dense = denseInit(common.network.matrices, common.gain, common.seed);
+  const dense = denseInit(common.network, common.gain, common.seed, common.weights);
   const scores = await snipScores(dense, gradients);
   return pruneDense('snip', common, dense, scoresOf(dense, (l, i) => scores[l]![i]!));
 }

@@ -74,7 +74,7 @@ export function synflowMasks(network: MaskNetwork, opts: SynflowOptions): MaskRe
   const iterations = checkPositiveInt('iterations', opts.iterations ?? 100);
   const { cnn } = common.network;
   const frame = cnn && { ...cnn.network, classifier: cnnClassifier(cnn, common.gain, common.seed) };
-  const dense = denseInit(common.network.matrices, common.gain, common.seed);
+  const dense = denseInit(common.network, common.gain, common.seed, common.weights);
   const table = scoreTable(dense.map((w) => w.values.length));
   let kept: CsrMatrix[] = dense;
   let masks: Uint8Array[] = [];
@@ -88,7 +88,7 @@ export function synflowMasks(network: MaskNetwork, opts: SynflowOptions): MaskRe
     });
     const exponent = (k + 1) / iterations;
     masks = keepByBudget(table, budgetFor(common.network.dims, common.targets, (d) => (k === iterations - 1 ? d : d ** exponent)));
-    kept = maskedWeights(dense, masks);
+    kept = maskedWeights(dense, masks, common.weights);
   }
-  return { weights: kept, report: maskReport('synflow', kept, common.targets) };
+  return { weights: kept, report: maskReport('synflow', kept, common.targets, common.weights) };
 }

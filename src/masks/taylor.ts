@@ -29,7 +29,7 @@ export async function taylorScores(weights: readonly CsrMatrix[], gradients: Gra
 export async function taylorMasks(network: MaskNetwork, opts: TaylorOptions): Promise<MaskResult> {
   const common = readCommon(network, opts, 'global');
   const gradients = requireGradients(opts, 'taylor');
-  const dense = denseInit(common.network.matrices, common.gain, common.seed);
+  const dense = denseInit(common.network, common.gain, common.seed, common.weights);
   let scored = dense;
   if (opts.train !== undefined) {
     if (typeof opts.train !== 'function') throw new TypeError(`train must be a TrainFn or left out, got ${String(opts.train)}`);

@@ -5,6 +5,7 @@
  */
 import type { CsrMatrix, CsrStructure } from '../sparse/csr.js';
 import type { Dataset } from '../train/trainer.js';
+import type { MaskWeights } from './dense-init.js';
 
 /** [out, in] of one linear layer, as mlpShapes gives them. */
 export type MlpShape = readonly [rows: number, cols: number];
@@ -31,6 +32,8 @@ export interface MaskReport {
   /** stored weights / weights, per layer */
   layerDensities: number[];
   layerNnz: number[];
+  /** what the stored weights are: a mask's weight kind (MaskWeights), or 'eoi' / 'sao' for the methods that build their own */
+  weights: MaskWeights | 'eoi' | 'sao';
   /** lottery: the network density after each pruning round, the last one the target */
   schedule?: number[];
   /** sao: nonzeros per line of each layer's short side */

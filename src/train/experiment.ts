@@ -10,7 +10,7 @@ import { SoftmaxCrossEntropy } from '../nn/loss.js';
 import { assembleMlp, type MlpConfig, mlpBiases, mlpShapes } from '../nn/mlp.js';
 import { assembleCnn, initCnn } from '../nn/cnn.js';
 import { buildModel, type CnnModelConfig, describeModel, isCnnConfig, type ModelConfig } from '../nn/model.js';
-import { generateMasks, gpuGradientSource, gpuTrainer, sampleBatches, type Distribution, type MaskMethod, type MaskOptions, type MaskReport, type NetworkFrame } from '../masks/index.js';
+import { generateMasks, gpuGradientSource, gpuTrainer, sampleBatches, type Distribution, type MaskMethod, type MaskOptions, type MaskReport, type MaskWeights, type NetworkFrame } from '../masks/index.js';
 import { Sequential } from '../nn/sequential.js';
 import { checkRecipe, RecipeRun, type RecipeReport, type RecipeSpec } from '../recipe/recipe.js';
 import { createOptimizer, type OptimizerSpec } from './optimizer-spec.js';
@@ -46,6 +46,8 @@ export interface MaskSpec {
   scoreBatches?: number;
   /** lottery ticket / Taylor: training steps per round; default 100 */
   trainSteps?: number;
+  /** the weights the mask is applied to (MaskWeights); default each method's own */
+  weights?: MaskWeights;
 }
 
 export interface TrainResult {
@@ -87,6 +89,7 @@ async function buildMaskedMlp(ctx: Context, spec: TrainSpec & { model: MlpConfig
     distribution: mask.distribution,
     seed,
     gain: sigmaW,
+    weights: mask.weights,
     activation,
     gradients: gpuGradientSource(ctx, { activation, batches }),
     train: gpuTrainer(ctx, { activation, data: train, steps: mask.trainSteps ?? 100, batchSize: spec.batchSize, optimizer: spec.optimizer, seed }),
@@ -111,6 +114,7 @@ async function buildMaskedCnn(ctx: Context, spec: TrainSpec & { model: CnnModelC
     distribution: mask.distribution,
     seed,
     gain: sigmaW,
+    weights: mask.weights,
     activation,
     gradients: gpuGradientSource(ctx, { ...frame, batches }),
     train: gpuTrainer(ctx, { ...frame, data: train, steps: mask.trainSteps ?? 100, batchSize: spec.batchSize, optimizer: spec.optimizer, seed }),

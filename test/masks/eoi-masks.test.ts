@@ -29,7 +29,7 @@ describe('EOI masks and EOI on top of another method', () => {
   });
 
   it("raises a layer below EOI's lowest density 1/max(rows, cols) to it, and says so", () => {
-    const source = { weights: [], report: { method: 'x', distribution: 'global' as const, targetDensity: 0.1, density: 0.1, layerDensities: [], layerNnz: [] } };
+    const source = { weights: [], report: { method: 'x', distribution: 'global' as const, targetDensity: 0.1, density: 0.1, layerDensities: [], layerNnz: [], weights: 'masked-gaussian' as const } };
     const empty = (rows: number, cols: number) => ({ rows, cols, rowPtr: new Uint32Array(rows + 1), colIdx: new Uint32Array(0), values: new Float32Array(0) });
     const dense = (rows: number, cols: number) => ({ rows, cols, rowPtr: Uint32Array.from({ length: rows + 1 }, (_, r) => r * cols), colIdx: Uint32Array.from({ length: rows * cols }, (_, t) => t % cols), values: new Float32Array(rows * cols).fill(1) });
     const { weights, report } = eoiOnTop({ ...source, weights: [empty(8, 10), dense(4, 8)] });
