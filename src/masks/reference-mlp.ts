@@ -350,3 +350,30 @@ export function referenceGradientSource(opts: ReferenceSourceOptions): GradientS
     },
   };
 }
+
+/**
+ * The input-output Jacobian d logits / d input of the network at each example of `inputs`
+ * (`count` examples, batch-major), in float64: one backward pass per example from the identity at
+ * the logits through `count·classes` copies of the examples. Returns one classes x features
+ * row-major matrix per example, the reference of the GPU's jacobian.ts.
+ */
+export function referenceJacobians(net: ReferenceNetwork, inputs: ArrayLike<number>, count: number): Float64Array[] {
+  const chain = chainOf(net, net.weights);
+  const { features, classes } = chain;
+  checkLength('inputs', inputs, count * features, 'count*features');
+  const copies = new Float32Array(count * classes * features);
+  for (let r = 0; r < count * classes; r++) {
+    const e = Math.floor(r / classes);
+    for (let f = 0; f < features; f++) copies[r * features + f] = inputs[e * features + f]!;
+  }
+  const batch = { count: count * classes, features, inputs: copies, labels: new Uint32Array(count * classes) };
+  const { outputs } = forward(net, chain, batch);
+  let delta: Float64Array = new Float64Array(count * classes * classes);
+  for (let r = 0; r < count * classes; r++) delta[r * classes + (r % classes)] = 1;
+  for (let s = chain.stages.length - 1; s >= 0; s--) {
+    const stage = chain.stages[s]!;
+    const dh = stage.map.transpose(stageValues(stage, net.weights), delta, batch.count);
+    delta = s > 0 && chain.stages[s - 1]!.activated ? activationGradRef(net.activation, outputs[s - 1]!, dh) : dh;
+  }
+  return Array.from({ length: count }, (_, e) => delta.slice(e * classes * features, (e + 1) * classes * features));
+}

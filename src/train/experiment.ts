@@ -5,7 +5,8 @@
  */
 import type { Context } from '../gpu/context.js';
 import type { SoftmaxXentOptions } from '../kernels/softmax-xent.js';
-import { jacobianSpectrum, type SpectrumStats } from '../nn/jacobian.js';
+import { checkJacobianProtocol, JACOBIAN_BATCH, type JacobianProtocol, jacobianSpectrum, pooledJacobianSpectrum, type SpectrumStats } from '../nn/jacobian.js';
+import { Rng } from '../random.js';
 import { SoftmaxCrossEntropy } from '../nn/loss.js';
 import { assembleMlp, type MlpConfig, mlpBiases, mlpShapes } from '../nn/mlp.js';
 import { assembleCnn, initCnn } from '../nn/cnn.js';
@@ -32,6 +33,8 @@ export interface TrainSpec {
   evalLimit?: number;
   /** measure the Jacobian's singular values at initialisation (before any recipe is applied) */
   jacobian?: boolean;
+  /** where: 'logits-train-batch' (default, the EOI paper's) or 'hidden-test-example' (jacobian.ts) */
+  jacobianProtocol?: JacobianProtocol;
   /** the any-mask recipe: ghost soft neurons, ghost skips (either form), LRsI, label smoothing (MLPs and CNNs) */
   recipe?: RecipeSpec;
   /** weights from a mask method (src/masks) instead of model.init; model.density is its target (a CNN's: of its convolutions) */
@@ -55,16 +58,28 @@ export interface TrainResult {
   adapter: string;
   history: TrainHistory;
   test: { loss: number; accuracy: number };
-  /** singular values of d(last hidden)/d(input) at init */
-  jacobian?: Omit<SpectrumStats, 'values'>;
+  /** singular values of the input-output Jacobian at init, taken as `protocol` says */
+  jacobian?: JacobianStats;
   /** the same for the network the first step trains (after LRsI, with the ghosts), when a recipe is on */
-  jacobianAtStart?: Omit<SpectrumStats, 'values'>;
+  jacobianAtStart?: JacobianStats;
   /** what the mask method made, when spec.mask was given */
   mask?: MaskReport;
   /** what the recipe's start did (LRsI scales, GradInit's iterations), when spec.recipe was given */
   recipe?: RecipeReport;
   parameters: number;
   elapsedMs: number;
+}
+
+/** A Jacobian spectrum's statistics and the protocol they were measured by. */
+export type JacobianStats = Omit<SpectrumStats, 'values'> & { protocol: JacobianProtocol };
+
+/** The trainer's first batch (its first epoch's shuffle with the run's seed), up to JACOBIAN_BATCH examples, batch-major. */
+function firstTrainingBatch(train: Dataset, seed: number): { inputs: Float32Array; count: number } {
+  const order = new Rng(seed).shuffle(Uint32Array.from({ length: train.count }, (_, i) => i));
+  const count = Math.min(JACOBIAN_BATCH, train.count);
+  const inputs = new Float32Array(count * train.features);
+  for (let e = 0; e < count; e++) inputs.set(train.inputs.subarray(order[e]! * train.features, (order[e]! + 1) * train.features), e * train.features);
+  return { inputs, count };
 }
 
 export interface TrainHooks {
@@ -129,6 +144,7 @@ export async function runTraining(ctx: Context, spec: TrainSpec, data: { train: 
   hooks.onStage?.(`building a ${describeModel(spec.model)}`);
   const mlpSpec = isCnnConfig(spec.model) ? undefined : (spec as TrainSpec & { model: MlpConfig });
   if (spec.recipe) checkRecipe(spec.recipe, spec.model.activation);
+  const protocol = checkJacobianProtocol(spec.jacobianProtocol);
   let maskReport: MaskReport | undefined;
   let model: Sequential;
   if (spec.mask) {
@@ -154,11 +170,12 @@ export async function runTraining(ctx: Context, spec: TrainSpec, data: { train: 
     },
   };
   try {
-    // The network up to its last hidden activation, at the first test example.
-    const bodySpectrum = async (): Promise<TrainResult['jacobian']> => {
-      const body = new Sequential(model.layers.slice(0, -1));
-      const { values: _values, ...stats } = await jacobianSpectrum(ctx, body, data.test.inputs.slice(0, data.test.features));
-      return stats;
+    const firstBatch = protocol === 'logits-train-batch' ? firstTrainingBatch(data.train, spec.seed) : undefined;
+    const bodySpectrum = async (): Promise<JacobianStats> => {
+      const { values: _values, ...stats } = firstBatch
+        ? await pooledJacobianSpectrum(ctx, model, firstBatch.inputs, firstBatch.count)
+        : await jacobianSpectrum(ctx, new Sequential(model.layers.slice(0, -1)), data.test.inputs.slice(0, data.test.features));
+      return { ...stats, protocol };
     };
     let jacobian: TrainResult['jacobian'];
     let jacobianAtStart: TrainResult['jacobianAtStart'];

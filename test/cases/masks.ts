@@ -12,6 +12,11 @@ import type { Batch, TrainFn } from '../../src/masks/types.js';
 import type { CsrMatrix } from '../../src/sparse/csr.js';
 import type { Dataset } from '../../src/train/trainer.js';
 import { defineCases } from '../harness/case.js';
+import { cnnConfigFor, type CnnFrame } from '../../src/masks/network.js';
+import { mlpConfigFor } from '../../src/masks/shapes.js';
+import { assembleCnn } from '../../src/nn/cnn.js';
+import { inputOutputJacobians, pooledJacobianSpectrum } from '../../src/nn/jacobian.js';
+import { assembleMlp } from '../../src/nn/mlp.js';
 
 type Net = { weights: CsrMatrix[]; activation: ActivationName; batches: Batch[] };
 
@@ -19,6 +24,20 @@ type Net = { weights: CsrMatrix[]; activation: ActivationName; batches: Batch[] 
 const plain = (arrays: readonly Float64Array[]) => arrays.map((a) => Array.from(a));
 
 export const masksCases = defineCases({
+  /** Every example's d logits / d input and the pooled spectrum, of an MLP (or with `cnn` a CNN) built from the weights and biases. */
+  jacobians: async (ctx, p: { weights: CsrMatrix[]; biases: Float32Array[]; activation: ActivationName; cnn?: CnnFrame; inputs: Float32Array; count: number }) => {
+    const model = p.cnn
+      ? assembleCnn(ctx, cnnConfigFor(p.cnn, p.activation), { filters: p.weights, biases: p.biases, classifier: Float32Array.from(p.cnn.classifier), classifierBias: Float32Array.from(p.cnn.classifierBias!) })
+      : assembleMlp(ctx, mlpConfigFor(p.weights.map((w) => [w.rows, w.cols] as const), p.activation), p.weights, p.biases);
+    try {
+      const jacobians = (await inputOutputJacobians(ctx, model, p.inputs, p.count)).map((j) => Array.from(j));
+      const { values, ...stats } = await pooledJacobianSpectrum(ctx, model, p.inputs, p.count);
+      return { jacobians, values, stats };
+    } finally {
+      model.destroy();
+    }
+  },
+
   /** Σ_b dL_b/dW of the MLP from the GPU gradient source, logits / temperature. */
   gradients: async (ctx, p: Net & { temperature: number }) =>
     plain(await summedGradients(gpuGradientSource(ctx, { activation: p.activation, batches: p.batches }), p.weights, p.temperature)),
