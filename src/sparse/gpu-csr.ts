@@ -45,6 +45,7 @@ export class GpuCsr {
   private transposedPattern: GpuTransposedPattern | undefined;
   private sddmmWork: GpuSddmmItems | undefined;
   private destroyed = false;
+  private dynamic = false;
 
   private constructor(
     private readonly ctx: Context,
@@ -78,14 +79,48 @@ export class GpuCsr {
   get sddmmItems(): GpuSddmmItems {
     this.throwIfDestroyed();
     if (!this.sddmmWork) {
-      const pairs: number[] = [];
-      const { rowPtr } = this.host;
-      for (let r = 0; r < this.rows; r++) {
-        for (let e = rowPtr[r]; e < rowPtr[r + 1]; e += CSR_SDDMM_SEGMENT) pairs.push(r, e);
-      }
-      this.sddmmWork = { items: this.ctx.upload('u32', Uint32Array.from(pairs), `${this.label}.sddmmItems`), count: pairs.length / 2 };
+      const pairs = this.hostSddmmItems();
+      this.sddmmWork = { items: this.ctx.upload('u32', pairs, `${this.label}.sddmmItems`), count: pairs.length / 2 };
     }
     return this.sddmmWork;
+  }
+
+  private hostSddmmItems(): Uint32Array {
+    const pairs: number[] = [];
+    const { rowPtr } = this.host;
+    for (let r = 0; r < this.rows; r++) {
+      for (let e = rowPtr[r]; e < rowPtr[r + 1]; e += CSR_SDDMM_SEGMENT) pairs.push(r, e);
+    }
+    return Uint32Array.from(pairs);
+  }
+
+  /**
+   * Hands the structure to a caller that rewrites it on the GPU (dynamic sparse training, which
+   * keeps nnz): builds Wᵀ's pattern now and moves the SDDMM items into a buffer with room for any
+   * pattern of this shape and nnz. From then on the host copy is stale and never used again; the
+   * caller keeps every buffer consistent and reports the live item count with setSddmmCount.
+   */
+  makeDynamic(): void {
+    this.throwIfDestroyed();
+    if (this.dynamic) return;
+    void this.transposed;
+    // Each row of length l takes ceil(l / SEGMENT) <= (l + SEGMENT - 1) / SEGMENT items, and at most l.
+    const capacity = Math.max(1, Math.min(this.nnz, Math.floor((this.nnz + (CSR_SDDMM_SEGMENT - 1) * this.rows) / CSR_SDDMM_SEGMENT)));
+    const pairs = this.hostSddmmItems();
+    const items = this.ctx.zeros('u32', 2 * capacity, `${this.label}.sddmmItems`);
+    this.ctx.write(items, pairs);
+    this.sddmmWork?.items.destroy();
+    this.sddmmWork = { items, count: pairs.length / 2 };
+    this.dynamic = true;
+  }
+
+  /** After a rewrite on the GPU (see makeDynamic): how many SDDMM items are live. */
+  setSddmmCount(count: number): void {
+    const work = this.sddmmItems;
+    if (!Number.isInteger(count) || count < 0 || 2 * count > work.items.length) {
+      throw new RangeError(`count must be an integer in [0, ${work.items.length / 2}], got ${count}`);
+    }
+    this.sddmmWork = { items: work.items, count };
   }
 
   get isDestroyed(): boolean {

@@ -84,6 +84,17 @@ export abstract class Optimizer {
     return this.schedule(this.steps);
   }
 
+  /**
+   * The state tensor of the parameter whose values are `values` (momentum, or Adam's moments:
+   * sections of whole vec4 words per value), undefined when it keeps none; for dynamic sparsity,
+   * which moves a sparse layer's values and must move their state with them.
+   */
+  stateOf(values: GpuTensor<'f32'>): GpuTensor<'f32'> | undefined {
+    const i = this.parameters.findIndex((p) => p.values === values);
+    if (i < 0) throw new RangeError('stateOf: values is not one of this optimizer’s parameters');
+    return this.states[i];
+  }
+
   /** Encodes one update of every parameter. */
   async step(): Promise<void> {
     // Checked before any dispatch, so a bad scheduled rate leaves every parameter as it was.

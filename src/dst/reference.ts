@@ -1,0 +1,119 @@
+/**
+ * Exact CPU reference of one dynamic-sparse-training mask update of a CSR layer (what the GPU
+ * kernels in src/kernels/dst.ts compute): drop the k stored entries of smallest |w|, then grow k
+ * positions among those not kept, by the largest grow key. Keys are compared as the GPU compares
+ * them, as unsigned 32-bit words, and every tie goes to the lower flat index r·cols + c, so the
+ * drop and grow sets are fully determined and the GPU must reproduce them exactly.
+ */
+import { type CsrStructure, validateCsrStructure } from '../sparse/csr.js';
+import { checkNonNegativeInt } from '../validate.js';
+
+/** src entry of a grown position: it has no old entry (value 0, optimizer state reset). */
+export const DST_GROWN = 0xffffffff;
+
+/** The structure after one update, and where each new entry's value comes from. */
+export interface DstUpdateResult extends CsrStructure {
+  /** old entry index of each new entry, DST_GROWN for a grown one */
+  src: Uint32Array;
+  /** old entry indices dropped, increasing */
+  dropped: Uint32Array;
+  /** flat positions grown, increasing */
+  grown: Uint32Array;
+}
+
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+/** The bits of |x| rounded to float32: for non-negative floats their order is the numbers' order. */
+export function magnitudeKey(x: number): number {
+  f32[0] = Math.abs(x);
+  return u32[0]!;
+}
+
+/** The PCG output hash of a 32-bit word (the GPU's shaders/dst_select.wgsl has the same one). */
+export function pcgHash(x: number): number {
+  const state = (Math.imul(x >>> 0, 747796405) + 2891336453) >>> 0;
+  const word = Math.imul((state >>> ((state >>> 28) + 4)) ^ state, 277803737) >>> 0;
+  return ((word >>> 22) ^ word) >>> 0;
+}
+
+/** SET's grow key of flat position p: a counter-based hash, uniform and independent per (salt, p). */
+export function setGrowKey(salt: number, p: number): number {
+  return pcgHash((pcgHash(p) ^ salt) >>> 0);
+}
+
+/** The salt of one layer's update: the run's seed, the layer's index and the update's index hashed together. */
+export function dstSalt(seed: number, layer: number, update: number): number {
+  return pcgHash((pcgHash(seed >>> 0) ^ pcgHash((Math.imul(layer, 0x9e3779b9) + update) >>> 0)) >>> 0);
+}
+
+/**
+ * One update on the CPU. `magnitudes` are the stored values (entry order); `growKey(p)` gives the
+ * unsigned 32-bit key of flat position p (only positions not kept are asked). Throws a RangeError
+ * when k exceeds the stored count.
+ */
+export function dstUpdateReference(
+  w: CsrStructure,
+  magnitudes: ArrayLike<number>,
+  k: number,
+  growKey: (p: number) => number,
+): DstUpdateResult {
+  validateCsrStructure(w, 'w');
+  const nnz = w.colIdx.length;
+  checkNonNegativeInt('k', k, nnz);
+  const drop = Array.from({ length: nnz }, (_, e) => e);
+  // Smallest magnitude first; equal magnitudes by entry index, which is flat order.
+  const mag = drop.map((e) => magnitudeKey(magnitudes[e]!));
+  drop.sort((a, b) => mag[a]! - mag[b]! || a - b);
+  const dropped = Uint32Array.from(drop.slice(0, k)).sort();
+  const kept = new Uint8Array(nnz).fill(1);
+  for (const e of dropped) kept[e] = 0;
+
+  const stored = new Map<number, number>();
+  for (let r = 0; r < w.rows; r++) for (let e = w.rowPtr[r]!; e < w.rowPtr[r + 1]!; e++) stored.set(r * w.cols + w.colIdx[e]!, e);
+  const candidates: Array<{ p: number; key: number }> = [];
+  for (let p = 0; p < w.rows * w.cols; p++) {
+    const e = stored.get(p);
+    if (e === undefined || !kept[e]) candidates.push({ p, key: growKey(p) >>> 0 });
+  }
+  candidates.sort((a, b) => b.key - a.key || a.p - b.p);
+  const grown = Uint32Array.from(candidates.slice(0, k).map((c) => c.p)).sort();
+  const isGrown = new Set(grown);
+
+  const rowPtr = new Uint32Array(w.rows + 1);
+  const colIdx: number[] = [];
+  const src: number[] = [];
+  for (let r = 0; r < w.rows; r++) {
+    for (let c = 0; c < w.cols; c++) {
+      const p = r * w.cols + c;
+      const e = stored.get(p);
+      if (e !== undefined && kept[e]) {
+        colIdx.push(c);
+        src.push(e);
+      } else if (isGrown.has(p)) {
+        colIdx.push(c);
+        src.push(DST_GROWN);
+      }
+    }
+    rowPtr[r + 1] = colIdx.length;
+  }
+  return { rows: w.rows, cols: w.cols, rowPtr, colIdx: Uint32Array.from(colIdx), src: Uint32Array.from(src), dropped, grown };
+}
+
+/** RigL's grow key from a dense gradient (rows x cols, row-major): the float32 bits of |g|. */
+export function riglGrowKey(gradient: ArrayLike<number>): (p: number) => number {
+  return (p) => magnitudeKey(gradient[p]!);
+}
+
+/** The dense weight gradient dW = dYᵀ·X in float64 (dy: batch x rows, x: batch x cols, row-major). */
+export function denseGradientReference(dy: ArrayLike<number>, x: ArrayLike<number>, batch: number, rows: number, cols: number): Float64Array {
+  const g = new Float64Array(rows * cols);
+  for (let b = 0; b < batch; b++) {
+    for (let r = 0; r < rows; r++) {
+      const d = dy[b * rows + r]!;
+      if (d === 0) continue;
+      for (let c = 0; c < cols; c++) g[r * cols + c] += d * x[b * cols + c]!;
+    }
+  }
+  return g;
+}
