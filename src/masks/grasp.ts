@@ -66,9 +66,22 @@ function norm(layers: readonly ArrayLike<number>[]): number {
 }
 
 export async function graspMasks(network: MaskNetwork, opts: GraspOptions): Promise<MaskResult> {
+  return graspKeeping('grasp', 1, network, opts);
+}
+
+/**
+ * 'grasp-v2', GraSP as the EOI paper's code runs it (its GraSP_v2): the same scores w ⊙ Hg
+ * (T = 200, g and then Hg over the source's batches), but the mask keeps the *lowest* w ⊙ Hg.
+ */
+export async function graspV2Masks(network: MaskNetwork, opts: GraspOptions): Promise<MaskResult> {
+  return graspKeeping('grasp-v2', -1, network, opts);
+}
+
+/** Keeps the budget's highest sign·(w ⊙ Hg). */
+async function graspKeeping(method: string, sign: 1 | -1, network: MaskNetwork, opts: GraspOptions): Promise<MaskResult> {
   const common = readCommon(network, opts, 'global');
-  const gradients = requireGradients(opts, 'grasp');
+  const gradients = requireGradients(opts, method);
   const dense = denseInit(common.network, common.gain, common.seed, common.weights);
   const scores = await graspScores(dense, gradients, opts);
-  return pruneDense('grasp', common, dense, scoresOf(dense, (l, i) => scores[l]![i]!));
+  return pruneDense(method, common, dense, scoresOf(dense, (l, i) => sign * scores[l]![i]!));
 }

@@ -35,10 +35,23 @@ export function lotteryRounds(lowest: number, keep: number): number {
 }
 
 export async function lotteryMasks(network: MaskNetwork, opts: LotteryOptions): Promise<MaskResult> {
-  const common = readCommon(network, opts, 'global');
+  return lottery('lottery', network, opts, 'global', 0.2);
+}
+
+/**
+ * 'lottery-layer', the lottery ticket as the any-mask code runs it: inside each layer (distribution
+ * default 'uniform'), 10% of the remaining weights a round (pruneFraction default 0.1), rewound to
+ * the initial values.
+ */
+export async function lotteryLayerMasks(network: MaskNetwork, opts: LotteryOptions): Promise<MaskResult> {
+  return lottery('lottery-layer', network, opts, 'uniform', 0.1);
+}
+
+async function lottery(method: string, network: MaskNetwork, opts: LotteryOptions, defaultDistribution: 'global' | 'uniform', defaultFraction: number): Promise<MaskResult> {
+  const common = readCommon(network, opts, defaultDistribution);
   const { targets } = common;
   if (typeof opts.train !== 'function') throw new TypeError('train must be a TrainFn (weights, round) => trained weights, e.g. gpuTrainer(ctx, …)');
-  const fraction = opts.pruneFraction ?? 0.2;
+  const fraction = opts.pruneFraction ?? defaultFraction;
   if (checkNumberInRange('pruneFraction', fraction, 0, 1, true) === 1) throw new RangeError('pruneFraction must be a number in (0, 1), got 1');
   const keep = 1 - fraction;
   const init = denseInit(common.network, common.gain, common.seed, common.weights);
@@ -53,7 +66,7 @@ export async function lotteryMasks(network: MaskNetwork, opts: LotteryOptions): 
     schedule.push(masks.reduce((n, m) => n + m.reduce((a, b) => a + b, 0), 0) / init.reduce((n, w) => n + w.values.length, 0));
   }
   const weights = maskedWeights(init, masks, common.weights);
-  return { weights, report: maskReport('lottery', weights, targets, common.weights, { schedule }) };
+  return { weights, report: maskReport(method, weights, targets, common.weights, { schedule }) };
 }
 
 /** |trained w| at the stored positions, -Infinity at the pruned ones (they stay pruned). */

@@ -1,6 +1,27 @@
-/** The mask methods by name: a base method, optionally refined by approximate isometry or EOI ('snip+ai', 'synflow+eoi'). */
-
-export const BASE_MASK_METHODS = ['random', 'magnitude', 'lottery', 'snip', 'grasp', 'synflow', 'taylor', 'sao', 'eoi'] as const;
+/**
+ * The mask methods by name: a base method, optionally refined by approximate isometry or EOI
+ * ('snip+ai', 'synflow+eoi'). Beside each method as its paper's text describes it, the papers'
+ * released code's forms where they differ: 'grasp-v2' (the EOI code's GraSP, keeping the lowest
+ * w ⊙ Hg), 'synflow-net' (through the real network, activation and biases kept), 'snip-128' (one
+ * batch of 128), 'sao-code' (non-square layers dense orthogonal, ReLU's [[A, −A], [−A, A]]) and
+ * 'lottery-layer' (the any-mask code's per-layer lottery, 10% a round).
+ */
+export const BASE_MASK_METHODS = [
+  'random',
+  'magnitude',
+  'lottery',
+  'lottery-layer',
+  'snip',
+  'snip-128',
+  'grasp',
+  'grasp-v2',
+  'synflow',
+  'synflow-net',
+  'taylor',
+  'sao',
+  'sao-code',
+  'eoi',
+] as const;
 export type BaseMaskMethod = (typeof BASE_MASK_METHODS)[number];
 
 /** ai: keep the mask, optimise the weights toward W Wᵀ = g² I; eoi: keep the per-layer densities, replace mask and weights by EOI. */

@@ -256,15 +256,29 @@ export function referenceGradients(net: ReferenceNetwork, batch: Batch, temperat
 }
 
 function gradientsOf(net: ReferenceNetwork, chain: Chain, batch: Batch, temperature: number): Float64Array[] {
-  const { inputs, outputs } = forward(net, chain, batch);
-  let delta: Float64Array = lossGradient(chain, batch, outputs.at(-1)!, temperature).delta;
+  const f = forward(net, chain, batch);
+  return backwardFrom(net, chain, f, lossGradient(chain, batch, f.outputs.at(-1)!, temperature).delta, batch.count);
+}
+
+/**
+ * d(Σ of every logit of every example)/dW per pruned layer, in float64: SynFlow's dR/dW when the
+ * network's weights and biases are their magnitudes and the batch is one all-ones example.
+ */
+export function referenceOutputSumGradients(net: ReferenceNetwork, batch: Batch): Float64Array[] {
+  const chain = checkedChain(net, [batch]);
+  const f = forward(net, chain, batch);
+  return backwardFrom(net, chain, f, new Float64Array(batch.count * chain.classes).fill(1), batch.count);
+}
+
+/** The pruned layers' weight gradients from dL/d(logits) = `delta`, back through the forward pass `f`. */
+function backwardFrom(net: ReferenceNetwork, chain: Chain, { inputs, outputs }: Forward, delta: Float64Array, count: number): Float64Array[] {
   const grads: Float64Array[] = [];
   for (let s = chain.stages.length - 1; s >= 0; s--) {
     const stage = chain.stages[s]!;
     const values = stageValues(stage, net.weights);
-    if (stage.layer !== undefined) grads[stage.layer] = stage.map.weightGrad(values, delta, inputs[s]!, batch.count);
+    if (stage.layer !== undefined) grads[stage.layer] = stage.map.weightGrad(values, delta, inputs[s]!, count);
     if (s === 0) break;
-    const dh = stage.map.transpose(values, delta, batch.count);
+    const dh = stage.map.transpose(values, delta, count);
     delta = chain.stages[s - 1]!.activated ? activationGradRef(net.activation, outputs[s - 1]!, dh) : dh;
   }
   return grads;

@@ -10,14 +10,14 @@
  *  3. the a lines of a group get a rows of a Haar-random k x k orthogonal matrix (haarOrthogonal
  *     with a x k), so they are orthonormal; lines of different groups have disjoint supports.
  * Hence W Wᵀ = gain² I on the short side, exactly as EOI, at density k / M. The reference code's
- * ReLU variant (halved degree, [[A, −A], [−A, A]]) is not built: its W Wᵀ is singular; ReLU keeps
- * only its rule that the degree be at least 4 (2 otherwise). Layers the construction cannot make
+ * ReLU variant (halved degree, [[A, −A], [−A, A]]) is 'sao-code' (saoCodeMasks), not this method:
+ * its W Wᵀ is singular; here ReLU keeps only its rule that the degree be at least 4 (2 otherwise). Layers the construction cannot make
  * are refused with the densities it can make. Convolutions are refused: SAO is a construction for
  * matrices, and a filter at density d (its taps anywhere in the kernel) has no SAO counterpart here;
  * eoi builds exactly orthogonal filters instead.
  */
 import { type Activation, resolveActivation } from '../kernels/activation.js';
-import { haarOrthogonal } from '../nn/init.js';
+import { haarOrthogonal, initWeights } from '../nn/init.js';
 import { Rng } from '../random.js';
 import { type CsrMatrix, csrFromMask } from '../sparse/csr.js';
 import { perLayerTargets } from './budget.js';
@@ -96,4 +96,57 @@ export function saoMasks(network: MaskNetwork, opts: SaoOptions): MaskResult {
   );
   const weights = layers.map(({ degree: _degree, ...w }) => w);
   return { weights, report: maskReport('sao', weights, common.targets, 'sao', { degrees: layers.map((l) => l.degree) }) };
+}
+
+/**
+ * 'sao-code': SAO as its released code builds an MLP. Square layers get SAO at degree floor(d·M)
+ * as saoLayer makes it (the code fills a group from orth(rand) rows, an orthogonal matrix too;
+ * ours is Haar). With ReLU the layer is [[A, −A], [−A, A]] for A the SAO layer of half the size
+ * at half the degree (floor(floor(d·M) / 2), at least 2): the code's construction, whose W Wᵀ has
+ * rank M/2 (singular values 2·gain and 0) and which a ReLU net passes as A·(x₁ − x₂). Non-square
+ * layers (an MLP's first and last) are kept dense Haar orthogonal times the gain, as the code does.
+ */
+export function saoCodeMasks(network: MaskNetwork, opts: SaoOptions): MaskResult {
+  if ((network as { kind?: unknown }).kind === 'cnn') throw new RangeError("method sao-code builds an MLP's linear layers only, got a CNN");
+  const common = readCommon(network, opts, 'uniform');
+  const densities = perLayerTargets(common.targets, 'sao-code');
+  const relu = resolveActivation(opts.activation ?? 'tanh').name === 'relu';
+  const degrees: number[] = [];
+  const weights = common.network.matrices.map(([rows, cols], l) => {
+    const seed = layerSeed(common.seed, l);
+    if (rows !== cols) {
+      degrees.push(cols);
+      return initWeights({ rows, cols, density: 1, init: 'orthogonal', gain: common.gain, seed });
+    }
+    const name = `density (layer ${l})`;
+    if (!relu) {
+      const { degree, ...w } = saoLayer(rows, cols, densities[l]!, { seed, gain: common.gain, name });
+      degrees.push(degree);
+      return w;
+    }
+    if (rows % 2 !== 0) throw new RangeError(`sao-code with relu builds [[A, −A], [−A, A]]: layer ${l} must have an even size, got ${rows} x ${cols}`);
+    const half = rows / 2;
+    const halfDegree = Math.floor(degreeFor(densities[l]!, rows) / 2);
+    const a = saoLayer(half, half, halfDegree / half, { seed, gain: common.gain, name: `${name}, half degree floor(floor(d·${rows}) / 2) = ${halfDegree} of ${half} x ${half}` });
+    degrees.push(2 * a.degree);
+    return lookLinear(a);
+  });
+  return { weights, report: maskReport('sao-code', weights, common.targets, 'sao', { degrees }) };
+}
+
+/** [[A, −A], [−A, A]] of a square CSR A, as CSR. */
+function lookLinear(a: CsrMatrix): CsrMatrix {
+  const n = a.rows;
+  const mask = new Uint8Array(4 * n * n);
+  const dense = new Float64Array(4 * n * n);
+  for (let r = 0; r < n; r++) {
+    for (let t = a.rowPtr[r]!; t < a.rowPtr[r + 1]!; t++) {
+      const c = a.colIdx[t]!;
+      for (const [dr, dc, sign] of [[0, 0, 1], [0, n, -1], [n, 0, -1], [n, n, 1]] as const) {
+        mask[(r + dr) * 2 * n + c + dc] = 1;
+        dense[(r + dr) * 2 * n + c + dc] = sign * a.values[t]!;
+      }
+    }
+  }
+  return csrFromMask(mask, 2 * n, 2 * n, dense);
 }

@@ -18,10 +18,27 @@ export async function snipScores(weights: readonly CsrMatrix[], gradients: Gradi
   return weights.map((w, l) => g[l]!.map((gi, i) => Math.abs(gi * w.values[i]!)));
 }
 
+/** The one batch of 'snip-128', SNIP as both papers' code runs it. */
+export const SNIP_CODE_BATCH = 128;
+
 export async function snipMasks(network: MaskNetwork, opts: DataScoreOptions): Promise<MaskResult> {
+  return snipOn('snip', network, opts);
+}
+
+/**
+ * 'snip-128': SNIP on one batch of 128 examples, as the papers' code scores it. The gradient
+ * source must hold exactly one batch (runTraining draws one of SNIP_CODE_BATCH for it).
+ */
+export async function snip128Masks(network: MaskNetwork, opts: DataScoreOptions): Promise<MaskResult> {
+  const gradients = requireGradients(opts, 'snip-128');
+  if (gradients.batches !== 1) throw new RangeError(`gradients must hold exactly one batch (of ${SNIP_CODE_BATCH} examples) for snip-128, got ${gradients.batches}`);
+  return snipOn('snip-128', network, opts);
+}
+
+async function snipOn(method: string, network: MaskNetwork, opts: DataScoreOptions): Promise<MaskResult> {
   const common = readCommon(network, opts, 'global');
-  const gradients = requireGradients(opts, 'snip');
+  const gradients = requireGradients(opts, method);
   const dense = denseInit(common.network, common.gain, common.seed, common.weights);
   const scores = await snipScores(dense, gradients);
-  return pruneDense('snip', common, dense, scoresOf(dense, (l, i) => scores[l]![i]!));
+  return pruneDense(method, common, dense, scoresOf(dense, (l, i) => scores[l]![i]!));
 }

@@ -11,6 +11,9 @@
  * `iterations` (default 100) rounds, round k keeping the fraction d^((k+1)/n) of each budget (the
  * last lands on d); kept weights keep their signed initial values.
  *
+ * 'synflow-net' (synflowNetMasks) is the papers' code's form instead: the same rounds on the real
+ * network, activation and biases kept.
+ *
  * Scores are reported as score / R. Every pruned layer of a linear network carries the whole flow,
  * Σ score_l = b_lᵀ|A_l|a_l = R, so dividing each layer's scores by their own sum gives exactly
  * score / R while a and b are rescaled freely per stage: a 1000-layer product would overflow
@@ -20,9 +23,10 @@ import type { CsrMatrix } from '../sparse/csr.js';
 import { checkPositiveInt } from '../validate.js';
 import { budgetFor } from './budget.js';
 import { denseInit, maskedWeights } from './dense-init.js';
-import { type CnnFrame, cnnClassifier, type MaskNetwork } from './network.js';
+import { type CnnFrame, cnnClassifier, type MaskNetwork, type NetworkFrame } from './network.js';
 import { type CommonMaskOptions, readCommon } from './options.js';
-import { chainOf, stageValues } from './reference-mlp.js';
+import { chainOf, referenceOutputSumGradients, stageValues } from './reference-mlp.js';
+import type { Activation } from '../kernels/activation.js';
 import { maskReport } from './report.js';
 import { keepByBudget, scoreTable } from './select.js';
 import type { MaskResult, WeightsLike } from './types.js';
@@ -70,6 +74,41 @@ function normalised(v: Float64Array): Float64Array {
 }
 
 export function synflowMasks(network: MaskNetwork, opts: SynflowOptions): MaskResult {
+  return iterativeSynflow('synflow', network, opts, synflowScores);
+}
+
+export interface SynflowNetOptions extends SynflowOptions {
+  /** the network's activation; default tanh */
+  activation?: Activation;
+  /** one bias per pruned layer (an MLP's layers, a CNN's convolutions); default zeros */
+  biases?: readonly ArrayLike<number>[];
+}
+
+/**
+ * SynFlow's scores through the real network, as both papers' code computes them: every weight and
+ * bias replaced by its magnitude (a CNN's classifier too), the activation kept, one all-ones input,
+ * R = Σ logits, score = |w ⊙ dR/dw|, in float64 on the CPU (referenceOutputSumGradients). Not
+ * normalised: a bounded activation (tanh) keeps the flow finite at any depth; an unbounded one can
+ * overflow at great depth as the code's float32 would, and a NaN score is then a RangeError.
+ */
+export function synflowNetScores(weights: readonly WeightsLike[], frame: NetworkFrame): Float64Array[] {
+  const abs = (a: ArrayLike<number>) => Float64Array.from(a, Math.abs);
+  const magnitudes = weights.map((w) => ({ ...w, values: abs(w.values) }));
+  const cnn = frame.cnn && { ...frame.cnn, classifier: abs(frame.cnn.classifier), classifierBias: frame.cnn.classifierBias && abs(frame.cnn.classifierBias) };
+  const net = { activation: frame.activation, biases: frame.biases?.map(abs), cnn, weights: magnitudes };
+  const { features } = chainOf(net, magnitudes);
+  const ones = { count: 1, features, inputs: new Float32Array(features).fill(1), labels: new Uint32Array(1) };
+  return referenceOutputSumGradients(net, ones).map((g, l) => g.map((x, i) => Math.abs(x * magnitudes[l]!.values[i]!)));
+}
+
+/** 'synflow-net': SynFlow's rounds on synflowNetScores (the real network, its biases and activation). */
+export function synflowNetMasks(network: MaskNetwork, opts: SynflowNetOptions): MaskResult {
+  const activation = opts.activation ?? 'tanh';
+  return iterativeSynflow('synflow-net', network, opts, (weights, cnn) => synflowNetScores(weights, { activation, biases: opts.biases, cnn }));
+}
+
+/** SynFlow's pruning rounds, round k keeping d^((k+1)/n) of each budget by `score`. */
+function iterativeSynflow(method: string, network: MaskNetwork, opts: SynflowOptions, score: (weights: readonly WeightsLike[], cnn?: CnnFrame) => Float64Array[]): MaskResult {
   const common = readCommon(network, opts, 'global');
   const iterations = checkPositiveInt('iterations', opts.iterations ?? 100);
   const { cnn } = common.network;
@@ -79,7 +118,7 @@ export function synflowMasks(network: MaskNetwork, opts: SynflowOptions): MaskRe
   let kept: CsrMatrix[] = dense;
   let masks: Uint8Array[] = [];
   for (let k = 0; k < iterations; k++) {
-    const scores = synflowScores(kept, frame);
+    const scores = score(kept, frame);
     // Pruned positions may not come back: -Infinity there, the stored entries' scores at theirs.
     table.all.fill(-Infinity);
     kept.forEach((w, l) => {
@@ -90,5 +129,5 @@ export function synflowMasks(network: MaskNetwork, opts: SynflowOptions): MaskRe
     masks = keepByBudget(table, budgetFor(common.network.dims, common.targets, (d) => (k === iterations - 1 ? d : d ** exponent)));
     kept = maskedWeights(dense, masks, common.weights);
   }
-  return { weights: kept, report: maskReport('synflow', kept, common.targets, common.weights) };
+  return { weights: kept, report: maskReport(method, kept, common.targets, common.weights) };
 }

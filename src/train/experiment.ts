@@ -11,9 +11,11 @@ import { SoftmaxCrossEntropy } from '../nn/loss.js';
 import { assembleMlp, type MlpConfig, mlpBiases, mlpShapes } from '../nn/mlp.js';
 import { assembleCnn, initCnn } from '../nn/cnn.js';
 import { buildModel, type CnnModelConfig, describeModel, isCnnConfig, type ModelConfig } from '../nn/model.js';
-import { generateMasks, gpuGradientSource, gpuTrainer, sampleBatches, type Distribution, type MaskMethod, type MaskOptions, type MaskReport, type MaskWeights, type NetworkFrame } from '../masks/index.js';
+import { generateMasks, parseMaskMethod, SNIP_CODE_BATCH, gpuGradientSource, gpuTrainer, sampleBatches, type Distribution, type MaskMethod, type MaskOptions, type MaskReport, type MaskWeights, type NetworkFrame } from '../masks/index.js';
 import { Sequential } from '../nn/sequential.js';
 import { checkRecipe, RecipeRun, type RecipeReport, type RecipeSpec } from '../recipe/recipe.js';
+import { checkDstSpec } from '../dst/dynamic.js';
+import type { DstOptions } from '../dst/schedule.js';
 import { createOptimizer, type OptimizerSpec } from './optimizer-spec.js';
 import { type Dataset, evaluate, type EvalRecord, type Progress, train, type TrainHistory } from './trainer.js';
 
@@ -39,13 +41,18 @@ export interface TrainSpec {
   recipe?: RecipeSpec;
   /** weights from a mask method (src/masks) instead of model.init; model.density is its target (a CNN's: of its convolutions) */
   mask?: MaskSpec;
+  /**
+   * dynamic sparse training (SET, RigL) of an MLP's sparse layers from the masks built above; with
+   * the recipe, the ghost skips wrap the moving layers and the other parts act as without it
+   */
+  dst?: DstOptions;
 }
 
 export interface MaskSpec {
   method: MaskMethod;
   /** how the density is spread over layers (the method's default when omitted) */
   distribution?: Distribution;
-  /** data-driven scores (SNIP, GraSP, Taylor): batches of spec.batchSize drawn from the training set; default 4 */
+  /** data-driven scores (SNIP, GraSP, Taylor): batches of spec.batchSize drawn from the training set; default 4 (snip-128: always one of 128) */
   scoreBatches?: number;
   /** lottery ticket / Taylor: training steps per round; default 100 */
   trainSteps?: number;
@@ -93,11 +100,18 @@ export interface TrainHooks {
 }
 
 
+/** The batches data-driven scores see: one of SNIP_CODE_BATCH for 'snip-128', else scoreBatches (default 4) of the run's batch size. */
+function scoreBatches(train: Dataset, spec: TrainSpec, mask: MaskSpec): Dataset[] {
+  const code = parseMaskMethod(mask.method).base === 'snip-128';
+  return sampleBatches(train, { batches: code ? 1 : (mask.scoreBatches ?? 4), batchSize: code ? SNIP_CODE_BATCH : spec.batchSize, seed: spec.model.seed });
+}
+
 /** An MLP whose sparse weights come from a mask method, with the same biases buildMlp would give. */
 async function buildMaskedMlp(ctx: Context, spec: TrainSpec & { model: MlpConfig }, mask: MaskSpec, train: Dataset): Promise<{ model: Sequential; report: MaskReport }> {
   const { activation, density, seed, sigmaW } = spec.model;
   const config: MlpConfig = { ...spec.model, init: 'uniform', mask: mask.method };
-  const batches = sampleBatches(train, { batches: mask.scoreBatches ?? 4, batchSize: spec.batchSize, seed });
+  const batches = scoreBatches(train, spec, mask);
+  const biases = mlpBiases(config);
   const result = await generateMasks(mask.method, mlpShapes(config), {
     // Explicit per-layer densities carry their own global density.
     density: Array.isArray(mask.distribution) ? undefined : density,
@@ -106,10 +120,11 @@ async function buildMaskedMlp(ctx: Context, spec: TrainSpec & { model: MlpConfig
     gain: sigmaW,
     weights: mask.weights,
     activation,
+    biases,
     gradients: gpuGradientSource(ctx, { activation, batches }),
     train: gpuTrainer(ctx, { activation, data: train, steps: mask.trainSteps ?? 100, batchSize: spec.batchSize, optimizer: spec.optimizer, seed }),
   });
-  return { model: assembleMlp(ctx, config, result.weights, mlpBiases(config)), report: result.report };
+  return { model: assembleMlp(ctx, config, result.weights, biases), report: result.report };
 }
 
 /**
@@ -122,7 +137,7 @@ async function buildMaskedCnn(ctx: Context, spec: TrainSpec & { model: CnnModelC
   const config = { ...spec.model, init: 'uniform' as const };
   const { biases, classifier, classifierBias } = initCnn(config);
   const frame: NetworkFrame = { activation, biases, cnn: { ...config, classifier, classifierBias } };
-  const batches = sampleBatches(train, { batches: mask.scoreBatches ?? 4, batchSize: spec.batchSize, seed });
+  const batches = scoreBatches(train, spec, mask);
   const opts: MaskOptions = {
     // Explicit per-layer densities carry their own global density.
     density: Array.isArray(mask.distribution) ? undefined : density,
@@ -131,6 +146,7 @@ async function buildMaskedCnn(ctx: Context, spec: TrainSpec & { model: CnnModelC
     gain: sigmaW,
     weights: mask.weights,
     activation,
+    biases,
     gradients: gpuGradientSource(ctx, { ...frame, batches }),
     train: gpuTrainer(ctx, { ...frame, data: train, steps: mask.trainSteps ?? 100, batchSize: spec.batchSize, optimizer: spec.optimizer, seed }),
   };
@@ -144,6 +160,7 @@ export async function runTraining(ctx: Context, spec: TrainSpec, data: { train: 
   hooks.onStage?.(`building a ${describeModel(spec.model)}`);
   const mlpSpec = isCnnConfig(spec.model) ? undefined : (spec as TrainSpec & { model: MlpConfig });
   if (spec.recipe) checkRecipe(spec.recipe, spec.model.activation);
+  if (spec.dst !== undefined) checkDstSpec(spec.model, spec.mask !== undefined, spec.dst);
   const protocol = checkJacobianProtocol(spec.jacobianProtocol);
   let maskReport: MaskReport | undefined;
   let model: Sequential;
@@ -164,6 +181,7 @@ export async function runTraining(ctx: Context, spec: TrainSpec, data: { train: 
     new RecipeRun(ctx, model, lossFn, spec.recipe, { seed: spec.seed, optimizer: spec.optimizer, train: data.train, batchSize: spec.batchSize, totalSteps, onStage: hooks.onStage });
   // The recipe's ghost projections and released skips take their own step after the model's.
   const steps = {
+    stateOf: (values: Parameters<typeof optimizer.stateOf>[0]) => optimizer.stateOf(values),
     async step(): Promise<void> {
       await optimizer.step();
       await recipe?.afterStep();
@@ -203,6 +221,7 @@ export async function runTraining(ctx: Context, spec: TrainSpec, data: { train: 
       logEvery: spec.logEvery,
       evalEvery: spec.evalEvery,
       evalLimit: spec.evalLimit,
+      dst: spec.dst,
       beforeStep: async (step, total) => {
         recipe?.beforeStep(step);
         await hooks.beforeStep?.(model, step, total);
