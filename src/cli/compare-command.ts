@@ -7,22 +7,27 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createContext } from '../gpu/context.js';
 import { overallDensity } from '../eoi/layer-densities.js';
-import { BASE_MASK_METHODS, type Distribution, type MaskMethod, parseMaskMethod } from '../masks/index.js';
+import { BASE_MASK_METHODS, type Distribution, MASK_WEIGHTS, type MaskMethod, type MaskWeights, parseMaskMethod } from '../masks/index.js';
+import type { JacobianProtocol } from '../nn/jacobian.js';
 import { CNN_INITS, type CnnInit } from '../nn/cnn.js';
 import { MLP_INITS, type MlpInit, mlpShapes } from '../nn/mlp.js';
 import { describeModel, isCnnConfig, isSparseModel, type ModelConfig } from '../nn/model.js';
 import { parseRecipeName, RECIPE_PARTS, recipePreset } from '../recipe/recipe.js';
 import { lineChart, type Series, stackCharts } from '../plot/svg.js';
 import { runTraining, type TrainResult, type TrainSpec } from '../train/experiment.js';
-import { intFlag, makeOutputDir, numberFlag, parseFlags } from './args.js';
+import { choiceFlag, intFlag, makeOutputDir, numberFlag, parseFlags } from './args.js';
 import { loadMnistDatasets, mnistDir } from './mnist-node.js';
 import { progressBar } from './progress.js';
 import { TRAIN_OPTIONS, trainSpecFrom } from './train-command.js';
 
-export const COMPARE_USAGE = `orthosparse compare [train options] [--inits LIST] [--masks LIST] [--recipes LIST] [--densities LIST] [--seeds LIST] [--out DIR]
+export const COMPARE_USAGE = `orthosparse compare [train options] [--inits LIST] [--masks LIST] [--mask-weights LIST] [--recipes LIST] [--densities LIST] [--seeds LIST] [--out DIR]
   --inits LIST         comma-separated, from ${MLP_INITS.join(', ')} (default eoi,uniform,erk,dense-orthogonal; '' for none);
                        with --model cnn from ${CNN_INITS.join(', ')} (default eoi,uniform,masked-delta-orthogonal,delta-orthogonal)
   --masks LIST         mask methods, from ${BASE_MASK_METHODS.join(', ')}, each optionally +ai or +eoi (e.g. snip,synflow+eoi)
+  --mask-weights LIST  the weights each --masks method is applied to, every mask arm runs each: ${MASK_WEIGHTS.join(', ')}
+                       (masked-orthogonal: mask ⊙ dense orthogonal, or ⊙ delta-orthogonal for convolutions, no
+                       rescaling, the EOI paper's baselines; default each method's own: rescaled-gaussian for
+                       random, masked-gaussian for the pruning methods; eoi and sao build their own)
   --distribution D     per-layer density spread for --masks: global | uniform | erk | d1,d2,… one per
                        linear layer (default: each method's own)
   --recipes LIST       none, all, or parts from ${RECIPE_PARTS.join(', ')} joined by + (e.g.
@@ -37,7 +42,7 @@ export const COMPARE_USAGE = `orthosparse compare [train options] [--inits LIST]
 
 export interface ArmResult {
   label: string;
-  /** the init or mask method */
+  /** the init or mask method, with the mask's weight kind in brackets when --mask-weights named one */
   method: string;
   /** a recipe name (parseRecipeName) */
   recipe: string;
@@ -57,6 +62,8 @@ function parseDistribution(text: string | undefined): Distribution | undefined {
 interface Arm {
   init?: MlpInit | CnnInit;
   mask?: MaskMethod;
+  /** the mask's weight kind, when --mask-weights names one */
+  weights?: MaskWeights;
   /** a recipe name (parseRecipeName) */
   recipe: string;
   density: number;
@@ -72,6 +79,7 @@ export const COMPARE_OPTIONS = {
   ...TRAIN_OPTIONS,
   inits: { type: 'string' },
   masks: { type: 'string' },
+  'mask-weights': { type: 'string' },
   distribution: { type: 'string' },
   recipes: { type: 'string' },
   densities: { type: 'string' },
@@ -91,6 +99,7 @@ export async function compareCommand(argv: readonly string[]): Promise<ArmResult
   const isDense = (init: MlpInit | CnnInit) => !isSparseModel({ ...base.spec.model, init } as ModelConfig);
   const masks = list(v.masks, '') as MaskMethod[];
   for (const mask of masks) parseMaskMethod(mask);
+  const maskWeights: Array<MaskWeights | undefined> = v['mask-weights'] === undefined ? [undefined] : list(v['mask-weights'], '').map((w) => choiceFlag('mask-weights', w, MASK_WEIGHTS, '(each)'));
   const distribution = parseDistribution(v.distribution);
   const recipes = list(v.recipes, 'none');
   for (const recipe of recipes) {
@@ -112,7 +121,7 @@ export async function compareCommand(argv: readonly string[]): Promise<ArmResult
       for (const init of inits) for (const density of isDense(init) ? [1] : densities) arms.push({ init, recipe, density, seed });
       // Explicit per-layer densities fix the global one: each mask runs once, at that density.
       const maskDensities = Array.isArray(distribution) && !isCnnConfig(base.spec.model) ? [overallDensity(mlpShapes(base.spec.model), distribution)] : densities;
-      for (const mask of masks) for (const density of maskDensities) arms.push({ mask, recipe, density, seed });
+      for (const mask of masks) for (const weights of maskWeights) for (const density of maskDensities) arms.push({ mask, weights, recipe, density, seed });
     }
   }
   const data = await loadMnistDatasets({ trainLimit: base.trainLimit, testLimit: base.testLimit, dataDir: base.dataDir });
@@ -122,7 +131,7 @@ export async function compareCommand(argv: readonly string[]): Promise<ArmResult
   const skipped: string[] = [];
   try {
     for (const [i, arm] of arms.entries()) {
-      const method = arm.mask ?? arm.init!;
+      const method = arm.mask ? `${arm.mask}${arm.weights ? ` [${arm.weights}]` : ''}` : arm.init!;
       const label = [method, arm.init && isDense(arm.init) ? '' : `d=${arm.density}`, arm.recipe === 'none' ? '' : `+${arm.recipe}`, seeds.length > 1 ? `seed ${arm.seed}` : '']
         .filter(Boolean)
         .join(' ');
@@ -131,7 +140,7 @@ export async function compareCommand(argv: readonly string[]): Promise<ArmResult
         ...base.spec,
         seed: arm.seed,
         model: { ...base.spec.model, init: arm.init ?? 'uniform', density: arm.density, seed: arm.seed } as ModelConfig,
-        mask: arm.mask && { method: arm.mask, distribution },
+        mask: arm.mask && { method: arm.mask, distribution, weights: arm.weights },
         recipe: recipePreset(arm.recipe, base.spec.model.activation, steps),
         evalEvery: Math.max(1, Math.ceil(steps / 5)),
       };
@@ -154,7 +163,7 @@ export async function compareCommand(argv: readonly string[]): Promise<ArmResult
         continue;
       }
       bar.stop();
-      console.log(`  test accuracy ${(100 * result.test.accuracy).toFixed(2)}%, Jacobian mean singular value ${result.jacobian?.mean.toFixed(4)}`);
+      console.log(`  test accuracy ${(100 * result.test.accuracy).toFixed(2)}%, Jacobian mean singular value ${result.jacobian?.mean.toFixed(4)} (${result.jacobian?.protocol})`);
       results.push({ label, method, recipe: arm.recipe, density: arm.density, seed: arm.seed, result });
       writeResults(out, results, skipped, argv); // after every arm: a long run leaves usable partial results
     }
@@ -164,6 +173,22 @@ export async function compareCommand(argv: readonly string[]): Promise<ArmResult
   console.log(`wrote ${path.join(out, 'results.md')}, results.json, curves.svg`);
   return results;
 }
+
+/** What the stored weights of each --inits arm are, in the mask weight kinds' terms. */
+const INIT_WEIGHTS: Record<string, string> = {
+  eoi: 'eoi',
+  uniform: 'rescaled-gaussian',
+  erk: 'rescaled-gaussian',
+  'masked-delta-orthogonal': 'masked-orthogonal',
+  'dense-orthogonal': 'dense orthogonal',
+  'delta-orthogonal': 'dense delta-orthogonal',
+  'dense-gaussian': 'dense gaussian',
+};
+
+const JACOBIAN_PROTOCOL_TEXT: Record<JacobianProtocol, string> = {
+  'logits-train-batch': 'd logits / d input at each of the first 128 training images, singular values pooled',
+  'hidden-test-example': 'd last hidden layer / d input at the first test image',
+};
 
 /** Test accuracy (%), one row per method, one column per recipe and density (seeds averaged). */
 function summaryTable(results: readonly ArmResult[]): string[] {
@@ -189,19 +214,19 @@ function writeResults(out: string, results: ArmResult[], skipped: string[], argv
   const header = [
     `Command: \`orthosparse compare ${argv.join(' ')}\``,
     `Model: ${describeModel(m).replace(/^\S+ /, '')}, ${typeof m.activation === 'string' ? m.activation : m.activation.name}, sigma_w ${m.sigmaW}, sigma_b ${m.sigmaB}; optimizer ${first.spec.optimizer.kind} lr ${first.spec.optimizer.lr}; batch ${first.spec.batchSize}; ${first.history.totalSteps} steps per run.`,
-    `Adapter: ${first.adapter}. Date: ${new Date().toISOString().slice(0, 10)}.`,
+    `Adapter: ${first.adapter}. Date: ${new Date().toISOString().slice(0, 10)}. Jacobian at init: protocol ${first.jacobian?.protocol ?? '—'} (${JACOBIAN_PROTOCOL_TEXT[first.jacobian?.protocol ?? 'logits-train-batch']}).`,
     '',
     ...summaryTable(results),
     '',
-    '| run | density | test accuracy | test loss | last train loss | Jacobian σ mean | σ min | σ max | σ variance | LRsI scales | σ mean at step 0 | samples/s | time s |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| run | weights | density | test accuracy | test loss | last train loss | Jacobian σ mean | σ min | σ max | σ variance | LRsI scales | σ mean at step 0 | samples/s | time s |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
-  const rows = results.map(({ label, density, result: r }) => {
+  const rows = results.map(({ label, method, density, result: r }) => {
     const j = r.jacobian;
     const fmt = (x: number | undefined, d = 4) => (x === undefined ? '—' : Math.abs(x) < 1e-3 && x !== 0 ? x.toExponential(2) : x.toFixed(d));
     const scales = r.recipe?.lrsiScales;
     const lrsi = scales ? `${Math.min(...scales).toFixed(2)}–${Math.max(...scales).toFixed(2)}` : '—';
-    return `| ${label} | ${density} | ${(100 * r.test.accuracy).toFixed(2)}% | ${r.test.loss.toFixed(4)} | ${r.history.steps.at(-1)?.loss.toFixed(4) ?? '—'} | ${fmt(j?.mean)} | ${fmt(j?.min)} | ${fmt(j?.max)} | ${fmt(j?.variance)} | ${lrsi} | ${fmt(r.jacobianAtStart?.mean)} | ${r.history.samplesPerSecond.toFixed(0)} | ${(r.elapsedMs / 1000).toFixed(0)} |`;
+    return `| ${label} | ${r.mask?.weights ?? INIT_WEIGHTS[method] ?? '—'} | ${density} | ${(100 * r.test.accuracy).toFixed(2)}% | ${r.test.loss.toFixed(4)} | ${r.history.steps.at(-1)?.loss.toFixed(4) ?? '—'} | ${fmt(j?.mean)} | ${fmt(j?.min)} | ${fmt(j?.max)} | ${fmt(j?.variance)} | ${lrsi} | ${fmt(r.jacobianAtStart?.mean)} | ${r.history.samplesPerSecond.toFixed(0)} | ${(r.elapsedMs / 1000).toFixed(0)} |`;
   });
   const notes = skipped.length ? ['', 'Not run:', ...skipped.map((s) => `- ${s}`)] : [];
   writeFileSync(path.join(out, 'results.md'), `${[...header, ...rows, ...notes].join('\n')}\n`);

