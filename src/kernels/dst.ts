@@ -8,7 +8,6 @@
  * reference is src/dst/reference.ts; ties go to the lower flat index on both.
  */
 import gatherSource from '../../shaders/dst_gather.wgsl';
-import gradSource from '../../shaders/dst_grad.wgsl';
 import rowsSource from '../../shaders/dst_rows.wgsl';
 import scanSource from '../../shaders/dst_scan.wgsl';
 import selectSource from '../../shaders/dst_select.wgsl';
@@ -19,13 +18,13 @@ import { CSR_SDDMM_SEGMENT, type GpuCsr } from '../sparse/gpu-csr.js';
 import { checkNonNegativeInt, checkPositiveInt } from '../validate.js';
 import { checkFeatureMajor, featureMajorStride } from './feature-major.js';
 import { gridFor } from './grid.js';
+import { matmulInto } from './matmul.js';
 
 export const dstSelectKernel: KernelSource = { name: 'dst_select', source: selectSource };
 export const dstScanKernel: KernelSource = { name: 'dst_scan', source: scanSource };
 export const dstTransposeKernel: KernelSource = { name: 'dst_transpose', source: transposeSource };
 export const dstRowsKernel: KernelSource = { name: 'dst_rows', source: rowsSource };
 export const dstGatherKernel: KernelSource = { name: 'dst_gather', source: gatherSource };
-export const dstGradKernel: KernelSource = { name: 'dst_grad', source: gradSource };
 
 const WG = 64;
 /** Elements one invocation of the selection passes walks (entries, or columns of one row). */
@@ -72,7 +71,7 @@ export class DstWorkspace {
   readonly itemCount: GpuTensor<'u32'>;
   private readonly spareF: GpuTensor<'f32'>;
   private readonly spareU: GpuTensor<'u32'>;
-  private scores: GpuTensor<'f32'> | undefined;
+  private readonly chunks = new Map<string, GpuTensor<'f32'>>();
   readonly eqOff = STATE_WORDS;
   readonly newOff: number;
 
@@ -96,14 +95,18 @@ export class DstWorkspace {
     this.spareU = ctx.zeros('u32', 4, 'dst.spareU');
   }
 
-  /** RigL's dense-gradient chunk, chunkRows x cols, allocated on first use (and regrown if a bigger one is asked). */
-  scoreChunk(chunkRows: number): GpuTensor<'f32'> {
-    const length = chunkRows * this.w.cols;
-    if (!this.scores || this.scores.length < length) {
-      this.scores?.destroy();
-      this.scores = this.ctx.zeros('f32', length, 'dst.scores');
+  /**
+   * RigL's chunk buffers (the dense-gradient chunk, dY's rows for it), of exactly `length` floats,
+   * made on first use: one per name and length, so a layer holds at most a full and a last chunk.
+   */
+  chunk(name: 'scores' | 'dy', length: number): GpuTensor<'f32'> {
+    const key = `${name}:${length}`;
+    let t = this.chunks.get(key);
+    if (!t) {
+      t = this.ctx.zeros('f32', length, `dst.${name}`);
+      this.chunks.set(key, t);
     }
-    return this.scores;
+    return t;
   }
 
   /** A tensor for a binding a pass does not use (never written). */
@@ -116,7 +119,7 @@ export class DstWorkspace {
   }
 
   destroy(): void {
-    for (const t of [this.keep, this.hist, this.work, this.out, this.tmp, this.cursor, this.rowCounts, this.itemCount, this.spareF, this.spareU, this.scores]) t?.destroy();
+    for (const t of [this.keep, this.hist, this.work, this.out, this.tmp, this.cursor, this.rowCounts, this.itemCount, this.spareF, this.spareU, ...this.chunks.values()]) t.destroy();
   }
 }
 
@@ -193,14 +196,20 @@ export async function dstDropInto(ctx: Context, ws: DstWorkspace, k: number): Pr
   await selectPass(ctx, ws, { entryPoint: 'drop_decide', units, k });
 }
 
-/** Fills RigL's dense-gradient chunk of rows [row0, row0 + rows) from dyT and xT. */
-async function gradientChunk(ctx: Context, ws: DstWorkspace, grow: Extract<DstGrow, { method: 'rigl' }>, row0: number, rows: number, scores: GpuTensor<'f32'>) {
-  await ctx.dispatch(dstGradKernel, {
-    constants: { WG },
-    buffers: { dyT: grow.dyT, xT: grow.xT, scores },
-    uniforms: { cols: ws.w.cols, row0, chunkRows: rows, groups: featureMajorStride(grow.batch) / 4 },
-    workgroups: gridFor(ctx, Math.ceil((rows * ws.w.cols) / WG)),
-  });
+/**
+ * RigL's dense gradient of rows [row0, row0 + rows): dW = dYᵀ·X on the dense matmul (the padding
+ * columns add nothing), from dY's rows copied out unless the chunk is the whole layer.
+ */
+async function gradientChunk(ctx: Context, ws: DstWorkspace, grow: Extract<DstGrow, { method: 'rigl' }>, row0: number, rows: number): Promise<GpuTensor<'f32'>> {
+  const stride = featureMajorStride(grow.batch);
+  const scores = ws.chunk('scores', rows * ws.w.cols);
+  let dy = grow.dyT;
+  if (rows < ws.w.rows) {
+    dy = ws.chunk('dy', rows * stride);
+    await gather(ctx, ws, 'copy', rows * stride, 0, row0 * stride, ws.unusedF, grow.dyT, dy);
+  }
+  await matmulInto(ctx, dy, grow.xT, scores, { m: rows, k: stride, n: ws.w.cols, transposeB: true });
+  return scores;
 }
 
 /**
@@ -214,27 +223,27 @@ export async function dstGrowInto(ctx: Context, ws: DstWorkspace, k: number, gro
   const { grow: growUnits, segments } = unitCounts(w);
   const rigl = grow.method === 'rigl';
   let chunkRows = w.rows;
-  let scores: GpuTensor<'f32'> | undefined;
   if (grow.method === 'rigl') {
     checkPositiveInt('batch', grow.batch);
     checkFeatureMajor('dyT', grow.dyT, w.rows, 'w.rows', grow.batch);
     checkFeatureMajor('xT', grow.xT, w.cols, 'w.cols', grow.batch);
     const budget = checkPositiveInt('chunkEntries', grow.chunkEntries ?? DST_DEFAULT_CHUNK_ENTRIES);
     chunkRows = Math.max(1, Math.min(w.rows, Math.floor(budget / w.cols)));
-    scores = ws.scoreChunk(chunkRows);
   } else {
     checkNonNegativeInt('salt', grow.salt, 0xffffffff);
   }
   const salt = grow.method === 'set' ? grow.salt : 0;
   const chunks = Math.ceil(w.rows / chunkRows);
-  let filled = -1;
+  // One chunk holding the whole layer is computed once for every pass.
+  let whole: GpuTensor<'f32'> | undefined;
   const overChunks = async (entryPoint: string, low = false) => {
     for (let i = 0; i < chunks; i++) {
       const row0 = i * chunkRows;
       const rows = Math.min(chunkRows, w.rows - row0);
-      if (grow.method === 'rigl' && filled !== i) {
-        await gradientChunk(ctx, ws, grow, row0, rows, scores!);
-        filled = chunks === 1 ? i : -1;
+      let scores: GpuTensor<'f32'> | undefined;
+      if (grow.method === 'rigl') {
+        scores = whole ?? (await gradientChunk(ctx, ws, grow, row0, rows));
+        if (chunks === 1) whole = scores;
       }
       const units: [number, number] = [row0 * segments, (row0 + rows) * segments];
       await selectPass(ctx, ws, { entryPoint, units, k, low, chunkRow0: row0, salt, rigl, scores });
@@ -257,7 +266,8 @@ export async function dstGrowInto(ctx: Context, ws: DstWorkspace, k: number, gro
   await overChunks('grow_fill');
 }
 
-async function gather(ctx: Context, ws: DstWorkspace, entryPoint: 'gather' | 'put' | 'copy', n: number, offset: number, srcOffset: number, data: GpuTensor<'f32'>, src: GpuTensor<'u32'>, to: GpuTensor<'u32'>) {
+/** One dst_gather pass; `copy` moves raw 32-bit words, so src and to may hold either dtype. */
+async function gather(ctx: Context, ws: DstWorkspace, entryPoint: 'gather' | 'put' | 'copy', n: number, offset: number, srcOffset: number, data: GpuTensor<'f32'>, src: GpuTensor, to: GpuTensor) {
   await ctx.dispatch(dstGatherKernel, {
     entryPoint,
     constants: { WG },

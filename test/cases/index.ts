@@ -4,6 +4,7 @@ import { convCases } from './conv.js';
 import { convBsrCases } from './conv-bsr.js';
 import { convGradCases } from './conv-grad.js';
 import { convDenseCases } from './conv-dense.js';
+import { dstCases } from './dst.js';
 import { eoiCases } from './eoi.js';
 import { masksCases } from './masks.js';
 import { matmulCases } from './matmul.js';
@@ -13,6 +14,7 @@ import { runtimeCases } from './runtime.js';
 import { sparseCases } from './sparse.js';
 import { trainingCases } from './training.js';
 import { trainingOpsCases } from './training-ops.js';
+import { validationCases } from './validation.js';
 
 export const caseFamilies = {
   matmul: matmulCases,
@@ -29,6 +31,8 @@ export const caseFamilies = {
   convDense: convDenseCases,
   cnn: cnnCases,
   recipeCnn: recipeCnnCases,
+  validation: validationCases,
+  dst: dstCases,
 };
 
 export type FamilyName = keyof typeof caseFamilies;

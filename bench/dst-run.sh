@@ -1,0 +1,16 @@
+#!/bin/bash
+# Every arm of bench/dst.ts, one GPU-lock acquisition each (other GPU jobs interleave), then the report.
+# usage: bash bench/dst-run.sh [steps] (default 1400, three epochs of MNIST at batch 128)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+steps=${1:-1400}
+mkdir -p bench/dst
+run() { flock /tmp/orthosparse-gpu.lock bash scripts/gpu-env.sh node scripts/run.mjs bench/dst.ts "$@"; }
+for d in 0.1 0.02; do run timing --density $d --out bench/dst/timing-$d.json; done
+for d in 0.1 0.02; do
+  for arm in rigl set static-random static-eoi; do
+    [ -f bench/dst/$arm-$d.json ] || run train --arm $arm --density $d --steps "$steps" --out bench/dst/$arm-$d.json
+  done
+  [ -f bench/dst/dense.json ] || run train --arm dense --density 1 --steps "$steps" --out bench/dst/dense.json
+done
+node scripts/run.mjs bench/dst.ts report bench/dst

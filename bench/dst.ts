@@ -1,0 +1,261 @@
+/**
+ * Dynamic sparse training on MNIST, LeNet-300-100 (784-300-100-10, ReLU): static random, static EOI,
+ * SET and RigL at a given global density (ERK per-layer densities, the RigL default), and the dense
+ * net, each arm one process so that a GPU lock can be taken per arm:
+ *
+ *   node scripts/run.mjs bench/dst.ts train --arm rigl --density 0.1 --steps 1400 --out bench/dst/rigl-0.1.json
+ *   node scripts/run.mjs bench/dst.ts timing --density 0.1 --out bench/dst/timing-0.1.json
+ *   node scripts/run.mjs bench/dst.ts report bench/dst
+ *
+ * train: SGD with momentum 0.9, lr 0.05 on a cosine schedule, batch 128, ΔT = 100, alpha = 0.3,
+ * T_end = 0.75 of the steps (RigL's defaults); test accuracy on the full test set at the end.
+ * timing: medians of wall time (GPU synced) of one training step, one SET update and one RigL
+ * update, sparse vs dense, in one run. report: results.md and curves.svg from the JSON files.
+ */
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { loadMnistDatasets } from '../src/cli/mnist-node.js';
+import { DynamicSparsity } from '../src/dst/dynamic.js';
+import type { DstMethod } from '../src/dst/schedule.js';
+import { type Context, createContext } from '../src/gpu/context.js';
+import { generateMasks } from '../src/masks/index.js';
+import { ActivationLayer } from '../src/nn/activation-layer.js';
+import { Linear } from '../src/nn/linear.js';
+import { SoftmaxCrossEntropy } from '../src/nn/loss.js';
+import { Sequential } from '../src/nn/sequential.js';
+import { SparseLinear } from '../src/nn/sparse-linear.js';
+import { lineChart, stackCharts } from '../src/plot/svg.js';
+import { Rng } from '../src/random.js';
+import { toActivationLayout } from '../src/sparse/activation-layout.js';
+import type { CsrMatrix } from '../src/sparse/csr.js';
+import { createOptimizer } from '../src/train/optimizer-spec.js';
+import { evaluate, train } from '../src/train/trainer.js';
+
+const SHAPES = [
+  [300, 784],
+  [100, 300],
+  [10, 100],
+] as const;
+const BATCH = 128;
+const ARMS = ['dense', 'static-random', 'static-eoi', 'set', 'rigl'] as const;
+type Arm = (typeof ARMS)[number];
+
+interface ArmResult {
+  arm: Arm;
+  density: number;
+  steps: number;
+  testAccuracy: number;
+  testLoss: number;
+  evals: Array<{ step: number; accuracy: number }>;
+  samplesPerSecond: number;
+  layerDensities: number[];
+  dstUpdates: number;
+  adapter: string;
+  elapsedMs: number;
+}
+
+function flag(args: string[], name: string, fallback?: string): string {
+  const i = args.indexOf(`--${name}`);
+  const value = i >= 0 ? args[i + 1] : fallback;
+  if (value === undefined) throw new RangeError(`--${name} is required`);
+  return value;
+}
+
+/** Dense Kaiming-normal weights (ReLU), as CSR storing every entry. */
+function denseWeights(seed: number): CsrMatrix[] {
+  const rng = new Rng(seed);
+  return SHAPES.map(([rows, cols]) => {
+    const values = Float32Array.from({ length: rows * cols }, () => rng.nextNormal() * Math.sqrt(2 / cols));
+    const rowPtr = Uint32Array.from({ length: rows + 1 }, (_, r) => r * cols);
+    const colIdx = Uint32Array.from({ length: rows * cols }, (_, i) => i % cols);
+    return { rows, cols, rowPtr, colIdx, values };
+  });
+}
+
+async function sparseWeights(method: 'random' | 'eoi', density: number, seed: number): Promise<CsrMatrix[]> {
+  const result = await generateMasks(method, SHAPES, { density, distribution: 'erk', seed, gain: Math.SQRT2, activation: 'relu' });
+  return result.weights;
+}
+
+function buildNet(ctx: Context, weights: CsrMatrix[], dense: boolean): Sequential {
+  const layers = weights.flatMap((w, l) => {
+    const layer = dense ? new Linear(ctx, w.cols, w.rows, { weight: w.values }) : new SparseLinear(ctx, w);
+    return l + 1 < weights.length ? [layer, new ActivationLayer(ctx, w.rows, 'relu')] : [layer];
+  });
+  return new Sequential(layers);
+}
+
+async function weightsFor(arm: Arm, density: number, seed: number): Promise<CsrMatrix[]> {
+  if (arm === 'dense') return denseWeights(seed);
+  return sparseWeights(arm === 'static-eoi' ? 'eoi' : 'random', density, seed);
+}
+
+async function trainArm(args: string[]): Promise<void> {
+  const arm = flag(args, 'arm') as Arm;
+  if (!ARMS.includes(arm)) throw new RangeError(`--arm must be one of ${ARMS.join(', ')}`);
+  const density = Number(flag(args, 'density', '0.1'));
+  const steps = Number(flag(args, 'steps', '1400'));
+  const seed = Number(flag(args, 'seed', '0'));
+  const out = flag(args, 'out');
+  const t0 = performance.now();
+  const data = await loadMnistDatasets();
+  const ctx = await createContext();
+  const weights = await weightsFor(arm, density, seed);
+  const model = buildNet(ctx, weights, arm === 'dense');
+  const loss = new SoftmaxCrossEntropy(ctx, 10);
+  const optimizer = createOptimizer(ctx, model.parameters(), { kind: 'sgd', lr: 0.05, momentum: 0.9, schedule: 'cosine' }, steps);
+  const dynamic = arm === 'set' || arm === 'rigl';
+  const evals: ArmResult['evals'] = [];
+  try {
+    const history = await train(ctx, {
+      model,
+      loss,
+      optimizer,
+      train: data.train,
+      test: data.test,
+      epochs: 1000,
+      maxSteps: steps,
+      batchSize: BATCH,
+      seed,
+      logEvery: 100,
+      evalEvery: 200,
+      evalLimit: 2000,
+      dst: dynamic ? { method: arm as DstMethod, every: 100, fraction: 0.3, until: Math.floor(0.75 * steps), seed } : undefined,
+      onEval: (e) => {
+        evals.push({ step: e.step, accuracy: e.accuracy });
+        console.log(`${arm} d=${density} step ${e.step}: accuracy ${e.accuracy.toFixed(4)} (first 2000 test images)`);
+      },
+    });
+    const test = await evaluate(ctx, model, loss, data.test, BATCH);
+    const layerDensities = weights.map((w) => w.colIdx.length / (w.rows * w.cols));
+    const result: ArmResult = {
+      arm,
+      density,
+      steps,
+      testAccuracy: test.accuracy,
+      testLoss: test.loss,
+      evals,
+      samplesPerSecond: history.samplesPerSecond,
+      layerDensities,
+      dstUpdates: history.dst?.length ?? 0,
+      adapter: ctx.adapterName,
+      elapsedMs: performance.now() - t0,
+    };
+    writeFileSync(out, JSON.stringify(result, null, 1));
+    console.log(`${arm} d=${density}: test accuracy ${test.accuracy.toFixed(4)}, ${history.samplesPerSecond.toFixed(0)} samples/s`);
+  } finally {
+    optimizer.destroy();
+    loss.destroy();
+    model.destroy();
+    ctx.destroy();
+  }
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+/** Medians of a training step (forward, loss, backward, SGD) and of SET / RigL updates, wall time with the GPU synced. */
+async function timing(args: string[]): Promise<void> {
+  const density = Number(flag(args, 'density', '0.1'));
+  const repeats = Number(flag(args, 'repeats', '9'));
+  const out = flag(args, 'out');
+  const ctx = await createContext();
+  const data = await loadMnistDatasets({ trainLimit: BATCH });
+  const x = ctx.upload('f32', toActivationLayout(data.train.inputs, BATCH, 784));
+  const labels = ctx.upload('u32', Uint32Array.from(data.train.labels));
+  const rows: Record<string, number> = {};
+  try {
+    for (const arm of ['dense', 'sparse'] as const) {
+      const weights = arm === 'dense' ? denseWeights(0) : await sparseWeights('random', density, 0);
+      const model = buildNet(ctx, weights, arm === 'dense');
+      const loss = new SoftmaxCrossEntropy(ctx, 10);
+      const optimizer = createOptimizer(ctx, model.parameters(), { kind: 'sgd', lr: 0.01, momentum: 0.9, schedule: 'constant' }, 1000);
+      const step = async () => {
+        const logits = await model.forward(x, BATCH);
+        await loss.forward(logits, labels, BATCH);
+        await model.backward(loss.backward(), BATCH);
+        await optimizer.step();
+        await ctx.sync();
+      };
+      const timeIt = async (work: () => Promise<void>) => {
+        await work(); // warm-up: pipelines compiled
+        const ms: number[] = [];
+        for (let i = 0; i < repeats; i++) {
+          const t = performance.now();
+          await work();
+          ms.push(performance.now() - t);
+        }
+        return median(ms);
+      };
+      rows[`${arm}StepMs`] = await timeIt(step);
+      if (arm === 'sparse') {
+        const layers = model.layers.filter((l): l is SparseLinear => l instanceof SparseLinear);
+        for (const method of ['set', 'rigl'] as const) {
+          const dst = new DynamicSparsity(ctx, layers, { method, every: 1, fraction: 0.3, until: 1000 }, (v) => optimizer.stateOf(v));
+          let i = 0;
+          rows[`${method}UpdateMs`] = await timeIt(async () => {
+            await dst.update(0.3, ++i);
+            await ctx.sync();
+          });
+          dst.destroy();
+        }
+      }
+      optimizer.destroy();
+      loss.destroy();
+      model.destroy();
+    }
+    const result = { density, batch: BATCH, repeats, adapter: ctx.adapterName, ...rows };
+    writeFileSync(out, JSON.stringify(result, null, 1));
+    console.log(JSON.stringify(result));
+  } finally {
+    x.destroy();
+    labels.destroy();
+    ctx.destroy();
+  }
+}
+
+function report(args: string[]): void {
+  const dir = args[0] ?? 'bench/dst';
+  const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+  const arms = files.filter((f) => !f.startsWith('timing')).map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as ArmResult);
+  const timings = files.filter((f) => f.startsWith('timing')).map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')));
+  const order = (a: ArmResult) => ARMS.indexOf(a.arm);
+  arms.sort((a, b) => b.density - a.density || order(a) - order(b));
+  const dense = arms.find((a) => a.arm === 'dense');
+  const lines = [
+    '| arm | density | steps | test accuracy | vs dense (points) | samples/s | vs dense | mask updates |',
+    '|---|---|---|---|---|---|---|---|',
+    ...arms.map((a) => {
+      const gap = dense ? ((a.testAccuracy - dense.testAccuracy) * 100).toFixed(2) : '';
+      const speed = dense ? (a.samplesPerSecond / dense.samplesPerSecond).toFixed(2) : '';
+      return `| ${a.arm} | ${a.arm === 'dense' ? 1 : a.density} | ${a.steps} | ${(a.testAccuracy * 100).toFixed(2)}% | ${a.arm === 'dense' ? '' : gap} | ${a.samplesPerSecond.toFixed(0)} | ${a.arm === 'dense' ? '' : speed + 'x'} | ${a.dstUpdates} |`;
+    }),
+  ];
+  if (timings.length) {
+    lines.push('', '| density | dense step (ms) | sparse step (ms) | SET update (ms) | RigL update (ms) | SET / step | RigL / step |', '|---|---|---|---|---|---|---|');
+    for (const t of timings.sort((a, b) => b.density - a.density)) {
+      lines.push(
+        `| ${t.density} | ${t.denseStepMs.toFixed(1)} | ${t.sparseStepMs.toFixed(1)} | ${t.setUpdateMs.toFixed(1)} | ${t.riglUpdateMs.toFixed(1)} | ${(t.setUpdateMs / t.sparseStepMs).toFixed(2)} | ${(t.riglUpdateMs / t.sparseStepMs).toFixed(2)} |`,
+      );
+    }
+  }
+  const adapters = [...new Set([...arms, ...timings].map((a) => a.adapter))];
+  lines.push('', `Adapter: ${adapters.join(', ')}.`);
+  writeFileSync(path.join(dir, 'results.md'), lines.join('\n') + '\n');
+  const charts = [...new Set(arms.map((a) => a.density))].map((density) =>
+    lineChart(
+      arms.filter((a) => a.density === density || a.arm === 'dense').map((a) => ({ name: a.arm, points: a.evals.map((e) => [e.step, e.accuracy] as const) })),
+      { title: `LeNet-300-100 on MNIST, density ${density} (ERK)`, xLabel: 'step', yLabel: 'test accuracy (first 2000)' },
+    ),
+  );
+  writeFileSync(path.join(dir, 'curves.svg'), stackCharts(charts));
+  console.log(lines.join('\n'));
+}
+
+const [mode, ...rest] = process.argv.slice(2);
+if (mode === 'train') await trainArm(rest);
+else if (mode === 'timing') await timing(rest);
+else if (mode === 'report') report(rest);
+else throw new RangeError('usage: bench/dst.ts train|timing|report ...');

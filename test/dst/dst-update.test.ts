@@ -1,0 +1,172 @@
+import { describe, expect, it } from 'vitest';
+import { denseGradientReference, DST_GROWN, dstSalt, dstUpdateReference, riglGrowKey, setGrowKey } from '../../src/dst/reference.js';
+import { Rng } from '../../src/random.js';
+import { type CsrMatrix, type CsrStructure, randomCsr, validateCsr } from '../../src/sparse/csr.js';
+import { transposeStructure } from '../../src/sparse/csc.js';
+import { rowSwizzle } from '../../src/sparse/swizzle.js';
+import { CSR_SDDMM_SEGMENT } from '../../src/sparse/gpu-csr.js';
+import type { GrowParams, UpdatedLayer } from '../cases/dst.js';
+import { describeGpu } from '../harness/gpu.js';
+import { patterned } from '../sparse-fixtures.js';
+
+/** Values in {±0.5, ±1, ±1.5, ...}: many equal magnitudes, so the drop's tie-break is exercised. */
+function coarse(w: CsrMatrix, seed: number): CsrMatrix {
+  const rng = new Rng(seed);
+  return { ...w, values: w.values.map(() => Math.round(rng.nextNormal() * 3) / 2) };
+}
+
+/** Small integers: dW = dYᵀ·X is exact in float32, so RigL's keys match the float64 reference exactly, ties included. */
+function integers(rng: Rng, length: number, range: number): Float32Array {
+  return Float32Array.from({ length }, () => Math.floor(rng.nextFloat() * (2 * range + 1)) - range);
+}
+
+interface Shape {
+  name: string;
+  w: CsrMatrix;
+}
+
+const SHAPES: Shape[] = [
+  { name: 'odd 13x17 d=0.3', w: coarse(randomCsr(13, 17, 0.3, 1), 1) },
+  { name: 'empty rows and a full row 9x70', w: coarse(patterned(9, 70, 2, (r, c) => r === 5 || (r % 3 !== 0 && (r * 7 + c) % 5 === 0)), 2) },
+  { name: 'one row 1x150', w: coarse(randomCsr(1, 150, 0.2, 3), 3) },
+  { name: 'one column 40x1', w: coarse(randomCsr(40, 1, 0.5, 4), 4) },
+  { name: 'every position stored 6x7', w: coarse(randomCsr(6, 7, 1, 5), 5) },
+  { name: 'wide 5x200 d=0.1', w: randomCsr(5, 200, 0.1, 6) },
+  { name: 'single entry 4x9', w: patterned(4, 9, 7, (r, c) => r === 2 && c === 3) },
+];
+
+/** The reference's updates applied in sequence, with the values and a two-section state moved along. */
+function referenceUpdates(w: CsrMatrix, state: Float32Array, section: number, steps: Array<{ k: number; key: (p: number) => number }>) {
+  let structure: CsrStructure = w;
+  let values = Float32Array.from(w.values);
+  const moved = Float32Array.from(state);
+  let keep = new Uint32Array(0);
+  for (const { k, key } of steps) {
+    const r = dstUpdateReference(structure, values, k, key);
+    keep = new Uint32Array(values.length).fill(1);
+    for (const e of r.dropped) keep[e] = 0;
+    const gather = (from: ArrayLike<number>, offset: number) => Float32Array.from(r.src, (s) => (s === DST_GROWN ? 0 : from[offset + s]!));
+    values = gather(values, 0);
+    const old = Float32Array.from(moved);
+    for (let s = 0; s < 2; s++) moved.set(gather(old, s * section), s * section);
+    structure = r;
+  }
+  return { structure, values, state: moved, keep };
+}
+
+function hostItems(rowPtr: Uint32Array): Uint32Array {
+  const pairs: number[] = [];
+  for (let r = 0; r + 1 < rowPtr.length; r++) for (let e = rowPtr[r]!; e < rowPtr[r + 1]!; e += CSR_SDDMM_SEGMENT) pairs.push(r, e);
+  return Uint32Array.from(pairs);
+}
+
+function expectMatchesReference(got: UpdatedLayer, want: ReturnType<typeof referenceUpdates>): void {
+  const s = want.structure;
+  expect(got.rowPtr).toEqual(s.rowPtr);
+  expect(got.colIdx).toEqual(s.colIdx);
+  expect(got.values).toEqual(want.values);
+  expect(got.state).toEqual(want.state);
+  expect(got.keep).toEqual(want.keep);
+  const t = transposeStructure(s);
+  expect(got.tRowPtr).toEqual(t.rowPtr);
+  expect(got.tColIdx).toEqual(t.colIdx);
+  expect(got.tPerm).toEqual(t.perm);
+  expect(got.rowOrder).toEqual(rowSwizzle(s.rowPtr));
+  expect(got.tRowOrder).toEqual(rowSwizzle(t.rowPtr));
+  expect(got.items).toEqual(hostItems(s.rowPtr));
+  validateCsr({ ...s, values: got.values }, 'after the update');
+}
+
+describe('dstUpdateReference', () => {
+  it('keeps the count, drops the smallest magnitudes with ties to the lower index, grows the largest keys', () => {
+    // 2x3, entries at (0,0) |2|, (0,2) |1|, (1,1) |1|: dropping 1 takes (0,2), the lower-index tie.
+    const w = { rows: 2, cols: 3, rowPtr: Uint32Array.of(0, 2, 3), colIdx: Uint32Array.of(0, 2, 1) };
+    const r = dstUpdateReference(w, [2, -1, 1], 1, (p) => [0, 5, 7, 7, 1, 0][p]!);
+    expect([...r.dropped]).toEqual([1]);
+    // Candidates: p = 1 (5), 2 (7, the dropped entry), 3 (7), 5 (0): the tie at 7 goes to p = 2.
+    expect([...r.grown]).toEqual([2]);
+    expect([...r.colIdx]).toEqual([0, 2, 1]);
+    expect([...r.src]).toEqual([0, DST_GROWN, 2]);
+  });
+
+  it('grows every position when k = nnz of a full matrix, and refuses k > nnz', () => {
+    const w = randomCsr(3, 4, 1, 0);
+    const r = dstUpdateReference(w, w.values, 12, (p) => p);
+    expect(r.colIdx.length).toBe(12);
+    expect([...r.src].every((s) => s === DST_GROWN)).toBe(true);
+    expect(() => dstUpdateReference(w, w.values, 13, (p) => p)).toThrow(RangeError);
+  });
+
+  it('SET keys differ per salt and spread evenly', () => {
+    expect(dstSalt(0, 0, 10)).not.toBe(dstSalt(0, 1, 10));
+    expect(dstSalt(0, 0, 10)).not.toBe(dstSalt(1, 0, 10));
+    // A key is uniform over u32: the mean of 20000 keys / 2^32 is 0.5 within 5 standard errors (0.0102).
+    let sum = 0;
+    for (let p = 0; p < 20000; p++) sum += setGrowKey(dstSalt(3, 0, 100), p) / 2 ** 32;
+    expect(Math.abs(sum / 20000 - 0.5)).toBeLessThan(0.0102);
+  });
+});
+
+describeGpu('dst', (run) => {
+  for (const { name, w } of SHAPES) {
+    const nnz = w.colIdx.length;
+    const section = Math.ceil(nnz / 4) * 4;
+    const rng = new Rng(nnz + 17);
+    const state = Float32Array.from({ length: 2 * section }, () => rng.nextNormal());
+    const ks = [1, Math.max(1, Math.floor(nnz / 3)), nnz];
+
+    it(`SET on ${name}: two updates select the reference's drop and grow sets; structure, values and state follow`, async () => {
+      const steps = ks.slice(0, 2).map((k, i) => ({ k, grow: { method: 'set', salt: dstSalt(7, 0, i) } as GrowParams }));
+      const got: UpdatedLayer = await run('updates', { w, state, section, steps });
+      const salted = steps.map(({ k, grow }) => ({ k, key: (p: number) => setGrowKey((grow as { salt: number }).salt, p) }));
+      expectMatchesReference(got, referenceUpdates(w, state, section, salted));
+    });
+
+    it(`RigL on ${name}: integer gradients (ties everywhere), k = 1, nnz/3 and nnz, rows in chunks of 2`, async () => {
+      const batch = 5;
+      const dy = integers(rng, batch * w.rows, 2);
+      const x = integers(rng, batch * w.cols, 2);
+      const g = denseGradientReference(dy, x, batch, w.rows, w.cols);
+      const grow: GrowParams = { method: 'rigl', dy, x, batch, chunkEntries: 2 * w.cols };
+      const steps = ks.map((k) => ({ k, grow }));
+      const got: UpdatedLayer = await run('updates', { w, state, section, steps });
+      expectMatchesReference(got, referenceUpdates(w, state, section, ks.map((k) => ({ k, key: riglGrowKey(g) }))));
+    });
+  }
+
+  it('RigL with one chunk and with one row per chunk give the same update', async () => {
+    const w = randomCsr(11, 90, 0.15, 21);
+    const r = new Rng(5);
+    const batch = 3;
+    const dy = integers(r, batch * w.rows, 3);
+    const x = integers(r, batch * w.cols, 3);
+    const state = new Float32Array(2 * Math.ceil(w.colIdx.length / 4) * 4);
+    const section = state.length / 2;
+    const k = 20;
+    const one: UpdatedLayer = await run('updates', { w, state, section, steps: [{ k, grow: { method: 'rigl', dy, x, batch } }] });
+    const rows: UpdatedLayer = await run('updates', { w, state, section, steps: [{ k, grow: { method: 'rigl', dy, x, batch, chunkEntries: 1 } }] });
+    expect(rows).toEqual(one);
+  });
+
+  it('training after a RigL update equals training a static mask built from the new structure', async () => {
+    const r = new Rng(9);
+    const data = { count: 24, features: 10, inputs: Float32Array.from({ length: 240 }, () => r.nextNormal()), labels: Uint32Array.from({ length: 24 }, (_, i) => i % 3) };
+    const layers = [randomCsr(7, 10, 0.4, 31, { valueScale: 0.5 }), randomCsr(3, 7, 0.5, 32, { valueScale: 0.5 })];
+    const out = await run('trainAfterUpdate', { layers, data, batchSize: 8, before: 3, after: 4, lr: 0.1, dst: { method: 'rigl', every: 3, fraction: 0.3, until: 30 } });
+    // One update, after step 3 of T_end = 30: fraction 0.3·(1 + cos(π/10))/2 of each layer.
+    const f = (0.3 * (1 + Math.cos(Math.PI / 10))) / 2;
+    expect(out.updates).toEqual([{ step: 3, fraction: f, moved: [Math.round(f * 28), Math.round(f * 10)] }]);
+    // The mask moved, and its count held.
+    for (const [i, wAfter] of out.afterUpdate.entries()) {
+      expect(wAfter.colIdx.length).toBe(layers[i]!.colIdx.length);
+    }
+    expect(out.afterUpdate[0].colIdx).not.toEqual(layers[0]!.colIdx);
+    // Same kernels on the same structure and data: equal to the last bit.
+    expect(out.dynamic.losses).toEqual(out.static.losses);
+    for (const [i, wd] of out.dynamic.weights.entries()) {
+      expect(wd.rowPtr).toEqual(out.static.weights[i].rowPtr);
+      expect(wd.colIdx).toEqual(out.static.weights[i].colIdx);
+      expect(wd.values).toEqual(out.static.weights[i].values);
+    }
+  });
+});
