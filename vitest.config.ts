@@ -1,17 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
+import { wgslVitePlugin } from './scripts/wgsl-loader.mjs';
 
 export default defineConfig({
-  plugins: [
-    {
-      // WGSL files are imported as text, as esbuild's text loader does for the published build.
-      name: 'wgsl-as-text',
-      load(id) {
-        if (id.endsWith('.wgsl')) return `export default ${JSON.stringify(readFileSync(id, 'utf8'))};`;
-        return null;
-      },
-    },
-  ],
+  // WGSL files import as text and register the interface wgsl_reflect reads from them, as in the
+  // published build (scripts/wgsl-loader.mjs).
+  plugins: [wgslVitePlugin],
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/harness/global-setup.ts'],

@@ -1,0 +1,33 @@
+// The built-in kernels' interfaces come from the build (scripts/wgsl-loader.mjs), not from a WGSL
+// parser at run time: every shader module registers exactly what wgsl_reflect reads from its text,
+// under vitest's loader as under esbuild's; a source the build never saw (a user's kernel) is
+// reflected on first use.
+import { readdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { bundle } from '../../scripts/bundle.mjs';
+import { knownKernelInterface, loadKernelInterface } from '../../src/gpu/kernel-interface.js';
+import { reflectUncached } from '../../src/gpu/reflect.js';
+
+const shaders = readdirSync('shaders').filter((f) => f.endsWith('.wgsl'));
+
+describe('build-time kernel interfaces', () => {
+  it.each(shaders)('%s: the loaded module registers what wgsl_reflect reads from it', async (file) => {
+    const { default: source } = (await import(`../../shaders/${file}`)) as { default: string };
+    expect(source.length).toBeGreaterThan(0);
+    expect(knownKernelInterface(source)).toEqual(reflectUncached(source));
+  });
+
+  it('a source the build did not see is unknown until reflected at run time, then cached', async () => {
+    const source = '@group(0) @binding(0) var<storage, read_write> out: array<f32>;\n@compute @workgroup_size(1) fn main() { out[0] = 1.0; }';
+    expect(knownKernelInterface(source)).toBeUndefined();
+    const iface = await loadKernelInterface(source);
+    expect(iface.bindings).toEqual([{ name: 'out', binding: 0, kind: 'storage' }]);
+    expect(knownKernelInterface(source)).toBe(iface);
+  });
+
+  it('esbuild bundles carry the interfaces the build reflected (the published one: test/package/install.test.ts)', async () => {
+    const code = (await bundle({ entry: 'src/kernels/spmm-csr.ts', platform: 'neutral', external: ['wgsl_reflect', 'webgpu'] }))!;
+    expect(code.match(/registeredSource\(/g)?.length).toBeGreaterThanOrEqual(2); // the definition and spmm_csr.wgsl
+    expect(code).toContain('"bindings": [{ "name": "params", "binding": 0, "kind": "uniform" }');
+  });
+});
