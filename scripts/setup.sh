@@ -24,3 +24,11 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   echo "setup: npm ci" >&2
   npm ci --no-audit --no-fund --loglevel=error
 fi
+
+# TypeScript 5 for the package test (test/package/install.test.ts), in its own folder: it installs
+# a `tsc` command too, which would shadow the root's TypeScript 7.
+tools=test/package/tools
+if [ ! -f $tools/node_modules/.package-lock.json ] || [ $tools/package-lock.json -nt $tools/node_modules/.package-lock.json ]; then
+  echo "setup: npm ci in $tools" >&2
+  npm --prefix $tools ci --no-audit --no-fund --loglevel=error
+fi

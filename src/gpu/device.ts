@@ -51,7 +51,7 @@ async function nodeGpu(): Promise<{ gpu: GPU; backend: Backend }> {
       dawn = await import(/* @vite-ignore */ specifier);
     } catch (cause) {
       throw new WebGpuUnavailableError(
-        "no WebGPU here: not a browser with navigator.gpu, and the optional 'webgpu' package (Dawn for Node) is not installed",
+        "no WebGPU here: not a browser with navigator.gpu, and the 'webgpu' package (Dawn for Node, an optional peer dependency of orthosparse) is not installed: npm install webgpu",
         { cause },
       );
     }
