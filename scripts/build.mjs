@@ -19,7 +19,8 @@ rmSync('dist', { recursive: true, force: true });
 await bundle({ entries: ENTRIES, outdir: 'dist', platform: 'neutral', external: ['wgsl_reflect', 'webgpu', 'node:*'], sourcemap: false });
 await bundle({ entry: 'src/cli/main.ts', outfile: 'dist/cli.js', platform: 'node', external: nodeExternals, sourcemap: false });
 chmodSync('dist/cli.js', 0o755);
-await bundle({ entry: 'src/cli/browser-train-entry.ts', outfile: 'dist/browser-train.js', platform: 'browser', sourcemap: false });
+// The page script is only ever served to Chromium: minified.
+await bundle({ entry: 'src/cli/browser-train-entry.ts', outfile: 'dist/browser-train.js', platform: 'browser', minify: true, sourcemap: false });
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
 mkdirSync('dist/types-ts5');
 for (const name of Object.keys(ENTRIES)) {
