@@ -7,9 +7,9 @@
  *
  * matmul: --sizes (default 128,256,512,1024), --reps (default 5).
  * sparse: --sizes (default 512,1024), --batches (32,256), --densities (0.5,…,0.01), --masks
- * (random,eoi), --reps (3); also writes bench/sparse-speedup.svg. The issue's full grid (about an
+ * (random,eoi), --reps (3); also writes bench/sparse-speedup.svg. The full grid (about an
  * hour on SwiftShader): `npm run bench -- --suite sparse --sizes 512,1024,2048 --reps 5`.
- * eoi: the issue's three cases (a) 4096² (b) 1000 x 128² (c) 100 x 1024².
+ * eoi: three cases (a) 4096² (b) 1000 x 128² (c) 100 x 1024².
  * training: --sizes are widths (default 256,1024), --densities (0.1,0.05), --reps = timed steps (8).
  * conv: --channels (cIn = cOut, default 32,64), --sizes are image sides (14,7), --batches
  * (32,128), --paddings (circular,zeros), --densities (1,0.5,0.3,0.2,0.1,0.05), --masks

@@ -46,7 +46,7 @@ export interface SparseGrid {
   reps: number;
 }
 
-/** The issue's grid. On SwiftShader (~1 GFLOP/s) it takes about an hour; the default is a subset. */
+/** The full grid. On SwiftShader (~1 GFLOP/s) it takes about an hour; the default is a subset. */
 export const FULL_SPARSE_GRID: SparseGrid = {
   sizes: [512, 1024, 2048],
   batches: [32, 256],
@@ -58,7 +58,7 @@ export const FULL_SPARSE_GRID: SparseGrid = {
 /** About ten minutes for Node and Chromium together on SwiftShader: 2048 left out, 3 timed runs. */
 export const DEFAULT_SPARSE_GRID: SparseGrid = { ...FULL_SPARSE_GRID, sizes: [512, 1024], reps: 3 };
 
-/** The issue's goals are stated at this point. */
+/** The point the goals are stated at. */
 const HEADLINE = { size: 1024, batch: 256, density: 0.1, minReps: 5 };
 const BSR_BLOCK = 16;
 
@@ -371,7 +371,7 @@ function table(header: string[], rows: string[][]): string {
   return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }
 
-/** The issue's goals at the headline point: speedups over dense, and backward within 1.5× of forward. */
+/** The goals at the headline point: speedups over dense, and backward within 1.5× of forward. */
 function headlineSection(records: SparseRecord[]): string {
   const rows: string[][] = [];
   for (const cell of cellsOf(records, 'headline')) {
