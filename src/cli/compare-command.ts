@@ -132,7 +132,7 @@ export async function compareCommand(argv: readonly string[]): Promise<ArmResult
   try {
     for (const [i, arm] of arms.entries()) {
       const method = arm.mask ? `${arm.mask}${arm.weights ? ` [${arm.weights}]` : ''}` : arm.init!;
-      const label = [method, arm.init && isDense(arm.init) ? '' : `d=${arm.density}`, arm.recipe === 'none' ? '' : `+${arm.recipe}`, seeds.length > 1 ? `seed ${arm.seed}` : '']
+      const label = [method, arm.init && isDense(arm.init) ? '' : `d=${arm.density}`, arm.recipe === 'none' ? '' : `+${arm.recipe}`, base.spec.dst && !(arm.init && isDense(arm.init)) ? `dst=${base.spec.dst.method}` : '', seeds.length > 1 ? `seed ${arm.seed}` : '']
         .filter(Boolean)
         .join(' ');
       const steps = Math.min(base.spec.epochs * Math.ceil(data.train.count / base.spec.batchSize), base.spec.maxSteps ?? Infinity);
@@ -142,6 +142,8 @@ export async function compareCommand(argv: readonly string[]): Promise<ArmResult
         model: { ...base.spec.model, init: arm.init ?? 'uniform', density: arm.density, seed: arm.seed } as ModelConfig,
         mask: arm.mask && { method: arm.mask, distribution, weights: arm.weights },
         recipe: recipePreset(arm.recipe, base.spec.model.activation, steps),
+        // Dense arms are the baseline: --dst moves the sparse arms' masks only.
+        dst: arm.init && isDense(arm.init) ? undefined : base.spec.dst,
         evalEvery: Math.max(1, Math.ceil(steps / 5)),
       };
       console.log(`[${i + 1}/${arms.length}] ${label}`);

@@ -10,7 +10,8 @@ import { ACTIVATIONS } from '../kernels/activation.js';
 import { GAUSSIAN_SCALES } from '../nn/init.js';
 import { CNN_ARCHITECTURES, CNN_INITS, checkCnnConfig, MAX_CNN_CHANNELS, MAX_CNN_DEPTH, type CnnInit } from '../nn/cnn.js';
 import { checkMlpConfig, MLP_INITS, mlpShapes, type MlpConfig, type MlpInit } from '../nn/mlp.js';
-import { describeModel, isCnnConfig, type ModelConfig, saveModel } from '../nn/model.js';
+import { describeModel, isCnnConfig, isSparseModel, type ModelConfig, saveModel } from '../nn/model.js';
+import { DST_METHODS } from '../dst/schedule.js';
 import { PADDING_MODES } from '../sparse/conv-geometry.js';
 import { BSR_BLOCK_SIZES, type BsrBlockSize } from '../sparse/bsr.js';
 import { lineChart, stackCharts } from '../plot/svg.js';
@@ -48,6 +49,10 @@ export const TRAIN_USAGE = `orthosparse train [options]
   --batch N            (default 128)
   --train-limit N      use the first N training images   --test-limit N   likewise for test
   --seed N             (default 0)
+  --dst M              dynamic sparse training of an MLP's sparse layers: set | rigl (default: static masks)
+  --dst-every N        steps between mask updates, ΔT (default 100)
+  --dst-fraction A     fraction of each layer's weights moved, decayed as A·(1 + cos(π·t / T_end)) / 2, in (0, 1) (default 0.3)
+  --dst-until T        T_end: no update after step T, >= --dst-every (default 3/4 of the run's steps)
   --jacobian P         where the Jacobian's singular values at init are taken: ${JACOBIAN_PROTOCOLS.join(' | ')}
                        (default logits-train-batch: the whole network to the logits at each of the first
                        128 training images, pooled; hidden-test-example: to the last hidden layer at one test image)
@@ -83,6 +88,10 @@ export const TRAIN_OPTIONS = {
   'train-limit': { type: 'string' },
   'test-limit': { type: 'string' },
   seed: { type: 'string', default: '0' },
+  dst: { type: 'string' },
+  'dst-every': { type: 'string' },
+  'dst-fraction': { type: 'string' },
+  'dst-until': { type: 'string' },
   jacobian: { type: 'string', default: 'logits-train-batch' },
   out: { type: 'string' },
   'data-dir': { type: 'string' },
@@ -192,11 +201,32 @@ export function trainSpecFrom(v: FlagValues): TrainArgs {
     jacobian: true,
     jacobianProtocol: choiceFlag('jacobian', v.jacobian, JACOBIAN_PROTOCOLS),
   };
+  spec.dst = dstFlags(v, spec, trainLimit ?? MNIST_TRAIN_IMAGES);
   const out = typeof v.out === 'string' ? v.out : path.join('runs', `${cnn ? 'cnn-' : ''}${init}-d${depth}`);
   checkOutputDir('out', out);
   const dataDir = typeof v['data-dir'] === 'string' ? v['data-dir'] : undefined;
   const browser = v.browser === true;
   return { spec, out, browser, trainLimit, testLimit: intFlag('test-limit', v['test-limit'], 1), dataDir };
+}
+
+const MNIST_TRAIN_IMAGES = 60_000;
+
+/** The --dst flags as TrainSpec.dst (undefined without --dst); each checked, naming the flag and its range. */
+function dstFlags(v: FlagValues, spec: TrainSpec, trainImages: number): TrainSpec['dst'] {
+  const extra = (['dst-every', 'dst-fraction', 'dst-until'] as const).find((f) => v[f] !== undefined);
+  if (v.dst === undefined) {
+    if (extra) throw new RangeError(`--${extra} needs --dst set | rigl`);
+    return undefined;
+  }
+  const method = choiceFlag('dst', v.dst, DST_METHODS);
+  if (isCnnConfig(spec.model)) throw new RangeError('--dst moves the masks of an MLP\'s sparse layers; it cannot be used with --model cnn');
+  if (!isSparseModel(spec.model)) throw new RangeError(`--dst needs sparse layers; --init ${spec.model.init} is dense`);
+  if (spec.model.format !== undefined && spec.model.format !== 'csr') throw new RangeError('--dst needs --format csr (BSR blocks cannot move)');
+  const every = intFlag('dst-every', v['dst-every'] ?? '100', 1)!;
+  const steps = Math.min(spec.epochs * Math.ceil(trainImages / spec.batchSize), spec.maxSteps ?? Infinity);
+  const until = intFlag('dst-until', v['dst-until'] ?? String(Math.max(every, Math.floor(0.75 * steps))), every, SAFE, '(T_end, at least --dst-every)')!;
+  const fraction = numberFlag('dst-fraction', v['dst-fraction'] ?? '0.3', { min: 0, max: 1, minOpen: true, maxOpen: true })!;
+  return { method, every, fraction, until, seed: spec.seed };
 }
 
 /** `orthosparse train`: checks every flag and the data source, then trains and writes the outputs to --out. */
