@@ -116,3 +116,4 @@ export type { SoftmaxXentResult, XentDims, SoftmaxXentOutputs } from './kernels/
 export type { TypedArrayOf } from './gpu/tensor.js';
 export type { FoldOptions } from './kernels/grid.js';
 export type { DenseConvConfig } from './kernels/conv-dense.js';
+export type { ReferenceFilter } from './sparse/conv-reference.js';

@@ -24,3 +24,6 @@ export {
 } from './recipe/recipe.js';
 export { gradInitScales, gradInitGradient, VIRTUAL_STEPS, type VirtualStep, type GradInitObjective, type GradInitOptions, type GradInitResult, type GradInitStep, type SourceForBatch } from './recipe/gradinit.js';
 export { modelGradientSource, sparseLayers, type SparseLayer } from './recipe/model-gradients.js';
+
+// Types that the exported signatures mention
+export type { ResolvedNetwork } from './masks/network.js';

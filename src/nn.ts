@@ -51,6 +51,9 @@ export { dstUpdateReference, denseGradientReference, riglGrowKey, setGrowKey, ds
 export type { Parameter as TrainableTensor } from './train/optimizers.js';
 export type { FileTensor } from './nn/model-file.js';
 export type { EvalRecord, StepRecord, Optimizer } from './train/trainer.js';
+export type { JacobianStats } from './train/experiment.js';
+export type { FusedActivationBelow } from './nn/layer.js';
+export type { SequentialOptions } from './nn/sequential.js';
 export type { TrainHooks } from './train/experiment.js';
 
 
