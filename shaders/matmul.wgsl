@@ -31,6 +31,9 @@ struct Params {
   k: u32,
   n: u32,
   liveN: u32,
+  // Output tiles along n, and in all: the tile list is folded into a 2-D grid (src/kernels/grid.ts).
+  tilesN: u32,
+  tiles: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -90,11 +93,19 @@ fn scatterK(fromA: bool, kk: u32, index: u32, v: vec4<f32>) {
 }
 
 @compute @workgroup_size(WG_X, WG_Y)
-fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+fn main(
+  @builtin(local_invocation_id) lid: vec3<u32>,
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+) {
+  let tile = wid.x + wid.y * nwg.x;
+  if (tile >= params.tiles) {
+    return;
+  }
   let tileM = RM * WG_Y;
   let tileN = RN * WG_X;
-  let m0 = wid.y * tileM;
-  let n0 = wid.x * tileN;
+  let m0 = (tile / params.tilesN) * tileM;
+  let n0 = (tile % params.tilesN) * tileN;
   let thread = lid.y * WG_X + lid.x;
   let threads = WG_X * WG_Y;
   // Each tile is loaded in vec4 slots along the stored matrix's contiguous dimension.

@@ -39,6 +39,9 @@ export class DeviceLostError extends OrthosparseError {
   }
 }
 
+/** A call on a Context after its destroy(), or on a tensor after its destroy(): refused at the call. */
+export class DestroyedError extends OrthosparseError {}
+
 /** A buffer would exceed the device's size limits; refused before anything is allocated or dispatched. */
 export class BufferTooLargeError extends RangeError {
   constructor(what: string, bytes: number, limitName: string, limit: number) {

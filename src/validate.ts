@@ -82,8 +82,9 @@ export function checkObject(name: string, value: unknown, what: string): Record<
 }
 
 /**
- * A typed array of exactly the given kind. Compared by tag, not instanceof, so arrays made in
- * another realm (a worker, an iframe) pass.
+ * A typed array of exactly the given kind, not backed by a SharedArrayBuffer (another thread could
+ * change it while it is read or copied, and WebGPU refuses to copy from one). Compared by tag, not
+ * instanceof, so arrays made in another realm (a worker, an iframe) pass.
  */
 export function checkTypedArray<T extends ArrayBufferView>(
   name: string,
@@ -92,6 +93,9 @@ export function checkTypedArray<T extends ArrayBufferView>(
 ): T {
   if (!ArrayBuffer.isView(value) || describeKind(value) !== kind.name) {
     throw new TypeError(`${name} must be a ${kind.name}, got ${describeKind(value)}`);
+  }
+  if (typeof SharedArrayBuffer !== 'undefined' && value.buffer instanceof SharedArrayBuffer) {
+    throw new TypeError(`${name} must not be backed by a SharedArrayBuffer (copy it into an ordinary ${kind.name})`);
   }
   return value as T;
 }
@@ -144,4 +148,67 @@ export function checkLabels(name: string, labels: ArrayLike<number>, classes: nu
       throw new RangeError(`${name}[${i}] = ${label} must be an integer in [0, ${classes - 1}] (classes = ${classes})`);
     }
   }
+}
+
+/** A boolean option: true or false only (1, 'false' and the like are refused, not coerced); undefined gives `fallback`. */
+export function checkBoolean(name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new TypeError(`${name} must be true or false, got ${describeKind(value)} ${String(value)}`);
+  return value;
+}
+
+/**
+ * A host array about to be copied to the GPU: exactly the typed-array kind of its element type
+ * (the copy is bytewise, so a Float64Array would be read as pairs of floats), as checkTypedArray
+ * checks it, and, when `length` is given, exactly that long.
+ */
+export function checkHostArray<T extends ArrayBufferView>(
+  name: string,
+  value: unknown,
+  kind: { readonly name: string; readonly prototype: T },
+  length?: { length: number; why: string },
+): T {
+  const array = checkTypedArray(name, value, kind);
+  if (length) checkLength(name, array as unknown as { length: number }, length.length, length.why);
+  return array;
+}
+
+/** checkHostArray for float32 values that must also all be finite (weights, biases, inputs). */
+export function checkFiniteFloat32(name: string, value: unknown, length?: { length: number; why: string }): Float32Array {
+  const array = checkHostArray(name, value, Float32Array, length);
+  checkFiniteElements(name, array);
+  return array;
+}
+
+/** Largest finite float32, and the smallest positive normal one. */
+export const FLOAT32_MAX = 3.4028234663852886e38;
+export const FLOAT32_MIN_NORMAL = 1.1754943508222875e-38;
+
+/**
+ * A multiplier applied to values stored as float32 (a gain, sigma_w): its magnitude in
+ * [FLOAT32_MIN_NORMAL, FLOAT32_MAX], so scaled values stay finite and are not flushed to zero.
+ * With `allowNegative` the sign is free.
+ */
+export function checkFloat32Scale(name: string, value: unknown, allowNegative: boolean): number {
+  const positive = `[${FLOAT32_MIN_NORMAL}, ${FLOAT32_MAX}]`;
+  const range = `${allowNegative ? `[-${FLOAT32_MAX}, -${FLOAT32_MIN_NORMAL}] or ` : ''}${positive} (the float32 range)`;
+  if (typeof value !== 'number') throw new TypeError(`${name} must be a number in ${range}, got ${String(value)}`);
+  const magnitude = allowNegative ? Math.abs(value) : value;
+  if (!(magnitude >= FLOAT32_MIN_NORMAL && magnitude <= FLOAT32_MAX)) {
+    throw new RangeError(`${name} must be a number in ${range}, got ${value}`);
+  }
+  return value;
+}
+
+/** A count of elements (or bytes) a computation would allocate, at most `max`; refused before anything is allocated. */
+export function checkSizeLimit(what: string, size: number, max: number, unit: string): void {
+  if (!(size <= max)) throw new RangeError(`${what} needs ${size} ${unit}, above the limit of ${max} ${unit}`);
+}
+
+/** A number of classes: an integer >= 2 (softmax over one class is constant). */
+export function checkClassCount(name: string, value: unknown): number {
+  const range = `[2, ${Number.MAX_SAFE_INTEGER}]`;
+  if (typeof value !== 'number' || !Number.isInteger(value)) throw new TypeError(`${name} must be an integer in ${range}, got ${String(value)}`);
+  if (value < 2 || value > Number.MAX_SAFE_INTEGER) throw new RangeError(`${name} must be an integer in ${range}, got ${value}`);
+  return value;
 }

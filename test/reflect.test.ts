@@ -16,12 +16,14 @@ describe('layouts derived from the WGSL', () => {
       { name: 'c', binding: 4, kind: 'storage' },
     ]);
     const layout = iface.uniforms!.layout;
-    expect(layout.size).toBe(16);
+    expect(layout.size).toBe(24);
     expect([...layout.fields].map(([name, f]) => [name, f.offset, f.kind])).toEqual([
       ['m', 0, 'u32'],
       ['k', 4, 'u32'],
       ['n', 8, 'u32'],
       ['liveN', 12, 'u32'],
+      ['tilesN', 16, 'u32'],
+      ['tiles', 20, 'u32'],
     ]);
     expect([...iface.overrides]).toContain('TRANSPOSE_A');
   });

@@ -24,10 +24,11 @@
  */
 
 import { Rng } from '../random.js';
-import { checkDensity, checkNumberInRange, checkPositiveInt, checkSeed } from '../validate.js';
+import { checkDensity, checkFloat32Scale, checkPositiveInt, checkSeed, checkSizeLimit } from '../validate.js';
 import { eoiFromSample, type EoiMatrix, type EoiOptions } from './eoi.js';
-import { MAX_EOI_DIM, sampleEoiRotations, type EoiSample } from './sampler.js';
+import { MAX_EOI_DIM, MAX_EOI_NONZEROS, sampleEoiRotations, type EoiSample } from './sampler.js';
 
+/** Options of eoiConv: eoi()'s, plus the centre matrix's density rule. */
 export interface EoiConvOptions extends EoiOptions {
   /**
    * The paper's "more nonzeros": the centre matrix gets density min(d·k², 1, √d) instead of d.
@@ -36,6 +37,7 @@ export interface EoiConvOptions extends EoiOptions {
   moreNonzeros?: boolean;
 }
 
+/** A delta-orthogonal EOI convolution kernel: OIHW weights, the trainable mask and its nonzero count. */
 export interface EoiConvKernel {
   shape: [cOut: number, cIn: number, kH: number, kW: number];
   /** cOut·cIn·k·k values, OIHW row-major. */
@@ -62,14 +64,21 @@ export interface EoiConvPlan {
   sample: EoiSample;
 }
 
+/**
+ * Delta-orthogonal EOI for a cOut x cIn x k x k convolution kernel (OIHW, row-major): the centre
+ * tap holds an exact sparse orthogonal cOut x cIn matrix times the gain, every other tap is 0; the
+ * mask holds round(density·numel) entries (the centre's nonzeros topped up with trainable zeros).
+ * @throws RangeError or TypeError naming cOut, cIn, k (odd), density (see the range in the message), seed or gain
+ */
 export function eoiConv(cOut: number, cIn: number, k: number, opts: EoiConvOptions): EoiConvKernel {
   const gain = checkGain('gain', opts?.gain);
   const plan = planEoiConv(cOut, cIn, k, opts);
   return assembleEoiConv(plan, eoiFromSample(plan.sample, gain));
 }
 
+/** A gain whose products with orthogonal entries stay finite and nonzero in float32; default 1. */
 export function checkGain(name: string, gain: unknown): number {
-  return gain === undefined ? 1 : checkNumberInRange(name, gain, -Number.MAX_VALUE, Number.MAX_VALUE);
+  return gain === undefined ? 1 : checkFloat32Scale(name, gain, true);
 }
 
 /** Validates the arguments and draws the centre's rotations (CPU, structural only). */
@@ -90,6 +99,7 @@ export function planEoiConv(cOut: number, cIn: number, k: number, opts: Omit<Eoi
   const rhoH = moreNonzeros ? Math.max(Math.min(density * taps, 1, Math.sqrt(density)), 1 / M) : density;
   // The lower bounds make budget >= min(cOut, cIn), the count of H with no rotation at all.
   const budget = Math.round(density * cOut * cIn * taps);
+  checkSizeLimit(`an EOI kernel of ${cOut} x ${cIn} x ${k} x ${k} at density ${density}`, budget, MAX_EOI_NONZEROS, 'nonzeros (density·cOut·cIn·k²)');
   const { sample, centreDensity } = centreWithin(cOut, cIn, rhoH, seed, budget);
   return { cOut, cIn, k, seed, budget, centreDensity, sample };
 }

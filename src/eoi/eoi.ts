@@ -8,20 +8,27 @@
  */
 
 import type { CsrMatrix } from '../sparse/csr.js';
-import { checkNumberInRange } from '../validate.js';
+import { checkFloat32Scale } from '../validate.js';
 import { eoiMaskToCsr } from './mask-to-csr.js';
 import { sampleEoiRotations, type EoiSample } from './sampler.js';
 import { scheduleRounds } from './schedule.js';
 
+/** Options of eoi(): the target density, the seed of the rotation sequence, and the gain. */
 export interface EoiOptions {
   /** Target density in [1/max(rows, cols), 1]. */
   density: number;
   /** Integer in [0, 2^53); default 0. */
   seed?: number;
-  /** Finite multiplier of the orthogonal matrix; all singular values equal it. Default 1. */
+  /**
+   * Multiplier of the orthogonal matrix; all singular values equal |gain|. Its magnitude must be
+   * in the float32 range [2^-126, 3.4028234663852886e38] (the values are stored as float32). Default 1.
+   */
   gain?: number;
 }
 
+/**
+ * An EOI weight: a CSR matrix (rows x cols) with how many Givens rotations built it and in how many GPU rounds.
+ */
 export type EoiMatrix = CsrMatrix & {
   /** Givens rotations applied. */
   rotations: number;
@@ -35,6 +42,26 @@ interface SparseColumns {
   valuesOf: Float64Array[];
 }
 
+/**
+ * Exact orthogonal initialisation on the CPU: a sparse rows x cols matrix W = gain·Q whose
+ * rows (rows <= cols) or columns (rows > cols) are exactly orthonormal, times `gain`, built by
+ * composing random Givens rotations on [I | 0] in float64 until the structural density reaches
+ * `opts.density`. The result is CSR (row-major, column indices sorted in each row) holding the
+ * whole structural mask (a stored entry may be 0), with the rotation count and the GPU round count.
+ * Deterministic in (rows, cols, density, seed).
+ *
+ * @param rows - output features (W is rows x cols), an integer in [1, MAX_EOI_DIM]
+ * @param cols - input features
+ * @param opts - density in [1/max(rows, cols), 1], seed (integer, default 0), gain (default 1)
+ * @throws RangeError or TypeError naming the argument when a shape, the density, the seed or the
+ * gain is outside its range (nothing is clamped)
+ *
+ * @example
+ * ```ts
+ * const w = eoi(128, 784, { density: 0.125, seed: 1 }); // 128 orthonormal rows
+ * csrToDense(w); // 128 x 784, row-major
+ * ```
+ */
 export function eoi(rows: number, cols: number, opts: EoiOptions): EoiMatrix {
   return eoiFromSample(sampleEoiRotations(rows, cols, opts?.density, opts?.seed), opts?.gain);
 }
@@ -48,19 +75,20 @@ export function eoiFromSample(sample: EoiSample, gain?: number): EoiMatrix {
 }
 
 function checkGain(gain: unknown): number {
-  if (gain === undefined) return 1;
-  return checkNumberInRange('gain', gain, -Number.MAX_VALUE, Number.MAX_VALUE);
+  return gain === undefined ? 1 : checkFloat32Scale('gain', gain, true);
 }
 
 /** A = [I_m | 0] · G_1 · … · G_R in float64, as sparse columns whose supports equal the sample's mask. */
 function applyRotations(sample: EoiSample): SparseColumns {
   const { m, M, pairs, cos, sin } = sample;
+  // Empty columns share one empty list each: a rotation replaces a column's lists, never writes them.
   const empty = new Uint32Array(0);
+  const noValues = new Float64Array(0);
   const rowsOf: Uint32Array[] = [];
   const valuesOf: Float64Array[] = [];
   for (let c = 0; c < M; c++) {
     rowsOf.push(c < m ? Uint32Array.of(c) : empty);
-    valuesOf.push(c < m ? Float64Array.of(1) : new Float64Array(0));
+    valuesOf.push(c < m ? Float64Array.of(1) : noValues);
   }
 
   for (let t = 0; t < sample.rotations; t++) {

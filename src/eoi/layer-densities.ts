@@ -7,6 +7,7 @@
 
 import { checkLength, checkNumberInRange, checkPositiveInt } from '../validate.js';
 
+/** A layer's weight shape: [out, in] for a linear layer, [cOut, cIn, kh, kw] for a convolution. */
 export type LayerShape = readonly number[];
 
 /** Every layer at the global density d. */
@@ -58,10 +59,9 @@ export function explicitDensities(shapes: readonly LayerShape[], densities: read
   return densities.map((d, l) => checkNumberInRange(`densities[${l}]`, d, 0, 1, true));
 }
 
-/** Total nonzeros over total weights: sum(d_l · numel_l) / sum(numel_l). */
+/** Total nonzeros over total weights: sum(d_l · numel_l) / sum(numel_l); every density in (0, 1]. */
 export function overallDensity(shapes: readonly LayerShape[], densities: readonly number[]): number {
-  checkShapes(shapes);
-  checkLength('densities', densities, shapes.length, 'one density per layer shape');
+  explicitDensities(shapes, densities);
   let nnz = 0;
   let total = 0;
   shapes.forEach((s, l) => {

@@ -14,7 +14,7 @@
  */
 
 import { Rng } from '../random.js';
-import { checkDensity, checkPositiveInt, checkSeed } from '../validate.js';
+import { checkDensity, checkPositiveInt, checkSeed, checkSizeLimit } from '../validate.js';
 
 /** The sampled rotation sequence and the structural mask of the m x M matrix A it produces. */
 export interface EoiSample {
@@ -55,13 +55,27 @@ export function drawRotation(rng: Rng, M: number): { i: number; j: number; cos: 
   return { i, j, cos: Math.cos(angle), sin: Math.sin(angle) };
 }
 
-/** Validates rows, cols and density (which must be in [1/max(rows, cols), 1]); returns m and M. */
+/**
+ * Largest EOI problem accepted, checked before anything is allocated: max(rows, cols) columns of
+ * per-column state, the structural mask's 32-bit words (max · ceil(min / 32)) and the expected
+ * nonzeros (density · rows · cols). Each bound keeps one array under 512 MiB.
+ */
+export const MAX_EOI_COLUMNS = 2 ** 24;
+export const MAX_EOI_MASK_WORDS = 2 ** 27;
+export const MAX_EOI_NONZEROS = 2 ** 27;
+
+/** Validates rows, cols and density (which must be in [1/max(rows, cols), 1]) and the size limits; returns m and M. */
 export function checkEoiArgs(rows: unknown, cols: unknown, density: unknown): { m: number; M: number } {
   const r = checkPositiveInt('rows', rows, MAX_EOI_DIM);
   const c = checkPositiveInt('cols', cols, MAX_EOI_DIM);
   const M = Math.max(r, c);
-  checkDensity('density', density, 1 / M, '1/max(rows, cols)');
-  return { m: Math.min(r, c), M };
+  const m = Math.min(r, c);
+  const d = checkDensity('density', density, 1 / M, '1/max(rows, cols)');
+  const what = `an EOI matrix of ${r} x ${c} at density ${d}`;
+  checkSizeLimit(what, M, MAX_EOI_COLUMNS, 'columns of per-column state (max(rows, cols))');
+  checkSizeLimit(what, M * Math.ceil(m / 32), MAX_EOI_MASK_WORDS, 'mask words (max(rows, cols)·ceil(min(rows, cols)/32))');
+  checkSizeLimit(what, Math.ceil(d * r * c), MAX_EOI_NONZEROS, 'nonzeros (density·rows·cols)');
+  return { m, M };
 }
 
 export function popcount32(x: number): number {

@@ -6,6 +6,7 @@
  */
 import {
   BufferTooLargeError,
+  DestroyedError,
   DeviceLostError,
   GpuOutOfMemoryError,
   GpuValidationError,
@@ -13,8 +14,9 @@ import {
   ShaderCompileError,
 } from '../errors.js';
 import { type Backend, requestDevice } from './device.js';
-import { type KernelInterface, packStructs, reflectKernel } from './reflect.js';
-import { type DType, GpuTensor, type TypedArrayOf, paddedByteLength } from './tensor.js';
+import { type KernelInterface, knownKernelInterface, loadKernelInterface, packStructs } from './kernel-interface.js';
+import { checkHostArray, checkNonNegativeInt } from '../validate.js';
+import { DTYPES, type DType, GpuTensor, hostArrayKind, type TypedArrayOf, paddedByteLength } from './tensor.js';
 
 /** A kernel family: one WGSL file. */
 export interface KernelSource {
@@ -22,6 +24,7 @@ export interface KernelSource {
   source: string;
 }
 
+/** Values of a kernel's WGSL `override` constants, by name; they key the pipeline cache. */
 export type OverrideValues = Record<string, number | boolean>;
 
 export interface DispatchArgs {
@@ -64,6 +67,8 @@ export class Context {
   private transient: GPUBuffer[] = [];
   private pendingError: Error | undefined;
   private lostError: DeviceLostError | undefined;
+  private destroyed = false;
+  private live = 0;
   private readonly onUncapturedError = (event: Event) => {
     this.pendingError ??= toTypedError((event as GPUUncapturedErrorEvent).error);
   };
@@ -88,6 +93,20 @@ export class Context {
     device.addEventListener('uncapturederror', this.onUncapturedError);
   }
 
+  /**
+   * Buffers of tensors this context made (zeros, upload) that are not destroyed yet. Readback,
+   * uniform and timing buffers are freed by the call that made them, so a steady training loop
+   * keeps this number flat.
+   */
+  get liveBuffers(): number {
+    return this.live;
+  }
+
+  /** Whether destroy() was called; every later call on the context throws a DestroyedError. */
+  get isDestroyed(): boolean {
+    return this.destroyed;
+  }
+
   get limits(): GPUSupportedLimits {
     return this.device.limits;
   }
@@ -100,9 +119,10 @@ export class Context {
 
   // ---- tensors -------------------------------------------------------------------------------
 
-  /** A new zero-filled tensor of `length` elements. */
+  /** A new zero-filled tensor of `length` elements; dtype 'f32' or 'u32' (a TypeError otherwise). */
   zeros<D extends DType>(dtype: D, length: number, label = 'tensor'): GpuTensor<D> {
-    this.throwIfLost();
+    this.throwIfUnusable();
+    if (!DTYPES.includes(dtype)) throw new TypeError(`dtype must be one of ${DTYPES.join(', ')}, got ${String(dtype)}`);
     const size = this.checkedSize(label, length);
     const buffer = this.device.createBuffer({
       label,
@@ -111,19 +131,35 @@ export class Context {
     });
     // Encoded dispatches may still use the buffer: they are submitted before it is freed (a
     // submitted command keeps its buffers alive; an unsubmitted one would find them destroyed).
-    return new GpuTensor(buffer, dtype, length, true, () => this.flush());
+    this.live++;
+    return new GpuTensor(buffer, dtype, length, true, () => {
+      this.flush();
+      this.live--;
+    });
   }
 
-  /** Upload a typed array into a new tensor. */
+  /**
+   * Upload a typed array into a new tensor. `data` must be a Float32Array for 'f32' and a
+   * Uint32Array for 'u32', not on a SharedArrayBuffer (a TypeError otherwise, before allocating).
+   */
   upload<D extends DType>(dtype: D, data: TypedArrayOf<D>, label = 'tensor'): GpuTensor<D> {
+    this.throwIfUnusable();
+    if (!DTYPES.includes(dtype)) throw new TypeError(`dtype must be one of ${DTYPES.join(', ')}, got ${String(dtype)}`);
+    checkHostArray(`${label} data`, data, hostArrayKind(dtype));
     const tensor = this.zeros(dtype, data.length, label);
     this.write(tensor, data);
     return tensor;
   }
 
-  /** Overwrite a tensor's first data.length elements. */
+  /**
+   * Overwrite data.length elements of a tensor from `elementOffset`. The data's kind must match the
+   * tensor's dtype (as in upload); a destroyed tensor or context is refused here, at the call.
+   */
   write<D extends DType>(tensor: GpuTensor<D>, data: TypedArrayOf<D>, elementOffset = 0): void {
-    this.throwIfLost();
+    this.throwIfUnusable();
+    if (tensor.isDestroyed) throw new DestroyedError('write to a destroyed tensor');
+    checkHostArray('data', data, hostArrayKind(tensor.dtype));
+    checkNonNegativeInt('elementOffset', elementOffset, tensor.length);
     if (elementOffset + data.length > tensor.length) {
       throw new RangeError(`write of ${data.length} elements at ${elementOffset} overflows a tensor of ${tensor.length}`);
     }
@@ -138,6 +174,9 @@ export class Context {
    * (COPY_SRC to be read back); destroy() on the view leaves the buffer alone.
    */
   wrap<D extends DType>(buffer: GPUBuffer, dtype: D, length: number): GpuTensor<D> {
+    this.throwIfUnusable();
+    if (!DTYPES.includes(dtype)) throw new TypeError(`dtype must be one of ${DTYPES.join(', ')}, got ${String(dtype)}`);
+    checkNonNegativeInt('length', length);
     if (buffer.size < length * 4) {
       throw new RangeError(`buffer of ${buffer.size} bytes cannot hold ${length} ${dtype} elements`);
     }
@@ -155,9 +194,9 @@ export class Context {
    * map (a read per tensor would wait on the GPU once per tensor).
    */
   async readAll<D extends DType>(tensors: readonly GpuTensor<D>[]): Promise<TypedArrayOf<D>[]> {
-    this.throwIfLost();
+    this.throwIfUnusable();
     tensors.forEach((t, i) => {
-      if (t.isDestroyed) throw new OrthosparseError(`read of a destroyed tensor (tensors[${i}])`);
+      if (t.isDestroyed) throw new DestroyedError(`read of a destroyed tensor (tensors[${i}])`);
     });
     const offsets: number[] = [];
     let total = 0;
@@ -193,7 +232,10 @@ export class Context {
    * is optional (dispatch does); benchmarks use it to keep compilation out of timings.
    */
   pipeline(kernel: KernelSource, entryPoint?: string, constants: OverrideValues = {}): Promise<GPUComputePipeline> {
-    const iface = reflectOrThrow(kernel);
+    this.throwIfUnusable();
+    const iface = knownKernelInterface(kernel.source);
+    // A source not reflected at build time (a user's kernel) waits for the run-time reflection once.
+    if (!iface) return reflectOrThrow(kernel).then(() => this.pipeline(kernel, entryPoint, constants));
     const entry = entryPoint ?? iface.entryPoints[0];
     if (!entry || !iface.entryPoints.includes(entry)) {
       throw new Error(`kernel '${kernel.name}' has no compute entry point '${entryPoint}' (has ${iface.entryPoints.join(', ')})`);
@@ -211,10 +253,16 @@ export class Context {
     return pipeline;
   }
 
-  /** Encode one dispatch; it is submitted with the next flush(), sync() or read(). */
+  /**
+   * Encode one dispatch; it is submitted with the next flush(), sync() or read(). Every kernel goes
+   * through here, so the operand rules no kernel may skip are checked here too: each binding gets a
+   * live tensor, and a buffer bound writable is bound nowhere else (WebGPU would drop the whole
+   * command buffer at the next sync instead).
+   */
   async dispatch(kernel: KernelSource, args: DispatchArgs): Promise<void> {
-    this.throwIfLost();
-    const iface = reflectOrThrow(kernel);
+    this.throwIfUnusable();
+    const iface = knownKernelInterface(kernel.source) ?? (await reflectOrThrow(kernel));
+    checkDispatchOperands(kernel.name, iface, args.buffers);
     const pipeline = await this.pipeline(kernel, args.entryPoint, args.constants);
     const [x, y = 1, z = 1] = args.workgroups;
     const maxGroups = this.device.limits.maxComputeWorkgroupsPerDimension;
@@ -235,10 +283,7 @@ export class Context {
         entries.push({ binding: b.binding, resource: { buffer } });
         continue;
       }
-      const tensor = args.buffers[b.name];
-      if (!tensor) throw new Error(`kernel '${kernel.name}': buffer '${b.name}' was not given`);
-      if (tensor.isDestroyed) throw new OrthosparseError(`kernel '${kernel.name}': buffer '${b.name}' was destroyed`);
-      entries.push({ binding: b.binding, resource: { buffer: tensor.buffer } });
+      entries.push({ binding: b.binding, resource: { buffer: args.buffers[b.name]!.buffer } });
     }
     for (const name of Object.keys(args.buffers)) {
       if (!iface.bindings.some((b) => b.name === name)) throw new Error(`kernel '${kernel.name}' has no binding '${name}'`);
@@ -258,6 +303,7 @@ export class Context {
 
   /** Submit and wait for the GPU to finish; throws device errors raised since the last sync. */
   async sync(): Promise<void> {
+    this.throwIfUnusable();
     this.flush();
     await this.device.queue.onSubmittedWorkDone();
     this.throwIfLost();
@@ -274,6 +320,7 @@ export class Context {
    * (gaps between passes excluded). Needs hasTimestamps; at most 1024 passes per call.
    */
   async timeGpu(work: () => Promise<void>): Promise<number> {
+    this.throwIfUnusable();
     if (!this.hasTimestamps) throw new OrthosparseError("timeGpu needs the 'timestamp-query' feature, which this adapter lacks");
     if (this.profiler) throw new OrthosparseError('timeGpu calls cannot nest');
     this.flush();
@@ -304,7 +351,9 @@ export class Context {
 
   /** Release the device if this context created it; a host's device is left as it was. */
   destroy(): void {
+    if (this.destroyed) return;
     this.flush();
+    this.destroyed = true;
     this.device.removeEventListener('uncapturederror', this.onUncapturedError);
     this.pipelines.clear();
     this.layouts.clear();
@@ -401,6 +450,12 @@ export class Context {
     if (this.lostError) throw this.lostError;
   }
 
+  /** Refuses any call after destroy() (the device may still look alive in the same tick) or device loss. */
+  private throwIfUnusable(): void {
+    if (this.destroyed) throw new DestroyedError('this Context was destroyed; create a new one');
+    this.throwIfLost();
+  }
+
   private throwPendingError(): void {
     const error = this.pendingError;
     if (error) {
@@ -410,10 +465,30 @@ export class Context {
   }
 }
 
+/**
+ * The bound tensors: every storage binding given a tensor that is not destroyed, and a writable
+ * binding's buffer not bound a second time (read or written).
+ */
+function checkDispatchOperands(kernel: string, iface: KernelInterface, buffers: Record<string, GpuTensor>): void {
+  for (const b of iface.bindings) {
+    if (b.kind === 'uniform') continue;
+    const tensor = buffers[b.name];
+    if (!tensor) throw new Error(`kernel '${kernel}': buffer '${b.name}' was not given`);
+    if (!(tensor instanceof GpuTensor)) throw new TypeError(`kernel '${kernel}': buffer '${b.name}' must be a GpuTensor, got ${String(tensor)}`);
+    if (tensor.isDestroyed) throw new DestroyedError(`kernel '${kernel}': buffer '${b.name}' was destroyed`);
+  }
+  for (const b of iface.bindings) {
+    if (b.kind !== 'storage') continue;
+    const written = buffers[b.name]!.buffer;
+    const twin = iface.bindings.find((o) => o.name !== b.name && o.kind !== 'uniform' && buffers[o.name]!.buffer === written);
+    if (twin) throw new RangeError(`kernel '${kernel}': buffer '${b.name}' is written, so it must be a different tensor from '${twin.name}'`);
+  }
+}
+
 /** A WGSL source that does not even parse is a compile error too, with the parser's message. */
-function reflectOrThrow(kernel: KernelSource): KernelInterface {
+async function reflectOrThrow(kernel: KernelSource): Promise<KernelInterface> {
   try {
-    return reflectKernel(kernel.source);
+    return await loadKernelInterface(kernel.source);
   } catch (cause) {
     throw new ShaderCompileError(kernel.name, [String((cause as Error)?.message ?? cause)]);
   }

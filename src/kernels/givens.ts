@@ -6,7 +6,9 @@
  */
 import source from '../../shaders/givens.wgsl';
 import type { Context, KernelSource } from '../gpu/context.js';
-import { packStructs, reflectKernel } from '../gpu/reflect.js';
+import { builtinKernelInterface, packStructs } from '../gpu/kernel-interface.js';
+import { BufferTooLargeError } from '../errors.js';
+import { checkFiniteFloat32, checkHostArray, checkObject, checkPositiveInt } from '../validate.js';
 
 export const givensKernel: KernelSource = { name: 'givens', source };
 
@@ -41,8 +43,41 @@ export function rowsPerGroup(m: number, cols: number, shared: number): number {
   return rows;
 }
 
-/** Compute every layer's A on the GPU; returns each as a row-major m x cols Float32Array. */
+/**
+ * Checks one layer: m <= cols; roundPtr starting at 0, non-decreasing, ending at the rotation
+ * count; every pair two distinct columns < cols, and the pairs of one round disjoint (a round's
+ * rotations run in parallel); cosSin finite, two per rotation.
+ */
+function checkGivensLayer(name: string, layer: unknown): void {
+  const fields = checkObject(name, layer, 'a { m, cols, roundPtr, pairs, cosSin }');
+  const cols = checkPositiveInt(`${name}.cols`, fields.cols);
+  checkPositiveInt(`${name}.m`, fields.m, cols);
+  const pairs = checkHostArray(`${name}.pairs`, fields.pairs, Uint32Array);
+  if (pairs.length % 2) throw new RangeError(`${name}.pairs must hold two column indices per rotation, got length ${pairs.length}`);
+  const rotations = pairs.length / 2;
+  checkFiniteFloat32(`${name}.cosSin`, fields.cosSin, { length: pairs.length, why: '2 per rotation, as pairs' });
+  const roundPtr = checkHostArray(`${name}.roundPtr`, fields.roundPtr, Uint32Array);
+  if (roundPtr.length < 1 || roundPtr[0] !== 0 || roundPtr[roundPtr.length - 1] !== rotations) {
+    throw new RangeError(`${name}.roundPtr must start at 0 and end at the rotation count ${rotations}, got [${roundPtr.subarray(0, 4).join(', ')}${roundPtr.length > 4 ? ', …' : ''}] (length ${roundPtr.length})`);
+  }
+  const lastRound = new Int32Array(cols).fill(-1);
+  for (let r = 0; r + 1 < roundPtr.length; r++) {
+    if (roundPtr[r + 1]! < roundPtr[r]!) throw new RangeError(`${name}.roundPtr must be non-decreasing, got roundPtr[${r + 1}] = ${roundPtr[r + 1]} < roundPtr[${r}] = ${roundPtr[r]}`);
+    for (let t = roundPtr[r]!; t < roundPtr[r + 1]!; t++) {
+      for (const index of [2 * t, 2 * t + 1]) {
+        const col = pairs[index]!;
+        if (col >= cols) throw new RangeError(`${name}.pairs[${index}] = ${col} must be a column index in [0, ${cols - 1}]`);
+        if (lastRound[col] === r) throw new RangeError(`${name}.pairs[${index}] = ${col}: column ${col} is rotated twice in round ${r} (a round's pairs must be disjoint)`);
+        lastRound[col] = r;
+      }
+    }
+  }
+}
+
+/** Compute every layer's A on the GPU; returns each as a row-major m x cols Float32Array. Throws a TypeError / RangeError naming a malformed layer, and a BufferTooLargeError for a layer above one buffer. */
 export async function givensBatch(ctx: Context, layers: readonly GivensLayer[]): Promise<Float32Array[]> {
+  if (!Array.isArray(layers)) throw new TypeError(`layers must be an array of { m, cols, roundPtr, pairs, cosSin }, got ${String(layers)}`);
+  layers.forEach((layer, l) => checkGivensLayer(`layers[${l}]`, layer));
   const shared = sharedFloats(ctx);
   const limitBytes = Math.min(CHUNK_BYTES, ctx.limits.maxStorageBufferBindingSize);
   const results: Float32Array[] = new Array(layers.length);
@@ -60,7 +95,8 @@ export async function givensBatch(ctx: Context, layers: readonly GivensLayer[]):
       if (cols <= shared !== inWorkgroup) continue;
       const bytes = 4 * m * cols;
       if (bytes > limitBytes) {
-        throw new RangeError(`layer ${l}: its ${m} x ${cols} matrix needs ${bytes} bytes, above the ${limitBytes}-byte buffer limit`);
+        const limitName = limitBytes === CHUNK_BYTES ? 'batch chunk size' : 'maxStorageBufferBindingSize';
+        throw new BufferTooLargeError(`layers[${l}]: its ${m} x ${cols} matrix`, bytes, limitName, limitBytes);
       }
       if (chunkBytes + bytes > limitBytes) await flushChunk();
       chunk.push(l);
@@ -113,7 +149,7 @@ async function runChunk(
     cosSin.set(layer.cosSin, 2 * record.rotationOffset!);
   });
 
-  const layerLayout = reflectKernel(givensKernel.source).structs.get('Layer')!;
+  const layerLayout = builtinKernelInterface(givensKernel.source).structs.get('Layer')!;
   const taskCount = tasks.length / 2;
   const groupsX = Math.min(taskCount, ctx.limits.maxComputeWorkgroupsPerDimension);
   const tensors = {

@@ -5,10 +5,13 @@
 import source from '../../shaders/matmul.wgsl';
 import type { Context, KernelSource } from '../gpu/context.js';
 import type { GpuTensor } from '../gpu/tensor.js';
-import { checkLength, checkNonNegativeInt, checkPositiveInt } from '../validate.js';
+import { checkBoolean, checkFiniteFloat32, checkLength, checkNonNegativeInt, checkObject, checkPositiveInt } from '../validate.js';
+import { checkNoAliasing } from './aliasing.js';
+import { type FoldOptions, gridFor } from './grid.js';
 
 export const matmulKernel: KernelSource = { name: 'matmul', source };
 
+/** The shapes of C = op(A)·op(B): op(A) is m x k, op(B) is k x n, C is m x n, all row-major. */
 export interface MatmulDims {
   /** rows of op(A) and C */
   m: number;
@@ -27,12 +30,13 @@ export interface MatmulDims {
  * (4·WG_Y) x (4·WG_X). 8x8 (a 32x32 tile) by default; a side with 1..16 outputs gets fewer
  * invocations there and more along the other side, so thin products do not idle most of a tile.
  */
-export interface MatmulConfig {
+export interface MatmulConfig extends FoldOptions {
   wgX: number;
   wgY: number;
   tileK: number;
 }
 
+/** The workgroup shape and tile matmul uses for these dimensions (small extents get small tiles). */
 export function chooseMatmulConfig(dims: MatmulDims): MatmulConfig {
   const side = (extent: number) => (extent <= 4 ? 1 : extent <= 16 ? 4 : 8);
   const wgY = side(dims.m);
@@ -43,10 +47,14 @@ export function chooseMatmulConfig(dims: MatmulDims): MatmulConfig {
   return { wgX, wgY, tileK: 32 };
 }
 
+/** Positive integer m, k, n; transposeA / transposeB strictly boolean when given. */
 export function checkMatmulDims(dims: MatmulDims): void {
+  checkObject('dims', dims, 'a { m, k, n, transposeA?, transposeB? }');
   checkPositiveInt('dims.m', dims.m);
   checkPositiveInt('dims.k', dims.k);
   checkPositiveInt('dims.n', dims.n);
+  checkBoolean('dims.transposeA', dims.transposeA, false);
+  checkBoolean('dims.transposeB', dims.transposeB, false);
 }
 
 /** What the kernel does to C after the product. */
@@ -77,10 +85,15 @@ export async function matmulInto(
   checkLength('a', a, m * k, 'm*k');
   checkLength('b', b, k * n, 'k*n');
   checkLength('c', c, m * n, 'm*n');
+  checkBoolean('epilogue.biasPerRow', biasPerRow, false);
   if (bias) checkLength('bias', bias, biasPerRow ? m : n, biasPerRow ? 'm' : 'n');
   checkNonNegativeInt('epilogue.liveColumns', liveColumns, n);
+  checkNoAliasing({ c }, { a, b, ...(bias && { bias }) });
   const transposeA = dims.transposeA ?? false;
   const transposeB = dims.transposeB ?? false;
+  // Output tiles in one list, folded into a 2-D grid when longer than one grid row.
+  const tilesN = Math.ceil(n / (4 * config.wgX));
+  const tiles = tilesN * Math.ceil(m / (4 * config.wgY));
   await ctx.dispatch(matmulKernel, {
     constants: {
       WG_X: config.wgX,
@@ -95,8 +108,8 @@ export async function matmulInto(
       B_VEC4: (transposeB ? k : n) % 4 === 0,
     },
     buffers: { a, b, c, bias: bias ?? a },
-    uniforms: { m, k, n, liveN: liveColumns },
-    workgroups: [Math.ceil(n / (4 * config.wgX)), Math.ceil(m / (4 * config.wgY))],
+    uniforms: { m, k, n, liveN: liveColumns, tilesN, tiles },
+    workgroups: gridFor(ctx, tiles, config),
   });
 }
 
@@ -109,9 +122,10 @@ export async function matmul(
   opts: { bias?: Float32Array } = {},
 ): Promise<Float32Array> {
   checkMatmulDims(dims);
-  checkLength('a', a, dims.m * dims.k, 'm*k');
-  checkLength('b', b, dims.k * dims.n, 'k*n');
-  if (opts.bias) checkLength('bias', opts.bias, dims.n, 'n');
+  checkFiniteFloat32('a', a, { length: dims.m * dims.k, why: 'm*k' });
+  checkFiniteFloat32('b', b, { length: dims.k * dims.n, why: 'k*n' });
+  // null counts as absent, as undefined does (a structured clone turns one into the other).
+  if (opts.bias != null) checkFiniteFloat32('bias', opts.bias, { length: dims.n, why: 'n' });
   const ta = ctx.upload('f32', a, 'matmul.a');
   const tb = ctx.upload('f32', b, 'matmul.b');
   const tbias = opts.bias ? ctx.upload('f32', opts.bias, 'matmul.bias') : undefined;

@@ -7,7 +7,7 @@
 import source from '../../shaders/softmax-xent.wgsl';
 import type { Context, KernelSource } from '../gpu/context.js';
 import type { GpuTensor } from '../gpu/tensor.js';
-import { checkLabels, checkLength, checkNumberBelow, checkObject, checkPositiveInt, checkTypedArray } from '../validate.js';
+import { checkClassCount, checkLabels, checkLength, checkNumberBelow, checkObject, checkPositiveInt, checkTypedArray } from '../validate.js';
 import { fromActivationLayout, toActivationLayout } from '../sparse/activation-layout.js';
 import { checkNoAliasing } from './aliasing.js';
 import { checkFeatureMajor, featureMajorStride } from './feature-major.js';
@@ -23,8 +23,10 @@ export const softmaxXentKernel: KernelSource = { name: 'softmax-xent', source };
  *   gets 1 - α + α/C and every other class α/C.
  */
 export const SMOOTHING_CONVENTIONS = ['others', 'uniform'] as const;
+/** One of SMOOTHING_CONVENTIONS: how label smoothing spreads α over the classes. */
 export type SmoothingConvention = (typeof SMOOTHING_CONVENTIONS)[number];
 
+/** Options of softmaxXent and softmaxXentInto. */
 export interface SoftmaxXentOptions {
   /** α in [0, 1); default 0 (one-hot targets). */
   labelSmoothing?: number;
@@ -32,6 +34,7 @@ export interface SoftmaxXentOptions {
   smoothing?: SmoothingConvention;
 }
 
+/** The shape of a softmax cross-entropy: batch rows of `classes` logits. */
 export interface XentDims {
   batch: number;
   /** At least 2. */
@@ -47,8 +50,7 @@ export interface SmoothedTarget {
 export function checkXentDims(dims: XentDims): void {
   checkObject('dims', dims, 'a { batch, classes }');
   checkPositiveInt('dims.batch', dims.batch);
-  checkPositiveInt('dims.classes', dims.classes);
-  if (dims.classes < 2) throw new RangeError(`dims.classes must be an integer in [2, ${Number.MAX_SAFE_INTEGER}], got ${dims.classes}`);
+  checkClassCount('dims.classes', dims.classes);
 }
 
 /** Validates the options and derives the target for `classes` classes. */
@@ -68,6 +70,7 @@ function xentWorkgroupSize(classes: number): number {
   return Math.min(256, Math.max(32, 2 ** Math.ceil(Math.log2(classes))));
 }
 
+/** Where softmaxXentInto writes: per-row loss, dL/dlogits and the predicted classes. */
 export interface SoftmaxXentOutputs {
   /** batch: each row's loss. */
   loss: GpuTensor<'f32'>;
@@ -110,6 +113,7 @@ export async function softmaxXentInto(
   });
 }
 
+/** What softmaxXent returns on the host: per-row losses, their mean, and the gradient. */
 export interface SoftmaxXentResult {
   loss: Float32Array;
   /** The batch mean of `loss`, summed in float64. */

@@ -7,14 +7,18 @@
 import type { Context } from '../gpu/context.js';
 import { convTaps } from '../sparse/conv-geometry.js';
 import { type CsrMatrix, csrFromDense, validateCsr } from '../sparse/csr.js';
-import { checkFiniteElements, checkLength } from '../validate.js';
+import { checkFiniteElements, checkLength, checkObject } from '../validate.js';
 import { assembleCnn, type CnnConfig, type CnnWeights, checkCnnConfig, cnnConvs, cnnOutputShape } from './cnn.js';
 import { Conv2d } from './conv2d.js';
 import { Linear } from './linear.js';
-import { decodeModelFile, encodeModelFile, type FileTensor, type ModelFile, requireTensor } from './model-file.js';
+import { checkLayerCount, decodeModelFile, encodeModelFile, type FileTensor, type ModelFile, requireTensor } from './model-file.js';
 import type { Sequential } from './sequential.js';
 import { SparseConv2d } from './sparse-conv2d.js';
 
+/**
+ * A CNN (built from `config`) as .osm bytes: its config and every filter, bias and classifier tensor read back from the GPU.
+ * @throws RangeError when the model's layers do not match the config
+ */
 export async function saveCnn(ctx: Context, model: Sequential, config: CnnConfig): Promise<Uint8Array> {
   const tensors = new Map<string, FileTensor>();
   const convs = model.layers.filter((l): l is SparseConv2d | Conv2d => l instanceof SparseConv2d || l instanceof Conv2d);
@@ -34,15 +38,20 @@ export async function saveCnn(ctx: Context, model: Sequential, config: CnnConfig
   return encodeModelFile({ config: { kind: 'cnn', ...config }, tensors });
 }
 
+/**
+ * A saved CNN rebuilt on the GPU from .osm bytes; the file is validated whole first.
+ * @throws RangeError or TypeError naming what is wrong (magic, header, a tensor's length, the config)
+ */
 export function loadCnn(ctx: Context, bytes: Uint8Array): { model: Sequential; config: CnnConfig } {
   return cnnFromFile(ctx, decodeModelFile(bytes));
 }
 
 /** The CNN a decoded model file holds. */
 export function cnnFromFile(ctx: Context, file: ModelFile): { model: Sequential; config: CnnConfig } {
-  const { kind, ...rest } = (file.config ?? {}) as { kind?: string } & CnnConfig;
+  const { kind, ...rest } = checkObject('model file config', file.config ?? {}, 'a CNN config') as unknown as { kind?: string } & CnnConfig;
   if (kind !== 'cnn') throw new RangeError(`model file holds a '${String(kind)}', not a 'cnn'`);
   const config = checkCnnConfig(rest as CnnConfig);
+  checkLayerCount(file, config.stem + config.depth * (config.architecture === 'vgg' ? 2 : 1), 4, 'convolutions');
   const finite = (name: string) => {
     const t = requireTensor(file, name, Float32Array);
     checkFiniteElements(`tensor '${name}'`, t);

@@ -18,7 +18,7 @@ import type { Context } from '../gpu/context.js';
 import { type Activation, resolveActivation } from '../kernels/activation.js';
 import { PADDING_MODES, type PaddingMode } from '../sparse/conv-geometry.js';
 import { type CsrMatrix, csrToDense } from '../sparse/csr.js';
-import { checkNumberInRange, checkObject, checkPositiveInt, checkSeed } from '../validate.js';
+import { checkFloat32Scale, checkNumberInRange, checkObject, checkPositiveInt, checkSeed } from '../validate.js';
 import { ActivationLayer } from './activation-layer.js';
 import { Conv2d } from './conv2d.js';
 import { type ConvInit, initConvFilter } from './conv-init.js';
@@ -30,16 +30,29 @@ import { AvgPool2d, GlobalAvgPool } from './pooling.js';
 import { Sequential } from './sequential.js';
 import { type ConvShape, SparseConv2d } from './sparse-conv2d.js';
 
+/**
+ * CNN initialisations: eoi (delta-orthogonal EOI filters), uniform / erk (random masks, Gaussian
+ * taps), masked-delta-orthogonal (a random mask over a delta-orthogonal kernel), and the dense
+ * delta-orthogonal and dense-gaussian.
+ */
 export const CNN_INITS = ['eoi', 'uniform', 'erk', 'masked-delta-orthogonal', 'delta-orthogonal', 'dense-gaussian'] as const;
+/** One of CNN_INITS. */
 export type CnnInit = (typeof CNN_INITS)[number];
 
 /** Largest depth, channel count and stem accepted: far past what fits a GPU, yet small enough to check before anything is built. */
 export const MAX_CNN_DEPTH = 100_000;
 export const MAX_CNN_CHANNELS = 4096;
 
+/**
+ * CNN shapes: vanilla (stem, then `depth` stride-1 convolutions) or vgg (stem, then `depth` conv-conv-pool stages, channels doubling).
+ */
 export const CNN_ARCHITECTURES = ['vanilla', 'vgg'] as const;
+/** One of CNN_ARCHITECTURES. */
 export type CnnArchitecture = (typeof CNN_ARCHITECTURES)[number];
 
+/**
+ * A CNN classifier for [channels, h, w] images as plain data: its shape, init, activation, gains and seed.
+ */
 export interface CnnConfig {
   /** default 'vanilla' */
   architecture?: CnnArchitecture;
@@ -74,6 +87,10 @@ export interface CnnConfig {
   seed: number;
 }
 
+/**
+ * Checks a CNN config and returns it.
+ * @throws RangeError or TypeError naming the field (inputShape, depth, channels, classes, stem, kernel, paddingMode, init, density, sigmaW, sigmaB, seed, activation, architecture) and its range
+ */
 export function checkCnnConfig(config: CnnConfig): CnnConfig {
   checkObject('config', config, 'a CNN config');
   const shape = config.inputShape;
@@ -91,7 +108,7 @@ export function checkCnnConfig(config: CnnConfig): CnnConfig {
   }
   if (!CNN_INITS.includes(config.init)) throw new RangeError(`init must be one of ${CNN_INITS.join(', ')}, got ${String(config.init)}`);
   checkNumberInRange('density', config.density, 0, 1, true);
-  checkNumberInRange('sigmaW', config.sigmaW, 0, Number.MAX_VALUE, true);
+  checkFloat32Scale('sigmaW', config.sigmaW, false);
   checkNumberInRange('sigmaB', config.sigmaB, 0, Number.MAX_VALUE);
   checkSeed(config.seed);
   resolveActivation(config.activation);
@@ -118,6 +135,7 @@ export interface CnnConvSpec {
 /** The network's body in order: convolutions, and 2x2 average poolings of a [channels, h, w] image. */
 export type CnnStage = { conv: CnnConvSpec } | { pool: [channels: number, h: number, w: number] };
 
+/** The convolutions and poolings of a CNN config in order, with each one's shape. */
 export function cnnBody(config: CnnConfig): CnnStage[] {
   const [c0, h0, w0] = config.inputShape;
   const k = config.kernel;
@@ -170,6 +188,7 @@ export function cnnDensities(config: CnnConfig): number[] {
   return config.init === 'erk' ? erkDensities(shapes, config.density) : uniformDensities(shapes, config.density);
 }
 
+/** Whether a CNN init makes sparse filters (all but delta-orthogonal and dense-gaussian). */
 export function isSparseCnnInit(init: CnnInit): boolean {
   return init !== 'delta-orthogonal' && init !== 'dense-gaussian';
 }
@@ -252,6 +271,11 @@ export function assembleCnn(ctx: Context, config: CnnConfig, weights: CnnWeights
   }
 }
 
+/**
+ * A CNN on the GPU from its config: initCnn's weights in assembleCnn's layers (SparseConv2d or
+ * Conv2d, activations, pooling, global average pool, a dense classifier).
+ * @throws RangeError or TypeError naming the config field when checkCnnConfig refuses it
+ */
 export function buildCnn(ctx: Context, config: CnnConfig, onLayer?: (done: number, total: number) => void): Sequential {
   return assembleCnn(ctx, config, initCnn(config, onLayer));
 }

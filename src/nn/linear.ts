@@ -7,10 +7,11 @@ import type { GpuTensor } from '../gpu/tensor.js';
 import { channelSumsInto } from '../kernels/channel-sums.js';
 import { featureMajorStride } from '../kernels/feature-major.js';
 import { matmulInto } from '../kernels/matmul.js';
-import { checkLength, checkPositiveInt } from '../validate.js';
+import { checkFiniteFloat32, checkPositiveInt } from '../validate.js';
 import type { Layer, Parameter } from './layer.js';
 import { Workspace } from './workspace.js';
 
+/** Initial weights of a Linear layer. */
 export interface LinearInit {
   /** out x in, row-major */
   weight: Float32Array;
@@ -18,6 +19,15 @@ export interface LinearInit {
   bias?: Float32Array;
 }
 
+/**
+ * Dense fully connected layer y = x·Wᵀ + b, W outFeatures x inFeatures (row-major), on the
+ * dense matmul kernel; the baseline sparse layers are measured against. Activations are in the
+ * activation layout (features x batch rounded up to 4). Parameters: weight and bias.
+ *
+ * @throws RangeError or TypeError (constructor) naming inFeatures, outFeatures, init.weight or
+ * init.bias when a size is not a positive integer or an array has the wrong length or non-finite
+ * values
+ */
 export class Linear implements Layer {
   readonly kind = 'linear';
   readonly weight: GpuTensor<'f32'>;
@@ -35,8 +45,8 @@ export class Linear implements Layer {
   ) {
     checkPositiveInt('inFeatures', inFeatures);
     checkPositiveInt('outFeatures', outFeatures);
-    checkLength('init.weight', init.weight, inFeatures * outFeatures, 'outFeatures*inFeatures');
-    if (init.bias) checkLength('init.bias', init.bias, outFeatures, 'outFeatures');
+    checkFiniteFloat32('init.weight', init.weight, { length: inFeatures * outFeatures, why: 'outFeatures*inFeatures' });
+    if (init.bias !== undefined) checkFiniteFloat32('init.bias', init.bias, { length: outFeatures, why: 'outFeatures' });
     this.weight = ctx.upload('f32', init.weight, 'linear.weight');
     this.bias = ctx.upload('f32', init.bias ?? new Float32Array(outFeatures), 'linear.bias');
     this.weightGrad = ctx.zeros('f32', inFeatures * outFeatures, 'linear.weightGrad');

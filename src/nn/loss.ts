@@ -8,8 +8,16 @@ import type { Context } from '../gpu/context.js';
 import type { GpuTensor } from '../gpu/tensor.js';
 import { countCorrect, meanOf, type SoftmaxXentOptions, smoothedTarget, softmaxXentInto } from '../kernels/softmax-xent.js';
 import { featureMajorStride } from '../kernels/feature-major.js';
+import { checkClassCount } from '../validate.js';
 import { Workspace } from './workspace.js';
 
+/**
+ * Mean softmax cross-entropy over a batch of `classes` logits (activation layout), with optional
+ * label smoothing: forward() computes the per-example losses, dL/dlogits and the predictions on the
+ * GPU; the gradient is what the model's backward pass takes.
+ *
+ * @throws RangeError (constructor) when classes is not an integer >= 2, or the options are out of range
+ */
 export class SoftmaxCrossEntropy {
   private readonly ws: Workspace;
   private predictions: GpuTensor<'u32'> | undefined;
@@ -21,6 +29,7 @@ export class SoftmaxCrossEntropy {
     /** Label smoothing; may be changed between steps (a schedule). */
     public options: SoftmaxXentOptions = {},
   ) {
+    checkClassCount('classes', classes);
     smoothedTarget(classes, options);
     this.ws = new Workspace(ctx, 'xent');
   }
@@ -55,6 +64,7 @@ export class SoftmaxCrossEntropy {
     return countCorrect(await this.ctx.read(this.predictions), labels);
   }
 
+  /** Frees the loss's GPU buffers. */
   destroy(): void {
     this.ws.destroy();
     this.predictions?.destroy();

@@ -9,7 +9,7 @@ import { erkDensities, uniformDensities } from '../eoi/layer-densities.js';
 import { type Activation, resolveActivation } from '../kernels/activation.js';
 import { BSR_BLOCK_SIZES } from '../sparse/bsr.js';
 import { type CsrMatrix, csrToDense } from '../sparse/csr.js';
-import { checkNumberInRange, checkPositiveInt, checkSeed } from '../validate.js';
+import { checkFloat32Scale, checkNumberInRange, checkObject, checkPositiveInt, checkSeed } from '../validate.js';
 import { ActivationLayer } from './activation-layer.js';
 import { type GaussianScale, initBias, initWeights, type WeightInit } from './init.js';
 import type { Layer } from './layer.js';
@@ -17,9 +17,18 @@ import { Linear } from './linear.js';
 import { type SparseFormat, SparseLinear } from './sparse-linear.js';
 import { Sequential } from './sequential.js';
 
+/**
+ * MLP initialisations: eoi (exact orthogonal sparse), uniform and erk (random masks with Gaussian
+ * weights, uniform or ERK densities), dense-orthogonal and dense-gaussian.
+ */
 export const MLP_INITS = ['eoi', 'uniform', 'erk', 'dense-orthogonal', 'dense-gaussian'] as const;
+/** One of MLP_INITS. */
 export type MlpInit = (typeof MLP_INITS)[number];
 
+/**
+ * An MLP classifier as plain data: `depth` linear layers (inputs -> width -> ... -> classes), its
+ * init and density, activation, gains (sigmaW, sigmaB) and seed.
+ */
 export interface MlpConfig {
   inputs: number;
   width: number;
@@ -47,15 +56,22 @@ export interface MlpConfig {
   weightScale?: GaussianScale;
 }
 
+/** Largest depth and feature count accepted: far past what fits a GPU, yet small enough to check before any layer list is built. */
+export const MAX_MLP_DEPTH = 100_000;
+export const MAX_MLP_FEATURES = 1 << 20;
+
 export function checkMlpConfig(config: MlpConfig): MlpConfig {
-  checkPositiveInt('inputs', config.inputs);
-  checkPositiveInt('width', config.width);
-  checkPositiveInt('classes', config.classes);
-  checkPositiveInt('depth', config.depth);
-  if (config.depth < 2) throw new RangeError(`depth must be an integer in [2, ${Number.MAX_SAFE_INTEGER}], got ${config.depth}`);
+  checkObject('config', config, 'an MLP config');
+  checkPositiveInt('inputs', config.inputs, MAX_MLP_FEATURES);
+  checkPositiveInt('width', config.width, MAX_MLP_FEATURES);
+  checkPositiveInt('classes', config.classes, MAX_MLP_FEATURES);
+  if (!Number.isInteger(config.depth) || config.depth < 2 || config.depth > MAX_MLP_DEPTH) {
+    const Kind = typeof config.depth === 'number' && Number.isInteger(config.depth) ? RangeError : TypeError;
+    throw new Kind(`depth must be an integer in [2, ${MAX_MLP_DEPTH}], got ${String(config.depth)}`);
+  }
   if (!MLP_INITS.includes(config.init)) throw new RangeError(`init must be one of ${MLP_INITS.join(', ')}, got ${String(config.init)}`);
   checkNumberInRange('density', config.density, 0, 1, true);
-  checkNumberInRange('sigmaW', config.sigmaW, 0, Number.MAX_VALUE, true);
+  checkFloat32Scale('sigmaW', config.sigmaW, false);
   checkNumberInRange('sigmaB', config.sigmaB, 0, Number.MAX_VALUE);
   checkSeed(config.seed);
   resolveActivation(config.activation);
@@ -81,6 +97,7 @@ export function mlpDensities(config: MlpConfig): number[] {
   return config.init === 'erk' ? erkDensities(shapes, config.density) : uniformDensities(shapes, config.density);
 }
 
+/** Whether an MLP init makes sparse layers (all but the dense- ones). */
 export function isSparseInit(init: MlpInit): boolean {
   return !init.startsWith('dense');
 }
@@ -122,18 +139,27 @@ export function mlpBiases(config: MlpConfig): Float32Array[] {
  */
 export function assembleMlp(ctx: Context, config: MlpConfig, weights: CsrMatrix[], biases: Float32Array[]): Sequential {
   const shapes = mlpShapes(config);
-  const layers: Layer[] = [];
+  if (weights.length !== shapes.length || biases.length !== shapes.length) {
+    throw new RangeError(`weights and biases must hold one entry for each of the ${shapes.length} layers, got ${weights.length} and ${biases.length}`);
+  }
   shapes.forEach(([rows, cols], l) => {
     const weight = weights[l]!;
-    const bias = biases[l]!;
     if (weight.rows !== rows || weight.cols !== cols) throw new RangeError(`layer ${l} weight must be ${rows} x ${cols}, got ${weight.rows} x ${weight.cols}`);
-    if (isSparseInit(config.init)) {
-      layers.push(new SparseLinear(ctx, weight, bias, config.format));
-    } else {
-      if (weight.values.length !== rows * cols) throw new RangeError(`layer ${l} is dense: it must store all ${rows * cols} weights`);
-      layers.push(new Linear(ctx, cols, rows, { weight: csrToDense(weight), bias }));
-    }
-    if (l < shapes.length - 1) layers.push(new ActivationLayer(ctx, rows, config.activation));
+    if (!isSparseInit(config.init) && weight.values.length !== rows * cols) throw new RangeError(`layer ${l} is dense: it must store all ${rows * cols} weights`);
   });
+  const layers: Layer[] = [];
+  try {
+    shapes.forEach(([rows, cols], l) => {
+      const weight = weights[l]!;
+      const bias = biases[l]!;
+      if (isSparseInit(config.init)) layers.push(new SparseLinear(ctx, weight, bias, config.format));
+      else layers.push(new Linear(ctx, cols, rows, { weight: csrToDense(weight), bias }));
+      if (l < shapes.length - 1) layers.push(new ActivationLayer(ctx, rows, config.activation));
+    });
+  } catch (error) {
+    // A layer refused midway: the ones already built are freed, not leaked.
+    for (const layer of layers) layer.destroy();
+    throw error;
+  }
   return new Sequential(layers);
 }
