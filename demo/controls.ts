@@ -3,7 +3,7 @@
  * Network choice shows the MLP's fields or the CNN's; the mask methods and the recipe build MLPs
  * only, so a CNN shows them disabled with a note rather than asking for a run that cannot start.
  */
-import { ACTIVATIONS, type ActivationName, type CnnInit, isSparseCnnInit, type MlpInit, type ModelConfig, type PaddingMode, type TrainSpec } from '../src/index.js';
+import { ACTIVATIONS, type ActivationName, type CnnInit, type DstMethod, isSparseCnnInit, type MlpInit, type ModelConfig, type PaddingMode, type TrainSpec } from '../src/index.js';
 import { isSparseInit } from '../src/nn/mlp.js';
 import { isCnnConfig, isSparseModel } from '../src/nn/model.js';
 import { CNN_INIT_OPTIONS, INIT_OPTIONS, isMaskValue, MASK_OPTIONS, maskValue, parseInitChoice, REFINEMENT_OPTIONS } from './inits.js';
@@ -91,6 +91,9 @@ function syncControls(form: HTMLFormElement): void {
   const init = field(form, 'init').value;
   field(form, 'density').disabled = cnn ? !isSparseCnnInit(field(form, 'cnnInit').value as CnnInit) : !isMaskValue(init) && !isSparseInit(init as MlpInit);
   field(form, 'refine').disabled = !isMaskValue(init);
+  // Dynamic sparsity moves an MLP's sparse masks: not a CNN's, not a dense init's.
+  field(form, 'dst').disabled = field(form, 'density').disabled || cnn;
+  field(form, 'dstEvery').disabled = field(form, 'dst').disabled || field(form, 'dst').value === '';
   const soft = !cnn && checked(form, 'softNeuronsOn');
   const activation = field<HTMLSelectElement>(form, 'activation');
   if (soft) activation.value = 'relu'; // the recipe returns to ReLU, so the model is a ReLU model
@@ -98,6 +101,14 @@ function syncControls(form: HTMLFormElement): void {
   field(form, 'softActivation').disabled = !soft;
   field(form, 'rampFraction').disabled = field(form, 'ramp').disabled = !(soft || checked(form, 'ghostSkipsOn'));
   field(form, 'labelSmoothing').disabled = !checked(form, 'labelSmoothingOn');
+}
+
+/** The form's dynamic sparsity: off, or SET / RigL every `dstEvery` steps, moving 30% at first and none after 3/4 of the run. */
+function dstSpec(form: HTMLFormElement, steps: number, number: (name: string) => number): TrainSpec['dst'] {
+  const method = field(form, 'dst');
+  if (method.disabled || method.value === '') return undefined;
+  const every = number('dstEvery');
+  return { method: method.value as DstMethod, every, fraction: 0.3, until: Math.max(every, Math.floor(0.75 * steps)) };
 }
 
 /** The inits "train every init" runs for the chosen network. */
@@ -126,7 +137,7 @@ export function readSpec(form: HTMLFormElement, init?: MlpInit | CnnInit): Train
     seed,
   };
   let model: ModelConfig;
-  let mlpOnly: Pick<TrainSpec, 'recipe' | 'mask'> = {};
+  let mlpOnly: Pick<TrainSpec, 'recipe' | 'mask' | 'dst'> = {};
   if (modelKind(form) === 'cnn') {
     model = {
       kind: 'cnn',
@@ -158,6 +169,7 @@ export function readSpec(form: HTMLFormElement, init?: MlpInit | CnnInit): Train
         labelSmoothing: checked(form, 'labelSmoothingOn') ? { alpha: number('labelSmoothing') } : undefined,
       },
       mask: 'mask' in choice ? { method: choice.mask } : undefined,
+      dst: dstSpec(form, steps, number),
     };
   }
   return {

@@ -8,6 +8,7 @@ import {
   Conv2d,
   type CsrMatrix,
   csrToDense,
+  dstFraction,
   type Dataset,
   GhostSkip,
   jacobianSpectrum,
@@ -29,9 +30,11 @@ export interface LayerWeights {
   values: Float32Array;
   stored?: Uint8Array;
   kernel?: ConvKernel;
+  /** when dynamic sparsity has moved the mask: the step whose update it shows */
+  step?: number;
 }
 
-/** Weights at step 0 by run id: too large for window.demoState, which keeps only their shapes. */
+/** Weights at step 0 (or after the latest mask update) by run id: too large for window.demoState, which keeps only their shapes. */
 export const initialWeights = new Map<number, LayerWeights[]>();
 
 function sparseWeights(w: CsrMatrix): LayerWeights {
@@ -83,6 +86,11 @@ export async function trainRun(ctx: Context, run: RunState, data: { train: Datas
         changed();
       },
       beforeStep: async (model, step) => {
+        // After each mask update (it follows step `step`): the moved masks, for the mask panel.
+        if (run.spec.dst && dstFraction(run.spec.dst, step) > 0) {
+          initialWeights.set(run.id, (await readLayerWeights(ctx, model)).map((w) => ({ ...w, step })));
+          changed();
+        }
         if (step > 0) return;
         run.stage = 'Jacobian spectrum and masks at step 0';
         changed();

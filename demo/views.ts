@@ -28,7 +28,8 @@ function maskCaption(run: RunState, l: number, w: LayerWeights): string {
   const stored = run.layers[l]!.stored;
   const k = w.kernel;
   const total = w.rows * w.cols;
-  if (!k) return `Run #${run.id}, layer ${l + 1}: ${w.rows} outputs × ${w.cols} inputs, ${stored} of ${total} weights stored (${percent(stored, total)}). Red +, blue −, white pruned.`;
+  const moved = w.step === undefined ? '' : `, after the mask update at step ${w.step}`;
+  if (!k) return `Run #${run.id}, layer ${l + 1}${moved}: ${w.rows} outputs × ${w.cols} inputs, ${stored} of ${total} weights stored (${percent(stored, total)}). Red +, blue −, white pruned.`;
   return (
     `Run #${run.id}, layer ${l + 1} (convolution${k.stride > 1 ? `, stride ${k.stride}` : ''}): ${w.rows} output × ${k.cIn} input channels, ` +
     `one ${k.kh} × ${k.kw} tile of taps per pair (rows: output channels); ${stored} of ${total} taps stored (${percent(stored, total)}). ` +
@@ -43,6 +44,8 @@ export class Views {
   private readonly accuracy = new LineChart(byId('accuracy-chart'), { xLabel: 'step', yLabel: 'accuracy', yRange: [0, 1], placeholder: 'Accuracy appears as runs train.' });
   private readonly jacobian = new LineChart(byId('jacobian-chart'), { xLabel: 'index (ascending)', yLabel: 'singular value', logY: true, placeholder: 'Each run measures its spectrum before training.' });
   private readonly maskRun = byId<HTMLSelectElement>('mask-run');
+  /** the weights the mask panel last drew, to redraw when a mask update replaces them */
+  private shownWeights: LayerWeights[] | undefined;
   private readonly maskLayer = byId<HTMLSelectElement>('mask-layer');
   private pending = false;
 
@@ -124,6 +127,8 @@ export class Views {
       const chosen = runIds.includes(previousRun) && previousRun !== previousIds.at(-1);
       this.maskRun.value = chosen ? previousRun : (runIds.at(-1) ?? '');
       this.renderMask();
+    } else if (initialWeights.get(Number(this.maskRun.value)) !== this.shownWeights) {
+      this.renderMask(); // dynamic sparsity moved the shown run's masks
     }
   }
 
@@ -147,6 +152,7 @@ export class Views {
     }
     const l = Number(this.maskLayer.value);
     const w = weights[l]!;
+    this.shownWeights = weights;
     drawLayer(canvas, w);
     caption.textContent = maskCaption(run, l, w);
   }

@@ -1,0 +1,81 @@
+/**
+ * The demo page's dynamic-sparsity choice in headless Chromium: a small RigL run from the form, its
+ * spec carrying the DST options, and the mask panel redrawn after the updates with a different
+ * pattern of pruned pixels than at step 0 (read back from the canvas), the stored count unchanged.
+ */
+import type { Server } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'puppeteer-core';
+import { MASK_COLOURS } from '../../demo/mask-view.js';
+import { serveDemo } from '../../demo/server.js';
+import type { DemoState } from '../../demo/state.js';
+import { chromium, connectChromium, openPage } from '../e2e/browser.js';
+
+const demoState = (page: Page) => page.evaluate(() => window.demoState) as Promise<DemoState>;
+
+/** Which canvas pixels are drawn as pruned (white), and the caption under them. */
+async function drawnMask(page: Page): Promise<{ pruned: boolean[]; caption: string }> {
+  const pruned = await page.$eval(
+    '#mask-canvas',
+    (c, white) => {
+      const canvas = c as HTMLCanvasElement;
+      const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+      return Array.from({ length: canvas.width * canvas.height }, (_, p) => [0, 1, 2].every((i) => data[4 * p + i] === white[i]));
+    },
+    [...MASK_COLOURS.pruned],
+  );
+  return { pruned, caption: await page.$eval('#mask-caption', (e) => e.textContent ?? '') };
+}
+
+describe.skipIf(!chromium)('demo page: dynamic sparsity (Chromium)', () => {
+  let browser: Browser;
+  let server: Server;
+  let url: string;
+
+  beforeAll(async () => {
+    ({ url, server } = await serveDemo());
+    browser = await connectChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.disconnect();
+    server?.close();
+  });
+
+  it('trains with RigL from the form and redraws the moved mask', { timeout: 600_000 }, async () => {
+    const { page, errors } = await openPage(browser, { width: 1400, height: 1000 });
+    try {
+      await page.goto(url);
+      await page.waitForFunction(() => window.demoState?.data !== null || window.demoState?.webgpu === 'missing', { timeout: 120_000 });
+      await page.$eval('#controls', (form) => {
+        const values: Record<string, string> = { depth: '3', width: '32', density: '0.25', init: 'uniform', activation: 'relu', steps: '60', batch: '32', lr: '0.05', dst: 'rigl', dstEvery: '30' };
+        for (const [name, value] of Object.entries(values)) {
+          const field = (form as HTMLFormElement).elements.namedItem(name) as HTMLInputElement | HTMLSelectElement;
+          field.value = value;
+          field.dispatchEvent(new Event('change', { bubbles: true }));
+        }
+      });
+      await page.click('#train');
+      // The panel as drawn at step 0, once the run has been inspected.
+      await page.waitForFunction(() => (window.demoState.runs[0]?.layers.length ?? 0) > 0, { timeout: 300_000, polling: 100 });
+      await page.waitForFunction(() => /weights stored/.test(document.querySelector('#mask-caption')?.textContent ?? ''), { timeout: 60_000, polling: 100 });
+      const start = await drawnMask(page);
+      await page.waitForFunction(() => ['done', 'failed'].includes(window.demoState.runs[0]?.status ?? ''), { timeout: 480_000, polling: 500 });
+      const { runs } = await demoState(page);
+      expect(runs[0]!.error).toBeUndefined();
+      expect(runs[0]!.spec.dst).toEqual({ method: 'rigl', every: 30, fraction: 0.3, until: 45 });
+      // One update, after step 30 (the next would be past T_end = 45); the panel shows it.
+      await page.waitForFunction(() => /after the mask update at step 30/.test(document.querySelector('#mask-caption')?.textContent ?? ''), { timeout: 30_000, polling: 100 });
+      const moved = await drawnMask(page);
+      expect(start.caption).not.toMatch(/mask update/);
+      expect(moved.pruned).toHaveLength(start.pruned.length);
+      // Each layer's count is kept, so as many pixels are pruned, but not the same ones.
+      const count = (xs: boolean[]) => xs.filter(Boolean).length;
+      expect(count(moved.pruned)).toBe(count(start.pruned));
+      expect(moved.pruned).not.toEqual(start.pruned);
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+});
