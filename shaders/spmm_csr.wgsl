@@ -9,6 +9,14 @@
 // batch) of aT are 0 and are written as 0 in cT, bias or not. bias (rows entries) is read when
 // HAS_BIAS.
 //
+// EPILOGUE fuses the activation that follows (activation_functions.wgsl, which the host puts in
+// front of this file; its ACTIVATION constant and the parameters in `params`): 0 stores the
+// product; ACTIVATE (forward) stores the product z in cT and activated(z) in aux, so the layer's
+// output and the pre-activation its backward pass needs come out of one pass; SLOPE (backward-data
+// into a layer whose activation this was) stores product · act'(z) with z read from aux, the
+// gradient with respect to that layer's pre-activation. aux has cT's layout; without an epilogue
+// it is bound to a small unused buffer.
+//
 // One invocation computes BV vec4 groups (4·BV batch elements) of one row `row` of cT: it walks
 // the row's entries once, each (column, value) loaded once for BV vec4 loads and BV vec4 FMAs. A
 // workgroup is WG_B x WG_R: the WG_B invocations along x share a row and take interleaved groups
@@ -28,6 +36,10 @@ override WG_R: u32 = 16;
 override BV: u32 = 8;
 override PERMUTED: bool = false;
 override HAS_BIAS: bool = false;
+override EPILOGUE: u32 = 0u;
+
+const ACTIVATE = 1u;
+const SLOPE = 2u;
 
 struct Params {
   batch: u32,
@@ -36,6 +48,11 @@ struct Params {
   // workgroup tiles along the batch, and in all
   tilesB: u32,
   tiles: u32,
+  // the fused activation's parameters (EPILOGUE != 0)
+  negativeSlope: f32,
+  alpha: f32,
+  beta: f32,
+  blend: f32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -47,6 +64,27 @@ struct Params {
 @group(0) @binding(6) var<storage, read> aT: array<vec4<f32>>;
 @group(0) @binding(7) var<storage, read> bias: array<f32>;
 @group(0) @binding(8) var<storage, read_write> cT: array<vec4<f32>>;
+@group(0) @binding(9) var<storage, read_write> aux: array<vec4<f32>>;
+
+// Stores one vec4 group of the product at `word` of cT (and aux) through the epilogue; lanes
+// that are not `live` (padding) are written 0 in every output.
+fn store(word: u32, product: vec4<f32>, live: vec4<bool>) {
+  let zero = vec4<f32>(0.0);
+  let z = select(zero, product, live);
+  let p = ActivationParams(params.negativeSlope, params.alpha, params.beta, params.blend);
+  switch EPILOGUE {
+    case ACTIVATE: {
+      cT[word] = z;
+      aux[word] = select(zero, activated(z, p), live);
+    }
+    case SLOPE: {
+      cT[word] = select(zero, z * activatedSlope(aux[word], p), live);
+    }
+    default: {
+      cT[word] = z;
+    }
+  }
+}
 
 @compute @workgroup_size(WG_B, WG_R)
 fn main(
@@ -107,7 +145,7 @@ fn main(
     let g = firstGroup + j * WG_B;
     if (g < params.groups) {
       let live = vec4<u32>(4u * g) + vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(params.batch);
-      cT[row * params.groups + g] = select(vec4<f32>(0.0), acc[j], live);
+      store(row * params.groups + g, acc[j], live);
     }
   }
 }

@@ -3,6 +3,7 @@ import { ACTIVATIONS, type ActivationSpec, resolveActivation } from '../src/kern
 import { Rng } from '../src/random.js';
 import { activationGradRef, activationRef } from '../src/train/activation-reference.js';
 import { describeGpu } from './harness/gpu.js';
+import { ACTIVATION_ULPS as ULPS, worstUlps } from './harness/tolerance.js';
 
 /**
  * Every activation once, non-default parameters where there are some, and the ghost-soft-neuron
@@ -32,28 +33,6 @@ function inputs(n: number, seed: number): { x: Float32Array; dy: Float32Array } 
   const x = Float32Array.from({ length: n }, (_, i) => (i < SPECIAL.length ? SPECIAL[i]! : (rng.nextFloat() * 2 - 1) * 6));
   const dy = Float32Array.from({ length: n }, () => rng.nextFloat() * 2 - 1);
   return { x, dy };
-}
-
-/**
- * Elementwise tolerance: |got - want| <= ULPS·u·(|want| + floor), u = 2^-24. Each kernel formula is
- * a handful of float32 roundings plus one or two exp/log, which WGSL allows a few ulps each (exp:
- * 3 + 2|x| ulps). Where a value is a difference of O(1) terms (1 - e^-2|x| in tanh, e^x - 1 in
- * ELU/SELU, 1 + e^-|x| in softplus) that error is relative to 1, not to the result: hence the
- * absolute floor, 1 for values and |dy| for gradients (which scale with dy). SwiftShader measures
- * at most ~5 ulps; 16 leaves room for other GPUs' exp and log, while a wrong constant, branch or
- * convention is off by far more.
- */
-const ULPS = 16;
-const U = 2 ** -24;
-
-/** Largest |got - want| / (u·(|want| + floor(i))): the error in float32 ulps above the floor. */
-function worstUlps(got: ArrayLike<number>, want: ArrayLike<number>, floor: (i: number) => number): number {
-  let worst = 0;
-  for (let i = 0; i < want.length; i++) {
-    const ratio = Math.abs(got[i]! - want[i]!) / (U * (Math.abs(want[i]!) + floor(i)));
-    worst = Number.isNaN(ratio) ? Infinity : Math.max(worst, ratio);
-  }
-  return worst;
 }
 
 describe('activation references (float64)', () => {

@@ -4,7 +4,9 @@ import { chooseSpmmCsrConfig, SPMM_CSR_GROUPS_PER_INVOCATION } from '../src/kern
 import { Rng } from '../src/random.js';
 import { type CsrMatrix, randomCsr, spmmBackwardDataRef, spmmForwardRef } from '../src/sparse/index.js';
 import { describeGpu, type RunCase } from './harness/gpu.js';
-import { randomFloat32, worstBoundRatio } from './harness/tolerance.js';
+import type { ActivationSpec } from '../src/kernels/activation.js';
+import { activationGradRef, activationRef } from '../src/train/activation-reference.js';
+import { ACTIVATION_ULPS, gamma, randomFloat32, worstBoundRatio, worstUlps } from './harness/tolerance.js';
 import { abs, absValues, CSR_MASKS, longestColumn, longestRow } from './sparse-fixtures.js';
 
 /** Runs forward (with bias) and backward-data on the GPU and checks both against the float64 references. */
@@ -89,4 +91,63 @@ describeGpu('sparse', (run) => {
     await expect(run('csrMatmul', { w, x: new Float32Array(9), batch: 2 })).rejects.toThrow(/x must have length 10 \(batch\*w\.cols\), got 9/);
     await expect(run('csrMatmul', { w, x, batch: 0 })).rejects.toThrow(/batch must be an integer in \[1, /);
   });
+
+  fusedPassTests(run);
 });
+
+/**
+ * Activations for the fused passes: the deep MLP's tanh, relu's kink convention, softplus (act(0) != 0,
+ * so the padding must be zeroed after the activation), parameters and the ghost-soft-neuron blend
+ * through the uniforms, and GELU's longer formula.
+ */
+const FUSED_ACTIVATIONS: ActivationSpec[] = [
+  { name: 'tanh' },
+  { name: 'relu' },
+  { name: 'softplus' },
+  { name: 'leakyRelu', negativeSlope: 0.2 },
+  { name: 'pswish', blend: 0.3 },
+  { name: 'gelu' },
+];
+
+const U = 2 ** -24;
+
+/**
+ * dz = (dY·W) ⊙ act'(z) against float64: the product's float32 bound (gamma_k · Σ|w·dy|) scaled by
+ * |act'(z)|, plus act'(z)'s own elementwise tolerance (ACTIVATION_ULPS ulps above a floor of 1, as
+ * for the activation kernel's gradients) times the product's magnitude, plus the final rounding.
+ */
+function worstSlopeRatio(dz: Float32Array, w: CsrMatrix, dy: Float32Array, zBelow: Float32Array, batch: number, activation: ActivationSpec): number {
+  const product = spmmBackwardDataRef(w, dy, batch);
+  const magnitude = spmmBackwardDataRef(absValues(w), abs(dy), batch);
+  const slope = activationGradRef(activation, zBelow, new Float32Array(zBelow.length).fill(1));
+  const k = longestColumn(w);
+  let worst = 0;
+  for (let i = 0; i < dz.length; i++) {
+    const want = slope[i]! * product[i]!;
+    const productError = gamma(k) * magnitude[i]!;
+    const bound = Math.abs(slope[i]!) * productError + ACTIVATION_ULPS * U * (Math.abs(slope[i]!) + 1) * (Math.abs(product[i]!) + productError) + U * Math.abs(want) + 1e-30;
+    const ratio = Math.abs(dz[i]! - want) / bound;
+    worst = Number.isNaN(ratio) ? Infinity : Math.max(worst, ratio);
+  }
+  return worst;
+}
+
+/** Every mask shape once, each with one activation (every activation on two or more masks), batches 1, 7 and 64 in turn. */
+function fusedPassTests(run: RunCase): void {
+  CSR_MASKS.forEach(({ name, w }, m) => {
+    const activation = FUSED_ACTIVATIONS[m % FUSED_ACTIVATIONS.length]!;
+    const batch = [7, 1, 64][m % 3]!;
+    it(`CSR ${name}, batch ${batch}, ${activation.name}${activation.blend ? ' blended' : ''}: forward with the activation fused, backward-data with its derivative fused`, async () => {
+      const rng = new Rng(m * 104729 + batch);
+      const x = randomFloat32(rng, batch * w.cols);
+      const dy = randomFloat32(rng, batch * w.rows);
+      const zBelow = Float32Array.from(randomFloat32(rng, batch * w.cols), (v) => 3 * v);
+      const bias = m % 2 === 0 ? randomFloat32(rng, w.rows) : undefined;
+      const { z, y, dz } = await run('csrFused', { w, x, dy, zBelow, batch, bias, activation });
+      expect(worstBoundRatio(z, spmmForwardRef(w, x, batch, bias), spmmForwardRef(absValues(w), abs(x), batch, abs(bias)), longestRow(w.rowPtr) + (bias ? 1 : 0))).toBeLessThanOrEqual(1);
+      // y is act of the z the kernel computed, to the activation kernel's own tolerance.
+      expect(worstUlps(y, activationRef(activation, z), () => 1)).toBeLessThanOrEqual(ACTIVATION_ULPS);
+      expect(worstSlopeRatio(dz, w, dy, zBelow, batch, activation)).toBeLessThanOrEqual(1);
+    });
+  });
+}

@@ -8,6 +8,7 @@
  * relu'(0) = 0, leakyRelu'(0) = negativeSlope, hardTanh' = 0 at ±1, elu'(0) = alpha.
  */
 import source from '../../shaders/activation.wgsl';
+import functions from '../../shaders/activation_functions.wgsl';
 import type { Context, KernelSource } from '../gpu/context.js';
 import type { GpuTensor } from '../gpu/tensor.js';
 import { featureMajorStride } from '../sparse/activation-layout.js';
@@ -15,8 +16,15 @@ import { checkLength, checkNumberInRange, checkObject, checkPositiveInt } from '
 import { checkNoAliasing } from './aliasing.js';
 import { type FoldOptions, gridFor } from './grid.js';
 
-export const activationKernel: KernelSource = { name: 'activation', source };
+/**
+ * The activation functions (shaders/activation_functions.wgsl), to put in front of a kernel that
+ * applies one; its ACTIVATION constant and ActivationParams come from fusedActivation().
+ */
+export const activationFunctions: string = functions;
 
+export const activationKernel: KernelSource = { name: 'activation', source: `${functions}\n${source}` };
+
+/** The elementwise activations every activation kernel, layer and model config accepts by name. */
 export const ACTIVATIONS = [
   'relu',
   'leakyRelu',
@@ -32,6 +40,7 @@ export const ACTIVATIONS = [
   'lisht',
 ] as const;
 
+/** One of ACTIVATIONS. */
 export type ActivationName = (typeof ACTIVATIONS)[number];
 
 /** An activation with its parameters; each parameter is accepted only by the activation it belongs to. */
@@ -65,7 +74,7 @@ const PARAMETERS = {
   beta: { owner: 'pswish', min: 0, max: 10, minExclusive: true },
 } as const;
 
-/** ACTIVATION ids of shaders/activation.wgsl (its `const`s); swish and pswish share one. */
+/** ACTIVATION ids of shaders/activation_functions.wgsl (its `const`s); swish and pswish share one. */
 const KERNEL_IDS: Record<ActivationName, number> = {
   relu: 0,
   leakyRelu: 1,
@@ -103,10 +112,23 @@ export function resolveActivation(activation: Activation, what = 'activation'): 
   return resolved;
 }
 
+/**
+ * What a kernel with activation_functions.wgsl in front needs for `activation`: the ACTIVATION
+ * constant, and the parameters for its uniforms (the kernel builds ActivationParams from them).
+ */
+export function fusedActivation(activation: Activation): { constant: number; uniforms: { negativeSlope: number; alpha: number; beta: number; blend: number } } {
+  return kernelActivation(resolveActivation(activation));
+}
+
+function kernelActivation({ name, negativeSlope, alpha, beta, blend }: ResolvedActivation) {
+  return { constant: KERNEL_IDS[name], uniforms: { negativeSlope, alpha, beta, blend } };
+}
+
 const WORKGROUP_SIZE = 64;
 /** Elements per invocation: one vec4 word. */
 const WORD = 4;
 
+/** Options of activationForwardInto and activationBackwardInto. */
 export interface ActivationOptions extends FoldOptions {
   /**
    * The tensors are in the activation layout for this batch (rows of featureMajorStride(batch)
@@ -131,14 +153,14 @@ async function dispatchActivation(
   buffers: { x: GpuTensor<'f32'>; dy: GpuTensor<'f32'>; out: GpuTensor<'f32'> },
   opts: ActivationOptions,
 ): Promise<void> {
-  const { name, negativeSlope, alpha, beta, blend } = activation;
+  const fused = kernelActivation(activation);
   const n = buffers.x.length;
   const words = Math.ceil(n / WORD);
   await ctx.dispatch(activationKernel, {
     entryPoint,
-    constants: { ACTIVATION: KERNEL_IDS[name], WORKGROUP_SIZE },
+    constants: { ACTIVATION: fused.constant, WORKGROUP_SIZE },
     buffers,
-    uniforms: { words, ...rowsOf(n, opts.batch), negativeSlope, alpha, beta, blend },
+    uniforms: { words, ...rowsOf(n, opts.batch), ...fused.uniforms },
     workgroups: gridFor(ctx, Math.ceil(words / WORKGROUP_SIZE), opts),
   });
 }

@@ -1,7 +1,8 @@
 /**
  * CSR sparse x dense products: the forward pass Y = X·Wᵀ (+ b) and the backward-data pass
  * dX = dY·W, both on shaders/spmm_csr.wgsl (the second walks Wᵀ's pattern and reads W's values
- * through a permutation). Operands and results are in the activation layout (feature-major.ts).
+ * through a permutation), each optionally with the neighbouring activation fused into its
+ * epilogue. Operands and results are in the activation layout (feature-major.ts).
  * Host side: tile choice, validation, dispatch shape, and the one-shot csrMatmul.
  */
 import source from '../../shaders/spmm_csr.wgsl';
@@ -11,13 +12,29 @@ import type { CsrMatrix } from '../sparse/csr.js';
 import { GpuCsr, type GpuCsrPattern } from '../sparse/gpu-csr.js';
 import { validateCsr } from '../sparse/csr.js';
 import { fromActivationLayout, toActivationLayout } from '../sparse/activation-layout.js';
-import { checkFiniteElements, checkLength, checkPositiveInt, checkTypedArray } from '../validate.js';
+import { checkFiniteFloat32, checkLength, checkPositiveInt } from '../validate.js';
 import { checkFeatureMajor, featureMajorStride } from './feature-major.js';
 import { checkNoAliasing } from './aliasing.js';
+import { type Activation, activationFunctions, fusedActivation } from './activation.js';
 import { gridFor } from './grid.js';
 import { batchTiles, checkSpmmTiles, type SpmmTiles } from './spmm-tiles.js';
 
-export const spmmCsrKernel: KernelSource = { name: 'spmm_csr', source };
+export const spmmCsrKernel: KernelSource = { name: 'spmm_csr', source: `${activationFunctions}\n${source}` };
+
+/** EPILOGUE ids of shaders/spmm_csr.wgsl. */
+const EPILOGUES = { none: 0, activate: 1, slope: 2 } as const;
+
+/** A 16-byte buffer per context for the aux binding of a pass without an epilogue (a writable binding needs a buffer of its own). */
+const unusedAux = new WeakMap<Context, GpuTensor<'f32'>>();
+
+function auxPlaceholder(ctx: Context): GpuTensor<'f32'> {
+  let aux = unusedAux.get(ctx);
+  if (!aux) {
+    aux = ctx.zeros('f32', 4, 'spmm_csr.unusedAux');
+    unusedAux.set(ctx, aux);
+  }
+  return aux;
+}
 
 /** The vec4 groups per invocation (bv) the kernel is written for. */
 export const SPMM_CSR_GROUPS_PER_INVOCATION = [1, 2, 4, 8] as const;
@@ -45,18 +62,31 @@ interface SpmmOperands {
   aT: GpuTensor<'f32'>;
   c: GpuTensor<'f32'>;
   bias?: GpuTensor<'f32'>;
+  /** activate: c = z, aux = act(z); slope: c = product · act'(aux) */
+  epilogue?: { kind: 'activate' | 'slope'; activation: Activation; aux: GpuTensor<'f32'> };
 }
 
 /** cT (pattern.rows x stride) = (A·Sᵀ)ᵀ (+ bias), from aT (pattern.cols x stride); stride = featureMajorStride(batch). */
 async function spmm(ctx: Context, op: SpmmOperands, batch: number, config: SpmmCsrConfig): Promise<void> {
-  const { pattern, values, perm, aT, c, bias } = op;
+  const { pattern, values, perm, aT, c, bias, epilogue } = op;
   checkSpmmTiles(ctx, config, SPMM_CSR_GROUPS_PER_INVOCATION);
-  checkNoAliasing({ c }, { aT, ...(bias && { bias }) });
+  const aux = epilogue?.aux;
+  if (epilogue?.kind === 'activate') checkNoAliasing({ c, aux: aux! }, { aT, ...(bias && { bias }) });
+  else checkNoAliasing({ c }, { aT, ...(bias && { bias }), ...(aux && { aux }) });
+  const activation = fusedActivation(epilogue?.activation ?? 'relu');
   const groups = featureMajorStride(batch) / 4;
   const tilesB = batchTiles(groups, config);
   const tiles = tilesB * Math.ceil(pattern.rows / config.wgR);
   await ctx.dispatch(spmmCsrKernel, {
-    constants: { WG_B: config.wgB, WG_R: config.wgR, BV: config.bv, PERMUTED: perm !== undefined, HAS_BIAS: bias !== undefined },
+    constants: {
+      WG_B: config.wgB,
+      WG_R: config.wgR,
+      BV: config.bv,
+      PERMUTED: perm !== undefined,
+      HAS_BIAS: bias !== undefined,
+      EPILOGUE: EPILOGUES[epilogue?.kind ?? 'none'],
+      ACTIVATION: activation.constant,
+    },
     buffers: {
       rowPtr: pattern.rowPtr,
       colIdx: pattern.colIdx,
@@ -67,8 +97,9 @@ async function spmm(ctx: Context, op: SpmmOperands, batch: number, config: SpmmC
       aT,
       bias: bias ?? values,
       cT: c,
+      aux: aux ?? auxPlaceholder(ctx),
     },
-    uniforms: { batch, rows: pattern.rows, groups, tilesB, tiles },
+    uniforms: { batch, rows: pattern.rows, groups, tilesB, tiles, ...activation.uniforms },
     workgroups: gridFor(ctx, tiles, config),
   });
 }
@@ -112,13 +143,57 @@ export async function csrBackwardDataInto(
   await spmm(ctx, { pattern: t, values: w.values, perm: t.perm, aT: dyT, c: dx }, batch, config);
 }
 
+/**
+ * Forward pass with the following activation fused: z = X·Wᵀ (+ bias) and y = act(z) in one pass,
+ * all in the activation layout (w.rows rows); z is what the activation's backward pass needs.
+ */
+export async function csrForwardActivatedInto(
+  ctx: Context,
+  w: GpuCsr,
+  xT: GpuTensor<'f32'>,
+  out: { z: GpuTensor<'f32'>; y: GpuTensor<'f32'> },
+  batch: number,
+  activation: Activation,
+  bias?: GpuTensor<'f32'>,
+  config: SpmmCsrConfig = chooseSpmmCsrConfig(batch),
+): Promise<void> {
+  checkPositiveInt('batch', batch);
+  checkFeatureMajor('xT', xT, w.cols, 'w.cols', batch);
+  checkFeatureMajor('z', out.z, w.rows, 'w.rows', batch);
+  checkFeatureMajor('y', out.y, w.rows, 'w.rows', batch);
+  if (bias) checkLength('bias', bias, w.rows, 'w.rows');
+  const epilogue = { kind: 'activate' as const, activation, aux: out.y };
+  await spmm(ctx, { pattern: w.pattern, values: w.values, aT: xT, c: out.z, bias, epilogue }, batch, config);
+}
+
+/**
+ * Backward-data pass into the layer below's pre-activation: dz = (dY·W) ⊙ act'(z), where z
+ * (w.cols rows) is the pre-activation of the activation between that layer and this one. One pass
+ * instead of csrBackwardDataInto followed by the activation's backward pass.
+ */
+export async function csrBackwardDataSlopeInto(
+  ctx: Context,
+  w: GpuCsr,
+  dyT: GpuTensor<'f32'>,
+  below: { z: GpuTensor<'f32'>; dz: GpuTensor<'f32'> },
+  batch: number,
+  activation: Activation,
+  config: SpmmCsrConfig = chooseSpmmCsrConfig(batch),
+): Promise<void> {
+  checkPositiveInt('batch', batch);
+  checkFeatureMajor('dyT', dyT, w.rows, 'w.rows', batch);
+  checkFeatureMajor('z', below.z, w.cols, 'w.cols', batch);
+  checkFeatureMajor('dz', below.dz, w.cols, 'w.cols', batch);
+  const t = w.transposed;
+  const epilogue = { kind: 'slope' as const, activation, aux: below.z };
+  await spmm(ctx, { pattern: t, values: w.values, perm: t.perm, aT: dyT, c: below.dz, epilogue }, batch, config);
+}
+
 /** One-shot (public API): upload w and x (batch x w.cols, row-major), Y = X·Wᵀ on the GPU, read back. */
 export async function csrMatmul(ctx: Context, w: CsrMatrix, x: Float32Array, batch: number): Promise<Float32Array> {
   validateCsr(w, 'w');
   checkPositiveInt('batch', batch);
-  checkTypedArray('x', x, Float32Array);
-  checkLength('x', x, batch * w.cols, 'batch*w.cols');
-  checkFiniteElements('x', x);
+  checkFiniteFloat32('x', x, { length: batch * w.cols, why: 'batch*w.cols' });
   const gw = GpuCsr.upload(ctx, w);
   const xT = ctx.upload('f32', toActivationLayout(x, batch, w.cols), 'csrMatmul.x');
   const y = ctx.zeros('f32', w.rows * featureMajorStride(batch), 'csrMatmul.y');

@@ -1,11 +1,23 @@
-/** An elementwise activation as a layer; `activation` may be changed between steps (ghost soft neurons). */
+/**
+ * An elementwise activation as a layer; `activation` may be changed between steps (ghost soft
+ * neurons). Inside a Sequential, a neighbouring layer that fuses activations computes its passes
+ * (see ActivationFusing); this layer then only holds the tensors.
+ */
 import type { Context } from '../gpu/context.js';
 import type { GpuTensor } from '../gpu/tensor.js';
 import { type Activation, activationBackwardInto, activationForwardInto, resolveActivation } from '../kernels/activation.js';
 import { featureMajorStride } from '../kernels/feature-major.js';
-import type { Layer, Parameter } from './layer.js';
+import type { FusedActivationBelow, Layer, Parameter } from './layer.js';
 import { Workspace } from './workspace.js';
 
+/**
+ * An elementwise activation (any of ACTIVATIONS, or a parametrised one) as a layer of
+ * `inFeatures` features; no parameters. `activation` may be reassigned between steps (the
+ * recipe's ghost soft neurons blend one into another this way).
+ *
+ * @throws RangeError or TypeError (constructor, setter) when the activation is unknown or its
+ * parameters are out of range
+ */
 export class ActivationLayer implements Layer {
   readonly kind = 'activation';
   private current: Activation;
@@ -36,17 +48,32 @@ export class ActivationLayer implements Layer {
   }
 
   async forward(x: GpuTensor<'f32'>, batch: number): Promise<GpuTensor<'f32'>> {
-    const y = this.ws.get('y', this.inFeatures * featureMajorStride(batch));
+    const y = this.output(batch);
     await activationForwardInto(this.ctx, this.current, x, y, { batch });
     this.input = x;
     return y;
   }
 
   async backward(dy: GpuTensor<'f32'>, batch: number): Promise<GpuTensor<'f32'>> {
+    const below = this.below(batch);
+    await activationBackwardInto(this.ctx, this.current, below.z, dy, below.dz, { batch });
+    return below.dz;
+  }
+
+  /** The tensor forward() returns for this batch, for a producer that applies the activation itself. */
+  output(batch: number): GpuTensor<'f32'> {
+    return this.ws.get('y', this.inFeatures * featureMajorStride(batch));
+  }
+
+  /** Forward ran fused in the producer: z is the pre-activation backward() differentiates at. */
+  adoptInput(z: GpuTensor<'f32'>): void {
+    this.input = z;
+  }
+
+  /** The saved pre-activation and this layer's gradient tensor, for a consumer that fuses backward(). */
+  below(batch: number): FusedActivationBelow {
     if (!this.input) throw new Error('ActivationLayer.backward before forward');
-    const dx = this.ws.get('dx', this.inFeatures * featureMajorStride(batch));
-    await activationBackwardInto(this.ctx, this.current, this.input, dy, dx, { batch });
-    return dx;
+    return { activation: this.current, z: this.input, dz: this.ws.get('dx', this.inFeatures * featureMajorStride(batch)) };
   }
 
   parameters(): Parameter[] {

@@ -1,12 +1,38 @@
-/** Layers applied in order; backward runs them in reverse. */
+/**
+ * Layers applied in order; backward runs them in reverse. Where an activation layer follows a layer
+ * that fuses activations, the two run as one forward pass, and where one precedes such a layer,
+ * its backward pass runs in that layer's backward-data pass (fuseActivations: false turns both off,
+ * for comparison).
+ */
 import type { GpuTensor } from '../gpu/tensor.js';
-import type { Layer, Parameter } from './layer.js';
+import { ActivationLayer } from './activation-layer.js';
+import { fusesActivation, type Layer, type Parameter } from './layer.js';
 
+/** Options of Sequential. */
+export interface SequentialOptions {
+  /** default true */
+  fuseActivations?: boolean;
+}
+
+/**
+ * Layers applied in order (backward in reverse), itself a Layer: parameters() is every layer's,
+ * in order, named "i.name". Activation layers next to a layer that fuses activations run inside
+ * that layer's passes unless `fuseActivations` is false.
+ *
+ * @throws RangeError (constructor) when there is no layer or a layer's inFeatures differs from the
+ * previous layer's outFeatures; TypeError when fuseActivations is not a boolean
+ *
+ * @example
+ * ```ts
+ * const net = new Sequential([new SparseLinear(ctx, eoi(128, 784, { density: 0.1 })), new ActivationLayer(ctx, 128, 'tanh'), new Linear(ctx, 128, 10, { weight })]);
+ * ```
+ */
 export class Sequential implements Layer {
   readonly kind = 'sequential';
   readonly layers: Layer[];
+  readonly fuseActivations: boolean;
 
-  constructor(layers: Layer[]) {
+  constructor(layers: Layer[], opts: SequentialOptions = {}) {
     if (layers.length === 0) throw new RangeError('Sequential needs at least one layer');
     layers.forEach((layer, i) => {
       const next = layers[i + 1];
@@ -15,6 +41,10 @@ export class Sequential implements Layer {
       }
     });
     this.layers = layers;
+    if (opts.fuseActivations !== undefined && typeof opts.fuseActivations !== 'boolean') {
+      throw new TypeError(`fuseActivations must be a boolean, got ${String(opts.fuseActivations)}`);
+    }
+    this.fuseActivations = opts.fuseActivations ?? true;
   }
 
   get inFeatures(): number {
@@ -27,13 +57,33 @@ export class Sequential implements Layer {
 
   async forward(x: GpuTensor<'f32'>, batch: number): Promise<GpuTensor<'f32'>> {
     let h = x;
-    for (const layer of this.layers) h = await layer.forward(h, batch);
+    for (let i = 0; i < this.layers.length; i++) {
+      const layer = this.layers[i]!;
+      const next = this.layers[i + 1];
+      if (this.fuseActivations && next instanceof ActivationLayer && fusesActivation(layer)) {
+        const y = next.output(batch);
+        next.adoptInput(await layer.forwardActivated(h, batch, next.activation, y));
+        h = y;
+        i++;
+        continue;
+      }
+      h = await layer.forward(h, batch);
+    }
     return h;
   }
 
   async backward(dy: GpuTensor<'f32'>, batch: number): Promise<GpuTensor<'f32'>> {
     let g = dy;
-    for (let i = this.layers.length - 1; i >= 0; i--) g = await this.layers[i]!.backward(g, batch);
+    for (let i = this.layers.length - 1; i >= 0; i--) {
+      const layer = this.layers[i]!;
+      const below = this.layers[i - 1];
+      if (this.fuseActivations && below instanceof ActivationLayer && fusesActivation(layer)) {
+        g = await layer.backwardActivated(g, batch, below.below(batch));
+        i--;
+        continue;
+      }
+      g = await layer.backward(g, batch);
+    }
     return g;
   }
 

@@ -13,13 +13,15 @@ import { featureMajorStride } from '../kernels/feature-major.js';
 import { bsrSddmmInto } from '../kernels/sddmm-bsr.js';
 import { csrSddmmInto } from '../kernels/sddmm-csr.js';
 import { bsrBackwardDataInto, bsrForwardInto } from '../kernels/spmm-bsr.js';
-import { csrBackwardDataInto, csrForwardInto } from '../kernels/spmm-csr.js';
-import { type BsrBlockSize, bsrFromCsr, bsrToDense } from '../sparse/bsr.js';
-import { type CsrMatrix, csrToDense } from '../sparse/csr.js';
+import { csrBackwardDataInto, csrBackwardDataSlopeInto, csrForwardActivatedInto, csrForwardInto } from '../kernels/spmm-csr.js';
+import type { Activation } from '../kernels/activation.js';
+import { BSR_BLOCK_SIZES, type BsrBlockSize, bsrFromCsr, bsrToDense } from '../sparse/bsr.js';
+import { type CsrMatrix, csrToDense, validateCsr } from '../sparse/csr.js';
 import { GpuBsr } from '../sparse/gpu-bsr.js';
 import { GpuCsr } from '../sparse/gpu-csr.js';
-import { checkLength } from '../validate.js';
-import type { Layer, Parameter } from './layer.js';
+import { OrthosparseError } from '../errors.js';
+import { checkFiniteFloat32 } from '../validate.js';
+import type { FusedActivationBelow, Layer, Parameter } from './layer.js';
 import { Workspace } from './workspace.js';
 
 /** How a sparse layer stores W on the GPU. */
@@ -36,6 +38,13 @@ interface SparseOps {
   /** The stored structure as it is on the GPU (CSR entries, or BSR blocks). */
   readStructure(): Promise<{ rowPtr: Uint32Array; colIdx: Uint32Array }>;
   destroy(): void;
+  /** the CSR weight itself (CSR storage only), whose structure dynamic sparsity rewrites */
+  csr?: GpuCsr;
+  /** The passes with the neighbouring activation fused (CSR storage only). */
+  fused?: {
+    forward(xT: GpuTensor<'f32'>, out: { z: GpuTensor<'f32'>; y: GpuTensor<'f32'> }, batch: number, activation: Activation, bias: GpuTensor<'f32'>): Promise<void>;
+    backwardData(dyT: GpuTensor<'f32'>, below: { z: GpuTensor<'f32'>; dz: GpuTensor<'f32'> }, batch: number, activation: Activation): Promise<void>;
+  };
 }
 
 async function readPattern(ctx: Context, pattern: { rowPtr: GpuTensor<'u32'>; colIdx: GpuTensor<'u32'> }) {
@@ -49,9 +58,15 @@ function csrOps(ctx: Context, weight: CsrMatrix): SparseOps {
     forward: (xT, y, batch, bias) => csrForwardInto(ctx, w, xT, y, batch, bias),
     backwardData: (dyT, dx, batch) => csrBackwardDataInto(ctx, w, dyT, dx, batch),
     sddmm: (dyT, xT, dw, batch) => csrSddmmInto(ctx, w, dyT, xT, dw, batch),
-    readDense: async () => csrToDense({ ...weight, values: await ctx.read(w.values) }),
+    // The structure is read too: dynamic sparsity may have moved it since the upload.
+    readDense: async () => csrToDense({ ...weight, ...(await readPattern(ctx, w.pattern)), values: await ctx.read(w.values) }),
     readStructure: () => readPattern(ctx, w.pattern),
     destroy: () => w.destroy(),
+    csr: w,
+    fused: {
+      forward: (xT, out, batch, activation, bias) => csrForwardActivatedInto(ctx, w, xT, out, batch, activation, bias),
+      backwardData: (dyT, below, batch, activation) => csrBackwardDataSlopeInto(ctx, w, dyT, below, batch, activation),
+    },
   };
 }
 
@@ -69,18 +84,35 @@ function bsrOps(ctx: Context, weight: CsrMatrix, blockSize: BsrBlockSize): Spars
   };
 }
 
+/**
+ * Sparse fully connected layer y = x·Wᵀ + b with W (outFeatures x inFeatures) given as CSR and
+ * stored on the GPU as CSR or BSR (`format`). Only the stored values (and the bias) are parameters,
+ * so training keeps the mask: masked-out weights stay exactly 0. Forward is the SpMM kernel,
+ * backward-data its transpose, the weight gradient an SDDMM on the mask.
+ *
+ * @throws RangeError or TypeError (constructor) when the weight is not valid CSR, the bias has
+ * another length than weight.rows or non-finite values, or the format is not 'csr' or a BSR
+ * block size; nothing is allocated then
+ *
+ * @example
+ * ```ts
+ * const layer = new SparseLinear(ctx, eoi(256, 784, { density: 0.1, seed: 1 }), undefined, { bsr: 16 });
+ * ```
+ */
 export class SparseLinear implements Layer {
   readonly kind = 'sparse-linear';
   readonly inFeatures: number;
   readonly outFeatures: number;
-  /** The mask (CSR pattern): fixed for the layer's life, whatever the storage format. */
-  readonly mask: { rowPtr: Uint32Array; colIdx: Uint32Array };
+  private hostMask: { rowPtr: Uint32Array; colIdx: Uint32Array };
+  /** Set when dynamic sparsity has moved the mask on the GPU since hostMask was read. */
+  private maskMoved = false;
   readonly bias: GpuTensor<'f32'>;
   private readonly ops: SparseOps;
   private readonly weightGrad: GpuTensor<'f32'>;
   private readonly biasGrad: GpuTensor<'f32'>;
   private readonly ws: Workspace;
   private input: GpuTensor<'f32'> | undefined;
+  private outputGrad: { dyT: GpuTensor<'f32'>; batch: number } | undefined;
 
   constructor(
     private readonly ctx: Context,
@@ -88,20 +120,65 @@ export class SparseLinear implements Layer {
     bias?: Float32Array,
     readonly format: SparseFormat = 'csr',
   ) {
+    // Everything is checked before the first buffer is made, so a refused layer leaves nothing behind.
+    validateCsr(weight, 'weight');
+    if (bias !== undefined) checkFiniteFloat32('bias', bias, { length: weight.rows, why: 'weight.rows' });
+    if (format !== 'csr' && !(typeof format === 'object' && format !== null && BSR_BLOCK_SIZES.includes(format.bsr))) {
+      throw new RangeError(`format must be 'csr' or { bsr: ${BSR_BLOCK_SIZES.join(' | ')} }, got ${JSON.stringify(format)}`);
+    }
     this.ops = format === 'csr' ? csrOps(ctx, weight) : bsrOps(ctx, weight, format.bsr);
-    this.mask = { rowPtr: weight.rowPtr.slice(), colIdx: weight.colIdx.slice() };
+    this.hostMask = { rowPtr: weight.rowPtr.slice(), colIdx: weight.colIdx.slice() };
     this.inFeatures = weight.cols;
     this.outFeatures = weight.rows;
-    if (bias) checkLength('bias', bias, weight.rows, 'weight.rows');
     this.bias = ctx.upload('f32', bias ?? new Float32Array(weight.rows), 'sparse.bias');
     this.weightGrad = ctx.zeros('f32', this.ops.values.length, 'sparse.weightGrad');
     this.biasGrad = ctx.zeros('f32', weight.rows, 'sparse.biasGrad');
     this.ws = new Workspace(ctx, 'sparse');
   }
 
-  /** Fraction of W's entries in the mask. */
+  /**
+   * The mask (CSR pattern), whatever the storage format. Fixed unless dynamic sparsity moves it
+   * on the GPU; then this throws until refreshMask() has read the new one back.
+   */
+  get mask(): { rowPtr: Uint32Array; colIdx: Uint32Array } {
+    if (this.maskMoved) throw new OrthosparseError('the mask moved on the GPU (dynamic sparsity): await refreshMask() before reading it');
+    return this.hostMask;
+  }
+
+  /** Reads the mask back from the GPU if dynamic sparsity has moved it; returns it. */
+  async refreshMask(): Promise<{ rowPtr: Uint32Array; colIdx: Uint32Array }> {
+    if (this.maskMoved) {
+      this.hostMask = await this.ops.readStructure();
+      this.maskMoved = false;
+    }
+    return this.hostMask;
+  }
+
+  /**
+   * The CSR weight on the GPU, for dynamic sparsity to rewrite its structure in place (nnz kept);
+   * marks the host mask stale. Throws a TypeError for BSR storage, whose blocks it cannot move.
+   */
+  dynamicWeight(): GpuCsr {
+    const csr = this.ops.csr;
+    if (!csr) throw new TypeError(`dynamic sparsity needs CSR storage, got format ${JSON.stringify(this.format)}`);
+    csr.makeDynamic();
+    this.maskMoved = true;
+    return csr;
+  }
+
+  /** dL/dY of the last backward pass (feature-major) and its batch; undefined before any backward. */
+  get lastOutputGrad(): { dyT: GpuTensor<'f32'>; batch: number } | undefined {
+    return this.outputGrad;
+  }
+
+  /** The last forward pass's input (feature-major); undefined before any forward. */
+  get lastInput(): GpuTensor<'f32'> | undefined {
+    return this.input;
+  }
+
+  /** Fraction of W's entries in the mask (constant, dynamic sparsity included). */
   get density(): number {
-    return this.mask.colIdx.length / (this.inFeatures * this.outFeatures);
+    return this.hostMask.colIdx.length / (this.inFeatures * this.outFeatures);
   }
 
   /** The stored values the optimizer updates (CSR entries, or whole BSR blocks). */
@@ -117,18 +194,46 @@ export class SparseLinear implements Layer {
   }
 
   async backward(dy: GpuTensor<'f32'>, batch: number): Promise<GpuTensor<'f32'>> {
-    if (!this.input) throw new Error('SparseLinear.backward before forward');
     const dx = this.ws.get('dx', this.inFeatures * featureMajorStride(batch));
-    await this.ops.sddmm(dy, this.input, this.weightGrad, batch);
-    await channelSumsInto(this.ctx, dy, this.biasGrad, { batch, channels: this.outFeatures, plane: 1 });
+    await this.parameterGradients(dy, batch);
     await this.ops.backwardData(dy, dx, batch);
     return dx;
   }
 
+  /** With CSR storage the activation next to this layer can be fused into its passes (ActivationFusing). */
+  get fusesActivation(): boolean {
+    return this.ops.fused !== undefined;
+  }
+
+  /** forward() with the activation that follows fused: writes act(z) into y, returns z (what forward() returns). */
+  async forwardActivated(x: GpuTensor<'f32'>, batch: number, activation: Activation, y: GpuTensor<'f32'>): Promise<GpuTensor<'f32'>> {
+    if (!this.ops.fused) throw new Error('SparseLinear.forwardActivated needs CSR storage');
+    const z = this.ws.get('y', this.outFeatures * featureMajorStride(batch));
+    await this.ops.fused.forward(x, { z, y }, batch, activation, this.bias);
+    this.input = x;
+    return z;
+  }
+
+  /** backward() with the activation below fused: returns dz = dL/dx ⊙ act'(z) in below.dz. */
+  async backwardActivated(dy: GpuTensor<'f32'>, batch: number, below: FusedActivationBelow): Promise<GpuTensor<'f32'>> {
+    if (!this.ops.fused) throw new Error('SparseLinear.backwardActivated needs CSR storage');
+    await this.parameterGradients(dy, batch);
+    await this.ops.fused.backwardData(dy, below, batch, below.activation);
+    return below.dz;
+  }
+
+  /** The weight gradient at the stored entries and the bias gradient, from dY and the saved input. */
+  private async parameterGradients(dy: GpuTensor<'f32'>, batch: number): Promise<void> {
+    if (!this.input) throw new Error('SparseLinear.backward before forward');
+    await this.ops.sddmm(dy, this.input, this.weightGrad, batch);
+    await channelSumsInto(this.ctx, dy, this.biasGrad, { batch, channels: this.outFeatures, plane: 1 });
+    this.outputGrad = { dyT: dy, batch };
+  }
+
   /** The current weights as CSR over the mask, read back from the GPU. */
   async readWeight(): Promise<CsrMatrix> {
+    const { rowPtr, colIdx } = await this.refreshMask();
     const dense = await this.ops.readDense();
-    const { rowPtr, colIdx } = this.mask;
     const values = new Float32Array(colIdx.length);
     for (let r = 0; r < this.outFeatures; r++) {
       for (let t = rowPtr[r]!; t < rowPtr[r + 1]!; t++) values[t] = dense[r * this.inFeatures + colIdx[t]!]!;
@@ -148,7 +253,8 @@ export class SparseLinear implements Layer {
 
   /** Overwrites the weights (same mask; values in the mask's CSR order). */
   async writeWeight(values: Float32Array): Promise<void> {
-    checkLength('values', values, this.mask.colIdx.length, 'the mask’s nnz');
+    await this.refreshMask();
+    checkFiniteFloat32('values', values, { length: this.mask.colIdx.length, why: 'the mask’s nnz' });
     const weight = { rows: this.outFeatures, cols: this.inFeatures, ...this.mask, values };
     this.ctx.write(this.ops.values, this.format === 'csr' ? values : bsrFromCsr(weight, this.format.bsr).values);
   }

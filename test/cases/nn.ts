@@ -2,6 +2,7 @@ import type { SoftmaxXentOptions } from '../../src/kernels/softmax-xent.js';
 import { Linear } from '../../src/nn/linear.js';
 import { SoftmaxCrossEntropy } from '../../src/nn/loss.js';
 import { buildMlp, type MlpConfig } from '../../src/nn/mlp.js';
+import { Sequential } from '../../src/nn/sequential.js';
 import { SparseLinear } from '../../src/nn/sparse-linear.js';
 import { toActivationLayout } from '../../src/sparse/activation-layout.js';
 import { defineCases } from '../harness/case.js';
@@ -33,6 +34,43 @@ export const nnCases = defineCases({
       return { loss: await lossFn.readLoss(), masks, params };
     } finally {
       model.destroy();
+      lossFn.destroy();
+      x.destroy();
+      labels.destroy();
+    }
+  },
+
+  /**
+   * One forward/loss/backward of a freshly built MLP with activations fused (the default) and then
+   * with the same layers in a Sequential that does not fuse: logits, every gradient, and the
+   * dispatches each way.
+   */
+  fusionEffect: async (ctx, p: { config: MlpConfig; x: Float32Array; labels: Uint32Array; batch: number }) => {
+    const fused = buildMlp(ctx, p.config);
+    const unfused = new Sequential(fused.layers, { fuseActivations: false });
+    const lossFn = new SoftmaxCrossEntropy(ctx, p.config.classes);
+    const x = ctx.upload('f32', toActivationLayout(p.x, p.batch, p.config.inputs));
+    const labels = ctx.upload('u32', p.labels);
+    const dispatch = ctx.dispatch.bind(ctx);
+    try {
+      const pass = async (model: Sequential) => {
+        let dispatches = 0;
+        ctx.dispatch = (kernel, args) => {
+          dispatches++;
+          return dispatch(kernel, args);
+        };
+        const logits = await model.forward(x, p.batch);
+        await lossFn.forward(logits, labels, p.batch);
+        await model.backward(lossFn.backward(), p.batch);
+        ctx.dispatch = dispatch;
+        const grads = [];
+        for (const param of model.parameters()) grads.push(await ctx.read(param.grad));
+        return { logits: await ctx.read(logits), grads, dispatches };
+      };
+      return { fused: await pass(fused), unfused: await pass(unfused) };
+    } finally {
+      ctx.dispatch = dispatch;
+      fused.destroy();
       lossFn.destroy();
       x.destroy();
       labels.destroy();

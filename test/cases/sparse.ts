@@ -12,7 +12,16 @@ import type { FoldOptions } from '../../src/kernels/grid.js';
 import { bsrSddmmInto } from '../../src/kernels/sddmm-bsr.js';
 import { csrSddmmInto } from '../../src/kernels/sddmm-csr.js';
 import { bsrBackwardDataInto, bsrForwardInto, chooseSpmmBsrConfig, type SpmmBsrConfig } from '../../src/kernels/spmm-bsr.js';
-import { chooseSpmmCsrConfig, csrBackwardDataInto, csrForwardInto, csrMatmul, type SpmmCsrConfig } from '../../src/kernels/spmm-csr.js';
+import type { Activation } from '../../src/kernels/activation.js';
+import {
+  chooseSpmmCsrConfig,
+  csrBackwardDataInto,
+  csrBackwardDataSlopeInto,
+  csrForwardActivatedInto,
+  csrForwardInto,
+  csrMatmul,
+  type SpmmCsrConfig,
+} from '../../src/kernels/spmm-csr.js';
 import type { BsrMatrix } from '../../src/sparse/bsr.js';
 import type { CsrMatrix } from '../../src/sparse/csr.js';
 import { GpuBsr } from '../../src/sparse/gpu-bsr.js';
@@ -111,6 +120,29 @@ export const sparseCases = defineCases({
       await csrForwardInto(ctx, w, xT, y, batch, p.bias ? s.input(p.bias) : undefined, config);
       await csrBackwardDataInto(ctx, w, dyT, dx, batch, config);
       return { y: await readActivation(ctx, y, batch, w.rows), dx: await readActivation(ctx, dx, batch, w.cols) };
+    }),
+
+  /**
+   * The passes with an activation fused: forward z = X·Wᵀ (+ bias), y = act(z); backward-data into
+   * the layer below, dz = (dY·W) ⊙ act'(zBelow), zBelow (batch x w.cols) that layer's pre-activation.
+   */
+  csrFused: (ctx, p: PassParams<CsrMatrix> & { zBelow: Float32Array; activation: Activation }) =>
+    withScratch(ctx, async (s) => {
+      const w = s.own(GpuCsr.upload(ctx, p.w));
+      const { batch } = p;
+      const xT = await s.featureMajor(s.input(p.x), batch, w.cols);
+      const dyT = await s.featureMajor(s.input(p.dy), batch, w.rows);
+      const zBelow = await s.featureMajor(s.input(p.zBelow), batch, w.cols);
+      const z = s.activation(w.rows, batch);
+      const y = s.activation(w.rows, batch);
+      const dz = s.activation(w.cols, batch);
+      await csrForwardActivatedInto(ctx, w, xT, { z, y }, batch, p.activation, p.bias ? s.input(p.bias) : undefined);
+      await csrBackwardDataSlopeInto(ctx, w, dyT, { z: zBelow, dz }, batch, p.activation);
+      return {
+        z: await readActivation(ctx, z, batch, w.rows),
+        y: await readActivation(ctx, y, batch, w.rows),
+        dz: await readActivation(ctx, dz, batch, w.cols),
+      };
     }),
 
   /** CSR weight gradient (SDDMM) and bias gradient. */

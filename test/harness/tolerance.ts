@@ -42,3 +42,24 @@ export function randomFloat32(rng: { nextFloat(): number }, length: number): Flo
   for (let i = 0; i < length; i++) out[i] = rng.nextFloat() * 2 - 1;
   return out;
 }
+
+/**
+ * Elementwise tolerance: |got - want| <= ACTIVATION_ULPS·u·(|want| + floor), u = 2^-24. Each kernel formula is
+ * a handful of float32 roundings plus one or two exp/log, which WGSL allows a few ulps each (exp:
+ * 3 + 2|x| ulps). Where a value is a difference of O(1) terms (1 - e^-2|x| in tanh, e^x - 1 in
+ * ELU/SELU, 1 + e^-|x| in softplus) that error is relative to 1, not to the result: hence the
+ * absolute floor, 1 for values and |dy| for gradients (which scale with dy). SwiftShader measures
+ * at most ~5 ulps; 16 leaves room for other GPUs' exp and log, while a wrong constant, branch or
+ * convention is off by far more.
+ */
+export const ACTIVATION_ULPS = 16;
+
+/** Largest |got - want| / (u·(|want| + floor(i))): the error in float32 ulps above the floor. */
+export function worstUlps(got: ArrayLike<number>, want: ArrayLike<number>, floor: (i: number) => number): number {
+  let worst = 0;
+  for (let i = 0; i < want.length; i++) {
+    const ratio = Math.abs(got[i]! - want[i]!) / (U * (Math.abs(want[i]!) + floor(i)));
+    worst = Number.isNaN(ratio) ? Infinity : Math.max(worst, ratio);
+  }
+  return worst;
+}
