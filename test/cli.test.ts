@@ -39,7 +39,7 @@ describe('orthosparse compare', () => {
   });
 
   it('names the option and the allowed values on bad input', async () => {
-    await expect(compareCommand([...TINY, '--recipes', 'none,bogus', '--out', path.join(dir, 'bad')])).rejects.toThrow(/--recipes: recipe must be none, all, or parts from soft, skip, released-skip, lrsi, lrsi-sqrt, ls joined by '\+', got 'bogus'/);
+    await expect(compareCommand([...TINY, '--recipes', 'none,bogus', '--out', path.join(dir, 'bad')])).rejects.toThrow(/--recipes: recipe must be none, all, released, or parts from soft, released-soft, skip, released-skip, lrsi, lrsi-sqrt, released-lrsi, ls joined by '\+', got 'bogus'/);
     await expect(compareCommand([...TINY, '--masks', 'snip+xyz', '--out', path.join(dir, 'bad')])).rejects.toThrow(/snip\+xyz/);
   });
 });

@@ -52,7 +52,7 @@ describe('recipe presets', () => {
     expect(recipePreset('lrsi-sqrt', 'tanh', 100)).toEqual({ lrsi: 'sqrt-density' });
     expect(recipePreset('none', 'relu', 100)).toBeUndefined();
     expect(() => recipePreset('soft', 'tanh', 100)).toThrow(/softNeurons returns to relu/);
-    expect(() => recipePreset('bogus', 'relu', 100)).toThrow(/recipe must be none, all, or parts from soft, skip, released-skip, lrsi, lrsi-sqrt, ls joined by '\+', got 'bogus'/);
+    expect(() => recipePreset('bogus', 'relu', 100)).toThrow(/recipe must be none, all, released, or parts from soft, released-soft, skip, released-skip, lrsi, lrsi-sqrt, released-lrsi, ls joined by '\+', got 'bogus'/);
     // Parts combine with '+'.
     expect(recipePreset('soft+lrsi+ls', 'relu', 100)).toEqual({ softNeurons: { activation: 'swish', steps: 30, ramp: 'cosine' }, lrsi: 'gradinit', labelSmoothing: { alpha: 0.1 } });
     expect(recipePreset('skip+lrsi-sqrt', 'tanh', 10)).toEqual({ ghostSkips: { steps: 3 }, lrsi: 'sqrt-density' });
@@ -60,7 +60,7 @@ describe('recipe presets', () => {
     expect(() => recipePreset('lrsi+lrsi-sqrt', 'relu', 100)).toThrow(/lrsi and lrsi-sqrt are two forms of one part/);
     expect(() => recipePreset('ls+ls', 'relu', 100)).toThrow(/names a part twice/);
     expect(() => recipePreset('soft+all', 'relu', 100)).toThrow(/got 'soft\+all' \('all'\)/);
-    expect(() => checkRecipe({ lrsi: 'learned' as never }, 'relu')).toThrow(/recipe\.lrsi must be 'sqrt-density', 'gradinit' or \{ gradinit: options \}/);
+    expect(() => checkRecipe({ lrsi: 'learned' as never }, 'relu')).toThrow(/recipe\.lrsi must be 'sqrt-density', 'gradinit', 'released', \{ gradinit: options \} or \{ released: options \}/);
     expect(() => checkRecipe({ lrsi: { gradinit: { eta: -1 } } }, 'relu')).toThrow(/recipe\.lrsi\.gradinit\.eta/);
     expect(checkRecipe({ lrsi: { gradinit: { iterations: 5 } } }, 'relu').lrsi).toEqual({ gradinit: { iterations: 5 } });
   });

@@ -30,12 +30,16 @@ export const COMPARE_USAGE = `orthosparse compare [train options] [--inits LIST]
                        random, masked-gaussian for the pruning methods; eoi and sao build their own)
   --distribution D     per-layer density spread for --masks: global | uniform | erk | d1,d2,… one per
                        linear layer (default: each method's own)
-  --recipes LIST       none, all, or parts from ${RECIPE_PARTS.join(', ')} joined by + (e.g.
-                       soft+lrsi+ls); default none: every arm runs with each. skip is the paper
-                       text's ghost skips (faded out over the first 30% of steps, then removed);
-                       released-skip (--model cnn) the released code's 1x1 convolutions beside each
-                       sparse conv (starting at 1e-4, no BatchNorm, kept all run, folded into the
-                       conv's centre taps at the end); lrsi on a CNN is first-order GradInit
+  --recipes LIST       none, all, released, or parts from ${RECIPE_PARTS.join(', ')} joined by + (e.g.
+                       soft+lrsi+ls); default none: every arm runs with each. all is the paper text's
+                       recipe: soft (blended back to relu), skip (ghost skips faded out over the first
+                       30% of steps, then removed), lrsi, ls; lrsi on a CNN is first-order GradInit.
+                       released is the released code's: released-soft (swish all run), released-skip
+                       (a trained projection from 1e-4 beside each sparse layer, kept all run: 1x1
+                       convolutions, no BatchNorm, folded into the convs' centre taps at the end;
+                       dense projections beside linear layers, kept in the model), released-lrsi
+                       (GradInit on the dense init, first order, biases scaled, objective / eta,
+                       per-scale clipping, then the mask), ls
   --densities LIST     comma-separated densities for the sparse inits (default: --density)
   --seeds LIST         comma-separated seeds, every arm runs each (default 0)
   every other option is train's (see orthosparse train --help); dense inits run once per seed`;

@@ -14,8 +14,9 @@
  * <∇', W>_l, first order, no Hessian on that branch. So an iteration costs one or two gradient
  * passes (a GradientSource: GPU or CPU) and at most one Hessian-vector product (the MLP sources:
  * Pearlmutter's R-operator in float64; a model in place: a central difference, model-gradients.ts).
- * The scales take an Adam step (lr 1e-2) on that gradient clipped to norm `clip`, then are held at
- * or above `minScale`.
+ * The scales take an Adam step (lr 1e-2) on that gradient clipped to norm `clip` (or, with clipPer
+ * 'scalar', each entry to [−clip, clip], as the released code clips), then are held at or above
+ * `minScale`. With divideByEta the loss-after-step objective is L_B2(θ')/eta (the released code's).
  * Biases are held fixed (the sources' gradients are the weights'), and the loss is plain
  * cross-entropy (no label smoothing): the scales are for the network as initialised.
  */
@@ -24,10 +25,12 @@ import { checkNumberInRange, checkPositiveInt } from '../validate.js';
 import { summedGradients } from '../masks/gradients.js';
 import type { Batch, GradientSource, WeightsLike } from '../masks/types.js';
 
+/** How GradInit differentiates through its virtual step (see VirtualStep). */
 export const VIRTUAL_STEPS = ['differentiated', 'detached'] as const;
 /** How the loss after the virtual step depends on the scales: through the step too (exact), or with the step held (first order). */
 export type VirtualStep = (typeof VIRTUAL_STEPS)[number];
 
+/** GradInit's options: iterations, learning rates, the gradient-norm bound and its virtual step. */
 export interface GradInitOptions {
   /** Adam steps on the scales; default 180 */
   iterations?: number;
@@ -43,10 +46,21 @@ export interface GradInitOptions {
   clip?: number;
   /** default 'differentiated' (the recipe uses 'detached' where Hessian-vector products are not exact: CNNs) */
   virtualStep?: VirtualStep;
+  /** 'norm' (default): the gradient is clipped to norm `clip`; 'scalar': each entry to [−clip, clip] */
+  clipPer?: ClipPer;
+  /** the loss-after-step objective divided by eta; default false */
+  divideByEta?: boolean;
 }
 
+/** How GradInit clips its scales' gradient (see ClipPer). */
+export const CLIP_PER = ['norm', 'scalar'] as const;
+/** How GradInit clips its scales' gradient: as a vector, or entry by entry. */
+export type ClipPer = (typeof CLIP_PER)[number];
+
+/** Which objective a GradInit iteration minimised: the loss after the virtual step, or the gradient norm. */
 export type GradInitObjective = 'loss-after-step' | 'gradient-norm';
 
+/** One GradInit iteration: its objective, the gradient norm before it and the scales after it. */
 export interface GradInitStep {
   iteration: number;
   objective: GradInitObjective;
@@ -56,6 +70,7 @@ export interface GradInitStep {
   scales: number[];
 }
 
+/** GradInit's learned scales (one per weight tensor) and its iterations. */
 export interface GradInitResult {
   /** one per weight tensor */
   scales: number[];
@@ -74,7 +89,21 @@ export function checkGradInitOptions(opts: GradInitOptions, what = 'gradinit'): 
     minScale: checkNumberInRange(`${what}.minScale`, opts.minScale ?? 0.01, 0, Number.MAX_VALUE, true),
     clip: checkNumberInRange(`${what}.clip`, opts.clip ?? 1, 0, Number.MAX_VALUE, true),
     virtualStep: checkVirtualStep(`${what}.virtualStep`, opts.virtualStep),
+    clipPer: checkClipPer(`${what}.clipPer`, opts.clipPer),
+    divideByEta: checkBoolean(`${what}.divideByEta`, opts.divideByEta),
   };
+}
+
+function checkClipPer(name: string, value: unknown): ClipPer {
+  if (value === undefined) return 'norm';
+  if (!(CLIP_PER as readonly unknown[]).includes(value)) throw new RangeError(`${name} must be one of ${CLIP_PER.join(', ')}, got ${String(value)}`);
+  return value as ClipPer;
+}
+
+function checkBoolean(name: string, value: unknown): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== 'boolean') throw new TypeError(`${name} must be a boolean, got ${String(value)}`);
+  return value;
 }
 
 function checkVirtualStep(name: string, value: unknown): VirtualStep {
@@ -110,9 +139,10 @@ export async function gradInitGradient(
   scales: readonly number[],
   first: GradientSource,
   second: GradientSource,
-  opts: Pick<GradInitOptions, 'eta' | 'gamma' | 'virtualStep'> = {},
+  opts: Pick<GradInitOptions, 'eta' | 'gamma' | 'virtualStep' | 'divideByEta'> = {},
 ): Promise<{ objective: GradInitObjective; gradNorm: number; gradient: number[] }> {
-  const { eta, gamma, virtualStep } = checkGradInitOptions(opts);
+  const { eta, gamma, virtualStep, divideByEta } = checkGradInitOptions(opts);
+  const per = divideByEta ? 1 / eta : 1;
   const at = scaled(weights, scales);
   const g = await summedGradients(first, at);
   const gradNorm = Math.sqrt(dot(g, g));
@@ -123,12 +153,12 @@ export async function gradInitGradient(
   }
   const stepped = at.map((w, l) => ({ ...w, values: Float64Array.from(w.values, (v, i) => v - (eta * g[l]![i]!) / gradNorm) }));
   const after = await summedGradients(second, stepped);
-  if (virtualStep === 'detached') return { objective: 'loss-after-step', gradNorm, gradient: perLayerDot(after, weights) };
+  if (virtualStep === 'detached') return { objective: 'loss-after-step', gradNorm, gradient: perLayerDot(after, weights).map((x) => x * per) };
   const along = dot(g, after) / gradNorm;
   const u = after.map((a, l) => a.map((x, i) => x - (along * g[l]![i]!) / gradNorm));
   const hu = await first.hessianVector(at, u, 1);
   const total = after.map((a, l) => a.map((x, i) => x - (eta / gradNorm) * hu[l]![i]!));
-  return { objective: 'loss-after-step', gradNorm, gradient: perLayerDot(total, weights) };
+  return { objective: 'loss-after-step', gradNorm, gradient: perLayerDot(total, weights).map((x) => x * per) };
 }
 
 /**
@@ -151,7 +181,7 @@ export async function gradInitScales(
     const [b1, b2] = batchPair(iteration);
     const { objective, gradNorm, gradient } = await gradInitGradient(weights, Array.from(scales), sourceFor(b1), sourceFor(b2), o);
     const norm = Math.sqrt(gradient.reduce((a, x) => a + x * x, 0));
-    const clipped = norm > o.clip ? gradient.map((x) => (x * o.clip) / norm) : gradient;
+    const clipped = o.clipPer === 'scalar' ? gradient.map((x) => Math.max(-o.clip, Math.min(o.clip, x))) : norm > o.clip ? gradient.map((x) => (x * o.clip) / norm) : gradient;
     adamStepRef(scales, clipped, m, v, { lr: o.lr, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0, decoupledWeightDecay: false, step: iteration + 1 });
     scales.forEach((s, l) => (scales[l] = Math.max(s, o.minScale)));
     const step = { iteration, objective, gradNorm, scales: Array.from(scales) };

@@ -12,6 +12,8 @@
  * it is a difference quotient, not the almost-everywhere Hessian. (src/masks has the exact float64
  * R-operator for CNNs too, but on the CPU: about 2 s per product at batch 32 for a 32-channel,
  * 4 + 2 convolution MNIST CNN here, against two GPU gradient passes.)
+ * With `biases` the source's tensors are the sparse layers' weights and then their biases (each a
+ * 1 x n row, biasTensor), and the gradients come for both: the released code's LRsI scales both.
  */
 import type { Context } from '../gpu/context.js';
 import { checkBatches, summedGradients } from '../masks/gradients.js';
@@ -25,6 +27,7 @@ import { toActivationLayout } from '../sparse/activation-layout.js';
 /** A layer whose weights are stored at a fixed mask: what LRsI scales and the ghost skips wrap. */
 export type SparseLayer = SparseLinear | SparseConv2d;
 
+/** The model's SparseLinear and SparseConv2d layers, in order. */
 export function sparseLayers(model: Sequential): SparseLayer[] {
   return model.layers.filter((l): l is SparseLayer => l instanceof SparseLinear || l instanceof SparseConv2d);
 }
@@ -38,14 +41,33 @@ function norm(arrays: readonly ArrayLike<number>[]): number {
   return Math.sqrt(sum);
 }
 
-export function modelGradientSource(ctx: Context, model: Sequential, batches: readonly Batch[]): GradientSource {
+/** A bias vector as the 1 x n tensor a GradientSource with biases takes. */
+export function biasTensor(values: ArrayLike<number>): WeightsLike {
+  const n = values.length;
+  return { rows: 1, cols: n, rowPtr: Uint32Array.of(0, n), colIdx: Uint32Array.from({ length: n }, (_, i) => i), values };
+}
+
+/**
+ * A GradientSource over the model itself on the GPU (its sparse layers' weights), for GradInit on
+ * CNNs: gradients exact to float32, hessianVector a central difference of two gradient passes.
+ * @throws RangeError when the model has no sparse layers or a batch does not match its inputs and outputs
+ */
+export function modelGradientSource(ctx: Context, model: Sequential, batches: readonly Batch[], opts: { biases?: boolean } = {}): GradientSource {
   const layers = sparseLayers(model);
   if (layers.length === 0) throw new RangeError('modelGradientSource needs a model with sparse layers (SparseLinear or SparseConv2d); this one has none');
   checkBatches(batches, model.inFeatures, model.outFeatures);
-  const grads = layers.map((l) => l.parameters().find((p) => p.name === 'weight')!.grad);
+  const param = (name: string) => layers.map((l) => l.parameters().find((p) => p.name === name)!);
+  const biases = opts.biases ? param('bias') : [];
+  const grads = [...param('weight'), ...biases].map((p) => p.grad);
+  const tensors = layers.length + biases.length;
 
   async function write(weights: readonly WeightsLike[]): Promise<void> {
-    if (weights.length !== layers.length) throw new RangeError(`weights must hold one matrix per sparse layer (${layers.length}), got ${weights.length}`);
+    if (weights.length !== tensors) throw new RangeError(`weights must hold one matrix per sparse layer (${layers.length})${biases.length ? ', then one bias row per layer' : ''}, got ${weights.length}`);
+    biases.forEach((b, l) => {
+      const values = weights[layers.length + l]!.values;
+      if (values.length !== b.values.length) throw new RangeError(`weights[${layers.length + l}] must be sparse layer ${l}'s ${b.values.length} biases, got ${values.length}`);
+      ctx.write(b.values, Float32Array.from(values));
+    });
     for (const [l, layer] of layers.entries()) {
       const { rowPtr, colIdx } = layer.mask;
       const w = weights[l]!;

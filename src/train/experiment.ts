@@ -20,6 +20,10 @@ import { createOptimizer, type OptimizerSpec } from './optimizer-spec.js';
 import { type Dataset, evaluate, type EvalRecord, type Progress, train, type TrainHistory } from './trainer.js';
 
 
+/**
+ * An experiment as plain data (it travels to a browser page as JSON): the model, the optimizer,
+ * the budget, the seed, and optionally a mask method, the recipe and dynamic sparsity.
+ */
 export interface TrainSpec {
   /** an MLP, or a CNN (kind 'cnn'; MNIST images as [1, 28, 28]) */
   model: ModelConfig;
@@ -48,6 +52,7 @@ export interface TrainSpec {
   dst?: DstOptions;
 }
 
+/** A mask method for runTraining: the method, the density distribution and the method's own settings. */
 export interface MaskSpec {
   method: MaskMethod;
   /** how the density is spread over layers (the method's default when omitted) */
@@ -60,6 +65,9 @@ export interface MaskSpec {
   weights?: MaskWeights;
 }
 
+/**
+ * What runTraining returns: the spec, the adapter, the history, the test evaluation, the Jacobian spectra, reports and timing.
+ */
 export interface TrainResult {
   spec: TrainSpec;
   adapter: string;
@@ -89,9 +97,13 @@ function firstTrainingBatch(train: Dataset, seed: number): { inputs: Float32Arra
   return { inputs, count };
 }
 
+/** Callbacks of runTraining; each is optional. */
 export interface TrainHooks {
+  /** After each logged step: the step, loss, accuracy and throughput so far. */
   onProgress?: (p: Progress) => void;
+  /** After each evaluation on the test subset. */
   onEval?: (e: EvalRecord) => void;
+  /** When a stage starts (building, masks, Jacobian, training, final evaluation), with its name. */
   onStage?: (stage: string) => void;
   /** called with the trained model before it is freed (e.g. to save it) */
   onTrained?: (model: Sequential) => Promise<void>;
@@ -155,6 +167,23 @@ async function buildMaskedCnn(ctx: Context, spec: TrainSpec & { model: CnnModelC
 }
 
 
+/**
+ * One whole experiment from a plain-data spec, the same in Node and in a browser: build the
+ * model (an init, or a mask method over it), optionally the any-mask recipe and dynamic sparsity,
+ * the Jacobian spectrum at initialisation, the training loop, and the final test evaluation.
+ * `hooks` report stages, progress and evaluations, and receive the trained model (onTrained)
+ * before it is freed. Returns the spec, the history, the test loss and accuracy, the spectra and
+ * the reports of the mask method and the recipe.
+ *
+ * @throws RangeError or TypeError naming the spec field when the model, optimizer, mask, recipe or
+ * data set is invalid (the model config is checked before anything is built)
+ *
+ * @example
+ * ```ts
+ * const result = await runTraining(ctx, { model: { inputs: 784, width: 128, depth: 10, classes: 10, init: 'eoi', density: 0.125, activation: 'tanh', sigmaW: 1.0247, sigmaB: 0.00448, seed: 0 },
+ *   optimizer: { kind: 'sgd', lr: 0.01, momentum: 0.9 }, epochs: 1, batchSize: 128, seed: 0 }, { train, test });
+ * ```
+ */
 export async function runTraining(ctx: Context, spec: TrainSpec, data: { train: Dataset; test: Dataset }, hooks: TrainHooks = {}): Promise<TrainResult> {
   const t0 = performance.now();
   hooks.onStage?.(`building a ${describeModel(spec.model)}`);
@@ -178,7 +207,7 @@ export async function runTraining(ctx: Context, spec: TrainSpec, data: { train: 
   const optimizer = createOptimizer(ctx, params, spec.optimizer, totalSteps);
   const recipe =
     spec.recipe &&
-    new RecipeRun(ctx, model, lossFn, spec.recipe, { seed: spec.seed, optimizer: spec.optimizer, train: data.train, batchSize: spec.batchSize, totalSteps, onStage: hooks.onStage });
+    new RecipeRun(ctx, model, lossFn, spec.recipe, { seed: spec.seed, optimizer: spec.optimizer, train: data.train, batchSize: spec.batchSize, totalSteps, onStage: hooks.onStage, model: spec.model, maskWeights: maskReport?.weights });
   // The recipe's ghost projections and released skips take their own step after the model's.
   const steps = {
     stateOf: (values: Parameters<typeof optimizer.stateOf>[0]) => optimizer.stateOf(values),

@@ -1,9 +1,13 @@
 /**
  * GPU cases for the any-mask recipe on CNNs: a skip beside a sparse convolution (identity, 1x1
- * projection, folded), GradInit on a CNN in place, and whole training runs with the recipe on.
+ * projection, folded), GradInit on a CNN in place, and whole training runs with the recipe on;
+ * and the released code's recipe on an MLP (gradients with biases, a run with every part).
  */
 import { gradInitGradient, type GradInitOptions, gradInitScales, type VirtualStep } from '../../src/recipe/gradinit.js';
-import { modelGradientSource } from '../../src/recipe/model-gradients.js';
+import { biasTensor, modelGradientSource } from '../../src/recipe/model-gradients.js';
+import { mlpConfigFor } from '../../src/masks/shapes.js';
+import { assembleMlp } from '../../src/nn/mlp.js';
+import { SparseLinear } from '../../src/nn/sparse-linear.js';
 import { summedGradients } from '../../src/masks/gradients.js';
 import type { Batch, WeightsLike } from '../../src/masks/types.js';
 import { type CnnConfig, buildCnn } from '../../src/nn/cnn.js';
@@ -46,6 +50,36 @@ async function cnnParameters(ctx: Parameters<typeof buildCnn>[0], model: Sequent
 const scaled = (weights: readonly WeightsLike[], scales: readonly number[]) => weights.map((w, l) => ({ ...w, values: Float64Array.from(w.values, (v) => v * scales[l]!) }));
 
 export const recipeCnnCases = defineCases({
+  /** Σ_b dL_b/d(weights, then biases) of an MLP built from them, by the model-in-place source with biases. */
+  mlpGradientsWithBiases: async (ctx, p: { weights: CsrMatrix[]; biases: Float32Array[]; batches: Batch[] }) => {
+    const model = assembleMlp(ctx, mlpConfigFor(p.weights.map((w) => [w.rows, w.cols] as const), 'tanh'), p.weights, p.biases);
+    try {
+      const grads = await summedGradients(modelGradientSource(ctx, model, p.batches, { biases: true }), [...p.weights, ...p.biases.map(biasTensor)]);
+      return grads.map((g) => Array.from(g));
+    } finally {
+      model.destroy();
+    }
+  },
+
+  /** runTraining with a recipe on an MLP: the biases and activations the first step sees, the layers after training, the report. */
+  releasedMlpRun: async (ctx, p: { spec: TrainSpec; data: Dataset }) => {
+    const first: { biases: Float32Array[]; activations: string[]; kinds: string[] } = { biases: [], activations: [], kinds: [] };
+    let after: string[] = [];
+    const result = await runTraining(ctx, p.spec, { train: p.data, test: p.data }, {
+      beforeStep: async (model, step) => {
+        if (step !== 0) return;
+        first.kinds = model.layers.map((l) => l.kind);
+        first.activations = model.layers.filter((l): l is ActivationLayer => l instanceof ActivationLayer).map((l) => (typeof l.activation === 'string' ? l.activation : l.activation.name));
+        for (const layer of model.layers) {
+          const inner = layer instanceof GhostSkip ? layer.inner : layer;
+          if (inner instanceof SparseLinear) first.biases.push(await ctx.read(inner.bias));
+        }
+      },
+      onTrained: async (model) => void (after = model.layers.map((l) => l.kind)),
+    });
+    return { report: result.recipe, first, after, loss: result.test.loss, steps: result.history.totalSteps };
+  },
+
   /**
    * y = conv(x, W) + b + alpha·S(x) and its backward (dY = dy) through a GhostSkip around a
    * SparseConv2d; S the identity, or the 1x1 convolution `projection` (cOut x cIn) beside it. With

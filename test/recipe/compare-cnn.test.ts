@@ -26,7 +26,7 @@ describe('orthosparse compare --model cnn --recipes', () => {
     const byRecipe = Object.fromEntries(results.map((r) => [r.recipe, r.result.recipe]));
     // 2 stem + 1 body convolutions: LRsI scales one per sparse conv; GradInit first order on a CNN.
     expect(byRecipe.lrsi!.lrsiScales).toHaveLength(3);
-    expect(byRecipe.lrsi!.gradinitForm).toEqual({ virtualStep: 'detached', hessian: 'central-difference' });
+    expect(byRecipe.lrsi!.gradinitForm).toEqual({ virtualStep: 'detached', hessian: 'central-difference', on: 'model' });
     expect(byRecipe.all!.gradinit).toHaveLength(180);
     // 1x1 convolutions of 4x1, 4x4, 4x4 weights, folded into the convs (EOI's masks hold most centre taps already).
     expect(byRecipe['released-skip']!.releasedSkips!.weights).toBe(36);
@@ -43,6 +43,6 @@ describe('orthosparse compare --model cnn --recipes', () => {
     vi.restoreAllMocks();
     // No sparse convolution to put a 1x1 one beside: the arm is skipped, with the reason.
     expect(results).toHaveLength(0);
-    expect(printed).toMatch(/skipped: recipe\.releasedSkips puts a 1x1 convolution beside each sparse convolution; this model has none/);
+    expect(printed).toMatch(/skipped: recipe\.releasedSkips puts a projection beside each sparse layer; this model has none/);
   });
 });

@@ -47,7 +47,8 @@ describe('the recipe on CNNs: names and checks', () => {
     expect(recipePreset('all', 'relu', 100)).toEqual({ softNeurons: { activation: 'swish', steps: 30, ramp: 'cosine' }, ghostSkips: { steps: 30 }, lrsi: 'gradinit', labelSmoothing: { alpha: 0.1 } });
     expect(parseRecipeName('soft+released-skip')).toEqual(['soft', 'released-skip']);
     expect(() => parseRecipeName('skip+released-skip')).toThrow(/skip and released-skip are two forms of one part/);
-    expect(() => parseRecipeName('released')).toThrow(/parts from soft, skip, released-skip, lrsi, lrsi-sqrt, ls joined by '\+', got 'released'/);
+    expect(parseRecipeName('released')).toBe('released');
+    expect(() => parseRecipeName('release')).toThrow(/parts from soft, released-soft, skip, released-skip, lrsi, lrsi-sqrt, released-lrsi, ls joined by '\+', got 'release'/);
     expect(() => checkRecipe({ ghostSkips: { steps: 3 }, releasedSkips: {} }, 'relu')).toThrow(/recipe\.ghostSkips .* and recipe\.releasedSkips .* are two forms of one part/);
     expect(() => checkRecipe({ releasedSkips: { init: Number.NaN } }, 'relu')).toThrow(/recipe\.releasedSkips\.init/);
     expect(() => checkRecipe({ releasedSkips: 1e-4 as never }, 'relu')).toThrow(/recipe\.releasedSkips must be an object/);
@@ -318,7 +319,7 @@ describeGpu('recipeCnn', (run) => {
         out.builtWeights.forEach((w, l) => expect(scales[l]).toBeCloseTo(1 / Math.sqrt(w.values.length / (w.rows * w.cols)), 12));
       } else {
         expect(out.report.gradinit).toHaveLength(3);
-        expect(out.report.gradinitForm).toEqual({ virtualStep: 'detached', hessian: 'central-difference' });
+        expect(out.report.gradinitForm).toEqual({ virtualStep: 'detached', hessian: 'central-difference', on: 'model' });
         expect(scales.some((s) => Math.abs(s - 1) > 1e-3)).toBe(true);
       }
       expect(out.trained.kinds).toEqual(out.builtKinds);
