@@ -15,6 +15,7 @@ export {
   GpuOutOfMemoryError,
   DeviceLostError,
   BufferTooLargeError,
+  DestroyedError,
 } from './errors.js';
 
 // Randomness
@@ -117,3 +118,7 @@ export type { TypedArrayOf } from './gpu/tensor.js';
 export type { FoldOptions } from './kernels/grid.js';
 export type { DenseConvConfig } from './kernels/conv-dense.js';
 export type { ReferenceFilter } from './sparse/conv-reference.js';
+
+// The CSR references under the names of the CSR kernels they check (csrForwardInto, ...), as the
+// BSR ones are named; the spmm* / sddmmRef names stay.
+export { spmmForwardRef as csrForwardRef, spmmBackwardDataRef as csrBackwardDataRef, sddmmRef as csrSddmmRef } from './sparse/reference.js';
