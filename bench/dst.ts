@@ -5,38 +5,33 @@
  *
  *   node scripts/run.mjs bench/dst.ts train --arm rigl --density 0.1 --steps 1400 --out bench/dst/rigl-0.1.json
  *   node scripts/run.mjs bench/dst.ts timing --density 0.1 --out bench/dst/timing-0.1.json
+ *   node scripts/run.mjs bench/dst.ts throughput --density 0.1 --out bench/dst/throughput-0.1.json
  *   node scripts/run.mjs bench/dst.ts report bench/dst
  *
  * train: SGD with momentum 0.9, lr 0.05 on a cosine schedule, batch 128, ΔT = 100, alpha = 0.3,
  * T_end = 0.75 of the steps (RigL's defaults); test accuracy on the full test set at the end.
  * timing: medians of wall time (GPU synced) of one training step, one SET update and one RigL
- * update, sparse vs dense, in one run. report: results.md and curves.svg from the JSON files.
+ * update, sparse vs dense, in one run. throughput: samples/s on random data of ours (dense, static,
+ * SET, RigL) in Node and in Chromium, and TF.js's masked dense net in the same page.
+ * report: results.md and curves.svg from the JSON files.
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadMnistDatasets } from '../src/cli/mnist-node.js';
 import { DynamicSparsity } from '../src/dst/dynamic.js';
 import type { DstMethod } from '../src/dst/schedule.js';
-import { type Context, createContext } from '../src/gpu/context.js';
-import { generateMasks } from '../src/masks/index.js';
-import { ActivationLayer } from '../src/nn/activation-layer.js';
-import { Linear } from '../src/nn/linear.js';
+import { createContext } from '../src/gpu/context.js';
 import { SoftmaxCrossEntropy } from '../src/nn/loss.js';
-import { Sequential } from '../src/nn/sequential.js';
 import { SparseLinear } from '../src/nn/sparse-linear.js';
+import { bundle } from '../scripts/bundle.mjs';
+import { type StaticFile, withChromiumPage } from '../src/node/chromium.js';
 import { lineChart, stackCharts } from '../src/plot/svg.js';
-import { Rng } from '../src/random.js';
 import { toActivationLayout } from '../src/sparse/activation-layout.js';
 import type { CsrMatrix } from '../src/sparse/csr.js';
+import { BATCH, buildNet, denseWeights, ourThroughput, sparseWeights, type ThroughputRow } from './dst-net.js';
 import { createOptimizer } from '../src/train/optimizer-spec.js';
 import { evaluate, train } from '../src/train/trainer.js';
 
-const SHAPES = [
-  [300, 784],
-  [100, 300],
-  [10, 100],
-] as const;
-const BATCH = 128;
 const ARMS = ['dense', 'static-random', 'static-eoi', 'set', 'rigl'] as const;
 type Arm = (typeof ARMS)[number];
 
@@ -59,30 +54,6 @@ function flag(args: string[], name: string, fallback?: string): string {
   const value = i >= 0 ? args[i + 1] : fallback;
   if (value === undefined) throw new RangeError(`--${name} is required`);
   return value;
-}
-
-/** Dense Kaiming-normal weights (ReLU), as CSR storing every entry. */
-function denseWeights(seed: number): CsrMatrix[] {
-  const rng = new Rng(seed);
-  return SHAPES.map(([rows, cols]) => {
-    const values = Float32Array.from({ length: rows * cols }, () => rng.nextNormal() * Math.sqrt(2 / cols));
-    const rowPtr = Uint32Array.from({ length: rows + 1 }, (_, r) => r * cols);
-    const colIdx = Uint32Array.from({ length: rows * cols }, (_, i) => i % cols);
-    return { rows, cols, rowPtr, colIdx, values };
-  });
-}
-
-async function sparseWeights(method: 'random' | 'eoi', density: number, seed: number): Promise<CsrMatrix[]> {
-  const result = await generateMasks(method, SHAPES, { density, distribution: 'erk', seed, gain: Math.SQRT2, activation: 'relu' });
-  return result.weights;
-}
-
-function buildNet(ctx: Context, weights: CsrMatrix[], dense: boolean): Sequential {
-  const layers = weights.flatMap((w, l) => {
-    const layer = dense ? new Linear(ctx, w.cols, w.rows, { weight: w.values }) : new SparseLinear(ctx, w);
-    return l + 1 < weights.length ? [layer, new ActivationLayer(ctx, w.rows, 'relu')] : [layer];
-  });
-  return new Sequential(layers);
 }
 
 async function weightsFor(arm: Arm, density: number, seed: number): Promise<CsrMatrix[]> {
@@ -216,10 +187,52 @@ async function timing(args: string[]): Promise<void> {
   }
 }
 
+/**
+ * Training throughput of the same net on random data, in one run: ours in Node (Dawn) and, in one
+ * headless Chromium page, ours again and TF.js's masked dense one (its WebGPU backend).
+ */
+async function throughput(args: string[]): Promise<void> {
+  const density = Number(flag(args, 'density', '0.1'));
+  const steps = Number(flag(args, 'steps', '100'));
+  const every = Number(flag(args, 'every', '50'));
+  const out = flag(args, 'out');
+  const rows: Array<ThroughputRow & { backend: string }> = [];
+  const ctx = await createContext();
+  try {
+    for (const arm of ['dense', 'static', 'set', 'rigl'] as const) {
+      rows.push({ backend: 'node', ...(await ourThroughput(ctx, arm, density, steps, every)) });
+      console.log(JSON.stringify(rows.at(-1)));
+    }
+  } finally {
+    ctx.destroy();
+  }
+  const code = (await bundle({ entry: 'bench/dst-browser.ts', platform: 'browser' })) as string;
+  const files = new Map<string, StaticFile>([['/bundle.js', { type: 'text/javascript', body: code }]]);
+  const browserRows = await withChromiumPage(
+    { title: 'dst throughput', files, readyGlobal: 'dstBench', prepare: (page) => void page.on('console', (m) => console.log(`  chromium: ${m.text()}`)) },
+    async (page) => {
+      await page.evaluate((o) => {
+        const g = globalThis as any;
+        g.dstResult = undefined;
+        g.dstBench.throughput(o).then((value: unknown) => (g.dstResult = { value }), (e: unknown) => (g.dstResult = { error: String((e as Error)?.stack ?? e) }));
+      }, { density, steps, every });
+      // Polled: one evaluate awaiting the whole run could outlive the protocol's timeout.
+      for (;;) {
+        const r = (await page.evaluate(() => (globalThis as any).dstResult)) as { value?: ThroughputRow[]; error?: string } | undefined;
+        if (r?.error !== undefined) throw new Error(`in Chromium: ${r.error}`);
+        if (r) return r.value!;
+        await new Promise((resolve) => setTimeout(resolve, 2000));
+      }
+    },
+  );
+  rows.push(...browserRows.map((r) => ({ backend: 'chromium', ...r })));
+  writeFileSync(out, JSON.stringify({ density, steps, every, batch: BATCH, rows }, null, 1));
+}
+
 function report(args: string[]): void {
   const dir = args[0] ?? 'bench/dst';
   const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
-  const arms = files.filter((f) => !f.startsWith('timing')).map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as ArmResult);
+  const arms = files.filter((f) => !f.startsWith('timing') && !f.startsWith('throughput')).map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as ArmResult);
   const timings = files.filter((f) => f.startsWith('timing')).map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')));
   const order = (a: ArmResult) => ARMS.indexOf(a.arm);
   arms.sort((a, b) => b.density - a.density || order(a) - order(b));
@@ -241,6 +254,17 @@ function report(args: string[]): void {
       );
     }
   }
+  for (const t of files.filter((f) => f.startsWith('throughput')).map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')))) {
+    lines.push('', `Throughput, random data, batch ${t.batch}, ${t.steps} timed steps, density ${t.density} (SET / RigL: an update every ${t.every} steps, included):`, '');
+    lines.push('| backend | implementation | arm | samples/s | vs ours dense | vs TF.js masked dense |', '|---|---|---|---|---|---|');
+    for (const r of t.rows as Array<ThroughputRow & { backend: string }>) {
+      const same = (x: ThroughputRow & { backend: string }) => x.backend === r.backend;
+      const dense = t.rows.find((x: ThroughputRow & { backend: string }) => same(x) && x.arm === 'dense');
+      const tfjs = t.rows.find((x: ThroughputRow & { backend: string }) => same(x) && x.arm === 'masked-dense');
+      const vs = (x: ThroughputRow | undefined) => (x && x !== r ? `${(r.samplesPerSecond / x.samplesPerSecond).toFixed(2)}x` : '');
+      lines.push(`| ${r.backend} | ${r.impl} | ${r.arm} | ${r.samplesPerSecond.toFixed(0)} | ${vs(dense)} | ${vs(tfjs)} |`);
+    }
+  }
   const adapters = [...new Set([...arms, ...timings].map((a) => a.adapter))];
   lines.push('', `Adapter: ${adapters.join(', ')}.`);
   writeFileSync(path.join(dir, 'results.md'), lines.join('\n') + '\n');
@@ -257,5 +281,6 @@ function report(args: string[]): void {
 const [mode, ...rest] = process.argv.slice(2);
 if (mode === 'train') await trainArm(rest);
 else if (mode === 'timing') await timing(rest);
+else if (mode === 'throughput') await throughput(rest);
 else if (mode === 'report') report(rest);
 else throw new RangeError('usage: bench/dst.ts train|timing|report ...');
