@@ -16,6 +16,18 @@ function splitmix32(state: number): [next: number, out: number] {
 
 const TWO_POW_32 = 4294967296;
 
+/**
+ * Seeded pseudo-random numbers (xoshiro128** seeded through splitmix32): the same stream for the
+ * same seed in Node, every browser and every platform; everything random in orthosparse draws from it.
+ *
+ * @example
+ * ```ts
+ * const rng = new Rng(42);
+ * rng.nextFloat(); // in [0, 1)
+ * rng.nextInt(10); // in [0, 10)
+ * rng.nextNormal(); // N(0, 1)
+ * ```
+ */
 export class Rng {
   private s0: number;
   private s1: number;

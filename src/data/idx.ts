@@ -12,6 +12,7 @@ export const IDX_IMAGES_MAGIC = 2051;
 /** Magic number of unsigned-byte IDX files with 1 dimension (labels). */
 export const IDX_LABELS_MAGIC = 2049;
 
+/** The images of an IDX file: count images of rows x cols bytes, row-major, image after image. */
 export interface IdxImages {
   count: number;
   rows: number;
@@ -48,6 +49,11 @@ function readSizes(bytes: Uint8Array, name: string, magic: number, dimensions: n
   return sizes;
 }
 
+/**
+ * Parses an IDX images file (magic 2051, big-endian sizes, then count·rows·cols bytes).
+ * @param name - names the argument in error messages
+ * @throws TypeError when `bytes` is not a Uint8Array; RangeError when the data is gzip-compressed, the magic is wrong, a size is 0 or the data is shorter than the sizes say
+ */
 export function parseIdxImages(bytes: Uint8Array, name = 'images'): IdxImages {
   const [count, rows, cols] = readSizes(bytes, name, IDX_IMAGES_MAGIC, 3) as [number, number, number];
   if (rows === 0 || cols === 0) throw new RangeError(`${name}: images of ${rows} x ${cols} pixels; rows and cols must be >= 1`);

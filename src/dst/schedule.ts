@@ -7,8 +7,12 @@ import { checkNonNegativeInt, checkObject, checkPositiveInt } from '../validate.
 
 /** SET grows uniformly at random; RigL grows where |dL/dW| is largest. Both drop the smallest |w|. */
 export const DST_METHODS = ['set', 'rigl'] as const;
+/** One of DST_METHODS. */
 export type DstMethod = (typeof DST_METHODS)[number];
 
+/**
+ * Dynamic sparse training's schedule: the method, the update interval, the fraction moved and when updates stop.
+ */
 export interface DstOptions {
   method: DstMethod;
   /** ΔT: an update after every this many steps, >= 1 */

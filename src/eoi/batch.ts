@@ -15,6 +15,7 @@ import { eoiCsrFromDense } from './mask-to-csr.js';
 import { type EoiSample, sampleEoiRotations } from './sampler.js';
 import { packRounds, scheduleRounds } from './schedule.js';
 
+/** One layer of eoiBatch(): its shape, density and seed, with eoi()'s meaning. */
 export interface EoiLayerSpec {
   rows: number;
   cols: number;
@@ -36,6 +37,7 @@ export interface EoiConvLayerSpec {
   moreNonzeros?: boolean;
 }
 
+/** Options of eoiBatch() and eoiConvBatch(). */
 export interface EoiBatchOptions {
   /** Multiplier of every layer (all singular values equal it); default 1. */
   gain?: number;
@@ -43,6 +45,22 @@ export interface EoiBatchOptions {
   onSampled?: (done: number, total: number) => void;
 }
 
+/**
+ * EOI for many layers at once on the GPU (batched rounds of disjoint Givens rotations). For the
+ * same shape, density and seed, each result has exactly eoi()'s mask and, to float32 rounding, its
+ * values: layers[i] gives a rows x cols CSR matrix whose rows or columns are orthonormal times
+ * `opts.gain`.
+ *
+ * @throws RangeError or TypeError naming the layer and field (rows, cols, density, seed) or
+ * opts.gain when out of range, before any GPU work; BufferTooLargeError when one layer does not
+ * fit the device's buffers
+ *
+ * @example
+ * ```ts
+ * const ctx = await createContext();
+ * const layers = await eoiBatch(ctx, Array.from({ length: 100 }, (_, seed) => ({ rows: 128, cols: 128, density: 0.125, seed })));
+ * ```
+ */
 export async function eoiBatch(ctx: Context, layers: readonly EoiLayerSpec[], opts: EoiBatchOptions = {}): Promise<EoiMatrix[]> {
   checkLayers(layers, '{ rows, cols, density, seed? }');
   const gain = checkGain('opts.gain', opts.gain);

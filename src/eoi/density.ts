@@ -53,6 +53,11 @@ class SupportDistribution {
   }
 }
 
+/**
+ * The expected structural density of a rows x cols EOI matrix after `rotations` random Givens
+ * rotations, by the exact recursion on the supports' sizes (eoiRotationsFor is its inverse).
+ * @throws RangeError or TypeError naming rows, cols (integers in [1, MAX_EOI_DIM]) or rotations (a non-negative integer)
+ */
 export function expectedEoiDensity(rows: number, cols: number, rotations: number): number {
   const M = Math.max(checkPositiveInt('rows', rows, MAX_EOI_DIM), checkPositiveInt('cols', cols, MAX_EOI_DIM));
   checkNonNegativeInt('rotations', rotations);

@@ -8,6 +8,7 @@
 
 import type { EoiSample } from './sampler.js';
 
+/** Rotations grouped into rounds of pairwise-disjoint index pairs, as the GPU applies them. */
 export interface EoiSchedule {
   rounds: number;
   /** length rounds + 1: round r occupies slots [roundPtr[r], roundPtr[r + 1]) of `order`. */

@@ -5,6 +5,9 @@
  */
 import { WebGpuUnavailableError } from '../errors.js';
 
+/**
+ * Where a Context's device came from: navigator.gpu, Dawn for Node (the `webgpu` package), or a device handed in.
+ */
 export type Backend = 'browser' | 'dawn-node' | 'external';
 
 /** Vulkan ICD of the SwiftShader build Debian's chromium package ships (the GPU-less fallback). */

@@ -6,10 +6,15 @@ import { checkLength, checkNumberInRange } from '../validate.js';
 import { checkNoAliasing } from './aliasing.js';
 import { gridFor } from './grid.js';
 
+/** The axpy kernel family (shaders/axpy.wgsl), for Context.pipeline and dispatch. */
 export const axpyKernel: KernelSource = { name: 'axpy', source };
 
 const WORKGROUP_SIZE = 64;
 
+/**
+ * out = alpha·x + y elementwise on the GPU over x.length elements (out may be x or y).
+ * @throws RangeError naming alpha when it is not a finite number, or y / out when their lengths differ from x's
+ */
 export async function axpyInto(ctx: Context, alpha: number, x: GpuTensor<'f32'>, y: GpuTensor<'f32'>, out: GpuTensor<'f32'>): Promise<void> {
   checkNumberInRange('alpha', alpha, -Number.MAX_VALUE, Number.MAX_VALUE);
   checkLength('y', y, x.length, 'x.length');

@@ -20,7 +20,9 @@ export const convBsrKernel: KernelSource = { name: 'conv_bsr', source };
 
 /** The vec4 groups (bv), pixels (px) and channel quads (qo) per invocation the kernel is written for; bv·px is at most 4. */
 export const CONV_BSR_GROUPS_PER_INVOCATION = [1, 2, 4] as const;
+/** Output pixels one block-sparse conv invocation may compute (ConvBsrConfig.px). */
 export const CONV_BSR_PIXELS_PER_INVOCATION = [1, 2, 4] as const;
+/** Output channel quads one block-sparse conv invocation may compute (ConvBsrConfig.qo). */
 export const CONV_BSR_QUADS_PER_INVOCATION = [1, 2, 4] as const;
 /** The most operand columns (pixel, vec4 group) an invocation holds: bv·px. */
 const MAX_COLUMNS = 4;

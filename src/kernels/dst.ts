@@ -118,6 +118,7 @@ export class DstWorkspace {
     return this.spareU;
   }
 
+  /** Frees the workspace's GPU buffers. */
   destroy(): void {
     for (const t of [this.keep, this.hist, this.work, this.out, this.tmp, this.cursor, this.rowCounts, this.itemCount, this.spareF, this.spareU, ...this.chunks.values()]) t.destroy();
   }

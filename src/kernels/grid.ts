@@ -6,6 +6,7 @@
  */
 import type { Context } from '../gpu/context.js';
 
+/** How a long 1-D list of workgroups is folded into a 2-D grid within the device's per-dimension limit. */
 export interface FoldOptions {
   /** Widest grid row, below the device limit only to exercise the fold in tests. */
   maxGroupsX?: number;

@@ -11,6 +11,7 @@ import { checkLength, checkNonNegativeNumber, checkNumberBelow, checkNumberInRan
 import { checkNoAliasing } from './aliasing.js';
 import { type FoldOptions, gridFor } from './grid.js';
 
+/** The optimizer step kernel family (shaders/optimizer.wgsl): SGD with momentum and Adam/AdamW. */
 export const optimizerKernel: KernelSource = { name: 'optimizer', source };
 
 /** torch.optim.SGD's update with dampening 0. */

@@ -23,6 +23,7 @@ const WORKGROUP = 64;
 /** The output and input channel quads per work unit the kernel is written for (each dividing blockSize / 4). */
 export const CONV_BSR_GRAD_QUADS = [1, 2, 4] as const;
 
+/** Options of convBsrWeightGradInto: the SDDMM's, plus the unit of output quads per invocation. */
 export interface ConvBsrWeightGradOptions extends ConvSddmmOptions {
   /** Output quads per unit (default blockSize / 4). */
   qo?: (typeof CONV_BSR_GRAD_QUADS)[number];

@@ -21,6 +21,7 @@ const WORKGROUP = 64;
 /** The invocations per work item the kernel takes: powers of two up to the workgroup. */
 export const CONV_SDDMM_LANES = [1, 2, 4, 8, 16, 32, 64] as const;
 
+/** Options of convSddmmInto (the masked weight gradient of a CSR convolution). */
 export interface ConvSddmmOptions extends FoldOptions {
   /** Invocations per work item (default: chooseConvSddmmLanes). */
   lanes?: (typeof CONV_SDDMM_LANES)[number];

@@ -7,6 +7,7 @@ import type { Context } from '../gpu/context.js';
 import { checkOneOf, checkPositiveInt } from '../validate.js';
 import type { FoldOptions } from './grid.js';
 
+/** Workgroup and per-invocation tile shape of a sparse x dense product kernel. */
 export interface SpmmTiles<BV extends number = number> extends FoldOptions {
   wgB: number;
   wgR: number;

@@ -44,6 +44,11 @@ function eoiResult(method: string, network: ResolvedNetwork, targets: Targets, d
   return { weights, report: maskReport(method, weights, targets, 'eoi', notes.length ? { notes } : {}) };
 }
 
+/**
+ * Method 'eoi': EOI weights (exactly orthogonal, sparse) at each layer's density from the
+ * distribution (default uniform) for an MLP's linear layers or a CNN's filters.
+ * @throws RangeError naming the option when a density is below EOI's lowest for a layer
+ */
 export function eoiMasks(network: MaskNetwork, opts: CommonMaskOptions): MaskResult {
   const common = readCommon(network, opts, 'uniform');
   return eoiResult('eoi', common.network, common.targets, perLayerTargets(common.targets, 'eoi'), common.seed, common.gain);

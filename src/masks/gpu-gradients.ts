@@ -17,6 +17,9 @@ import type { Batch, GradientSource } from './types.js';
 /** The network's fixed parts (activation, biases; `cnn` for a CNN's filters) and the batches. */
 export type GpuGradientOptions = NetworkFrame & { batches: readonly Batch[] };
 
+/**
+ * A GradientSource computing loss gradients on the GPU for the given batches; its hessianVector is the exact float64 one on the CPU.
+ */
 export function gpuGradientSource(ctx: Context, opts: GpuGradientOptions): GradientSource {
   const { batches } = opts;
   return {

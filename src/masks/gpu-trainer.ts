@@ -27,6 +27,10 @@ export interface GpuTrainerOptions extends NetworkFrame {
   seed?: number;
 }
 
+/**
+ * A TrainFn that trains the masked network on the GPU for `steps` steps (lottery ticket, Taylor).
+ * @throws RangeError naming steps or batchSize when not positive integers
+ */
 export function gpuTrainer(ctx: Context, opts: GpuTrainerOptions): TrainFn {
   const steps = checkPositiveInt('steps', opts.steps);
   const batchSize = checkPositiveInt('batchSize', opts.batchSize);

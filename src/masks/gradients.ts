@@ -4,6 +4,7 @@ import { checkLabels, checkLength, checkPositiveInt, checkSeed } from '../valida
 import type { CommonMaskOptions } from './options.js';
 import type { Batch, GradientSource, WeightsLike } from './types.js';
 
+/** Options of the data-driven mask methods (SNIP, GraSP, Taylor): the common ones plus a gradient source. */
 export interface DataScoreOptions extends CommonMaskOptions {
   /** where gradients come from: gpuGradientSource(ctx, …) or referenceGradientSource(…) */
   gradients: GradientSource;

@@ -24,8 +24,10 @@ import { pruneDense, scoresOf } from './prune.js';
 import type { MaskNetwork } from './network.js';
 import type { GradientSource, MaskResult, WeightsLike } from './types.js';
 
+/** How GraSP gets H·g: 'exact' (the source's hessianVector) or 'finite-difference' (two gradient passes). */
 export const GRASP_HESSIAN_METHODS = ['exact', 'finite-difference'] as const;
 
+/** GraSP's own settings: the logits' temperature and how H·g is computed. */
 export interface GraspSettings {
   /** logits are divided by it; default 200 */
   temperature?: number;
@@ -35,8 +37,13 @@ export interface GraspSettings {
   hessianStep?: number;
 }
 
+/** Options of graspMasks and graspV2Masks. */
 export type GraspOptions = DataScoreOptions & GraspSettings;
 
+/**
+ * GraSP's scores −w ⊙ (H·g) per pruned weight (CSR order), H and g of the loss over the source's batches.
+ * @throws RangeError naming temperature (> 0) or the hessian method when out of range
+ */
 export async function graspScores(weights: readonly CsrMatrix[], gradients: GradientSource, settings: GraspSettings = {}): Promise<Float64Array[]> {
   const temperature = checkNumberInRange('temperature', settings.temperature ?? 200, 0, Number.MAX_VALUE, true);
   const hessian = settings.hessian ?? 'exact';
@@ -65,6 +72,10 @@ function norm(layers: readonly ArrayLike<number>[]): number {
   return Math.sqrt(sum);
 }
 
+/**
+ * Method 'grasp': keeps the weights with the highest GraSP scores at the target density.
+ * @throws RangeError or TypeError naming the option when a density, the distribution or a setting is out of range
+ */
 export async function graspMasks(network: MaskNetwork, opts: GraspOptions): Promise<MaskResult> {
   return graspKeeping('grasp', 1, network, opts);
 }

@@ -13,6 +13,7 @@ import { checkNonNegativeInt, checkNumberInRange } from '../validate.js';
 import { readGain } from './options.js';
 import type { MaskResult, WeightsLike } from './types.js';
 
+/** Options of approximateIsometry: the target gain, the steps and their size. */
 export interface IsometryOptions {
   /** g; default 1 */
   gain?: number;
@@ -22,6 +23,7 @@ export interface IsometryOptions {
   lr?: number;
 }
 
+/** The optimised weights (same masks) and the isometry error per layer before and after. */
 export interface IsometryResult {
   weights: CsrMatrix[];
   /** ||S Sᵀ − g² I||_F per layer before and after */
@@ -70,6 +72,10 @@ export function isometryResidual(w: WeightsLike, gain = 1): number {
   return residual(shortSide(w), w.values, gain).norm;
 }
 
+/**
+ * Approximate isometry ('+ai'): gradient steps on ||S Sᵀ − g² I||_F² over each mask's stored values, the masks unchanged.
+ * @throws RangeError or TypeError naming gain, steps or lr when out of range, or a weight that is not valid CSR
+ */
 export function approximateIsometry(weights: readonly CsrMatrix[], opts: IsometryOptions = {}): IsometryResult {
   const gain = readGain(opts.gain);
   const steps = checkNonNegativeInt('steps', opts.steps ?? 1000);

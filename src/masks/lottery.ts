@@ -17,6 +17,7 @@ import { checkTrained } from './train-check.js';
 import type { MaskNetwork } from './network.js';
 import type { MaskResult, TrainFn } from './types.js';
 
+/** Options of the lottery ticket methods: the common ones plus a training function. */
 export interface LotteryOptions extends CommonMaskOptions {
   /** trains the masked network each round: gpuTrainer(ctx, …) or any TrainFn (tests pass a tiny one) */
   train: TrainFn;
@@ -34,6 +35,10 @@ export function lotteryRounds(lowest: number, keep: number): number {
   return rounds;
 }
 
+/**
+ * Method 'lottery': iterative magnitude pruning, 20% of the remaining weights globally per round, training with `opts.train` between rounds.
+ * @throws RangeError or TypeError naming the option when out of range
+ */
 export async function lotteryMasks(network: MaskNetwork, opts: LotteryOptions): Promise<MaskResult> {
   return lottery('lottery', network, opts, 'global', 0.2);
 }

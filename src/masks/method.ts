@@ -22,14 +22,21 @@ export const BASE_MASK_METHODS = [
   'sao-code',
   'eoi',
 ] as const;
+/** One of BASE_MASK_METHODS. */
 export type BaseMaskMethod = (typeof BASE_MASK_METHODS)[number];
 
 /** ai: keep the mask, optimise the weights toward W Wᵀ = g² I; eoi: keep the per-layer densities, replace mask and weights by EOI. */
 export const MASK_REFINEMENTS = ['ai', 'eoi'] as const;
+/** One of MASK_REFINEMENTS. */
 export type MaskRefinement = (typeof MASK_REFINEMENTS)[number];
 
+/** A mask method name: a base method, optionally with a refinement ('snip+eoi'). */
 export type MaskMethod = BaseMaskMethod | `${BaseMaskMethod}+${MaskRefinement}`;
 
+/**
+ * Splits a method name into its base and refinement.
+ * @throws RangeError naming the method and listing the allowed names when it is not one
+ */
 export function parseMaskMethod(method: unknown): { base: BaseMaskMethod; refinement?: MaskRefinement } {
   const [base, refinement, ...rest] = typeof method === 'string' ? method.split('+') : [];
   const known = BASE_MASK_METHODS.includes(base as BaseMaskMethod) && (refinement === undefined || MASK_REFINEMENTS.includes(refinement as MaskRefinement)) && rest.length === 0;

@@ -5,6 +5,7 @@ import { type MaskWeights, readMaskWeights } from './dense-init.js';
 import { type MaskNetwork, type ResolvedNetwork, resolveNetwork } from './network.js';
 import type { Distribution } from './types.js';
 
+/** Options every mask method takes: density or distribution, seed and gain. */
 export interface CommonMaskOptions {
   /** global density in (0, 1]; may be left out when `distribution` lists per-layer densities */
   density?: number;

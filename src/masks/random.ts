@@ -19,6 +19,10 @@ import { layerSizes } from './shapes.js';
 import type { MaskNetwork } from './network.js';
 import type { MaskResult } from './types.js';
 
+/**
+ * Method 'random': uniformly random masks at each layer's density, Gaussian weights scaled to each row's sparse fan-in.
+ * @throws RangeError or TypeError naming the option when out of range
+ */
 export function randomMasks(network: MaskNetwork, opts: CommonMaskOptions): MaskResult {
   const common = readCommon(network, opts, 'uniform', 'rescaled-gaussian');
   const { targets, seed, gain } = common;

@@ -337,7 +337,7 @@ function hessianVectorOf(net: ReferenceNetwork, chain: Chain, batch: Batch, v: r
   return out;
 }
 
-/** Σ_b H_b·v over the batches, exactly, in float64 on the CPU: every source's hessianVector. */
+/** Σ_b H_b·v over the batches, exactly, in float64 on the CPU: the mask generators' sources' hessianVector. */
 export function summedHessianVector(opts: ReferenceSourceOptions, weights: readonly WeightsLike[], v: readonly ArrayLike<number>[], temperature: number): Float64Array[] {
   const net = { ...opts, weights };
   const chain = checkedChain(net, opts.batches);

@@ -27,6 +27,7 @@ import { maskReport } from './report.js';
 import type { MaskNetwork } from './network.js';
 import type { MaskResult } from './types.js';
 
+/** Options of saoMasks: the common ones plus the activation that sets the lowest degree. */
 export interface SaoOptions extends CommonMaskOptions {
   /** sets the lowest degree: 4 for relu, 2 otherwise; default tanh */
   activation?: Activation;
@@ -37,6 +38,7 @@ function degreeFor(density: number, M: number): number {
   return Math.floor(density * M * (1 + 1e-12));
 }
 
+/** The lowest degree SAO's construction allows for this activation: 4 for relu, 2 otherwise. */
 export function saoMinDegree(activation: Activation = 'tanh'): number {
   return resolveActivation(activation).name === 'relu' ? 4 : 2;
 }
@@ -85,6 +87,10 @@ export function saoLayer(rows: number, cols: number, density: number, opts: { se
   return { ...csrFromMask(mask, rows, cols, dense), degree: k };
 }
 
+/**
+ * Method 'sao': sparsity-aware orthogonal weights built from regular bipartite graphs of the degree the density asks for (MLPs only).
+ * @throws RangeError when the network is a CNN or a layer's density gives a degree below saoMinDegree
+ */
 export function saoMasks(network: MaskNetwork, opts: SaoOptions): MaskResult {
   if ((network as { kind?: unknown }).kind === 'cnn') {
     throw new RangeError("method sao builds linear layers only: a CNN's convolution filters have no SAO construction here (eoi builds exactly orthogonal filters; X+eoi puts them on another method's densities)");

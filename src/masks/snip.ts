@@ -21,6 +21,10 @@ export async function snipScores(weights: readonly CsrMatrix[], gradients: Gradi
 /** The one batch of 'snip-128', SNIP as both papers' code runs it. */
 export const SNIP_CODE_BATCH = 128;
 
+/**
+ * Method 'snip': keeps the weights with the highest |w ⊙ g| (g the loss gradient over the source's batches).
+ * @throws RangeError or TypeError naming the option when out of range
+ */
 export async function snipMasks(network: MaskNetwork, opts: DataScoreOptions): Promise<MaskResult> {
   return snipOn('snip', network, opts);
 }

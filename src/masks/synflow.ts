@@ -31,6 +31,7 @@ import { maskReport } from './report.js';
 import { keepByBudget, scoreTable } from './select.js';
 import type { MaskResult, WeightsLike } from './types.js';
 
+/** Options of synflowMasks: the common ones plus the number of pruning rounds. */
 export interface SynflowOptions extends CommonMaskOptions {
   /** pruning rounds; default 100 */
   iterations?: number;
@@ -73,10 +74,15 @@ function normalised(v: Float64Array): Float64Array {
   return v;
 }
 
+/**
+ * Method 'synflow': iterative synaptic-flow pruning on |W| with an all-ones input, data-free, over `iterations` rounds.
+ * @throws RangeError or TypeError naming the option when out of range
+ */
 export function synflowMasks(network: MaskNetwork, opts: SynflowOptions): MaskResult {
   return iterativeSynflow('synflow', network, opts, synflowScores);
 }
 
+/** Options of synflowNetMasks: SynflowOptions plus the network's activation. */
 export interface SynflowNetOptions extends SynflowOptions {
   /** the network's activation; default tanh */
   activation?: Activation;

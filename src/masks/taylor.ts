@@ -14,6 +14,7 @@ import { checkTrained } from './train-check.js';
 import type { MaskNetwork } from './network.js';
 import type { GradientSource, MaskResult, TrainFn } from './types.js';
 
+/** Options of taylorMasks: the data-score options plus an optional pre-training. */
 export interface TaylorOptions extends DataScoreOptions {
   /** trains the dense network before scoring (e.g. gpuTrainer(ctx, …)); default: score at the init */
   train?: TrainFn;
@@ -26,6 +27,10 @@ export async function taylorScores(weights: readonly CsrMatrix[], gradients: Gra
   return sums;
 }
 
+/**
+ * Method 'taylor': keeps the weights with the highest first-order Taylor score |w·g|, optionally after training the dense network.
+ * @throws RangeError or TypeError naming the option when out of range
+ */
 export async function taylorMasks(network: MaskNetwork, opts: TaylorOptions): Promise<MaskResult> {
   const common = readCommon(network, opts, 'global');
   const gradients = requireGradients(opts, 'taylor');

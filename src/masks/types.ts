@@ -21,6 +21,7 @@ export type Distribution = 'global' | 'uniform' | 'erk' | readonly number[];
 /** A CSR pattern with values of any precision (float64 while optimising, float32 when stored). */
 export type WeightsLike = CsrStructure & { values: ArrayLike<number> };
 
+/** What a mask method did: the method, the densities it reached, and method-specific figures. */
 export interface MaskReport {
   /** the method as asked for, e.g. 'snip+eoi' */
   method: string;
@@ -44,6 +45,7 @@ export interface MaskReport {
   notes?: string[];
 }
 
+/** A mask method's result: one CSR weight per pruned layer and its report. */
 export interface MaskResult {
   /** one per pruned layer: out x in, or a filter's cOut x cIn·kh·kw */
   weights: CsrMatrix[];
@@ -68,8 +70,10 @@ export interface GradientSource {
     visit: (grads: readonly Float64Array[], batch: number) => void,
   ): Promise<void>;
   /**
-   * Σ_b H_b·v with H_b the Hessian of L_b in the pruned weights (the rest held), exact to float64 rounding:
-   * the built-in sources run Pearlmutter's R-operator on the CPU (the GPU has no second-order pass).
+   * Σ_b H_b·v with H_b the Hessian of L_b in the pruned weights (the rest held). The mask
+   * generators' sources compute it exactly, to float64 rounding, with Pearlmutter's R-operator on
+   * the CPU (the GPU has no second-order pass); the recipe's modelGradientSource approximates it by
+   * a central difference of two GPU gradient passes.
    */
   hessianVector(weights: readonly WeightsLike[], v: readonly ArrayLike<number>[], temperature: number): Promise<Float64Array[]>;
 }

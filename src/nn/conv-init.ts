@@ -9,9 +9,12 @@ import { type CsrMatrix, csrFromMask, randomCsr } from '../sparse/csr.js';
 import { checkLength, checkNumberInRange, checkObject, checkPositiveInt, checkSeed, checkTypedArray } from '../validate.js';
 import { haarOrthogonal, initWeights } from './init.js';
 
+/** Single-filter initialisations initConvFilter takes. */
 export const CONV_INITS = ['eoi', 'delta-orthogonal', 'random', 'gaussian', 'masked-delta-orthogonal'] as const;
+/** One of CONV_INITS. */
 export type ConvInit = (typeof CONV_INITS)[number];
 
+/** One convolution filter for initConvFilter: shape (cOut, cIn, k), init, density, gain and seed. */
 export interface ConvInitSpec {
   cOut: number;
   cIn: number;

@@ -8,9 +8,12 @@ import { Rng } from '../random.js';
 import { type CsrMatrix, csrFromDense, randomCsr } from '../sparse/csr.js';
 import { checkNumberInRange, checkPositiveInt, checkSeed } from '../validate.js';
 
+/** Single-layer weight initialisations initWeights takes. */
 export const WEIGHT_INITS = ['eoi', 'random', 'orthogonal', 'gaussian'] as const;
+/** One of WEIGHT_INITS. */
 export type WeightInit = (typeof WEIGHT_INITS)[number];
 
+/** One layer for initWeights: shape, init, density, gain, seed and Gaussian scaling. */
 export interface LayerInitSpec {
   rows: number;
   cols: number;
@@ -28,7 +31,9 @@ export interface LayerInitSpec {
   scale?: GaussianScale;
 }
 
+/** How Gaussian weights are scaled: by the (sparse) fan-in, or Xavier's (fan-in + fan-out) / 2. */
 export const GAUSSIAN_SCALES = ['fan-in', 'xavier'] as const;
+/** One of GAUSSIAN_SCALES. */
 export type GaussianScale = (typeof GAUSSIAN_SCALES)[number];
 
 /**

@@ -15,6 +15,10 @@ import type { Layer } from './layer.js';
 
 /** Where the Jacobian is taken, by name (see the file comment). */
 export const JACOBIAN_PROTOCOLS = ['logits-train-batch', 'hidden-test-example'] as const;
+/**
+ * 'logits-train-batch': input-to-logits Jacobians at the first training batch, pooled;
+ * 'hidden-test-example': input-to-last-hidden Jacobian at the first test example.
+ */
 export type JacobianProtocol = (typeof JACOBIAN_PROTOCOLS)[number];
 
 /** Examples of the 'logits-train-batch' protocol: the paper's first training batch. */
@@ -27,6 +31,7 @@ export function checkJacobianProtocol(protocol: unknown): JacobianProtocol {
   return protocol as JacobianProtocol;
 }
 
+/** Summary statistics of a set of singular values. */
 export interface SpectrumStats {
   mean: number;
   max: number;
@@ -85,6 +90,7 @@ async function jacobiansOf(ctx: Context, stack: Layer, inputs: Float32Array, cou
   return out;
 }
 
+/** The mean, min, max and variance of singular values. */
 export function spectrumStats(values: number[]): SpectrumStats {
   const sorted = [...values].sort((a, b) => a - b);
   const mean = sorted.reduce((s, v) => s + v, 0) / sorted.length;

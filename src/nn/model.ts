@@ -11,10 +11,12 @@ import { buildMlp, isSparseInit, type MlpConfig } from './mlp.js';
 import { mlpFromFile, saveMlp } from './mlp-file.js';
 import type { Sequential } from './sequential.js';
 
+/** A CNN config tagged kind 'cnn', as ModelConfig and model files hold it. */
 export type CnnModelConfig = CnnConfig & { kind: 'cnn' };
 /** An MLP config (kind absent or 'mlp') or a CNN config (kind 'cnn'). */
 export type ModelConfig = (MlpConfig & { kind?: 'mlp' }) | CnnModelConfig;
 
+/** Whether a model config is a CNN's. */
 export function isCnnConfig(config: ModelConfig): config is CnnModelConfig {
   return config.kind === 'cnn';
 }
@@ -24,6 +26,10 @@ export function isSparseModel(config: ModelConfig): boolean {
   return isCnnConfig(config) ? isSparseCnnInit(config.init) : isSparseInit(config.init);
 }
 
+/**
+ * The MLP or CNN a config describes, on the GPU (buildMlp or buildCnn).
+ * @throws RangeError or TypeError naming the config field when it is out of range
+ */
 export function buildModel(ctx: Context, config: ModelConfig, onLayer?: (done: number, total: number) => void): Sequential {
   return isCnnConfig(config) ? buildCnn(ctx, config, onLayer) : buildMlp(ctx, config, onLayer);
 }
@@ -35,6 +41,10 @@ export function describeModel(config: ModelConfig): string {
   return `${config.depth}-layer ${config.init} MLP, width ${config.width}`;
 }
 
+/**
+ * A model built from `config` as .osm bytes (saveMlp or saveCnn).
+ * @throws RangeError when the model's layers do not match the config
+ */
 export function saveModel(ctx: Context, model: Sequential, config: ModelConfig): Promise<Uint8Array> {
   if (isCnnConfig(config)) {
     const { kind: _kind, ...cnn } = config;

@@ -8,6 +8,7 @@ export interface Series {
   points: ReadonlyArray<readonly [number, number]>;
 }
 
+/** Title, axis labels and axis scaling of a line chart. */
 export interface ChartOptions {
   title: string;
   xLabel: string;
@@ -22,6 +23,9 @@ export interface ChartOptions {
 
 const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#7f7f7f', '#bcbd22'];
 
+/**
+ * A line chart of `series` (x, y points each) as a standalone SVG document string, with axes, ticks and a legend.
+ */
 export function lineChart(series: Series[], opts: ChartOptions): string {
   const width = opts.width ?? 720;
   const margin = { left: 70, right: 180, top: 40, bottom: 55 };

@@ -27,7 +27,9 @@ import {
   validateCompressedStructure,
 } from './structure.js';
 
+/** Block sides a BSR matrix may use. */
 export const BSR_BLOCK_SIZES = [4, 8, 16, 32] as const;
+/** One of BSR_BLOCK_SIZES. */
 export type BsrBlockSize = (typeof BSR_BLOCK_SIZES)[number];
 
 /**

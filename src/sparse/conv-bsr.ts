@@ -28,7 +28,9 @@ import {
   validateCompressedStructure,
 } from './structure.js';
 
+/** Block sides a block-sparse convolution filter may use. */
 export const CONV_BSR_BLOCK_SIZES = [4, 8, 16] as const;
+/** One of CONV_BSR_BLOCK_SIZES. */
 export type ConvBsrBlockSize = (typeof CONV_BSR_BLOCK_SIZES)[number];
 
 /** A conv filter's full shape: cOut kernels of cIn·kh·kw taps (OIHW). */

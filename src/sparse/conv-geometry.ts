@@ -14,7 +14,9 @@
  */
 import { checkNonNegativeInt, checkObject, checkPositiveInt } from '../validate.js';
 
+/** How a convolution reads outside the image: zeros, or wrapping around (circular). */
 export const PADDING_MODES = ['zeros', 'circular'] as const;
+/** One of PADDING_MODES. */
 export type PaddingMode = (typeof PADDING_MODES)[number];
 
 /** What a caller states about a convolution (the one-shot conv2dCsr takes exactly this). */

@@ -10,6 +10,12 @@ import { OrthosparseError } from '../errors.js';
 import { type BsrBlockSize, type BsrMatrix, validateBsr } from './bsr.js';
 import { type GpuCsrPattern, type GpuTransposedPattern, uploadPattern, uploadTransposed } from './gpu-csr.js';
 
+/**
+ * A BSR weight resident on the GPU: block pattern, values (updated in place by optimizers),
+ * block-row swizzle, element mask bits, and on first backward use the transposed block pattern.
+ *
+ * @throws RangeError or TypeError (constructor) when the matrix is not valid BSR; BufferTooLargeError when it does not fit one buffer
+ */
 export class GpuBsr {
   readonly rows: number;
   readonly cols: number;

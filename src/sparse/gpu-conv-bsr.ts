@@ -10,6 +10,13 @@ import type { GpuTensor } from '../gpu/tensor.js';
 import { type ConvBsrBlockSize, type ConvBsrFilter, validateConvBsr } from './conv-bsr.js';
 import { type GpuCsrPattern, type GpuTransposedPattern, uploadPattern, uploadTransposed } from './gpu-csr.js';
 
+/**
+ * A block-sparse convolution filter resident on the GPU (blocks over output x input channels per
+ * tap), with its values updated in place by optimizers and its transposed pattern built on first
+ * backward use.
+ *
+ * @throws RangeError or TypeError (constructor) when the filter is not valid
+ */
 export class GpuConvBsrFilter {
   readonly cOut: number;
   readonly cIn: number;

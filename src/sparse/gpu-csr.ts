@@ -35,6 +35,13 @@ export interface GpuSddmmItems {
   count: number;
 }
 
+/**
+ * A CSR weight (rows x cols) resident on the GPU: its pattern, its values (the one array an
+ * optimizer updates in place), the row swizzle, and, built on first use by a backward pass, the
+ * transposed pattern with the permutation into the same values and the SDDMM work items.
+ *
+ * @throws RangeError or TypeError (constructor) when the matrix is not valid CSR; BufferTooLargeError when it does not fit one buffer
+ */
 export class GpuCsr {
   readonly rows: number;
   readonly cols: number;

@@ -6,6 +6,7 @@ import type { Context } from '../gpu/context.js';
 import { Adam, type Parameter, Sgd } from './optimizers.js';
 import { constantLr, cosineLr, linearWarmup, type LrSchedule, stepLr } from './schedule.js';
 
+/** An optimizer as plain data: kind, learning rate, its schedule and hyperparameters. */
 export interface OptimizerSpec {
   kind: 'sgd' | 'adam' | 'adamw';
   lr: number;
@@ -16,6 +17,10 @@ export interface OptimizerSpec {
   warmupSteps?: number;
 }
 
+/**
+ * The learning-rate schedule a spec describes over `totalSteps` steps.
+ * @throws RangeError naming the field when the schedule or its parameters are out of range
+ */
 export function learningRateSchedule(spec: OptimizerSpec, totalSteps: number): LrSchedule {
   const warmup = spec.warmupSteps ?? 0;
   const after = totalSteps - warmup;

@@ -32,6 +32,7 @@ export interface Parameter {
 /** A fixed learning rate or a schedule of the step index (src/train/schedule.ts). */
 export type LearningRate = number | LrSchedule;
 
+/** Options of Sgd, as torch.optim.SGD's (dampening 0). */
 export interface SgdOptions {
   lr: LearningRate;
   /** In [0, 1); default 0. */
@@ -42,6 +43,7 @@ export interface SgdOptions {
   weightDecay?: number;
 }
 
+/** Options of Adam, as torch.optim.Adam's and AdamW's (decoupled weight decay when `decoupledWeightDecay`). */
 export interface AdamOptions {
   lr: LearningRate;
   /** Default 0.9. */
@@ -135,6 +137,7 @@ export class Sgd extends Optimizer {
     this.hyper = hyper;
   }
 
+  /** One parameter's update with this step's learning rate. */
   protected async update(parameter: Parameter, state: GpuTensor<'f32'> | undefined, lr: number): Promise<void> {
     await sgdStepInto(this.ctx, parameter.values, parameter.grad, state, { ...this.hyper, lr });
   }
@@ -158,6 +161,7 @@ export class Adam extends Optimizer {
     this.hyper = hyper;
   }
 
+  /** One parameter's update with this step's learning rate. */
   protected async update(parameter: Parameter, state: GpuTensor<'f32'> | undefined, lr: number): Promise<void> {
     await adamStepInto(this.ctx, parameter.values, parameter.grad, state!, { ...this.hyper, lr, step: this.stepCount + 1 });
   }

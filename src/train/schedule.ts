@@ -5,6 +5,7 @@
  */
 import { checkNonNegativeInt, checkNonNegativeNumber, checkNumberInRange, checkPositiveInt } from '../validate.js';
 
+/** A learning rate as a function of the step index (an integer >= 0). */
 export type LrSchedule = (step: number) => number;
 
 /** Wraps a formula so every schedule refuses a step that is not an integer >= 0. */
@@ -12,6 +13,10 @@ function schedule(formula: (step: number) => number): LrSchedule {
   return (step) => formula(checkNonNegativeInt('step', step));
 }
 
+/**
+ * The same learning rate at every step.
+ * @throws RangeError or TypeError when lr is not a finite number >= 0
+ */
 export function constantLr(lr: number): LrSchedule {
   checkNonNegativeNumber('lr', lr);
   return schedule(() => lr);
