@@ -22,8 +22,9 @@ export {
   type RecipeReport,
   type Ramp,
 } from './recipe/recipe.js';
-export { gradInitScales, gradInitGradient, VIRTUAL_STEPS, type VirtualStep, type GradInitObjective, type GradInitOptions, type GradInitResult, type GradInitStep, type SourceForBatch } from './recipe/gradinit.js';
-export { modelGradientSource, sparseLayers, type SparseLayer } from './recipe/model-gradients.js';
+export { CLIP_PER, gradInitScales, gradInitGradient, VIRTUAL_STEPS, type ClipPer, type VirtualStep, type GradInitObjective, type GradInitOptions, type GradInitResult, type GradInitStep, type SourceForBatch } from './recipe/gradinit.js';
+export { biasTensor, modelGradientSource, sparseLayers, type SparseLayer } from './recipe/model-gradients.js';
+export { denseTwin } from './recipe/dense-twin.js';
 
 // Types that the exported signatures mention
 export type { ResolvedNetwork } from './masks/network.js';

@@ -50,6 +50,7 @@ export function biasTensor(values: ArrayLike<number>): WeightsLike {
 /**
  * A GradientSource over the model itself on the GPU (its sparse layers' weights), for GradInit on
  * CNNs: gradients exact to float32, hessianVector a central difference of two gradient passes.
+ * With `opts.biases` its tensors are the sparse layers' weights, then their biases (biasTensor rows).
  * @throws RangeError when the model has no sparse layers or a batch does not match its inputs and outputs
  */
 export function modelGradientSource(ctx: Context, model: Sequential, batches: readonly Batch[], opts: { biases?: boolean } = {}): GradientSource {
