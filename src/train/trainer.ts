@@ -3,13 +3,15 @@
  * backward, optimizer step; loss and accuracy read back only every `logEvery` steps so the GPU
  * queue stays full; evaluation on a held-out set; progress through callbacks.
  */
+import { createDynamicSparsity, type DstUpdateRecord, type StateLookup } from '../dst/dynamic.js';
+import type { DstOptions } from '../dst/schedule.js';
 import type { Context } from '../gpu/context.js';
 import type { GpuTensor } from '../gpu/tensor.js';
 import type { Layer } from '../nn/layer.js';
 import type { SoftmaxCrossEntropy } from '../nn/loss.js';
 import { Rng } from '../random.js';
 import { featureMajorStride } from '../sparse/activation-layout.js';
-import { checkPositiveInt, checkSeed } from '../validate.js';
+import { checkFiniteFloat32, checkLabels, checkNumberArray, checkObject, checkPositiveInt, checkSeed } from '../validate.js';
 
 /** Examples as rows of a row-major matrix, with integer class labels. */
 export interface Dataset {
@@ -22,9 +24,13 @@ export interface Dataset {
 
 /** What the loop needs of an optimizer: one update of every parameter from its gradient. */
 export interface Optimizer {
+  /** Updates every parameter from its gradient (one optimizer step). */
   step(): Promise<void>;
+  /** where a parameter's state lives; needed by the `dst` option to move it with the weights */
+  stateOf?: StateLookup;
 }
 
+/** One logged training step: its index, epoch, batch loss and batch accuracy. */
 export interface StepRecord {
   step: number;
   epoch: number;
@@ -34,12 +40,14 @@ export interface StepRecord {
   accuracy: number;
 }
 
+/** One evaluation on the test subset during training. */
 export interface EvalRecord {
   step: number;
   loss: number;
   accuracy: number;
 }
 
+/** Progress of the training loop, for progress bars. */
 export interface Progress {
   step: number;
   totalSteps: number;
@@ -51,6 +59,7 @@ export interface Progress {
   etaMs: number;
 }
 
+/** What train() runs: the model, its loss and optimizer, the data, the budget and what to log. */
 export interface TrainOptions {
   model: Layer;
   loss: SoftmaxCrossEntropy;
@@ -70,28 +79,50 @@ export interface TrainOptions {
   evalLimit?: number;
   /** before every step: schedules (learning rate, recipe blends) hook in here */
   beforeStep?: (step: number, totalSteps: number) => void | Promise<void>;
+  /** After each logged step. */
   onProgress?: (p: Progress) => void;
+  /** After each evaluation on `test`. */
   onEval?: (e: EvalRecord) => void;
+  /** dynamic sparse training (SET or RigL) of the model's sparse fully connected layers, after the optimizer's step */
+  dst?: DstOptions;
 }
 
+/** What train() returns: the logged steps, the evaluations, the throughput and the step count. */
 export interface TrainHistory {
   steps: StepRecord[];
   evals: EvalRecord[];
   /** training throughput, examples per second (evaluation excluded) */
   samplesPerSecond: number;
   totalSteps: number;
+  /** the mask updates made, when `dst` was given */
+  dst?: DstUpdateRecord[];
 }
 
+/**
+ * The training loop: `opts.epochs` passes over `opts.train` in shuffled mini-batches of
+ * `opts.batchSize` (the last partial batch dropped, at most `opts.maxSteps` steps), forward,
+ * softmax cross-entropy, backward and one optimizer step per batch, with the loss and accuracy
+ * logged every `opts.logEvery` steps and test accuracy every `opts.evalEvery` (on the first
+ * `opts.evalLimit` test examples). Deterministic in `opts.seed`. Returns the per-step records,
+ * the evaluations and the throughput.
+ *
+ * @throws RangeError or TypeError naming the option (batchSize, epochs, logEvery, seed, a data set
+ * whose features do not match the model's inputs, labels outside the classes) before the first step
+ */
 export async function train(ctx: Context, opts: TrainOptions): Promise<TrainHistory> {
   const { model, loss, optimizer, train: data, batchSize } = opts;
   checkPositiveInt('batchSize', batchSize);
-  checkDataset('train', data, model.inFeatures);
-  if (opts.test) checkDataset('test', opts.test, model.inFeatures);
+  checkDataset('train', data, model.inFeatures, loss.classes);
+  if (opts.test) checkDataset('test', opts.test, model.inFeatures, loss.classes);
   const epochs = checkPositiveInt('epochs', opts.epochs ?? 1);
+  if (opts.maxSteps !== undefined) checkPositiveInt('maxSteps', opts.maxSteps);
+  if (opts.evalEvery !== undefined) checkPositiveInt('evalEvery', opts.evalEvery);
+  if (opts.evalLimit !== undefined) checkPositiveInt('evalLimit', opts.evalLimit);
   const logEvery = checkPositiveInt('logEvery', opts.logEvery ?? 20);
   const rng = new Rng(checkSeed(opts.seed));
   const stepsPerEpoch = Math.ceil(data.count / batchSize);
   const totalSteps = Math.min(epochs * stepsPerEpoch, opts.maxSteps ?? Infinity);
+  const dst = opts.dst && createDynamicSparsity(ctx, model, optimizer, opts.dst);
   const batches = new BatchUploader(ctx, data.features);
   const history: TrainHistory = { steps: [], evals: [], samplesPerSecond: 0, totalSteps };
   let trainMs = 0;
@@ -111,6 +142,7 @@ export async function train(ctx: Context, opts: TrainOptions): Promise<TrainHist
         await model.backward(loss.backward(), indices.length);
         await optimizer.step();
         step++;
+        await dst?.afterStep(step);
         samples += indices.length;
         if (step % logEvery === 0 || step === totalSteps) {
           const record = { step, epoch, loss: await loss.readLoss(), accuracy: (await loss.readCorrect(hostLabels)) / indices.length };
@@ -135,7 +167,9 @@ export async function train(ctx: Context, opts: TrainOptions): Promise<TrainHist
     await ctx.sync();
   } finally {
     batches.destroy();
+    dst?.destroy();
   }
+  if (dst) history.dst = dst.updates;
   history.samplesPerSecond = samples / (trainMs / 1000);
   return history;
 }
@@ -168,13 +202,17 @@ export async function evaluate(
   return { loss: lossSum / count, accuracy: correct / count };
 }
 
-function checkDataset(name: string, data: Dataset, features: number): void {
+/** Shapes, finite float32 inputs, and every label a class index below `classes`. */
+function checkDataset(name: string, data: Dataset, features: number, classes: number): void {
+  checkObject(name, data, 'a { count, features, inputs, labels }');
+  checkPositiveInt(`${name}.count`, data.count);
   if (data.features !== features) throw new RangeError(`${name}.features must equal the model's inFeatures (${features}), got ${data.features}`);
   if (data.inputs.length !== data.count * data.features) {
     throw new RangeError(`${name}.inputs must have length count*features = ${data.count * data.features}, got ${data.inputs.length}`);
   }
   if (data.labels.length !== data.count) throw new RangeError(`${name}.labels must have length count = ${data.count}, got ${data.labels.length}`);
-  if (data.count < 1) throw new RangeError(`${name}.count must be at least 1`);
+  checkFiniteFloat32(`${name}.inputs`, data.inputs);
+  checkLabels(`${name}.labels`, checkNumberArray(`${name}.labels`, data.labels), classes);
 }
 
 /**
