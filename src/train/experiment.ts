@@ -118,13 +118,13 @@ function scoreBatches(train: Dataset, spec: TrainSpec, mask: MaskSpec): Dataset[
   return sampleBatches(train, { batches: code ? 1 : (mask.scoreBatches ?? 4), batchSize: code ? SNIP_CODE_BATCH : spec.batchSize, seed: spec.model.seed });
 }
 
-/** An MLP whose sparse weights come from a mask method, with the same biases buildMlp would give. */
-async function buildMaskedMlp(ctx: Context, spec: TrainSpec & { model: MlpConfig }, mask: MaskSpec, train: Dataset): Promise<{ model: Sequential; report: MaskReport }> {
+/**
+ * What both builders pass to generateMasks: the run's density, seed and gain, the mask's choices,
+ * the GPU gradient source and trainer on `frame`, and the model's `biases` (SynFlow's real network).
+ */
+function maskOptions(ctx: Context, spec: TrainSpec, mask: MaskSpec, frame: NetworkFrame, train: Dataset, biases: readonly Float32Array[]): MaskOptions {
   const { activation, density, seed, sigmaW } = spec.model;
-  const config: MlpConfig = { ...spec.model, init: 'uniform', mask: mask.method };
-  const batches = scoreBatches(train, spec, mask);
-  const biases = mlpBiases(config);
-  const result = await generateMasks(mask.method, mlpShapes(config), {
+  return {
     // Explicit per-layer densities carry their own global density.
     density: Array.isArray(mask.distribution) ? undefined : density,
     distribution: mask.distribution,
@@ -133,9 +133,16 @@ async function buildMaskedMlp(ctx: Context, spec: TrainSpec & { model: MlpConfig
     weights: mask.weights,
     activation,
     biases,
-    gradients: gpuGradientSource(ctx, { activation, batches }),
-    train: gpuTrainer(ctx, { activation, data: train, steps: mask.trainSteps ?? 100, batchSize: spec.batchSize, optimizer: spec.optimizer, seed }),
-  });
+    gradients: gpuGradientSource(ctx, { ...frame, batches: scoreBatches(train, spec, mask) }),
+    train: gpuTrainer(ctx, { ...frame, data: train, steps: mask.trainSteps ?? 100, batchSize: spec.batchSize, optimizer: spec.optimizer, seed }),
+  };
+}
+
+/** An MLP whose sparse weights come from a mask method, with the same biases buildMlp would give. */
+async function buildMaskedMlp(ctx: Context, spec: TrainSpec & { model: MlpConfig }, mask: MaskSpec, train: Dataset): Promise<{ model: Sequential; report: MaskReport }> {
+  const config: MlpConfig = { ...spec.model, init: 'uniform', mask: mask.method };
+  const biases = mlpBiases(config);
+  const result = await generateMasks(mask.method, mlpShapes(config), maskOptions(ctx, spec, mask, { activation: config.activation }, train, biases));
   return { model: assembleMlp(ctx, config, result.weights, biases), report: result.report };
 }
 
@@ -145,23 +152,10 @@ async function buildMaskedMlp(ctx: Context, spec: TrainSpec & { model: MlpConfig
  * SynFlow's flow and the lottery's training all see that same classifier and those biases.
  */
 async function buildMaskedCnn(ctx: Context, spec: TrainSpec & { model: CnnModelConfig }, mask: MaskSpec, train: Dataset): Promise<{ model: Sequential; report: MaskReport }> {
-  const { activation, density, seed, sigmaW } = spec.model;
   const config = { ...spec.model, init: 'uniform' as const };
   const { biases, classifier, classifierBias } = initCnn(config);
-  const frame: NetworkFrame = { activation, biases, cnn: { ...config, classifier, classifierBias } };
-  const batches = scoreBatches(train, spec, mask);
-  const opts: MaskOptions = {
-    // Explicit per-layer densities carry their own global density.
-    density: Array.isArray(mask.distribution) ? undefined : density,
-    distribution: mask.distribution,
-    seed,
-    gain: sigmaW,
-    weights: mask.weights,
-    activation,
-    biases,
-    gradients: gpuGradientSource(ctx, { ...frame, batches }),
-    train: gpuTrainer(ctx, { ...frame, data: train, steps: mask.trainSteps ?? 100, batchSize: spec.batchSize, optimizer: spec.optimizer, seed }),
-  };
+  const frame: NetworkFrame = { activation: config.activation, biases, cnn: { ...config, classifier, classifierBias } };
+  const opts = maskOptions(ctx, spec, mask, frame, train, biases);
   const result = await generateMasks(mask.method, { ...config, classifier }, opts);
   return { model: assembleCnn(ctx, config, { filters: result.weights, biases, classifier, classifierBias }), report: result.report };
 }

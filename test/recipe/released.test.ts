@@ -110,4 +110,19 @@ describeGpu('recipeCnn', (run) => {
     expect(Number.isFinite(out.loss)).toBe(true);
     expect(out.steps).toBe(4);
   });
+
+  it("a relu CNN with the 'released' recipe: LRsI on its dense delta-orthogonal twin, then the 1x1 skips folded into the filters", async () => {
+    const model = { kind: 'cnn', inputShape: [1, 8, 8], stem: 1, depth: 2, channels: 4, kernel: 3, classes: 3, density: 0.5, init: 'eoi', activation: 'relu', sigmaW: 1.4142, sigmaB: 0.05, seed: 3 } as const satisfies TrainSpec['model'];
+    const rng = new Rng(6);
+    const labels = Uint32Array.from({ length: 48 }, () => Math.floor(rng.nextFloat() * 3));
+    const data = { count: 48, features: 64, inputs: Float32Array.from({ length: 48 * 64 }, (_, i) => labels[Math.floor(i / 64)]! + rng.nextNormal()), labels };
+    const spec: TrainSpec = { model, optimizer: { kind: 'sgd', lr: 0.02, momentum: 0.9 }, epochs: 1, batchSize: 16, maxSteps: 3, seed: 0, recipe: { releasedSkips: {}, lrsi: { released: { iterations: 3 } } } };
+    const out = await run('releasedMlpRun', { spec, data });
+    expect(out.report.gradinitForm).toEqual({ virtualStep: 'detached', hessian: 'central-difference', on: 'dense-twin' });
+    expect(out.report.lrsiScales).toHaveLength(3);
+    expect(out.report.lrsiBiasScales).toHaveLength(3);
+    expect(out.report.releasedSkips.kept).toBe(0);
+    expect(out.after).not.toContain('ghost-skip');
+    expect(Number.isFinite(out.loss)).toBe(true);
+  });
 });
