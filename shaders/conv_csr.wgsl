@@ -37,6 +37,10 @@
 // accumulators are named matrix columns and the BV·PX steps are written out, guarded by the
 // constants: SwiftShader does not unroll loops, and an array indexed by a loop counter lives in
 // memory (the per-pixel arrays below are indexed by constants once BV and PX are fixed).
+//
+// Every store goes through the fused-activation epilogue (activation_epilogue.wgsl, which the host
+// puts in front of this file with the activation functions): the forward pass can write act(z)
+// into aux beside z, the backward-data pass dx ⊙ act'(z) of the layer below, z read from aux.
 
 override WG_B: u32 = 4;
 override WG_R: u32 = 16;
@@ -65,6 +69,11 @@ struct Params {
   circular: u32,
   ho: u32,
   wo: u32,
+  // the fused activation's parameters (EPILOGUE != 0)
+  negativeSlope: f32,
+  alpha: f32,
+  beta: f32,
+  blend: f32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -77,6 +86,7 @@ struct Params {
 @group(0) @binding(7) var<storage, read> aT: array<vec4<f32>>;
 @group(0) @binding(8) var<storage, read> bias: array<f32>;
 @group(0) @binding(9) var<storage, read_write> cT: array<vec4<f32>>;
+@group(0) @binding(10) var<storage, read_write> aux: array<vec4<f32>>;
 
 // The invocation's place: its slot (an output pixel block, channels in swizzled order) and first
 // batch group, or slot = rows when it has nothing to do.
@@ -128,7 +138,7 @@ fn store(acc: array<mat4x4<f32>, 2>, row0: u32, step: u32, count: u32, firstGrou
     let g = firstGroup + (k % BV) * WG_B;
     if (k / BV < count && g < params.groups) {
       let live = vec4<u32>(4u * g) + vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(params.batch);
-      cT[(row0 + (k / BV) * step) * params.groups + g] = select(vec4<f32>(0.0), sums[k], live);
+      storeEpilogue((row0 + (k / BV) * step) * params.groups + g, sums[k], live);
     }
   }
 }

@@ -9,13 +9,9 @@
 // batch) of aT are 0 and are written as 0 in cT, bias or not. bias (rows entries) is read when
 // HAS_BIAS.
 //
-// EPILOGUE fuses the activation that follows (activation_functions.wgsl, which the host puts in
-// front of this file; its ACTIVATION constant and the parameters in `params`): 0 stores the
-// product; ACTIVATE (forward) stores the product z in cT and activated(z) in aux, so the layer's
-// output and the pre-activation its backward pass needs come out of one pass; SLOPE (backward-data
-// into a layer whose activation this was) stores product · act'(z) with z read from aux, the
-// gradient with respect to that layer's pre-activation. aux has cT's layout; without an epilogue
-// it is bound to a small unused buffer.
+// Every store goes through the fused-activation epilogue (activation_epilogue.wgsl, which the host
+// puts in front of this file with the activation functions): the forward pass can write act(z)
+// beside z, the backward-data pass (dY·W) ⊙ act'(z) of the layer below.
 //
 // One invocation computes BV vec4 groups (4·BV batch elements) of one row `row` of cT: it walks
 // the row's entries once, each (column, value) loaded once for BV vec4 loads and BV vec4 FMAs. A
@@ -36,10 +32,6 @@ override WG_R: u32 = 16;
 override BV: u32 = 8;
 override PERMUTED: bool = false;
 override HAS_BIAS: bool = false;
-override EPILOGUE: u32 = 0u;
-
-const ACTIVATE = 1u;
-const SLOPE = 2u;
 
 struct Params {
   batch: u32,
@@ -65,26 +57,6 @@ struct Params {
 @group(0) @binding(7) var<storage, read> bias: array<f32>;
 @group(0) @binding(8) var<storage, read_write> cT: array<vec4<f32>>;
 @group(0) @binding(9) var<storage, read_write> aux: array<vec4<f32>>;
-
-// Stores one vec4 group of the product at `word` of cT (and aux) through the epilogue; lanes
-// that are not `live` (padding) are written 0 in every output.
-fn store(word: u32, product: vec4<f32>, live: vec4<bool>) {
-  let zero = vec4<f32>(0.0);
-  let z = select(zero, product, live);
-  let p = ActivationParams(params.negativeSlope, params.alpha, params.beta, params.blend);
-  switch EPILOGUE {
-    case ACTIVATE: {
-      cT[word] = z;
-      aux[word] = select(zero, activated(z, p), live);
-    }
-    case SLOPE: {
-      cT[word] = select(zero, z * activatedSlope(aux[word], p), live);
-    }
-    default: {
-      cT[word] = z;
-    }
-  }
-}
 
 @compute @workgroup_size(WG_B, WG_R)
 fn main(
@@ -145,7 +117,7 @@ fn main(
     let g = firstGroup + j * WG_B;
     if (g < params.groups) {
       let live = vec4<u32>(4u * g) + vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(params.batch);
-      store(row * params.groups + g, acc[j], live);
+      storeEpilogue(row * params.groups + g, acc[j], live);
     }
   }
 }

@@ -14,12 +14,13 @@ import { type CsrMatrix, validateCsr } from '../sparse/csr.js';
 import { GpuCsr } from '../sparse/gpu-csr.js';
 import { rowSwizzle } from '../sparse/swizzle.js';
 import { checkFiniteElements, checkLength, checkObject, checkOneOf, checkPositiveInt, checkTypedArray } from '../validate.js';
-import { checkNoAliasing } from './aliasing.js';
+import type { Activation } from './activation.js';
+import { type Epilogue, epilogueArgs, withActivationEpilogue } from './epilogue.js';
 import { checkConvActivations, featureMajorStride, toFeatureMajor } from './feature-major.js';
 import { gridFor } from './grid.js';
 import { batchTiles, checkSpmmTiles, type SpmmTiles } from './spmm-tiles.js';
 
-export const convCsrKernel: KernelSource = { name: 'conv_csr', source };
+export const convCsrKernel: KernelSource = { name: 'conv_csr', source: withActivationEpilogue(source) };
 
 /** The vec4 groups per invocation (bv) the kernel is written for. */
 export const CONV_CSR_GROUPS_PER_INVOCATION = [1, 2, 4, 8] as const;
@@ -139,7 +140,12 @@ function checkConvTiles(ctx: Context, config: ConvCsrConfig): number {
 
 interface ConvPass {
   entryPoint: 'forward' | 'backwardData';
+  /** every binding but the output cT and aux */
   buffers: Record<string, GpuTensor>;
+  /** cT by the caller's name for it, and the caller's operands it must not alias */
+  output: Record<string, GpuTensor<'f32'>>;
+  inputs: Record<string, GpuTensor>;
+  epilogue: Epilogue | undefined;
   /** Invocation slots: the output's pixel blocks. */
   rows: number;
   px: number;
@@ -150,11 +156,12 @@ async function dispatchConv(ctx: Context, pass: ConvPass, g: ConvGeometry, confi
   const groups = featureMajorStride(g.batch) / 4;
   const tilesB = batchTiles(groups, config);
   const tiles = tilesB * Math.ceil(pass.rows / config.wgR);
+  const fused = epilogueArgs(ctx, pass.epilogue, pass.output, pass.inputs);
   await ctx.dispatch(convCsrKernel, {
     entryPoint: pass.entryPoint,
-    constants: { WG_B: config.wgB, WG_R: config.wgR, BV: config.bv, PX: pass.px, HAS_BIAS: pass.hasBias },
-    buffers: pass.buffers,
-    uniforms: { batch: g.batch, groups, tilesB, tiles, rows: pass.rows, ...convUniforms(g) },
+    constants: { WG_B: config.wgB, WG_R: config.wgR, BV: config.bv, PX: pass.px, HAS_BIAS: pass.hasBias, ...fused.constants },
+    buffers: { ...pass.buffers, cT: Object.values(pass.output)[0]!, aux: fused.aux },
+    uniforms: { batch: g.batch, groups, tilesB, tiles, rows: pass.rows, ...convUniforms(g), ...fused.uniforms },
     workgroups: gridFor(ctx, tiles, config),
   });
 }
@@ -163,7 +170,7 @@ async function dispatchConv(ctx: Context, pass: ConvPass, g: ConvGeometry, confi
  * Forward pass: y (cOut·ho·wo features) = conv(x, W) (+ bias[co]) from x (cIn·h·w features), both
  * in the activation layout for geometry.batch; y's padding is written 0.
  */
-export async function convCsrForwardInto(
+export function convCsrForwardInto(
   ctx: Context,
   filter: GpuConvFilter,
   x: GpuTensor<'f32'>,
@@ -172,10 +179,44 @@ export async function convCsrForwardInto(
   bias?: GpuTensor<'f32'>,
   config?: ConvCsrConfig,
 ): Promise<void> {
+  return convForward(ctx, filter, x, { y }, geometry, bias, undefined, config);
+}
+
+/**
+ * Forward pass with the following activation fused: z = conv(x, W) (+ bias[co]) and y = act(z)
+ * (cOut·ho·wo features each, activation layout) in one pass; z is what the activation's backward
+ * pass needs.
+ */
+export async function convCsrForwardActivatedInto(
+  ctx: Context,
+  filter: GpuConvFilter,
+  x: GpuTensor<'f32'>,
+  out: { z: GpuTensor<'f32'>; y: GpuTensor<'f32'> },
+  geometry: ConvDims,
+  activation: Activation,
+  bias?: GpuTensor<'f32'>,
+  config?: ConvCsrConfig,
+): Promise<void> {
   const g = checkConvShapes(filter, geometry);
+  checkConvActivations(g, filter.cOut, { x, y: out.y });
+  await convForward(ctx, filter, x, { z: out.z }, geometry, bias, { kind: 'activate', activation, aux: out.y }, config);
+}
+
+/** The forward pass into `output` (one tensor, by the caller's name for it), through `epilogue`. */
+async function convForward(
+  ctx: Context,
+  filter: GpuConvFilter,
+  x: GpuTensor<'f32'>,
+  output: Record<string, GpuTensor<'f32'>>,
+  geometry: ConvDims,
+  bias: GpuTensor<'f32'> | undefined,
+  epilogue: Epilogue | undefined,
+  config: ConvCsrConfig | undefined,
+): Promise<void> {
+  const g = checkConvShapes(filter, geometry);
+  const y = Object.values(output)[0]!;
   checkConvActivations(g, filter.cOut, { x, y });
   if (bias) checkLength('bias', bias, filter.cOut, 'cOut');
-  checkNoAliasing({ y }, { x, ...(bias && { bias }) });
   const tiles = config ?? chooseConvCsrConfig(g.batch);
   const px = checkConvTiles(ctx, tiles);
   const { pattern, values } = filter.csr;
@@ -189,10 +230,10 @@ export async function convCsrForwardInto(
     rowOrder: pattern.rowOrder,
     aT: x,
     bias: bias ?? values,
-    cT: y,
   };
   const rows = filter.cOut * g.ho * Math.ceil(g.wo / px);
-  await dispatchConv(ctx, { entryPoint: 'forward', buffers, rows, px, hasBias: bias !== undefined }, g, tiles);
+  const inputs = { x, ...(bias && { bias }) };
+  await dispatchConv(ctx, { entryPoint: 'forward', buffers, output, inputs, epilogue, rows, px, hasBias: bias !== undefined }, g, tiles);
 }
 
 /**
@@ -200,7 +241,7 @@ export async function convCsrForwardInto(
  * features), both in the activation layout for geometry.batch; dx's padding is written 0. Walks
  * Wᵀ's pattern (GpuCsr.transposed) over W's own values.
  */
-export async function convCsrBackwardDataInto(
+export function convCsrBackwardDataInto(
   ctx: Context,
   filter: GpuConvFilter,
   dy: GpuTensor<'f32'>,
@@ -208,9 +249,40 @@ export async function convCsrBackwardDataInto(
   geometry: ConvDims,
   config?: ConvCsrConfig,
 ): Promise<void> {
+  return convBackwardData(ctx, filter, dy, { dx }, geometry, undefined, config);
+}
+
+/**
+ * Backward-data pass into the layer below's pre-activation: dz = dx ⊙ act'(z), where z (cIn·h·w
+ * features) is the pre-activation of the activation between that layer and this convolution. One
+ * pass instead of convCsrBackwardDataInto followed by the activation's backward pass.
+ */
+export async function convCsrBackwardDataSlopeInto(
+  ctx: Context,
+  filter: GpuConvFilter,
+  dy: GpuTensor<'f32'>,
+  below: { z: GpuTensor<'f32'>; dz: GpuTensor<'f32'> },
+  geometry: ConvDims,
+  activation: Activation,
+  config?: ConvCsrConfig,
+): Promise<void> {
   const g = checkConvShapes(filter, geometry);
-  checkConvActivations(g, filter.cOut, { dy, dx });
-  checkNoAliasing({ dx }, { dy });
+  checkConvActivations(g, filter.cOut, { dy, dx: below.z });
+  await convBackwardData(ctx, filter, dy, { dz: below.dz }, geometry, { kind: 'slope', activation, aux: below.z }, config);
+}
+
+/** The backward-data pass into `output` (one tensor, by the caller's name for it), through `epilogue`. */
+async function convBackwardData(
+  ctx: Context,
+  filter: GpuConvFilter,
+  dy: GpuTensor<'f32'>,
+  output: Record<string, GpuTensor<'f32'>>,
+  geometry: ConvDims,
+  epilogue: Epilogue | undefined,
+  config: ConvCsrConfig | undefined,
+): Promise<void> {
+  const g = checkConvShapes(filter, geometry);
+  checkConvActivations(g, filter.cOut, { dy, dx: Object.values(output)[0]! });
   const tiles = config ?? chooseConvCsrConfig(g.batch);
   const px = checkConvTiles(ctx, tiles);
   const t = filter.csr.transposed;
@@ -224,11 +296,10 @@ export async function convCsrBackwardDataInto(
     rowOrder: filter.channelOrder,
     aT: dy,
     bias: filter.csr.values,
-    cT: dx,
   };
   // Blocks of px pixels stride apart: per row, stride column classes of ceil(ceil(w / stride) / px) blocks.
   const rows = g.cIn * g.h * g.stride * Math.ceil(Math.ceil(g.w / g.stride) / px);
-  await dispatchConv(ctx, { entryPoint: 'backwardData', buffers, rows, px, hasBias: false }, g, tiles);
+  await dispatchConv(ctx, { entryPoint: 'backwardData', buffers, output, inputs: { dy }, epilogue, rows, px, hasBias: false }, g, tiles);
 }
 
 /**

@@ -14,27 +14,12 @@ import { validateCsr } from '../sparse/csr.js';
 import { fromActivationLayout, toActivationLayout } from '../sparse/activation-layout.js';
 import { checkFiniteFloat32, checkLength, checkPositiveInt } from '../validate.js';
 import { checkFeatureMajor, featureMajorStride } from './feature-major.js';
-import { checkNoAliasing } from './aliasing.js';
-import { type Activation, activationFunctions, fusedActivation } from './activation.js';
+import type { Activation } from './activation.js';
+import { type Epilogue, epilogueArgs, withActivationEpilogue } from './epilogue.js';
 import { gridFor } from './grid.js';
 import { batchTiles, checkSpmmTiles, type SpmmTiles } from './spmm-tiles.js';
 
-export const spmmCsrKernel: KernelSource = { name: 'spmm_csr', source: `${activationFunctions}\n${source}` };
-
-/** EPILOGUE ids of shaders/spmm_csr.wgsl. */
-const EPILOGUES = { none: 0, activate: 1, slope: 2 } as const;
-
-/** A 16-byte buffer per context for the aux binding of a pass without an epilogue (a writable binding needs a buffer of its own). */
-const unusedAux = new WeakMap<Context, GpuTensor<'f32'>>();
-
-function auxPlaceholder(ctx: Context): GpuTensor<'f32'> {
-  let aux = unusedAux.get(ctx);
-  if (!aux) {
-    aux = ctx.zeros('f32', 4, 'spmm_csr.unusedAux');
-    unusedAux.set(ctx, aux);
-  }
-  return aux;
-}
+export const spmmCsrKernel: KernelSource = { name: 'spmm_csr', source: withActivationEpilogue(source) };
 
 /** The vec4 groups per invocation (bv) the kernel is written for. */
 export const SPMM_CSR_GROUPS_PER_INVOCATION = [1, 2, 4, 8] as const;
@@ -62,18 +47,14 @@ interface SpmmOperands {
   aT: GpuTensor<'f32'>;
   c: GpuTensor<'f32'>;
   bias?: GpuTensor<'f32'>;
-  /** activate: c = z, aux = act(z); slope: c = product · act'(aux) */
-  epilogue?: { kind: 'activate' | 'slope'; activation: Activation; aux: GpuTensor<'f32'> };
+  epilogue?: Epilogue;
 }
 
 /** cT (pattern.rows x stride) = (A·Sᵀ)ᵀ (+ bias), from aT (pattern.cols x stride); stride = featureMajorStride(batch). */
 async function spmm(ctx: Context, op: SpmmOperands, batch: number, config: SpmmCsrConfig): Promise<void> {
   const { pattern, values, perm, aT, c, bias, epilogue } = op;
   checkSpmmTiles(ctx, config, SPMM_CSR_GROUPS_PER_INVOCATION);
-  const aux = epilogue?.aux;
-  if (epilogue?.kind === 'activate') checkNoAliasing({ c, aux: aux! }, { aT, ...(bias && { bias }) });
-  else checkNoAliasing({ c }, { aT, ...(bias && { bias }), ...(aux && { aux }) });
-  const activation = fusedActivation(epilogue?.activation ?? 'relu');
+  const fused = epilogueArgs(ctx, epilogue, { c }, { aT, ...(bias && { bias }) });
   const groups = featureMajorStride(batch) / 4;
   const tilesB = batchTiles(groups, config);
   const tiles = tilesB * Math.ceil(pattern.rows / config.wgR);
@@ -84,8 +65,7 @@ async function spmm(ctx: Context, op: SpmmOperands, batch: number, config: SpmmC
       BV: config.bv,
       PERMUTED: perm !== undefined,
       HAS_BIAS: bias !== undefined,
-      EPILOGUE: EPILOGUES[epilogue?.kind ?? 'none'],
-      ACTIVATION: activation.constant,
+      ...fused.constants,
     },
     buffers: {
       rowPtr: pattern.rowPtr,
@@ -97,9 +77,9 @@ async function spmm(ctx: Context, op: SpmmOperands, batch: number, config: SpmmC
       aT,
       bias: bias ?? values,
       cT: c,
-      aux: aux ?? auxPlaceholder(ctx),
+      aux: fused.aux,
     },
-    uniforms: { batch, rows: pattern.rows, groups, tilesB, tiles, ...activation.uniforms },
+    uniforms: { batch, rows: pattern.rows, groups, tilesB, tiles, ...fused.uniforms },
     workgroups: gridFor(ctx, tiles, config),
   });
 }

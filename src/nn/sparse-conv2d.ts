@@ -13,7 +13,8 @@ import type { Context } from '../gpu/context.js';
 import type { GpuTensor } from '../gpu/tensor.js';
 import { channelSumsInto } from '../kernels/channel-sums.js';
 import { convBsrBackwardDataInto, convBsrForwardInto } from '../kernels/conv-bsr.js';
-import { convCsrBackwardDataInto, convCsrForwardInto, GpuConvFilter } from '../kernels/conv-csr.js';
+import type { Activation } from '../kernels/activation.js';
+import { convCsrBackwardDataInto, convCsrBackwardDataSlopeInto, convCsrForwardActivatedInto, convCsrForwardInto, GpuConvFilter } from '../kernels/conv-csr.js';
 import { featureMajorStride } from '../kernels/feature-major.js';
 import { convBsrWeightGradInto } from '../kernels/sddmm-conv-bsr.js';
 import { convSddmmInto } from '../kernels/sddmm-conv.js';
@@ -22,7 +23,7 @@ import { type ConvDims, type ConvGeometry, convGeometry } from '../sparse/conv-g
 import type { CsrMatrix } from '../sparse/csr.js';
 import { GpuConvBsrFilter } from '../sparse/gpu-conv-bsr.js';
 import { checkFiniteElements, checkLength, checkObject, checkOneOf, checkTypedArray } from '../validate.js';
-import type { Layer, Parameter } from './layer.js';
+import type { FusedActivationBelow, Layer, Parameter } from './layer.js';
 import { Workspace } from './workspace.js';
 
 /** How a sparse conv layer stores its filter on the GPU: CSR, or blocks of bsr x bsr channels. */
@@ -37,6 +38,11 @@ interface ConvOps {
   weightGrad(dy: GpuTensor<'f32'>, x: GpuTensor<'f32'>, dw: GpuTensor<'f32'>, g: ConvGeometry): Promise<void>;
   /** Where each entry of the mask's CSR order sits in `values` (absent: the same order). */
   offsets?: Uint32Array;
+  /** The passes with the neighbouring activation fused (CSR storage only). */
+  fused?: {
+    forward(x: GpuTensor<'f32'>, out: { z: GpuTensor<'f32'>; y: GpuTensor<'f32'> }, g: ConvGeometry, activation: Activation, bias: GpuTensor<'f32'>): Promise<void>;
+    backwardData(dy: GpuTensor<'f32'>, below: { z: GpuTensor<'f32'>; dz: GpuTensor<'f32'> }, g: ConvGeometry, activation: Activation): Promise<void>;
+  };
   destroy(): void;
 }
 
@@ -47,6 +53,10 @@ function csrOps(ctx: Context, weight: CsrMatrix, shape: ConvShape): ConvOps {
     forward: (x, y, g, bias) => convCsrForwardInto(ctx, filter, x, y, g, bias),
     backwardData: (dy, dx, g) => convCsrBackwardDataInto(ctx, filter, dy, dx, g),
     weightGrad: (dy, x, dw, g) => convSddmmInto(ctx, filter.csr, dy, x, dw, g),
+    fused: {
+      forward: (x, out, g, activation, bias) => convCsrForwardActivatedInto(ctx, filter, x, out, g, activation, bias),
+      backwardData: (dy, below, g, activation) => convCsrBackwardDataSlopeInto(ctx, filter, dy, below, g, activation),
+    },
     destroy: () => filter.destroy(),
   };
 }
@@ -146,13 +156,41 @@ export class SparseConv2d implements Layer {
   }
 
   async backward(dy: GpuTensor<'f32'>, batch: number): Promise<GpuTensor<'f32'>> {
-    if (!this.input) throw new Error('SparseConv2d.backward before forward');
-    const g = convShapeGeometry(this.shape, batch);
+    const g = await this.parameterGradients(dy, batch);
     const dx = this.ws.get('dx', this.inFeatures * featureMajorStride(batch));
-    await this.ops.weightGrad(dy, this.input, this.weightGrad, g);
-    await channelSumsInto(this.ctx, dy, this.biasGrad, { batch, channels: this.cOut, plane: g.ho * g.wo });
     await this.ops.backwardData(dy, dx, g);
     return dx;
+  }
+
+  /** With CSR storage the activation next to this layer can be fused into its passes (ActivationFusing). */
+  get fusesActivation(): boolean {
+    return this.ops.fused !== undefined;
+  }
+
+  /** forward() with the activation that follows fused: writes act(z) into y, returns z (what forward() returns). */
+  async forwardActivated(x: GpuTensor<'f32'>, batch: number, activation: Activation, y: GpuTensor<'f32'>): Promise<GpuTensor<'f32'>> {
+    if (!this.ops.fused) throw new Error('SparseConv2d.forwardActivated needs CSR storage');
+    const z = this.ws.get('y', this.outFeatures * featureMajorStride(batch));
+    await this.ops.fused.forward(x, { z, y }, convShapeGeometry(this.shape, batch), activation, this.bias);
+    this.input = x;
+    return z;
+  }
+
+  /** backward() with the activation below fused: returns dz = dL/dx ⊙ act'(z) in below.dz. */
+  async backwardActivated(dy: GpuTensor<'f32'>, batch: number, below: FusedActivationBelow): Promise<GpuTensor<'f32'>> {
+    if (!this.ops.fused) throw new Error('SparseConv2d.backwardActivated needs CSR storage');
+    const g = await this.parameterGradients(dy, batch);
+    await this.ops.fused.backwardData(dy, below, g, below.activation);
+    return below.dz;
+  }
+
+  /** The weight gradient at the stored taps and the bias gradient, from dY and the saved input. */
+  private async parameterGradients(dy: GpuTensor<'f32'>, batch: number): Promise<ConvGeometry> {
+    if (!this.input) throw new Error('SparseConv2d.backward before forward');
+    const g = convShapeGeometry(this.shape, batch);
+    await this.ops.weightGrad(dy, this.input, this.weightGrad, g);
+    await channelSumsInto(this.ctx, dy, this.biasGrad, { batch, channels: this.cOut, plane: g.ho * g.wo });
+    return g;
   }
 
   /** The current filter as CSR over the mask, read back from the GPU. */

@@ -4,10 +4,13 @@
  * columns included. Every output and converted input starts filled with NaN, so anything a kernel
  * leaves unwritten shows up in the result.
  */
+import type { Activation } from '../../src/kernels/activation.js';
 import {
   chooseConvCsrConfig,
   conv2dCsr,
   convCsrBackwardDataInto,
+  convCsrBackwardDataSlopeInto,
+  convCsrForwardActivatedInto,
   convCsrForwardInto,
   type ConvCsrConfig,
   GpuConvFilter,
@@ -44,6 +47,12 @@ interface ConvParams {
   bias?: Float32Array | null;
   config?: ConvCsrConfig | null;
   fold?: FoldOptions | null;
+  /**
+   * With an activation the passes run with it fused: y holds z and `a` act(z), and dx holds
+   * dx ⊙ act'(zBelow) (zBelow batch x cIn x h x w, the pre-activation of the layer below).
+   */
+  activation?: Activation | null;
+  zBelow?: Float32Array | null;
 }
 
 /** What a refusal case gets wrong, one thing at a time. */
@@ -72,7 +81,16 @@ export const convCases = defineCases({
       const y = own(ctx.upload('f32', nanFilled(outFeatures * stride)));
       const dx = own(ctx.upload('f32', nanFilled(inFeatures * stride)));
       const config = { ...(p.config ?? chooseConvCsrConfig(g.batch)), ...fold };
-      await convCsrForwardInto(ctx, filter, x, y, g, p.bias ? own(ctx.upload('f32', p.bias)) : undefined, config);
+      const bias = p.bias ? own(ctx.upload('f32', p.bias)) : undefined;
+      if (p.activation) {
+        const a = own(ctx.upload('f32', nanFilled(outFeatures * stride)));
+        const zBelow = await toLayout(p.zBelow!, inFeatures);
+        await convCsrForwardActivatedInto(ctx, filter, x, { z: y, y: a }, g, p.activation, bias, config);
+        await convCsrBackwardDataSlopeInto(ctx, filter, dy, { z: zBelow, dz: dx }, g, p.activation, config);
+        const [yT, dxT, aT] = await ctx.readAll([y, dx, a]);
+        return { y: yT, dx: dxT, a: aT };
+      }
+      await convCsrForwardInto(ctx, filter, x, y, g, bias, config);
       await convCsrBackwardDataInto(ctx, filter, dy, dx, g, config);
       const [yT, dxT] = await ctx.readAll([y, dx]);
       return { y: yT, dx: dxT };

@@ -1,4 +1,5 @@
 import type { SoftmaxXentOptions } from '../../src/kernels/softmax-xent.js';
+import { buildCnn, type CnnConfig } from '../../src/nn/cnn.js';
 import { Linear } from '../../src/nn/linear.js';
 import { SoftmaxCrossEntropy } from '../../src/nn/loss.js';
 import { buildMlp, type MlpConfig } from '../../src/nn/mlp.js';
@@ -45,11 +46,13 @@ export const nnCases = defineCases({
    * with the same layers in a Sequential that does not fuse: logits, every gradient, and the
    * dispatches each way.
    */
-  fusionEffect: async (ctx, p: { config: MlpConfig; x: Float32Array; labels: Uint32Array; batch: number }) => {
-    const fused = buildMlp(ctx, p.config);
+  fusionEffect: async (ctx, p: { model: { kind: 'mlp'; config: MlpConfig } | { kind: 'cnn'; config: CnnConfig }; x: Float32Array; labels: Uint32Array; batch: number }) => {
+    const fused = p.model.kind === 'mlp' ? buildMlp(ctx, p.model.config) : buildCnn(ctx, p.model.config);
+    const inputs = fused.inFeatures;
+    const classes = p.model.config.classes;
     const unfused = new Sequential(fused.layers, { fuseActivations: false });
-    const lossFn = new SoftmaxCrossEntropy(ctx, p.config.classes);
-    const x = ctx.upload('f32', toActivationLayout(p.x, p.batch, p.config.inputs));
+    const lossFn = new SoftmaxCrossEntropy(ctx, classes);
+    const x = ctx.upload('f32', toActivationLayout(p.x, p.batch, inputs));
     const labels = ctx.upload('u32', p.labels);
     const dispatch = ctx.dispatch.bind(ctx);
     try {

@@ -7,7 +7,9 @@ import {
   conv2dCsr,
   type ConvCsrConfig,
 } from '../../src/kernels/conv-csr.js';
+import type { ActivationSpec } from '../../src/kernels/activation.js';
 import type { FoldOptions } from '../../src/kernels/grid.js';
+import { activationRef } from '../../src/train/activation-reference.js';
 import { Rng } from '../../src/random.js';
 import {
   type ConvDims,
@@ -19,7 +21,7 @@ import {
   randomCsr,
 } from '../../src/sparse/index.js';
 import { describeGpu, type RunCase } from '../harness/gpu.js';
-import { randomFloat32, worstBoundRatio } from '../harness/tolerance.js';
+import { ACTIVATION_ULPS, randomFloat32, worstBoundRatio, worstFusedSlopeRatio, worstUlps } from '../harness/tolerance.js';
 import { patterned } from '../sparse-fixtures.js';
 
 const ones = (length: number) => new Float32Array(length).fill(1);
@@ -44,6 +46,8 @@ interface RunOptions {
   bias?: boolean;
   config?: ConvCsrConfig;
   fold?: FoldOptions;
+  /** run the passes with this activation fused, and check what the epilogue adds */
+  activation?: ActivationSpec;
 }
 
 /** Forward (with bias when asked) and backward-data on the GPU against the float64 references. */
@@ -55,7 +59,9 @@ async function expectConvWithinBound(run: RunCase, w: CsrMatrix, dims: ConvDims,
   const x = randomFloat32(rng, g.batch * inFeatures);
   const dy = randomFloat32(rng, g.batch * outFeatures);
   const bias = opts.bias ? randomFloat32(rng, w.rows) : undefined;
-  const { y, dx } = await run('convPasses', { w, dims, x, dy, bias, config: opts.config, fold: opts.fold });
+  const { activation } = opts;
+  const zBelow = activation && Float32Array.from(randomFloat32(rng, g.batch * inFeatures), (v) => 3 * v);
+  const { y, dx, a } = await run('convPasses', { w, dims, x, dy, bias, config: opts.config, fold: opts.fold, activation, zBelow });
   expectZeroPadding(y, g.batch, outFeatures);
   expectZeroPadding(dx, g.batch, inFeatures);
   const onesW = { ...w, values: ones(w.values.length) };
@@ -65,7 +71,17 @@ async function expectConvWithinBound(run: RunCase, w: CsrMatrix, dims: ConvDims,
   expect(want.some((v) => v !== 0)).toBe(true);
   expect(worstBoundRatio(fromFeatureMajorRef(y, g.batch, outFeatures), want, convForwardRef(w, x, dims, bias, true), forwardTerms)).toBeLessThanOrEqual(1);
   const dxWant = convBackwardDataRef(w, dy, dims);
-  expect(worstBoundRatio(fromFeatureMajorRef(dx, g.batch, inFeatures), dxWant, convBackwardDataRef(w, dy, dims, true), backwardTerms)).toBeLessThanOrEqual(1);
+  const dxMagnitude = convBackwardDataRef(w, dy, dims, true);
+  const dxGot = fromFeatureMajorRef(dx, g.batch, inFeatures);
+  if (!activation) {
+    expect(worstBoundRatio(dxGot, dxWant, dxMagnitude, backwardTerms)).toBeLessThanOrEqual(1);
+    return;
+  }
+  // The epilogue: a is act of the z the kernel computed, dx is the product times act'(zBelow).
+  expectZeroPadding(a, g.batch, outFeatures);
+  const z = fromFeatureMajorRef(y, g.batch, outFeatures);
+  expect(worstUlps(fromFeatureMajorRef(a, g.batch, outFeatures), activationRef(activation, z), () => 1)).toBeLessThanOrEqual(ACTIVATION_ULPS);
+  expect(worstFusedSlopeRatio(dxGot, dxWant, dxMagnitude, backwardTerms, zBelow!, activation)).toBeLessThanOrEqual(1);
 }
 
 /** A random filter of cOut rows for `dims`. */
@@ -158,6 +174,15 @@ describeGpu('conv', (run) => {
   cases.forEach(({ name, dims, cOut, density, bias }, i) => {
     it(`${name}${bias ? ', with bias' : ''}: forward and backward-data within the float32 bound`, () =>
       expectConvWithinBound(run, filterFor(dims, cOut, density, 100 + i), dims, { bias }));
+  });
+
+  // Each shape again with an activation fused into both passes (tanh, the deep CNN's; softplus,
+  // whose act(0) != 0 must not leak into the padding; blended pswish, the recipe's soft neurons).
+  const fusedActivations: ActivationSpec[] = [{ name: 'tanh' }, { name: 'softplus' }, { name: 'pswish', blend: 0.3 }, { name: 'relu' }];
+  cases.forEach(({ name, dims, cOut, density, bias }, i) => {
+    const activation = fusedActivations[i % fusedActivations.length]!;
+    it(`${name}, ${activation.name}${activation.blend ? ' blended' : ''} fused: z, act(z) and dx ⊙ act'(z) within their bounds`, () =>
+      expectConvWithinBound(run, filterFor(dims, cOut, density, 100 + i), dims, { bias, activation }));
   });
 
   it('a filter with an empty row and a full row, with and without bias', async () => {

@@ -5,6 +5,9 @@
  * rounded to float32 before the float64 reference sees them, so this bound is rigorous for every
  * GPU summation order; the tests assert the measured error stays within it.
  */
+import type { Activation } from '../../src/kernels/activation.js';
+import { activationGradRef } from '../../src/train/activation-reference.js';
+
 const U = 2 ** -24;
 
 export function gamma(k: number): number {
@@ -59,6 +62,33 @@ export function worstUlps(got: ArrayLike<number>, want: ArrayLike<number>, floor
   let worst = 0;
   for (let i = 0; i < want.length; i++) {
     const ratio = Math.abs(got[i]! - want[i]!) / (U * (Math.abs(want[i]!) + floor(i)));
+    worst = Number.isNaN(ratio) ? Infinity : Math.max(worst, ratio);
+  }
+  return worst;
+}
+
+/**
+ * A backward-data pass with the activation below fused, dz = product ⊙ act'(z), against float64:
+ * `product` and `magnitude` are the float64 product and its Σ|a·b| (k terms at most). The bound is
+ * the product's float32 bound scaled by |act'(z)|, plus act'(z)'s own elementwise tolerance
+ * (ACTIVATION_ULPS ulps above a floor of 1, as for the activation kernel's gradients) times the
+ * product's size, plus the final rounding. Returns the largest error / bound (<= 1 passes).
+ */
+export function worstFusedSlopeRatio(
+  dz: ArrayLike<number>,
+  product: ArrayLike<number>,
+  magnitude: ArrayLike<number>,
+  k: number,
+  z: ArrayLike<number>,
+  activation: Activation,
+): number {
+  const slope = activationGradRef(activation, z, new Float32Array(z.length).fill(1));
+  let worst = 0;
+  for (let i = 0; i < dz.length; i++) {
+    const want = slope[i]! * product[i]!;
+    const productError = gamma(k) * magnitude[i]!;
+    const bound = Math.abs(slope[i]!) * productError + ACTIVATION_ULPS * U * (Math.abs(slope[i]!) + 1) * (Math.abs(product[i]!) + productError) + U * Math.abs(want) + 1e-30;
+    const ratio = Math.abs(dz[i]! - want) / bound;
     worst = Number.isNaN(ratio) ? Infinity : Math.max(worst, ratio);
   }
   return worst;
