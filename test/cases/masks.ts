@@ -1,6 +1,7 @@
 import type { ActivationName } from '../../src/kernels/activation.js';
 import type { MaskNetwork, NetworkFrame } from '../../src/masks/network.js';
 import { SparseConv2d } from '../../src/nn/sparse-conv2d.js';
+import { SparseLinear } from '../../src/nn/sparse-linear.js';
 import { runTraining, type TrainSpec } from '../../src/train/experiment.js';
 import { gpuGradientSource } from '../../src/masks/gpu-gradients.js';
 import { gpuTrainer } from '../../src/masks/gpu-trainer.js';
@@ -64,13 +65,13 @@ export const masksCases = defineCases({
   frameGradients: async (ctx, p: { weights: CsrMatrix[]; frame: NetworkFrame; batches: Batch[]; temperature: number }) =>
     plain(await summedGradients(gpuGradientSource(ctx, { ...p.frame, batches: p.batches }), p.weights, p.temperature)),
 
-  /** runTraining with spec.mask: the mask report, the filters the first step trains, the layers, the steps run. */
+  /** runTraining with spec.mask: the mask report, the sparse weights (filters or linear layers) the first step trains, the layers, the steps run. */
   maskedRun: async (ctx, p: { spec: TrainSpec; data: Dataset }) => {
     const initial: CsrMatrix[] = [];
     let kinds: string[] = [];
     const result = await runTraining(ctx, p.spec, { train: p.data, test: p.data }, {
       beforeStep: async (model, step) => {
-        if (step === 0) for (const layer of model.layers) if (layer instanceof SparseConv2d) initial.push(await layer.readWeight());
+        if (step === 0) for (const layer of model.layers) if (layer instanceof SparseConv2d || layer instanceof SparseLinear) initial.push(await layer.readWeight());
       },
       onTrained: async (model) => void (kinds = model.layers.map((l) => l.kind)),
     });
