@@ -65,6 +65,12 @@ export class Context {
   private encoder: GPUCommandEncoder | undefined;
   /** Uniform buffers of encoded but not yet submitted dispatches. */
   private transient: GPUBuffer[] = [];
+  /**
+   * Uniform buffers free for reuse, by size. A buffer returns here when the work reading it is
+   * submitted: its next fill (queue.writeBuffer) is ordered after that work, so a training loop
+   * reuses the same few buffers instead of making and freeing one per dispatch.
+   */
+  private readonly uniformPool = new Map<number, GPUBuffer[]>();
   private pendingError: Error | undefined;
   private lostError: DeviceLostError | undefined;
   private destroyed = false;
@@ -276,11 +282,7 @@ export class Context {
     for (const b of iface.bindings) {
       if (b.kind === 'uniform') {
         const bytes = packStructs(iface.uniforms!.layout, [args.uniforms ?? {}], `kernel '${kernel.name}' uniforms`);
-        const buffer = this.device.createBuffer({ label: `${kernel.name}.${b.name}`, size: bytes.byteLength, usage: GPUBufferUsage.UNIFORM, mappedAtCreation: true });
-        new Uint8Array(buffer.getMappedRange()).set(new Uint8Array(bytes));
-        buffer.unmap();
-        this.transient.push(buffer);
-        entries.push({ binding: b.binding, resource: { buffer } });
+        entries.push({ binding: b.binding, resource: { buffer: this.uniformBuffer(bytes) } });
         continue;
       }
       entries.push({ binding: b.binding, resource: { buffer: args.buffers[b.name]!.buffer } });
@@ -354,6 +356,8 @@ export class Context {
     if (this.destroyed) return;
     this.flush();
     this.destroyed = true;
+    for (const free of this.uniformPool.values()) for (const buffer of free) buffer.destroy();
+    this.uniformPool.clear();
     this.device.removeEventListener('uncapturederror', this.onUncapturedError);
     this.pipelines.clear();
     this.layouts.clear();
@@ -441,9 +445,22 @@ export class Context {
 
   private submit(encoder: GPUCommandEncoder): void {
     this.device.queue.submit([encoder.finish()]);
-    // Destroying after submit is allowed: the buffers live until the submitted work completes.
-    for (const buffer of this.transient) buffer.destroy();
+    for (const buffer of this.transient) {
+      const free = this.uniformPool.get(buffer.size);
+      if (free) free.push(buffer);
+      else this.uniformPool.set(buffer.size, [buffer]);
+    }
     this.transient = [];
+  }
+
+  /** A uniform buffer holding `bytes` for one dispatch of the current encoder: a free one from the pool, or a new one. */
+  private uniformBuffer(bytes: ArrayBuffer): GPUBuffer {
+    const buffer =
+      this.uniformPool.get(bytes.byteLength)?.pop() ??
+      this.device.createBuffer({ label: 'uniforms', size: bytes.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    this.device.queue.writeBuffer(buffer, 0, bytes);
+    this.transient.push(buffer);
+    return buffer;
   }
 
   private throwIfLost(): void {

@@ -2,8 +2,8 @@
 import source from '../../shaders/axpy.wgsl';
 import type { Context, KernelSource } from '../gpu/context.js';
 import type { GpuTensor } from '../gpu/tensor.js';
-import { checkLength, checkNumberInRange } from '../validate.js';
-import { checkNoAliasing } from './aliasing.js';
+import { checkNumberInRange } from '../validate.js';
+import { checkNoAliasing, checkTensor } from './aliasing.js';
 import { gridFor } from './grid.js';
 
 /** The axpy kernel family (shaders/axpy.wgsl), for Context.pipeline and dispatch. */
@@ -17,8 +17,8 @@ const WORKGROUP_SIZE = 64;
  */
 export async function axpyInto(ctx: Context, alpha: number, x: GpuTensor<'f32'>, y: GpuTensor<'f32'>, out: GpuTensor<'f32'>): Promise<void> {
   checkNumberInRange('alpha', alpha, -Number.MAX_VALUE, Number.MAX_VALUE);
-  checkLength('y', y, x.length, 'x.length');
-  checkLength('out', out, x.length, 'x.length');
+  checkTensor('y', y, 'f32', x.length, 'x.length');
+  checkTensor('out', out, 'f32', x.length, 'x.length');
   checkNoAliasing({ out }, { x, y });
   await ctx.dispatch(axpyKernel, {
     constants: { WORKGROUP_SIZE },

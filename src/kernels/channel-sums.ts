@@ -6,8 +6,8 @@
 import source from '../../shaders/channel_sums.wgsl';
 import type { Context, KernelSource } from '../gpu/context.js';
 import type { GpuTensor } from '../gpu/tensor.js';
-import { checkLength, checkObject, checkPositiveInt } from '../validate.js';
-import { checkNoAliasing } from './aliasing.js';
+import { checkObject, checkPositiveInt } from '../validate.js';
+import { checkNoAliasing, checkTensor } from './aliasing.js';
 import { checkFeatureMajor, featureMajorStride } from './feature-major.js';
 import { type FoldOptions, gridFor } from './grid.js';
 
@@ -51,7 +51,7 @@ export async function channelSumsInto(
 ): Promise<void> {
   const { batch, channels, plane } = checkPlaneDims(dims);
   checkFeatureMajor('dy', dy, channels * plane, 'channels*plane', batch);
-  checkLength('db', db, channels, 'channels');
+  checkTensor('db', db, 'f32', channels, 'channels');
   checkNoAliasing({ db }, { dy });
   const run = plane * (featureMajorStride(batch) / 4);
   const lanes = lanesFor(run);

@@ -10,8 +10,8 @@ import type { Context, KernelSource } from '../gpu/context.js';
 import type { GpuTensor } from '../gpu/tensor.js';
 import { type ConvDims, type ConvGeometry, convGeometry, convUniforms } from '../sparse/conv-geometry.js';
 import type { GpuConvBsrFilter } from '../sparse/gpu-conv-bsr.js';
-import { checkLength, checkOneOf } from '../validate.js';
-import { checkNoAliasing } from './aliasing.js';
+import { checkOneOf } from '../validate.js';
+import { checkNoAliasing, checkTensor } from './aliasing.js';
 import { checkConvActivations, featureMajorStride } from './feature-major.js';
 import { gridFor } from './grid.js';
 import { batchTiles, checkSpmmTiles, type SpmmTiles } from './spmm-tiles.js';
@@ -150,7 +150,7 @@ export async function convBsrForwardInto(
 ): Promise<void> {
   const g = checkConvBsrShapes(filter, geometry);
   checkConvActivations(g, filter.cOut, { x, y });
-  if (bias) checkLength('bias', bias, filter.cOut, 'cOut');
+  if (bias) checkTensor('bias', bias, 'f32', filter.cOut, 'cOut');
   checkNoAliasing({ y }, { x, ...(bias && { bias }) });
   const tiles = config ?? chooseConvBsrConfig(g.batch, filter.blockSize);
   const { px, qo } = checkConvBsrTiles(ctx, tiles, filter.blockSize);

@@ -9,8 +9,8 @@ import source from '../../shaders/conv_dense.wgsl';
 import type { Context, KernelSource } from '../gpu/context.js';
 import type { GpuTensor } from '../gpu/tensor.js';
 import { type ConvGeometry, convGeometry, convTaps, convUniforms, MAX_CONV_DIM } from '../sparse/conv-geometry.js';
-import { checkLength, checkPositiveInt } from '../validate.js';
-import { checkNoAliasing } from './aliasing.js';
+import { checkPositiveInt } from '../validate.js';
+import { checkNoAliasing, checkTensor } from './aliasing.js';
 import { channelSumsInto } from './channel-sums.js';
 import { checkConvActivations, featureMajorStride } from './feature-major.js';
 import { type FoldOptions, gridFor } from './grid.js';
@@ -151,7 +151,7 @@ function checkCOut(cOut: number): void {
 }
 
 function checkFilter(w: GpuTensor<'f32'>, g: ConvGeometry, cOut: number): void {
-  checkLength('w', w, cOut * convTaps(g), 'cOut*cIn*kh*kw');
+  checkTensor('w', w, 'f32', cOut * convTaps(g), 'cOut*cIn*kh*kw');
 }
 
 interface PassTensors {
@@ -227,7 +227,7 @@ export async function denseConvForwardInto(
   checkCOut(cOut);
   checkFilter(w, g, cOut);
   checkConvActivations(g, cOut, { x, y });
-  if (bias) checkLength('bias', bias, cOut, 'cOut');
+  if (bias) checkTensor('bias', bias, 'f32', cOut, 'cOut');
   checkNoAliasing({ y }, { w, x, ...(bias && { bias }) });
   const cfg = config ?? chooseDenseConvConfig('forward', g, cOut);
   checkConfig(ctx, cfg);
@@ -276,7 +276,7 @@ export async function denseConvWeightGradInto(
   const g = convGeometry(geometry, 'geometry');
   checkCOut(cOut);
   checkConvActivations(g, cOut, { dy, x });
-  checkLength('dw', dw, cOut * convTaps(g), 'cOut*cIn*kh*kw');
+  checkTensor('dw', dw, 'f32', cOut * convTaps(g), 'cOut*cIn*kh*kw');
   checkNoAliasing({ dw }, { dy, x });
   const cfg = config ?? chooseDenseConvConfig('weightGrad', g, cOut);
   checkConfig(ctx, cfg);

@@ -7,8 +7,8 @@ import source from '../../shaders/feature_major.wgsl';
 import type { Context, KernelSource } from '../gpu/context.js';
 import type { GpuTensor } from '../gpu/tensor.js';
 import { featureMajorStride } from '../sparse/activation-layout.js';
-import { checkLength, checkPositiveInt } from '../validate.js';
-import { checkNoAliasing } from './aliasing.js';
+import { checkPositiveInt } from '../validate.js';
+import { checkNoAliasing, checkTensor } from './aliasing.js';
 import { type FoldOptions, gridFor } from './grid.js';
 
 export const featureMajorKernel: KernelSource = { name: 'feature_major', source };
@@ -19,7 +19,7 @@ export { featureMajorStride };
 
 /** `t` must be a feature-major tensor of `features` rows (named `featuresName` in the message) for `batch`. */
 export function checkFeatureMajor(name: string, t: GpuTensor<'f32'>, features: number, featuresName: string, batch: number): void {
-  checkLength(name, t, features * featureMajorStride(batch), `${featuresName}*featureMajorStride(batch)`);
+  checkTensor(name, t, 'f32', features * featureMajorStride(batch), `${featuresName}*featureMajorStride(batch)`);
 }
 
 /**
@@ -48,7 +48,7 @@ export function checkSddmmOperands(
   checkPositiveInt('batch', batch);
   checkFeatureMajor('dyT', operands.dyT, w.rows, 'w.rows', batch);
   checkFeatureMajor('xT', operands.xT, w.cols, 'w.cols', batch);
-  checkLength('dw', operands.dw, stored.length, stored.name);
+  checkTensor('dw', operands.dw, 'f32', stored.length, stored.name);
 }
 
 /** aT (features x featureMajorStride(batch)) = transpose of a (batch x features), padding 0. */
@@ -62,9 +62,9 @@ export async function toFeatureMajorInto(
 ): Promise<void> {
   checkPositiveInt('batch', batch);
   checkPositiveInt('features', features);
-  checkLength('a', a, batch * features, 'batch*features');
+  checkTensor('a', a, 'f32', batch * features, 'batch*features');
   const stride = featureMajorStride(batch);
-  checkLength('aT', aT, features * stride, 'features*featureMajorStride(batch)');
+  checkTensor('aT', aT, 'f32', features * stride, 'features*featureMajorStride(batch)');
   checkNoAliasing({ aT }, { a });
   const groups = stride / 4;
   await ctx.dispatch(featureMajorKernel, {

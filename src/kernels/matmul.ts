@@ -5,8 +5,8 @@
 import source from '../../shaders/matmul.wgsl';
 import type { Context, KernelSource } from '../gpu/context.js';
 import type { GpuTensor } from '../gpu/tensor.js';
-import { checkBoolean, checkFiniteFloat32, checkLength, checkNonNegativeInt, checkObject, checkPositiveInt } from '../validate.js';
-import { checkNoAliasing } from './aliasing.js';
+import { checkBoolean, checkFiniteFloat32, checkNonNegativeInt, checkObject, checkPositiveInt } from '../validate.js';
+import { checkNoAliasing, checkTensor } from './aliasing.js';
 import { type FoldOptions, gridFor } from './grid.js';
 
 export const matmulKernel: KernelSource = { name: 'matmul', source };
@@ -82,11 +82,11 @@ export async function matmulInto(
   checkMatmulDims(dims);
   const { m, k, n } = dims;
   const { bias, biasPerRow = false, liveColumns = n } = epilogue;
-  checkLength('a', a, m * k, 'm*k');
-  checkLength('b', b, k * n, 'k*n');
-  checkLength('c', c, m * n, 'm*n');
+  checkTensor('a', a, 'f32', m * k, 'm*k');
+  checkTensor('b', b, 'f32', k * n, 'k*n');
+  checkTensor('c', c, 'f32', m * n, 'm*n');
   checkBoolean('epilogue.biasPerRow', biasPerRow, false);
-  if (bias) checkLength('bias', bias, biasPerRow ? m : n, biasPerRow ? 'm' : 'n');
+  if (bias) checkTensor('bias', bias, 'f32', biasPerRow ? m : n, biasPerRow ? 'm' : 'n');
   checkNonNegativeInt('epilogue.liveColumns', liveColumns, n);
   checkNoAliasing({ c }, { a, b, ...(bias && { bias }) });
   const transposeA = dims.transposeA ?? false;

@@ -7,8 +7,8 @@
 import source from '../../shaders/optimizer.wgsl';
 import type { Context, KernelSource } from '../gpu/context.js';
 import type { GpuTensor } from '../gpu/tensor.js';
-import { checkLength, checkNonNegativeNumber, checkNumberBelow, checkNumberInRange, checkObject, checkPositiveInt } from '../validate.js';
-import { checkNoAliasing } from './aliasing.js';
+import { checkNonNegativeNumber, checkNumberBelow, checkNumberInRange, checkObject, checkPositiveInt } from '../validate.js';
+import { checkNoAliasing, checkTensor } from './aliasing.js';
 import { type FoldOptions, gridFor } from './grid.js';
 
 /** The optimizer step kernel family (shaders/optimizer.wgsl): SGD with momentum and Adam/AdamW. */
@@ -101,7 +101,7 @@ async function dispatchStep(
   uniforms: Record<string, number>,
   fold: FoldOptions,
 ): Promise<void> {
-  checkLength('grad', buffers.grads, buffers.values.length, 'values.length');
+  checkTensor('grad', buffers.grads, 'f32', buffers.values.length, 'values.length');
   checkNoAliasing({ values: buffers.values, state: buffers.state }, { grad: buffers.grads });
   const n = buffers.values.length;
   await ctx.dispatch(optimizerKernel, {
@@ -129,7 +129,7 @@ export async function sgdStepInto(
   const usesMomentum = h.momentum > 0;
   if (usesMomentum) {
     if (!momentumBuffer) throw new RangeError('momentumBuffer is needed when momentum > 0');
-    checkLength('momentumBuffer', momentumBuffer, sgdStateLength(values.length), 'sgdStateLength(values.length)');
+    checkTensor('momentumBuffer', momentumBuffer, 'f32', sgdStateLength(values.length), 'sgdStateLength(values.length)');
   }
   const state = usesMomentum ? momentumBuffer! : placeholderState(ctx);
   const { lr, momentum, weightDecay } = h;
@@ -146,7 +146,7 @@ export async function adamStepInto(
   fold: FoldOptions = {},
 ): Promise<void> {
   checkAdamHyperparameters(h);
-  checkLength('moments', moments, adamStateLength(values.length), 'adamStateLength(values.length)');
+  checkTensor('moments', moments, 'f32', adamStateLength(values.length), 'adamStateLength(values.length)');
   const { lr, epsilon, weightDecay } = h;
   // The moments decay by the float32 betas the kernel reads; the bias corrections use the same
   // values, so that for a constant gradient v̂ is exactly g² (0.999 rounds by 1.3e-8, which moves

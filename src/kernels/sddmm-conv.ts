@@ -9,8 +9,8 @@ import type { Context, KernelSource } from '../gpu/context.js';
 import type { GpuTensor } from '../gpu/tensor.js';
 import { type ConvDims, convGeometry, convTaps, convUniforms } from '../sparse/conv-geometry.js';
 import { CSR_SDDMM_SEGMENT, type GpuCsr } from '../sparse/gpu-csr.js';
-import { checkLength, checkOneOf } from '../validate.js';
-import { checkNoAliasing } from './aliasing.js';
+import { checkOneOf } from '../validate.js';
+import { checkNoAliasing, checkTensor } from './aliasing.js';
 import { checkFeatureMajor, featureMajorStride } from './feature-major.js';
 import { type FoldOptions, gridFor } from './grid.js';
 
@@ -70,7 +70,7 @@ export async function convSddmmInto(
   if (filter.cols !== taps) throw new RangeError(`filter.cols must equal cIn*kh*kw = ${taps}, got ${filter.cols}`);
   checkFeatureMajor('dy', dy, filter.rows * g.ho * g.wo, 'filter.rows*ho*wo', g.batch);
   checkFeatureMajor('x', x, g.cIn * g.h * g.w, 'cIn*h*w', g.batch);
-  checkLength('dw', dw, filter.nnz, 'filter.nnz');
+  checkTensor('dw', dw, 'f32', filter.nnz, 'filter.nnz');
   checkNoAliasing({ dw }, { dy, x });
   if (opts.lanes !== undefined) checkOneOf('opts.lanes', opts.lanes, CONV_SDDMM_LANES);
   const groups = featureMajorStride(g.batch) / 4;

@@ -9,7 +9,7 @@ import type { Context, KernelSource } from '../gpu/context.js';
 import type { GpuTensor } from '../gpu/tensor.js';
 import { checkClassCount, checkLabels, checkLength, checkNumberBelow, checkObject, checkPositiveInt, checkTypedArray } from '../validate.js';
 import { fromActivationLayout, toActivationLayout } from '../sparse/activation-layout.js';
-import { checkNoAliasing } from './aliasing.js';
+import { checkNoAliasing, checkTensor } from './aliasing.js';
 import { checkFeatureMajor, featureMajorStride } from './feature-major.js';
 import { type FoldOptions, gridFor } from './grid.js';
 
@@ -100,10 +100,10 @@ export async function softmaxXentInto(
   const target = smoothedTarget(classes, opts);
   const stride = featureMajorStride(batch);
   checkFeatureMajor('logits', logits, classes, 'classes', batch);
-  checkLength('labels', labels, batch, 'batch');
-  checkLength('out.loss', out.loss, batch, 'batch');
+  checkTensor('labels', labels, 'u32', batch, 'batch');
+  checkTensor('out.loss', out.loss, 'f32', batch, 'batch');
   checkFeatureMajor('out.dLogits', out.dLogits, classes, 'classes', batch);
-  checkLength('out.predictions', out.predictions, batch, 'batch');
+  checkTensor('out.predictions', out.predictions, 'u32', batch, 'batch');
   checkNoAliasing({ 'out.loss': out.loss, 'out.dLogits': out.dLogits, 'out.predictions': out.predictions }, { logits, labels });
   await ctx.dispatch(softmaxXentKernel, {
     constants: { WORKGROUP_SIZE: xentWorkgroupSize(classes) },

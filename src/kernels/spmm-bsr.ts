@@ -9,9 +9,9 @@ import type { Context, KernelSource } from '../gpu/context.js';
 import type { GpuTensor } from '../gpu/tensor.js';
 import type { GpuBsr } from '../sparse/gpu-bsr.js';
 import type { GpuCsrPattern } from '../sparse/gpu-csr.js';
-import { checkLength, checkPositiveInt } from '../validate.js';
+import { checkPositiveInt } from '../validate.js';
 import { checkFeatureMajor, featureMajorStride } from './feature-major.js';
-import { checkNoAliasing } from './aliasing.js';
+import { checkNoAliasing, checkTensor } from './aliasing.js';
 import { gridFor } from './grid.js';
 import { batchTiles, checkSpmmTiles, type SpmmTiles } from './spmm-tiles.js';
 
@@ -92,7 +92,7 @@ export async function bsrForwardInto(
   checkPositiveInt('batch', batch);
   checkFeatureMajor('xT', xT, w.cols, 'w.cols', batch);
   checkFeatureMajor('y', y, w.rows, 'w.rows', batch);
-  if (bias) checkLength('bias', bias, w.rows, 'w.rows');
+  if (bias) checkTensor('bias', bias, 'f32', w.rows, 'w.rows');
   await spmm(ctx, w, { pattern: w.pattern, aT: xT, c: y, bias, inFeatures: w.cols, outFeatures: w.rows }, batch, config);
 }
 

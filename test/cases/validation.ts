@@ -178,6 +178,28 @@ export const validationCases = defineCases({
     return { maxError, n: c.length, last: c[p.n - 1]!, wantLast: 2 * b[p.n - 1]! };
   },
 
+  /**
+   * Uniform buffers are reused once the work reading them is submitted: 8 dispatches in one
+   * encoder, a flush, 8 more (on the same buffers), each writing its own uniform into its own slot.
+   */
+  uniformReuse: async (ctx) => {
+    const kernel = {
+      name: 'put',
+      source: `struct Params { index: u32, value: f32, }
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read_write> out: array<f32>;
+@compute @workgroup_size(1) fn main() { out[params.index] = params.value; }`,
+    };
+    const out = ctx.zeros('f32', 16);
+    for (let i = 0; i < 16; i++) {
+      await ctx.dispatch(kernel, { buffers: { out }, uniforms: { index: i, value: 10 + i }, workgroups: [1] });
+      if (i === 7) ctx.flush();
+    }
+    const values = await ctx.read(out);
+    out.destroy();
+    return Array.from(values);
+  },
+
   /** Calls in the same tick after ctx.destroy(), on a context of its own. */
   destroyedContext: async (_ctx, p: { file: Uint8Array }) => {
     const own = await createContext();

@@ -106,6 +106,10 @@ describeGpu('validation', (run) => {
     expect(r.last).toBe(r.wantLast);
   });
 
+  it('uniform buffers reused across submits keep each dispatch its own values', async () => {
+    expect(await run('uniformReuse')).toEqual(Array.from({ length: 16 }, (_, i) => 10 + i));
+  });
+
   it('calls in the same tick after ctx.destroy() are refused with DestroyedError', async () => {
     const r = await run('destroyedContext', { file: mlpFile(SMALL_MLP) });
     for (const key of ['zeros', 'upload', 'write', 'loadMlp', 'read', 'sync']) {
