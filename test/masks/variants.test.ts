@@ -9,7 +9,8 @@ import { synflowMasks, synflowNetMasks, synflowNetScores, synflowScores } from '
 import { csrToDense, type CsrMatrix } from '../../src/sparse/csr.js';
 import { mlpShapes } from '../../src/nn/mlp.js';
 import { Rng } from '../../src/random.js';
-import { cpuSource, cpuTrainer, maskOf, NET, SHAPES, syntheticBatches, TINY, TINY_SHAPES } from './fixtures.js';
+import { resolveNetwork } from '../../src/masks/network.js';
+import { cnnFrame, cpuSource, cpuTrainer, maskOf, NET, SHAPES, syntheticBatches, TINY, TINY_CNN, TINY_SHAPES } from './fixtures.js';
 
 const batches = syntheticBatches(NET.inputs, NET.classes, 2, 8, 9);
 
@@ -86,6 +87,18 @@ describe("mask methods as the papers' code runs them", () => {
     const opts = { density: 0.1, seed: 5, iterations: 10 };
     expect(synflowNetMasks(SHAPES, { ...opts, activation: 'relu' }).weights.map(maskOf)).toEqual(synflowMasks(SHAPES, opts).weights.map(maskOf));
     expect(synflowNetMasks(SHAPES, { ...opts, activation: 'tanh' }).weights.map(maskOf)).not.toEqual(synflowMasks(SHAPES, opts).weights.map(maskOf));
+  });
+
+  it('synflow-net prunes a CNN through its real network (convolutions, pooling, classifier of magnitudes) to the global budget', () => {
+    const frame = cnnFrame(TINY_CNN, 'tanh');
+    const { weights, report } = synflowNetMasks({ ...TINY_CNN, classifier: frame.cnn.classifier }, { density: 0.3, seed: 1, iterations: 5, activation: 'tanh', biases: frame.biases });
+    const total = weights.reduce((n, w) => n + w.rows * w.cols, 0);
+    expect(weights.reduce((n, w) => n + w.colIdx.length, 0)).toBe(Math.round(0.3 * total));
+    expect(report.method).toBe('synflow-net');
+    // The biases' magnitudes join the flow: without them the scores differ.
+    const scores = synflowNetScores(denseInit(resolveNetwork(TINY_CNN), 1, 1), { activation: 'tanh', biases: frame.biases, cnn: frame.cnn });
+    const bare = synflowNetScores(denseInit(resolveNetwork(TINY_CNN), 1, 1), { activation: 'tanh', cnn: frame.cnn });
+    expect(scores[0]).not.toEqual(bare[0]);
   });
 
   it('sao-code keeps non-square layers dense orthogonal and square ones SAO at degree floor(d·M): W Wᵀ = g² I everywhere', () => {
