@@ -65,10 +65,7 @@ export function checkMlpConfig(config: MlpConfig): MlpConfig {
   checkPositiveInt('inputs', config.inputs, MAX_MLP_FEATURES);
   checkPositiveInt('width', config.width, MAX_MLP_FEATURES);
   checkPositiveInt('classes', config.classes, MAX_MLP_FEATURES);
-  if (!Number.isInteger(config.depth) || config.depth < 2 || config.depth > MAX_MLP_DEPTH) {
-    const Kind = typeof config.depth === 'number' && Number.isInteger(config.depth) ? RangeError : TypeError;
-    throw new Kind(`depth must be an integer in [2, ${MAX_MLP_DEPTH}], got ${String(config.depth)}`);
-  }
+  checkDepth(config.depth);
   if (!MLP_INITS.includes(config.init)) throw new RangeError(`init must be one of ${MLP_INITS.join(', ')}, got ${String(config.init)}`);
   checkNumberInRange('density', config.density, 0, 1, true);
   checkFloat32Scale('sigmaW', config.sigmaW, false);
@@ -82,8 +79,15 @@ export function checkMlpConfig(config: MlpConfig): MlpConfig {
   return config;
 }
 
-/** [out, in] of each linear layer. */
+/** The layer count: an integer in [2, MAX_MLP_DEPTH], checked before any per-layer list is built. */
+function checkDepth(depth: unknown): void {
+  if (typeof depth !== 'number' || !Number.isInteger(depth)) throw new TypeError(`depth must be an integer in [2, ${MAX_MLP_DEPTH}], got ${String(depth)}`);
+  if (depth < 2 || depth > MAX_MLP_DEPTH) throw new RangeError(`depth must be an integer in [2, ${MAX_MLP_DEPTH}], got ${depth}`);
+}
+
+/** [out, in] of each linear layer; throws a TypeError / RangeError for a depth outside [2, MAX_MLP_DEPTH]. */
 export function mlpShapes(config: Pick<MlpConfig, 'inputs' | 'width' | 'depth' | 'classes'>): Array<[number, number]> {
+  checkDepth(config.depth);
   const shapes: Array<[number, number]> = [[config.width, config.inputs]];
   for (let l = 1; l < config.depth - 1; l++) shapes.push([config.width, config.width]);
   shapes.push([config.classes, config.width]);

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { eoi } from '../../src/eoi/eoi.js';
 import { eoiConv } from '../../src/eoi/conv.js';
 import { overallDensity } from '../../src/eoi/layer-densities.js';
-import { buildMlp, checkMlpConfig, type MlpConfig } from '../../src/nn/mlp.js';
+import { buildMlp, checkMlpConfig, type MlpConfig, mlpShapes } from '../../src/nn/mlp.js';
 import { loadMlp } from '../../src/nn/mlp-file.js';
 import { loadModel } from '../../src/nn/model.js';
 import { decodeModelFile, encodeModelFile, MAX_HEADER_BYTES } from '../../src/nn/model-file.js';
@@ -37,6 +37,8 @@ describe('model files are refused before anything is allocated', () => {
     quickly(() => buildMlp(UNTOUCHABLE_CONTEXT, { ...SMALL_MLP, sigmaW: 1e39 }), /sigmaW must be a number in \[1\.17.*e-38, 3\.40.*e\+38\] \(the float32 range\), got 1e\+39/);
     quickly(() => checkMlpConfig({ ...SMALL_MLP, depth: 2.5 }), /depth must be an integer in \[2, 100000\]/, TypeError);
     quickly(() => checkMlpConfig({ ...SMALL_MLP, width: 1e9 }), /width must be an integer in \[1, 1048576\]/);
+    // mlpShapes itself (the CLI asks it for layer shapes before the config check): no 1e9-entry list.
+    expect(quickly(() => mlpShapes({ ...SMALL_MLP, depth: 1e9 }), /depth must be an integer in \[2, 100000\], got 1000000000/)).toBeLessThan(100);
   });
 
   it('overlapping tensor entries are refused, not copied once per entry (was: 4.2 GB from 1.28 MB)', () => {
