@@ -3,7 +3,7 @@
  * (model-files.test.ts bundles it and starts `node --max-old-space-size=512` on it): an oversized
  * allocation aborts the process and fails the test rather than slowing the machine.
  *
- * Every mutated file goes through decodeModelFile and mlpFromFile with a context stand-in that
+ * Every mutated file goes through loadModel (decodeModelFile, then mlpFromFile or cnnFromFile) with a context stand-in that
  * answers `limits` and throws ReachedGpu on any other use. A file is either refused with a typed
  * error (RangeError, TypeError or an OrthosparseError, with a message of ours, not a JavaScript
  * engine's) or reaches the GPU having passed every check; some of the latter are handed back
@@ -13,7 +13,7 @@
 import fc from 'fast-check';
 import { OrthosparseError } from '../../src/errors.js';
 import type { Context } from '../../src/gpu/context.js';
-import { mlpFromFile } from '../../src/nn/mlp-file.js';
+import { loadModel } from '../../src/nn/model.js';
 import { decodeModelFile } from '../../src/nn/model-file.js';
 import { bitFlipped, csrEdited, headerEdited, truncated } from './mutations.js';
 
@@ -39,14 +39,14 @@ type Outcome = 'refused' | 'valid';
 
 function outcome(bytes: Uint8Array): Outcome {
   try {
-    mlpFromFile(probe, decodeModelFile(bytes));
+    loadModel(probe, bytes);
   } catch (error) {
     if (error instanceof ReachedGpu) return 'valid';
     const typed = error instanceof RangeError || error instanceof TypeError || error instanceof OrthosparseError;
     if (typed && !ENGINE_MESSAGES.test((error as Error).message)) return 'refused';
     throw error;
   }
-  throw new Error('mlpFromFile returned without building a layer on the GPU');
+  throw new Error('loadModel returned without building a layer on the GPU');
 }
 
 const RUNS = Number(process.env.FUZZ_RUNS_PER_KIND ?? 2600);
@@ -65,8 +65,9 @@ for (const [name, arbitrary] of Object.entries(kinds)) {
     fc.property(arbitrary, (bytes) => {
       const o = outcome(bytes);
       count[o]++;
-      // Truncations and bit flips that still load are (mostly) the base files; keep the edited ones.
-      if (o === 'valid' && gpu.length < GPU_SUBSET && (name === 'headerEdited' || name === 'csrEdited' || gpu.length < 4)) gpu.push(Buffer.from(bytes).toString('base64'));
+      // The GPU check loads MLPs; truncations and bit flips that still load are mostly the base files.
+      const mlp = o === 'valid' && (decodeModelFile(bytes).config as { kind?: unknown }).kind === 'mlp';
+      if (mlp && gpu.length < GPU_SUBSET && (name === 'headerEdited' || name === 'csrEdited' || gpu.length < 4)) gpu.push(Buffer.from(bytes).toString('base64'));
       peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
     }),
     { numRuns: RUNS, seed: SEED },

@@ -1,12 +1,13 @@
 /**
  * fast-check arbitraries of mutated model files: truncations, bit flips, structured header edits
  * (config fields and tensor entries set to hostile values) and CSR edits (rowPtr, colIdx and
- * values overwritten in the data section), each from one of a few valid base files.
+ * values overwritten in the data section), each from one of a few valid base files (MLPs in CSR,
+ * BSR and dense form, and CNNs).
  */
 import fc from 'fast-check';
 import { decodeModelFile } from '../../src/nn/model-file.js';
 import type { MlpConfig } from '../../src/nn/mlp.js';
-import { mlpFile, rawModelFile, SMALL_MLP } from '../validation/model-files.js';
+import { cnnFile, mlpFile, rawModelFile, SMALL_CNN, SMALL_MLP } from '../validation/model-files.js';
 
 /** Valid files of every layer kind: CSR, BSR and dense layers, a one-hidden-layer net, an eoi net. */
 export const BASE_CONFIGS: MlpConfig[] = [
@@ -17,7 +18,12 @@ export const BASE_CONFIGS: MlpConfig[] = [
   { ...SMALL_MLP, init: 'erk', format: { bsr: 8 }, width: 9, inputs: 10 },
 ];
 
-export const BASE_FILES = BASE_CONFIGS.map((config) => mlpFile(config));
+/** The MLP files, then two CNN files (vanilla and VGG-style): loadModel reads both kinds. */
+export const BASE_FILES = [
+  ...BASE_CONFIGS.map((config) => mlpFile(config)),
+  cnnFile(SMALL_CNN),
+  cnnFile({ ...SMALL_CNN, architecture: 'vgg', stem: 0, depth: 2, inputShape: [2, 8, 8], init: 'uniform' }),
+];
 
 /** Values a hostile header might hold for a number, a string or an object field. */
 const HOSTILE: unknown[] = [
@@ -51,7 +57,7 @@ export const bitFlipped = fc.tuple(base, fc.array(fc.tuple(fc.double({ min: 0, m
   return bytes;
 });
 
-const CONFIG_KEYS = ['kind', 'inputs', 'width', 'depth', 'classes', 'density', 'init', 'activation', 'sigmaW', 'sigmaB', 'seed', 'format'];
+const CONFIG_KEYS = ['kind', 'inputs', 'width', 'depth', 'classes', 'density', 'init', 'activation', 'sigmaW', 'sigmaB', 'seed', 'format', 'inputShape', 'stem', 'channels', 'kernel', 'architecture', 'paddingMode'];
 const ENTRY_KEYS = ['name', 'dtype', 'offset', 'length'];
 
 type HeaderEdit = (h: Header, data: Uint8Array) => void;
@@ -100,7 +106,7 @@ export const csrEdited = fc
     const file = decodeModelFile(bytes);
     const { header, data } = split(bytes);
     const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-    const depth = file.tensors.size / 4;
+    const depth = Math.floor(file.tensors.size / 4);
     for (const [layer, field, index, word] of edits) {
       const entry = header.tensors.find((t) => t?.name === `${layer % depth}.${field}`);
       const length = entry?.length as number;

@@ -3,6 +3,7 @@
  * writes, for tests that mutate files and expect loading to refuse or reproduce them.
  */
 import type { Context } from '../../src/gpu/context.js';
+import { type CnnConfig, initCnn } from '../../src/nn/cnn.js';
 import { initBias, initWeights } from '../../src/nn/init.js';
 import { type MlpConfig, layerSeed, mlpShapes } from '../../src/nn/mlp.js';
 import { encodeModelFile, type FileTensor } from '../../src/nn/model-file.js';
@@ -39,6 +40,23 @@ export function mlpFile(config: MlpConfig, edit?: (tensors: Map<string, FileTens
   const tensors = mlpFileTensors(config);
   edit?.(tensors);
   return encodeModelFile({ config: fileConfig, tensors });
+}
+
+export const SMALL_CNN: CnnConfig = { inputShape: [1, 6, 6], stem: 1, depth: 1, channels: 4, kernel: 3, classes: 3, density: 0.5, init: 'eoi', activation: 'tanh', sigmaW: 1, sigmaB: 0.05, seed: 2 };
+
+/** A CNN model file for `config`, with the tensors saveCnn writes (CSR filters, biases, the classifier). */
+export function cnnFile(config: CnnConfig): Uint8Array {
+  const weights = initCnn(config);
+  const tensors = new Map<string, FileTensor>();
+  weights.filters.forEach((filter, l) => {
+    tensors.set(`${l}.rowPtr`, filter.rowPtr);
+    tensors.set(`${l}.colIdx`, filter.colIdx);
+    tensors.set(`${l}.values`, filter.values);
+    tensors.set(`${l}.bias`, weights.biases[l]!);
+  });
+  tensors.set('classifier.weight', weights.classifier);
+  tensors.set('classifier.bias', weights.classifierBias);
+  return encodeModelFile({ config: { kind: 'cnn', ...config }, tensors });
 }
 
 /** A model file with a hand-written header (JSON text) and data section. */
