@@ -7,6 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { bundle } from '../../scripts/bundle.mjs';
 import { knownKernelInterface, loadKernelInterface } from '../../src/gpu/kernel-interface.js';
 import { reflectUncached } from '../../src/gpu/reflect.js';
+import { activationKernel } from '../../src/kernels/activation.js';
+import { convCsrKernel } from '../../src/kernels/conv-csr.js';
+import { spmmCsrKernel } from '../../src/kernels/spmm-csr.js';
 
 const shaders = readdirSync('shaders').filter((f) => f.endsWith('.wgsl'));
 
@@ -15,6 +18,12 @@ describe('build-time kernel interfaces', () => {
     const { default: source } = (await import(`../../shaders/${file}`)) as { default: string };
     expect(source.length).toBeGreaterThan(0);
     expect(knownKernelInterface(source)).toEqual(reflectUncached(source));
+  });
+
+  // Kernels whose WGSL is several shader files joined (function libraries in front) register the
+  // union of the parts' interfaces; it must be what wgsl_reflect reads from the joined text.
+  it.each([activationKernel, spmmCsrKernel, convCsrKernel])('$name: the interface of the joined source is known and equals its reflection', (kernel) => {
+    expect(knownKernelInterface(kernel.source)).toEqual(reflectUncached(kernel.source));
   });
 
   it('a source the build did not see is unknown until reflected at run time, then cached', async () => {
