@@ -242,8 +242,8 @@ function report(args: string[]): void {
     '|---|---|---|---|---|---|---|---|',
     ...arms.map((a) => {
       const gap = dense ? ((a.testAccuracy - dense.testAccuracy) * 100).toFixed(2) : '';
-      const speed = dense ? (a.samplesPerSecond / dense.samplesPerSecond).toFixed(2) : '';
-      return `| ${a.arm} | ${a.arm === 'dense' ? 1 : a.density} | ${a.steps} | ${(a.testAccuracy * 100).toFixed(2)}% | ${a.arm === 'dense' ? '' : gap} | ${a.samplesPerSecond.toFixed(0)} | ${a.arm === 'dense' ? '' : speed + 'x'} | ${a.dstUpdates} |`;
+      const speed = dense ? `${(a.samplesPerSecond / dense.samplesPerSecond).toFixed(2)}x` : '';
+      return `| ${a.arm} | ${a.arm === 'dense' ? 1 : a.density} | ${a.steps} | ${(a.testAccuracy * 100).toFixed(2)}% | ${a.arm === 'dense' ? '' : gap} | ${a.samplesPerSecond.toFixed(0)} | ${a.arm === 'dense' ? '' : speed} | ${a.dstUpdates} |`;
     }),
   ];
   if (timings.length) {
