@@ -406,7 +406,8 @@ async function operandCall(ctx: Context, call: OperandCall): Promise<Float32Arra
     case 'upload': {
       const t = ctx.upload(call.dtype as 'f32', buildArray(call.data, 5) as Float32Array);
       try {
-        return await ctx.read(t);
+        // The bits, so NaN comes back as NaN through the page's JSON too.
+        return new Uint32Array((await ctx.read(t)).buffer);
       } finally {
         t.destroy();
       }

@@ -86,8 +86,8 @@ describeGpu('validation', (run) => {
         const got = c.entry === 'csrForward' ? fromActivationLayout(r.result!, c.batch, FUZZ_WEIGHT.rows) : r.result!;
         expect(worstBoundRatio(got, e.want, e.magnitude, e.k), label).toBeLessThanOrEqual(1);
       } else if (c.entry === 'upload') {
-        const data = buildArray(c.data, 5) as Float32Array;
-        expect(Array.from(r.result!), label).toEqual(Array.from(data));
+        const data = buildArray(c.data, 5) as Float32Array | Uint32Array;
+        expect(Array.from(r.result!), label).toEqual(Array.from(new Uint32Array(data.buffer, data.byteOffset, data.length)));
       } else if (c.entry === 'sparseLinear') {
         const bias = c.bias === 'absent' ? new Float32Array(FUZZ_WEIGHT.rows) : (buildArray(c.bias, FUZZ_WEIGHT.rows) as Float32Array);
         expect(Array.from(r.result!), label).toEqual([...csrToDense(FUZZ_WEIGHT), ...bias]);
