@@ -100,6 +100,42 @@ export function registeredSource(source: string, json: KernelInterfaceJson): str
   return source;
 }
 
+/**
+ * A kernel source made of built-in parts joined in order (a function library in front of a kernel),
+ * registered with the union of the parts' build-time interfaces: what wgsl_reflect reads from the
+ * joined text, since WGSL declarations do not depend on their order. At most one part may declare
+ * the uniform; bindings, structs and overrides must not clash. Throws an Error otherwise, or when a
+ * part is not a built-in source.
+ */
+export function composedSource(parts: string[]): string {
+  const source = parts.join('\n');
+  if (known.has(source)) return source;
+  const ifaces = parts.map(builtinKernelInterface);
+  const merged: KernelInterface = { bindings: [], structs: new Map(), entryPoints: [], overrides: new Set() };
+  for (const iface of ifaces) {
+    if (iface.uniforms) {
+      if (merged.uniforms) throw new Error(`composed kernel: two parts declare a uniform ('${merged.uniforms.binding}', '${iface.uniforms.binding}')`);
+      merged.uniforms = iface.uniforms;
+    }
+    for (const b of iface.bindings) {
+      if (merged.bindings.some((m) => m.binding === b.binding || m.name === b.name)) throw new Error(`composed kernel: binding '${b.name}' (@binding(${b.binding})) declared twice`);
+      merged.bindings.push(b);
+    }
+    for (const [name, layout] of iface.structs) {
+      if (merged.structs.has(name)) throw new Error(`composed kernel: struct '${name}' declared twice`);
+      merged.structs.set(name, layout);
+    }
+    for (const o of iface.overrides) {
+      if (merged.overrides.has(o)) throw new Error(`composed kernel: override '${o}' declared twice`);
+      merged.overrides.add(o);
+    }
+    merged.entryPoints.push(...iface.entryPoints);
+  }
+  merged.bindings.sort((a, b) => a.binding - b.binding);
+  known.set(source, merged);
+  return source;
+}
+
 /** Records an interface reflected at run time, so later lookups of that source are synchronous. */
 export function rememberKernelInterface(source: string, iface: KernelInterface): KernelInterface {
   known.set(source, iface);

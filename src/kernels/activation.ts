@@ -10,6 +10,7 @@
 import source from '../../shaders/activation.wgsl';
 import functions from '../../shaders/activation_functions.wgsl';
 import type { Context, KernelSource } from '../gpu/context.js';
+import { composedSource } from '../gpu/kernel-interface.js';
 import type { GpuTensor } from '../gpu/tensor.js';
 import { featureMajorStride } from '../sparse/activation-layout.js';
 import { checkLength, checkNumberInRange, checkObject, checkPositiveInt } from '../validate.js';
@@ -22,7 +23,7 @@ import { type FoldOptions, gridFor } from './grid.js';
  */
 export const activationFunctions: string = functions;
 
-export const activationKernel: KernelSource = { name: 'activation', source: `${functions}\n${source}` };
+export const activationKernel: KernelSource = { name: 'activation', source: /* @__PURE__ */ composedSource([functions, source]) };
 
 /** The elementwise activations every activation kernel, layer and model config accepts by name. */
 export const ACTIVATIONS = [

@@ -20,7 +20,7 @@ import { checkConvActivations, featureMajorStride, toFeatureMajor } from './feat
 import { gridFor } from './grid.js';
 import { batchTiles, checkSpmmTiles, type SpmmTiles } from './spmm-tiles.js';
 
-export const convCsrKernel: KernelSource = { name: 'conv_csr', source: withActivationEpilogue(source) };
+export const convCsrKernel: KernelSource = { name: 'conv_csr', source: /* @__PURE__ */ withActivationEpilogue(source) };
 
 /** The vec4 groups per invocation (bv) the kernel is written for. */
 export const CONV_CSR_GROUPS_PER_INVOCATION = [1, 2, 4, 8] as const;

@@ -5,13 +5,14 @@
  */
 import epilogue from '../../shaders/activation_epilogue.wgsl';
 import type { Context } from '../gpu/context.js';
+import { composedSource } from '../gpu/kernel-interface.js';
 import type { GpuTensor } from '../gpu/tensor.js';
 import { type Activation, activationFunctions, fusedActivation } from './activation.js';
 import { checkNoAliasing } from './aliasing.js';
 
-/** A kernel's own WGSL with the activation functions and the epilogue in front. */
+/** A kernel's own WGSL with the activation functions and the epilogue in front (its interface registered as the parts' union). */
 export function withActivationEpilogue(source: string): string {
-  return `${activationFunctions}\n${epilogue}\n${source}`;
+  return composedSource([activationFunctions, epilogue, source]);
 }
 
 /**

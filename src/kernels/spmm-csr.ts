@@ -19,7 +19,7 @@ import { type Epilogue, epilogueArgs, withActivationEpilogue } from './epilogue.
 import { gridFor } from './grid.js';
 import { batchTiles, checkSpmmTiles, type SpmmTiles } from './spmm-tiles.js';
 
-export const spmmCsrKernel: KernelSource = { name: 'spmm_csr', source: withActivationEpilogue(source) };
+export const spmmCsrKernel: KernelSource = { name: 'spmm_csr', source: /* @__PURE__ */ withActivationEpilogue(source) };
 
 /** The vec4 groups per invocation (bv) the kernel is written for. */
 export const SPMM_CSR_GROUPS_PER_INVOCATION = [1, 2, 4, 8] as const;
