@@ -48,6 +48,12 @@ export function dstLayers(model: Layer, what = 'dst'): SparseLinear[] {
   return found;
 }
 
+/**
+ * Dynamic sparse training (SET or RigL) of a model's SparseLinear layers: on the schedule of
+ * `options`, each layer drops its smallest-magnitude weights and grows as many elsewhere (at random
+ * for SET, where |dL/dW| is largest for RigL), moving the values and the optimizer state with them,
+ * on the GPU. `updates` records every update made.
+ */
 export class DynamicSparsity {
   readonly options: ReturnType<typeof checkDstOptions>;
   readonly updates: DstUpdateRecord[] = [];
@@ -116,6 +122,7 @@ export class DynamicSparsity {
     return { step, fraction, moved };
   }
 
+  /** Frees every layer's update scratch. */
   destroy(): void {
     for (const ws of this.workspaces) ws.destroy();
   }
