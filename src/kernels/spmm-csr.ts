@@ -88,7 +88,7 @@ async function spmm(ctx: Context, op: SpmmOperands, batch: number, config: SpmmC
  * Forward pass: y = X·Wᵀ (+ bias) from xT = X, both in the activation layout (w.rows and w.cols
  * rows of featureMajorStride(batch)); y's padding is written 0.
  */
-export async function csrForwardInto(
+export function csrForwardInto(
   ctx: Context,
   w: GpuCsr,
   xT: GpuTensor<'f32'>,
@@ -97,37 +97,14 @@ export async function csrForwardInto(
   bias?: GpuTensor<'f32'>,
   config: SpmmCsrConfig = chooseSpmmCsrConfig(batch),
 ): Promise<void> {
-  checkPositiveInt('batch', batch);
-  checkFeatureMajor('xT', xT, w.cols, 'w.cols', batch);
-  checkFeatureMajor('y', y, w.rows, 'w.rows', batch);
-  if (bias) checkLength('bias', bias, w.rows, 'w.rows');
-  await spmm(ctx, { pattern: w.pattern, values: w.values, aT: xT, c: y, bias }, batch, config);
-}
-
-/**
- * Backward-data pass: dx = dY·W from dyT = dY, both in the activation layout (w.cols and w.rows
- * rows). Walks Wᵀ's pattern over W's own values.
- */
-export async function csrBackwardDataInto(
-  ctx: Context,
-  w: GpuCsr,
-  dyT: GpuTensor<'f32'>,
-  dx: GpuTensor<'f32'>,
-  batch: number,
-  config: SpmmCsrConfig = chooseSpmmCsrConfig(batch),
-): Promise<void> {
-  checkPositiveInt('batch', batch);
-  checkFeatureMajor('dyT', dyT, w.rows, 'w.rows', batch);
-  checkFeatureMajor('dx', dx, w.cols, 'w.cols', batch);
-  const t = w.transposed;
-  await spmm(ctx, { pattern: t, values: w.values, perm: t.perm, aT: dyT, c: dx }, batch, config);
+  return forwardPass(ctx, w, xT, { y }, y, batch, bias, undefined, config);
 }
 
 /**
  * Forward pass with the following activation fused: z = X·Wᵀ (+ bias) and y = act(z) in one pass,
  * all in the activation layout (w.rows rows); z is what the activation's backward pass needs.
  */
-export async function csrForwardActivatedInto(
+export function csrForwardActivatedInto(
   ctx: Context,
   w: GpuCsr,
   xT: GpuTensor<'f32'>,
@@ -137,13 +114,41 @@ export async function csrForwardActivatedInto(
   bias?: GpuTensor<'f32'>,
   config: SpmmCsrConfig = chooseSpmmCsrConfig(batch),
 ): Promise<void> {
+  return forwardPass(ctx, w, xT, { z: out.z, y: out.y }, out.z, batch, bias, { kind: 'activate', activation, aux: out.y }, config);
+}
+
+/** The checked forward pass into c; `outputs` names every tensor of w.rows rows it writes (c and an epilogue's aux). */
+async function forwardPass(
+  ctx: Context,
+  w: GpuCsr,
+  xT: GpuTensor<'f32'>,
+  outputs: Record<string, GpuTensor<'f32'>>,
+  c: GpuTensor<'f32'>,
+  batch: number,
+  bias: GpuTensor<'f32'> | undefined,
+  epilogue: Epilogue | undefined,
+  config: SpmmCsrConfig,
+): Promise<void> {
   checkPositiveInt('batch', batch);
   checkFeatureMajor('xT', xT, w.cols, 'w.cols', batch);
-  checkFeatureMajor('z', out.z, w.rows, 'w.rows', batch);
-  checkFeatureMajor('y', out.y, w.rows, 'w.rows', batch);
+  for (const [name, t] of Object.entries(outputs)) checkFeatureMajor(name, t, w.rows, 'w.rows', batch);
   if (bias) checkLength('bias', bias, w.rows, 'w.rows');
-  const epilogue = { kind: 'activate' as const, activation, aux: out.y };
-  await spmm(ctx, { pattern: w.pattern, values: w.values, aT: xT, c: out.z, bias, epilogue }, batch, config);
+  await spmm(ctx, { pattern: w.pattern, values: w.values, aT: xT, c, bias, epilogue }, batch, config);
+}
+
+/**
+ * Backward-data pass: dx = dY·W from dyT = dY, both in the activation layout (w.cols and w.rows
+ * rows). Walks Wᵀ's pattern over W's own values.
+ */
+export function csrBackwardDataInto(
+  ctx: Context,
+  w: GpuCsr,
+  dyT: GpuTensor<'f32'>,
+  dx: GpuTensor<'f32'>,
+  batch: number,
+  config: SpmmCsrConfig = chooseSpmmCsrConfig(batch),
+): Promise<void> {
+  return backwardDataPass(ctx, w, dyT, { dx }, dx, batch, undefined, config);
 }
 
 /**
@@ -151,7 +156,7 @@ export async function csrForwardActivatedInto(
  * (w.cols rows) is the pre-activation of the activation between that layer and this one. One pass
  * instead of csrBackwardDataInto followed by the activation's backward pass.
  */
-export async function csrBackwardDataSlopeInto(
+export function csrBackwardDataSlopeInto(
   ctx: Context,
   w: GpuCsr,
   dyT: GpuTensor<'f32'>,
@@ -160,13 +165,25 @@ export async function csrBackwardDataSlopeInto(
   activation: Activation,
   config: SpmmCsrConfig = chooseSpmmCsrConfig(batch),
 ): Promise<void> {
+  return backwardDataPass(ctx, w, dyT, { z: below.z, dz: below.dz }, below.dz, batch, { kind: 'slope', activation, aux: below.z }, config);
+}
+
+/** The checked backward-data pass into c; `inFeatureTensors` names every tensor of w.cols rows it touches. */
+async function backwardDataPass(
+  ctx: Context,
+  w: GpuCsr,
+  dyT: GpuTensor<'f32'>,
+  inFeatureTensors: Record<string, GpuTensor<'f32'>>,
+  c: GpuTensor<'f32'>,
+  batch: number,
+  epilogue: Epilogue | undefined,
+  config: SpmmCsrConfig,
+): Promise<void> {
   checkPositiveInt('batch', batch);
   checkFeatureMajor('dyT', dyT, w.rows, 'w.rows', batch);
-  checkFeatureMajor('z', below.z, w.cols, 'w.cols', batch);
-  checkFeatureMajor('dz', below.dz, w.cols, 'w.cols', batch);
+  for (const [name, t] of Object.entries(inFeatureTensors)) checkFeatureMajor(name, t, w.cols, 'w.cols', batch);
   const t = w.transposed;
-  const epilogue = { kind: 'slope' as const, activation, aux: below.z };
-  await spmm(ctx, { pattern: t, values: w.values, perm: t.perm, aT: dyT, c: below.dz, epilogue }, batch, config);
+  await spmm(ctx, { pattern: t, values: w.values, perm: t.perm, aT: dyT, c, epilogue }, batch, config);
 }
 
 /** One-shot (public API): upload w and x (batch x w.cols, row-major), Y = X·Wᵀ on the GPU, read back. */
