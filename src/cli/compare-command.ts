@@ -213,7 +213,12 @@ function summaryTable(results: readonly ArmResult[]): string[] {
   ];
 }
 
-function writeResults(out: string, results: ArmResult[], skipped: string[], argv: readonly string[]): void {
+/**
+ * Writes results.md (the command, the model, a summary table and one row per arm), results.json
+ * and curves.svg into `out` for the arms given; `argv` is the compare command line the header
+ * names. Also used to merge arms that ran as separate compare commands (bench/merge-compare.ts).
+ */
+export function writeResults(out: string, results: ArmResult[], skipped: string[], argv: readonly string[]): void {
   if (results.length === 0) return;
   const first = results[0]!.result;
   const m = first.spec.model;
