@@ -12,7 +12,7 @@ if (!entry) {
   process.exit(2);
 }
 const outfile = path.join(path.dirname(path.resolve(entry)), `.${path.basename(entry, '.ts')}.${process.pid}.tmp.mjs`);
-await bundle({ entry, outfile, platform: 'node', external: ['webgpu', 'puppeteer-core', 'esbuild', 'fast-check'] });
+await bundle({ entry, outfile, platform: 'node', external: ['webgpu', 'puppeteer-core', 'esbuild', 'fast-check', 'cli-progress', 'wgsl_reflect'] });
 process.argv = [process.argv[0], entry, ...args];
 try {
   await import(pathToFileURL(outfile).href);
