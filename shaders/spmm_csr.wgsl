@@ -6,8 +6,11 @@
 // perm (C = dY·W), so both read the one array an optimizer updates. A and C are in the activation
 // layout (feature-major, see feature_major.wgsl): aT is k x 4·groups and cT is rows x 4·groups,
 // read and written as vec4s of 4 consecutive batch elements; padding columns (batch elements >=
-// batch) of aT are 0 and are written as 0 in cT, bias or not. bias (rows entries) is read when
-// HAS_BIAS.
+// batch) of aT are 0 and are written as 0 in cT, bias or not. The bias (rows entries) is read
+// when HAS_BIAS. perm and the bias share one binding, `extra`, read as perm's u32s or as the bias's
+// bit patterns (bitcast, exact): no pass uses both (the bias belongs to the forward pass, perm to
+// backward-data), and one binding fewer keeps the kernel within WebGPU's default of 8 storage
+// buffers per shader stage, which devices made by other frameworks (TF.js) keep.
 //
 // Every store goes through the fused-activation epilogue (activation_epilogue.wgsl, which the host
 // puts in front of this file with the activation functions): the forward pass can write act(z)
@@ -51,12 +54,12 @@ struct Params {
 @group(0) @binding(1) var<storage, read> rowPtr: array<u32>;
 @group(0) @binding(2) var<storage, read> colIdx: array<u32>;
 @group(0) @binding(3) var<storage, read> values: array<f32>;
-@group(0) @binding(4) var<storage, read> perm: array<u32>;
+// perm when PERMUTED, the bias's bits when HAS_BIAS
+@group(0) @binding(4) var<storage, read> extra: array<u32>;
 @group(0) @binding(5) var<storage, read> rowOrder: array<u32>;
 @group(0) @binding(6) var<storage, read> aT: array<vec4<f32>>;
-@group(0) @binding(7) var<storage, read> bias: array<f32>;
-@group(0) @binding(8) var<storage, read_write> cT: array<vec4<f32>>;
-@group(0) @binding(9) var<storage, read_write> aux: array<vec4<f32>>;
+@group(0) @binding(7) var<storage, read_write> cT: array<vec4<f32>>;
+@group(0) @binding(8) var<storage, read_write> aux: array<vec4<f32>>;
 
 @compute @workgroup_size(WG_B, WG_R)
 fn main(
@@ -82,7 +85,7 @@ fn main(
   let gHi = min(firstGroup + vec4<u32>(4u, 5u, 6u, 7u) * WG_B, last);
   var start = vec4<f32>(0.0);
   if (HAS_BIAS) {
-    start = vec4<f32>(bias[row]);
+    start = vec4<f32>(bitcast<f32>(extra[row]));
   }
   var lo = mat4x4<f32>(start, start, start, start);
   var hi = lo;
@@ -92,7 +95,7 @@ fn main(
     let base = colIdx[e] * params.groups;
     var v: vec4<f32>;
     if (PERMUTED) {
-      v = vec4<f32>(values[perm[e]]);
+      v = vec4<f32>(values[extra[e]]);
     } else {
       v = vec4<f32>(values[e]);
     }

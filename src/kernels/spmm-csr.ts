@@ -53,6 +53,7 @@ interface SpmmOperands {
 /** cT (pattern.rows x stride) = (A·Sᵀ)ᵀ (+ bias), from aT (pattern.cols x stride); stride = featureMajorStride(batch). */
 async function spmm(ctx: Context, op: SpmmOperands, batch: number, config: SpmmCsrConfig): Promise<void> {
   const { pattern, values, perm, aT, c, bias, epilogue } = op;
+  if (perm && bias) throw new Error('spmm_csr: a pass reads a permutation or a bias, not both (they share a binding)');
   checkSpmmTiles(ctx, config, SPMM_CSR_GROUPS_PER_INVOCATION);
   const fused = epilogueArgs(ctx, epilogue, { c }, { aT, ...(bias && { bias }) });
   const groups = featureMajorStride(batch) / 4;
@@ -71,11 +72,10 @@ async function spmm(ctx: Context, op: SpmmOperands, batch: number, config: SpmmC
       rowPtr: pattern.rowPtr,
       colIdx: pattern.colIdx,
       values,
-      // Unused bindings still need a buffer: they get one the kernel already reads.
-      perm: perm ?? pattern.colIdx,
+      // perm and the bias share a binding (no pass has both); without either it gets a buffer the kernel already reads.
+      extra: perm ?? bias ?? pattern.colIdx,
       rowOrder: pattern.rowOrder,
       aT,
-      bias: bias ?? values,
       cT: c,
       aux: fused.aux,
     },
