@@ -5,7 +5,7 @@
  */
 
 // Layers, losses, models
-export type { Layer, Parameter } from './nn/layer.js';
+export type { Layer, Parameter, TrainableTensor } from './nn/layer.js';
 export { Linear, type LinearInit } from './nn/linear.js';
 export { SparseLinear, type SparseFormat } from './nn/sparse-linear.js';
 export { ActivationLayer } from './nn/activation-layer.js';
@@ -48,7 +48,6 @@ export { dstDropInto, dstGrowInto, dstRemapInto, dstRebuildInto, DstWorkspace, D
 export { dstUpdateReference, denseGradientReference, riglGrowKey, setGrowKey, dstSalt, magnitudeKey, pcgHash, DST_GROWN, type DstUpdateResult } from './dst/reference.js';
 
 // Types that the exported signatures mention
-export type { Parameter as TrainableTensor } from './train/optimizers.js';
 export type { FileTensor } from './nn/model-file.js';
 export type { EvalRecord, StepRecord, Optimizer } from './train/trainer.js';
 export type { JacobianStats } from './train/experiment.js';

@@ -7,7 +7,12 @@
  */
 import type { GpuTensor } from '../gpu/tensor.js';
 import type { Activation } from '../kernels/activation.js';
-import type { Parameter as TrainableTensor } from '../train/optimizers.js';
+
+/** A tensor an optimizer updates from its gradient: values and grad of one length. */
+export interface TrainableTensor {
+  values: GpuTensor<'f32'>;
+  grad: GpuTensor<'f32'>;
+}
 
 /** A trainable tensor with its name; a sparse layer's `values` are its stored entries only, so an optimizer cannot leave the mask. */
 export interface Parameter extends TrainableTensor {

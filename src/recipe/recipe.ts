@@ -54,7 +54,7 @@ import { SparseLinear } from '../nn/sparse-linear.js';
 import { Rng } from '../random.js';
 import type { CsrMatrix } from '../sparse/csr.js';
 import { createOptimizer, type OptimizerSpec } from '../train/optimizer-spec.js';
-import type { Optimizer } from '../train/optimizers.js';
+import type { GpuOptimizer } from '../train/optimizers.js';
 import type { Dataset } from '../train/trainer.js';
 import { checkNumberInRange, checkObject, checkPositiveInt, checkSeed } from '../validate.js';
 import { checkGradInitOptions, type GradInitOptions, type GradInitResult, gradInitScales, type VirtualStep } from './gradinit.js';
@@ -170,8 +170,8 @@ export class RecipeRun {
   /** the released code's projections: the 1x1 convolutions until finish() folds them in, the dense Linears until destroy() */
   private readonly sideConvs: GhostSkip[] = [];
   private readonly activations: ActivationLayer[];
-  private ghostOptimizer: Optimizer | undefined;
-  private sideOptimizer: Optimizer | undefined;
+  private ghostOptimizer: GpuOptimizer | undefined;
+  private sideOptimizer: GpuOptimizer | undefined;
 
   constructor(
     private readonly ctx: Context,

@@ -3,7 +3,8 @@
  * generators' trainer pass around): SGD or Adam/AdamW with a learning-rate schedule.
  */
 import type { Context } from '../gpu/context.js';
-import { Adam, type Parameter, Sgd } from './optimizers.js';
+import type { TrainableTensor } from '../nn/layer.js';
+import { Adam, Sgd } from './optimizers.js';
 import { constantLr, cosineLr, linearWarmup, type LrSchedule, stepLr } from './schedule.js';
 
 /** An optimizer as plain data: kind, learning rate, its schedule and hyperparameters. */
@@ -34,7 +35,7 @@ export function learningRateSchedule(spec: OptimizerSpec, totalSteps: number): L
 }
 
 /** The optimizer an OptimizerSpec names, with its learning-rate schedule over totalSteps. */
-export function createOptimizer(ctx: Context, params: readonly Parameter[], spec: OptimizerSpec, totalSteps: number): Sgd | Adam {
+export function createOptimizer(ctx: Context, params: readonly TrainableTensor[], spec: OptimizerSpec, totalSteps: number): Sgd | Adam {
   const lr = learningRateSchedule(spec, totalSteps);
   const { kind, momentum, nesterov, weightDecay } = spec;
   return kind === 'sgd' ? new Sgd(ctx, params, { lr, momentum, nesterov, weightDecay }) : new Adam(ctx, params, { lr, weightDecay, decoupledWeightDecay: kind === 'adamw' });

@@ -10,6 +10,8 @@
  */
 import type { Context } from '../gpu/context.js';
 import type { GpuTensor } from '../gpu/tensor.js';
+import type { TrainableTensor } from '../nn/layer.js';
+import type { Optimizer } from './trainer.js';
 import {
   type AdamHyperparameters,
   type SgdHyperparameters,
@@ -22,12 +24,6 @@ import {
 } from '../kernels/optimizer.js';
 import { checkLength, checkNonNegativeNumber, checkObject } from '../validate.js';
 import { type LrSchedule, constantLr } from './schedule.js';
-
-/** A trainable tensor and the tensor its gradient is accumulated in (same length). */
-export interface Parameter {
-  values: GpuTensor<'f32'>;
-  grad: GpuTensor<'f32'>;
-}
 
 /** A fixed learning rate or a schedule of the step index (src/train/schedule.ts). */
 export type LearningRate = number | LrSchedule;
@@ -59,14 +55,14 @@ export interface AdamOptions {
 }
 
 /** What Sgd and Adam share: the parameters, the schedule, the step count and the state tensors. */
-export abstract class Optimizer {
+export abstract class GpuOptimizer implements Optimizer {
   private steps = 0;
   protected readonly states: Array<GpuTensor<'f32'> | undefined>;
   private readonly schedule: LrSchedule;
 
   constructor(
     protected readonly ctx: Context,
-    readonly parameters: readonly Parameter[],
+    readonly parameters: readonly TrainableTensor[],
     lr: LearningRate,
     stateLength: ((n: number) => number) | undefined,
     label: string,
@@ -110,10 +106,10 @@ export abstract class Optimizer {
     for (const state of this.states) state?.destroy();
   }
 
-  protected abstract update(parameter: Parameter, state: GpuTensor<'f32'> | undefined, lr: number): Promise<void>;
+  protected abstract update(parameter: TrainableTensor, state: GpuTensor<'f32'> | undefined, lr: number): Promise<void>;
 }
 
-function checkParameters(parameters: readonly Parameter[]): void {
+function checkParameters(parameters: readonly TrainableTensor[]): void {
   if (!Array.isArray(parameters)) throw new TypeError('parameters must be an array of { values, grad }');
   const seen = new Map<GPUBuffer, number>();
   parameters.forEach((p, i) => {
@@ -126,10 +122,10 @@ function checkParameters(parameters: readonly Parameter[]): void {
 }
 
 /** SGD with momentum, Nesterov momentum and weight decay, as torch.optim.SGD (dampening 0). */
-export class Sgd extends Optimizer {
+export class Sgd extends GpuOptimizer {
   private readonly hyper: Omit<SgdHyperparameters, 'lr'>;
 
-  constructor(ctx: Context, parameters: readonly Parameter[], opts: SgdOptions) {
+  constructor(ctx: Context, parameters: readonly TrainableTensor[], opts: SgdOptions) {
     checkObject('opts', opts, 'an SGD options');
     const hyper = { momentum: opts.momentum ?? 0, nesterov: opts.nesterov ?? false, weightDecay: opts.weightDecay ?? 0 };
     checkSgdHyperparameters({ ...hyper, lr: 0 }, 'opts');
@@ -138,16 +134,16 @@ export class Sgd extends Optimizer {
   }
 
   /** One parameter's update with this step's learning rate. */
-  protected async update(parameter: Parameter, state: GpuTensor<'f32'> | undefined, lr: number): Promise<void> {
+  protected async update(parameter: TrainableTensor, state: GpuTensor<'f32'> | undefined, lr: number): Promise<void> {
     await sgdStepInto(this.ctx, parameter.values, parameter.grad, state, { ...this.hyper, lr });
   }
 }
 
 /** Adam with bias correction, as torch.optim.Adam; AdamW (torch.optim.AdamW) with decoupledWeightDecay. */
-export class Adam extends Optimizer {
+export class Adam extends GpuOptimizer {
   private readonly hyper: Omit<AdamHyperparameters, 'lr' | 'step'>;
 
-  constructor(ctx: Context, parameters: readonly Parameter[], opts: AdamOptions) {
+  constructor(ctx: Context, parameters: readonly TrainableTensor[], opts: AdamOptions) {
     checkObject('opts', opts, 'an Adam options');
     const hyper = {
       beta1: opts.beta1 ?? 0.9,
@@ -162,7 +158,7 @@ export class Adam extends Optimizer {
   }
 
   /** One parameter's update with this step's learning rate. */
-  protected async update(parameter: Parameter, state: GpuTensor<'f32'> | undefined, lr: number): Promise<void> {
+  protected async update(parameter: TrainableTensor, state: GpuTensor<'f32'> | undefined, lr: number): Promise<void> {
     await adamStepInto(this.ctx, parameter.values, parameter.grad, state!, { ...this.hyper, lr, step: this.stepCount + 1 });
   }
 }
