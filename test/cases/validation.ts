@@ -19,7 +19,8 @@ import { csrToDense } from '../../src/sparse/csr.js';
 import { type SparseFormat, SparseLinear } from '../../src/nn/sparse-linear.js';
 import { Sgd } from '../../src/train/optimizers.js';
 import { type Dataset, train } from '../../src/train/trainer.js';
-import { buildArray, buildFlag, FUZZ_WEIGHT, fuzzValue, type OperandCall } from '../fuzz/operand-specs.js';
+import { conv2dCsr } from '../../src/kernels/conv-csr.js';
+import { buildArray, buildFlag, FUZZ_FILTER, FUZZ_WEIGHT, fuzzConvDims, fuzzValue, type OperandCall } from '../fuzz/operand-specs.js';
 import { defineCases } from '../harness/case.js';
 
 export interface Refusal {
@@ -356,7 +357,7 @@ export const validationCases = defineCases({
   operandCalls: async (ctx, p: { calls: OperandCall[] }) => {
     const sharedIsPlain = typeof SharedArrayBuffer === 'undefined';
     // Kernels may keep a small buffer per context, made on first use: a valid call of each makes them.
-    for (const entry of ['matmul', 'csrMatmul', 'csrForward'] as const) await operandCall(ctx, WARM_UP[entry]);
+    for (const entry of ['matmul', 'csrMatmul', 'csrForward', 'conv2dCsr'] as const) await operandCall(ctx, WARM_UP[entry]);
     const out: Array<Refusal & { result?: Float32Array | Uint32Array }> = [];
     for (const call of p.calls) {
       let result: Float32Array | Uint32Array | undefined;
@@ -375,6 +376,7 @@ const WARM_UP = {
   matmul: { entry: 'matmul', m: 1, k: 1, n: 1, transposeA: 'absent', transposeB: 'absent', a: VALID_ARRAY, b: VALID_ARRAY, bias: 'absent' },
   csrMatmul: { entry: 'csrMatmul', batch: 1, x: VALID_ARRAY, values: VALID_ARRAY },
   csrForward: { entry: 'csrForward', batch: 1, xDelta: 0, yDelta: 0, biasDelta: 0 },
+  conv2dCsr: { entry: 'conv2dCsr', batch: 1, x: VALID_ARRAY, values: VALID_ARRAY, stride: 1, padding: 1 },
 } as const;
 
 /** A model of `config` trained `steps` steps, then freed. */
@@ -438,6 +440,10 @@ async function operandCall(ctx: Context, call: OperandCall): Promise<Float32Arra
         for (const t of Object.values(tensors)) t?.destroy();
         w.destroy();
       }
+    }
+    case 'conv2dCsr': {
+      const w = { ...FUZZ_FILTER, values: buildArray(call.values, FUZZ_FILTER.values.length) as Float32Array };
+      return conv2dCsr(ctx, w, buildArray(call.x, Math.max(0, call.batch) * 20) as Float32Array, fuzzConvDims(call));
     }
   }
 }

@@ -26,10 +26,20 @@ export type OperandCall =
   | { entry: 'csrMatmul'; batch: number; x: ArraySpec; values: ArraySpec }
   | { entry: 'upload'; dtype: 'f32' | 'u32' | 'f64'; data: ArraySpec }
   | { entry: 'sparseLinear'; bias: ArraySpec | 'absent'; format: (typeof SPARSE_FORMATS)[number] }
-  | { entry: 'csrForward'; batch: number; xDelta: number; yDelta: number; biasDelta: number | 'absent' };
+  | { entry: 'csrForward'; batch: number; xDelta: number; yDelta: number; biasDelta: number | 'absent' }
+  | { entry: 'conv2dCsr'; batch: number; x: ArraySpec; values: ArraySpec; stride: number; padding: number };
 
 /** The fixed 3 x 4 weight the sparse entries use: an empty row, a full row, one entry. */
 export const FUZZ_WEIGHT = { rows: 3, cols: 4, rowPtr: Uint32Array.of(0, 0, 4, 5), colIdx: Uint32Array.of(0, 1, 2, 3, 2), values: Float32Array.of(0.5, -1, 2, 0.25, -3) };
+
+/** The fixed 3x3 filter of conv2dCsr's calls (cOut 2, cIn 1): an empty row, a row of 4 taps; the image is 1 x 4 x 5. */
+export const FUZZ_FILTER = { rows: 2, cols: 9, rowPtr: Uint32Array.of(0, 0, 4), colIdx: Uint32Array.of(0, 4, 5, 8), values: Float32Array.of(0.5, -1, 2, 0.25) };
+const FUZZ_IMAGE = { cIn: 1, h: 4, w: 5, kh: 3, kw: 3 };
+
+/** The geometry of a conv2dCsr call (zero padding; 3 <= 4 + 2·padding for every padding >= 0). */
+export function fuzzConvDims(call: { batch: number; stride: number; padding: number }) {
+  return { batch: call.batch, ...FUZZ_IMAGE, stride: call.stride, padding: call.padding };
+}
 
 /** Deterministic element values: small, mixed sign, exact in float32. */
 export function fuzzValue(i: number): number {
@@ -93,5 +103,7 @@ export function isValidCall(call: OperandCall, sharedIsPlain: boolean): boolean 
       return (call.format === 'csr' || call.format === 'bsr4') && (call.bias === 'absent' || validFloat32(call.bias, sharedIsPlain));
     case 'csrForward':
       return validBatch(call.batch) && call.xDelta === 0 && call.yDelta === 0 && (call.biasDelta === 'absent' || call.biasDelta === 0);
+    case 'conv2dCsr':
+      return validBatch(call.batch) && validBatch(call.stride) && Number.isInteger(call.padding) && call.padding >= 0 && validFloat32(call.x, sharedIsPlain) && validFloat32(call.values, sharedIsPlain);
   }
 }

@@ -1,7 +1,7 @@
 /**
  * Kernel operands fuzzed (fast-check): typed-array kinds, lengths off by one, NaN elements,
- * SharedArrayBuffers, non-boolean flags, invalid batches and formats at matmul, csrMatmul,
- * ctx.upload, SparseLinear and csrForwardInto. A call is accepted exactly when it is valid; a
+ * SharedArrayBuffers, non-boolean flags, invalid batches, strides, paddings and formats at matmul,
+ * csrMatmul, ctx.upload, SparseLinear, csrForwardInto and conv2dCsr. A call is accepted exactly when it is valid; a
  * refusal is a typed error naming an argument and leaves no buffer; an accepted call computes
  * what the float64 reference does (dot-product error bound, as in matmul.test.ts).
  */
@@ -10,11 +10,12 @@ import { expect, it } from 'vitest';
 import { csrToDense } from '../../src/sparse/csr.js';
 import { fromActivationLayout } from '../../src/sparse/activation-layout.js';
 import { featureMajorStride } from '../../src/sparse/activation-layout.js';
+import { convForwardRef } from '../../src/sparse/conv-reference.js';
 import { matmulRef, spmmForwardRef } from '../../src/sparse/reference.js';
 import type { Refusal } from '../cases/validation.js';
 import { describeGpu } from '../harness/gpu.js';
 import { worstBoundRatio } from '../harness/tolerance.js';
-import { ARRAY_KINDS, type ArraySpec, buildArray, FLAG_SPECS, FUZZ_WEIGHT, fuzzValue, isValidCall, type OperandCall, SPARSE_FORMATS } from './operand-specs.js';
+import { ARRAY_KINDS, type ArraySpec, buildArray, FLAG_SPECS, FUZZ_FILTER, FUZZ_WEIGHT, fuzzConvDims, fuzzValue, isValidCall, type OperandCall, SPARSE_FORMATS } from './operand-specs.js';
 
 // Mostly well-formed, so both outcomes are common.
 const arraySpec: fc.Arbitrary<ArraySpec> = fc.record({
@@ -32,6 +33,14 @@ const call: fc.Arbitrary<OperandCall> = fc.oneof(
   fc.record({ entry: fc.constant('upload' as const), dtype: fc.constantFrom('f32' as const, 'u32' as const, 'f64' as const), data: arraySpec }),
   fc.record({ entry: fc.constant('sparseLinear' as const), bias: fc.oneof(fc.constant('absent' as const), arraySpec), format: fc.constantFrom(...SPARSE_FORMATS) }),
   fc.record({ entry: fc.constant('csrForward' as const), batch, xDelta: delta, yDelta: delta, biasDelta: fc.oneof(fc.constant('absent' as const), delta) }),
+  fc.record({
+    entry: fc.constant('conv2dCsr' as const),
+    batch,
+    x: arraySpec,
+    values: arraySpec,
+    stride: fc.oneof({ weight: 4, arbitrary: fc.constantFrom(1, 2) }, { weight: 1, arbitrary: fc.constantFrom(0, -1, 1.5) }),
+    padding: fc.oneof({ weight: 4, arbitrary: fc.constantFrom(0, 1) }, { weight: 1, arbitrary: fc.constantFrom(-1, 0.5) }),
+  }),
 );
 
 const CALLS = fc.sample(call, { numRuns: 250, seed: 15 });
@@ -60,6 +69,13 @@ function expected(c: OperandCall): { want: ArrayLike<number>; magnitude: ArrayLi
       const bias = c.biasDelta === 'absent' ? undefined : Float32Array.from({ length: FUZZ_WEIGHT.rows }, (_, i) => fuzzValue(i + 3));
       const w = FUZZ_WEIGHT;
       return { want: spmmForwardRef(w, x, c.batch, bias), magnitude: spmmForwardRef({ ...w, values: Float32Array.from(abs(w.values)) }, abs(x), c.batch, bias && abs(bias)), k: FUZZ_WEIGHT.cols + 1 };
+    }
+    case 'conv2dCsr': {
+      const w = { ...FUZZ_FILTER, values: Float32Array.from(buildArray(c.values, FUZZ_FILTER.values.length) as Float32Array) };
+      const x = buildArray(c.x, c.batch * 20) as Float32Array;
+      const dims = fuzzConvDims(c);
+      // A row's sum has at most its 4 taps.
+      return { want: convForwardRef(w, x, dims), magnitude: convForwardRef(w, x, dims, undefined, true), k: 4 };
     }
     default:
       return undefined;
