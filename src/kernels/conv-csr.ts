@@ -16,7 +16,7 @@ import { rowSwizzle } from '../sparse/swizzle.js';
 import { checkFiniteElements, checkLength, checkObject, checkOneOf, checkPositiveInt, checkTypedArray } from '../validate.js';
 import type { Activation } from './activation.js';
 import { type Epilogue, epilogueArgs, withActivationEpilogue } from './epilogue.js';
-import { checkConvActivations, featureMajorStride, toFeatureMajor } from './feature-major.js';
+import { checkConvActivations, checkFeatureMajor, featureMajorStride, toFeatureMajor } from './feature-major.js';
 import { gridFor } from './grid.js';
 import { batchTiles, checkSpmmTiles, type SpmmTiles } from './spmm-tiles.js';
 
@@ -187,7 +187,7 @@ export function convCsrForwardInto(
  * (cOut·ho·wo features each, activation layout) in one pass; z is what the activation's backward
  * pass needs.
  */
-export async function convCsrForwardActivatedInto(
+export function convCsrForwardActivatedInto(
   ctx: Context,
   filter: GpuConvFilter,
   x: GpuTensor<'f32'>,
@@ -197,25 +197,27 @@ export async function convCsrForwardActivatedInto(
   bias?: GpuTensor<'f32'>,
   config?: ConvCsrConfig,
 ): Promise<void> {
-  const g = checkConvShapes(filter, geometry);
-  checkConvActivations(g, filter.cOut, { x, y: out.y });
-  await convForward(ctx, filter, x, { z: out.z }, geometry, bias, { kind: 'activate', activation, aux: out.y }, config);
+  return convForward(ctx, filter, x, { z: out.z, y: out.y }, geometry, bias, { kind: 'activate', activation, aux: out.y }, config);
 }
 
-/** The forward pass into `output` (one tensor, by the caller's name for it), through `epilogue`. */
+/**
+ * The checked forward pass. `outputs` names every output image it writes, the product's first
+ * (then an epilogue's aux); only the product is the kernel's cT.
+ */
 async function convForward(
   ctx: Context,
   filter: GpuConvFilter,
   x: GpuTensor<'f32'>,
-  output: Record<string, GpuTensor<'f32'>>,
+  outputs: Record<string, GpuTensor<'f32'>>,
   geometry: ConvDims,
   bias: GpuTensor<'f32'> | undefined,
   epilogue: Epilogue | undefined,
   config: ConvCsrConfig | undefined,
 ): Promise<void> {
   const g = checkConvShapes(filter, geometry);
-  const y = Object.values(output)[0]!;
-  checkConvActivations(g, filter.cOut, { x, y });
+  checkConvActivations(g, filter.cOut, { x });
+  for (const [name, t] of Object.entries(outputs)) checkFeatureMajor(name, t, filter.cOut * g.ho * g.wo, 'cOut*ho*wo', g.batch);
+  const [product, c] = Object.entries(outputs)[0]!;
   if (bias) checkLength('bias', bias, filter.cOut, 'cOut');
   const tiles = config ?? chooseConvCsrConfig(g.batch);
   const px = checkConvTiles(ctx, tiles);
@@ -233,7 +235,7 @@ async function convForward(
   };
   const rows = filter.cOut * g.ho * Math.ceil(g.wo / px);
   const inputs = { x, ...(bias && { bias }) };
-  await dispatchConv(ctx, { entryPoint: 'forward', buffers, output, inputs, epilogue, rows, px, hasBias: bias !== undefined }, g, tiles);
+  await dispatchConv(ctx, { entryPoint: 'forward', buffers, output: { [product]: c }, inputs, epilogue, rows, px, hasBias: bias !== undefined }, g, tiles);
 }
 
 /**
@@ -257,7 +259,7 @@ export function convCsrBackwardDataInto(
  * features) is the pre-activation of the activation between that layer and this convolution. One
  * pass instead of convCsrBackwardDataInto followed by the activation's backward pass.
  */
-export async function convCsrBackwardDataSlopeInto(
+export function convCsrBackwardDataSlopeInto(
   ctx: Context,
   filter: GpuConvFilter,
   dy: GpuTensor<'f32'>,
@@ -266,23 +268,26 @@ export async function convCsrBackwardDataSlopeInto(
   activation: Activation,
   config?: ConvCsrConfig,
 ): Promise<void> {
-  const g = checkConvShapes(filter, geometry);
-  checkConvActivations(g, filter.cOut, { dy, dx: below.z });
-  await convBackwardData(ctx, filter, dy, { dz: below.dz }, geometry, { kind: 'slope', activation, aux: below.z }, config);
+  return convBackwardData(ctx, filter, dy, { dz: below.dz, z: below.z }, geometry, { kind: 'slope', activation, aux: below.z }, config);
 }
 
-/** The backward-data pass into `output` (one tensor, by the caller's name for it), through `epilogue`. */
+/**
+ * The checked backward-data pass. `images` names every input-side image it touches, the product's
+ * first (then an epilogue's pre-activation); only the product is the kernel's cT.
+ */
 async function convBackwardData(
   ctx: Context,
   filter: GpuConvFilter,
   dy: GpuTensor<'f32'>,
-  output: Record<string, GpuTensor<'f32'>>,
+  images: Record<string, GpuTensor<'f32'>>,
   geometry: ConvDims,
   epilogue: Epilogue | undefined,
   config: ConvCsrConfig | undefined,
 ): Promise<void> {
   const g = checkConvShapes(filter, geometry);
-  checkConvActivations(g, filter.cOut, { dy, dx: Object.values(output)[0]! });
+  checkConvActivations(g, filter.cOut, { dy });
+  for (const [name, t] of Object.entries(images)) checkFeatureMajor(name, t, g.cIn * g.h * g.w, 'cIn*h*w', g.batch);
+  const [product, c] = Object.entries(images)[0]!;
   const tiles = config ?? chooseConvCsrConfig(g.batch);
   const px = checkConvTiles(ctx, tiles);
   const t = filter.csr.transposed;
@@ -299,7 +304,7 @@ async function convBackwardData(
   };
   // Blocks of px pixels stride apart: per row, stride column classes of ceil(ceil(w / stride) / px) blocks.
   const rows = g.cIn * g.h * g.stride * Math.ceil(Math.ceil(g.w / g.stride) / px);
-  await dispatchConv(ctx, { entryPoint: 'backwardData', buffers, output, inputs: { dy }, epilogue, rows, px, hasBias: false }, g, tiles);
+  await dispatchConv(ctx, { entryPoint: 'backwardData', buffers, output: { [product]: c }, inputs: { dy }, epilogue, rows, px, hasBias: false }, g, tiles);
 }
 
 /**
