@@ -11,6 +11,7 @@ import { createContext } from '../src/gpu/context.js';
 import { type MatmulBenchOptions, benchOurMatmul, benchTfjsMatmul, type Tfjs } from './matmul.js';
 import { benchOurCnnTraining, benchTfjsCnnTraining, type CnnTrainingCase } from './cnn-training.js';
 import { benchConvCase, benchTfjsConv, type ConvCase, tfjsTimesCase } from './conv.js';
+import { benchConvBsrCase, type ConvBsrCase } from './conv-bsr.js';
 import { benchSparseCase, benchTfjsDense, type SparseCase, type TfjsWithTranspose } from './sparse.js';
 
 async function matmul(opts: Omit<MatmulBenchOptions, 'log'>) {
@@ -48,6 +49,16 @@ async function conv(c: ConvCase) {
   return [...ours, ...(await benchTfjsConv(tf, ours[0]?.adapter ?? '', c, log))];
 }
 
+/** One layer shape of the conv-bsr suite: BSR, CSR and dense conv, interleaved round after round in this page. */
+async function convBsr(c: ConvBsrCase) {
+  const ctx = await createContext();
+  try {
+    return await benchConvBsrCase(ctx, 'chromium', c, (line) => console.log(line));
+  } finally {
+    ctx.destroy();
+  }
+}
+
 /** One case of the cnn-training suite: our sparse and dense CNN, then the same CNN in TF.js with masked dense filters. */
 async function cnnTraining(c: CnnTrainingCase) {
   const log = (line: string) => console.log(line);
@@ -59,4 +70,4 @@ async function cnnTraining(c: CnnTrainingCase) {
   return [...ours, await benchTfjsCnnTraining(tf, ours[0]?.adapter ?? '', c, log)];
 }
 
-(globalThis as Record<string, unknown>).orthosparseBench = { matmul, sparse, conv, cnnTraining };
+(globalThis as Record<string, unknown>).orthosparseBench = { matmul, sparse, conv, convBsr, cnnTraining };

@@ -1,5 +1,5 @@
 /**
- * Block-sparse conv benchmark (Node): our BSR conv (convBsrForwardInto, convBsrBackwardDataInto,
+ * Block-sparse conv benchmark (Node and Chromium): our BSR conv (convBsrForwardInto, convBsrBackwardDataInto,
  * convBsrWeightGradInto) at block sizes 4, 8 and 16 on random block masks, against the CSR conv
  * (convCsrForwardInto, convCsrBackwardDataInto, convSddmmInto) on the very same filter (its stored
  * elements as CSR) and on a random element mask of the same density, and against our dense conv,
@@ -9,8 +9,9 @@
  * What is timed: one kernel call on operands already on the GPU in the activation layout. Every
  * kernel of a case (dense, and every format at every density) is run once per round, round after
  * round, so a burst of load on a shared machine falls on all of them alike; the median wall time
- * over the rounds is reported, and the median process CPU time (SwiftShader runs the GPU's work on
- * this process's threads, so it counts the work however busy the machine is).
+ * over the rounds is reported, and in Node the median process CPU time (SwiftShader runs the GPU's
+ * work on this process's threads, so it counts the work however busy the machine is; a page has
+ * no such clock, so Chromium records report none).
  */
 import type { Context } from '../src/gpu/context.js';
 import { convBsrBackwardDataInto, convBsrForwardInto } from '../src/kernels/conv-bsr.js';
@@ -79,8 +80,8 @@ export interface ConvBsrRecord {
   backend: string;
   adapter: string;
   medianMs: number;
-  /** median process CPU time per call (user + system, every thread) */
-  cpuMs: number;
+  /** median process CPU time per call (user + system, every thread); Node only */
+  cpuMs?: number;
   gflops: number;
 }
 
@@ -97,8 +98,17 @@ interface Timed {
   run: () => Promise<void>;
 }
 
+/** This process's CPU time so far in ms (user + system), where the runtime has the clock (Node). */
+const cpuClock: (() => number) | undefined =
+  typeof process !== 'undefined' && typeof process.cpuUsage === 'function'
+    ? () => {
+        const used = process.cpuUsage();
+        return (used.user + used.system) / 1000;
+      }
+    : undefined;
+
 /** Warm-up (pipelines, lazy structures), then `reps` rounds in which every kernel runs once. */
-async function measureRoundRobin(ctx: Context, kernels: Timed[], reps: number, log: (line: string) => void): Promise<Array<{ wall: number; cpu: number }>> {
+async function measureRoundRobin(ctx: Context, kernels: Timed[], reps: number, log: (line: string) => void): Promise<Array<{ wall: number; cpu?: number }>> {
   for (const k of kernels) {
     await k.run();
     await ctx.sync();
@@ -107,17 +117,16 @@ async function measureRoundRobin(ctx: Context, kernels: Timed[], reps: number, l
   const cpu = kernels.map(() => [] as number[]);
   for (let r = 0; r < reps; r++) {
     for (const [i, k] of kernels.entries()) {
-      const c0 = process.cpuUsage();
+      const c0 = cpuClock?.();
       const t0 = performance.now();
       await k.run();
       await ctx.sync();
       wall[i]!.push(performance.now() - t0);
-      const used = process.cpuUsage(c0);
-      cpu[i]!.push((used.user + used.system) / 1000);
+      if (cpuClock) cpu[i]!.push(cpuClock() - c0!);
     }
     log(`round ${r + 1} of ${reps} done`);
   }
-  return kernels.map((_, i) => ({ wall: median(wall[i]!), cpu: median(cpu[i]!) }));
+  return kernels.map((_, i) => ({ wall: median(wall[i]!), cpu: cpuClock ? median(cpu[i]!) : undefined }));
 }
 
 /** Every kernel of one layer shape: dense, then per density CSR (random) and per block size BSR and CSR of the same filter. */
@@ -183,7 +192,7 @@ export async function benchConvBsrCase(ctx: Context, backend: string, c: ConvBsr
         // Stride 1, padding 1: size² output pixels, one multiply-add per stored tap, pixel and example.
         gflops: (2 * k.nnz * c.size * c.size * c.batch) / (wall * 1e6),
       };
-      log(`${k.format} ${k.pass} d=${r.shape.density.toFixed(3)}: ${wall.toFixed(2)} ms (CPU ${cpu.toFixed(1)} ms), ${r.gflops.toFixed(2)} GFLOP/s`);
+      log(`${k.format} ${k.pass} d=${r.shape.density.toFixed(3)}: ${wall.toFixed(2)} ms${cpu === undefined ? '' : ` (CPU ${cpu.toFixed(1)} ms)`}, ${r.gflops.toFixed(2)} GFLOP/s`);
       return r;
     });
   } finally {
@@ -201,15 +210,15 @@ function table(header: string[], rows: string[][]): string {
 }
 
 /**
- * Per layer shape and pass: one row per density. BSR cells give the median ms, then how many times
- * faster than CSR on the same filter and than dense (above 1: BSR is faster), and the element
- * density when the block grid made it differ from the row's.
+ * Per backend, layer shape and pass: one row per density. BSR cells give the median ms, then how
+ * many times faster than CSR on the same filter and than dense (above 1: BSR is faster), and the
+ * element density when the block grid made it differ from the row's.
  */
 export function convBsrMarkdown(records: ConvBsrRecord[]): string {
-  const shapes = [...new Map(records.map((r) => [`${r.shape.channels}/${r.shape.size}`, r.shape])).values()];
+  const shapes = [...new Map(records.map((r) => [`${r.backend}/${r.shape.channels}/${r.shape.size}`, { backend: r.backend, ...r.shape }])).values()];
   const rows: string[][] = [];
   for (const s of shapes) {
-    const here = records.filter((r) => r.shape.channels === s.channels && r.shape.size === s.size);
+    const here = records.filter((r) => r.backend === s.backend && r.shape.channels === s.channels && r.shape.size === s.size);
     for (const pass of PASSES) {
       const dense = here.find((r) => r.format === 'dense' && r.pass === pass);
       const densities = [...new Set(here.filter((r) => r.format === 'csr').map((r) => r.shape.nominalDensity))].sort((a, b) => b - a);
@@ -223,11 +232,11 @@ export function convBsrMarkdown(records: ConvBsrRecord[]): string {
           const actual = Math.abs(bsr.shape.density - d) > 0.1 * d ? ` (d=${bsr.shape.density.toFixed(3)})` : '';
           return `${ms(bsr.medianMs)} · ${(same.medianMs / bsr.medianMs).toFixed(2)}× CSR · ${dense ? (dense.medianMs / bsr.medianMs).toFixed(2) : '—'}× dense${actual}`;
         });
-        rows.push([String(s.channels), `${s.size}x${s.size}`, PASS_LABEL[pass], String(d), dense ? ms(dense.medianMs) : '—', csr ? ms(csr.medianMs) : '—', ...cells]);
+        rows.push([s.backend, String(s.channels), `${s.size}x${s.size}`, PASS_LABEL[pass], String(d), dense ? ms(dense.medianMs) : '—', csr ? ms(csr.medianMs) : '—', ...cells]);
       }
     }
   }
-  const header = ['cIn = cOut', 'image', 'pass', 'density', 'dense ms', 'CSR ms (random mask)', ...CONV_BSR_BLOCK_SIZES.map((b) => `BSR-${b}: ms · vs CSR same filter · vs dense`)];
+  const header = ['backend', 'cIn = cOut', 'image', 'pass', 'density', 'dense ms', 'CSR ms (random mask)', ...CONV_BSR_BLOCK_SIZES.map((b) => `BSR-${b}: ms · vs CSR same filter · vs dense`)];
   const adapters = [...new Set(records.map((r) => `${r.backend}: ${r.adapter}`))];
   const s0 = records[0]?.shape;
   const about = s0 ? `3x3, stride 1, padding 1 (${s0.paddingMode}), batch ${s0.batch}. ` : '';

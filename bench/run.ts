@@ -15,9 +15,10 @@
  * (32,128), --paddings (circular,zeros), --densities (1,0.5,0.3,0.2,0.1,0.05), --masks
  * (random,eoi), --reps (3), --max-mflop (120: shapes whose dense pass is more work are left
  * out; 0 for none); 3x3, stride 1; also writes bench/conv-speedup.svg.
- * conv-bsr (Node only): BSR-4/8/16 vs CSR (same filter, and a random mask) vs dense conv, 3x3;
- * --channels (32,64), --sizes (14,7), --batches (first: 32), --paddings (first: circular),
- * --densities (0.5,0.3,0.2,0.1,0.05), --reps = interleaved rounds (7).
+ * conv-bsr: BSR-4/8/16 vs CSR (same filter, and a random mask) vs dense conv, 3x3; --channels
+ * (32,64), --sizes (14,7), --batches (first: 32), --paddings (first: circular), --densities
+ * (0.5,0.3,0.2,0.1,0.05), --reps = interleaved rounds (7); Chromium runs each layer shape in a
+ * fresh page (with --quick: 16 channels, 7x7, batch 8, densities 0.5,0.25, one round).
  * cnn-training: --depth (8), --channels (32), --batches (32,128), --densities (0.1), --reps =
  * timed steps (5); stem 2 on 28x28. Chromium adds TF.js masked dense in the same page.
  */
@@ -209,11 +210,19 @@ async function convBsrSuite(): Promise<SuiteResult> {
     densities: numbers(args.densities) ?? whenQuick([0.5, 0.25]),
     reps: args.reps === undefined ? whenQuick(1) : Number(args.reps),
   });
-  console.log('block-sparse conv vs CSR conv vs dense conv, Node (Dawn):');
-  const ctx = await createContext();
+  const cases = convBsrCases(grid);
   const records: ConvBsrRecord[] = [];
-  for (const c of convBsrCases(grid)) records.push(...(await benchConvBsrCase(ctx, 'node', c, log)));
-  ctx.destroy();
+  if (backends.includes('node')) {
+    console.log('block-sparse conv vs CSR conv vs dense conv, Node (Dawn):');
+    const ctx = await createContext();
+    for (const c of cases) records.push(...(await benchConvBsrCase(ctx, 'node', c, log)));
+    ctx.destroy();
+  }
+  if (backends.includes('chromium')) {
+    // A fresh page per layer shape, as the Node run measures them.
+    console.log('block-sparse conv vs CSR conv vs dense conv, headless Chromium:');
+    for (const c of cases) records.push(...(await inChromium<ConvBsrRecord[]>('convBsr', c)));
+  }
   return { records, markdown: convBsrMarkdown(records) };
 }
 

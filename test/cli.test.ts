@@ -81,7 +81,7 @@ describe('orthosparse train', () => {
   it('refuses CNN options it cannot honour, naming the flag', async () => {
     const cnn = [...TINY, '--model', 'cnn', '--out', path.join(dir, 'bad-cnn')];
     await expect(trainCommand([...cnn, '--init', 'dense-orthogonal'])).rejects.toThrow(/--init must be one of eoi, uniform, erk, masked-delta-orthogonal, delta-orthogonal, dense-gaussian with --model cnn, got 'dense-orthogonal'/);
-    await expect(trainCommand([...cnn, '--format', 'bsr16'])).rejects.toThrow(/--format must be csr with --model cnn/);
+    await expect(trainCommand([...cnn, '--format', 'bsr32'])).rejects.toThrow(/--format must be one of csr, bsr4, bsr8, bsr16 with --model cnn, got 'bsr32'/);
     await expect(trainCommand([...cnn, '--padding', 'reflect'])).rejects.toThrow(/--padding must be one of zeros, circular, got 'reflect'/);
     await expect(trainCommand([...TINY, '--model', 'rnn'])).rejects.toThrow(/--model must be one of mlp, cnn, got 'rnn'/);
     await expect(trainCommand([...cnn, '--architecture', 'resnet'])).rejects.toThrow(/--architecture must be one of vanilla, vgg, got 'resnet'/);

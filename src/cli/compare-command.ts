@@ -113,6 +113,10 @@ export async function compareCommand(argv: readonly string[]): Promise<ArmResult
       throw new RangeError(`--recipes: ${(error as Error).message}`);
     }
   }
+  // released-skip folds its 1x1 convolutions into CSR convolutions at the end: the blocks would not survive.
+  const blocks = cnn && base.spec.model.format !== undefined && base.spec.model.format !== 'csr';
+  const folding = recipes.find((recipe) => recipePreset(recipe, base.spec.model.activation, 1)?.releasedSkips);
+  if (blocks && folding) throw new RangeError(`--recipes: '${folding}' folds the released skips into CSR convolutions; it needs --format csr with --model cnn`);
   const densities = list(v.densities, String(base.spec.model.density)).map((d) => numberFlag('densities', d, { min: 0, max: 1, minOpen: true }, '(each)')!);
   const seeds = list(v.seeds, '0').map((s) => intFlag('seeds', s, 0, Number.MAX_SAFE_INTEGER, '(each)')!);
   const out = base.out;

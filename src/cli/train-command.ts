@@ -8,12 +8,13 @@ import path from 'node:path';
 import { createContext } from '../gpu/context.js';
 import { ACTIVATIONS } from '../kernels/activation.js';
 import { GAUSSIAN_SCALES } from '../nn/init.js';
-import { CNN_ARCHITECTURES, CNN_INITS, checkCnnConfig, MAX_CNN_CHANNELS, MAX_CNN_DEPTH, type CnnInit } from '../nn/cnn.js';
+import { CNN_ARCHITECTURES, CNN_INITS, checkCnnConfig, MAX_CNN_CHANNELS, MAX_CNN_DEPTH, type CnnConfig, type CnnInit } from '../nn/cnn.js';
 import { checkMlpConfig, MLP_INITS, mlpShapes, type MlpConfig, type MlpInit } from '../nn/mlp.js';
 import { describeModel, isCnnConfig, isSparseModel, type ModelConfig, saveModel } from '../nn/model.js';
 import { DST_METHODS } from '../dst/schedule.js';
 import { PADDING_MODES } from '../sparse/conv-geometry.js';
-import { BSR_BLOCK_SIZES, type BsrBlockSize } from '../sparse/bsr.js';
+import { BSR_BLOCK_SIZES } from '../sparse/bsr.js';
+import { CONV_BSR_BLOCK_SIZES } from '../sparse/conv-bsr.js';
 import { lineChart, stackCharts } from '../plot/svg.js';
 import { runTraining, type TrainResult, type TrainSpec } from '../train/experiment.js';
 import { checkOutputDir, choiceFlag, type FlagTable, type FlagValues, intFlag, makeOutputDir, numberFlag, parseFlags } from './args.js';
@@ -36,7 +37,8 @@ export const TRAIN_USAGE = `orthosparse train [options]
   --init I             MLP: ${MLP_INITS.join(' | ')}
                        CNN: ${CNN_INITS.join(' | ')} (default eoi)
   --weight-scale S     Gaussian inits (uniform, erk, dense-gaussian): fan-in (Kaiming/LeCun) | xavier (default fan-in)
-  --format F           how sparse layers are stored: csr | bsr4 | bsr8 | bsr16 | bsr32 (default csr)
+  --format F           how sparse layers are stored: csr | bsr4 | bsr8 | bsr16 | bsr32 (default csr); CNN: csr |
+                       bsr4 | bsr8 | bsr16, every sparse convolution in blocks, channels padded to whole blocks
   --activation A       ${ACTIVATIONS.join(' | ')} (default tanh)
   --sigma-w S          weight gain (default 1.0247, the paper's tanh value)
   --sigma-b S          bias std (default 0.00448)
@@ -130,8 +132,9 @@ export function trainSpecFrom(v: FlagValues): TrainArgs {
   const depth = cnn
     ? intFlag('depth', v.depth, 1, MAX_CNN_DEPTH, 'with --model cnn (convolutions after the stem)')!
     : intFlag('depth', v.depth, 2, SAFE, 'with --model mlp (linear layers, the output layer included)')!;
-  const format = choiceFlag('format', v.format, ['csr', ...BSR_BLOCK_SIZES.map((b) => `bsr${b}`)]);
-  if (cnn && format !== 'csr') throw new RangeError(`--format must be csr with --model cnn (its convolutions are CSR), got '${format}'`);
+  const blockSizes: readonly number[] = cnn ? CONV_BSR_BLOCK_SIZES : BSR_BLOCK_SIZES;
+  const formatName = choiceFlag('format', v.format, ['csr', ...blockSizes.map((b) => `bsr${b}`)], `with --model ${model}`);
+  const format = formatName === 'csr' ? 'csr' : { bsr: Number(formatName.slice(3)) };
   const density = numberFlag('density', v.density, { min: 0, max: 1, minOpen: true })!;
   const trainLimit = intFlag('train-limit', v['train-limit'], 1);
   const batchSize = intFlag('batch', v.batch, 1, trainLimit ?? SAFE, trainLimit === undefined ? '' : '(at most --train-limit)')!;
@@ -158,6 +161,7 @@ export function trainSpecFrom(v: FlagValues): TrainArgs {
       stem: intFlag('stem', v.stem, 0, 16)!,
       kernel,
       paddingMode: choiceFlag('padding', v.padding, PADDING_MODES),
+      format: format as CnnConfig['format'],
     };
   } else {
     const mlp: MlpConfig = {
@@ -165,7 +169,7 @@ export function trainSpecFrom(v: FlagValues): TrainArgs {
       inputs: 784,
       width: intFlag('width', v.width, 1)!,
       init: init as MlpInit,
-      format: format === 'csr' ? 'csr' : { bsr: Number(format.slice(3)) as BsrBlockSize },
+      format: format as MlpConfig['format'],
       weightScale,
     };
     // EOI builds each layer from Givens rotations: at least one nonzero per row of the wider side.

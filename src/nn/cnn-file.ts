@@ -1,28 +1,34 @@
 /**
  * save() / load() of a CNN built by buildCnn, in the model file format (model-file.ts): its config
- * (kind 'cnn'), every convolution's filter as CSR (mask and values; a dense filter stores every
- * tap) and bias, and the classifier. Loading validates the file as untrusted input (config ranges,
- * CSR rules, shapes, lengths, finite values) before anything reaches the GPU.
+ * (kind 'cnn', its format included), every convolution's filter as CSR (mask and values, whatever
+ * the format on the GPU; a dense filter stores every tap) and bias, and the classifier. Loading
+ * validates the file as untrusted input (config ranges, CSR rules, shapes, lengths, finite values,
+ * and for BSR convolutions a block storage that fits one buffer) before anything reaches the GPU;
+ * a file without a format (as every CNN file was before there was one) loads as CSR.
  */
 import type { Context } from '../gpu/context.js';
 import { convTaps } from '../sparse/conv-geometry.js';
 import { type CsrMatrix, csrFromDense, validateCsr } from '../sparse/csr.js';
 import { checkFiniteElements, checkLength, checkObject } from '../validate.js';
-import { assembleCnn, type CnnConfig, type CnnWeights, checkCnnConfig, cnnConvs, cnnOutputShape } from './cnn.js';
+import { assembleCnn, type CnnConfig, type CnnWeights, checkCnnConfig, cnnConvs, cnnOutputShape, isSparseCnnInit } from './cnn.js';
 import { Conv2d } from './conv2d.js';
 import { Linear } from './linear.js';
-import { checkLayerCount, decodeModelFile, encodeModelFile, type FileTensor, type ModelFile, requireTensor } from './model-file.js';
+import { checkBlockStorage, checkLayerCount, decodeModelFile, encodeModelFile, type FileTensor, type ModelFile, requireTensor } from './model-file.js';
 import type { Sequential } from './sequential.js';
 import { SparseConv2d } from './sparse-conv2d.js';
 
 /**
  * A CNN (built from `config`) as .osm bytes: its config and every filter, bias and classifier tensor read back from the GPU.
- * @throws RangeError when the model's layers do not match the config
+ * @throws RangeError when the model's layers do not match the config (a sparse convolution stored in another format included)
  */
 export async function saveCnn(ctx: Context, model: Sequential, config: CnnConfig): Promise<Uint8Array> {
   const tensors = new Map<string, FileTensor>();
   const convs = model.layers.filter((l): l is SparseConv2d | Conv2d => l instanceof SparseConv2d || l instanceof Conv2d);
+  const format = JSON.stringify(config.format ?? 'csr');
   for (const [l, layer] of convs.entries()) {
+    if (layer instanceof SparseConv2d && JSON.stringify(layer.format) !== format) {
+      throw new RangeError(`saveCnn: convolution ${l} is stored as ${JSON.stringify(layer.format)}, but config.format is ${format}`);
+    }
     const taps = convTaps(layer.shape);
     const filter: CsrMatrix = layer instanceof SparseConv2d ? await layer.readWeight() : csrFromDense(await ctx.read(layer.weight), layer.cOut, taps, { keepZeros: true });
     tensors.set(`${l}.rowPtr`, filter.rowPtr);
@@ -46,7 +52,12 @@ export function loadCnn(ctx: Context, bytes: Uint8Array): { model: Sequential; c
   return cnnFromFile(ctx, decodeModelFile(bytes));
 }
 
-/** The CNN a decoded model file holds. */
+/**
+ * The CNN a decoded model file holds. Everything is checked before the first GPU buffer: the
+ * config (its format included), a layer count the tensor list can hold, every filter's CSR and
+ * finite values, the biases and classifier, and for BSR convolutions a block storage that fits one
+ * buffer (BufferTooLargeError otherwise).
+ */
 export function cnnFromFile(ctx: Context, file: ModelFile): { model: Sequential; config: CnnConfig } {
   const { kind, ...rest } = checkObject('model file config', file.config ?? {}, 'a CNN config') as unknown as { kind?: string } & CnnConfig;
   if (kind !== 'cnn') throw new RangeError(`model file holds a '${String(kind)}', not a 'cnn'`);
@@ -60,9 +71,16 @@ export function cnnFromFile(ctx: Context, file: ModelFile): { model: Sequential;
   const weights: CnnWeights = { filters: [], biases: [], classifier: finite('classifier.weight'), classifierBias: finite('classifier.bias') };
   checkLength("tensor 'classifier.weight'", weights.classifier, config.classes * cnnOutputShape(config)[0], "classes*the last convolution's channels");
   checkLength("tensor 'classifier.bias'", weights.classifierBias, config.classes, 'classes');
+  const format = config.format ?? 'csr';
+  const blockSize = format !== 'csr' && isSparseCnnInit(config.init) ? format.bsr : undefined;
   cnnConvs(config).forEach(({ cOut, shape }, l) => {
     const filter = { rows: cOut, cols: convTaps(shape), rowPtr: requireTensor(file, `${l}.rowPtr`, Uint32Array), colIdx: requireTensor(file, `${l}.colIdx`, Uint32Array), values: finite(`${l}.values`) };
     validateCsr(filter, `convolution ${l} filter`);
+    if (blockSize) {
+      // Each stored tap opens at most one block of kh·kw·b² values, and there are no more blocks than the padded grid's.
+      const blocks = Math.min(filter.values.length, Math.ceil(cOut / blockSize) * Math.ceil(shape.cIn / blockSize));
+      checkBlockStorage(ctx, `convolution ${l}`, 4 * blocks * shape.kh * shape.kw * blockSize * blockSize);
+    }
     const bias = finite(`${l}.bias`);
     checkLength(`tensor '${l}.bias'`, bias, cOut, 'cOut');
     weights.filters.push(filter);

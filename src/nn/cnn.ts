@@ -12,10 +12,20 @@
  * per-layer densities from a distribution (uniform, or ERK over the conv shapes); dense inits
  * build Conv2d layers. The classifier stays dense in every variant, so `density` is the density
  * of the convolutions.
+ *
+ * `format` picks how every SparseConv2d stores its filter: CSR, or blocks of 4, 8 or 16 output x
+ * input channels. The mask is the same either way: a block is stored wherever the mask has a tap,
+ * the taps outside the mask held at exact zeros (so blocks pay off for block-structured masks,
+ * not for the element masks the inits draw). With blocks every sparse convolution is
+ * block-sparse, the stem's included, and a channel count the block size does not divide (the
+ * stem's input channels: 1 on MNIST) is padded up to whole blocks, whose padding is exact zeros
+ * the weight gradient leaves at zero: the network computes what its CSR twin computes, at the
+ * cost of storing and multiplying the padding. No layer falls back to CSR.
  */
 import { erkDensities, uniformDensities } from '../eoi/layer-densities.js';
 import type { Context } from '../gpu/context.js';
 import { type Activation, resolveActivation } from '../kernels/activation.js';
+import { CONV_BSR_BLOCK_SIZES } from '../sparse/conv-bsr.js';
 import { PADDING_MODES, type PaddingMode } from '../sparse/conv-geometry.js';
 import { type CsrMatrix, csrToDense } from '../sparse/csr.js';
 import { checkFloat32Scale, checkNumberInRange, checkObject, checkPositiveInt, checkSeed } from '../validate.js';
@@ -28,7 +38,7 @@ import { Linear } from './linear.js';
 import { layerSeed } from './mlp.js';
 import { AvgPool2d, GlobalAvgPool } from './pooling.js';
 import { Sequential } from './sequential.js';
-import { type ConvShape, SparseConv2d } from './sparse-conv2d.js';
+import { type ConvShape, SparseConv2d, type SparseConvFormat } from './sparse-conv2d.js';
 
 /**
  * CNN initialisations: eoi (delta-orthogonal EOI filters), uniform / erk (random masks, Gaussian
@@ -85,11 +95,17 @@ export interface CnnConfig {
   /** sigma_b: biases ~ N(0, sigma_b²) */
   sigmaB: number;
   seed: number;
+  /**
+   * how the sparse convolutions store their filters on the GPU: 'csr' (default) or { bsr: 4 | 8 |
+   * 16 }, blocks of that many output x input channels holding every tap, channel counts padded up
+   * to whole blocks (dense inits build Conv2d and ignore it); the mask is the same either way
+   */
+  format?: SparseConvFormat;
 }
 
 /**
  * Checks a CNN config and returns it.
- * @throws RangeError or TypeError naming the field (inputShape, depth, channels, classes, stem, kernel, paddingMode, init, density, sigmaW, sigmaB, seed, activation, architecture) and its range
+ * @throws RangeError or TypeError naming the field (inputShape, depth, channels, classes, stem, kernel, paddingMode, init, density, sigmaW, sigmaB, seed, activation, architecture, format) and its range
  */
 export function checkCnnConfig(config: CnnConfig): CnnConfig {
   checkObject('config', config, 'a CNN config');
@@ -114,6 +130,10 @@ export function checkCnnConfig(config: CnnConfig): CnnConfig {
   resolveActivation(config.activation);
   const architecture = config.architecture ?? 'vanilla';
   if (!CNN_ARCHITECTURES.includes(architecture)) throw new RangeError(`architecture must be one of ${CNN_ARCHITECTURES.join(', ')}, got ${String(architecture)}`);
+  const format: unknown = config.format === undefined ? 'csr' : config.format;
+  if (format !== 'csr' && !(typeof format === 'object' && format !== null && (CONV_BSR_BLOCK_SIZES as readonly unknown[]).includes((format as { bsr?: unknown }).bsr))) {
+    throw new RangeError(`format must be 'csr' or { bsr: ${CONV_BSR_BLOCK_SIZES.join(' | ')} }, got ${JSON.stringify(format)}`);
+  }
   // Every halving (a stem layer, a VGG stage's pooling) must leave at least one pixel.
   const [, h, w] = shape;
   const halvings = config.stem + (architecture === 'vgg' ? config.depth : 0);
@@ -253,7 +273,7 @@ export function assembleCnn(ctx: Context, config: CnnConfig, weights: CnnWeights
       if (!filter || !bias) throw new RangeError(`weights must hold a filter and a bias for each of the ${convs} convolutions, got ${weights.filters.length} and ${weights.biases.length}`);
       if (filter.rows !== cOut) throw new RangeError(`convolution ${l}'s filter must have ${cOut} rows, got ${filter.rows}`);
       if (sparse) {
-        layers.push(new SparseConv2d(ctx, filter, shape, bias));
+        layers.push(new SparseConv2d(ctx, filter, shape, bias, config.format ?? 'csr'));
       } else {
         if (filter.values.length !== filter.rows * filter.cols) throw new RangeError(`convolution ${l} is dense: its filter must store all ${filter.rows * filter.cols} taps`);
         layers.push(new Conv2d(ctx, cOut, shape, csrToDense(filter), bias));
@@ -272,8 +292,8 @@ export function assembleCnn(ctx: Context, config: CnnConfig, weights: CnnWeights
 }
 
 /**
- * A CNN on the GPU from its config: initCnn's weights in assembleCnn's layers (SparseConv2d or
- * Conv2d, activations, pooling, global average pool, a dense classifier).
+ * A CNN on the GPU from its config: initCnn's weights in assembleCnn's layers (SparseConv2d in
+ * config.format, or Conv2d; activations, pooling, global average pool, a dense classifier).
  * @throws RangeError or TypeError naming the config field when checkCnnConfig refuses it
  */
 export function buildCnn(ctx: Context, config: CnnConfig, onLayer?: (done: number, total: number) => void): Sequential {

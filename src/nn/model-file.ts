@@ -14,6 +14,8 @@
  * the file as untrusted: the header is bounded, and every tensor entry must be well formed, inside
  * the data section and disjoint from the others before anything is copied.
  */
+import { BufferTooLargeError } from '../errors.js';
+import type { Context } from '../gpu/context.js';
 
 const MAGIC = 0x4d50534f; // "OSPM" read as a little-endian u32
 /** Version 2 added convolutional models (config.kind 'cnn'); the byte layout is version 1's. */
@@ -166,4 +168,14 @@ export function requireTensor<T extends FileTensor>(file: ModelFile, name: strin
   const t = file.tensors.get(name);
   if (!(t instanceof Kind)) throw new RangeError(`model file lacks tensor '${name}' (or it has the wrong dtype)`);
   return t as T;
+}
+
+/**
+ * A block-sparse layer's blocks, `bytes` at most (a bound from the file's own entry counts: each
+ * stored entry opens at most one block, and no more blocks than the padded grid holds), must fit
+ * one storage buffer; the layer `what` is refused before its blocks are built on the host.
+ */
+export function checkBlockStorage(ctx: Context, what: string, bytes: number): void {
+  const limit = ctx.limits.maxStorageBufferBindingSize;
+  if (bytes > limit) throw new BufferTooLargeError(`${what}'s BSR blocks (at most)`, bytes, 'maxStorageBufferBindingSize', limit);
 }
