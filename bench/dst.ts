@@ -19,8 +19,11 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadMnistDatasets } from '../src/cli/mnist-node.js';
 import { DynamicSparsity } from '../src/dst/dynamic.js';
+import { DstWorkspace, dstGradientChunk } from '../src/kernels/dst.js';
+import { featureMajorStride } from '../src/kernels/feature-major.js';
+import { matmulInto } from '../src/kernels/matmul.js';
 import type { DstMethod } from '../src/dst/schedule.js';
-import { createContext } from '../src/gpu/context.js';
+import { type Context, createContext } from '../src/gpu/context.js';
 import { SoftmaxCrossEntropy } from '../src/nn/loss.js';
 import { SparseLinear } from '../src/nn/sparse-linear.js';
 import { bundle } from '../scripts/bundle.mjs';
@@ -127,7 +130,37 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-/** Medians of a training step (forward, loss, backward, SGD) and of SET / RigL updates, wall time with the GPU synced. */
+/**
+ * Encodes `work` with every dispatch counted and, with `profile`, each one timed alone on the GPU
+ * (timestamp queries, one submit per dispatch): GPU ms per kernel entry point and the count.
+ */
+async function dispatchProfile(ctx: Context, work: () => Promise<void>, profile: boolean): Promise<{ dispatches: number; byKernel: Record<string, { n: number; ms: number }> }> {
+  const dispatch = ctx.dispatch;
+  const byKernel: Record<string, { n: number; ms: number }> = {};
+  let dispatches = 0;
+  ctx.dispatch = async (kernel, args) => {
+    dispatches++;
+    const key = `${kernel.name}:${args.entryPoint ?? 'main'}`;
+    const row = (byKernel[key] ??= { n: 0, ms: 0 });
+    row.n++;
+    if (profile) row.ms += await ctx.timeGpu(() => dispatch.call(ctx, kernel, args));
+    else await dispatch.call(ctx, kernel, args);
+  };
+  try {
+    await work();
+    await ctx.sync();
+  } finally {
+    ctx.dispatch = dispatch;
+  }
+  return { dispatches, byKernel };
+}
+
+/**
+ * Medians of wall time (GPU synced) of a training step (forward, loss, backward, SGD) and of SET /
+ * RigL updates of all three layers; RigL's dense gradients dW = dYᵀ·X alone (its floor: the update
+ * needs them whatever else it does); dispatches per update; and, where the adapter has timestamp
+ * queries, GPU time per kernel of one update (each dispatch timed alone).
+ */
 async function timing(args: string[]): Promise<void> {
   const density = Number(flag(args, 'density', '0.1'));
   const repeats = Number(flag(args, 'repeats', '9'));
@@ -136,7 +169,18 @@ async function timing(args: string[]): Promise<void> {
   const data = await loadMnistDatasets({ trainLimit: BATCH });
   const x = ctx.upload('f32', toActivationLayout(data.train.inputs, BATCH, 784));
   const labels = ctx.upload('u32', Uint32Array.from(data.train.labels));
-  const rows: Record<string, number> = {};
+  const rows: Record<string, unknown> = {};
+  const timeIt = async (work: () => Promise<void>) => {
+    await work(); // warm-up: pipelines compiled
+    const ms: number[] = [];
+    for (let i = 0; i < repeats; i++) {
+      const t = performance.now();
+      await work();
+      await ctx.sync();
+      ms.push(performance.now() - t);
+    }
+    return median(ms);
+  };
   try {
     for (const arm of ['dense', 'sparse'] as const) {
       const weights = arm === 'dense' ? denseWeights(0) : await sparseWeights('random', density, 0);
@@ -148,28 +192,37 @@ async function timing(args: string[]): Promise<void> {
         await loss.forward(logits, labels, BATCH);
         await model.backward(loss.backward(), BATCH);
         await optimizer.step();
-        await ctx.sync();
-      };
-      const timeIt = async (work: () => Promise<void>) => {
-        await work(); // warm-up: pipelines compiled
-        const ms: number[] = [];
-        for (let i = 0; i < repeats; i++) {
-          const t = performance.now();
-          await work();
-          ms.push(performance.now() - t);
-        }
-        return median(ms);
       };
       rows[`${arm}StepMs`] = await timeIt(step);
+      rows[`${arm}StepDispatches`] = (await dispatchProfile(ctx, step, false)).dispatches;
       if (arm === 'sparse') {
         const layers = model.layers.filter((l): l is SparseLinear => l instanceof SparseLinear);
+        rows.layers = layers.map((l) => ({ rows: l.outFeatures, cols: l.inFeatures, nnz: l.dynamicWeight().nnz }));
+        const wss = layers.map((l) => new DstWorkspace(ctx, l.dynamicWeight()));
+        rows.riglGradientMs = await timeIt(async () => {
+          for (const [j, l] of layers.entries()) await dstGradientChunk(ctx, wss[j]!, { method: 'rigl', dyT: l.lastOutputGrad!.dyT, xT: l.lastInput!, batch: BATCH }, 0, l.outFeatures);
+        });
+        for (const ws of wss) ws.destroy();
+        // The same products on the dense matmul's other tile shapes, to see whether dst's choice is the fastest here.
+        const sweep: Record<string, number> = {};
+        for (const [wgX, wgY, tileK] of [[8, 8, 32], [16, 8, 32], [8, 16, 32], [16, 16, 32], [16, 4, 32], [8, 8, 16], [16, 16, 16]] as const) {
+          const outs = layers.map((l) => ctx.zeros('f32', l.outFeatures * l.inFeatures));
+          sweep[`${wgX}x${wgY}/${tileK}`] = await timeIt(async () => {
+            for (const [j, l] of layers.entries()) {
+              await matmulInto(ctx, l.lastOutputGrad!.dyT, l.lastInput!, outs[j]!, { m: l.outFeatures, k: featureMajorStride(BATCH), n: l.inFeatures, transposeB: true }, {}, { wgX, wgY, tileK });
+            }
+          });
+          for (const o of outs) o.destroy();
+        }
+        rows.riglGradientByTile = sweep;
         for (const method of ['set', 'rigl'] as const) {
           const dst = new DynamicSparsity(ctx, layers, { method, every: 1, fraction: 0.3, until: 1000 }, (v) => optimizer.stateOf(v));
           let i = 0;
-          rows[`${method}UpdateMs`] = await timeIt(async () => {
-            await dst.update(0.3, ++i);
-            await ctx.sync();
-          });
+          const update = async () => void (await dst.update(0.3, ++i));
+          rows[`${method}UpdateMs`] = await timeIt(update);
+          const profile = await dispatchProfile(ctx, update, ctx.hasTimestamps);
+          rows[`${method}Dispatches`] = profile.dispatches;
+          if (ctx.hasTimestamps) rows[`${method}GpuMsByKernel`] = profile.byKernel;
           dst.destroy();
         }
       }
@@ -179,7 +232,7 @@ async function timing(args: string[]): Promise<void> {
     }
     const result = { density, batch: BATCH, repeats, adapter: ctx.adapterName, ...rows };
     writeFileSync(out, JSON.stringify(result, null, 1));
-    console.log(JSON.stringify(result));
+    console.log(JSON.stringify(result, null, 1));
   } finally {
     x.destroy();
     labels.destroy();

@@ -1,17 +1,22 @@
 // Moves per-entry arrays to a new CSR order after a mask update (src/kernels/dst.ts).
 //
-// gather: tmp[i] = data[offset + src[srcOffset + i]], or 0 where src is 0xffffffff (a grown entry:
-// value 0, optimizer state reset), for i < n. put: data[offset + i] = tmp[i]. Run per array
-// section (the values; each state section of an optimizer: SGD momentum, Adam's m and v).
-// copy: to[i] = from[srcOffset + i], for i < n (u32 words: the new colIdx and rowPtr).
+// gather: for every section s < sections (sectionLength words apart) and entry i < n,
+// tmp[s·n + i] = data[s·sectionLength + src[srcOffset + i]], or 0 where src is 0xffffffff (a grown
+// entry: value 0, optimizer state reset). put: data[s·sectionLength + i] = tmp[s·n + i]. The
+// sections are the values (one), or an optimizer's state (SGD momentum, Adam's m and v).
+// copy: to[i] = src[srcOffset + i], for i < n (raw 32-bit words).
+// install: the new pattern from the update's output, to[i] = src[i] for i < n (colIdx) and
+// to2[i] = src[srcOffset + i] for i < count2 (rowPtr).
 // One invocation per element; workgroups form a folded 1D list.
 
 override WG: u32 = 64;
 
 struct Params {
   n: u32,
-  offset: u32,
+  sections: u32,
+  sectionLength: u32,
   srcOffset: u32,
+  count2: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -19,6 +24,7 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> tmp: array<f32>;
 @group(0) @binding(3) var<storage, read> src: array<u32>;
 @group(0) @binding(4) var<storage, read_write> to: array<u32>;
+@group(0) @binding(5) var<storage, read_write> to2: array<u32>;
 
 fn index(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> u32 {
   return (wid.x + wid.y * nwg.x) * WG + lid;
@@ -27,20 +33,21 @@ fn index(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> u32 {
 @compute @workgroup_size(WG)
 fn gather(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = index(wid, nwg, lid);
-  if (i >= params.n) {
+  if (i >= params.n * params.sections) {
     return;
   }
-  let s = src[params.srcOffset + i];
-  tmp[i] = select(data[params.offset + s], 0.0, s == 0xffffffffu);
+  let section = i / params.n;
+  let s = src[params.srcOffset + i % params.n];
+  tmp[i] = select(data[section * params.sectionLength + s], 0.0, s == 0xffffffffu);
 }
 
 @compute @workgroup_size(WG)
 fn put(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = index(wid, nwg, lid);
-  if (i >= params.n) {
+  if (i >= params.n * params.sections) {
     return;
   }
-  data[params.offset + i] = tmp[i];
+  data[(i / params.n) * params.sectionLength + i % params.n] = tmp[i];
 }
 
 @compute @workgroup_size(WG)
@@ -50,4 +57,15 @@ fn copy(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
     return;
   }
   to[i] = src[params.srcOffset + i];
+}
+
+@compute @workgroup_size(WG)
+fn install(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = index(wid, nwg, lid);
+  if (i < params.n) {
+    to[i] = src[i];
+  }
+  if (i < params.count2) {
+    to2[i] = src[params.srcOffset + i];
+  }
 }

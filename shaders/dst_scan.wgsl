@@ -1,6 +1,12 @@
-// Exclusive prefix sum of u32 counts in place: data[offset + i] becomes the sum of the n counts
-// before it, and data[offset + n] their total (the buffer holds n + 1 words there). Used by the
-// mask update (src/kernels/dst.ts) to turn per-unit or per-row counts into output offsets.
+// Exclusive prefix sums of u32 counts in place, for the mask update (src/kernels/dst.ts): turn
+// per-unit or per-row counts into output offsets.
+//
+// main: data[offset + i] becomes the sum of the n counts before it, and data[offset + n] their
+// total (the buffer holds n + 1 words there).
+// grow: the grow selection's two per-unit counts in one pass (shaders/dst_select.wgsl): the keys
+// equal to the threshold at data[offset..] are scanned; each unit's new entries are then its sure
+// ones (data[second + u]: kept, or above the threshold) plus the equal keys it takes, i.e. those
+// ranked below `take` (data[3]); those counts are scanned in place as well.
 //
 // One workgroup of 256 invocations; invocation i owns the contiguous block of ceil(n / 256)
 // counts starting at i·ceil(n / 256): it sums its block, the 256 sums are scanned in workgroup
@@ -10,22 +16,29 @@
 struct Params {
   offset: u32,
   n: u32,
+  second: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read_write> data: array<u32>;
 
+const TAKE = 3u;
+
 var<workgroup> sums: array<u32, 256>;
 
-@compute @workgroup_size(256)
-fn main(@builtin(local_invocation_index) lid: u32) {
+fn ownRange(lid: u32) -> vec2<u32> {
   let per = (params.n + 255u) / 256u;
   let begin = min(params.n, lid * per);
-  let end = min(params.n, begin + per);
+  return vec2<u32>(begin, min(params.n, begin + per));
+}
+
+fn scanInPlace(lid: u32, offset: u32) {
+  let range = ownRange(lid);
   var sum = 0u;
-  for (var i = begin; i < end; i++) {
-    sum += data[params.offset + i];
+  for (var i = range.x; i < range.y; i++) {
+    sum += data[offset + i];
   }
+  workgroupBarrier();
   sums[lid] = sum;
   workgroupBarrier();
   if (lid == 0u) {
@@ -35,13 +48,34 @@ fn main(@builtin(local_invocation_index) lid: u32) {
       sums[j] = running;
       running += s;
     }
-    data[params.offset + params.n] = running;
+    data[offset + params.n] = running;
   }
   workgroupBarrier();
   var running = sums[lid];
-  for (var i = begin; i < end; i++) {
-    let count = data[params.offset + i];
-    data[params.offset + i] = running;
+  for (var i = range.x; i < range.y; i++) {
+    let count = data[offset + i];
+    data[offset + i] = running;
     running += count;
   }
+}
+
+@compute @workgroup_size(256)
+fn main(@builtin(local_invocation_index) lid: u32) {
+  scanInPlace(lid, params.offset);
+}
+
+@compute @workgroup_size(256)
+fn grow(@builtin(local_invocation_index) lid: u32) {
+  scanInPlace(lid, params.offset);
+  // A unit's equal-key count is the next unit's rank minus its own, which another invocation wrote.
+  storageBarrier();
+  let range = ownRange(lid);
+  let take = data[TAKE];
+  for (var u = range.x; u < range.y; u++) {
+    let before = data[params.offset + u];
+    let eq = data[params.offset + u + 1u] - before;
+    data[params.second + u] += min(eq, take - min(take, before));
+  }
+  storageBarrier();
+  scanInPlace(lid, params.second);
 }

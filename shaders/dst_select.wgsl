@@ -10,14 +10,19 @@
 //    (salt, p) (SET: a uniformly random order), or bits(|scores|) of the dense gradient of rows
 //    [chunkRow0, ...) held in `scores` (RigL).
 // Both select the k largest keys, ties to the lower flat index, by a two-digit radix select:
-// `hist` counts the high 16 bits of the keys, `pick` finds the digit holding the k-th key (and
-// clears the histogram), the low 16 bits of the keys under that prefix are counted and picked the
-// same way, giving the threshold T and `take`, how many keys equal to T are selected. Then
-// `*_count` writes per unit the number of keys equal to T (work[eqOff + u]), the host scans them,
-// and an element is selected when key > T, or key == T and (its rank among keys == T) < take.
-// Drop writes keep[e]. Grow counts the new entries per unit (kept + grown, work[newOff + u]), the
-// host scans those, and `grow_fill` writes the new CSR: colIdx and src (old entry, or 0xffffffff
-// for a grown position) at out[0..nnz) and out[nnz..2·nnz), row starts at out[2·nnz..).
+// `hist` counts the high 16 bits of the keys, `pick` (shaders/dst_pick.wgsl) finds the digit P
+// holding the k-th key (and clears the histogram), the low 16 bits of the keys under that prefix
+// are counted and picked the same way, giving the threshold T and `take`, how many keys equal to
+// T are selected; an element is selected when key > T, or key == T and (its rank among keys == T)
+// < take.
+// Drop: `drop_count` writes per unit the keys equal to T (work[eqOff + u]), a scan ranks them,
+// and `drop_decide` writes keep[e].
+// Grow walks every position twice (`grow_hist`, then `grow_split`, the low-digit pass, which
+// also marks each unit's columns as sure or tie in bit masks), then only the marked columns:
+// `grow_count` settles the ties against T and counts per unit the keys equal to T and the sure
+// entries, dst_scan's `grow` turns those into each unit's first equal key and first new entry,
+// and `grow_fill` writes the new CSR: colIdx and src (old entry, or 0xffffffff for a grown
+// position) at out[0..nnz) and out[nnz..2·nnz), row starts at out[2·nnz..).
 // work[0..4) holds the selection state: need, prefix, T, take. Counts are atomics on integers, so
 // the result does not depend on the order invocations run in.
 
@@ -38,6 +43,7 @@ struct Params {
   k: u32,
   eqOff: u32,
   newOff: u32,
+  maskOff: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -181,58 +187,89 @@ fn grow_hist(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) w
   }
 }
 
+// A grow unit's column masks in work[maskOff + 4·u..]: bit j of words 0-1 (`sure`) and 2-3 (`tie`)
+// is column c0 + j (UNIT <= 64).
+fn maskAt(u: u32) -> u32 {
+  return params.maskOff + 4u * u;
+}
+
+// The low-digit pass: with the high digit P picked, marks each column sure (a kept entry, or a
+// key whose high digit is above P) or tie (high digit P: counted into the low histogram).
+@compute @workgroup_size(WG)
+fn grow_split(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let u = unitIndex(wid, nwg, lid);
+  if (u >= params.unitEnd) {
+    return;
+  }
+  var g = growUnit(u);
+  let prefix = work[PREFIX] >> 16u;
+  var sure = array<u32, 2>(0u, 0u);
+  var tie = array<u32, 2>(0u, 0u);
+  for (var c = g.c0; c < g.c1; c++) {
+    let j = c - g.c0;
+    let bit = 1u << (j & 31u);
+    if (storedState(&g, c) == 1u) {
+      sure[j >> 5u] |= bit;
+    } else {
+      let key = growKey(g.row, c);
+      if ((key >> 16u) > prefix) {
+        sure[j >> 5u] |= bit;
+      } else if ((key >> 16u) == prefix) {
+        tie[j >> 5u] |= bit;
+        // k = 0 picks nothing: the histogram stays clear for the next selection.
+        if (params.k > 0u) {
+          atomicAdd(&hist[key & 0xffffu], 1u);
+        }
+      }
+    }
+  }
+  let m = maskAt(u);
+  work[m] = sure[0];
+  work[m + 1u] = sure[1];
+  work[m + 2u] = tie[0];
+  work[m + 3u] = tie[1];
+}
+
+// With T picked, settles the tie columns (their keys recomputed, the others are known): above T
+// turns sure, equal to T stays tie, below T is dropped. Writes the unit's keys equal to T
+// (work[eqOff + u]) and its sure entries (work[newOff + u]).
 @compute @workgroup_size(WG)
 fn grow_count(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let u = unitIndex(wid, nwg, lid);
   if (u >= params.unitEnd) {
     return;
   }
-  var g = growUnit(u);
+  let row = u / params.segments;
+  let c0 = (u % params.segments) * UNIT;
+  let t = work[THRESHOLD];
+  let m = maskAt(u);
   var eq = 0u;
-  for (var c = g.c0; c < g.c1; c++) {
-    if (storedState(&g, c) != 1u) {
-      eq += select(0u, 1u, growKey(g.row, c) == work[THRESHOLD]);
+  var sure = 0u;
+  for (var w = 0u; w < 2u; w++) {
+    var bits = work[m + 2u + w];
+    var equal = 0u;
+    var above = work[m + w];
+    while (bits != 0u) {
+      let j = countTrailingZeros(bits);
+      bits &= bits - 1u;
+      let key = growKey(row, c0 + 32u * w + j);
+      if (key > t) {
+        above |= 1u << j;
+      } else if (key == t) {
+        equal |= 1u << j;
+      }
     }
+    work[m + w] = above;
+    work[m + 2u + w] = equal;
+    eq += countOneBits(equal);
+    sure += countOneBits(above);
   }
   work[params.eqOff + u] = eq;
+  work[params.newOff + u] = sure;
 }
 
-// Walks a grow unit in column order; with `emit`, stores the new entries from `base` on.
-fn growWalk(u: u32, emit: bool, base: u32) -> u32 {
-  var g = growUnit(u);
-  var eqSeen = work[params.eqOff + u];
-  var n = 0u;
-  for (var c = g.c0; c < g.c1; c++) {
-    let entry = g.entry;
-    let state = storedState(&g, c);
-    var src = entry;
-    var chosen = state == 1u;
-    if (state != 1u) {
-      let key = growKey(g.row, c);
-      chosen = selected(key, eqSeen);
-      eqSeen += select(0u, 1u, key == work[THRESHOLD]);
-      src = GROWN;
-    }
-    if (chosen) {
-      if (emit) {
-        out[base + n] = c;
-        out[params.nnz + base + n] = src;
-      }
-      n += 1u;
-    }
-  }
-  return n;
-}
-
-@compute @workgroup_size(WG)
-fn grow_new(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let u = unitIndex(wid, nwg, lid);
-  if (u >= params.unitEnd) {
-    return;
-  }
-  work[params.newOff + u] = growWalk(u, false, 0u);
-}
-
+// Writes a grow unit's new entries in column order from work[newOff + u] on: its sure columns,
+// and the tie columns ranked below `take` among the keys equal to T. No key is computed.
 @compute @workgroup_size(WG)
 fn grow_fill(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let u = unitIndex(wid, nwg, lid);
@@ -240,56 +277,39 @@ fn grow_fill(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) w
     return;
   }
   let base = work[params.newOff + u];
-  growWalk(u, true, base);
+  var g = growUnit(u);
+  var eqSeen = work[params.eqOff + u];
+  let take = work[TAKE];
+  let m = maskAt(u);
+  var n = base;
+  for (var w = 0u; w < 2u; w++) {
+    let sure = work[m + w];
+    var bits = sure | work[m + 2u + w];
+    while (bits != 0u) {
+      let j = countTrailingZeros(bits);
+      bits &= bits - 1u;
+      var chosen = ((sure >> j) & 1u) != 0u;
+      if (!chosen) {
+        chosen = eqSeen < take;
+        eqSeen += 1u;
+      }
+      if (chosen) {
+        let c = g.c0 + 32u * w + j;
+        while (g.entry < g.rowEnd && colIdx[g.entry] < c) {
+          g.entry += 1u;
+        }
+        // A kept entry keeps its value; a new position (or a dropped one grown again) starts at 0.
+        let stored = g.entry < g.rowEnd && colIdx[g.entry] == c && keep[g.entry] != 0u;
+        out[n] = c;
+        out[params.nnz + n] = select(GROWN, g.entry, stored);
+        n += 1u;
+      }
+    }
+  }
   if (u % params.segments == 0u) {
     out[2u * params.nnz + u / params.segments] = base;
   }
   if (u + 1u == params.rows * params.segments) {
     out[2u * params.nnz + params.rows] = params.nnz;
-  }
-}
-
-var<workgroup> partial: array<u32, 256>;
-
-// One workgroup of 256: finds the digit d holding the need-th largest key (counting from the top),
-// records it, and clears the histogram for the next pass.
-@compute @workgroup_size(256)
-fn pick(@builtin(local_invocation_index) lid: u32) {
-  var sum = 0u;
-  for (var b = lid * 256u; b < lid * 256u + 256u; b++) {
-    sum += atomicLoad(&hist[b]);
-  }
-  partial[lid] = sum;
-  workgroupBarrier();
-  if (lid == 0u) {
-    var need = select(params.k, work[NEED], params.low != 0u);
-    var span = 255u;
-    loop {
-      if (partial[span] >= need || span == 0u) {
-        break;
-      }
-      need -= partial[span];
-      span -= 1u;
-    }
-    var d = span * 256u + 255u;
-    loop {
-      let n = atomicLoad(&hist[d]);
-      if (n >= need || d == span * 256u) {
-        break;
-      }
-      need -= n;
-      d -= 1u;
-    }
-    if (params.low == 0u) {
-      work[PREFIX] = d << 16u;
-      work[NEED] = need;
-    } else {
-      work[THRESHOLD] = work[PREFIX] | d;
-      work[TAKE] = need;
-    }
-  }
-  workgroupBarrier();
-  for (var b = lid * 256u; b < lid * 256u + 256u; b++) {
-    atomicStore(&hist[b], 0u);
   }
 }

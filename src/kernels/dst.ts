@@ -4,10 +4,13 @@
  * by a seeded counter-based hash, i.e. uniformly at random; RigL: by the largest |dL/dW|, the dense
  * gradient computed a chunk of rows at a time), write the new CSR, move the values and every
  * optimizer state section to the new order (grown entries 0), and rebuild Wᵀ's pattern, both row
- * swizzles and the SDDMM work items. Nothing is read back but the SDDMM item count. The exact CPU
- * reference is src/dst/reference.ts; ties go to the lower flat index on both.
+ * swizzles and the SDDMM work items. Nothing is read back but the SDDMM item count. Per layer:
+ * 7 dispatches to drop, 7 to grow (2 walks of every position, one of the columns left tied, one
+ * of the columns chosen, single-workgroup picks and a scan), 2 per array moved, 4 to rebuild.
+ * The exact CPU reference is src/dst/reference.ts; ties go to the lower flat index on both.
  */
 import gatherSource from '../../shaders/dst_gather.wgsl';
+import pickSource from '../../shaders/dst_pick.wgsl';
 import rowsSource from '../../shaders/dst_rows.wgsl';
 import scanSource from '../../shaders/dst_scan.wgsl';
 import selectSource from '../../shaders/dst_select.wgsl';
@@ -21,6 +24,7 @@ import { gridFor } from './grid.js';
 import { matmulInto } from './matmul.js';
 
 export const dstSelectKernel: KernelSource = { name: 'dst_select', source: selectSource };
+export const dstPickKernel: KernelSource = { name: 'dst_pick', source: pickSource };
 export const dstScanKernel: KernelSource = { name: 'dst_scan', source: scanSource };
 export const dstTransposeKernel: KernelSource = { name: 'dst_transpose', source: transposeSource };
 export const dstRowsKernel: KernelSource = { name: 'dst_rows', source: rowsSource };
@@ -65,15 +69,17 @@ export class DstWorkspace {
   readonly work: GpuTensor<'u32'>;
   /** new colIdx (nnz), src (nnz), new rowPtr (rows + 1) */
   readonly out: GpuTensor<'u32'>;
-  readonly tmp: GpuTensor<'f32'>;
+  /** Wᵀ's column cursors, and the length counters of the row ranks (max(rows, cols) + 1 words) */
   readonly cursor: GpuTensor<'u32'>;
-  readonly rowCounts: GpuTensor<'u32'>;
   readonly itemCount: GpuTensor<'u32'>;
   private readonly spareF: GpuTensor<'f32'>;
+  private readonly spareF2: GpuTensor<'f32'>;
   private readonly spareU: GpuTensor<'u32'>;
+  private readonly spareU2: GpuTensor<'u32'>;
   private readonly chunks = new Map<string, GpuTensor<'f32'>>();
   readonly eqOff = STATE_WORDS;
   readonly newOff: number;
+  readonly maskOff: number;
 
   constructor(
     private readonly ctx: Context,
@@ -85,21 +91,23 @@ export class DstWorkspace {
     const n = Math.max(1, w.nnz);
     this.keep = ctx.zeros('u32', n, 'dst.keep');
     this.hist = ctx.zeros('u32', HIST_BINS, 'dst.hist');
-    this.work = ctx.zeros('u32', this.newOff + units.grow + 1, 'dst.work');
+    this.maskOff = this.newOff + units.grow + 1;
+    this.work = ctx.zeros('u32', this.maskOff + 4 * units.grow, 'dst.work');
     this.out = ctx.zeros('u32', 2 * w.nnz + w.rows + 1, 'dst.out');
-    this.tmp = ctx.zeros('f32', n, 'dst.tmp');
-    this.cursor = ctx.zeros('u32', w.cols, 'dst.cursor');
-    this.rowCounts = ctx.zeros('u32', w.rows + 1, 'dst.rowCounts');
+    this.cursor = ctx.zeros('u32', Math.max(w.rows, w.cols) + 1, 'dst.cursor');
     this.itemCount = ctx.zeros('u32', 1, 'dst.itemCount');
     this.spareF = ctx.zeros('f32', 4, 'dst.spareF');
+    this.spareF2 = ctx.zeros('f32', 4, 'dst.spareF2');
     this.spareU = ctx.zeros('u32', 4, 'dst.spareU');
+    this.spareU2 = ctx.zeros('u32', 4, 'dst.spareU2');
   }
 
   /**
-   * RigL's chunk buffers (the dense-gradient chunk, dY's rows for it), of exactly `length` floats,
-   * made on first use: one per name and length, so a layer holds at most a full and a last chunk.
+   * Scratch of exactly `length` floats, made on first use and kept: RigL's chunk buffers (the
+   * dense-gradient chunk, dY's rows for it; a layer holds at most a full and a last chunk) and
+   * the moved arrays' staging (nnz per section).
    */
-  chunk(name: 'scores' | 'dy', length: number): GpuTensor<'f32'> {
+  chunk(name: 'scores' | 'dy' | 'tmp', length: number): GpuTensor<'f32'> {
     const key = `${name}:${length}`;
     let t = this.chunks.get(key);
     if (!t) {
@@ -109,23 +117,31 @@ export class DstWorkspace {
     return t;
   }
 
-  /** A tensor for a binding a pass does not use (never written). */
+  /** Tensors for bindings a pass does not use (never written); two of a kind for passes with two unused writable bindings. */
   get unusedF(): GpuTensor<'f32'> {
     return this.spareF;
+  }
+
+  get unusedF2(): GpuTensor<'f32'> {
+    return this.spareF2;
   }
 
   get unusedU(): GpuTensor<'u32'> {
     return this.spareU;
   }
 
+  get unusedU2(): GpuTensor<'u32'> {
+    return this.spareU2;
+  }
+
   /** Frees the workspace's GPU buffers. */
   destroy(): void {
-    for (const t of [this.keep, this.hist, this.work, this.out, this.tmp, this.cursor, this.rowCounts, this.itemCount, this.spareF, this.spareU, ...this.chunks.values()]) t.destroy();
+    for (const t of [this.keep, this.hist, this.work, this.out, this.cursor, this.itemCount, this.spareF, this.spareF2, this.spareU, this.spareU2, ...this.chunks.values()]) t.destroy();
   }
 }
 
-async function scan(ctx: Context, data: GpuTensor<'u32'>, offset: number, n: number): Promise<void> {
-  await ctx.dispatch(dstScanKernel, { buffers: { data }, uniforms: { offset, n }, workgroups: [1] });
+async function scan(ctx: Context, data: GpuTensor<'u32'>, offset: number, n: number, entryPoint: 'main' | 'grow' = 'main', second = 0): Promise<void> {
+  await ctx.dispatch(dstScanKernel, { entryPoint, buffers: { data }, uniforms: { offset, n, second }, workgroups: [1] });
 }
 
 interface SelectPass {
@@ -157,6 +173,7 @@ async function selectPass(ctx: Context, ws: DstWorkspace, p: SelectPass): Promis
     k: p.k,
     eqOff: ws.eqOff,
     newOff: ws.newOff,
+    maskOff: ws.maskOff,
   };
   const buffers = {
     rowPtr: w.pattern.rowPtr,
@@ -168,15 +185,18 @@ async function selectPass(ctx: Context, ws: DstWorkspace, p: SelectPass): Promis
     work: ws.work,
     out: ws.out,
   };
-  const pick = p.entryPoint === 'pick';
-  const groups = pick ? 1 : Math.ceil((unitEnd - unitBegin) / WG);
   await ctx.dispatch(dstSelectKernel, {
     entryPoint: p.entryPoint,
-    constants: pick ? {} : { WG, UNIT: DST_UNIT },
+    constants: { WG, UNIT: DST_UNIT },
     buffers,
     uniforms,
-    workgroups: pick ? [1] : gridFor(ctx, groups),
+    workgroups: gridFor(ctx, Math.ceil((unitEnd - unitBegin) / WG)),
   });
+}
+
+/** The digit step of the radix select: the high digit's (or with `low`, the low digit's) bin holding the k-th key. */
+async function pick(ctx: Context, ws: DstWorkspace, k: number, low = false): Promise<void> {
+  await ctx.dispatch(dstPickKernel, { entryPoint: 'pick', buffers: { hist: ws.hist, work: ws.work }, uniforms: { low: Number(low), k }, workgroups: [1] });
 }
 
 /** Marks keep[e] = 0 for the k stored entries of smallest |w| (ties: lower index), 1 for the rest. */
@@ -185,13 +205,15 @@ export async function dstDropInto(ctx: Context, ws: DstWorkspace, k: number): Pr
   checkNonNegativeInt('k', k, w.nnz);
   const units: [number, number] = [0, unitCounts(w).drop];
   if (k === 0) {
+    // A threshold no key exceeds and no equal key taken: every entry kept.
+    ctx.write(ws.work, Uint32Array.of(0, 0, 0xffffffff, 0));
     await selectPass(ctx, ws, { entryPoint: 'drop_decide', units, k: 0 });
     return;
   }
   await selectPass(ctx, ws, { entryPoint: 'drop_hist', units, k });
-  await selectPass(ctx, ws, { entryPoint: 'pick', units, k });
+  await pick(ctx, ws, k);
   await selectPass(ctx, ws, { entryPoint: 'drop_hist', units, k, low: true });
-  await selectPass(ctx, ws, { entryPoint: 'pick', units, k, low: true });
+  await pick(ctx, ws, k, true);
   await selectPass(ctx, ws, { entryPoint: 'drop_count', units, k });
   await scan(ctx, ws.work, ws.eqOff, units[1]);
   await selectPass(ctx, ws, { entryPoint: 'drop_decide', units, k });
@@ -199,15 +221,17 @@ export async function dstDropInto(ctx: Context, ws: DstWorkspace, k: number): Pr
 
 /**
  * RigL's dense gradient of rows [row0, row0 + rows): dW = dYᵀ·X on the dense matmul (the padding
- * columns add nothing), from dY's rows copied out unless the chunk is the whole layer.
+ * columns add nothing), from dY's rows copied out unless the chunk is the whole layer; returns the
+ * workspace's chunk holding it. dstGrowInto computes it per chunk; exported so that benchmarks can
+ * time RigL's inherent cost alone.
  */
-async function gradientChunk(ctx: Context, ws: DstWorkspace, grow: Extract<DstGrow, { method: 'rigl' }>, row0: number, rows: number): Promise<GpuTensor<'f32'>> {
+export async function dstGradientChunk(ctx: Context, ws: DstWorkspace, grow: Extract<DstGrow, { method: 'rigl' }>, row0: number, rows: number): Promise<GpuTensor<'f32'>> {
   const stride = featureMajorStride(grow.batch);
   const scores = ws.chunk('scores', rows * ws.w.cols);
   let dy = grow.dyT;
   if (rows < ws.w.rows) {
     dy = ws.chunk('dy', rows * stride);
-    await gather(ctx, ws, 'copy', rows * stride, 0, row0 * stride, ws.unusedF, grow.dyT, dy);
+    await gather(ctx, ws, 'copy', { n: rows * stride, srcOffset: row0 * stride }, { src: grow.dyT, to: dy });
   }
   await matmulInto(ctx, dy, grow.xT, scores, { m: rows, k: stride, n: ws.w.cols, transposeB: true });
   return scores;
@@ -215,8 +239,8 @@ async function gradientChunk(ctx: Context, ws: DstWorkspace, grow: Extract<DstGr
 
 /**
  * Grows k positions among those not kept (after dstDropInto) and writes the new CSR into ws.out.
- * Every pass walks the rows chunk by chunk; RigL recomputes the chunk's dense gradient for each
- * pass unless one chunk holds the whole layer.
+ * The three passes that read keys walk the rows chunk by chunk; RigL recomputes the chunk's dense
+ * gradient for each of them unless one chunk holds the whole layer.
  */
 export async function dstGrowInto(ctx: Context, ws: DstWorkspace, k: number, grow: DstGrow): Promise<void> {
   const w = ws.w;
@@ -237,44 +261,52 @@ export async function dstGrowInto(ctx: Context, ws: DstWorkspace, k: number, gro
   const chunks = Math.ceil(w.rows / chunkRows);
   // One chunk holding the whole layer is computed once for every pass.
   let whole: GpuTensor<'f32'> | undefined;
-  const overChunks = async (entryPoint: string, low = false) => {
+  const overChunks = async (entryPoint: string) => {
     for (let i = 0; i < chunks; i++) {
       const row0 = i * chunkRows;
       const rows = Math.min(chunkRows, w.rows - row0);
       let scores: GpuTensor<'f32'> | undefined;
       if (grow.method === 'rigl') {
-        scores = whole ?? (await gradientChunk(ctx, ws, grow, row0, rows));
+        scores = whole ?? (await dstGradientChunk(ctx, ws, grow, row0, rows));
         if (chunks === 1) whole = scores;
       }
       const units: [number, number] = [row0 * segments, (row0 + rows) * segments];
-      await selectPass(ctx, ws, { entryPoint, units, k, low, chunkRow0: row0, salt, rigl, scores });
+      await selectPass(ctx, ws, { entryPoint, units, k, chunkRow0: row0, salt, rigl, scores });
     }
   };
-  const all: [number, number] = [0, growUnits];
   if (k > 0) {
     await overChunks('grow_hist');
-    await selectPass(ctx, ws, { entryPoint: 'pick', units: all, k });
-    await overChunks('grow_hist', true);
-    await selectPass(ctx, ws, { entryPoint: 'pick', units: all, k, low: true });
-    await overChunks('grow_count');
-    await scan(ctx, ws.work, ws.eqOff, growUnits);
+    await pick(ctx, ws, k);
   } else {
-    // Nothing is grown: a threshold no key exceeds and no equal key taken.
-    ctx.write(ws.work, Uint32Array.of(0, 0, 0xffffffff, 0));
+    // Nothing is grown: no high digit above the prefix, a threshold no key exceeds, no equal key taken.
+    ctx.write(ws.work, Uint32Array.of(0, 0xffff0000, 0xffffffff, 0));
   }
-  await overChunks('grow_new');
-  await scan(ctx, ws.work, ws.newOff, growUnits);
-  await overChunks('grow_fill');
+  await overChunks('grow_split');
+  if (k > 0) await pick(ctx, ws, k, true);
+  await overChunks('grow_count');
+  await scan(ctx, ws.work, ws.eqOff, growUnits, 'grow', ws.newOff);
+  // The fill reads the masks only: no keys, so no gradient chunk.
+  await selectPass(ctx, ws, { entryPoint: 'grow_fill', units: [0, growUnits], k });
 }
 
-/** One dst_gather pass; `copy` moves raw 32-bit words, so src and to may hold either dtype. */
-async function gather(ctx: Context, ws: DstWorkspace, entryPoint: 'gather' | 'put' | 'copy', n: number, offset: number, srcOffset: number, data: GpuTensor<'f32'>, src: GpuTensor, to: GpuTensor) {
+interface GatherParams {
+  n: number;
+  sections?: number;
+  sectionLength?: number;
+  srcOffset?: number;
+  count2?: number;
+}
+
+/** One dst_gather pass over its operands (unused bindings get the workspace's spares). */
+async function gather(ctx: Context, ws: DstWorkspace, entryPoint: 'gather' | 'put' | 'copy' | 'install', p: GatherParams, buffers: { data?: GpuTensor<'f32'>; tmp?: GpuTensor<'f32'>; src: GpuTensor; to?: GpuTensor; to2?: GpuTensor }) {
+  const { n, sections = 1, sectionLength = 0, srcOffset = 0, count2 = 0 } = p;
+  const spread = entryPoint === 'gather' || entryPoint === 'put' ? n * sections : Math.max(n, count2);
   await ctx.dispatch(dstGatherKernel, {
     entryPoint,
     constants: { WG },
-    buffers: { data, tmp: ws.tmp, src, to },
-    uniforms: { n, offset, srcOffset },
-    workgroups: gridFor(ctx, Math.ceil(n / WG)),
+    buffers: { data: buffers.data ?? ws.unusedF, tmp: buffers.tmp ?? ws.unusedF2, src: buffers.src, to: buffers.to ?? ws.unusedU, to2: buffers.to2 ?? ws.unusedU2 },
+    uniforms: { n, sections, sectionLength, srcOffset, count2 },
+    workgroups: gridFor(ctx, Math.ceil(spread / WG)),
   });
 }
 
@@ -282,59 +314,45 @@ async function gather(ctx: Context, ws: DstWorkspace, entryPoint: 'gather' | 'pu
  * Moves a per-entry array to the new order in place: `sections` consecutive sections of
  * `sectionLength` words each (the values: 1 section of nnz; an optimizer state: its moments, each
  * padded to whole vec4s), entries past nnz in a section left as they are; grown entries get 0.
+ * Two dispatches whatever the sections: all of them gathered, then all put back.
  */
 export async function dstRemapInto(ctx: Context, ws: DstWorkspace, data: GpuTensor<'f32'>, sectionLength: number, sections = 1): Promise<void> {
   const nnz = ws.w.nnz;
   if (sectionLength < nnz || data.length < sections * sectionLength) {
     throw new RangeError(`data must hold ${sections} sections of at least nnz = ${nnz} words, got length ${data.length} for sections of ${sectionLength}`);
   }
-  for (let s = 0; s < sections; s++) {
-    await gather(ctx, ws, 'gather', nnz, s * sectionLength, nnz, data, ws.out, ws.unusedU);
-    await gather(ctx, ws, 'put', nnz, s * sectionLength, 0, data, ws.out, ws.unusedU);
-  }
+  if (nnz === 0) return;
+  const tmp = ws.chunk('tmp', nnz * sections);
+  const p = { n: nnz, sections, sectionLength, srcOffset: nnz };
+  await gather(ctx, ws, 'gather', p, { data, tmp, src: ws.out });
+  await gather(ctx, ws, 'put', p, { data, tmp, src: ws.out });
 }
 
-async function rowsPass(ctx: Context, ws: DstWorkspace, entryPoint: string, n: number, starts: GpuTensor<'u32'>, order: GpuTensor<'u32'>) {
-  const items = ws.w.sddmmItems.items;
+/** A dst_rows pass: the rank of a pattern's rows into `order`, and with `items` W's SDDMM items. */
+async function rowsPass(ctx: Context, ws: DstWorkspace, starts: GpuTensor<'u32'>, order: GpuTensor<'u32'>, n: number, maxLen: number, items: boolean) {
   await ctx.dispatch(dstRowsKernel, {
-    entryPoint,
-    constants: { WG, SEGMENT: CSR_SDDMM_SEGMENT },
-    buffers: { starts, order, counts: ws.rowCounts, items },
-    uniforms: { n },
-    workgroups: gridFor(ctx, Math.ceil(n / WG)),
+    constants: { SEGMENT: CSR_SDDMM_SEGMENT },
+    buffers: { starts, order, bins: ws.cursor, items: items ? ws.w.sddmmItems.items : ws.unusedU, itemCount: items ? ws.itemCount : ws.unusedU2 },
+    uniforms: { n, maxLen },
+    workgroups: [items ? 2 : 1],
   });
 }
 
 /**
  * Installs the new CSR from ws.out (after dstGrowInto and every dstRemapInto) and rebuilds the rest
  * of the structure from it: the row swizzle, Wᵀ's pattern, permutation and swizzle, and the SDDMM
- * items. The new item count lands in ws.itemCount (read it with readDstItemCount).
+ * items. The new item count lands in ws.itemCount (read it back with ctx.read).
  */
 export async function dstRebuildInto(ctx: Context, ws: DstWorkspace): Promise<void> {
   const w = ws.w;
   const { pattern } = w;
   const t = w.transposed;
-  await gather(ctx, ws, 'copy', w.nnz, 0, 0, ws.unusedF, ws.out, pattern.colIdx);
-  await gather(ctx, ws, 'copy', w.rows + 1, 0, 2 * w.nnz, ws.unusedF, ws.out, pattern.rowPtr);
-  await rowsPass(ctx, ws, 'rank', w.rows, pattern.rowPtr, pattern.rowOrder);
-
-  const transpose = async (entryPoint: string, n: number) =>
-    ctx.dispatch(dstTransposeKernel, {
-      entryPoint,
-      constants: { WG },
-      buffers: { rowPtr: pattern.rowPtr, colIdx: pattern.colIdx, cursor: ws.cursor, tRowPtr: t.rowPtr, tColIdx: t.colIdx, tPerm: t.perm },
-      uniforms: { rows: w.rows, cols: w.cols },
-      workgroups: gridFor(ctx, Math.ceil(n / WG)),
-    });
-  await transpose('count', w.rows);
-  await transpose('starts', w.cols);
-  await scan(ctx, t.rowPtr, 0, w.cols);
-  await transpose('scatter', w.rows);
-  await transpose('sort', w.cols);
-  await rowsPass(ctx, ws, 'rank', w.cols, t.rowPtr, t.rowOrder);
-
-  await rowsPass(ctx, ws, 'sddmm_count', w.rows, pattern.rowPtr, pattern.rowOrder);
-  await scan(ctx, ws.rowCounts, 0, w.rows);
-  await rowsPass(ctx, ws, 'sddmm_items', w.rows, pattern.rowPtr, pattern.rowOrder);
-  await gather(ctx, ws, 'copy', 1, 0, w.rows, ws.unusedF, ws.rowCounts, ws.itemCount);
+  await gather(ctx, ws, 'install', { n: w.nnz, srcOffset: 2 * w.nnz, count2: w.rows + 1 }, { src: ws.out, to: pattern.colIdx, to2: pattern.rowPtr });
+  await rowsPass(ctx, ws, pattern.rowPtr, pattern.rowOrder, w.rows, w.cols, true);
+  await ctx.dispatch(dstTransposeKernel, {
+    buffers: { rowPtr: pattern.rowPtr, colIdx: pattern.colIdx, cursor: ws.cursor, tRowPtr: t.rowPtr, tColIdx: t.colIdx, tPerm: t.perm },
+    uniforms: { rows: w.rows, cols: w.cols },
+    workgroups: [1],
+  });
+  await rowsPass(ctx, ws, t.rowPtr, t.rowOrder, w.cols, w.rows, false);
 }

@@ -134,6 +134,23 @@ describeGpu('dst', (run) => {
     });
   }
 
+  it('k = 0 after a real update (its selection state left behind) keeps every entry and grows none', async () => {
+    const w = coarse(randomCsr(12, 30, 0.25, 41), 41);
+    const nnz = w.colIdx.length;
+    const section = Math.ceil(nnz / 4) * 4;
+    const r = new Rng(8);
+    const state = Float32Array.from({ length: 2 * section }, () => r.nextNormal());
+    const salts = [dstSalt(2, 0, 0), dstSalt(2, 0, 1)];
+    const steps = [
+      { k: Math.floor(nnz / 2), grow: { method: 'set', salt: salts[0]! } as GrowParams },
+      { k: 0, grow: { method: 'set', salt: salts[1]! } as GrowParams },
+    ];
+    const got: UpdatedLayer = await run('updates', { w, state, section, steps });
+    const want = referenceUpdates(w, state, section, steps.map(({ k }, i) => ({ k, key: (p: number) => setGrowKey(salts[i]!, p) })));
+    expectMatchesReference(got, want);
+    expect([...got.keep]).toEqual(new Array(nnz).fill(1));
+  });
+
   it('RigL with one chunk and with one row per chunk give the same update', async () => {
     const w = randomCsr(11, 90, 0.15, 21);
     const r = new Rng(5);
