@@ -10,9 +10,9 @@
 // reads input (oy·stride + ky - padding, ox·stride + kx - padding); outside the image that reads 0,
 // or wraps once modulo h and w when `circular` (the host allows padding <= min(h, w)).
 //
-// forward: aT = x (cIn·h·w features), cT = y (cOut·ho·wo). rowPtr / colIdx / values are W; taps[e]
-// is entry e's column decoded once per mask on the host: (ci, ky << 16 | kx), so the entry loop does
-// no integer division. One invocation computes BV vec4 groups of PX consecutive pixels of one
+// forward: aT = x (cIn·h·w features), cT = y (cOut·ho·wo). rowPtr / values are W; entryIndex holds
+// entry e's column decoded once per mask on the host at 2e, 2e + 1: (ci, ky << 16 | kx), so the entry
+// loop does no integer division; extra holds the bias's bits when HAS_BIAS. One invocation computes BV vec4 groups of PX consecutive pixels of one
 // output row (co, oy): it walks row co once, each (tap, value) load and decode feeding BV·PX vec4
 // loads and FMAs (the host picks BV·PX = 8, so a small batch still amortises the decode). The row
 // test is shared by the PX pixels; each pixel's column is wrapped or masked (value 0, index
@@ -21,15 +21,19 @@
 // take neighbouring pixels of one co, walk the same entries in lock step and read neighbouring
 // input pixels.
 //
-// backwardData: aT = dy (cOut·ho·wo features), cT = dx (cIn·h·w). rowPtr / colIdx are Wᵀ's pattern
-// (row (ci, ky, kx) lists the co's storing that tap), its entry t holds values[perm[t]]: the one array
-// the optimizer updates. rowOrder orders the input channels (by decreasing stored taps). One
+// backwardData: aT = dy (cOut·ho·wo features), cT = dx (cIn·h·w). rowPtr / entryIndex are Wᵀ's
+// pattern (row (ci, ky, kx) lists the co's storing that tap), its entry t holds values[extra[t]]
+// (extra is Wᵀ's permutation into the one array the optimizer updates). rowOrder orders the input channels (by decreasing stored taps). One
 // invocation computes BV vec4 groups of PX pixels of one input row (ci, iy), stride apart (so they
 // share their taps, at consecutive output columns). For each unwrapped row u (iy, and iy ∓ h when
 // circular) the taps with ky ≡ u + padding (mod stride) are stepped through directly with their
 // output row oy = (u + padding - ky) / stride (one division per u, none per tap), likewise for
 // columns, and each tap's row of Wᵀ is walked once over dy at (co, oy, ox + p), pixels whose ox
 // falls outside [0, wo) masked to 0.
+//
+// The two passes share the entryIndex and extra bindings (each reads its own meaning of them), so
+// the kernel stays within WebGPU's default 8 storage buffers per stage: a device made with
+// default limits (TF.js's, for one) can run it.
 //
 // A workgroup is WG_B x WG_R: the WG_B invocations along x share a slot and take interleaved batch
 // groups, the WG_R along y take consecutive slots. Workgroups form a folded 1D list of tiles
@@ -78,15 +82,13 @@ struct Params {
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> rowPtr: array<u32>;
-@group(0) @binding(2) var<storage, read> colIdx: array<u32>;
+@group(0) @binding(2) var<storage, read> entryIndex: array<u32>;
 @group(0) @binding(3) var<storage, read> values: array<f32>;
-@group(0) @binding(4) var<storage, read> perm: array<u32>;
-@group(0) @binding(5) var<storage, read> taps: array<vec2<u32>>;
-@group(0) @binding(6) var<storage, read> rowOrder: array<u32>;
-@group(0) @binding(7) var<storage, read> aT: array<vec4<f32>>;
-@group(0) @binding(8) var<storage, read> bias: array<f32>;
-@group(0) @binding(9) var<storage, read_write> cT: array<vec4<f32>>;
-@group(0) @binding(10) var<storage, read_write> aux: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read> extra: array<u32>;
+@group(0) @binding(5) var<storage, read> rowOrder: array<u32>;
+@group(0) @binding(6) var<storage, read> aT: array<vec4<f32>>;
+@group(0) @binding(7) var<storage, read_write> cT: array<vec4<f32>>;
+@group(0) @binding(8) var<storage, read_write> aux: array<vec4<f32>>;
 
 // The invocation's place: its slot (an output pixel block, channels in swizzled order) and first
 // batch group, or slot = rows when it has nothing to do.
@@ -208,7 +210,7 @@ fn forward(
   let gHi = slotGroups(at.firstGroup, vec4<u32>(4u, 5u, 6u, 7u));
   var start = vec4<f32>(0.0);
   if (HAS_BIAS) {
-    start = vec4<f32>(bias[co]);
+    start = vec4<f32>(bitcast<f32>(extra[co]));
   }
   var acc = array<mat4x4<f32>, 2>(mat4x4<f32>(start, start, start, start), mat4x4<f32>(start, start, start, start));
 
@@ -218,7 +220,7 @@ fn forward(
   let step = i32(params.stride);
   let end = rowPtr[co + 1u];
   for (var e = rowPtr[co]; e < end; e++) {
-    let tap = taps[e];
+    let tap = vec2<u32>(entryIndex[2u * e], entryIndex[2u * e + 1u]);
     var iy = y0 + i32(tap.y >> 16u);
     // Only windows that reach the top or bottom border take this branch.
     if (u32(iy) >= params.h) {
@@ -328,8 +330,8 @@ fn backwardData(
           let t = tapRow + u32(kx0 + i * stride);
           let end = rowPtr[t + 1u];
           for (var e = rowPtr[t]; e < end; e++) {
-            let v = values[perm[e]];
-            let base = colIdx[e] * planeGroups;
+            let v = values[extra[e]];
+            let base = entryIndex[e] * planeGroups;
             accumulate(&acc, v * op.vLo, v * op.vHi, base + op.atLo, base + op.atHi);
           }
         }

@@ -25,9 +25,18 @@ const WANTED_LIMITS = [
 
 const WANTED_FEATURES: GPUFeatureName[] = ['timestamp-query', 'subgroups'];
 
-export async function requestDevice(): Promise<{ device: GPUDevice; adapter: GPUAdapter; backend: Backend }> {
+/**
+ * The WebGPU entry point this library uses: navigator.gpu in a browser, else the one Dawn instance
+ * of this process (Dawn for Node supports one per process: code that wants a device of its own,
+ * with other limits, must request it here rather than create a second instance).
+ */
+export async function gpuEntry(): Promise<{ gpu: GPU; backend: Backend }> {
   const browserGpu = typeof navigator !== 'undefined' ? (navigator as Navigator).gpu : undefined;
-  const { gpu, backend } = browserGpu ? { gpu: browserGpu, backend: 'browser' as const } : await nodeGpu();
+  return browserGpu ? { gpu: browserGpu, backend: 'browser' } : nodeGpu();
+}
+
+export async function requestDevice(): Promise<{ device: GPUDevice; adapter: GPUAdapter; backend: Backend }> {
+  const { gpu, backend } = await gpuEntry();
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) {
     throw new WebGpuUnavailableError(

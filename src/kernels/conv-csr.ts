@@ -224,14 +224,12 @@ async function convForward(
   const { pattern, values } = filter.csr;
   const buffers = {
     rowPtr: pattern.rowPtr,
-    colIdx: pattern.colIdx,
+    entryIndex: filter.taps,
     values,
-    // Unused bindings still need a buffer: they get one the kernel already reads.
-    perm: pattern.rowPtr,
-    taps: filter.taps,
+    // Without a bias the binding still needs a buffer: it gets one the kernel already reads.
+    extra: bias ?? values,
     rowOrder: pattern.rowOrder,
     aT: x,
-    bias: bias ?? values,
   };
   const rows = filter.cOut * g.ho * Math.ceil(g.wo / px);
   const inputs = { x, ...(bias && { bias }) };
@@ -293,14 +291,11 @@ async function convBackwardData(
   const t = filter.csr.transposed;
   const buffers = {
     rowPtr: t.rowPtr,
-    colIdx: t.colIdx,
+    entryIndex: t.colIdx,
     values: filter.csr.values,
-    perm: t.perm,
-    // Unused binding: the forward pass's tap table.
-    taps: filter.taps,
+    extra: t.perm,
     rowOrder: filter.channelOrder,
     aT: dy,
-    bias: filter.csr.values,
   };
   // Blocks of px pixels stride apart: per row, stride column classes of ceil(ceil(w / stride) / px) blocks.
   const rows = g.cIn * g.h * g.stride * Math.ceil(Math.ceil(g.w / g.stride) / px);

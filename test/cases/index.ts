@@ -1,9 +1,11 @@
 /** Every GPU case family, by name: the one list both backends (Node and the browser bundle) run from. */
 import { cnnCases } from './cnn.js';
+import { cnnBsrCases } from './cnn-bsr.js';
 import { convCases } from './conv.js';
 import { convBsrCases } from './conv-bsr.js';
 import { convGradCases } from './conv-grad.js';
 import { convDenseCases } from './conv-dense.js';
+import { defaultLimitsCases } from './default-limits.js';
 import { dstCases } from './dst.js';
 import { eoiCases } from './eoi.js';
 import { masksCases } from './masks.js';
@@ -30,9 +32,11 @@ export const caseFamilies = {
   convGrad: convGradCases,
   convDense: convDenseCases,
   cnn: cnnCases,
+  cnnBsr: cnnBsrCases,
   recipeCnn: recipeCnnCases,
   validation: validationCases,
   dst: dstCases,
+  defaultLimits: defaultLimitsCases,
 };
 
 export type FamilyName = keyof typeof caseFamilies;

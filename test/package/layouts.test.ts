@@ -2,7 +2,7 @@
 // parser at run time: every shader module registers exactly what wgsl_reflect reads from its text,
 // under vitest's loader as under esbuild's; a source the build never saw (a user's kernel) is
 // reflected on first use.
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { bundle } from '../../scripts/bundle.mjs';
 import { knownKernelInterface, loadKernelInterface } from '../../src/gpu/kernel-interface.js';
@@ -25,6 +25,16 @@ describe('build-time kernel interfaces', () => {
   it.each([activationKernel, spmmCsrKernel, convCsrKernel])('$name: the interface of the joined source is known and equals its reflection', (kernel) => {
     expect(knownKernelInterface(kernel.source)).toEqual(reflectUncached(kernel.source));
   });
+
+  // WebGPU's default maxStorageBuffersPerShaderStage: a device made without raised limits (TF.js's,
+  // for one) refuses a pipeline layout with more.
+  it.each([...shaders.map((file) => ({ name: file, source: readFileSync(`shaders/${file}`, 'utf8') })), ...[activationKernel, spmmCsrKernel, convCsrKernel]])(
+    '$name: at most 8 storage buffers, the default limit',
+    ({ source }) => {
+      const storage = reflectUncached(source).bindings.filter((b) => b.kind !== 'uniform');
+      expect(storage.length).toBeLessThanOrEqual(8);
+    },
+  );
 
   it('a source the build did not see is unknown until reflected at run time, then cached', async () => {
     const source = '@group(0) @binding(0) var<storage, read_write> out: array<f32>;\n@compute @workgroup_size(1) fn main() { out[0] = 1.0; }';
