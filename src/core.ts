@@ -111,7 +111,7 @@ export { CONV_CSR_GROUPS_PER_INVOCATION } from './kernels/conv-csr.js';
 export { CONV_CSR_PIXELS_PER_INVOCATION } from './kernels/conv-csr.js';
 export { SPMM_BSR_GROUPS_PER_INVOCATION } from './kernels/spmm-bsr.js';
 export type { GpuCsrPattern, GpuTransposedPattern, GpuSddmmItems } from './sparse/gpu-csr.js';
-export type { Backend } from './gpu/device.js';
+export { gpuEntry, type Backend } from './gpu/device.js';
 export type { OverrideValues } from './gpu/context.js';
 export type { SoftmaxXentResult, XentDims, SoftmaxXentOutputs } from './kernels/softmax-xent.js';
 export type { TypedArrayOf } from './gpu/tensor.js';

@@ -6,10 +6,9 @@
 import type { Context } from '../gpu/context.js';
 import { csrFromDense, validateCsr, type CsrMatrix } from '../sparse/csr.js';
 import { Linear } from './linear.js';
-import { BufferTooLargeError } from '../errors.js';
 import { checkFiniteElements, checkLength, checkObject } from '../validate.js';
 import { assembleMlp, checkMlpConfig, isSparseInit, type MlpConfig, mlpShapes } from './mlp.js';
-import { checkLayerCount, decodeModelFile, encodeModelFile, type FileTensor, type ModelFile, requireTensor } from './model-file.js';
+import { checkBlockStorage, checkLayerCount, decodeModelFile, encodeModelFile, type FileTensor, type ModelFile, requireTensor } from './model-file.js';
 import { Sequential } from './sequential.js';
 import { SparseLinear } from './sparse-linear.js';
 
@@ -69,17 +68,12 @@ export function mlpFromFile(ctx: Context, file: ModelFile): { model: Sequential;
     biases.push(bias);
   });
   const format = config.format ?? 'csr';
-  if (format !== 'csr') weights.forEach((weight, l) => checkBlockStorage(ctx, weight, format.bsr, l));
+  if (format !== 'csr') weights.forEach((weight, l) => checkBlockStorage(ctx, `layer ${l}`, bsrBytesBound(weight, format.bsr)));
   return { model: assembleMlp(ctx, config, weights, biases), config };
 }
 
-/**
- * A BSR layer stores whole blocks: at most one per stored entry and at most every block of the
- * padded matrix. Above one buffer, the layer is refused before its blocks are built on the host.
- */
-function checkBlockStorage(ctx: Context, weight: CsrMatrix, blockSize: number, l: number): void {
+/** A BSR layer's blocks: at most one per stored entry, and no more than the padded matrix holds. */
+function bsrBytesBound(weight: CsrMatrix, blockSize: number): number {
   const padded = (n: number) => Math.ceil(n / blockSize) * blockSize;
-  const bytes = 4 * Math.min(weight.values.length * blockSize * blockSize, padded(weight.rows) * padded(weight.cols));
-  const limit = ctx.limits.maxStorageBufferBindingSize;
-  if (bytes > limit) throw new BufferTooLargeError(`layer ${l}'s BSR blocks (at most)`, bytes, 'maxStorageBufferBindingSize', limit);
+  return 4 * Math.min(weight.values.length * blockSize * blockSize, padded(weight.rows) * padded(weight.cols));
 }
