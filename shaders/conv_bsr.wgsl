@@ -38,16 +38,16 @@
 // block blockPerm[e], each sub-block used transposed; rowOrder orders the block columns. One
 // invocation computes QO quads of input channels of block column bc for PX pixels of an input row,
 // stride apart (so they share their taps, at consecutive output columns), and BV groups. The taps
-// reaching them are stepped through as in conv_csr.wgsl: per unwrapped row u (iy, and iy ∓ h when
-// circular) the ky ≡ u + padding (mod stride) with their output row directly, likewise columns,
-// pixels whose output column falls outside [0, wo) masked to 0. The host takes this entry where the
+// reaching them are stepped through by conv_backward_taps.wgsl, pixels whose output column falls
+// outside [0, wo) masked to 0. The host takes this entry where the
 // flipped forward walk does not apply (stride > 1, wider padding).
 //
-// A workgroup is WG_B x WG_R: the WG_B invocations along x share a slot and take interleaved batch
-// groups, the WG_R along y take consecutive slots; workgroups form a folded 1D list of tiles
-// (wid.x + wid.y·nwg.x), batch tile fastest. The operands and accumulators are arrays indexed by
-// constants once QO, PX and BV are fixed, their steps written out and guarded by the constants:
-// SwiftShader does not unroll loops, and an array indexed by a loop counter lives in memory.
+// A workgroup is WG_B x WG_R, tiled over the batch and the slots as batch_tiles.wgsl says; the
+// slots' pixels and the positions they read come from conv_geometry.wgsl. The operands and
+// accumulators are arrays indexed by constants once QO, PX and BV are fixed, their steps written
+// out and guarded by the constants: SwiftShader does not unroll loops, and an array indexed by a
+// loop counter lives in memory. The host puts batch_tiles.wgsl, conv_geometry.wgsl and
+// conv_backward_taps.wgsl in front of this file.
 
 override WG_B: u32 = 1;
 override WG_R: u32 = 64;
@@ -103,60 +103,15 @@ struct Params {
 @group(0) @binding(7) var<storage, read> bias: array<f32>;
 @group(0) @binding(8) var<storage, read_write> cT: array<vec4<f32>>;
 
-// The invocation's place: its slot and first batch group, or slot = rows when it has nothing to do.
-struct Place {
-  slot: u32,
-  firstGroup: u32,
-}
-
-fn place(lid: vec3<u32>, wid: vec3<u32>, nwg: vec3<u32>) -> Place {
-  let tile = wid.x + wid.y * nwg.x;
-  if (tile >= params.tiles) {
-    return Place(params.rows, 0u);
-  }
-  let slot = (tile / params.tilesB) * WG_R + lid.y;
-  return Place(min(slot, params.rows), (tile % params.tilesB) * WG_B * BV + lid.x);
-}
-
-// Operand column c (of PX·BV) is pixel c / BV at batch group firstGroup + (c % BV)·WG_B; groups
-// past the batch re-read the last one (no branch in the loops) and are not stored.
-fn columnGroups(firstGroup: u32) -> vec4<u32> {
-  return min(firstGroup + (vec4<u32>(0u, 1u, 2u, 3u) % BV) * WG_B, vec4<u32>(params.groups - 1u));
-}
-
-// One pixel of a tap: its vec4 offset inside a channel plane of aT, and a factor that is 0 where
-// the pixel reads nothing (the offset then clamped inside the plane).
-struct Pixel {
-  at: u32,
-  m: f32,
-}
-
 // The tap's operand columns: per column the vec4 offset inside a channel plane, and its factor.
 struct Columns {
   at: vec4<u32>,
   m: vec4<f32>,
 }
 
-fn spread(px: array<Pixel, 4>, groups: vec4<u32>) -> Columns {
+fn spread(px: array<Pixel, 8>, groups: vec4<u32>) -> Columns {
   let c = array<Pixel, 4>(px[0u / BV], px[1u / BV], px[2u / BV], px[3u / BV]);
   return Columns(vec4<u32>(c[0].at, c[1].at, c[2].at, c[3].at) + groups, vec4<f32>(c[0].m, c[1].m, c[2].m, c[3].m));
-}
-
-// Forward: input column x of the input row starting at feature rowOffset (wrapped when circular).
-fn inputPixel(x: i32, rowOffset: u32) -> Pixel {
-  let w = i32(params.inW);
-  var u = x;
-  if (params.circular != 0u) {
-    u += select(0, w, u < 0) - select(0, w, u >= w);
-  }
-  let inside = u32(u) < params.inW;
-  return Pixel((rowOffset + select(0u, u32(u), inside)) * params.groups, select(0.0, 1.0, inside));
-}
-
-// Backward: output column ox of the output row starting at feature rowOffset, masked outside [0, wo).
-fn outputPixel(ox: i32, rowOffset: u32) -> Pixel {
-  let inside = u32(ox) < params.wo;
-  return Pixel((rowOffset + select(0u, u32(ox), inside)) * params.groups, select(0.0, 1.0, inside));
 }
 
 // 4 channels' vec4s at `rows`, as matrix columns, times the column's factor.
@@ -181,10 +136,14 @@ fn coefficients(tapAt: u32, quad: u32, jq: u32, backward: bool) -> mat4x4<f32> {
   return sub;
 }
 
+// Accumulator k holds quad k / (PX·BV) and operand column k % (PX·BV): pixel (k % (PX·BV)) / BV,
+// batch group firstGroup + (k % BV)·WG_B (slotGroups).
+alias Accumulators = array<mat4x4<f32>, 16>;
+
 // Adds one tap of one block (its BS x BS matrix at vec4 offset tapAt) to the accumulators: the
 // walked side's channels start at `first` (the last real one is `last`, `plane` vec4s apart), the
 // invocation's quads at quad0. Accumulator k holds quad k / (PX·BV) and operand column k % (PX·BV).
-fn addBlock(acc: ptr<function, array<mat4x4<f32>, 16>>, tapAt: u32, first: u32, last: u32, plane: u32, quad0: u32, cols: Columns, backward: bool) {
+fn addBlock(acc: ptr<function, Accumulators>, tapAt: u32, first: u32, last: u32, plane: u32, quad0: u32, cols: Columns, backward: bool) {
   let n = PX * BV;
   let s = QO * n;
   for (var jq = 0u; jq < BS / 4u; jq++) {
@@ -238,7 +197,7 @@ fn addBlock(acc: ptr<function, array<mat4x4<f32>, 16>>, tapAt: u32, first: u32, 
 // plus the channel's bias when HAS_BIAS, to the channels c0 + 4·quad + i below `channels`, feature
 // channel·plane + pixel0 + pixel·step, for the first `count` pixels; padding batch elements are
 // written as 0.
-fn store(acc: array<mat4x4<f32>, 16>, c0: u32, channels: u32, plane: u32, pixel0: u32, step: u32, count: u32, firstGroup: u32) {
+fn store(acc: Accumulators, c0: u32, channels: u32, plane: u32, pixel0: u32, step: u32, count: u32, firstGroup: u32) {
   let n = PX * BV;
   for (var k = 0u; k < QO * n; k++) {
     let pixel = (k % n) / BV;
@@ -259,6 +218,26 @@ fn store(acc: array<mat4x4<f32>, 16>, c0: u32, channels: u32, plane: u32, pixel0
   }
 }
 
+// The backward-data pass's tap step (conv_backward_taps.wgsl): the invocation's batch groups,
+// its first quad, block column bc's blocks [first, end) of Wᵀ's pattern, dy's channel plane in vec4s
+// and the taps per block.
+struct TapTarget {
+  groups: vec4<u32>,
+  quad0: u32,
+  first: u32,
+  end: u32,
+  plane: u32,
+  taps: u32,
+}
+
+// Adds tap `tap` of each of the block column's blocks, used transposed, over dy at the pixels px.
+fn addBackwardTap(acc: ptr<function, Accumulators>, into: TapTarget, tap: u32, px: array<Pixel, 8>) {
+  let cols = spread(px, into.groups);
+  for (var e = into.first; e < into.end; e++) {
+    addBlock(acc, (blockPerm[e] * into.taps + tap) * BS * (BS / 4u), colIdx[e] * BS, params.cOut - 1u, into.plane, into.quad0, cols, true);
+  }
+}
+
 @compute @workgroup_size(WG_B, WG_R)
 fn forward(
   @builtin(local_invocation_id) lid: vec3<u32>,
@@ -271,49 +250,37 @@ fn forward(
   }
   // Slots run over (block row, quad group, oy, block of PX pixels along the row).
   let quadGroups = BS / (4u * QO);
-  let blocks = (params.outW + PX - 1u) / PX;
-  let planeSlots = params.outH * blocks;
-  let unit = at.slot / planeSlots;
-  let br = rowOrder[unit / quadGroups];
-  let quad0 = (unit % quadGroups) * QO;
-  let r = at.slot % planeSlots;
-  let oy = r / blocks;
-  let ox = (r % blocks) * PX;
-  let groups = columnGroups(at.firstGroup);
-  var acc: array<mat4x4<f32>, 16>;
+  let outBlock = outputBlockAt(at.slot, params.outH, params.outW);
+  let br = rowOrder[outBlock.unit / quadGroups];
+  let quad0 = (outBlock.unit % quadGroups) * QO;
+  let oy = outBlock.oy;
+  let ox = outBlock.ox;
+  let groups = slotGroups(at.firstGroup, vec4<u32>(0u, 1u, 2u, 3u));
+  var acc: Accumulators;
 
   let h = i32(params.inH);
   let y0 = i32(oy * params.stride) - i32(params.padY);
   let x0 = i32(ox * params.stride) - i32(params.padX);
   let step = i32(params.stride);
+  let wraps = params.circular != 0u;
   let taps = params.kh * params.kw;
   let plane = params.inH * params.inW * params.groups;
   let first = rowPtr[br];
   let end = rowPtr[br + 1u];
   // An empty block row skips the tap loop: on SwiftShader the loop's bookkeeping alone, with no
-  // block to add, was measured at about the time of a row holding one block.
+  // block to add, was measured at about the time of a row holding one outBlock.
   for (var ky = 0u; ky < params.kh && end > first; ky++) {
     var iy = y0 + i32(ky);
     // Only windows that reach the top or bottom border take this branch.
     if (u32(iy) >= params.inH) {
-      if (params.circular == 0u) {
+      if (!wraps) {
         continue;
       }
-      iy += select(0, h, iy < 0) - select(0, h, iy >= h);
+      iy = wrapOnce(iy, h);
     }
     let rowOffset = u32(iy) * params.inW;
     for (var kx = 0u; kx < params.kw; kx++) {
-      let x = x0 + i32(kx);
-      var px: array<Pixel, 4>;
-      px[0] = inputPixel(x, rowOffset);
-      if (PX >= 2u) {
-        px[1] = inputPixel(x + step, rowOffset);
-      }
-      if (PX >= 4u) {
-        px[2] = inputPixel(x + 2 * step, rowOffset);
-        px[3] = inputPixel(x + 3 * step, rowOffset);
-      }
-      let cols = spread(px, groups);
+      let cols = spread(rowPixels(x0 + i32(kx), step, rowOffset, params.inW, wraps, 1.0), groups);
       var t = ky * params.kw + kx;
       if (FLIPPED) {
         t = taps - 1u - t;
@@ -340,78 +307,19 @@ fn backwardData(
   if (at.slot >= params.rows) {
     return;
   }
-  // Slots run over (block column, quad group, iy, column class ix mod stride, block of PX pixels
-  // of that class): the pixels of a block are stride apart, so they read one set of taps at
-  // consecutive ox.
-  let quadGroups = BS / (4u * QO);
-  let perClass = ((params.w + params.stride - 1u) / params.stride + PX - 1u) / PX;
-  let rowSlots = params.stride * perClass;
-  let planeSlots = params.h * rowSlots;
-  let unit = at.slot / planeSlots;
-  let bc = rowOrder[unit / quadGroups];
-  let quad0 = (unit % quadGroups) * QO;
-  let r = at.slot % planeSlots;
-  let iy = i32(r / rowSlots);
-  let c = r % rowSlots;
-  let ix0 = c / perClass + (c % perClass) * PX * params.stride;
-  if (ix0 >= params.w) {
+  // Slots run over (block column, quad group, iy, column class, block of PX pixels of that class).
+  let inBlock = inputBlockAt(at.slot);
+  if (inBlock.ix0 >= params.w) {
     return;
   }
-  let ix = i32(ix0);
-  let groups = columnGroups(at.firstGroup);
-  var acc: array<mat4x4<f32>, 16>;
-
-  let stride = i32(params.stride);
-  let padding = i32(params.padding);
-  let kh = i32(params.kh);
-  let kw = i32(params.kw);
-  let taps = params.kh * params.kw;
-  let plane = params.ho * params.wo * params.groups;
-  let first = rowPtr[bc];
-  let end = rowPtr[bc + 1u];
-  let wraps = i32(params.circular);
-  // An empty block column skips the tap loops (as in forward).
-  for (var sy = -wraps; sy <= wraps && end > first; sy++) {
-    // ay = u + padding for the unwrapped row u; output row oy reads it through tap ky = ay - oy·stride.
-    let ay = iy + sy * i32(params.h) + padding;
-    if (ay < 0) {
-      continue;
-    }
-    for (var oy = min(ay / stride, i32(params.ho) - 1); oy >= 0 && ay - oy * stride < kh; oy--) {
-      let tapRow = u32(ay - oy * stride) * params.kw;
-      let outRow = u32(oy) * params.wo;
-      for (var sx = -wraps; sx <= wraps; sx++) {
-        // Likewise for the first pixel's unwrapped column: taps kx ≡ ax (mod stride), output column
-        // ox = (ax - kx) / stride for the first pixel, ox + p for pixel p (floor division: ax may be < 0).
-        let ax = ix + sx * i32(params.w) + padding;
-        let kx0 = (ax % stride + stride) % stride;
-        let ox0 = (ax - kx0) / stride;
-        for (var i = 0; kx0 + i * stride < kw; i++) {
-          let ox = ox0 - i;
-          if (ox + i32(PX) <= 0) {
-            break;
-          }
-          if (ox >= i32(params.wo)) {
-            continue;
-          }
-          var px: array<Pixel, 4>;
-          px[0] = outputPixel(ox, outRow);
-          if (PX >= 2u) {
-            px[1] = outputPixel(ox + 1, outRow);
-          }
-          if (PX >= 4u) {
-            px[2] = outputPixel(ox + 2, outRow);
-            px[3] = outputPixel(ox + 3, outRow);
-          }
-          let cols = spread(px, groups);
-          let t = tapRow + u32(kx0 + i * stride);
-          for (var e = first; e < end; e++) {
-            addBlock(&acc, (blockPerm[e] * taps + t) * BS * (BS / 4u), colIdx[e] * BS, params.cOut - 1u, plane, quad0, cols, true);
-          }
-        }
-      }
-    }
+  let quadGroups = BS / (4u * QO);
+  let bc = rowOrder[inBlock.unit / quadGroups];
+  let quad0 = (inBlock.unit % quadGroups) * QO;
+  let into = TapTarget(slotGroups(at.firstGroup, vec4<u32>(0u, 1u, 2u, 3u)), quad0, rowPtr[bc], rowPtr[bc + 1u], params.ho * params.wo * params.groups, params.kh * params.kw);
+  var acc: Accumulators;
+  // An empty block column skips the tap walk (as in forward).
+  if (into.end > into.first) {
+    walkBackwardTaps(&acc, into, 0u, i32(inBlock.iy), i32(inBlock.ix0));
   }
-  let count = min(PX, (params.w - ix0 + params.stride - 1u) / params.stride);
-  store(acc, bc * BS + 4u * quad0, params.cIn, params.h * params.w, u32(iy) * params.w + ix0, params.stride, count, at.firstGroup);
+  store(acc, bc * BS + 4u * quad0, params.cIn, params.h * params.w, inBlock.iy * params.w + inBlock.ix0, params.stride, inputBlockPixels(inBlock.ix0), at.firstGroup);
 }

@@ -12,11 +12,12 @@ import { type ConvDims, type ConvGeometry, convGeometry, convUniforms } from '..
 import type { GpuConvBsrFilter } from '../sparse/gpu-conv-bsr.js';
 import { checkOneOf } from '../validate.js';
 import { checkNoAliasing, checkTensor } from './aliasing.js';
+import { withConvParts } from './conv-parts.js';
 import { checkConvActivations, featureMajorStride } from './feature-major.js';
 import { gridFor } from './grid.js';
 import { batchTiles, checkSpmmTiles, type SpmmTiles } from './spmm-tiles.js';
 
-export const convBsrKernel: KernelSource = { name: 'conv_bsr', source };
+export const convBsrKernel: KernelSource = { name: 'conv_bsr', source: /* @__PURE__ */ withConvParts(source) };
 
 /** The vec4 groups (bv), pixels (px) and channel quads (qo) per invocation the kernel is written for; bv·px is at most 4. */
 export const CONV_BSR_GROUPS_PER_INVOCATION = [1, 2, 4] as const;

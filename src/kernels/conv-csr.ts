@@ -16,11 +16,12 @@ import { rowSwizzle } from '../sparse/swizzle.js';
 import { checkFiniteElements, checkLength, checkObject, checkOneOf, checkPositiveInt, checkTypedArray } from '../validate.js';
 import type { Activation } from './activation.js';
 import { type Epilogue, epilogueArgs, withActivationEpilogue } from './epilogue.js';
+import { withConvParts } from './conv-parts.js';
 import { checkConvActivations, checkFeatureMajor, featureMajorStride, toFeatureMajor } from './feature-major.js';
 import { gridFor } from './grid.js';
 import { batchTiles, checkSpmmTiles, type SpmmTiles } from './spmm-tiles.js';
 
-export const convCsrKernel: KernelSource = { name: 'conv_csr', source: /* @__PURE__ */ withActivationEpilogue(source) };
+export const convCsrKernel: KernelSource = { name: 'conv_csr', source: /* @__PURE__ */ withActivationEpilogue(withConvParts(source)) };
 
 /** The vec4 groups per invocation (bv) the kernel is written for. */
 export const CONV_CSR_GROUPS_PER_INVOCATION = [1, 2, 4, 8] as const;

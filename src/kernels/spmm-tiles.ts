@@ -29,3 +29,6 @@ export function checkSpmmTiles(ctx: Context, tiles: SpmmTiles, allowedBv: readon
 export function batchTiles(groups: number, tiles: SpmmTiles): number {
   return Math.ceil(groups / (tiles.wgB * tiles.bv));
 }
+
+/** shaders/batch_tiles.wgsl: the WGSL of this tiling (an invocation's slot and batch groups), put in front of the kernels that use it. */
+export { default as batchTilesWgsl } from '../../shaders/batch_tiles.wgsl';
