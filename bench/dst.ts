@@ -19,7 +19,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadMnistDatasets } from '../src/cli/mnist-node.js';
 import { DynamicSparsity } from '../src/dst/dynamic.js';
-import { DstWorkspace, dstGradientChunk } from '../src/kernels/dst.js';
+import { DstWorkspace, dstGradientChunk, dstGrid } from '../src/kernels/dst.js';
 import { featureMajorStride } from '../src/kernels/feature-major.js';
 import { matmulInto } from '../src/kernels/matmul.js';
 import type { DstMethod } from '../src/dst/schedule.js';
@@ -197,7 +197,7 @@ async function timing(args: string[]): Promise<void> {
       rows[`${arm}StepDispatches`] = (await dispatchProfile(ctx, step, false)).dispatches;
       if (arm === 'sparse') {
         const layers = model.layers.filter((l): l is SparseLinear => l instanceof SparseLinear);
-        rows.layers = layers.map((l) => ({ rows: l.outFeatures, cols: l.inFeatures, nnz: l.dynamicWeight().nnz }));
+        rows.layers = layers.map((l) => ({ rows: l.outFeatures, cols: l.inFeatures, nnz: dstGrid(l.dynamicWeight()).nnz }));
         const wss = layers.map((l) => new DstWorkspace(ctx, l.dynamicWeight()));
         rows.riglGradientMs = await timeIt(async () => {
           for (const [j, l] of layers.entries()) await dstGradientChunk(ctx, wss[j]!, { method: 'rigl', dyT: l.lastOutputGrad!.dyT, xT: l.lastInput!, batch: BATCH }, 0, l.outFeatures);

@@ -1,7 +1,8 @@
 // The digit step of the mask update's radix select (shaders/dst_select.wgsl, src/kernels/dst.ts):
 // given the 65536-bin histogram of one 16-bit digit of the keys, finds the digit d holding the
 // need-th largest key (counting from the top), records it in the selection state work[0..4)
-// (need, prefix, T, take), and clears the histogram for the next pass.
+// (need, prefix, T, take; shaders/dst_state.wgsl, composed in front), and clears the histogram
+// for the next pass.
 //
 // The histogram is filled with atomics by the walks; here it is bound as plain words, so the
 // 65536 reads and the clearing are ordinary loads and stores (a separate dispatch orders them
@@ -15,11 +16,6 @@ struct Params {
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read_write> hist: array<u32>;
 @group(0) @binding(2) var<storage, read_write> work: array<u32>;
-
-const NEED = 0u;
-const PREFIX = 1u;
-const THRESHOLD = 2u;
-const TAKE = 3u;
 
 var<workgroup> partial: array<u32, 256>;
 

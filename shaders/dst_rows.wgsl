@@ -3,9 +3,11 @@
 //
 // Workgroup 0 ranks the rows: order[rank] = i, by decreasing length, ties by index (the row
 // swizzle of src/sparse/swizzle.ts), a stable counting sort over the lengths 0..maxLen with
-// `bins` (maxLen + 1 words) as its counters. Workgroup 1, dispatched when the SDDMM work items are
-// wanted (src/sparse/gpu-csr.ts), cuts row i into ceil(len / SEGMENT) items (i, starts[i] +
-// j·SEGMENT) in row order and writes their count to itemCount[0].
+// `bins` (maxLen + 1 words) as its counters. Workgroup 1, dispatched when the SDDMM work data is
+// wanted, writes it: for a CSR layer (src/sparse/gpu-csr.ts) it cuts row i into
+// ceil(len / SEGMENT) items (i, starts[i] + j·SEGMENT) in row order and writes their count to
+// itemCount[0]; with `entryRows`, for a BSR layer's block pattern (src/sparse/gpu-bsr.ts), it
+// writes the row of every entry, items[e] = i for starts[i] <= e < starts[i + 1].
 // Both are one invocation walking the rows in order: a few words per row (and per item), far less
 // than ranking each row against every other, and the order is fixed by construction.
 
@@ -14,6 +16,7 @@ override SEGMENT: u32 = 8;
 struct Params {
   n: u32,
   maxLen: u32,
+  entryRows: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -43,6 +46,14 @@ fn rank() {
   }
 }
 
+fn rowOfEntries() {
+  for (var i = 0u; i < params.n; i++) {
+    for (var e = starts[i]; e < starts[i + 1u]; e++) {
+      items[e] = i;
+    }
+  }
+}
+
 fn sddmmItems() {
   var item = 0u;
   for (var i = 0u; i < params.n; i++) {
@@ -59,6 +70,8 @@ fn sddmmItems() {
 fn main(@builtin(workgroup_id) wid: vec3<u32>) {
   if (wid.x == 0u) {
     rank();
+  } else if (params.entryRows != 0u) {
+    rowOfEntries();
   } else {
     sddmmItems();
   }

@@ -6,7 +6,8 @@
 // grow: the grow selection's two per-unit counts in one pass (shaders/dst_select.wgsl): the keys
 // equal to the threshold at data[offset..] are scanned; each unit's new entries are then its sure
 // ones (data[second + u]: kept, or above the threshold) plus the equal keys it takes, i.e. those
-// ranked below `take` (data[3]); those counts are scanned in place as well.
+// ranked below `take` (data[TAKE], shaders/dst_state.wgsl, composed in front); those counts are
+// scanned in place as well.
 //
 // One workgroup of 256 invocations; invocation i owns the contiguous block of ceil(n / 256)
 // counts starting at i·ceil(n / 256): it sums its block, the 256 sums are scanned in workgroup
@@ -21,8 +22,6 @@ struct Params {
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read_write> data: array<u32>;
-
-const TAKE = 3u;
 
 var<workgroup> sums: array<u32, 256>;
 

@@ -23,7 +23,7 @@
 // entries, dst_scan's `grow` turns those into each unit's first equal key and first new entry,
 // and `grow_fill` writes the new CSR: colIdx and src (old entry, or 0xffffffff for a grown
 // position) at out[0..nnz) and out[nnz..2·nnz), row starts at out[2·nnz..).
-// work[0..4) holds the selection state: need, prefix, T, take. Counts are atomics on integers, so
+// work[0..4) holds the selection state (shaders/dst_state.wgsl, composed in front): need, prefix, T, take. Counts are atomics on integers, so
 // the result does not depend on the order invocations run in.
 
 override WG: u32 = 64;
@@ -56,10 +56,6 @@ struct Params {
 @group(0) @binding(7) var<storage, read_write> work: array<u32>;
 @group(0) @binding(8) var<storage, read_write> out: array<u32>;
 
-const NEED = 0u;
-const PREFIX = 1u;
-const THRESHOLD = 2u;
-const TAKE = 3u;
 const GROWN = 0xffffffffu;
 
 fn pcg(x: u32) -> u32 {

@@ -39,6 +39,8 @@ export const TRAIN_USAGE = `orthosparse train [options]
   --weight-scale S     Gaussian inits (uniform, erk, dense-gaussian): fan-in (Kaiming/LeCun) | xavier (default fan-in)
   --format F           how sparse layers are stored: csr | bsr4 | bsr8 | bsr16 | bsr32 (default csr); CNN: csr |
                        bsr4 | bsr8 | bsr16, every sparse convolution in blocks, channels padded to whole blocks
+  --block-mask         MLP, --init uniform | erk with --format bsrN: masks of whole N x N blocks, each layer
+                       round(density·blocks) of them (what --dst needs with BSR: it moves whole blocks)
   --activation A       ${ACTIVATIONS.join(' | ')} (default tanh)
   --sigma-w S          weight gain (default 1.0247, the paper's tanh value)
   --sigma-b S          bias std (default 0.00448)
@@ -51,7 +53,8 @@ export const TRAIN_USAGE = `orthosparse train [options]
   --batch N            (default 128)
   --train-limit N      use the first N training images   --test-limit N   likewise for test
   --seed N             (default 0)
-  --dst M              dynamic sparse training of an MLP's sparse layers: set | rigl (default: static masks)
+  --dst M              dynamic sparse training of an MLP's sparse layers: set | rigl (default: static masks);
+                       with --format bsrN it moves whole blocks (needs --block-mask)
   --dst-every N        steps between mask updates, ΔT (default 100)
   --dst-fraction A     fraction of each layer's weights moved, decayed as A·(1 + cos(π·t / T_end)) / 2, in (0, 1) (default 0.3)
   --dst-until T        T_end: no update after step T, >= --dst-every (default 3/4 of the run's steps)
@@ -75,6 +78,7 @@ export const TRAIN_OPTIONS = {
   density: { type: 'string', default: '0.125' },
   init: { type: 'string', default: 'eoi' },
   format: { type: 'string', default: 'csr' },
+  'block-mask': { type: 'boolean', default: false },
   'weight-scale': { type: 'string', default: 'fan-in' },
   activation: { type: 'string', default: 'tanh' },
   'sigma-w': { type: 'string', default: '1.0247' },
@@ -135,6 +139,10 @@ export function trainSpecFrom(v: FlagValues): TrainArgs {
   const blockSizes: readonly number[] = cnn ? CONV_BSR_BLOCK_SIZES : BSR_BLOCK_SIZES;
   const formatName = choiceFlag('format', v.format, ['csr', ...blockSizes.map((b) => `bsr${b}`)], `with --model ${model}`);
   const format = formatName === 'csr' ? 'csr' : { bsr: Number(formatName.slice(3)) };
+  const blockMask = v['block-mask'] === true;
+  if (blockMask && cnn) throw new RangeError('--block-mask draws block masks for an MLP; it cannot be used with --model cnn');
+  if (blockMask && format === 'csr') throw new RangeError('--block-mask needs --format bsr4 | bsr8 | bsr16 | bsr32 (its masks are whole blocks of that size)');
+  if (blockMask && init !== 'uniform' && init !== 'erk') throw new RangeError(`--block-mask needs --init uniform or erk (random block masks), got --init ${init}`);
   const density = numberFlag('density', v.density, { min: 0, max: 1, minOpen: true })!;
   const trainLimit = intFlag('train-limit', v['train-limit'], 1);
   const batchSize = intFlag('batch', v.batch, 1, trainLimit ?? SAFE, trainLimit === undefined ? '' : '(at most --train-limit)')!;
@@ -170,6 +178,7 @@ export function trainSpecFrom(v: FlagValues): TrainArgs {
       width: intFlag('width', v.width, 1)!,
       init: init as MlpInit,
       format: format as MlpConfig['format'],
+      ...(blockMask ? { blockMask } : {}),
       weightScale,
     };
     // EOI builds each layer from Givens rotations: at least one nonzero per row of the wider side.
@@ -225,7 +234,9 @@ function dstFlags(v: FlagValues, spec: TrainSpec, trainImages: number): TrainSpe
   const method = choiceFlag('dst', v.dst, DST_METHODS);
   if (isCnnConfig(spec.model)) throw new RangeError('--dst moves the masks of an MLP\'s sparse layers; it cannot be used with --model cnn');
   if (!isSparseModel(spec.model)) throw new RangeError(`--dst needs sparse layers; --init ${spec.model.init} is dense`);
-  if (spec.model.format !== undefined && spec.model.format !== 'csr') throw new RangeError('--dst needs --format csr (BSR blocks cannot move)');
+  if (spec.model.format !== undefined && spec.model.format !== 'csr' && !spec.model.blockMask) {
+    throw new RangeError(`--dst with --format bsr${spec.model.format.bsr} moves whole blocks: it needs block masks (add --block-mask, with --init uniform or erk), or --format csr`);
+  }
   const every = intFlag('dst-every', v['dst-every'] ?? '100', 1)!;
   const steps = Math.min(spec.epochs * Math.ceil(trainImages / spec.batchSize), spec.maxSteps ?? Infinity);
   const until = intFlag('dst-until', v['dst-until'] ?? String(Math.max(every, Math.floor(0.75 * steps))), every, SAFE, '(T_end, at least --dst-every)')!;

@@ -3,7 +3,9 @@
  * `every` steps up to `until`, each layer drops its k smallest stored weights and grows k new
  * ones (src/kernels/dst.ts), its values and optimizer state moved along, all on the GPU. The
  * starting masks are whatever the model was built with (any init or mask method, any per-layer
- * densities such as ERK); each layer's count stays what it started with.
+ * densities such as ERK); each layer's count stays what it started with. Layers stored as BSR
+ * move whole blocks (ranked by the sum of |w|, or of |dL/dW| for RigL's grow), so their masks must
+ * be block-structured (MlpConfig.blockMask); their block count stays what it started with.
  */
 import type { Context } from '../gpu/context.js';
 import type { GpuTensor } from '../gpu/tensor.js';
@@ -14,6 +16,7 @@ import type { Layer } from '../nn/layer.js';
 import { isCnnConfig, isSparseModel, type ModelConfig } from '../nn/model.js';
 import { Sequential } from '../nn/sequential.js';
 import { SparseLinear } from '../nn/sparse-linear.js';
+import { GpuCsr } from '../sparse/gpu-csr.js';
 import { dstSalt } from './reference.js';
 import { checkDstOptions, dstFraction, dstMoveCount, type DstOptions } from './schedule.js';
 
@@ -23,7 +26,7 @@ export interface DstUpdateRecord {
   step: number;
   /** the scheduled fraction */
   fraction: number;
-  /** weights dropped (= grown) per layer */
+  /** weights (BSR layers: blocks) dropped (= grown) per layer */
   moved: number[];
 }
 
@@ -60,8 +63,8 @@ export class DynamicSparsity {
   private readonly workspaces: DstWorkspace[];
 
   /**
-   * Checks the options and the layers (CSR storage, < 2^32 positions) before allocating each
-   * layer's scratch. Throws RangeError/TypeError naming the option.
+   * Checks the options and the layers (CSR, or BSR without an element mask; < 2^32 positions)
+   * before allocating each layer's scratch. Throws RangeError/TypeError naming the option or layer.
    */
   constructor(
     private readonly ctx: Context,
@@ -72,7 +75,13 @@ export class DynamicSparsity {
     this.options = checkDstOptions(options);
     for (const [i, layer] of layers.entries()) {
       if (!(layer instanceof SparseLinear)) throw new TypeError(`dst: layers[${i}] is not a sparse layer (SparseLinear), got ${(layer as Layer)?.kind}`);
-      if (layer.format !== 'csr') throw new TypeError(`dst: layers[${i}] is stored as ${JSON.stringify(layer.format)}; dynamic sparsity needs CSR storage`);
+      if (layer.hasElementMask) {
+        throw new TypeError(
+          `dst: layers[${i}] (${layer.inFeatures} -> ${layer.outFeatures}, ${JSON.stringify(layer.format)}) holds an element mask inside its blocks; ` +
+            'dynamic sparsity moves whole BSR blocks, so it needs a block-structured mask: build the MLP with blockMask: true ' +
+            "(init 'uniform' or 'erk'; CLI --block-mask), or the layer from whole blocks (randomBsr, bsrToCsr)",
+        );
+      }
       if (layer.outFeatures * layer.inFeatures > 0xffffffff) throw new RangeError(`dst: layers[${i}] has ${layer.outFeatures}·${layer.inFeatures} positions, at most 2^32 - 1`);
     }
     this.workspaces = layers.map((layer) => new DstWorkspace(ctx, layer.dynamicWeight()));
@@ -88,15 +97,15 @@ export class DynamicSparsity {
   }
 
   /**
-   * One update of every layer moving `fraction` of its stored weights, salted by `step`. Reads
-   * back one count per layer (its SDDMM items), nothing else.
+   * One update of every layer moving `fraction` of its stored weights (or blocks), salted by
+   * `step`. Reads back one count per CSR layer (its SDDMM items), nothing else.
    */
   async update(fraction: number, step: number): Promise<DstUpdateRecord> {
     const moved: number[] = [];
     for (const [i, layer] of this.layers.entries()) {
       const ws = this.workspaces[i]!;
       const w = layer.dynamicWeight();
-      const k = dstMoveCount(fraction, w.nnz);
+      const k = dstMoveCount(fraction, ws.grid.nnz);
       moved.push(k);
       if (k === 0) continue;
       await dstDropInto(this.ctx, ws, k);
@@ -108,17 +117,18 @@ export class DynamicSparsity {
         if (!grad || !xT) throw new RangeError('dst: RigL grows from the last batch’s gradient; run a training step (forward and backward) before an update');
         await dstGrowInto(this.ctx, ws, k, { method: 'rigl', dyT: grad.dyT, xT, batch: grad.batch, chunkEntries: this.options.chunkEntries });
       }
-      await dstRemapInto(this.ctx, ws, w.values, w.nnz);
+      const words = ws.grid.nnz * ws.grid.entryWords;
+      await dstRemapInto(this.ctx, ws, w.values, words);
       const state = this.stateOf(w.values);
       if (state) {
-        const section = sgdStateLength(w.nnz);
+        const section = sgdStateLength(words);
         await dstRemapInto(this.ctx, ws, state, section, state.length / section);
       }
       await dstRebuildInto(this.ctx, ws);
     }
-    const live = this.workspaces.filter((_, i) => moved[i]! > 0);
-    const counts = await this.ctx.readAll(live.map((ws) => ws.itemCount));
-    live.forEach((ws, i) => ws.w.setSddmmCount(counts[i]![0]!));
+    const live = this.workspaces.filter((ws, i) => moved[i]! > 0 && ws.w instanceof GpuCsr);
+    const counts = live.length > 0 ? await this.ctx.readAll(live.map((ws) => ws.itemCount)) : [];
+    live.forEach((ws, i) => (ws.w as GpuCsr).setSddmmCount(counts[i]![0]!));
     return { step, fraction, moved };
   }
 
@@ -143,13 +153,20 @@ export function createDynamicSparsity(ctx: Context, model: Layer, optimizer: { s
 
 /**
  * Whether a training spec can run with dynamic sparsity, checked before anything is built:
- * `dst` must be valid options, the model an MLP (sparse convolutions keep their masks), stored in
- * CSR, and sparse (a sparse init, or a mask method). Throws a TypeError or RangeError naming
+ * `dst` must be valid options, the model an MLP (sparse convolutions keep their masks) and sparse
+ * (a sparse init, or a mask method); stored in CSR, or in BSR with block masks (model.blockMask,
+ * from the init: a mask method's masks are elementwise). Throws a TypeError or RangeError naming
  * `what` and what would fit.
  */
 export function checkDstSpec(model: ModelConfig, hasMask: boolean, dst: unknown, what = 'spec.dst'): void {
   checkDstOptions(dst, what);
   if (isCnnConfig(model)) throw new TypeError(`${what}: dynamic sparsity moves the masks of sparse fully connected layers; a CNN's sparse convolutions keep theirs (use an MLP)`);
-  if (model.format !== undefined && model.format !== 'csr') throw new TypeError(`${what}: dynamic sparsity needs CSR storage, got format ${JSON.stringify(model.format)}`);
   if (!hasMask && !isSparseModel(model)) throw new TypeError(`${what}: dynamic sparsity needs sparse layers, but init '${model.init}' is dense (use a sparse init or a mask method)`);
+  if (model.format !== undefined && model.format !== 'csr' && (hasMask || !model.blockMask)) {
+    const masks = hasMask ? "a mask method's masks are elementwise" : 'model.blockMask is not set';
+    throw new TypeError(
+      `${what}: dynamic sparsity on format ${JSON.stringify(model.format)} moves whole blocks, so it needs block masks, and ${masks}: ` +
+        "set model.blockMask: true with init 'uniform' or 'erk' (CLI --block-mask), or use format 'csr'",
+    );
+  }
 }

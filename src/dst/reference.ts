@@ -3,8 +3,11 @@
  * kernels in src/kernels/dst.ts compute): drop the k stored entries of smallest |w|, then grow k
  * positions among those not kept, by the largest grow key. Keys are compared as the GPU compares
  * them, as unsigned 32-bit words, and every tie goes to the lower flat index r·cols + c, so the
- * drop and grow sets are fully determined and the GPU must reproduce them exactly.
+ * drop and grow sets are fully determined and the GPU must reproduce them exactly. A BSR layer's
+ * update is the same update on its block pattern (a CSR structure over blockRows x blockCols), by
+ * block scores summed in float32 in the GPU's order.
  */
+import { type BsrMatrix, validateBsr } from '../sparse/bsr.js';
 import { type CsrStructure, validateCsrStructure } from '../sparse/csr.js';
 import { checkNonNegativeInt } from '../validate.js';
 
@@ -116,4 +119,51 @@ export function denseGradientReference(dy: ArrayLike<number>, x: ArrayLike<numbe
     }
   }
   return g;
+}
+
+/**
+ * The float32 sum of |x| over each of `blocks` consecutive runs of b² values, each summed in order
+ * and rounded after every addition, as shaders/dst_blocks.wgsl sums them.
+ */
+export function blockScoresReference(values: ArrayLike<number>, blocks: number, blockSize: number): Float32Array {
+  const bb = blockSize * blockSize;
+  const scores = new Float32Array(blocks);
+  for (let e = 0; e < blocks; e++) {
+    let sum = 0;
+    for (let j = e * bb; j < (e + 1) * bb; j++) sum = Math.fround(sum + Math.fround(Math.abs(values[j]!)));
+    scores[e] = sum;
+  }
+  return scores;
+}
+
+/**
+ * One update of a block-structured BSR layer (no elementMask) on the CPU: drops the k stored blocks
+ * of smallest sum of |w| and grows k block positions not kept by the largest `growKey(p)` of block
+ * position p = blockRow·blockCols + blockCol (dstUpdateReference on the block pattern). The result
+ * is the new block pattern; src maps new blocks to old ones. Throws a TypeError for an elementMask,
+ * a RangeError when k exceeds the block count.
+ */
+export function dstBlockUpdateReference(w: BsrMatrix, k: number, growKey: (p: number) => number): DstUpdateResult {
+  validateBsr(w, 'w');
+  if (w.elementMask) throw new TypeError('w: block updates move whole blocks; w has an elementMask');
+  const blocks = { rows: w.blockRows, cols: w.blockCols, rowPtr: w.rowPtr, colIdx: w.colIdx };
+  return dstUpdateReference(blocks, blockScoresReference(w.values, w.colIdx.length, w.blockSize), k, growKey);
+}
+
+/**
+ * RigL's grow key of block positions from a dense gradient (rows x cols, row-major): the float32
+ * bits of the sum of float32 |g| over the block's in-range elements, row by row, as
+ * shaders/dst_blocks.wgsl sums them.
+ */
+export function riglBlockGrowKey(gradient: ArrayLike<number>, rows: number, cols: number, blockSize: number): (p: number) => number {
+  const blockCols = Math.ceil(cols / blockSize);
+  return (p) => {
+    const r0 = Math.floor(p / blockCols) * blockSize;
+    const c0 = (p % blockCols) * blockSize;
+    let sum = 0;
+    for (let r = r0; r < Math.min(rows, r0 + blockSize); r++) {
+      for (let c = c0; c < Math.min(cols, c0 + blockSize); c++) sum = Math.fround(sum + Math.fround(Math.abs(gradient[r * cols + c]!)));
+    }
+    return magnitudeKey(sum);
+  };
 }

@@ -1,5 +1,5 @@
 /**
- * One dynamic-sparse-training mask update of a CSR layer, entirely on the GPU
+ * One dynamic-sparse-training mask update of a CSR or BSR layer, entirely on the GPU
  * (shaders/dst_*.wgsl): drop the k stored entries of smallest |w|, grow k positions not kept (SET:
  * by a seeded counter-based hash, i.e. uniformly at random; RigL: by the largest |dL/dW|, the dense
  * gradient computed a chunk of rows at a time), write the new CSR, move the values and every
@@ -7,28 +7,45 @@
  * swizzles and the SDDMM work items. Nothing is read back but the SDDMM item count. Per layer:
  * 7 dispatches to drop, 7 to grow (2 walks of every position, one of the columns left tied, one
  * of the columns chosen, single-workgroup picks and a scan), 2 per array moved, 4 to rebuild.
+ *
+ * A BSR layer moves whole blocks: the same passes run on its block pattern (a CSR matrix over
+ * blockRows x blockCols), ranking blocks by the sum of |w| over the block (drop) and of |dL/dW|
+ * (RigL's grow, from each chunk of whole block rows of the dense gradient), shaders/dst_blocks.wgsl;
+ * a block's b² values and optimizer state move together, and the rebuild writes the block row of
+ * each block (the BSR SDDMM's work data) instead of CSR items, so nothing is read back at all.
+ * The score is the plain sum of magnitudes, not the Frobenius norm: it is the elementwise drop
+ * rule summed over the unit that moves, and a sum of absolute values has no products a compiler
+ * could fuse into multiply-adds, so every backend and the CPU reference round it identically and
+ * select the same blocks, ties included.
+ *
  * The exact CPU reference is src/dst/reference.ts; ties go to the lower flat index on both.
  */
+import blocksSource from '../../shaders/dst_blocks.wgsl';
 import gatherSource from '../../shaders/dst_gather.wgsl';
+import indexSource from '../../shaders/dst_index.wgsl';
 import pickSource from '../../shaders/dst_pick.wgsl';
 import rowsSource from '../../shaders/dst_rows.wgsl';
 import scanSource from '../../shaders/dst_scan.wgsl';
 import selectSource from '../../shaders/dst_select.wgsl';
+import stateSource from '../../shaders/dst_state.wgsl';
 import transposeSource from '../../shaders/dst_transpose.wgsl';
 import type { Context, KernelSource } from '../gpu/context.js';
+import { composedSource } from '../gpu/kernel-interface.js';
 import type { GpuTensor } from '../gpu/tensor.js';
+import { GpuBsr } from '../sparse/gpu-bsr.js';
 import { CSR_SDDMM_SEGMENT, type GpuCsr } from '../sparse/gpu-csr.js';
 import { checkNonNegativeInt, checkPositiveInt } from '../validate.js';
 import { checkFeatureMajor, featureMajorStride } from './feature-major.js';
 import { gridFor } from './grid.js';
 import { matmulInto } from './matmul.js';
 
-export const dstSelectKernel: KernelSource = { name: 'dst_select', source: selectSource };
-export const dstPickKernel: KernelSource = { name: 'dst_pick', source: pickSource };
-export const dstScanKernel: KernelSource = { name: 'dst_scan', source: scanSource };
+export const dstSelectKernel: KernelSource = { name: 'dst_select', source: /* @__PURE__ */ composedSource([stateSource, selectSource]) };
+export const dstPickKernel: KernelSource = { name: 'dst_pick', source: /* @__PURE__ */ composedSource([stateSource, pickSource]) };
+export const dstScanKernel: KernelSource = { name: 'dst_scan', source: /* @__PURE__ */ composedSource([stateSource, scanSource]) };
+export const dstBlocksKernel: KernelSource = { name: 'dst_blocks', source: /* @__PURE__ */ composedSource([indexSource, blocksSource]) };
 export const dstTransposeKernel: KernelSource = { name: 'dst_transpose', source: transposeSource };
 export const dstRowsKernel: KernelSource = { name: 'dst_rows', source: rowsSource };
-export const dstGatherKernel: KernelSource = { name: 'dst_gather', source: gatherSource };
+export const dstGatherKernel: KernelSource = { name: 'dst_gather', source: /* @__PURE__ */ composedSource([indexSource, gatherSource]) };
 
 const WG = 64;
 /** Elements one invocation of the selection passes walks (entries, or columns of one row). */
@@ -52,16 +69,43 @@ export type DstGrow =
       chunkEntries?: number;
     };
 
+/** A layer whose mask an update moves: CSR entries, or BSR blocks (without an element mask). */
+export type DstLayer = GpuCsr | GpuBsr;
+
+/**
+ * The compressed-row matrix the selection walks: a CSR layer itself, or a BSR layer's block
+ * pattern (rows, cols in blocks; nnz blocks), and the words one of its entries holds (1, or b²).
+ */
+export interface DstGrid {
+  rows: number;
+  cols: number;
+  nnz: number;
+  entryWords: number;
+}
+
+/** The grid of a layer (see DstGrid). */
+export function dstGrid(w: DstLayer): DstGrid {
+  if (w instanceof GpuBsr) return { rows: w.pattern.rows, cols: w.pattern.cols, nnz: w.nBlocks, entryWords: w.blockSize * w.blockSize };
+  return { rows: w.rows, cols: w.cols, nnz: w.nnz, entryWords: 1 };
+}
+
+/** The rows (and columns) of W one grid entry spans: a BSR layer's block size, 1 for CSR. */
+function blockSide(w: DstLayer): number {
+  return w instanceof GpuBsr ? w.blockSize : 1;
+}
+
 /** Largest units count of the two domains: entries in units, and rows times column segments. */
-function unitCounts(w: GpuCsr): { drop: number; grow: number; segments: number } {
+function unitCounts(w: DstGrid): { drop: number; grow: number; segments: number } {
   const segments = Math.ceil(w.cols / DST_UNIT);
   return { drop: Math.ceil(w.nnz / DST_UNIT), grow: w.rows * segments, segments };
 }
 
 /**
  * The scratch one layer's updates use, allocated once (a few words per entry and per unit, a
- * 65536-bin histogram, and RigL's dense-gradient chunk when asked). Throws a RangeError when the
- * layer has 2^32 positions or more (flat positions are u32 on the GPU).
+ * 65536-bin histogram, a BSR layer's block scores, and RigL's dense-gradient chunk when asked).
+ * Throws a RangeError when the layer has 2^32 positions or more (flat positions are u32 on the
+ * GPU), a TypeError for a BSR layer with an element mask (moving its blocks would change its count
+ * of weights).
  */
 export class DstWorkspace {
   readonly keep: GpuTensor<'u32'>;
@@ -72,6 +116,10 @@ export class DstWorkspace {
   /** Wᵀ's column cursors, and the length counters of the row ranks (max(rows, cols) + 1 words) */
   readonly cursor: GpuTensor<'u32'>;
   readonly itemCount: GpuTensor<'u32'>;
+  /** the grid the selection walks (dstGrid) */
+  readonly grid: DstGrid;
+  /** a BSR layer's block scores (nBlocks), the drop's keys */
+  readonly blockScores: GpuTensor<'f32'> | undefined;
   private readonly spareF: GpuTensor<'f32'>;
   private readonly spareF2: GpuTensor<'f32'>;
   private readonly spareU: GpuTensor<'u32'>;
@@ -83,19 +131,23 @@ export class DstWorkspace {
 
   constructor(
     private readonly ctx: Context,
-    readonly w: GpuCsr,
+    readonly w: DstLayer,
   ) {
     if (w.rows * w.cols > 0xffffffff) throw new RangeError(`dynamic sparsity needs rows·cols < 2^32, got ${w.rows}·${w.cols}`);
-    const units = unitCounts(w);
+    if (w instanceof GpuBsr && w.maskBits) throw new TypeError('dynamic sparsity moves whole blocks of a BSR layer; this one has an element mask inside its blocks (use a block-structured mask)');
+    const grid = dstGrid(w);
+    this.grid = grid;
+    const units = unitCounts(grid);
     this.newOff = this.eqOff + Math.max(units.drop, units.grow) + 1;
-    const n = Math.max(1, w.nnz);
+    const n = Math.max(1, grid.nnz);
     this.keep = ctx.zeros('u32', n, 'dst.keep');
     this.hist = ctx.zeros('u32', HIST_BINS, 'dst.hist');
     this.maskOff = this.newOff + units.grow + 1;
     this.work = ctx.zeros('u32', this.maskOff + 4 * units.grow, 'dst.work');
-    this.out = ctx.zeros('u32', 2 * w.nnz + w.rows + 1, 'dst.out');
-    this.cursor = ctx.zeros('u32', Math.max(w.rows, w.cols) + 1, 'dst.cursor');
+    this.out = ctx.zeros('u32', 2 * grid.nnz + grid.rows + 1, 'dst.out');
+    this.cursor = ctx.zeros('u32', Math.max(grid.rows, grid.cols) + 1, 'dst.cursor');
     this.itemCount = ctx.zeros('u32', 1, 'dst.itemCount');
+    this.blockScores = w instanceof GpuBsr ? ctx.zeros('f32', n, 'dst.blockScores') : undefined;
     this.spareF = ctx.zeros('f32', 4, 'dst.spareF');
     this.spareF2 = ctx.zeros('f32', 4, 'dst.spareF2');
     this.spareU = ctx.zeros('u32', 4, 'dst.spareU');
@@ -104,10 +156,10 @@ export class DstWorkspace {
 
   /**
    * Scratch of exactly `length` floats, made on first use and kept: RigL's chunk buffers (the
-   * dense-gradient chunk, dY's rows for it; a layer holds at most a full and a last chunk) and
-   * the moved arrays' staging (nnz per section).
+   * dense-gradient chunk, dY's rows for it, a BSR layer's block scores of it; a layer holds at
+   * most a full and a last chunk) and the moved arrays' staging (nnz entries per section).
    */
-  chunk(name: 'scores' | 'dy' | 'tmp', length: number): GpuTensor<'f32'> {
+  chunk(name: 'scores' | 'dy' | 'blocks' | 'tmp', length: number): GpuTensor<'f32'> {
     const key = `${name}:${length}`;
     let t = this.chunks.get(key);
     if (!t) {
@@ -136,7 +188,7 @@ export class DstWorkspace {
 
   /** Frees the workspace's GPU buffers. */
   destroy(): void {
-    for (const t of [this.keep, this.hist, this.work, this.out, this.cursor, this.itemCount, this.spareF, this.spareF2, this.spareU, this.spareU2, ...this.chunks.values()]) t.destroy();
+    for (const t of [this.keep, this.hist, this.work, this.out, this.cursor, this.itemCount, this.blockScores, this.spareF, this.spareF2, this.spareU, this.spareU2, ...this.chunks.values()]) t?.destroy();
   }
 }
 
@@ -156,7 +208,7 @@ interface SelectPass {
 }
 
 async function selectPass(ctx: Context, ws: DstWorkspace, p: SelectPass): Promise<void> {
-  const w = ws.w;
+  const w = ws.grid;
   const { segments } = unitCounts(w);
   const [unitBegin, unitEnd] = p.units;
   const uniforms = {
@@ -175,11 +227,12 @@ async function selectPass(ctx: Context, ws: DstWorkspace, p: SelectPass): Promis
     newOff: ws.newOff,
     maskOff: ws.maskOff,
   };
+  const dropKeys = ws.blockScores ?? ws.w.values;
   const buffers = {
-    rowPtr: w.pattern.rowPtr,
-    colIdx: w.pattern.colIdx,
-    values: w.values,
-    scores: p.scores ?? w.values,
+    rowPtr: ws.w.pattern.rowPtr,
+    colIdx: ws.w.pattern.colIdx,
+    values: dropKeys,
+    scores: p.scores ?? dropKeys,
     keep: ws.keep,
     hist: ws.hist,
     work: ws.work,
@@ -199,11 +252,27 @@ async function pick(ctx: Context, ws: DstWorkspace, k: number, low = false): Pro
   await ctx.dispatch(dstPickKernel, { entryPoint: 'pick', buffers: { hist: ws.hist, work: ws.work }, uniforms: { low: Number(low), k }, workgroups: [1] });
 }
 
-/** Marks keep[e] = 0 for the k stored entries of smallest |w| (ties: lower index), 1 for the rest. */
+/** A dst_blocks pass: `n` block scores from `src` into `scores`. */
+async function blockScoresPass(ctx: Context, ws: DstWorkspace, entryPoint: 'weight_scores' | 'gradient_scores', n: number, src: GpuTensor<'f32'>, scores: GpuTensor<'f32'>, rows = 0): Promise<void> {
+  const w = ws.w as GpuBsr;
+  await ctx.dispatch(dstBlocksKernel, {
+    entryPoint,
+    constants: { WG, BS: w.blockSize },
+    buffers: { src, scores },
+    uniforms: { n, rows, cols: w.cols, blockCols: ws.grid.cols },
+    workgroups: gridFor(ctx, Math.ceil(n / WG)),
+  });
+}
+
+/**
+ * Marks keep[e] = 0 for the k stored entries of smallest |w| (ties: lower index), 1 for the rest;
+ * for a BSR layer the entries are its blocks, by the sum of |w| over each (scored first).
+ */
 export async function dstDropInto(ctx: Context, ws: DstWorkspace, k: number): Promise<void> {
-  const w = ws.w;
+  const w = ws.grid;
   checkNonNegativeInt('k', k, w.nnz);
   const units: [number, number] = [0, unitCounts(w).drop];
+  if (ws.blockScores && k > 0) await blockScoresPass(ctx, ws, 'weight_scores', w.nnz, ws.w.values, ws.blockScores);
   if (k === 0) {
     // A threshold no key exceeds and no equal key taken: every entry kept.
     ctx.write(ws.work, Uint32Array.of(0, 0, 0xffffffff, 0));
@@ -220,10 +289,10 @@ export async function dstDropInto(ctx: Context, ws: DstWorkspace, k: number): Pr
 }
 
 /**
- * RigL's dense gradient of rows [row0, row0 + rows): dW = dYᵀ·X on the dense matmul (the padding
- * columns add nothing), from dY's rows copied out unless the chunk is the whole layer; returns the
- * workspace's chunk holding it. dstGrowInto computes it per chunk; exported so that benchmarks can
- * time RigL's inherent cost alone.
+ * RigL's dense gradient of (element) rows [row0, row0 + rows): dW = dYᵀ·X on the dense matmul
+ * (the padding columns add nothing), from dY's rows copied out unless the chunk is the whole
+ * layer; returns the workspace's chunk holding it. dstGrowInto computes it per chunk; exported so
+ * that benchmarks can time RigL's inherent cost alone.
  */
 export async function dstGradientChunk(ctx: Context, ws: DstWorkspace, grow: Extract<DstGrow, { method: 'rigl' }>, row0: number, rows: number): Promise<GpuTensor<'f32'>> {
   const stride = featureMajorStride(grow.batch);
@@ -238,22 +307,40 @@ export async function dstGradientChunk(ctx: Context, ws: DstWorkspace, grow: Ext
 }
 
 /**
- * Grows k positions among those not kept (after dstDropInto) and writes the new CSR into ws.out.
- * The three passes that read keys walk the rows chunk by chunk; RigL recomputes the chunk's dense
- * gradient for each of them unless one chunk holds the whole layer.
+ * RigL's keys of the grid rows [row0, row0 + rows): the dense gradient's magnitudes for a CSR
+ * layer (dstGradientChunk), or for a BSR layer the sum of them over each block position of those
+ * block rows.
+ */
+async function growScoresChunk(ctx: Context, ws: DstWorkspace, grow: Extract<DstGrow, { method: 'rigl' }>, row0: number, rows: number): Promise<GpuTensor<'f32'>> {
+  const b = blockSide(ws.w);
+  const elementRows = Math.min(ws.w.rows, (row0 + rows) * b) - row0 * b;
+  const gradient = await dstGradientChunk(ctx, ws, grow, row0 * b, elementRows);
+  if (b === 1) return gradient;
+  const n = rows * ws.grid.cols;
+  const scores = ws.chunk('blocks', n);
+  await blockScoresPass(ctx, ws, 'gradient_scores', n, gradient, scores, elementRows);
+  return scores;
+}
+
+/**
+ * Grows k positions among those not kept (after dstDropInto) and writes the new CSR into ws.out
+ * (for a BSR layer, k block positions and its new block pattern). The three passes that read keys
+ * walk the rows chunk by chunk (whole block rows); RigL recomputes the chunk's dense gradient for
+ * each of them unless one chunk holds the whole layer.
  */
 export async function dstGrowInto(ctx: Context, ws: DstWorkspace, k: number, grow: DstGrow): Promise<void> {
-  const w = ws.w;
+  const w = ws.grid;
   checkNonNegativeInt('k', k, w.nnz);
   const { grow: growUnits, segments } = unitCounts(w);
   const rigl = grow.method === 'rigl';
   let chunkRows = w.rows;
   if (grow.method === 'rigl') {
     checkPositiveInt('batch', grow.batch);
-    checkFeatureMajor('dyT', grow.dyT, w.rows, 'w.rows', grow.batch);
-    checkFeatureMajor('xT', grow.xT, w.cols, 'w.cols', grow.batch);
+    checkFeatureMajor('dyT', grow.dyT, ws.w.rows, 'w.rows', grow.batch);
+    checkFeatureMajor('xT', grow.xT, ws.w.cols, 'w.cols', grow.batch);
     const budget = checkPositiveInt('chunkEntries', grow.chunkEntries ?? DST_DEFAULT_CHUNK_ENTRIES);
-    chunkRows = Math.max(1, Math.min(w.rows, Math.floor(budget / w.cols)));
+    // Grid rows per chunk: a BSR block row holds blockSize rows of the dense gradient.
+    chunkRows = Math.max(1, Math.min(w.rows, Math.floor(budget / (blockSide(ws.w) * ws.w.cols))));
   } else {
     checkNonNegativeInt('salt', grow.salt, 0xffffffff);
   }
@@ -267,7 +354,7 @@ export async function dstGrowInto(ctx: Context, ws: DstWorkspace, k: number, gro
       const rows = Math.min(chunkRows, w.rows - row0);
       let scores: GpuTensor<'f32'> | undefined;
       if (grow.method === 'rigl') {
-        scores = whole ?? (await dstGradientChunk(ctx, ws, grow, row0, rows));
+        scores = whole ?? (await growScoresChunk(ctx, ws, grow, row0, rows));
         if (chunks === 1) whole = scores;
       }
       const units: [number, number] = [row0 * segments, (row0 + rows) * segments];
@@ -295,17 +382,18 @@ interface GatherParams {
   sectionLength?: number;
   srcOffset?: number;
   count2?: number;
+  blockLen?: number;
 }
 
 /** One dst_gather pass over its operands (unused bindings get the workspace's spares). */
 async function gather(ctx: Context, ws: DstWorkspace, entryPoint: 'gather' | 'put' | 'copy' | 'install', p: GatherParams, buffers: { data?: GpuTensor<'f32'>; tmp?: GpuTensor<'f32'>; src: GpuTensor; to?: GpuTensor; to2?: GpuTensor }) {
-  const { n, sections = 1, sectionLength = 0, srcOffset = 0, count2 = 0 } = p;
-  const spread = entryPoint === 'gather' || entryPoint === 'put' ? n * sections : Math.max(n, count2);
+  const { n, sections = 1, sectionLength = 0, srcOffset = 0, count2 = 0, blockLen = 1 } = p;
+  const spread = entryPoint === 'gather' || entryPoint === 'put' ? n * blockLen * sections : Math.max(n, count2);
   await ctx.dispatch(dstGatherKernel, {
     entryPoint,
     constants: { WG },
     buffers: { data: buffers.data ?? ws.unusedF, tmp: buffers.tmp ?? ws.unusedF2, src: buffers.src, to: buffers.to ?? ws.unusedU, to2: buffers.to2 ?? ws.unusedU2 },
-    uniforms: { n, sections, sectionLength, srcOffset, count2 },
+    uniforms: { n, sections, sectionLength, srcOffset, count2, blockLen },
     workgroups: gridFor(ctx, Math.ceil(spread / WG)),
   });
 }
@@ -313,40 +401,50 @@ async function gather(ctx: Context, ws: DstWorkspace, entryPoint: 'gather' | 'pu
 /**
  * Moves a per-entry array to the new order in place: `sections` consecutive sections of
  * `sectionLength` words each (the values: 1 section of nnz; an optimizer state: its moments, each
- * padded to whole vec4s), entries past nnz in a section left as they are; grown entries get 0.
+ * padded to whole vec4s), words past the entries in a section left as they are; grown entries get
+ * 0. A BSR layer's entry is a block: its b² words move together (sections of at least nnz·b²).
  * Two dispatches whatever the sections: all of them gathered, then all put back.
  */
 export async function dstRemapInto(ctx: Context, ws: DstWorkspace, data: GpuTensor<'f32'>, sectionLength: number, sections = 1): Promise<void> {
-  const nnz = ws.w.nnz;
-  if (sectionLength < nnz || data.length < sections * sectionLength) {
-    throw new RangeError(`data must hold ${sections} sections of at least nnz = ${nnz} words, got length ${data.length} for sections of ${sectionLength}`);
+  const { nnz, entryWords } = ws.grid;
+  const words = nnz * entryWords;
+  if (sectionLength < words || data.length < sections * sectionLength) {
+    const what = entryWords === 1 ? `nnz = ${nnz}` : `nBlocks·blockSize² = ${words}`;
+    throw new RangeError(`data must hold ${sections} sections of at least ${what} words, got length ${data.length} for sections of ${sectionLength}`);
   }
   if (nnz === 0) return;
-  const tmp = ws.chunk('tmp', nnz * sections);
-  const p = { n: nnz, sections, sectionLength, srcOffset: nnz };
+  const tmp = ws.chunk('tmp', words * sections);
+  const p = { n: nnz, sections, sectionLength, srcOffset: nnz, blockLen: entryWords };
   await gather(ctx, ws, 'gather', p, { data, tmp, src: ws.out });
   await gather(ctx, ws, 'put', p, { data, tmp, src: ws.out });
 }
 
-/** A dst_rows pass: the rank of a pattern's rows into `order`, and with `items` W's SDDMM items. */
-async function rowsPass(ctx: Context, ws: DstWorkspace, starts: GpuTensor<'u32'>, order: GpuTensor<'u32'>, n: number, maxLen: number, items: boolean) {
+/**
+ * A dst_rows pass: the rank of a pattern's rows into `order`, and with `work` W's SDDMM work data
+ * (a CSR layer's items, a BSR layer's block row of each block).
+ */
+async function rowsPass(ctx: Context, ws: DstWorkspace, starts: GpuTensor<'u32'>, order: GpuTensor<'u32'>, n: number, maxLen: number, work: boolean) {
+  const w = ws.w;
+  const blocks = w instanceof GpuBsr;
+  const items = !work ? ws.unusedU : blocks ? w.blockRow : w.sddmmItems.items;
   await ctx.dispatch(dstRowsKernel, {
     constants: { SEGMENT: CSR_SDDMM_SEGMENT },
-    buffers: { starts, order, bins: ws.cursor, items: items ? ws.w.sddmmItems.items : ws.unusedU, itemCount: items ? ws.itemCount : ws.unusedU2 },
-    uniforms: { n, maxLen },
-    workgroups: [items ? 2 : 1],
+    buffers: { starts, order, bins: ws.cursor, items, itemCount: work && !blocks ? ws.itemCount : ws.unusedU2 },
+    uniforms: { n, maxLen, entryRows: Number(blocks) },
+    workgroups: [work ? 2 : 1],
   });
 }
 
 /**
  * Installs the new CSR from ws.out (after dstGrowInto and every dstRemapInto) and rebuilds the rest
  * of the structure from it: the row swizzle, Wᵀ's pattern, permutation and swizzle, and the SDDMM
- * items. The new item count lands in ws.itemCount (read it back with ctx.read).
+ * work (a CSR layer's items, whose new count lands in ws.itemCount: read it back with ctx.read; a
+ * BSR layer's blockRow, of fixed length).
  */
 export async function dstRebuildInto(ctx: Context, ws: DstWorkspace): Promise<void> {
-  const w = ws.w;
-  const { pattern } = w;
-  const t = w.transposed;
+  const w = ws.grid;
+  const { pattern } = ws.w;
+  const t = ws.w.transposed;
   await gather(ctx, ws, 'install', { n: w.nnz, srcOffset: 2 * w.nnz, count2: w.rows + 1 }, { src: ws.out, to: pattern.colIdx, to2: pattern.rowPtr });
   await rowsPass(ctx, ws, pattern.rowPtr, pattern.rowOrder, w.rows, w.cols, true);
   await ctx.dispatch(dstTransposeKernel, {

@@ -5,8 +5,9 @@
  */
 import { eoi } from '../eoi/eoi.js';
 import { Rng } from '../random.js';
+import { BSR_BLOCK_SIZES, type BsrBlockSize, bsrToCsr, randomBsr } from '../sparse/bsr.js';
 import { type CsrMatrix, csrFromDense, randomCsr } from '../sparse/csr.js';
-import { checkNumberInRange, checkPositiveInt, checkSeed } from '../validate.js';
+import { checkNumberInRange, checkOneOf, checkPositiveInt, checkSeed } from '../validate.js';
 
 /** Single-layer weight initialisations initWeights takes. */
 export const WEIGHT_INITS = ['eoi', 'random', 'orthogonal', 'gaussian'] as const;
@@ -29,6 +30,13 @@ export interface LayerInitSpec {
    * fan-out of each weight's row and column.
    */
   scale?: GaussianScale;
+  /**
+   * 'random' only: a block mask, whole blockSize x blockSize blocks, round(density·blockRows·blockCols)
+   * of them drawn uniformly (randomBsr), every in-range element of them stored; the element
+   * density then differs slightly from `density` where blocks are padded at an edge. Such a mask
+   * stored as BSR of the same block size has no element mask, so dynamic sparsity can move it.
+   */
+  blockSize?: BsrBlockSize;
 }
 
 /** How Gaussian weights are scaled: by the (sparse) fan-in, or Xavier's (fan-in + fan-out) / 2. */
@@ -43,6 +51,7 @@ export type GaussianScale = (typeof GAUSSIAN_SCALES)[number];
  *   matches a dense layer's.
  * - gaussian: the same at density 1 (Kaiming with gain sqrt 2, LeCun with gain 1).
  * - with scale 'xavier', either uses std gain·sqrt(2 / (fan-in + fan-out)) instead.
+ * - random with blockSize: the same weights on a mask of whole blocks.
  * - orthogonal: dense Haar-random orthogonal (QR of a Gaussian matrix), times gain.
  */
 export function initWeights(spec: LayerInitSpec): CsrMatrix {
@@ -52,11 +61,15 @@ export function initWeights(spec: LayerInitSpec): CsrMatrix {
   checkPositiveInt('cols', cols);
   checkNumberInRange('gain', gain, -Number.MAX_VALUE, Number.MAX_VALUE);
   checkSeed(seed);
+  if (spec.blockSize !== undefined) {
+    checkOneOf('blockSize', spec.blockSize, BSR_BLOCK_SIZES);
+    if (init !== 'random') throw new RangeError(`blockSize draws a block mask for init 'random' only, got init '${String(init)}'`);
+  }
   switch (init) {
     case 'eoi':
       return eoi(rows, cols, { density, seed, gain });
     case 'random':
-      return sparseGaussian(rows, cols, density, gain, seed, scale);
+      return sparseGaussian(rows, cols, density, gain, seed, scale, spec.blockSize);
     case 'gaussian':
       requireDense(init, density);
       return sparseGaussian(rows, cols, 1, gain, seed, scale);
@@ -72,8 +85,8 @@ function requireDense(init: string, density: number): void {
   if (density !== 1) throw new RangeError(`init '${init}' is dense: density must be 1, got ${density}`);
 }
 
-function sparseGaussian(rows: number, cols: number, density: number, gain: number, seed: number, scale: GaussianScale): CsrMatrix {
-  const m = randomCsr(rows, cols, density, seed, { valueScale: 1 });
+function sparseGaussian(rows: number, cols: number, density: number, gain: number, seed: number, scale: GaussianScale, blockSize?: BsrBlockSize): CsrMatrix {
+  const m = blockSize === undefined ? randomCsr(rows, cols, density, seed, { valueScale: 1 }) : bsrToCsr(randomBsr(rows, cols, density, blockSize, seed, { valueScale: 1 }));
   const fanOut = new Uint32Array(cols);
   for (const c of m.colIdx) fanOut[c]!++;
   for (let r = 0; r < rows; r++) {

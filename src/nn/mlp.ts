@@ -50,6 +50,12 @@ export interface MlpConfig {
   seed: number;
   /** how sparse layers store W on the GPU (default CSR); the mask is the same either way */
   format?: SparseFormat;
+  /**
+   * uniform and erk with a BSR format: masks of whole blocks of the format's size, each layer
+   * round(d·blockRows·blockCols) blocks for its density d (uniform or ERK), so that dynamic sparsity
+   * can move them (it moves whole BSR blocks). Ignored by dense inits; refused with eoi.
+   */
+  blockMask?: boolean;
   /** the mask method (src/masks) that made the sparse weights, when not `init` (a record, for saved models) */
   mask?: string;
   /** Gaussian inits (uniform, erk, dense-gaussian): 'fan-in' (default) or 'xavier' scaling */
@@ -75,6 +81,11 @@ export function checkMlpConfig(config: MlpConfig): MlpConfig {
   const format = config.format ?? 'csr';
   if (format !== 'csr' && !(typeof format === 'object' && BSR_BLOCK_SIZES.includes(format.bsr))) {
     throw new RangeError(`format must be 'csr' or { bsr: ${BSR_BLOCK_SIZES.join(' | ')} }, got ${JSON.stringify(format)}`);
+  }
+  if (config.blockMask !== undefined && typeof config.blockMask !== 'boolean') throw new TypeError(`blockMask must be a boolean, got ${String(config.blockMask)}`);
+  if (config.blockMask && isSparseInit(config.init)) {
+    if (format === 'csr') throw new RangeError("blockMask draws masks of whole BSR blocks: it needs format { bsr: 4 | 8 | 16 | 32 }, got 'csr'");
+    if (config.init === 'eoi') throw new RangeError("blockMask needs init 'uniform' or 'erk' (random block masks); EOI's masks are not block-structured");
   }
   return config;
 }
@@ -123,8 +134,9 @@ export function buildMlp(ctx: Context, config: MlpConfig, onLayer?: (done: numbe
     'dense-orthogonal': 'orthogonal',
     'dense-gaussian': 'gaussian',
   };
+  const blockSize = config.blockMask && isSparseInit(config.init) && config.format !== undefined && config.format !== 'csr' ? config.format.bsr : undefined;
   const weights = shapes.map(([rows, cols], l) => {
-    const weight = initWeights({ rows, cols, density: densities[l]!, init: weightInit[config.init], gain: config.sigmaW, seed: layerSeed(config.seed, l), scale: config.weightScale });
+    const weight = initWeights({ rows, cols, density: densities[l]!, init: weightInit[config.init], gain: config.sigmaW, seed: layerSeed(config.seed, l), scale: config.weightScale, blockSize });
     onLayer?.(l + 1, shapes.length);
     return weight;
   });

@@ -15,7 +15,7 @@ import { csrSddmmInto } from '../kernels/sddmm-csr.js';
 import { bsrBackwardDataInto, bsrForwardInto } from '../kernels/spmm-bsr.js';
 import { csrBackwardDataInto, csrBackwardDataSlopeInto, csrForwardActivatedInto, csrForwardInto } from '../kernels/spmm-csr.js';
 import type { Activation } from '../kernels/activation.js';
-import { BSR_BLOCK_SIZES, type BsrBlockSize, bsrFromCsr, bsrToDense } from '../sparse/bsr.js';
+import { BSR_BLOCK_SIZES, type BsrBlockSize, bsrFromCsr, bsrToCsr, bsrToDense } from '../sparse/bsr.js';
 import { type CsrMatrix, csrToDense, validateCsr } from '../sparse/csr.js';
 import { GpuBsr } from '../sparse/gpu-bsr.js';
 import { GpuCsr } from '../sparse/gpu-csr.js';
@@ -37,9 +37,11 @@ interface SparseOps {
   readDense(): Promise<Float32Array>;
   /** The stored structure as it is on the GPU (CSR entries, or BSR blocks). */
   readStructure(): Promise<{ rowPtr: Uint32Array; colIdx: Uint32Array }>;
+  /** The mask as it is on the GPU, as a CSR pattern over W's elements. */
+  readMask(): Promise<{ rowPtr: Uint32Array; colIdx: Uint32Array }>;
   destroy(): void;
-  /** the CSR weight itself (CSR storage only), whose structure dynamic sparsity rewrites */
-  csr?: GpuCsr;
+  /** the weight on the GPU, whose structure dynamic sparsity rewrites */
+  weight: GpuCsr | GpuBsr;
   /** The passes with the neighbouring activation fused (CSR storage only). */
   fused?: {
     forward(xT: GpuTensor<'f32'>, out: { z: GpuTensor<'f32'>; y: GpuTensor<'f32'> }, batch: number, activation: Activation, bias: GpuTensor<'f32'>): Promise<void>;
@@ -61,8 +63,9 @@ function csrOps(ctx: Context, weight: CsrMatrix): SparseOps {
     // The structure is read too: dynamic sparsity may have moved it since the upload.
     readDense: async () => csrToDense({ ...weight, ...(await readPattern(ctx, w.pattern)), values: await ctx.read(w.values) }),
     readStructure: () => readPattern(ctx, w.pattern),
+    readMask: () => readPattern(ctx, w.pattern),
     destroy: () => w.destroy(),
-    csr: w,
+    weight: w,
     fused: {
       forward: (xT, out, batch, activation, bias) => csrForwardActivatedInto(ctx, w, xT, out, batch, activation, bias),
       backwardData: (dyT, below, batch, activation) => csrBackwardDataSlopeInto(ctx, w, dyT, below, batch, activation),
@@ -73,14 +76,18 @@ function csrOps(ctx: Context, weight: CsrMatrix): SparseOps {
 function bsrOps(ctx: Context, weight: CsrMatrix, blockSize: BsrBlockSize): SparseOps {
   const host = bsrFromCsr(weight, blockSize); // keeps the CSR pattern as its element mask
   const w = GpuBsr.upload(ctx, host, 'sparse.weight');
+  // The block pattern is read too: dynamic sparsity may have moved the blocks (layers without an element mask only).
+  const onGpu = async (values: Float32Array) => ({ ...host, ...(await readPattern(ctx, w.pattern)), values });
   return {
     values: w.values,
     forward: (xT, y, batch, bias) => bsrForwardInto(ctx, w, xT, y, batch, bias),
     backwardData: (dyT, dx, batch) => bsrBackwardDataInto(ctx, w, dyT, dx, batch),
     sddmm: (dyT, xT, dw, batch) => bsrSddmmInto(ctx, w, dyT, xT, dw, batch),
-    readDense: async () => bsrToDense({ ...host, values: await ctx.read(w.values) }),
+    readDense: async () => bsrToDense(await onGpu(await ctx.read(w.values))),
     readStructure: () => readPattern(ctx, w.pattern),
+    readMask: async () => bsrToCsr(await onGpu(new Float32Array(host.values.length))),
     destroy: () => w.destroy(),
+    weight: w,
   };
 }
 
@@ -148,22 +155,31 @@ export class SparseLinear implements Layer {
   /** Reads the mask back from the GPU if dynamic sparsity has moved it; returns it. */
   async refreshMask(): Promise<{ rowPtr: Uint32Array; colIdx: Uint32Array }> {
     if (this.maskMoved) {
-      this.hostMask = await this.ops.readStructure();
+      this.hostMask = await this.ops.readMask();
       this.maskMoved = false;
     }
     return this.hostMask;
   }
 
   /**
-   * The CSR weight on the GPU, for dynamic sparsity to rewrite its structure in place (nnz kept);
-   * marks the host mask stale. Throws a TypeError for BSR storage, whose blocks it cannot move.
+   * Whether W is stored as BSR blocks that hold elements outside the mask (an element mask): the
+   * mask did not fill whole blocks, e.g. an unstructured one.
    */
-  dynamicWeight(): GpuCsr {
-    const csr = this.ops.csr;
-    if (!csr) throw new TypeError(`dynamic sparsity needs CSR storage, got format ${JSON.stringify(this.format)}`);
-    csr.makeDynamic();
+  get hasElementMask(): boolean {
+    return this.ops.weight instanceof GpuBsr && this.ops.weight.maskBits !== undefined;
+  }
+
+  /**
+   * The weight on the GPU (CSR, or BSR without an element mask), for dynamic sparsity to rewrite
+   * its structure in place (nnz, or the block count, kept); marks the host mask stale. Throws a
+   * TypeError for BSR blocks with an element mask, which moving blocks would not carry along.
+   */
+  dynamicWeight(): GpuCsr | GpuBsr {
+    const w = this.ops.weight;
+    if (this.hasElementMask) throw new TypeError(`dynamic sparsity moves whole BSR blocks; this layer's blocks hold an element mask (its mask is not block-structured)`);
+    w.makeDynamic();
     this.maskMoved = true;
-    return csr;
+    return w;
   }
 
   /** dL/dY of the last backward pass (feature-major) and its batch; undefined before any backward. */
@@ -176,7 +192,11 @@ export class SparseLinear implements Layer {
     return this.input;
   }
 
-  /** Fraction of W's entries in the mask (constant, dynamic sparsity included). */
+  /**
+   * Fraction of W's entries in the mask, as last read (constant under dynamic sparsity with CSR;
+   * with BSR the block count is, and blocks moved onto or off a padded edge change the elements:
+   * refreshMask() first).
+   */
   get density(): number {
     return this.hostMask.colIdx.length / (this.inFeatures * this.outFeatures);
   }

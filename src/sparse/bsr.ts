@@ -222,6 +222,32 @@ export function bsrFromCsr(m: CsrMatrix, blockSize: BsrBlockSize): BsrMatrix {
   return blocksFromCsr(m, checkBlockSize(blockSize), true);
 }
 
+/**
+ * The CSR matrix of a BSR matrix's pattern: every in-range element of every stored block (those
+ * elementMask marks, when it has one), stored zeros included, row by row in column order. For a
+ * block-structured matrix (no elementMask) bsrFromCsr gives back the same blocks.
+ */
+export function bsrToCsr(m: BsrMatrix): CsrMatrix {
+  validateBsr(m, 'm');
+  const b = m.blockSize;
+  const rowPtr = new Uint32Array(m.rows + 1);
+  const colIdx: number[] = [];
+  const values: number[] = [];
+  for (let r = 0; r < m.rows; r++) {
+    const br = Math.floor(r / b);
+    for (let block = m.rowPtr[br]; block < m.rowPtr[br + 1]; block++) {
+      const offset = block * b * b + (r - br * b) * b;
+      for (let j = 0; j < b && m.colIdx[block] * b + j < m.cols; j++) {
+        if (m.elementMask && !m.elementMask[offset + j]) continue;
+        colIdx.push(m.colIdx[block] * b + j);
+        values.push(m.values[offset + j]);
+      }
+    }
+    rowPtr[r + 1] = colIdx.length;
+  }
+  return { rows: m.rows, cols: m.cols, rowPtr, colIdx: Uint32Array.from(colIdx), values: Float32Array.from(values) };
+}
+
 /** The dense rows x cols row-major matrix, padding dropped. */
 export function bsrToDense(m: BsrMatrix): Float32Array {
   validateBsr(m, 'm');

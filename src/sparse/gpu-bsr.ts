@@ -74,6 +74,19 @@ export class GpuBsr {
     return this.blockRows;
   }
 
+  /**
+   * Hands the block pattern to a caller that rewrites it on the GPU (dynamic sparse training, which
+   * keeps nBlocks): builds Wᵀ's block pattern and blockRow now, so that the host copy is never used
+   * again; the caller keeps every buffer consistent. Throws a TypeError with an element mask, which
+   * moving blocks would not carry along.
+   */
+  makeDynamic(): void {
+    this.throwIfDestroyed();
+    if (this.maskBits) throw new TypeError(`${this.label}: a BSR weight with an element mask cannot move its blocks (the mask inside them would not follow)`);
+    void this.transposed;
+    void this.blockRow;
+  }
+
   get isDestroyed(): boolean {
     return this.destroyed;
   }

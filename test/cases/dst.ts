@@ -1,11 +1,14 @@
 import type { DstOptions } from '../../src/dst/schedule.js';
-import { dstDropInto, dstGrowInto, dstRebuildInto, dstRemapInto, DstWorkspace } from '../../src/kernels/dst.js';
+import { DynamicSparsity } from '../../src/dst/dynamic.js';
+import { type DstLayer, dstDropInto, dstGrowInto, dstRebuildInto, dstRemapInto, DstWorkspace } from '../../src/kernels/dst.js';
 import { ActivationLayer } from '../../src/nn/activation-layer.js';
 import { SoftmaxCrossEntropy } from '../../src/nn/loss.js';
 import { Sequential } from '../../src/nn/sequential.js';
-import { SparseLinear } from '../../src/nn/sparse-linear.js';
+import { type SparseFormat, SparseLinear } from '../../src/nn/sparse-linear.js';
 import { toActivationLayout } from '../../src/sparse/activation-layout.js';
+import type { BsrMatrix } from '../../src/sparse/bsr.js';
 import type { CsrMatrix } from '../../src/sparse/csr.js';
+import { GpuBsr } from '../../src/sparse/gpu-bsr.js';
 import { GpuCsr } from '../../src/sparse/gpu-csr.js';
 import { Sgd } from '../../src/train/optimizers.js';
 import { type Dataset, train } from '../../src/train/trainer.js';
@@ -14,7 +17,7 @@ import { defineCases } from '../harness/case.js';
 /** One update's grow rule, as plain data: SET's salt, or RigL's dY and X (batch rows each, row-major). */
 export type GrowParams = { method: 'set'; salt: number } | { method: 'rigl'; dy: Float32Array; x: Float32Array; batch: number; chunkEntries?: number };
 
-/** Everything the GPU holds of a layer after its updates. */
+/** Everything the GPU holds of a layer after its updates (a BSR layer's pattern is over blocks). */
 export interface UpdatedLayer {
   rowPtr: Uint32Array;
   colIdx: Uint32Array;
@@ -25,16 +28,28 @@ export interface UpdatedLayer {
   tColIdx: Uint32Array;
   tPerm: Uint32Array;
   tRowOrder: Uint32Array;
+  /** CSR: the SDDMM items; BSR: the block row of each block */
   items: Uint32Array;
   keep: Uint32Array;
+  /** the pattern and values after each update */
+  afterEach: Array<{ rowPtr: Uint32Array; colIdx: Uint32Array; values: Float32Array }>;
+}
+
+function isBsr(w: CsrMatrix | BsrMatrix): w is BsrMatrix {
+  return 'blockSize' in w;
 }
 
 export const dstCases = defineCases({
-  /** Runs updates (drop k, grow k) one after another on w, with a two-section state moved along; reads back everything. */
-  updates: async (ctx, p: { w: CsrMatrix; state: Float32Array; section: number; steps: Array<{ k: number; grow: GrowParams }> }): Promise<UpdatedLayer> => {
-    const w = GpuCsr.upload(ctx, p.w);
+  /**
+   * Runs updates (drop k, grow k) one after another on w (CSR entries, or BSR blocks), with a
+   * two-section state moved along; reads back everything.
+   */
+  updates: async (ctx, p: { w: CsrMatrix | BsrMatrix; state: Float32Array; section: number; steps: Array<{ k: number; grow: GrowParams }> }): Promise<UpdatedLayer> => {
+    const w: DstLayer = isBsr(p.w) ? GpuBsr.upload(ctx, p.w) : GpuCsr.upload(ctx, p.w);
     w.makeDynamic();
     const ws = new DstWorkspace(ctx, w);
+    const words = ws.grid.nnz * ws.grid.entryWords;
+    const afterEach: UpdatedLayer['afterEach'] = [];
     const state = ctx.upload('f32', p.state);
     const extra: Array<{ destroy(): void }> = [];
     try {
@@ -48,13 +63,15 @@ export const dstCases = defineCases({
           extra.push(dyT, xT);
           await dstGrowInto(ctx, ws, k, { method: 'rigl', dyT, xT, batch: grow.batch, chunkEntries: grow.chunkEntries });
         }
-        await dstRemapInto(ctx, ws, w.values, w.nnz);
+        await dstRemapInto(ctx, ws, w.values, words);
         await dstRemapInto(ctx, ws, state, p.section, 2);
         await dstRebuildInto(ctx, ws);
-        w.setSddmmCount((await ctx.read(ws.itemCount))[0]!);
+        if (w instanceof GpuCsr) w.setSddmmCount((await ctx.read(ws.itemCount))[0]!);
+        const [rowPtr, colIdx] = await ctx.readAll([w.pattern.rowPtr, w.pattern.colIdx]);
+        afterEach.push({ rowPtr: rowPtr!, colIdx: colIdx!, values: await ctx.read(w.values) });
       }
       const t = w.transposed;
-      const { items, count } = w.sddmmItems;
+      const [items, itemWords] = w instanceof GpuCsr ? [w.sddmmItems.items, 2 * w.sddmmItems.count] : [w.blockRow, w.nBlocks];
       const [rowPtr, colIdx, rowOrder, tRowPtr, tColIdx, tPerm, tRowOrder, allItems, keep] = await ctx.readAll([
         w.pattern.rowPtr,
         w.pattern.colIdx,
@@ -77,8 +94,9 @@ export const dstCases = defineCases({
         tColIdx: tColIdx!,
         tPerm: tPerm!,
         tRowOrder: tRowOrder!,
-        items: allItems!.slice(0, 2 * count),
+        items: allItems!.slice(0, itemWords),
         keep: keep!.slice(0, p.w.colIdx.length),
+        afterEach,
       };
     } finally {
       for (const x of extra) x.destroy();
@@ -89,17 +107,19 @@ export const dstCases = defineCases({
   },
 
   /**
-   * A two-layer sparse MLP trained with SGD: `before` steps through train() with `dst` (one update,
-   * after the last of them), then `after` steps; and a second model built from the weights right
-   * after the update (static masks), trained the same `after` steps on the same batches. Returns
-   * both models' final weights and losses, the masks after the update, and the update records.
+   * A two-layer sparse MLP (stored in `format`, CSR by default) trained with SGD: `before` steps
+   * through train() with `dst` (one update, after the last of them), then `after` steps; and a
+   * second model built from the weights right after the update (static masks), trained the same
+   * `after` steps on the same batches. Returns both models' final weights and losses, the masks
+   * after the update, and the update records.
    */
-  trainAfterUpdate: async (ctx, p: { layers: [CsrMatrix, CsrMatrix]; data: Dataset; batchSize: number; before: number; after: number; dst: DstOptions; lr: number }) => {
-    const build = (weights: readonly CsrMatrix[]) => new Sequential([new SparseLinear(ctx, weights[0]!), new ActivationLayer(ctx, weights[0]!.rows, 'tanh'), new SparseLinear(ctx, weights[1]!)]);
+  trainAfterUpdate: async (ctx, p: { layers: [CsrMatrix, CsrMatrix]; format?: SparseFormat; momentum?: number; data: Dataset; batchSize: number; before: number; after: number; dst: DstOptions; lr: number }) => {
+    const build = (weights: readonly CsrMatrix[]) =>
+      new Sequential([new SparseLinear(ctx, weights[0]!, undefined, p.format), new ActivationLayer(ctx, weights[0]!.rows, 'tanh'), new SparseLinear(ctx, weights[1]!, undefined, p.format)]);
     const sparse = (m: Sequential) => [m.layers[0] as SparseLinear, m.layers[2] as SparseLinear];
     const loss = new SoftmaxCrossEntropy(ctx, p.layers[1].rows);
     const dynamic = build(p.layers);
-    const opt = new Sgd(ctx, dynamic.parameters(), { lr: p.lr });
+    const opt = new Sgd(ctx, dynamic.parameters(), { lr: p.lr, momentum: p.momentum });
     let staticModel: Sequential | undefined;
     try {
       const run = (model: Sequential, optimizer: Sgd, maxSteps: number, dst?: DstOptions) =>
@@ -107,9 +127,16 @@ export const dstCases = defineCases({
       const first = await run(dynamic, opt, p.before, p.dst);
       const afterUpdate = await Promise.all(sparse(dynamic).map((l) => l.readWeight()));
       staticModel = build(afterUpdate);
-      const staticOpt = new Sgd(ctx, staticModel.parameters(), { lr: p.lr });
-      // Same biases as the dynamic model has now.
-      for (const [i, layer] of sparse(staticModel).entries()) ctx.write(layer.bias, await ctx.read(sparse(dynamic)[i]!.bias));
+      const staticOpt = new Sgd(ctx, staticModel.parameters(), { lr: p.lr, momentum: p.momentum });
+      // Same biases as the dynamic model has now, and (with momentum) the same optimizer state: the moved one.
+      for (const [i, layer] of sparse(staticModel).entries()) {
+        const from = sparse(dynamic)[i]!;
+        ctx.write(layer.bias, await ctx.read(from.bias));
+        for (const [mine, theirs] of [[layer.values, from.values], [layer.bias, from.bias]] as const) {
+          const state = staticOpt.stateOf(mine);
+          if (state) ctx.write(state, await ctx.read(opt.stateOf(theirs)!));
+        }
+      }
       const dynamicHistory = await run(dynamic, opt, p.after);
       const staticHistory = await run(staticModel, staticOpt, p.after);
       staticOpt.destroy();
@@ -124,6 +151,25 @@ export const dstCases = defineCases({
       loss.destroy();
       dynamic.destroy();
       staticModel?.destroy();
+    }
+  },
+
+  /**
+   * How dynamic sparsity refuses a BSR layer whose blocks hold an element mask (an unstructured
+   * CSR mask stored in blocks of `blockSize`): the error's name and message, and the GPU buffers left.
+   */
+  elementMaskRefusal: async (ctx, p: { w: CsrMatrix; blockSize: 4 | 8 | 16 }) => {
+    const layer = new SparseLinear(ctx, p.w, undefined, { bsr: p.blockSize });
+    const opt = new Sgd(ctx, layer.parameters(), { lr: 0.1 });
+    const before = ctx.liveBuffers;
+    try {
+      new DynamicSparsity(ctx, [layer], { method: 'set', every: 1, fraction: 0.3, until: 10 }, (v) => opt.stateOf(v)).destroy();
+      return { name: 'accepted', message: '', leaked: 0 };
+    } catch (error) {
+      return { name: (error as Error).name, message: (error as Error).message, leaked: ctx.liveBuffers - before };
+    } finally {
+      opt.destroy();
+      layer.destroy();
     }
   },
 });

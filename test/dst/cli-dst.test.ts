@@ -6,7 +6,11 @@ import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { compareCommand } from '../../src/cli/compare-command.js';
 import { parseTrainArgs, trainCommand } from '../../src/cli/train-command.js';
+import { checkDstSpec } from '../../src/dst/dynamic.js';
 import { checkDstOptions, dstFraction } from '../../src/dst/schedule.js';
+import { decodeModelFile } from '../../src/nn/model-file.js';
+import { mlpShapes } from '../../src/nn/mlp.js';
+import { bsrFromCsr } from '../../src/sparse/bsr.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'orthosparse-dst-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -29,7 +33,10 @@ describe('--dst flags', () => {
     expect(bad(['--dst', 'set', '--dst-every', '10', '--dst-until', '5'])).toThrow(/--dst-until must be an integer in \[10,.*T_end/);
     expect(bad(['--dst-every', '10'])).toThrow(/--dst-every needs --dst/);
     expect(bad(['--dst', 'set', '--init', 'dense-orthogonal'])).toThrow(/--dst needs sparse layers; --init dense-orthogonal is dense/);
-    expect(bad(['--dst', 'set', '--format', 'bsr4'])).toThrow(/--dst needs --format csr/);
+    expect(bad(['--dst', 'set', '--format', 'bsr4', '--init', 'uniform'])).toThrow(/--dst with --format bsr4 moves whole blocks: it needs block masks \(add --block-mask/);
+    expect(bad(['--block-mask', '--init', 'uniform'])).toThrow(/--block-mask needs --format bsr4 \| bsr8/);
+    expect(bad(['--block-mask', '--format', 'bsr8'])).toThrow(/--block-mask needs --init uniform or erk .*got --init eoi/);
+    expect(bad(['--block-mask', '--format', 'bsr8', '--init', 'erk', '--model', 'cnn', '--depth', '1'])).toThrow(/--block-mask .*--model cnn/);
     expect(bad(['--dst', 'rigl', '--model', 'cnn', '--depth', '1'])).toThrow(/--dst .*--model cnn/);
   });
 });
@@ -44,6 +51,14 @@ describe('dst options in code', () => {
     expect(() => checkDstOptions({ ...ok, every: 0 })).toThrow(/dst.every must be an integer in \[1,/);
     expect(() => checkDstOptions({ ...ok, until: 5 })).toThrow(/dst.until \(T_end\) must be at least dst.every \(10\), got 5/);
     expect(() => checkDstOptions({ ...ok, method: 'snip' })).toThrow(/dst.method must be one of set, rigl/);
+  });
+
+  it('on BSR storage need block masks from the init: refused otherwise, naming the fix', () => {
+    const dst = { method: 'rigl', every: 10, fraction: 0.3, until: 100 };
+    const model = { inputs: 20, width: 16, depth: 3, classes: 10, density: 0.3, init: 'erk', activation: 'relu', sigmaW: 1, sigmaB: 0, seed: 0, format: { bsr: 8 } } as const;
+    expect(() => checkDstSpec(model, false, dst)).toThrow(/spec.dst: dynamic sparsity on format \{"bsr":8\} moves whole blocks.*model.blockMask is not set: set model.blockMask: true/);
+    expect(() => checkDstSpec({ ...model, blockMask: true }, true, dst)).toThrow(/a mask method's masks are elementwise/);
+    expect(() => checkDstSpec({ ...model, blockMask: true }, false, dst)).not.toThrow();
   });
 
   it('schedule: updates every ΔT up to T_end on the cosine decay, none after', () => {
@@ -76,5 +91,42 @@ describe('orthosparse train / compare --dst', () => {
     expect(results.map((r) => r.label)).toEqual(['uniform d=0.2 dst=set', 'dense-orthogonal']);
     expect(results[0]!.result.history.dst).toHaveLength(1);
     expect(results[1]!.result.history.dst).toBeUndefined();
+  });
+
+  it('trains a BSR-8 MLP with block masks under RigL and SET; the saved layers stay whole blocks, their counts kept', async () => {
+    vi.spyOn(console, 'log').mockImplementation(() => {});
+    const blocks = ['--init', 'erk', '--density', '0.3', '--format', 'bsr8', '--block-mask'];
+    const rigl = await trainCommand([...TINY, ...blocks, '--dst', 'rigl', '--dst-every', '2', '--dst-fraction', '0.5', ...out('bsr-rigl')]);
+    const set = await trainCommand([...TINY, ...blocks, '--dst', 'set', '--dst-every', '2', '--dst-fraction', '0.5', ...out('bsr-set')]);
+    const staticRun = await trainCommand([...TINY, ...blocks, ...out('bsr-static')]);
+    vi.restoreAllMocks();
+    const savedBlocks = (name: string) => {
+      const file = decodeModelFile(readFileSync(path.join(dir, name, 'model.osm')));
+      return mlpShapes({ inputs: 784, width: 16, depth: 3, classes: 10 }).map(([rows, cols], l) => {
+        const tensor = (t: string) => file.tensors.get(`${l}.${t}`) as never;
+        return bsrFromCsr({ rows, cols, rowPtr: tensor('rowPtr'), colIdx: tensor('colIdx'), values: tensor('values') }, 8);
+      });
+    };
+    const before = savedBlocks('bsr-static');
+    for (const [r, name] of [[rigl, 'bsr-rigl'], [set, 'bsr-set']] as const) {
+      expect(r.history.dst!.map((u) => u.step)).toEqual([2, 4]);
+      // The 784-input layer's 2 x 98 block grid moves round(f·nBlocks) blocks at each update.
+      for (const u of r.history.dst!) expect(u.moved[0]).toBe(Math.round(u.fraction * before[0]!.colIdx.length));
+      expect(r.parameters).toBe(staticRun.parameters);
+      const after = savedBlocks(name);
+      after.forEach((m, l) => {
+        expect(m.elementMask).toBeUndefined();
+        expect(m.colIdx.length).toBe(before[l]!.colIdx.length);
+      });
+      expect(after[0]!.colIdx).not.toEqual(before[0]!.colIdx);
+    }
+  });
+
+  it('compare runs BSR block-mask arms with DST', async () => {
+    vi.spyOn(console, 'log').mockImplementation(() => {});
+    const results = await compareCommand([...TINY, '--init', 'uniform', '--inits', 'uniform,dense-orthogonal', '--densities', '0.3', '--format', 'bsr8', '--block-mask', '--dst', 'rigl', '--dst-every', '4', ...out('bsr-compare')]);
+    vi.restoreAllMocks();
+    expect(results.map((r) => r.label)).toEqual(['uniform d=0.3 dst=rigl', 'dense-orthogonal']);
+    expect(results[0]!.result.history.dst).toHaveLength(1);
   });
 });

@@ -1,23 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { denseGradientReference, DST_GROWN, dstSalt, dstUpdateReference, riglGrowKey, setGrowKey } from '../../src/dst/reference.js';
 import { Rng } from '../../src/random.js';
-import { type CsrMatrix, type CsrStructure, randomCsr, validateCsr } from '../../src/sparse/csr.js';
-import { transposeStructure } from '../../src/sparse/csc.js';
-import { rowSwizzle } from '../../src/sparse/swizzle.js';
+import { type CsrMatrix, randomCsr, validateCsr } from '../../src/sparse/csr.js';
 import { CSR_SDDMM_SEGMENT } from '../../src/sparse/gpu-csr.js';
 import type { GrowParams, UpdatedLayer } from '../cases/dst.js';
 import { describeGpu } from '../harness/gpu.js';
 import { patterned } from '../sparse-fixtures.js';
+import { expectMatchesReference as expectFullMatch, integers, referenceUpdates as movedAlong } from './dst-fixtures.js';
 
 /** Values in {±0.5, ±1, ±1.5, ...}: many equal magnitudes, so the drop's tie-break is exercised. */
 function coarse(w: CsrMatrix, seed: number): CsrMatrix {
   const rng = new Rng(seed);
   return { ...w, values: w.values.map(() => Math.round(rng.nextNormal() * 3) / 2) };
-}
-
-/** Small integers: dW = dYᵀ·X is exact in float32, so RigL's keys match the float64 reference exactly, ties included. */
-function integers(rng: Rng, length: number, range: number): Float32Array {
-  return Float32Array.from({ length }, () => Math.floor(rng.nextFloat() * (2 * range + 1)) - range);
 }
 
 interface Shape {
@@ -37,21 +31,7 @@ const SHAPES: Shape[] = [
 
 /** The reference's updates applied in sequence, with the values and a two-section state moved along. */
 function referenceUpdates(w: CsrMatrix, state: Float32Array, section: number, steps: Array<{ k: number; key: (p: number) => number }>) {
-  let structure: CsrStructure = w;
-  let values = Float32Array.from(w.values);
-  const moved = Float32Array.from(state);
-  let keep = new Uint32Array(0);
-  for (const { k, key } of steps) {
-    const r = dstUpdateReference(structure, values, k, key);
-    keep = new Uint32Array(values.length).fill(1);
-    for (const e of r.dropped) keep[e] = 0;
-    const gather = (from: ArrayLike<number>, offset: number) => Float32Array.from(r.src, (s) => (s === DST_GROWN ? 0 : from[offset + s]!));
-    values = gather(values, 0);
-    const old = Float32Array.from(moved);
-    for (let s = 0; s < 2; s++) moved.set(gather(old, s * section), s * section);
-    structure = r;
-  }
-  return { structure, values, state: moved, keep };
+  return movedAlong(w, w.values, 1, state, section, steps.map(({ k, key }) => (structure, values) => dstUpdateReference(structure, values, k, key)));
 }
 
 function hostItems(rowPtr: Uint32Array): Uint32Array {
@@ -61,20 +41,8 @@ function hostItems(rowPtr: Uint32Array): Uint32Array {
 }
 
 function expectMatchesReference(got: UpdatedLayer, want: ReturnType<typeof referenceUpdates>): void {
-  const s = want.structure;
-  expect(got.rowPtr).toEqual(s.rowPtr);
-  expect(got.colIdx).toEqual(s.colIdx);
-  expect(got.values).toEqual(want.values);
-  expect(got.state).toEqual(want.state);
-  expect(got.keep).toEqual(want.keep);
-  const t = transposeStructure(s);
-  expect(got.tRowPtr).toEqual(t.rowPtr);
-  expect(got.tColIdx).toEqual(t.colIdx);
-  expect(got.tPerm).toEqual(t.perm);
-  expect(got.rowOrder).toEqual(rowSwizzle(s.rowPtr));
-  expect(got.tRowOrder).toEqual(rowSwizzle(t.rowPtr));
-  expect(got.items).toEqual(hostItems(s.rowPtr));
-  validateCsr({ ...s, values: got.values }, 'after the update');
+  expectFullMatch(got, want, hostItems(want.structure.rowPtr));
+  validateCsr({ ...want.structure, values: got.values }, 'after the update');
 }
 
 describe('dstUpdateReference', () => {
