@@ -12,7 +12,7 @@ import { ActivationLayer } from '../src/nn/activation-layer.js';
 import { Linear } from '../src/nn/linear.js';
 import { SoftmaxCrossEntropy } from '../src/nn/loss.js';
 import { Sequential } from '../src/nn/sequential.js';
-import { SparseLinear } from '../src/nn/sparse-linear.js';
+import { type SparseFormat, SparseLinear } from '../src/nn/sparse-linear.js';
 import { Rng } from '../src/random.js';
 import { type CsrMatrix, csrToDense } from '../src/sparse/csr.js';
 import { createOptimizer } from '../src/train/optimizer-spec.js';
@@ -44,9 +44,10 @@ export async function sparseWeights(method: 'random' | 'eoi', density: number, s
   return result.weights;
 }
 
-export function buildNet(ctx: Context, weights: CsrMatrix[], dense: boolean): Sequential {
+/** The net on given weights: Linear layers (dense), or SparseLinear stored in `format` (default CSR). */
+export function buildNet(ctx: Context, weights: CsrMatrix[], dense: boolean, format: SparseFormat = 'csr'): Sequential {
   const layers = weights.flatMap((w, l) => {
-    const layer = dense ? new Linear(ctx, w.cols, w.rows, { weight: w.values }) : new SparseLinear(ctx, w);
+    const layer = dense ? new Linear(ctx, w.cols, w.rows, { weight: w.values }) : new SparseLinear(ctx, w, undefined, format);
     return l + 1 < weights.length ? [layer, new ActivationLayer(ctx, w.rows, 'relu')] : [layer];
   });
   return new Sequential(layers);

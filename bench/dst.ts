@@ -5,13 +5,15 @@
  *
  *   node scripts/run.mjs bench/dst.ts train --arm rigl --density 0.1 --steps 1400 --out bench/dst/rigl-0.1.json
  *   node scripts/run.mjs bench/dst.ts timing --density 0.1 --out bench/dst/timing-0.1.json
+ *   node scripts/run.mjs bench/dst.ts timing --density 0.1 --format bsr8 --out bench/dst/timing-bsr8-0.1.json
  *   node scripts/run.mjs bench/dst.ts throughput --density 0.1 --out bench/dst/throughput-0.1.json
  *   node scripts/run.mjs bench/dst.ts report bench/dst
  *
  * train: SGD with momentum 0.9, lr 0.05 on a cosine schedule, batch 128, ΔT = 100, alpha = 0.3,
  * T_end = 0.75 of the steps (RigL's defaults); test accuracy on the full test set at the end.
  * timing: medians of wall time (GPU synced) of one training step, one SET update and one RigL
- * update, sparse vs dense, in one run. throughput: samples/s on random data of ours (dense, static,
+ * update, sparse vs dense, in one run; with --format bsrN the sparse net is stored in N x N blocks
+ * on random block masks (ERK densities rounded to whole blocks) and the updates move blocks. throughput: samples/s on random data of ours (dense, static,
  * SET, RigL) in Node and in Chromium, and TF.js's masked dense net in the same page.
  * report: results.md and curves.svg from the JSON files.
  */
@@ -30,8 +32,11 @@ import { bundle } from '../scripts/bundle.mjs';
 import { type StaticFile, withChromiumPage } from '../src/node/chromium.js';
 import { lineChart, stackCharts } from '../src/plot/svg.js';
 import { toActivationLayout } from '../src/sparse/activation-layout.js';
+import { BSR_BLOCK_SIZES, type BsrBlockSize } from '../src/sparse/bsr.js';
 import type { CsrMatrix } from '../src/sparse/csr.js';
-import { BATCH, buildNet, denseWeights, ourThroughput, sparseWeights, type ThroughputRow } from './dst-net.js';
+import { erkDensities } from '../src/eoi/layer-densities.js';
+import { initWeights } from '../src/nn/init.js';
+import { BATCH, buildNet, denseWeights, ourThroughput, SHAPES, sparseWeights, type ThroughputRow } from './dst-net.js';
 import { createOptimizer } from '../src/train/optimizer-spec.js';
 import { evaluate, train } from '../src/train/trainer.js';
 
@@ -125,6 +130,12 @@ async function trainArm(args: string[]): Promise<void> {
   }
 }
 
+/** LeNet-300-100's sparse weights on random block masks: ERK densities, each layer's block count rounded. */
+function blockMaskWeights(density: number, blockSize: BsrBlockSize): CsrMatrix[] {
+  const densities = erkDensities(SHAPES, density);
+  return SHAPES.map(([rows, cols], l) => initWeights({ rows, cols, density: densities[l]!, init: 'random', gain: Math.SQRT2, seed: l, blockSize }));
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
@@ -163,6 +174,9 @@ async function dispatchProfile(ctx: Context, work: () => Promise<void>, profile:
  */
 async function timing(args: string[]): Promise<void> {
   const density = Number(flag(args, 'density', '0.1'));
+  const formatName = flag(args, 'format', 'csr');
+  const blockSize = formatName === 'csr' ? undefined : (Number(formatName.replace(/^bsr/, '')) as BsrBlockSize);
+  if (blockSize !== undefined && !BSR_BLOCK_SIZES.includes(blockSize)) throw new RangeError(`--format must be csr or bsr${BSR_BLOCK_SIZES.join(' | bsr')}, got ${formatName}`);
   const repeats = Number(flag(args, 'repeats', '9'));
   const out = flag(args, 'out');
   const ctx = await createContext();
@@ -183,8 +197,9 @@ async function timing(args: string[]): Promise<void> {
   };
   try {
     for (const arm of ['dense', 'sparse'] as const) {
-      const weights = arm === 'dense' ? denseWeights(0) : await sparseWeights('random', density, 0);
-      const model = buildNet(ctx, weights, arm === 'dense');
+      const sparse = blockSize === undefined ? await sparseWeights('random', density, 0) : blockMaskWeights(density, blockSize);
+      const weights = arm === 'dense' ? denseWeights(0) : sparse;
+      const model = buildNet(ctx, weights, arm === 'dense', blockSize === undefined || arm === 'dense' ? 'csr' : { bsr: blockSize });
       const loss = new SoftmaxCrossEntropy(ctx, 10);
       const optimizer = createOptimizer(ctx, model.parameters(), { kind: 'sgd', lr: 0.01, momentum: 0.9, schedule: 'constant' }, 1000);
       const step = async () => {
@@ -230,7 +245,7 @@ async function timing(args: string[]): Promise<void> {
       loss.destroy();
       model.destroy();
     }
-    const result = { density, batch: BATCH, repeats, adapter: ctx.adapterName, ...rows };
+    const result = { density, format: formatName, batch: BATCH, repeats, adapter: ctx.adapterName, ...rows };
     writeFileSync(out, JSON.stringify(result, null, 1));
     console.log(JSON.stringify(result, null, 1));
   } finally {
@@ -300,10 +315,10 @@ function report(args: string[]): void {
     }),
   ];
   if (timings.length) {
-    lines.push('', '| density | dense step (ms) | sparse step (ms) | SET update (ms) | RigL update (ms) | SET / step | RigL / step |', '|---|---|---|---|---|---|---|');
+    lines.push('', '| density | format | dense step (ms) | sparse step (ms) | SET update (ms) | RigL update (ms) | SET / step | RigL / step |', '|---|---|---|---|---|---|---|---|');
     for (const t of timings.sort((a, b) => b.density - a.density)) {
       lines.push(
-        `| ${t.density} | ${t.denseStepMs.toFixed(1)} | ${t.sparseStepMs.toFixed(1)} | ${t.setUpdateMs.toFixed(1)} | ${t.riglUpdateMs.toFixed(1)} | ${(t.setUpdateMs / t.sparseStepMs).toFixed(2)} | ${(t.riglUpdateMs / t.sparseStepMs).toFixed(2)} |`,
+        `| ${t.density} | ${t.format ?? 'csr'} | ${t.denseStepMs.toFixed(1)} | ${t.sparseStepMs.toFixed(1)} | ${t.setUpdateMs.toFixed(1)} | ${t.riglUpdateMs.toFixed(1)} | ${(t.setUpdateMs / t.sparseStepMs).toFixed(2)} | ${(t.riglUpdateMs / t.sparseStepMs).toFixed(2)} |`,
       );
     }
   }

@@ -44,8 +44,21 @@ export { lineChart, type Series, type ChartOptions } from './plot/svg.js';
 // Dynamic sparse training (SET, RigL): the schedule, the layer-level updates, the GPU kernels and their exact CPU reference
 export { checkDstOptions, dstFraction, dstMoveCount, DST_METHODS, type DstMethod, type DstOptions } from './dst/schedule.js';
 export { DynamicSparsity, createDynamicSparsity, dstLayers, checkDstSpec, type DstUpdateRecord, type StateLookup } from './dst/dynamic.js';
-export { dstDropInto, dstGrowInto, dstRemapInto, dstRebuildInto, DstWorkspace, DST_UNIT, DST_DEFAULT_CHUNK_ENTRIES, type DstGrow } from './kernels/dst.js';
-export { dstUpdateReference, denseGradientReference, riglGrowKey, setGrowKey, dstSalt, magnitudeKey, pcgHash, DST_GROWN, type DstUpdateResult } from './dst/reference.js';
+export { dstDropInto, dstGrowInto, dstRemapInto, dstRebuildInto, DstWorkspace, dstGrid, DST_UNIT, DST_DEFAULT_CHUNK_ENTRIES, type DstGrid, type DstGrow, type DstLayer } from './kernels/dst.js';
+export {
+  dstUpdateReference,
+  dstBlockUpdateReference,
+  blockScoresReference,
+  denseGradientReference,
+  riglGrowKey,
+  riglBlockGrowKey,
+  setGrowKey,
+  dstSalt,
+  magnitudeKey,
+  pcgHash,
+  DST_GROWN,
+  type DstUpdateResult,
+} from './dst/reference.js';
 
 // Types that the exported signatures mention
 export type { FileTensor } from './nn/model-file.js';

@@ -21,6 +21,7 @@ export {
   bsrFromCsr,
   bsrFromDense,
   bsrFromMask,
+  bsrToCsr,
   bsrToDense,
   randomBsr,
   validateBsr,
