@@ -23,17 +23,14 @@
 // In the first two passes the columns of C are (pixel, vec4 group of examples), `cols` counts vec4
 // groups, and each is stored as one vec4 of the activation layout; padding examples are written 0.
 //
-// Tiling (matmul.wgsl's design): a workgroup of WG_X x WG_Y invocations computes a (4·WG_Y) x
-// (4·WG_X) tile of C, each invocation a 4 x 4 block held in four vec4 accumulators; the depth is
-// walked TK at a time, an A tile and a B tile staged k-major in workgroup memory, and each step of
-// the inner product is one vec4 of A, one of B and an outer-product update. Workgroups form a
-// folded 1-D list (linear index wid.x + wid.y·nwg.x): column tile fastest, then row tile, then the
-// weight gradient's depth range.
+// Tiling (matmul.wgsl's, gemm_tiles.wgsl, which the host puts in front of this file): a workgroup
+// of WG_X x WG_Y invocations computes a (4·WG_Y) x (4·WG_X) tile of C, each invocation a 4 x 4
+// block held in four vec4 accumulators; the depth is walked TK at a time, an A tile and a B tile
+// staged k-major in workgroup memory, and each step of the inner product is one vec4 of A, one of
+// B and an outer-product update. WEIGHT_GRAD stages 4 consecutive depth entries (one example
+// group) of a row or column at a time (scatterK). Workgroups form a folded 1-D list (linear index
+// wid.x + wid.y·nwg.x): column tile fastest, then row tile, then the weight gradient's depth range.
 
-override WG_X: u32 = 8;
-override WG_Y: u32 = 8;
-// depth per step; a multiple of 4
-override TK: u32 = 32;
 override PASS: u32 = 0;
 override HAS_BIAS: bool = false;
 
@@ -86,10 +83,6 @@ struct Params {
 @group(0) @binding(3) var<storage, read> dy: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read> bias: array<f32>;
 @group(0) @binding(5) var<storage, read_write> c: array<f32>;
-
-// tileA[kk][row group] at kk·WG_Y + group (4 rows per vec4); tileB[kk][column group] at kk·WG_X + group.
-var<workgroup> tileA: array<vec4<f32>, TK * WG_Y>;
-var<workgroup> tileB: array<vec4<f32>, TK * WG_X>;
 
 // The input row (column) that tap k of output row o reads in an image of n rows, or -1 where zero
 // padding reads 0 (convSource in conv-geometry.ts).
@@ -193,25 +186,6 @@ fn weightColumn(m: u32, k: u32) -> vec4<f32> {
   return v;
 }
 
-// WEIGHT_GRAD stages 4 consecutive depth entries (one example group) of one row or column of a
-// k-major tile: entry kk .. kk + 3 of `index`.
-fn scatterK(toA: bool, kk: u32, index: u32, v: vec4<f32>) {
-  let width = select(WG_X, WG_Y, toA);
-  let slot = kk * width + index / 4u;
-  let lane = index % 4u;
-  if (toA) {
-    tileA[slot][lane] = v.x;
-    tileA[slot + width][lane] = v.y;
-    tileA[slot + 2u * width][lane] = v.z;
-    tileA[slot + 3u * width][lane] = v.w;
-  } else {
-    tileB[slot][lane] = v.x;
-    tileB[slot + width][lane] = v.y;
-    tileB[slot + 2u * width][lane] = v.z;
-    tileB[slot + 3u * width][lane] = v.w;
-  }
-}
-
 @compute @workgroup_size(WG_X, WG_Y)
 fn main(
   @builtin(local_invocation_id) lid: vec3<u32>,
@@ -291,16 +265,7 @@ fn main(
         tileB[s] = v;
       }
     }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let av = tileA[kk * WG_Y + lid.y];
-      let bv = tileB[kk * WG_X + lid.x];
-      acc0 = fma(vec4<f32>(av.x), bv, acc0);
-      acc1 = fma(vec4<f32>(av.y), bv, acc1);
-      acc2 = fma(vec4<f32>(av.z), bv, acc2);
-      acc3 = fma(vec4<f32>(av.w), bv, acc3);
-    }
-    workgroupBarrier();
+    multiplyTiles(lid, &acc0, &acc1, &acc2, &acc3);
   }
 
   let acc = array<vec4<f32>, 4>(acc0, acc1, acc2, acc3);

@@ -7,15 +7,13 @@
 // with a bias. A and B are read through vec4 views: the host pads every buffer to 16 bytes, so the
 // word holding any element is in bounds.
 //
-// Tiling (TF.js MatMulPackedProgram's design): a workgroup of WG_X x WG_Y invocations computes a
-// (4·WG_Y) x (4·WG_X) tile of C; one invocation computes a 4 x 4 block, held as four vec4
-// accumulators along n. The k dimension is walked in steps of TK, staging an A tile and a B tile
-// in workgroup memory. A_VEC4 / B_VEC4 say that the stored matrix's rows are a multiple of 4 long,
-// so four consecutive elements of a row are one aligned vec4 load.
+// Tiling (TF.js MatMulPackedProgram's design, gemm_tiles.wgsl, which the host puts in front of
+// this file): a workgroup of WG_X x WG_Y invocations computes a (4·WG_Y) x (4·WG_X) tile of C; one
+// invocation computes a 4 x 4 block, held as four vec4 accumulators along n. The k dimension is
+// walked in steps of TK, staging an A tile and a B tile in workgroup memory. A_VEC4 / B_VEC4 say
+// that the stored matrix's rows are a multiple of 4 long, so four consecutive elements of a row
+// are one aligned vec4 load.
 
-override WG_X: u32 = 8;
-override WG_Y: u32 = 8;
-override TK: u32 = 32;
 override TRANSPOSE_A: bool = false;
 override TRANSPOSE_B: bool = false;
 override HAS_BIAS: bool = false;
@@ -42,12 +40,6 @@ struct Params {
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read_write> c: array<f32>;
 
-// Both tiles are k-major and hold vec4s, so one step of the inner product reads one vec4 of A
-// (this invocation's 4 rows) and one of B (its 4 columns) and does an outer-product update.
-// tileA[kk][row group] at kk * WG_Y + group; tileB[kk][column group] at kk * WG_X + group.
-var<workgroup> tileA: array<vec4<f32>, TK * WG_Y>;
-var<workgroup> tileB: array<vec4<f32>, TK * WG_X>;
-
 fn word(fromA: bool, i: u32) -> vec4<f32> {
   if (fromA) {
     return a[i];
@@ -72,24 +64,6 @@ fn load4(fromA: bool, row: u32, col: u32, rows: u32, cols: u32) -> vec4<f32> {
     }
   }
   return v;
-}
-
-// Stage 4 consecutive k (k0 + kk .. + 3) of one row or column `index` of a k-major tile.
-fn scatterK(fromA: bool, kk: u32, index: u32, v: vec4<f32>) {
-  let width = select(WG_X, WG_Y, fromA);
-  let slot = kk * width + index / 4u;
-  let lane = index % 4u;
-  if (fromA) {
-    tileA[slot][lane] = v.x;
-    tileA[slot + width][lane] = v.y;
-    tileA[slot + 2u * width][lane] = v.z;
-    tileA[slot + 3u * width][lane] = v.w;
-  } else {
-    tileB[slot][lane] = v.x;
-    tileB[slot + width][lane] = v.y;
-    tileB[slot + 2u * width][lane] = v.z;
-    tileB[slot + 3u * width][lane] = v.w;
-  }
 }
 
 @compute @workgroup_size(WG_X, WG_Y)
@@ -142,16 +116,7 @@ fn main(
         tileB[s] = load4(false, k0 + kk, n0 + group * 4u, params.k, params.n);
       }
     }
-    workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let av = tileA[kk * WG_Y + lid.y];
-      let bv = tileB[kk * WG_X + lid.x];
-      acc0 = fma(vec4<f32>(av.x), bv, acc0);
-      acc1 = fma(vec4<f32>(av.y), bv, acc1);
-      acc2 = fma(vec4<f32>(av.z), bv, acc2);
-      acc3 = fma(vec4<f32>(av.w), bv, acc3);
-    }
-    workgroupBarrier();
+    multiplyTiles(lid, &acc0, &acc1, &acc2, &acc3);
   }
 
   let acc = array<vec4<f32>, RM>(acc0, acc1, acc2, acc3);

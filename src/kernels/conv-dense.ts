@@ -14,9 +14,9 @@ import { checkNoAliasing, checkTensor } from './aliasing.js';
 import { channelSumsInto } from './channel-sums.js';
 import { checkConvActivations, featureMajorStride } from './feature-major.js';
 import { type FoldOptions, gridFor } from './grid.js';
-import { chooseMatmulConfig, type MatmulConfig } from './matmul.js';
+import { chooseMatmulConfig, type MatmulConfig, withGemmTiles } from './matmul.js';
 
-export const convDenseKernel: KernelSource = { name: 'conv_dense', source };
+export const convDenseKernel: KernelSource = { name: 'conv_dense', source: /* @__PURE__ */ withGemmTiles(source) };
 
 /** The kernel's PASS constant. */
 const PASSES = { forward: 0, backwardData: 1, weightGrad: 2 } as const;

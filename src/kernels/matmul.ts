@@ -2,14 +2,21 @@
  * Dense matmul, the baseline every sparse kernel is measured against: C = op(A)·op(B) (+ bias).
  * Host side of shaders/matmul.wgsl: validation, tile choice, dispatch shape, one-shot API.
  */
+import gemmTiles from '../../shaders/gemm_tiles.wgsl';
 import source from '../../shaders/matmul.wgsl';
 import type { Context, KernelSource } from '../gpu/context.js';
+import { composedSource } from '../gpu/kernel-interface.js';
 import type { GpuTensor } from '../gpu/tensor.js';
 import { checkBoolean, checkFiniteFloat32, checkNonNegativeInt, checkObject, checkPositiveInt } from '../validate.js';
 import { checkNoAliasing, checkTensor } from './aliasing.js';
 import { type FoldOptions, gridFor } from './grid.js';
 
-export const matmulKernel: KernelSource = { name: 'matmul', source };
+/** A dense GEMM's own WGSL with shaders/gemm_tiles.wgsl (its workgroup tiles and their inner product) in front. */
+export function withGemmTiles(kernel: string): string {
+  return composedSource([gemmTiles, kernel]);
+}
+
+export const matmulKernel: KernelSource = { name: 'matmul', source: /* @__PURE__ */ withGemmTiles(source) };
 
 /** The shapes of C = op(A)·op(B): op(A) is m x k, op(B) is k x n, C is m x n, all row-major. */
 export interface MatmulDims {
