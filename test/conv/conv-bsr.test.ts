@@ -30,22 +30,7 @@ import {
 import { describeGpu, type RunCase } from '../harness/gpu.js';
 import { randomFloat32, worstBoundRatio } from '../harness/tolerance.js';
 import { patterned } from '../sparse-fixtures.js';
-
-const ones = (length: number) => new Float32Array(length).fill(1);
-
-/** The longest sum behind any output: the reference run on all-ones data counts the terms. */
-const mostTerms = (counts: Float64Array) => counts.reduce((m, c) => Math.max(m, c), 0);
-
-/** Every padding column (example >= batch) of an activation-layout result is exactly 0. */
-function expectZeroPadding(aT: Float32Array, batch: number, features: number): void {
-  const stride = Math.ceil(batch / 4) * 4;
-  expect(aT.length).toBe(features * stride);
-  for (let f = 0; f < features; f++) {
-    for (let b = batch; b < stride; b++) {
-      if (aT[f * stride + b] !== 0) expect.fail(`padding column ${b} of feature ${f} holds ${aT[f * stride + b]}`);
-    }
-  }
-}
+import { convOperands, expectPassesWithinBound, mostTerms, ones } from './passes.js';
 
 interface RunOptions {
   bias?: boolean;
@@ -61,24 +46,13 @@ interface RunOptions {
  */
 async function expectConvBsrWithinBound(run: RunCase, f: ConvBsrFilter, dims: ConvDims, opts: RunOptions = {}): Promise<void> {
   const g = convGeometry(dims);
-  const inFeatures = g.cIn * g.h * g.w;
-  const outFeatures = f.cOut * g.ho * g.wo;
   const rng = new Rng(g.batch * 7919 + g.h * 131 + g.w * 17 + f.cOut * 3 + f.blockSize);
-  const x = randomFloat32(rng, g.batch * inFeatures);
-  const dy = randomFloat32(rng, g.batch * outFeatures);
-  const bias = opts.bias ? randomFloat32(rng, f.cOut) : undefined;
+  const operands = convOperands(rng, dims, f.cOut, opts.bias);
+  const { x, dy, bias } = operands;
   const { y, dx, dw } = await run('convBsrPasses', { f, dims, x, dy, bias, config: opts.config, grad: opts.grad, fold: opts.fold });
-  expectZeroPadding(y, g.batch, outFeatures);
-  expectZeroPadding(dx, g.batch, inFeatures);
   const { w, offsets } = convBsrToCsr(f);
-  const onesW = { ...w, values: ones(w.values.length) };
-  const forwardTerms = mostTerms(convForwardRef(onesW, ones(x.length), dims, bias && ones(f.cOut)));
-  const backwardTerms = mostTerms(convBackwardDataRef(onesW, ones(dy.length), dims));
-  const want = convForwardRef(w, x, dims, bias);
-  expect(want.some((v) => v !== 0)).toBe(true);
-  expect(worstBoundRatio(fromFeatureMajorRef(y, g.batch, outFeatures), want, convForwardRef(w, x, dims, bias, true), forwardTerms)).toBeLessThanOrEqual(1);
-  const dxGot = fromFeatureMajorRef(dx, g.batch, inFeatures);
-  expect(worstBoundRatio(dxGot, convBackwardDataRef(w, dy, dims), convBackwardDataRef(w, dy, dims, true), backwardTerms)).toBeLessThanOrEqual(1);
+  const back = expectPassesWithinBound(w, dims, operands, y, dx);
+  expect(worstBoundRatio(back.got, back.want, back.magnitude, back.terms)).toBeLessThanOrEqual(1);
   expect(dw.length).toBe(f.values.length);
   const dwStored = Float32Array.from(offsets, (o) => dw[o]!);
   const terms = g.ho * g.wo * g.batch;

@@ -11,36 +11,11 @@ import type { ActivationSpec } from '../../src/kernels/activation.js';
 import type { FoldOptions } from '../../src/kernels/grid.js';
 import { activationRef } from '../../src/train/activation-reference.js';
 import { Rng } from '../../src/random.js';
-import {
-  type ConvDims,
-  convBackwardDataRef,
-  convForwardRef,
-  convGeometry,
-  type CsrMatrix,
-  fromFeatureMajorRef,
-  randomCsr,
-} from '../../src/sparse/index.js';
+import { type ConvDims, convForwardRef, convGeometry, type CsrMatrix, fromFeatureMajorRef, randomCsr } from '../../src/sparse/index.js';
 import { describeGpu, type RunCase } from '../harness/gpu.js';
 import { ACTIVATION_ULPS, randomFloat32, worstBoundRatio, worstFusedSlopeRatio, worstUlps } from '../harness/tolerance.js';
 import { patterned } from '../sparse-fixtures.js';
-
-const ones = (length: number) => new Float32Array(length).fill(1);
-
-/** The longest sum behind any output: the reference run on all-ones data counts the terms. */
-function mostTerms(counts: Float64Array): number {
-  return counts.reduce((m, c) => Math.max(m, c), 0);
-}
-
-/** Every padding column (example >= batch) of an activation-layout result is exactly 0. */
-function expectZeroPadding(aT: Float32Array, batch: number, features: number): void {
-  const stride = Math.ceil(batch / 4) * 4;
-  expect(aT.length).toBe(features * stride);
-  for (let f = 0; f < features; f++) {
-    for (let b = batch; b < stride; b++) {
-      if (aT[f * stride + b] !== 0) expect.fail(`padding column ${b} of feature ${f} holds ${aT[f * stride + b]}`);
-    }
-  }
-}
+import { convOperands, expectPassesWithinBound, expectZeroPadding, mostTerms, ones } from './passes.js';
 
 interface RunOptions {
   bias?: boolean;
@@ -53,35 +28,23 @@ interface RunOptions {
 /** Forward (with bias when asked) and backward-data on the GPU against the float64 references. */
 async function expectConvWithinBound(run: RunCase, w: CsrMatrix, dims: ConvDims, opts: RunOptions = {}): Promise<void> {
   const g = convGeometry(dims);
-  const inFeatures = g.cIn * g.h * g.w;
-  const outFeatures = w.rows * g.ho * g.wo;
   const rng = new Rng(g.batch * 7919 + g.h * 131 + g.w * 17 + w.rows);
-  const x = randomFloat32(rng, g.batch * inFeatures);
-  const dy = randomFloat32(rng, g.batch * outFeatures);
-  const bias = opts.bias ? randomFloat32(rng, w.rows) : undefined;
+  const operands = convOperands(rng, dims, w.rows, opts.bias);
+  const { x, dy, bias } = operands;
   const { activation } = opts;
-  const zBelow = activation && Float32Array.from(randomFloat32(rng, g.batch * inFeatures), (v) => 3 * v);
+  const zBelow = activation && Float32Array.from(randomFloat32(rng, g.batch * g.cIn * g.h * g.w), (v) => 3 * v);
   const { y, dx, a } = await run('convPasses', { w, dims, x, dy, bias, config: opts.config, fold: opts.fold, activation, zBelow });
-  expectZeroPadding(y, g.batch, outFeatures);
-  expectZeroPadding(dx, g.batch, inFeatures);
-  const onesW = { ...w, values: ones(w.values.length) };
-  const forwardTerms = mostTerms(convForwardRef(onesW, ones(x.length), dims, bias && ones(w.rows)));
-  const backwardTerms = mostTerms(convBackwardDataRef(onesW, ones(dy.length), dims));
-  const want = convForwardRef(w, x, dims, bias);
-  expect(want.some((v) => v !== 0)).toBe(true);
-  expect(worstBoundRatio(fromFeatureMajorRef(y, g.batch, outFeatures), want, convForwardRef(w, x, dims, bias, true), forwardTerms)).toBeLessThanOrEqual(1);
-  const dxWant = convBackwardDataRef(w, dy, dims);
-  const dxMagnitude = convBackwardDataRef(w, dy, dims, true);
-  const dxGot = fromFeatureMajorRef(dx, g.batch, inFeatures);
+  const back = expectPassesWithinBound(w, dims, operands, y, dx);
   if (!activation) {
-    expect(worstBoundRatio(dxGot, dxWant, dxMagnitude, backwardTerms)).toBeLessThanOrEqual(1);
+    expect(worstBoundRatio(back.got, back.want, back.magnitude, back.terms)).toBeLessThanOrEqual(1);
     return;
   }
   // The epilogue: a is act of the z the kernel computed, dx is the product times act'(zBelow).
+  const outFeatures = w.rows * g.ho * g.wo;
   expectZeroPadding(a, g.batch, outFeatures);
   const z = fromFeatureMajorRef(y, g.batch, outFeatures);
   expect(worstUlps(fromFeatureMajorRef(a, g.batch, outFeatures), activationRef(activation, z), () => 1)).toBeLessThanOrEqual(ACTIVATION_ULPS);
-  expect(worstFusedSlopeRatio(dxGot, dxWant, dxMagnitude, backwardTerms, zBelow!, activation)).toBeLessThanOrEqual(1);
+  expect(worstFusedSlopeRatio(back.got, back.want, back.magnitude, back.terms, zBelow!, activation)).toBeLessThanOrEqual(1);
 }
 
 /** A random filter of cOut rows for `dims`. */
