@@ -6,7 +6,7 @@ import { SoftmaxCrossEntropy } from '../../src/nn/loss.js';
 import { Sequential } from '../../src/nn/sequential.js';
 import { type SparseFormat, SparseLinear } from '../../src/nn/sparse-linear.js';
 import { toActivationLayout } from '../../src/sparse/activation-layout.js';
-import type { BsrMatrix } from '../../src/sparse/bsr.js';
+import { type BsrMatrix, bsrFromCsr } from '../../src/sparse/bsr.js';
 import type { CsrMatrix } from '../../src/sparse/csr.js';
 import { GpuBsr } from '../../src/sparse/gpu-bsr.js';
 import { GpuCsr } from '../../src/sparse/gpu-csr.js';
@@ -155,19 +155,36 @@ export const dstCases = defineCases({
   },
 
   /**
-   * How dynamic sparsity refuses a BSR layer whose blocks hold an element mask (an unstructured
-   * CSR mask stored in blocks of `blockSize`): the error's name and message, and the GPU buffers left.
+   * How block updates refuse bad input, each as { name, message, leaked GPU buffers }: dynamic
+   * sparsity on a BSR layer whose blocks hold an element mask (an unstructured CSR mask stored in
+   * blocks of `blockSize`), a workspace on such a weight, and moving an array shorter than the
+   * blocks' words (`blocks`, block-structured) holds.
    */
-  elementMaskRefusal: async (ctx, p: { w: CsrMatrix; blockSize: 4 | 8 | 16 }) => {
+  blockRefusals: async (ctx, p: { w: CsrMatrix; blockSize: 4 | 8 | 16; blocks: BsrMatrix }) => {
+    const refusal = async (call: () => unknown) => {
+      const before = ctx.liveBuffers;
+      try {
+        await call();
+        return { name: 'accepted', message: '', leaked: ctx.liveBuffers - before };
+      } catch (error) {
+        return { name: (error as Error).name, message: (error as Error).message, leaked: ctx.liveBuffers - before };
+      }
+    };
     const layer = new SparseLinear(ctx, p.w, undefined, { bsr: p.blockSize });
     const opt = new Sgd(ctx, layer.parameters(), { lr: 0.1 });
-    const before = ctx.liveBuffers;
+    const w = GpuBsr.upload(ctx, p.blocks);
+    const ws = new DstWorkspace(ctx, w);
+    const masked = GpuBsr.upload(ctx, bsrFromCsr(p.w, p.blockSize));
     try {
-      new DynamicSparsity(ctx, [layer], { method: 'set', every: 1, fraction: 0.3, until: 10 }, (v) => opt.stateOf(v)).destroy();
-      return { name: 'accepted', message: '', leaked: 0 };
-    } catch (error) {
-      return { name: (error as Error).name, message: (error as Error).message, leaked: ctx.liveBuffers - before };
+      return {
+        layer: await refusal(() => new DynamicSparsity(ctx, [layer], { method: 'set', every: 1, fraction: 0.3, until: 10 }, (v) => opt.stateOf(v)).destroy()),
+        workspace: await refusal(() => new DstWorkspace(ctx, masked)),
+        remap: await refusal(() => dstRemapInto(ctx, ws, w.values, w.values.length - 1)),
+      };
     } finally {
+      masked.destroy();
+      ws.destroy();
+      w.destroy();
       opt.destroy();
       layer.destroy();
     }

@@ -143,26 +143,41 @@ describeGpu('dst', (run) => {
     expect(rows).toEqual(one);
   });
 
-  it('training a BSR-4 MLP after a RigL block update (SGD with momentum) equals training static BSR layers built from the new blocks', async () => {
-    const r = new Rng(10);
-    const data = { count: 24, features: 10, inputs: Float32Array.from({ length: 240 }, () => r.nextNormal()), labels: Uint32Array.from({ length: 24 }, (_, i) => i % 3) };
-    // 13 x 10 and 3 x 13 in blocks of 4: both padded in rows and columns.
-    const layers = [bsrToCsr(randomBsr(13, 10, 0.5, 4, 33, { valueScale: 0.5 })), bsrToCsr(randomBsr(3, 13, 0.5, 4, 34, { valueScale: 0.5 }))];
-    const out = await run('trainAfterUpdate', { layers, format: { bsr: 4 }, momentum: 0.9, data, batchSize: 8, before: 3, after: 4, lr: 0.1, dst: { method: 'rigl', every: 3, fraction: 0.4, until: 30 } });
-    const f = (0.4 * (1 + Math.cos(Math.PI / 10))) / 2;
-    // 12 blocks of 4 x 3, 4 blocks of 1 x 4: round(f·12) and round(f·4) blocks moved.
-    expect(out.updates).toEqual([{ step: 3, fraction: f, moved: [Math.round(f * 6), Math.round(f * 2)] }]);
-    expect(out.afterUpdate[0].colIdx).not.toEqual(layers[0]!.colIdx);
-    for (const wAfter of out.afterUpdate) expect(bsrFromCsr(wAfter, 4).elementMask).toBeUndefined();
-    // Same kernels on the same blocks, values, moved momentum and batches: equal to the last bit.
-    expect(out.dynamic.losses).toEqual(out.static.losses);
-    for (const [i, wd] of out.dynamic.weights.entries()) expect(wd).toEqual(out.static.weights[i]);
-  });
+  for (const { b, method } of [
+    { b: 4, method: 'rigl' },
+    { b: 8, method: 'set' },
+  ] as const) {
+    it(`training a BSR-${b} MLP after a ${method} block update (SGD with momentum) equals training static BSR layers built from the new blocks`, async () => {
+      const r = new Rng(10 + b);
+      const data = { count: 24, features: 10, inputs: Float32Array.from({ length: 240 }, () => r.nextNormal()), labels: Uint32Array.from({ length: 24 }, (_, i) => i % 3) };
+      // 13 x 10 and 3 x 13: padded in rows and columns for both block sizes.
+      const first = randomBsr(13, 10, 0.5, b, 33, { valueScale: 0.5 });
+      const second = randomBsr(3, 13, 0.5, b, 34, { valueScale: 0.5 });
+      const layers = [bsrToCsr(first), bsrToCsr(second)];
+      const out = await run('trainAfterUpdate', { layers, format: { bsr: b }, momentum: 0.9, data, batchSize: 8, before: 3, after: 4, lr: 0.1, dst: { method, every: 3, fraction: 0.4, until: 30 } });
+      const f = (0.4 * (1 + Math.cos(Math.PI / 10))) / 2;
+      expect(out.updates).toEqual([{ step: 3, fraction: f, moved: [Math.round(f * first.colIdx.length), Math.round(f * second.colIdx.length)] }]);
+      expect(out.afterUpdate[0].colIdx).not.toEqual(layers[0]!.colIdx);
+      for (const [i, wAfter] of out.afterUpdate.entries()) {
+        const blocksAfter = bsrFromCsr(wAfter, b);
+        expect(blocksAfter.elementMask).toBeUndefined();
+        expect(blocksAfter.colIdx.length).toBe([first, second][i]!.colIdx.length);
+      }
+      // Same kernels on the same blocks, values, moved momentum and batches: equal to the last bit.
+      expect(out.dynamic.losses).toEqual(out.static.losses);
+      for (const [i, wd] of out.dynamic.weights.entries()) expect(wd).toEqual(out.static.weights[i]);
+    });
+  }
 
-  it('refuses a BSR layer whose blocks hold an element mask, naming the layer and the way to a block mask, before allocating', async () => {
-    const got = await run('elementMaskRefusal', { w: randomCsr(10, 12, 0.3, 3), blockSize: 4 });
-    expect(got.name).toBe('TypeError');
-    expect(got.message).toMatch(/layers\[0\] \(12 -> 10, \{"bsr":4\}\) holds an element mask.*blockMask: true/);
-    expect(got.leaked).toBe(0);
+  it('refuses element masks (naming the layer and the way to a block mask) and short arrays, before allocating', async () => {
+    const blocks = randomBsr(10, 12, 0.5, 4, 3);
+    const got = await run('blockRefusals', { w: randomCsr(10, 12, 0.3, 3), blockSize: 4, blocks });
+    expect(got.layer.name).toBe('TypeError');
+    expect(got.layer.message).toMatch(/layers\[0\] \(12 -> 10, \{"bsr":4\}\) holds an element mask.*blockMask: true/);
+    expect(got.workspace.name).toBe('TypeError');
+    expect(got.workspace.message).toMatch(/element mask/);
+    expect(got.remap.name).toBe('RangeError');
+    expect(got.remap.message).toContain(`at least nBlocks·blockSize² = ${blocks.values.length} words`);
+    expect([got.layer.leaked, got.workspace.leaked, got.remap.leaked]).toEqual([0, 0, 0]);
   });
 });
