@@ -18,11 +18,11 @@
 //
 // One invocation computes BV vec4 groups (4·BV batch elements) of one row `row` of cT: it walks
 // the row's entries once, each (column, value) loaded once for BV vec4 loads and BV vec4 FMAs. A
-// workgroup is WG_B x WG_R: the WG_B invocations along x share a row and take interleaved groups
-// (neighbouring invocations read neighbouring memory), the WG_R along y take consecutive slots of
-// rowOrder, where rows are sorted by decreasing length (Sputnik's row swizzle) so neighbouring
-// invocations have similar trip counts and the long rows start first. Workgroups form a folded 1D
-// list of tiles (linear index wid.x + wid.y·nwg.x), batch tile fastest.
+// workgroup is WG_B x WG_R (batch_tiles.wgsl, which the host puts in front of this file): the WG_B
+// invocations along x share a row and take interleaved groups (neighbouring invocations read
+// neighbouring memory), the WG_R along y take consecutive slots of rowOrder, where rows are sorted
+// by decreasing length (Sputnik's row swizzle) so neighbouring invocations have similar trip counts
+// and the long rows start first.
 //
 // The accumulators are named matrix columns and the steps are written out, guarded by BV (a
 // constant the compiler folds): SwiftShader does not unroll loops, and an array indexed by a loop
@@ -67,22 +67,15 @@ fn main(
   @builtin(workgroup_id) wid: vec3<u32>,
   @builtin(num_workgroups) nwg: vec3<u32>,
 ) {
-  let tile = wid.x + wid.y * nwg.x;
-  if (tile >= params.tiles) {
+  let at = place(lid, wid, nwg);
+  if (at.slot >= params.rows) {
     return;
   }
-  let slot = (tile / params.tilesB) * WG_R + lid.y;
-  if (slot >= params.rows) {
-    return;
-  }
-  let row = rowOrder[slot];
-  let firstGroup = (tile % params.tilesB) * WG_B * BV + lid.x;
-
-  // Groups j of this invocation are firstGroup + j·WG_B; those past the batch re-read the last
-  // group (no branch in the loop) and are not stored.
-  let last = vec4<u32>(params.groups - 1u);
-  let gLo = min(firstGroup + vec4<u32>(0u, 1u, 2u, 3u) * WG_B, last);
-  let gHi = min(firstGroup + vec4<u32>(4u, 5u, 6u, 7u) * WG_B, last);
+  let row = rowOrder[at.slot];
+  let firstGroup = at.firstGroup;
+  // Group j of this invocation (j < BV) is firstGroup + j·WG_B.
+  let gLo = slotGroups(firstGroup, vec4<u32>(0u, 1u, 2u, 3u));
+  let gHi = slotGroups(firstGroup, vec4<u32>(4u, 5u, 6u, 7u));
   var start = vec4<f32>(0.0);
   if (HAS_BIAS) {
     start = vec4<f32>(bitcast<f32>(extra[row]));

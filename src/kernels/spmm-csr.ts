@@ -7,6 +7,7 @@
  */
 import source from '../../shaders/spmm_csr.wgsl';
 import type { Context, KernelSource } from '../gpu/context.js';
+import { composedSource } from '../gpu/kernel-interface.js';
 import type { GpuTensor } from '../gpu/tensor.js';
 import type { CsrMatrix } from '../sparse/csr.js';
 import { GpuCsr, type GpuCsrPattern } from '../sparse/gpu-csr.js';
@@ -17,9 +18,9 @@ import { checkFeatureMajor, featureMajorStride } from './feature-major.js';
 import type { Activation } from './activation.js';
 import { type Epilogue, epilogueArgs, withActivationEpilogue } from './epilogue.js';
 import { gridFor } from './grid.js';
-import { batchTiles, checkSpmmTiles, type SpmmTiles } from './spmm-tiles.js';
+import { batchTiles, batchTilesWgsl, checkSpmmTiles, type SpmmTiles } from './spmm-tiles.js';
 
-export const spmmCsrKernel: KernelSource = { name: 'spmm_csr', source: /* @__PURE__ */ withActivationEpilogue(source) };
+export const spmmCsrKernel: KernelSource = { name: 'spmm_csr', source: /* @__PURE__ */ withActivationEpilogue(composedSource([batchTilesWgsl, source])) };
 
 /** The vec4 groups per invocation (bv) the kernel is written for. */
 export const SPMM_CSR_GROUPS_PER_INVOCATION = [1, 2, 4, 8] as const;
