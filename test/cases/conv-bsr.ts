@@ -6,7 +6,6 @@
  * filled with NaN, so anything a kernel leaves unwritten shows up in the result.
  */
 import { type ConvBsrConfig, convBsrBackwardDataInto, convBsrForwardInto } from '../../src/kernels/conv-bsr.js';
-import { featureMajorStride, toFeatureMajorInto } from '../../src/kernels/feature-major.js';
 import type { FoldOptions } from '../../src/kernels/grid.js';
 import { type ConvBsrWeightGradOptions, convBsrWeightGradInto } from '../../src/kernels/sddmm-conv-bsr.js';
 import type { ConvBsrFilter } from '../../src/sparse/conv-bsr.js';
@@ -17,23 +16,7 @@ import { toActivationLayout } from '../../src/sparse/activation-layout.js';
 import { type ConvShape, SparseConv2d, type SparseConvFormat } from '../../src/nn/sparse-conv2d.js';
 import { Adam } from '../../src/train/optimizers.js';
 import { defineCases } from '../harness/case.js';
-
-type Own = <U extends { destroy(): void }>(t: U) => U;
-
-/** Tensors made for one case, freed however it ends. */
-async function withTensors<T>(body: (own: Own) => Promise<T>): Promise<T> {
-  const owned: Array<{ destroy(): void }> = [];
-  try {
-    return await body((t) => {
-      owned.push(t);
-      return t;
-    });
-  } finally {
-    for (const t of owned) t.destroy();
-  }
-}
-
-const nanFilled = (length: number) => new Float32Array(length).fill(Number.NaN);
+import { nanFilled, passTensors, refusalOperands, withTensors } from './conv-tensors.js';
 
 /** Params cross the wire as JSON-like data, where an absent field arrives as null. */
 type Wired<T> = { [K in keyof T]: T[K] | null };
@@ -97,18 +80,7 @@ export const convBsrCases = defineCases({
       const g = convGeometry(p.dims);
       const filter = own(GpuConvBsrFilter.upload(ctx, unwire(p.f)));
       const fold = p.fold ?? undefined;
-      const stride = featureMajorStride(g.batch);
-      const inFeatures = g.cIn * g.h * g.w;
-      const outFeatures = filter.cOut * g.ho * g.wo;
-      const toLayout = async (a: Float32Array, features: number) => {
-        const aT = own(ctx.upload('f32', nanFilled(features * stride)));
-        await toFeatureMajorInto(ctx, own(ctx.upload('f32', a)), aT, g.batch, features, fold);
-        return aT;
-      };
-      const x = await toLayout(p.x, inFeatures);
-      const dy = await toLayout(p.dy, outFeatures);
-      const y = own(ctx.upload('f32', nanFilled(outFeatures * stride)));
-      const dx = own(ctx.upload('f32', nanFilled(inFeatures * stride)));
+      const { x, dy, y, dx } = await passTensors(ctx, own, g, filter.cOut, p.x, p.dy, fold);
       const dw = own(ctx.upload('f32', nanFilled(filter.values.length)));
       const config = p.config ? { ...p.config, ...fold } : undefined;
       await convBsrForwardInto(ctx, filter, x, y, g, p.bias ? own(ctx.upload('f32', p.bias)) : undefined, config);
@@ -160,15 +132,7 @@ export const convBsrCases = defineCases({
     withTensors(async (own) => {
       const g = convGeometry(p.dims);
       const filter = own(GpuConvBsrFilter.upload(ctx, unwire(p.f)));
-      const stride = featureMajorStride(g.batch);
-      const inLength = g.cIn * g.h * g.w * stride;
-      const outLength = filter.cOut * g.ho * g.wo * stride;
-      const tensor = (length: number, flawed: boolean) => own(ctx.zeros('f32', flawed ? length + 4 : length));
-      const x = tensor(inLength, p.flaw === 'xLength');
-      const y = p.flaw === 'yIsX' ? x : tensor(outLength, p.flaw === 'yLength');
-      const bias = tensor(filter.cOut, p.flaw === 'biasLength');
-      const dy = tensor(outLength, p.flaw === 'dyLength');
-      const dx = p.flaw === 'dxIsDy' ? dy : tensor(inLength, p.flaw === 'dxLength');
+      const { x, y, bias, dy, dx, tensor } = refusalOperands(ctx, own, g, filter.cOut, p.flaw);
       const dw = p.flaw === 'dwIsX' ? x : tensor(filter.values.length, p.flaw === 'dwLength');
       const geometry = p.flaw === 'geometryCIn' ? { ...g, cIn: g.cIn + 1 } : g;
       const flawedConfigs: Partial<Record<Flaw, ConvBsrConfig>> = {

@@ -15,6 +15,7 @@ import {
 import { featureMajorStride } from '../../src/kernels/feature-major.js';
 import { type ConvDims, type ConvGeometry, convGeometry } from '../../src/sparse/conv-geometry.js';
 import { defineCases } from '../harness/case.js';
+import { nanFilled } from './conv-tensors.js';
 
 /** Tensors made for one case, freed however it ends. */
 async function withTensors<T>(ctx: Context, body: (upload: (a: Float32Array) => GpuTensor<'f32'>) => Promise<T>): Promise<T> {
@@ -30,7 +31,6 @@ async function withTensors<T>(ctx: Context, body: (upload: (a: Float32Array) => 
   }
 }
 
-const nanFilled = (length: number) => new Float32Array(length).fill(Number.NaN);
 const nonFinite = (a: Float32Array) => a.reduce((n, v) => n + (Number.isFinite(v) ? 0 : 1), 0);
 
 /** Per pass, a tile configuration (folded grids included); absent means the kernel's own choice. */

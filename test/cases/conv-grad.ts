@@ -15,21 +15,7 @@ import type { ConvDims } from '../../src/sparse/conv-geometry.js';
 import type { CsrMatrix } from '../../src/sparse/csr.js';
 import { GpuCsr } from '../../src/sparse/gpu-csr.js';
 import { defineCases } from '../harness/case.js';
-
-type Own = <U extends { destroy(): void }>(t: U) => U;
-
-/** Owns a case's tensors and frees them however it ends. */
-async function withTensors<T>(body: (own: Own) => Promise<T>): Promise<T> {
-  const owned: Array<{ destroy(): void }> = [];
-  try {
-    return await body((t) => {
-      owned.push(t);
-      return t;
-    });
-  } finally {
-    for (const t of owned) t.destroy();
-  }
-}
+import { nanFilled, type Own, withTensors } from './conv-tensors.js';
 
 /**
  * Uploads `inputs` and makes a NaN-filled output of `outLength`, or, when `alias` names an input,
@@ -42,13 +28,12 @@ function operands<K extends string>(
   outLength: number,
   alias: K | null | undefined,
 ): { tensors: Record<K, GpuTensor<'f32'>>; out: GpuTensor<'f32'> } {
-  const nan = (length: number) => new Float32Array(length).fill(Number.NaN);
   const tensors = {} as Record<K, GpuTensor<'f32'>>;
   let out: GpuTensor<'f32'> | undefined;
   for (const name of Object.keys(inputs) as K[]) {
     const data = inputs[name];
     if (name === alias) {
-      const shared = nan(Math.max(data.length, outLength));
+      const shared = nanFilled(Math.max(data.length, outLength));
       shared.set(data);
       const base = own(ctx.upload('f32', shared));
       tensors[name] = ctx.wrap(base.buffer, 'f32', data.length);
@@ -57,7 +42,7 @@ function operands<K extends string>(
       tensors[name] = own(ctx.upload('f32', data));
     }
   }
-  return { tensors, out: out ?? own(ctx.upload('f32', nan(outLength))) };
+  return { tensors, out: out ?? own(ctx.upload('f32', nanFilled(outLength))) };
 }
 
 /** Params cross the wire as JSON-like data, where an absent field arrives as null. */

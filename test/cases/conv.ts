@@ -15,26 +15,11 @@ import {
   type ConvCsrConfig,
   GpuConvFilter,
 } from '../../src/kernels/conv-csr.js';
-import { featureMajorStride, toFeatureMajorInto } from '../../src/kernels/feature-major.js';
 import type { FoldOptions } from '../../src/kernels/grid.js';
 import { type ConvDims, convGeometry } from '../../src/sparse/conv-geometry.js';
 import type { CsrMatrix } from '../../src/sparse/csr.js';
 import { defineCases } from '../harness/case.js';
-
-/** Tensors made for one case, freed however it ends. */
-async function withTensors<T>(body: (own: <U extends { destroy(): void }>(t: U) => U) => Promise<T>): Promise<T> {
-  const owned: Array<{ destroy(): void }> = [];
-  try {
-    return await body((t) => {
-      owned.push(t);
-      return t;
-    });
-  } finally {
-    for (const t of owned) t.destroy();
-  }
-}
-
-const nanFilled = (length: number) => new Float32Array(length).fill(Number.NaN);
+import { nanFilled, passTensors, refusalOperands, withTensors } from './conv-tensors.js';
 
 /** Params cross the wire as JSON-like data, where an absent field arrives as null. */
 interface ConvParams {
@@ -68,23 +53,12 @@ export const convCases = defineCases({
       const g = convGeometry(p.dims);
       const filter = own(GpuConvFilter.upload(ctx, p.w, g));
       const fold = p.fold ?? undefined;
-      const stride = featureMajorStride(g.batch);
-      const inFeatures = g.cIn * g.h * g.w;
-      const outFeatures = p.w.rows * g.ho * g.wo;
-      const toLayout = async (a: Float32Array, features: number) => {
-        const aT = own(ctx.upload('f32', nanFilled(features * stride)));
-        await toFeatureMajorInto(ctx, own(ctx.upload('f32', a)), aT, g.batch, features, fold);
-        return aT;
-      };
-      const x = await toLayout(p.x, inFeatures);
-      const dy = await toLayout(p.dy, outFeatures);
-      const y = own(ctx.upload('f32', nanFilled(outFeatures * stride)));
-      const dx = own(ctx.upload('f32', nanFilled(inFeatures * stride)));
+      const { x, dy, y, dx, toLayout } = await passTensors(ctx, own, g, p.w.rows, p.x, p.dy, fold);
       const config = { ...(p.config ?? chooseConvCsrConfig(g.batch)), ...fold };
       const bias = p.bias ? own(ctx.upload('f32', p.bias)) : undefined;
       if (p.activation) {
-        const a = own(ctx.upload('f32', nanFilled(outFeatures * stride)));
-        const zBelow = await toLayout(p.zBelow!, inFeatures);
+        const a = own(ctx.upload('f32', nanFilled(y.length)));
+        const zBelow = await toLayout(p.zBelow!, g.cIn * g.h * g.w);
         await convCsrForwardActivatedInto(ctx, filter, x, { z: y, y: a }, g, p.activation, bias, config);
         await convCsrBackwardDataSlopeInto(ctx, filter, dy, { z: zBelow, dz: dx }, g, p.activation, config);
         const [yT, dxT, aT] = await ctx.readAll([y, dx, a]);
@@ -101,15 +75,7 @@ export const convCases = defineCases({
     withTensors(async (own) => {
       const g = convGeometry(p.dims);
       const filter = own(GpuConvFilter.upload(ctx, p.w, g));
-      const stride = featureMajorStride(g.batch);
-      const inLength = g.cIn * g.h * g.w * stride;
-      const outLength = p.w.rows * g.ho * g.wo * stride;
-      const tensor = (length: number, flawed: boolean) => own(ctx.zeros('f32', flawed ? length + 4 : length));
-      const x = tensor(inLength, p.flaw === 'xLength');
-      const y = p.flaw === 'yIsX' ? x : tensor(outLength, p.flaw === 'yLength');
-      const bias = tensor(p.w.rows, p.flaw === 'biasLength');
-      const dy = tensor(outLength, p.flaw === 'dyLength');
-      const dx = p.flaw === 'dxIsDy' ? dy : tensor(inLength, p.flaw === 'dxLength');
+      const { x, y, bias, dy, dx } = refusalOperands(ctx, own, g, p.w.rows, p.flaw);
       const geometry = p.flaw === 'geometryKh' ? convGeometry({ ...p.dims, kh: g.kh + 1, padding: g.kh }) : g;
       const flawedConfigs: Partial<Record<Flaw, ConvCsrConfig>> = {
         bv: { wgB: 4, wgR: 16, bv: 3 as 1 },

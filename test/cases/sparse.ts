@@ -61,6 +61,16 @@ class Scratch {
     return aT;
   }
 
+  /** p.x (batch x cols) and p.dy (batch x rows) of a rows x cols weight, converted as featureMajor does. */
+  async passInputs(p: { x: Float32Array; dy: Float32Array; batch: number }, w: { rows: number; cols: number }, fold?: FoldOptions): Promise<{ xT: GpuTensor<'f32'>; dyT: GpuTensor<'f32'> }> {
+    return { xT: await this.featureMajor(this.input(p.x), p.batch, w.cols, fold), dyT: await this.featureMajor(this.input(p.dy), p.batch, w.rows, fold) };
+  }
+
+  /** The NaN-filled activation-layout outputs y (rows features) and dx (cols) of a rows x cols weight. */
+  passOutputs(w: { rows: number; cols: number }, batch: number): { y: GpuTensor<'f32'>; dx: GpuTensor<'f32'> } {
+    return { y: this.activation(w.rows, batch), dx: this.activation(w.cols, batch) };
+  }
+
   destroy(): void {
     for (const t of this.tensors) t.destroy();
   }
@@ -112,10 +122,8 @@ export const sparseCases = defineCases({
       const w = s.own(GpuCsr.upload(ctx, p.w));
       const { batch } = p;
       const fold = p.fold ?? undefined;
-      const xT = await s.featureMajor(s.input(p.x), batch, w.cols, fold);
-      const dyT = await s.featureMajor(s.input(p.dy), batch, w.rows, fold);
-      const y = s.activation(w.rows, batch);
-      const dx = s.activation(w.cols, batch);
+      const { xT, dyT } = await s.passInputs(p, w, fold);
+      const { y, dx } = s.passOutputs(w, batch);
       const config = { ...(p.config ?? chooseSpmmCsrConfig(batch)), ...fold };
       await csrForwardInto(ctx, w, xT, y, batch, p.bias ? s.input(p.bias) : undefined, config);
       await csrBackwardDataInto(ctx, w, dyT, dx, batch, config);
@@ -130,8 +138,7 @@ export const sparseCases = defineCases({
     withScratch(ctx, async (s) => {
       const w = s.own(GpuCsr.upload(ctx, p.w));
       const { batch } = p;
-      const xT = await s.featureMajor(s.input(p.x), batch, w.cols);
-      const dyT = await s.featureMajor(s.input(p.dy), batch, w.rows);
+      const { xT, dyT } = await s.passInputs(p, w);
       const zBelow = await s.featureMajor(s.input(p.zBelow), batch, w.cols);
       const z = s.activation(w.rows, batch);
       const y = s.activation(w.rows, batch);
@@ -151,8 +158,7 @@ export const sparseCases = defineCases({
       const w = s.own(GpuCsr.upload(ctx, p.w));
       const { batch } = p;
       const fold = p.fold ?? undefined;
-      const xT = await s.featureMajor(s.input(p.x), batch, w.cols, fold);
-      const dyT = await s.featureMajor(s.input(p.dy), batch, w.rows, fold);
+      const { xT, dyT } = await s.passInputs(p, w, fold);
       const dw = s.output(w.nnz);
       const db = s.output(w.rows);
       await csrSddmmInto(ctx, w, dyT, xT, dw, batch, fold);
@@ -166,10 +172,8 @@ export const sparseCases = defineCases({
       const w = s.own(GpuBsr.upload(ctx, p.w));
       const { batch } = p;
       const fold = p.fold ?? undefined;
-      const xT = await s.featureMajor(s.input(p.x), batch, w.cols, fold);
-      const dyT = await s.featureMajor(s.input(p.dy), batch, w.rows, fold);
-      const y = s.activation(w.rows, batch);
-      const dx = s.activation(w.cols, batch);
+      const { xT, dyT } = await s.passInputs(p, w, fold);
+      const { y, dx } = s.passOutputs(w, batch);
       const dw = s.output(p.w.values.length);
       const config = { ...(p.config ?? chooseSpmmBsrConfig(batch)), ...fold };
       await bsrForwardInto(ctx, w, xT, y, batch, p.bias ? s.input(p.bias) : undefined, config);
