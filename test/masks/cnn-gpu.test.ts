@@ -4,16 +4,15 @@
 import { expect, it } from 'vitest';
 import { denseInit } from '../../src/masks/dense-init.js';
 import { generateMasks } from '../../src/masks/generate.js';
-import { lotteryRounds } from '../../src/masks/lottery.js';
 import { type CnnFrame, type NetworkFrame, resolveNetwork } from '../../src/masks/network.js';
-import { referenceLoss } from '../../src/masks/reference-mlp.js';
 import type { MaskMethod } from '../../src/masks/method.js';
-import type { Batch, MaskReport, WeightsLike } from '../../src/masks/types.js';
+import type { MaskReport } from '../../src/masks/types.js';
 import type { CnnModelConfig } from '../../src/nn/model.js';
 import type { CsrMatrix } from '../../src/sparse/csr.js';
 import type { TrainSpec } from '../../src/train/experiment.js';
 import { describeGpu } from '../harness/gpu.js';
-import { cnnFrame, maskOf, syntheticBatches, TINY_CNN, TINY_CNN_FEATURES } from './fixtures.js';
+import { cnnFrame, syntheticBatches, TINY_CNN, TINY_CNN_FEATURES } from './fixtures.js';
+import { expectLotteryRewound, expectNear, fdGradients, type LotteryRun } from './gpu-checks.js';
 
 const VGG = { architecture: 'vgg' as const, inputShape: [2, 9, 7] as [number, number, number], stem: 0, depth: 2, channels: 2, kernel: 3, classes: 3, paddingMode: 'zeros' as const };
 const CASES: Array<{ name: string; frame: NetworkFrame & { cnn: CnnFrame }; features: number; temperature: number }> = [
@@ -22,29 +21,6 @@ const CASES: Array<{ name: string; frame: NetworkFrame & { cnn: CnnFrame }; feat
   { name: 'tanh, circular padding, T = 200', frame: cnnFrame(TINY_CNN, 'tanh'), features: TINY_CNN_FEATURES, temperature: 200 },
   { name: 'VGG, relu, zero padding, T = 1', frame: cnnFrame(VGG, 'relu', 5, 4), features: 2 * 9 * 7, temperature: 1 },
 ];
-
-/** Central differences of Σ_b L_b (logits / temperature) in every filter weight, float64. */
-function fdGradients(frame: NetworkFrame, weights: readonly WeightsLike[], batches: readonly Batch[], temperature: number, h = 1e-6): Float64Array[] {
-  const values = weights.map((w) => Float64Array.from(w.values));
-  const loss = () => batches.reduce((s, b) => s + referenceLoss({ ...frame, weights: weights.map((w, l) => ({ ...w, values: values[l]! })) }, b, temperature), 0);
-  return values.map((v) =>
-    v.map((keep, i) => {
-      v[i] = keep + h;
-      const up = loss();
-      v[i] = keep - h;
-      const down = loss();
-      v[i] = keep;
-      return (up - down) / (2 * h);
-    }),
-  );
-}
-
-/** float32 GPU vs float64: 1e-3 relative per entry plus 1e-4 of the largest entry. */
-function expectNear(actual: number[][], expected: Float64Array[]): void {
-  const scale = Math.max(...expected.flatMap((e) => Array.from(e, Math.abs)));
-  expect(scale).toBeGreaterThan(0);
-  actual.forEach((a, l) => a.forEach((v, i) => expect(Math.abs(v - expected[l]![i]!), `layer ${l} [${i}]: GPU ${v} vs ${expected[l]![i]}`).toBeLessThanOrEqual(1e-4 * scale + 1e-3 * Math.abs(expected[l]![i]!))));
-}
 
 const MODEL: CnnModelConfig = { ...TINY_CNN, init: 'eoi', density: 0.4, activation: 'tanh', sigmaW: 1.2, sigmaB: 0.1, seed: 3 };
 
@@ -55,30 +31,15 @@ describeGpu('masks', (run) => {
       const { weights } = await generateMasks('random', { ...frame.cnn, kind: 'cnn' as const }, { density: 0.6, seed: 2, gain: 1.3 });
       const batches = syntheticBatches(features, 3, 2, 5, 9);
       const grads: number[][] = await run('frameGradients', { weights, frame, batches, temperature });
-      expectNear(grads, fdGradients(frame, weights, batches, temperature));
+      expectNear(grads, fdGradients({ ...frame, weights }, batches, temperature));
     });
   }
 
   it('lottery ticket on a CNN with the GPU trainer: trains each round, prunes to 0.8^k, rewinds survivors to their initial values exactly', async () => {
     const [data] = syntheticBatches(TINY_CNN_FEATURES, 3, 1, 16, 6);
     const total = resolveNetwork(TINY_CNN).matrices.reduce((n, [r, c]) => n + r * c, 0);
-    const out: { weights: CsrMatrix[]; report: MaskReport; rounds: Array<{ given: Float32Array[]; trained: Float32Array[] }> } = await run('lottery', {
-      shapes: TINY_CNN,
-      frame: cnnFrame(TINY_CNN, 'tanh'),
-      density: 0.5,
-      seed: 8,
-      data,
-      steps: 2,
-      lr: 0.5,
-    });
-    expect(out.rounds.length).toBe(lotteryRounds(0.5, 0.8));
-    expect(out.report.schedule).toEqual([0.8, 0.64, 0.512, 0.5].map((d) => Math.round(d * total) / total));
-    out.rounds.forEach(({ given, trained }) => given.forEach((g, l) => expect(trained[l]).not.toEqual(g)));
-    const init = denseInit(resolveNetwork(TINY_CNN).matrices, 1, 8);
-    out.weights.forEach((w, l) => {
-      let t = 0;
-      maskOf(w).forEach((m, p) => m && expect(w.values[t++]).toBe(init[l]!.values[p]));
-    });
+    const out: LotteryRun = await run('lottery', { shapes: TINY_CNN, frame: cnnFrame(TINY_CNN, 'tanh'), density: 0.5, seed: 8, data, steps: 2, lr: 0.5 });
+    expectLotteryRewound(out, denseInit(resolveNetwork(TINY_CNN).matrices, 1, 8), total);
   });
 
   const [data] = syntheticBatches(TINY_CNN_FEATURES, 3, 1, 24, 10);
