@@ -23,7 +23,7 @@ export interface DstOptions {
   until: number;
   /** seeds SET's draws (default 0) */
   seed?: number;
-  /** RigL: at most this many dense-gradient entries held at once per layer (default 2^20) */
+  /** RigL: at most this many dense-gradient entries held at once per layer (default 2^20; at least one row, or block row) */
   chunkEntries?: number;
 }
 

@@ -65,7 +65,10 @@ export type DstGrow =
       dyT: GpuTensor<'f32'>;
       xT: GpuTensor<'f32'>;
       batch: number;
-      /** at most this many dense-gradient entries are held at once (default DST_DEFAULT_CHUNK_ENTRIES) */
+      /**
+       * at most this many dense-gradient entries are held at once (default DST_DEFAULT_CHUNK_ENTRIES),
+       * but always one whole row (a BSR layer: one block row, blockSize rows)
+       */
       chunkEntries?: number;
     };
 
