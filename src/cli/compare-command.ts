@@ -22,7 +22,8 @@ import { TRAIN_OPTIONS, trainSpecFrom, type TrainArgs } from './train-command.js
 
 export const COMPARE_USAGE = `orthosparse compare [train options] [--inits LIST] [--masks LIST] [--mask-weights LIST] [--recipes LIST] [--densities LIST] [--seeds LIST] [--out DIR]
   --inits LIST         comma-separated, from ${MLP_INITS.join(', ')} (default eoi,uniform,erk,dense-orthogonal; '' for none);
-                       with --model cnn from ${CNN_INITS.join(', ')} (default eoi,uniform,masked-delta-orthogonal,delta-orthogonal)
+                       with --model cnn from ${CNN_INITS.join(', ')} (default eoi,uniform,masked-delta-orthogonal,delta-orthogonal);
+                       with --block-mask uniform, erk and dense ones (default uniform,erk,dense-orthogonal)
   --masks LIST         mask methods, from ${BASE_MASK_METHODS.join(', ')}, each optionally +ai or +eoi (e.g. snip,synflow+eoi)
   --mask-weights LIST  the weights each --masks method is applied to, every mask arm runs each: ${MASK_WEIGHTS.join(', ')}
                        (masked-orthogonal: mask ⊙ dense orthogonal, or ⊙ delta-orthogonal for convolutions, no
@@ -107,17 +108,26 @@ export interface ComparePlan {
  * naming the flag.
  */
 export function planCompare(argv: readonly string[]): ComparePlan {
-  const v = parseFlags(argv, COMPARE_OPTIONS) as { [K in keyof typeof COMPARE_OPTIONS]?: string } & { browser?: boolean };
-  const base = trainSpecFrom({ ...v, out: v.out ?? path.join('runs', 'compare') });
+  const v = parseFlags(argv, COMPARE_OPTIONS) as { [K in keyof typeof COMPARE_OPTIONS]?: string } & { browser?: boolean; 'block-mask'?: boolean };
+  const blockMask = v['block-mask'] === true;
+  // Each arm brings its own init: with --block-mask and no --init given, the base's default (eoi,
+  // which cannot draw block masks) gives way to uniform.
+  const initGiven = argv.some((a) => a === '--init' || a.startsWith('--init='));
+  const base = trainSpecFrom({ ...v, init: blockMask && !initGiven ? 'uniform' : v.init, out: v.out ?? path.join('runs', 'compare') });
   if (base.browser) throw new RangeError('--browser is a train option; compare runs in Node');
   const cnn = isCnnConfig(base.spec.model);
   const known: readonly string[] = cnn ? CNN_INITS : MLP_INITS;
-  const defaultInits = cnn ? 'eoi,uniform,masked-delta-orthogonal,delta-orthogonal' : 'eoi,uniform,erk,dense-orthogonal';
+  const defaultInits = cnn ? 'eoi,uniform,masked-delta-orthogonal,delta-orthogonal' : blockMask ? 'uniform,erk,dense-orthogonal' : 'eoi,uniform,erk,dense-orthogonal';
   const inits = list(v.inits, v.masks === undefined ? defaultInits : '') as Array<MlpInit | CnnInit>;
   for (const init of inits) if (!known.includes(init)) throw new RangeError(`--inits: '${init}' is not one of ${known.join(', ')}`);
   const isDense = (init: MlpInit | CnnInit) => !isSparseModel({ ...base.spec.model, init } as ModelConfig);
   const masks = list(v.masks, '') as MaskMethod[];
   for (const mask of masks) parseMaskMethod(mask);
+  if (blockMask) {
+    const elementwise = inits.find((init) => !isDense(init) && init !== 'uniform' && init !== 'erk');
+    if (elementwise) throw new RangeError(`--inits: '${elementwise}' cannot draw block masks; with --block-mask the sparse inits are uniform and erk`);
+    if (masks.length > 0) throw new RangeError(`--masks: a mask method makes elementwise masks; it cannot be used with --block-mask`);
+  }
   const maskWeights: Array<MaskWeights | undefined> = v['mask-weights'] === undefined ? [undefined] : list(v['mask-weights'], '').map((w) => choiceFlag('mask-weights', w, MASK_WEIGHTS, '(each)'));
   const distribution = parseDistribution(v.distribution);
   const recipes = list(v.recipes, 'none');

@@ -1,0 +1,28 @@
+// compare's flag checks and arm list (planCompare), no GPU and no data: what each --block-mask
+// combination runs or refuses, the base --init aside.
+import { describe, expect, it } from 'vitest';
+import { planCompare } from '../../src/cli/compare-command.js';
+
+const plan = (args: string[]) => planCompare([...args, '--out', '/nonexistent']);
+
+describe('planCompare with --block-mask', () => {
+  it('needs no --init of its own: the arms bring theirs', () => {
+    const { arms, base } = plan(['--format', 'bsr8', '--block-mask', '--inits', 'uniform,erk,dense-orthogonal', '--densities', '0.1,0.05']);
+    expect(arms.map((a) => `${a.init} ${a.density}`)).toEqual(['uniform 0.1', 'uniform 0.05', 'erk 0.1', 'erk 0.05', 'dense-orthogonal 1']);
+    expect(base.spec.model).toMatchObject({ blockMask: true, format: { bsr: 8 } });
+  });
+
+  it('defaults to the inits that can draw block masks, and dense orthogonal', () => {
+    expect(plan(['--format', 'bsr16', '--block-mask']).arms.map((a) => a.init)).toEqual(['uniform', 'erk', 'dense-orthogonal']);
+  });
+
+  it('refuses inits and mask methods that make elementwise masks, naming the flag', () => {
+    expect(() => plan(['--format', 'bsr8', '--block-mask', '--inits', 'uniform,eoi'])).toThrow(/--inits: 'eoi' cannot draw block masks; with --block-mask the sparse inits are uniform and erk/);
+    expect(() => plan(['--format', 'bsr8', '--block-mask', '--masks', 'snip'])).toThrow(/--masks: a mask method makes elementwise masks; it cannot be used with --block-mask/);
+    expect(() => plan(['--block-mask', '--inits', 'uniform'])).toThrow(/--block-mask needs --format bsr4/);
+  });
+
+  it('keeps the default inits without --block-mask', () => {
+    expect(plan([]).arms.map((a) => a.init)).toEqual(['eoi', 'uniform', 'erk', 'dense-orthogonal']);
+  });
+});
