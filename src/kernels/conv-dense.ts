@@ -129,6 +129,13 @@ export function chooseDenseConvConfig(pass: DenseConvPass, geometry: ConvGeometr
   return { ...tiles, splits };
 }
 
+/** The pass's tile configuration (the caller's, or the kernel's choice), checked against the device's limits. */
+function passConfig(ctx: Context, pass: DenseConvPass, g: ConvGeometry, cOut: number, config: DenseConvConfig | undefined): DenseConvConfig {
+  const cfg = config ?? chooseDenseConvConfig(pass, g, cOut);
+  checkConfig(ctx, cfg);
+  return cfg;
+}
+
 function checkConfig(ctx: Context, config: DenseConvConfig): void {
   const { maxComputeWorkgroupSizeX, maxComputeWorkgroupSizeY, maxComputeInvocationsPerWorkgroup, maxComputeWorkgroupStorageSize } = ctx.limits;
   checkPositiveInt('config.wgX', config.wgX, maxComputeWorkgroupSizeX);
@@ -146,8 +153,11 @@ function checkConfig(ctx: Context, config: DenseConvConfig): void {
   if (config.splits !== undefined) checkPositiveInt('config.splits', config.splits);
 }
 
-function checkCOut(cOut: number): void {
+/** The checked geometry of a pass over cOut output channels. */
+function checkedGeometry(geometry: ConvGeometry, cOut: number): ConvGeometry {
+  const g = convGeometry(geometry, 'geometry');
   checkPositiveInt('cOut', cOut, MAX_CONV_DIM);
+  return g;
 }
 
 function checkFilter(w: GpuTensor<'f32'>, g: ConvGeometry, cOut: number): void {
@@ -223,14 +233,12 @@ export async function denseConvForwardInto(
   bias?: GpuTensor<'f32'>,
   config?: DenseConvConfig,
 ): Promise<void> {
-  const g = convGeometry(geometry, 'geometry');
-  checkCOut(cOut);
+  const g = checkedGeometry(geometry, cOut);
   checkFilter(w, g, cOut);
   checkConvActivations(g, cOut, { x, y });
   if (bias) checkTensor('bias', bias, 'f32', cOut, 'cOut');
   checkNoAliasing({ y }, { w, x, ...(bias && { bias }) });
-  const cfg = config ?? chooseDenseConvConfig('forward', g, cOut);
-  checkConfig(ctx, cfg);
+  const cfg = passConfig(ctx, 'forward', g, cOut, config);
   await dispatchPass(ctx, 'forward', g, cOut, { weights: w, x, dy: x, c: y, bias }, cfg, wholeImage(g));
 }
 
@@ -249,13 +257,11 @@ export async function denseConvBackwardDataInto(
   cOut: number,
   config?: DenseConvConfig,
 ): Promise<void> {
-  const g = convGeometry(geometry, 'geometry');
-  checkCOut(cOut);
+  const g = checkedGeometry(geometry, cOut);
   checkFilter(w, g, cOut);
   checkConvActivations(g, cOut, { dy, dx });
   checkNoAliasing({ dx }, { w, dy });
-  const cfg = config ?? chooseDenseConvConfig('backwardData', g, cOut);
-  checkConfig(ctx, cfg);
+  const cfg = passConfig(ctx, 'backwardData', g, cOut, config);
   for (const phase of backwardPhases(g)) await dispatchPass(ctx, 'backwardData', g, cOut, { weights: w, x: dy, dy, c: dx }, cfg, phase);
 }
 
@@ -273,13 +279,11 @@ export async function denseConvWeightGradInto(
   cOut: number,
   config?: DenseConvConfig,
 ): Promise<void> {
-  const g = convGeometry(geometry, 'geometry');
-  checkCOut(cOut);
+  const g = checkedGeometry(geometry, cOut);
   checkConvActivations(g, cOut, { dy, x });
   checkTensor('dw', dw, 'f32', cOut * convTaps(g), 'cOut*cIn*kh*kw');
   checkNoAliasing({ dw }, { dy, x });
-  const cfg = config ?? chooseDenseConvConfig('weightGrad', g, cOut);
-  checkConfig(ctx, cfg);
+  const cfg = passConfig(ctx, 'weightGrad', g, cOut, config);
   // Ranges of whole tileK steps; a requested split count that leaves empty ranges is reduced.
   const whole = wholeImage(g);
   const steps = Math.ceil(gemmFor('weightGrad', g, cOut, whole).depth / cfg.tileK);
