@@ -7,11 +7,14 @@ import { describe, expect, it } from 'vitest';
 import { bundle } from '../../scripts/bundle.mjs';
 import { knownKernelInterface, loadKernelInterface } from '../../src/gpu/kernel-interface.js';
 import { reflectUncached } from '../../src/gpu/reflect.js';
-import { activationKernel } from '../../src/kernels/activation.js';
-import { convCsrKernel } from '../../src/kernels/conv-csr.js';
-import { spmmCsrKernel } from '../../src/kernels/spmm-csr.js';
+import type { KernelSource } from '../../src/gpu/context.js';
 
 const shaders = readdirSync('shaders').filter((f) => f.endsWith('.wgsl'));
+// Every KernelSource the kernel modules export, found rather than listed, so a newly composed one is covered.
+const isKernelSource = (x: unknown): x is KernelSource => typeof x === 'object' && x !== null && typeof (x as KernelSource).name === 'string' && typeof (x as KernelSource).source === 'string';
+const kernelModules = readdirSync('src/kernels').filter((f) => f.endsWith('.ts'));
+const kernels = (await Promise.all(kernelModules.map((f) => import(`../../src/kernels/${f}`) as Promise<Record<string, unknown>>))).flatMap((m) => Object.values(m).filter(isKernelSource));
+const composed = kernels.filter((k) => !shaders.some((file) => readFileSync(`shaders/${file}`, 'utf8') === k.source));
 
 describe('build-time kernel interfaces', () => {
   it.each(shaders)('%s: the loaded module registers what wgsl_reflect reads from it', async (file) => {
@@ -22,13 +25,15 @@ describe('build-time kernel interfaces', () => {
 
   // Kernels whose WGSL is several shader files joined (function libraries in front) register the
   // union of the parts' interfaces; it must be what wgsl_reflect reads from the joined text.
-  it.each([activationKernel, spmmCsrKernel, convCsrKernel])('$name: the interface of the joined source is known and equals its reflection', (kernel) => {
+  it('finds the composed kernels', () => expect(composed.map((k) => k.name)).toEqual(expect.arrayContaining(['activation', 'spmm_csr', 'conv_csr', 'conv_bsr', 'matmul', 'dst_select'])));
+
+  it.each(composed)('$name: the interface of the joined source is known and equals its reflection', (kernel) => {
     expect(knownKernelInterface(kernel.source)).toEqual(reflectUncached(kernel.source));
   });
 
   // WebGPU's default maxStorageBuffersPerShaderStage: a device made without raised limits (TF.js's,
   // for one) refuses a pipeline layout with more.
-  it.each([...shaders.map((file) => ({ name: file, source: readFileSync(`shaders/${file}`, 'utf8') })), ...[activationKernel, spmmCsrKernel, convCsrKernel]])(
+  it.each([...shaders.map((file) => ({ name: file, source: readFileSync(`shaders/${file}`, 'utf8') })), ...composed])(
     '$name: at most 8 storage buffers, the default limit',
     ({ source }) => {
       const storage = reflectUncached(source).bindings.filter((b) => b.kind !== 'uniform');
