@@ -25,6 +25,7 @@
 import { erkDensities, uniformDensities } from '../eoi/layer-densities.js';
 import type { Context } from '../gpu/context.js';
 import { type Activation, resolveActivation } from '../kernels/activation.js';
+import { checkStorageFormat } from '../sparse/bsr.js';
 import { CONV_BSR_BLOCK_SIZES } from '../sparse/conv-bsr.js';
 import { PADDING_MODES, type PaddingMode } from '../sparse/conv-geometry.js';
 import { type CsrMatrix, csrToDense } from '../sparse/csr.js';
@@ -130,10 +131,7 @@ export function checkCnnConfig(config: CnnConfig): CnnConfig {
   resolveActivation(config.activation);
   const architecture = config.architecture ?? 'vanilla';
   if (!CNN_ARCHITECTURES.includes(architecture)) throw new RangeError(`architecture must be one of ${CNN_ARCHITECTURES.join(', ')}, got ${String(architecture)}`);
-  const format: unknown = config.format === undefined ? 'csr' : config.format;
-  if (format !== 'csr' && !(typeof format === 'object' && format !== null && (CONV_BSR_BLOCK_SIZES as readonly unknown[]).includes((format as { bsr?: unknown }).bsr))) {
-    throw new RangeError(`format must be 'csr' or { bsr: ${CONV_BSR_BLOCK_SIZES.join(' | ')} }, got ${JSON.stringify(format)}`);
-  }
+  checkStorageFormat(config.format, CONV_BSR_BLOCK_SIZES);
   // Every halving (a stem layer, a VGG stage's pooling) must leave at least one pixel.
   const [, h, w] = shape;
   const halvings = config.stem + (architecture === 'vgg' ? config.depth : 0);

@@ -7,7 +7,7 @@
 import type { Context } from '../gpu/context.js';
 import { erkDensities, uniformDensities } from '../eoi/layer-densities.js';
 import { type Activation, resolveActivation } from '../kernels/activation.js';
-import { BSR_BLOCK_SIZES } from '../sparse/bsr.js';
+import { BSR_BLOCK_SIZES, checkStorageFormat } from '../sparse/bsr.js';
 import { type CsrMatrix, csrToDense } from '../sparse/csr.js';
 import { checkFloat32Scale, checkNumberInRange, checkObject, checkPositiveInt, checkSeed } from '../validate.js';
 import { ActivationLayer } from './activation-layer.js';
@@ -78,10 +78,7 @@ export function checkMlpConfig(config: MlpConfig): MlpConfig {
   checkNumberInRange('sigmaB', config.sigmaB, 0, Number.MAX_VALUE);
   checkSeed(config.seed);
   resolveActivation(config.activation);
-  const format = config.format ?? 'csr';
-  if (format !== 'csr' && !(typeof format === 'object' && BSR_BLOCK_SIZES.includes(format.bsr))) {
-    throw new RangeError(`format must be 'csr' or { bsr: ${BSR_BLOCK_SIZES.join(' | ')} }, got ${JSON.stringify(format)}`);
-  }
+  const format = checkStorageFormat(config.format, BSR_BLOCK_SIZES);
   if (config.blockMask !== undefined && typeof config.blockMask !== 'boolean') throw new TypeError(`blockMask must be a boolean, got ${String(config.blockMask)}`);
   if (config.blockMask && isSparseInit(config.init)) {
     if (format === 'csr') throw new RangeError("blockMask draws masks of whole BSR blocks: it needs format { bsr: 4 | 8 | 16 | 32 }, got 'csr'");

@@ -18,11 +18,12 @@ import { convCsrBackwardDataInto, convCsrBackwardDataSlopeInto, convCsrForwardAc
 import { featureMajorStride } from '../kernels/feature-major.js';
 import { convBsrWeightGradInto } from '../kernels/sddmm-conv-bsr.js';
 import { convSddmmInto } from '../kernels/sddmm-conv.js';
+import { checkStorageFormat } from '../sparse/bsr.js';
 import { CONV_BSR_BLOCK_SIZES, type ConvBsrBlockSize, convBsrFromCsr, convBsrToCsr } from '../sparse/conv-bsr.js';
 import { type ConvDims, type ConvGeometry, convGeometry } from '../sparse/conv-geometry.js';
 import type { CsrMatrix } from '../sparse/csr.js';
 import { GpuConvBsrFilter } from '../sparse/gpu-conv-bsr.js';
-import { checkFiniteElements, checkLength, checkObject, checkOneOf, checkTypedArray } from '../validate.js';
+import { checkFiniteElements, checkLength, checkTypedArray } from '../validate.js';
 import type { FusedActivationBelow, Layer, Parameter } from './layer.js';
 import { Workspace } from './workspace.js';
 
@@ -75,13 +76,6 @@ function bsrOps(ctx: Context, weight: CsrMatrix, shape: ConvShape, blockSize: Co
   };
 }
 
-/** Checks a layer's format (named `format`). */
-function checkFormat(format: unknown): SparseConvFormat {
-  if (format === 'csr') return format;
-  const fields = checkObject('format', format, "'csr' or a { bsr }");
-  return { bsr: checkOneOf('format.bsr', fields.bsr, CONV_BSR_BLOCK_SIZES) };
-}
-
 /** A conv layer's shape apart from the batch: its input image and its kernel. */
 export type ConvShape = Omit<ConvDims, 'batch'>;
 
@@ -126,7 +120,7 @@ export class SparseConv2d implements Layer {
     const g = convShapeGeometry(shape, 1);
     this.cOut = weight.rows;
     const initialBias = checkConvBias(bias, weight.rows);
-    this.format = checkFormat(format);
+    this.format = checkStorageFormat(format, CONV_BSR_BLOCK_SIZES);
     this.ops = this.format === 'csr' ? csrOps(ctx, weight, shape) : bsrOps(ctx, weight, shape, this.format.bsr);
     this.mask = { rowPtr: weight.rowPtr.slice(), colIdx: weight.colIdx.slice() };
     this.inFeatures = g.cIn * g.h * g.w;

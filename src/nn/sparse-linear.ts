@@ -15,7 +15,7 @@ import { csrSddmmInto } from '../kernels/sddmm-csr.js';
 import { bsrBackwardDataInto, bsrForwardInto } from '../kernels/spmm-bsr.js';
 import { csrBackwardDataInto, csrBackwardDataSlopeInto, csrForwardActivatedInto, csrForwardInto } from '../kernels/spmm-csr.js';
 import type { Activation } from '../kernels/activation.js';
-import { BSR_BLOCK_SIZES, type BsrBlockSize, bsrFromCsr, bsrToCsr, bsrToDense } from '../sparse/bsr.js';
+import { BSR_BLOCK_SIZES, type BsrBlockSize, bsrFromCsr, bsrToCsr, bsrToDense, checkStorageFormat } from '../sparse/bsr.js';
 import { type CsrMatrix, csrToDense, validateCsr } from '../sparse/csr.js';
 import { GpuBsr } from '../sparse/gpu-bsr.js';
 import { GpuCsr } from '../sparse/gpu-csr.js';
@@ -130,9 +130,7 @@ export class SparseLinear implements Layer {
     // Everything is checked before the first buffer is made, so a refused layer leaves nothing behind.
     validateCsr(weight, 'weight');
     if (bias !== undefined) checkFiniteFloat32('bias', bias, { length: weight.rows, why: 'weight.rows' });
-    if (format !== 'csr' && !(typeof format === 'object' && format !== null && BSR_BLOCK_SIZES.includes(format.bsr))) {
-      throw new RangeError(`format must be 'csr' or { bsr: ${BSR_BLOCK_SIZES.join(' | ')} }, got ${JSON.stringify(format)}`);
-    }
+    checkStorageFormat(format, BSR_BLOCK_SIZES);
     this.ops = format === 'csr' ? csrOps(ctx, weight) : bsrOps(ctx, weight, format.bsr);
     this.hostMask = { rowPtr: weight.rowPtr.slice(), colIdx: weight.colIdx.slice() };
     this.inFeatures = weight.cols;

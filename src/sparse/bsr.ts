@@ -33,6 +33,17 @@ export const BSR_BLOCK_SIZES = [4, 8, 16, 32] as const;
 export type BsrBlockSize = (typeof BSR_BLOCK_SIZES)[number];
 
 /**
+ * A layer's storage format, `value` absent meaning 'csr': 'csr', or { bsr: b } with b one of
+ * `blockSizes` (a layer kind's own list). Throws a RangeError naming format and the allowed ones.
+ */
+export function checkStorageFormat<B extends number>(value: unknown, blockSizes: readonly B[]): 'csr' | { bsr: B } {
+  if (value === undefined || value === 'csr') return 'csr';
+  const bsr = typeof value === 'object' && value !== null ? (value as { bsr?: unknown }).bsr : undefined;
+  if ((blockSizes as readonly unknown[]).includes(bsr)) return { bsr: bsr as B };
+  throw new RangeError(`format must be 'csr' or { bsr: ${blockSizes.join(' | ')} }, got ${JSON.stringify(value)}`);
+}
+
+/**
  * A rows x cols matrix stored as blockSize x blockSize blocks.
  *
  * Masks that do not fill whole blocks: a stored block may hold elements outside the sparsity

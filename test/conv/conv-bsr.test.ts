@@ -328,8 +328,8 @@ describeGpu('convBsr', (run) => {
       }
     }
     const refuse = (format: unknown, message: RegExp) => expect(run('sparseConvFormatRefusal', { w, shape, format })).rejects.toThrow(message);
-    await refuse({ bsr: 32 }, /^format\.bsr must be one of 4, 8, 16, got 32/);
-    await refuse('bsr', /^format must be 'csr' or a \{ bsr \} object, got string/);
+    await refuse({ bsr: 32 }, /^format must be 'csr' or \{ bsr: 4 \| 8 \| 16 \}, got \{"bsr":32\}/);
+    await refuse('bsr', /^format must be 'csr' or \{ bsr: 4 \| 8 \| 16 \}, got "bsr"/);
     await expect(run('sparseConvFormatRefusal', { w, shape, format: { bsr: 8 } })).resolves.toBe('accepted');
   });
 
