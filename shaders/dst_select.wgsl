@@ -17,14 +17,23 @@
 // < take.
 // Drop: `drop_count` writes per unit the keys equal to T (work[eqOff + u]), a scan ranks them,
 // and `drop_decide` writes keep[e].
-// Grow walks every position twice (`grow_hist`, then `grow_split`, the low-digit pass, which
-// also marks each unit's columns as sure or tie in bit masks), then only the marked columns:
+// SET's keys are uniform, so one walk usually settles the grow: `grow_candidates` marks the free
+// positions whose key is at least `threshold` (set on the host from k and the free count so that
+// at least k of them lie above it with overwhelming probability) as tie and appends their keys to
+// a candidate list, among which shaders/dst_pick.wgsl's `candidates` finds T and `take` exactly;
+// when fewer than k or more than `capacity` were found, it sets work[FALLBACK] and the two-walk
+// select below runs instead (its passes dispatched with `gated`, returning at once otherwise).
+// The two-walk select (RigL's always) walks every position twice (`grow_hist`, then `grow_split`,
+// the low-digit pass, which also marks each unit's columns as sure or tie in bit masks), and then
+// both go on over the marked columns only:
 // `grow_count` settles the ties against T and counts per unit the keys equal to T and the sure
 // entries, dst_scan's `grow` turns those into each unit's first equal key and first new entry,
 // and `grow_fill` writes the new CSR: colIdx and src (old entry, or 0xffffffff for a grown
 // position) at out[0..nnz) and out[nnz..2·nnz), row starts at out[2·nnz..).
-// work[0..4) holds the selection state (shaders/dst_state.wgsl, composed in front): need, prefix, T, take. Counts are atomics on integers, so
-// the result does not depend on the order invocations run in.
+// work[0..5) holds the selection state (shaders/dst_state.wgsl, composed in front): need, prefix,
+// T, take, fallback. Counts are atomics on integers and the candidates' order does not matter (T
+// and take depend on their multiset only), so the result does not depend on the order
+// invocations run in.
 
 override WG: u32 = 64;
 override UNIT: u32 = 64;
@@ -44,6 +53,9 @@ struct Params {
   eqOff: u32,
   newOff: u32,
   maskOff: u32,
+  threshold: u32,
+  capacity: u32,
+  gated: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -77,6 +89,11 @@ fn growKey(r: u32, c: u32) -> u32 {
     return bitcast<u32>(abs(scores[(r - params.chunkRow0) * params.cols + c]));
   }
   return pcg(pcg(r * params.cols + c) ^ params.salt);
+}
+
+// A gated pass (the two-walk fallback of SET's candidate selection) does nothing unless it is needed.
+fn idle() -> bool {
+  return params.gated != 0u && work[FALLBACK] == 0u;
 }
 
 // Counts a key into the histogram pass's digit, when it lies under the chosen prefix.
@@ -172,7 +189,7 @@ fn drop_decide(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id)
 @compute @workgroup_size(WG)
 fn grow_hist(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let u = unitIndex(wid, nwg, lid);
-  if (u >= params.unitEnd) {
+  if (u >= params.unitEnd || idle()) {
     return;
   }
   var g = growUnit(u);
@@ -189,14 +206,10 @@ fn maskAt(u: u32) -> u32 {
   return params.maskOff + 4u * u;
 }
 
-// The low-digit pass: with the high digit P picked, marks each column sure (a kept entry, or a
-// key whose high digit is above P) or tie (high digit P: counted into the low histogram).
-@compute @workgroup_size(WG)
-fn grow_split(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let u = unitIndex(wid, nwg, lid);
-  if (u >= params.unitEnd) {
-    return;
-  }
+// Marks each column of unit u sure (a kept entry; with the prefix P picked, a key whose high digit
+// is above P) or tie (high digit P, counted into the low histogram; when collecting candidates, a
+// key at least params.threshold, appended to the candidate list instead).
+fn splitUnit(u: u32, collect: bool) {
   var g = growUnit(u);
   let prefix = work[PREFIX] >> 16u;
   var sure = array<u32, 2>(0u, 0u);
@@ -208,7 +221,11 @@ fn grow_split(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) 
       sure[j >> 5u] |= bit;
     } else {
       let key = growKey(g.row, c);
-      if ((key >> 16u) > prefix) {
+      if (collect) {
+        if (key >= params.threshold) {
+          tie[j >> 5u] |= bit;
+        }
+      } else if ((key >> 16u) > prefix) {
         sure[j >> 5u] |= bit;
       } else if ((key >> 16u) == prefix) {
         tie[j >> 5u] |= bit;
@@ -224,6 +241,50 @@ fn grow_split(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) 
   work[m + 1u] = sure[1];
   work[m + 2u] = tie[0];
   work[m + 3u] = tie[1];
+  if (collect) {
+    appendCandidates(g.row, g.c0, tie);
+  }
+}
+
+// Appends the keys of a unit's tie columns to the candidate list: one atomic claims the unit's
+// slots; keys past the list's capacity are counted but not stored (the count then says overflow).
+fn appendCandidates(row: u32, c0: u32, tie: array<u32, 2>) {
+  let n = countOneBits(tie[0]) + countOneBits(tie[1]);
+  if (n == 0u) {
+    return;
+  }
+  var slot = atomicAdd(&hist[CANDIDATE_COUNT], n);
+  for (var w = 0u; w < 2u; w++) {
+    var bits = tie[w];
+    while (bits != 0u) {
+      let j = countTrailingZeros(bits);
+      bits &= bits - 1u;
+      if (slot < params.capacity) {
+        atomicStore(&hist[CANDIDATES + slot], growKey(row, c0 + 32u * w + j));
+      }
+      slot += 1u;
+    }
+  }
+}
+
+// The low-digit pass of the two-walk select.
+@compute @workgroup_size(WG)
+fn grow_split(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let u = unitIndex(wid, nwg, lid);
+  if (u >= params.unitEnd || idle()) {
+    return;
+  }
+  splitUnit(u, false);
+}
+
+// SET's one walk: kept entries sure, the free positions with key >= params.threshold tie and collected.
+@compute @workgroup_size(WG)
+fn grow_candidates(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let u = unitIndex(wid, nwg, lid);
+  if (u >= params.unitEnd) {
+    return;
+  }
+  splitUnit(u, true);
 }
 
 // With T picked, settles the tie columns (their keys recomputed, the others are known): above T

@@ -5,8 +5,17 @@
  * gradient computed a chunk of rows at a time), write the new CSR, move the values and every
  * optimizer state section to the new order (grown entries 0), and rebuild Wᵀ's pattern, both row
  * swizzles and the SDDMM work items. Nothing is read back but the SDDMM item count. Per layer:
- * 7 dispatches to drop, 7 to grow (2 walks of every position, one of the columns left tied, one
- * of the columns chosen, single-workgroup picks and a scan), 2 per array moved, 4 to rebuild.
+ * 7 dispatches to drop (a radix select over the entries), 7 to grow by RigL (2 walks of every
+ * position, one of the columns left tied, one of the columns chosen, single-workgroup picks and a
+ * scan), 2 per array moved, 4 to rebuild.
+ *
+ * SET's grow keys are a hash, uniform over u32, so SET walks every position once: a threshold set
+ * on the host from k and the count of free positions leaves k + 8√k + 64 of them above it on
+ * average, those are collected, and an exact select among them finds the k-th largest key. Fewer
+ * than k (or more than the room kept for them, k's count plus eight of its standard deviations)
+ * happens with probability below 1e-14; then the two-walk select runs, its four passes dispatched
+ * always and gated on a flag the candidate select writes (no read back), so the update selects
+ * exactly the reference's set in every case.
  *
  * A BSR layer moves whole blocks: the same passes run on its block pattern (a CSR matrix over
  * blockRows x blockCols), ranking blocks by the sum of |w| over the block (drop) and of |dL/dW|
@@ -51,14 +60,24 @@ const WG = 64;
 /** Elements one invocation of the selection passes walks (entries, or columns of one row). */
 export const DST_UNIT = 64;
 const HIST_BINS = 1 << 16;
-/** work[0..4): the selection state (need, prefix, threshold, take). */
-const STATE_WORDS = 4;
+/** work[0..5): the selection state (need, prefix, threshold, take, fallback; shaders/dst_state.wgsl). */
+const STATE_WORDS = 5;
+const FALLBACK_WORD = 4;
 /** Default bound on the dense-gradient chunk RigL holds at once, in entries (4 MiB of float32). */
 export const DST_DEFAULT_CHUNK_ENTRIES = 1 << 20;
 
 /** How the grown positions are chosen. */
 export type DstGrow =
-  | { method: 'set'; salt: number }
+  | {
+      method: 'set';
+      salt: number;
+      /**
+       * grow keys at or above it are the candidates SET's one walk collects; by default set from k
+       * and the free positions (dstSetCandidates). Tests force the two-walk fallback with it: 2^32 - 1
+       * finds too few, 0 more than the room for them.
+       */
+      threshold?: number;
+    }
   | {
       method: 'rigl';
       /** dL/dY of the layer (rows x featureMajorStride(batch)) and its input X (cols x the same), feature-major */
@@ -97,6 +116,26 @@ function blockSide(w: DstLayer): number {
   return w instanceof GpuBsr ? w.blockSize : 1;
 }
 
+/** The expected surplus of SET's candidates over k: eight standard deviations of the count, and 64. */
+function candidateMean(k: number, free: number): number {
+  return Math.min(free, k + 8 * Math.sqrt(k) + 64);
+}
+
+/** Room for SET's candidates when `mean` are expected: eight standard deviations above, and 64. */
+function candidateCapacity(mean: number): number {
+  return Math.ceil(mean + 8 * Math.sqrt(mean) + 64);
+}
+
+/**
+ * SET's candidate window for growing k of `free` positions: the key threshold above which
+ * candidateMean(k) of the uniform keys lie on average (0 when that is all of them, so that all are
+ * collected), and the room kept for them.
+ */
+export function dstSetCandidates(k: number, free: number): { threshold: number; capacity: number } {
+  const mean = candidateMean(k, free);
+  return { threshold: mean >= free ? 0 : Math.floor(2 ** 32 * (1 - mean / free)), capacity: candidateCapacity(mean) };
+}
+
 /** Largest units count of the two domains: entries in units, and rows times column segments. */
 function unitCounts(w: DstGrid): { drop: number; grow: number; segments: number } {
   const segments = Math.ceil(w.cols / DST_UNIT);
@@ -129,6 +168,8 @@ export class DstWorkspace {
   private readonly spareU2: GpuTensor<'u32'>;
   private readonly chunks = new Map<string, GpuTensor<'f32'>>();
   readonly eqOff = STATE_WORDS;
+  /** work[fallbackOff] is 1 after a SET grow whose candidates did not settle it (the two-walk select ran), else 0 */
+  readonly fallbackOff = FALLBACK_WORD;
   readonly newOff: number;
   readonly maskOff: number;
 
@@ -144,7 +185,9 @@ export class DstWorkspace {
     this.newOff = this.eqOff + Math.max(units.drop, units.grow) + 1;
     const n = Math.max(1, grid.nnz);
     this.keep = ctx.zeros('u32', n, 'dst.keep');
-    this.hist = ctx.zeros('u32', HIST_BINS, 'dst.hist');
+    // The digit histogram, SET's candidate count and the room for the most candidates any k can have.
+    const most = candidateCapacity(candidateMean(grid.nnz, grid.rows * grid.cols));
+    this.hist = ctx.zeros('u32', HIST_BINS + 1 + most, 'dst.hist');
     this.maskOff = this.newOff + units.grow + 1;
     this.work = ctx.zeros('u32', this.maskOff + 4 * units.grow, 'dst.work');
     this.out = ctx.zeros('u32', 2 * grid.nnz + grid.rows + 1, 'dst.out');
@@ -208,6 +251,9 @@ interface SelectPass {
   salt?: number;
   rigl?: boolean;
   scores?: GpuTensor<'f32'>;
+  threshold?: number;
+  capacity?: number;
+  gated?: boolean;
 }
 
 async function selectPass(ctx: Context, ws: DstWorkspace, p: SelectPass): Promise<void> {
@@ -229,6 +275,9 @@ async function selectPass(ctx: Context, ws: DstWorkspace, p: SelectPass): Promis
     eqOff: ws.eqOff,
     newOff: ws.newOff,
     maskOff: ws.maskOff,
+    threshold: p.threshold ?? 0,
+    capacity: p.capacity ?? 0,
+    gated: Number(p.gated ?? false),
   };
   const dropKeys = ws.blockScores ?? ws.w.values;
   const buffers = {
@@ -250,9 +299,17 @@ async function selectPass(ctx: Context, ws: DstWorkspace, p: SelectPass): Promis
   });
 }
 
-/** The digit step of the radix select: the high digit's (or with `low`, the low digit's) bin holding the k-th key. */
-async function pick(ctx: Context, ws: DstWorkspace, k: number, low = false): Promise<void> {
-  await ctx.dispatch(dstPickKernel, { entryPoint: 'pick', buffers: { hist: ws.hist, work: ws.work }, uniforms: { low: Number(low), k }, workgroups: [1] });
+/**
+ * The digit step of the radix select: the high digit's (or with `low`, the low digit's) bin holding
+ * the k-th key; `gated`: only when SET's candidates did not settle the grow.
+ */
+async function pick(ctx: Context, ws: DstWorkspace, k: number, low = false, gated = false): Promise<void> {
+  await ctx.dispatch(dstPickKernel, { entryPoint: 'pick', buffers: { hist: ws.hist, work: ws.work }, uniforms: { low: Number(low), k, gated: Number(gated), capacity: 0 }, workgroups: [1] });
+}
+
+/** SET's exact select among the collected candidates (or the fallback flag when they cannot settle it). */
+async function pickCandidates(ctx: Context, ws: DstWorkspace, k: number, capacity: number): Promise<void> {
+  await ctx.dispatch(dstPickKernel, { entryPoint: 'candidates', buffers: { hist: ws.hist, work: ws.work }, uniforms: { low: 0, k, gated: 0, capacity }, workgroups: [1] });
 }
 
 /** A dst_blocks pass: `n` block scores from `src` into `scores`. */
@@ -346,12 +403,20 @@ export async function dstGrowInto(ctx: Context, ws: DstWorkspace, k: number, gro
     chunkRows = Math.max(1, Math.min(w.rows, Math.floor(budget / (blockSide(ws.w) * ws.w.cols))));
   } else {
     checkNonNegativeInt('salt', grow.salt, 0xffffffff);
+    if (grow.threshold !== undefined) checkNonNegativeInt('threshold', grow.threshold, 0xffffffff);
   }
   const salt = grow.method === 'set' ? grow.salt : 0;
+  // SET: one walk collecting the candidates, the exact select among them; the two-walk select after it runs only when they did not settle T.
+  const gated = grow.method === 'set' && k > 0;
+  if (gated && grow.method === 'set') {
+    const window = dstSetCandidates(k, w.rows * w.cols - w.nnz + k);
+    await selectPass(ctx, ws, { entryPoint: 'grow_candidates', units: [0, growUnits], k, salt, threshold: grow.threshold ?? window.threshold, capacity: window.capacity });
+    await pickCandidates(ctx, ws, k, window.capacity);
+  }
   const chunks = Math.ceil(w.rows / chunkRows);
   // One chunk holding the whole layer is computed once for every pass.
   let whole: GpuTensor<'f32'> | undefined;
-  const overChunks = async (entryPoint: string) => {
+  const overChunks = async (entryPoint: string, gatedPass = false) => {
     for (let i = 0; i < chunks; i++) {
       const row0 = i * chunkRows;
       const rows = Math.min(chunkRows, w.rows - row0);
@@ -361,18 +426,18 @@ export async function dstGrowInto(ctx: Context, ws: DstWorkspace, k: number, gro
         if (chunks === 1) whole = scores;
       }
       const units: [number, number] = [row0 * segments, (row0 + rows) * segments];
-      await selectPass(ctx, ws, { entryPoint, units, k, chunkRow0: row0, salt, rigl, scores });
+      await selectPass(ctx, ws, { entryPoint, units, k, chunkRow0: row0, salt, rigl, scores, gated: gatedPass });
     }
   };
   if (k > 0) {
-    await overChunks('grow_hist');
-    await pick(ctx, ws, k);
+    await overChunks('grow_hist', gated);
+    await pick(ctx, ws, k, false, gated);
   } else {
     // Nothing is grown: no high digit above the prefix, a threshold no key exceeds, no equal key taken.
     ctx.write(ws.work, Uint32Array.of(0, 0xffff0000, 0xffffffff, 0));
   }
-  await overChunks('grow_split');
-  if (k > 0) await pick(ctx, ws, k, true);
+  await overChunks('grow_split', gated);
+  if (k > 0) await pick(ctx, ws, k, true, gated);
   await overChunks('grow_count');
   await scan(ctx, ws.work, ws.eqOff, growUnits, 'grow', ws.newOff);
   // The fill reads the masks only: no keys, so no gradient chunk.

@@ -14,8 +14,8 @@ import { Sgd } from '../../src/train/optimizers.js';
 import { type Dataset, train } from '../../src/train/trainer.js';
 import { defineCases } from '../harness/case.js';
 
-/** One update's grow rule, as plain data: SET's salt, or RigL's dY and X (batch rows each, row-major). */
-export type GrowParams = { method: 'set'; salt: number } | { method: 'rigl'; dy: Float32Array; x: Float32Array; batch: number; chunkEntries?: number };
+/** One update's grow rule, as plain data: SET's salt (and a forced candidate threshold), or RigL's dY and X (batch rows each, row-major). */
+export type GrowParams = { method: 'set'; salt: number; threshold?: number } | { method: 'rigl'; dy: Float32Array; x: Float32Array; batch: number; chunkEntries?: number };
 
 /** Everything the GPU holds of a layer after its updates (a BSR layer's pattern is over blocks). */
 export interface UpdatedLayer {
@@ -31,6 +31,8 @@ export interface UpdatedLayer {
   /** CSR: the SDDMM items; BSR: the block row of each block */
   items: Uint32Array;
   keep: Uint32Array;
+  /** after each SET grow, whether its two-walk fallback ran (the workspace's flag: 1 or 0); RigL steps add nothing */
+  fallback: number[];
   /** the pattern and values after each update */
   afterEach: Array<{ rowPtr: Uint32Array; colIdx: Uint32Array; values: Float32Array }>;
 }
@@ -50,6 +52,7 @@ export const dstCases = defineCases({
     const ws = new DstWorkspace(ctx, w);
     const words = ws.grid.nnz * ws.grid.entryWords;
     const afterEach: UpdatedLayer['afterEach'] = [];
+    const fallback: number[] = [];
     const state = ctx.upload('f32', p.state);
     const extra: Array<{ destroy(): void }> = [];
     try {
@@ -57,6 +60,7 @@ export const dstCases = defineCases({
         await dstDropInto(ctx, ws, k);
         if (grow.method === 'set') {
           await dstGrowInto(ctx, ws, k, grow);
+          fallback.push((await ctx.read(ws.work))[ws.fallbackOff]!);
         } else {
           const dyT = ctx.upload('f32', toActivationLayout(grow.dy, grow.batch, w.rows));
           const xT = ctx.upload('f32', toActivationLayout(grow.x, grow.batch, w.cols));
@@ -96,6 +100,7 @@ export const dstCases = defineCases({
         tRowOrder: tRowOrder!,
         items: allItems!.slice(0, itemWords),
         keep: keep!.slice(0, p.w.colIdx.length),
+        fallback,
         afterEach,
       };
     } finally {

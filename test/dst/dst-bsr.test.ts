@@ -115,6 +115,15 @@ describeGpu('dst', (run) => {
       const got: UpdatedLayer = await run('updates', { w, state, section, steps });
       const keyed = steps.map(({ k, grow }) => ({ k, key: (p: number) => setGrowKey((grow as { salt: number }).salt, p) }));
       expectMatchesReference(w, got, state, section, keyed);
+      expect(got.fallback).toEqual([0, 0, 0]);
+    });
+
+    it(`SET on ${name}, too few candidates forced (threshold 2^32 - 1): the two-walk fallback moves the reference's blocks`, async () => {
+      const steps = ks.map((k, i) => ({ k, grow: { method: 'set', salt: dstSalt(6, 1, i), threshold: 0xffffffff } as GrowParams }));
+      const got: UpdatedLayer = await run('updates', { w, state, section, steps });
+      const keyed = steps.map(({ k, grow }) => ({ k, key: (p: number) => setGrowKey((grow as { salt: number }).salt, p) }));
+      expectMatchesReference(w, got, state, section, keyed);
+      expect(got.fallback).toEqual([1, 1, 1]);
     });
 
     it(`RigL on ${name}: integer gradients (tied block sums), one block row per chunk`, async () => {

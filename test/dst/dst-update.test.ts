@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { denseGradientReference, DST_GROWN, dstSalt, dstUpdateReference, riglGrowKey, setGrowKey } from '../../src/dst/reference.js';
 import { Rng } from '../../src/random.js';
 import { type CsrMatrix, randomCsr, validateCsr } from '../../src/sparse/csr.js';
+import { dstSetCandidates } from '../../src/kernels/dst.js';
 import { CSR_SDDMM_SEGMENT } from '../../src/sparse/gpu-csr.js';
 import type { GrowParams, UpdatedLayer } from '../cases/dst.js';
 import { describeGpu } from '../harness/gpu.js';
@@ -88,6 +89,8 @@ describeGpu('dst', (run) => {
       const got: UpdatedLayer = await run('updates', { w, state, section, steps });
       const salted = steps.map(({ k, grow }) => ({ k, key: (p: number) => setGrowKey((grow as { salt: number }).salt, p) }));
       expectMatchesReference(got, referenceUpdates(w, state, section, salted));
+      // The candidates one walk collected settled both grows.
+      expect(got.fallback).toEqual([0, 0]);
     });
 
     it(`RigL on ${name}: integer gradients (ties everywhere), k = 1, nnz/3 and nnz, rows in chunks of 2`, async () => {
@@ -100,6 +103,26 @@ describeGpu('dst', (run) => {
       const got: UpdatedLayer = await run('updates', { w, state, section, steps });
       expectMatchesReference(got, referenceUpdates(w, state, section, ks.map((k) => ({ k, key: riglGrowKey(g) }))));
     });
+  }
+
+  // The two-walk fallback, forced: a threshold of 2^32 - 1 leaves fewer than k candidates (a key
+  // equal to it has probability 2^-32 per position), one of 0 collects every free position, more
+  // than the room kept for them where the layer has many more free positions than k.
+  for (const threshold of [0xffffffff, 0]) {
+    for (const { name, w } of SHAPES.filter((s) => ['odd 13x17 d=0.3', 'wide 5x200 d=0.1', 'single entry 4x9'].includes(s.name))) {
+      it(`SET on ${name}, candidate threshold forced to ${threshold}: the reference's sets, fallback run when the candidates cannot settle the grow`, async () => {
+        const nnz = w.colIdx.length;
+        const section = Math.ceil(nnz / 4) * 4;
+        const rng = new Rng(nnz + 29);
+        const state = Float32Array.from({ length: 2 * section }, () => rng.nextNormal());
+        const steps = [1, Math.max(1, Math.floor(nnz / 3))].map((k, i) => ({ k, grow: { method: 'set', salt: dstSalt(9, 0, i), threshold } as GrowParams }));
+        const got: UpdatedLayer = await run('updates', { w, state, section, steps });
+        const salted = steps.map(({ k, grow }) => ({ k, key: (p: number) => setGrowKey((grow as { salt: number }).salt, p) }));
+        expectMatchesReference(got, referenceUpdates(w, state, section, salted));
+        const free = (k: number) => w.rows * w.cols - nnz + k;
+        expect(got.fallback).toEqual(steps.map(({ k }) => Number(threshold !== 0 || free(k) > dstSetCandidates(k, free(k)).capacity)));
+      });
+    }
   }
 
   it('k = 0 after a real update (its selection state left behind) keeps every entry and grows none', async () => {
