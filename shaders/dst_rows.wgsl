@@ -1,15 +1,20 @@
 // Per-row structure rebuilt on the GPU after a mask update (src/kernels/dst.ts), from a
 // compressed-row pattern's starts `starts` (n + 1 words: W's rows, or Wᵀ's, i.e. W's columns).
+// Each workgroup is 256 invocations owning contiguous blocks (shaders/dst_lanes.wgsl, composed in
+// front); integer counts only, so the result does not depend on scheduling.
 //
 // Workgroup 0 ranks the rows: order[rank] = i, by decreasing length, ties by index (the row
 // swizzle of src/sparse/swizzle.ts), a stable counting sort over the lengths 0..maxLen with
-// `bins` (maxLen + 1 words) as its counters. Workgroup 1, dispatched when the SDDMM work data is
-// wanted, writes it: for a CSR layer (src/sparse/gpu-csr.ts) it cuts row i into
-// ceil(len / SEGMENT) items (i, starts[i] + j·SEGMENT) in row order and writes their count to
-// itemCount[0]; with `entryRows`, for a BSR layer's block pattern (src/sparse/gpu-bsr.ts), it
-// writes the row of every entry, items[e] = i for starts[i] <= e < starts[i + 1].
-// Both are one invocation walking the rows in order: a few words per row (and per item), far less
-// than ranking each row against every other, and the order is fixed by construction.
+// `bins` (maxLen + 1 words) as its counters: the lengths are counted, scanned from the longest
+// down into bins[len] = the rows longer than len, and the rows then placed 256 at a time in index
+// order, each after the rows of its length in earlier groups (bins[len], advanced after each
+// group) and the earlier ones of its own group.
+// Workgroup 1, dispatched when the SDDMM work data is wanted, writes it: for a CSR layer
+// (src/sparse/gpu-csr.ts) it cuts row i into ceil(len / SEGMENT) items (i, starts[i] + j·SEGMENT)
+// in row order (each invocation counts its rows' items, the counts are scanned, each writes its
+// own) and writes their count to itemCount[0]; with `entryRows`, for a BSR layer's block pattern
+// (src/sparse/gpu-bsr.ts), it writes the row of every entry, items[e] = i for starts[i] <= e <
+// starts[i + 1].
 
 override SEGMENT: u32 = 8;
 
@@ -22,57 +27,106 @@ struct Params {
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> starts: array<u32>;
 @group(0) @binding(2) var<storage, read_write> order: array<u32>;
-@group(0) @binding(3) var<storage, read_write> bins: array<u32>;
+@group(0) @binding(3) var<storage, read_write> bins: array<atomic<u32>>;
 @group(0) @binding(4) var<storage, read_write> items: array<u32>;
 @group(0) @binding(5) var<storage, read_write> itemCount: array<u32>;
 
-fn rank() {
-  for (var len = 0u; len <= params.maxLen; len++) {
-    bins[len] = 0u;
+// The lengths of the group of rows being placed.
+var<workgroup> groupLen: array<u32, 256>;
+
+fn rowLength(i: u32) -> u32 {
+  return starts[i + 1u] - starts[i];
+}
+
+fn rank(lid: u32) {
+  let lengths = params.maxLen + 1u;
+  for (var len = lid; len < lengths; len += 256u) {
+    atomicStore(&bins[len], 0u);
   }
-  for (var i = 0u; i < params.n; i++) {
-    bins[starts[i + 1u] - starts[i]] += 1u;
+  storageBarrier();
+  for (var i = lid; i < params.n; i += 256u) {
+    atomicAdd(&bins[rowLength(i)], 1u);
   }
-  var running = 0u;
-  for (var len = params.maxLen + 1u; len > 0u; len--) {
-    let count = bins[len - 1u];
-    bins[len - 1u] = running;
+  storageBarrier();
+  // Position j of the scan is length maxLen - j: longest first.
+  let range = ownRange(lid, lengths);
+  var sum = 0u;
+  for (var j = range.x; j < range.y; j++) {
+    sum += atomicLoad(&bins[params.maxLen - j]);
+  }
+  sums[lid] = sum;
+  workgroupBarrier();
+  if (lid == 0u) {
+    scanSums();
+  }
+  workgroupBarrier();
+  var running = sums[lid];
+  for (var j = range.x; j < range.y; j++) {
+    let count = atomicLoad(&bins[params.maxLen - j]);
+    atomicStore(&bins[params.maxLen - j], running);
     running += count;
   }
-  for (var i = 0u; i < params.n; i++) {
-    let len = starts[i + 1u] - starts[i];
-    order[bins[len]] = i;
-    bins[len] += 1u;
+  storageBarrier();
+  for (var group = 0u; group < params.n; group += 256u) {
+    let i = group + lid;
+    let valid = i < params.n;
+    let len = select(0xffffffffu, rowLength(min(i, params.n - 1u)), valid);
+    groupLen[lid] = len;
+    workgroupBarrier();
+    if (valid) {
+      var before = 0u;
+      for (var t = 0u; t < lid; t++) {
+        before += select(0u, 1u, groupLen[t] == len);
+      }
+      order[atomicLoad(&bins[len]) + before] = i;
+    }
+    // Every row of the group has read its length's start before any advances it.
+    storageBarrier();
+    if (valid) {
+      atomicAdd(&bins[len], 1u);
+    }
+    storageBarrier();
   }
 }
 
-fn rowOfEntries() {
-  for (var i = 0u; i < params.n; i++) {
+fn rowOfEntries(lid: u32) {
+  let range = ownRange(lid, params.n);
+  for (var i = range.x; i < range.y; i++) {
     for (var e = starts[i]; e < starts[i + 1u]; e++) {
       items[e] = i;
     }
   }
 }
 
-fn sddmmItems() {
-  var item = 0u;
-  for (var i = 0u; i < params.n; i++) {
+fn sddmmItems(lid: u32) {
+  let range = ownRange(lid, params.n);
+  var count = 0u;
+  for (var i = range.x; i < range.y; i++) {
+    count += (rowLength(i) + SEGMENT - 1u) / SEGMENT;
+  }
+  sums[lid] = count;
+  workgroupBarrier();
+  if (lid == 0u) {
+    itemCount[0] = scanSums();
+  }
+  workgroupBarrier();
+  var item = sums[lid];
+  for (var i = range.x; i < range.y; i++) {
     for (var e = starts[i]; e < starts[i + 1u]; e += SEGMENT) {
       items[2u * item] = i;
       items[2u * item + 1u] = e;
       item += 1u;
     }
   }
-  itemCount[0] = item;
 }
 
-@compute @workgroup_size(1)
-fn main(@builtin(workgroup_id) wid: vec3<u32>) {
+@compute @workgroup_size(256)
+fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
   if (wid.x == 0u) {
-    rank();
+    rank(lid);
   } else if (params.entryRows != 0u) {
-    rowOfEntries();
+    rowOfEntries(lid);
   } else {
-    sddmmItems();
+    sddmmItems(lid);
   }
 }

@@ -9,10 +9,10 @@
 // ranked below `take` (data[TAKE], shaders/dst_state.wgsl, composed in front); those counts are
 // scanned in place as well.
 //
-// One workgroup of 256 invocations; invocation i owns the contiguous block of ceil(n / 256)
-// counts starting at i·ceil(n / 256): it sums its block, the 256 sums are scanned in workgroup
-// memory, and each invocation then rewrites its block. Integer sums: the result is exact and
-// independent of scheduling.
+// One workgroup of 256 invocations, each owning a contiguous block of the counts
+// (shaders/dst_lanes.wgsl, composed in front): it sums its block, the 256 sums are scanned in
+// workgroup memory, and each invocation then rewrites its block. Integer sums: the result is exact
+// and independent of scheduling.
 
 struct Params {
   offset: u32,
@@ -23,16 +23,8 @@ struct Params {
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read_write> data: array<u32>;
 
-var<workgroup> sums: array<u32, 256>;
-
-fn ownRange(lid: u32) -> vec2<u32> {
-  let per = (params.n + 255u) / 256u;
-  let begin = min(params.n, lid * per);
-  return vec2<u32>(begin, min(params.n, begin + per));
-}
-
 fn scanInPlace(lid: u32, offset: u32) {
-  let range = ownRange(lid);
+  let range = ownRange(lid, params.n);
   var sum = 0u;
   for (var i = range.x; i < range.y; i++) {
     sum += data[offset + i];
@@ -41,13 +33,7 @@ fn scanInPlace(lid: u32, offset: u32) {
   sums[lid] = sum;
   workgroupBarrier();
   if (lid == 0u) {
-    var running = 0u;
-    for (var j = 0u; j < 256u; j++) {
-      let s = sums[j];
-      sums[j] = running;
-      running += s;
-    }
-    data[offset + params.n] = running;
+    data[offset + params.n] = scanSums();
   }
   workgroupBarrier();
   var running = sums[lid];
@@ -68,7 +54,7 @@ fn grow(@builtin(local_invocation_index) lid: u32) {
   scanInPlace(lid, params.offset);
   // A unit's equal-key count is the next unit's rank minus its own, which another invocation wrote.
   storageBarrier();
-  let range = ownRange(lid);
+  let range = ownRange(lid, params.n);
   let take = data[TAKE];
   for (var u = range.x; u < range.y; u++) {
     let before = data[params.offset + u];

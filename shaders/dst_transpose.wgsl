@@ -3,47 +3,93 @@
 // each entry, tPerm: the W entry it holds), entries of a column by increasing row, exactly as
 // transposeStructure (src/sparse/csc.ts) builds them on the host.
 //
-// One invocation: counts the entries per column, scans the counts into tRowPtr, then walks W's
-// entries in row order, each taking the next slot of its column (`cursor`: cols words). Walking
-// in row order puts every column's entries in increasing row without a sort, and with no atomics
-// the result does not depend on scheduling. A handful of words per entry: the update's other
-// passes walk every position.
+// A stable counting sort of W's entries by column, in parallel over blocks of `blockRows`
+// consecutive rows (`blocks` of them): `counts` holds one row of cols counters per block.
+//  - count: one invocation per block counts its entries per column (counts[b·cols + c]).
+//  - columns: one workgroup (shaders/dst_lanes.wgsl, composed in front), each invocation owning a
+//    contiguous range of columns: turns each column's block counts into the block's first slot
+//    within the column, and the column totals into tRowPtr by a scan across the invocations.
+//  - place: one invocation per block walks its entries in row order, each taking the next slot of
+//    its column within the block's share: the blocks are in row order and so is each block's walk,
+//    so every column's entries land by increasing row without a sort, and with no atomics the
+//    result does not depend on scheduling.
+
+override WG: u32 = 64;
 
 struct Params {
   rows: u32,
   cols: u32,
+  blockRows: u32,
+  blocks: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> rowPtr: array<u32>;
 @group(0) @binding(2) var<storage, read> colIdx: array<u32>;
-@group(0) @binding(3) var<storage, read_write> cursor: array<u32>;
+@group(0) @binding(3) var<storage, read_write> counts: array<u32>;
 @group(0) @binding(4) var<storage, read_write> tRowPtr: array<u32>;
 @group(0) @binding(5) var<storage, read_write> tColIdx: array<u32>;
 @group(0) @binding(6) var<storage, read_write> tPerm: array<u32>;
 
-@compute @workgroup_size(1)
-fn main() {
-  let nnz = rowPtr[params.rows];
-  for (var c = 0u; c < params.cols; c++) {
-    cursor[c] = 0u;
+fn blockIndex(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> u32 {
+  return (wid.x + wid.y * nwg.x) * WG + lid;
+}
+
+@compute @workgroup_size(WG)
+fn count(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let b = blockIndex(wid, nwg, lid);
+  if (b >= params.blocks) {
+    return;
   }
-  for (var e = 0u; e < nnz; e++) {
-    cursor[colIdx[e]] += 1u;
-  }
-  var running = 0u;
+  let base = b * params.cols;
   for (var c = 0u; c < params.cols; c++) {
-    let count = cursor[c];
+    counts[base + c] = 0u;
+  }
+  for (var e = rowPtr[b * params.blockRows]; e < rowPtr[min(params.rows, (b + 1u) * params.blockRows)]; e++) {
+    counts[base + colIdx[e]] += 1u;
+  }
+}
+
+@compute @workgroup_size(256)
+fn columns(@builtin(local_invocation_index) lid: u32) {
+  let range = ownRange(lid, params.cols);
+  var total = 0u;
+  for (var c = range.x; c < range.y; c++) {
+    var running = 0u;
+    for (var b = 0u; b < params.blocks; b++) {
+      let n = counts[b * params.cols + c];
+      counts[b * params.cols + c] = running;
+      running += n;
+    }
     tRowPtr[c] = running;
-    cursor[c] = running;
-    running += count;
+    total += running;
   }
-  tRowPtr[params.cols] = running;
-  for (var r = 0u; r < params.rows; r++) {
+  sums[lid] = total;
+  workgroupBarrier();
+  if (lid == 0u) {
+    tRowPtr[params.cols] = scanSums();
+  }
+  workgroupBarrier();
+  var running = sums[lid];
+  for (var c = range.x; c < range.y; c++) {
+    let n = tRowPtr[c];
+    tRowPtr[c] = running;
+    running += n;
+  }
+}
+
+@compute @workgroup_size(WG)
+fn place(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let b = blockIndex(wid, nwg, lid);
+  if (b >= params.blocks) {
+    return;
+  }
+  for (var r = b * params.blockRows; r < min(params.rows, (b + 1u) * params.blockRows); r++) {
     for (var e = rowPtr[r]; e < rowPtr[r + 1u]; e++) {
       let c = colIdx[e];
-      let slot = cursor[c];
-      cursor[c] = slot + 1u;
+      let at = b * params.cols + c;
+      let slot = tRowPtr[c] + counts[at];
+      counts[at] += 1u;
       tColIdx[slot] = r;
       tPerm[slot] = e;
     }

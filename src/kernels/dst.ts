@@ -7,7 +7,9 @@
  * swizzles and the SDDMM work items. Nothing is read back but the SDDMM item count. Per layer:
  * 7 dispatches to drop (a radix select over the entries), 7 to grow by RigL (2 walks of every
  * position, one of the columns left tied, one of the columns chosen, single-workgroup picks and a
- * scan), 2 per array moved, 4 to rebuild.
+ * scan), 2 per array moved, 6 to rebuild. No pass is one invocation walking the whole layer: the
+ * walks are one invocation per unit of columns or entries, Wᵀ a counting sort over row blocks, the
+ * scans, row ranks and SDDMM items one workgroup of 256.
  *
  * SET's grow keys are a hash, uniform over u32, so SET walks every position once: a threshold set
  * on the host from k and the count of free positions leaves k + 8√k + 64 of them above it on
@@ -32,6 +34,7 @@
 import blocksSource from '../../shaders/dst_blocks.wgsl';
 import gatherSource from '../../shaders/dst_gather.wgsl';
 import indexSource from '../../shaders/dst_index.wgsl';
+import lanesSource from '../../shaders/dst_lanes.wgsl';
 import pickSource from '../../shaders/dst_pick.wgsl';
 import rowsSource from '../../shaders/dst_rows.wgsl';
 import scanSource from '../../shaders/dst_scan.wgsl';
@@ -50,10 +53,10 @@ import { matmulInto } from './matmul.js';
 
 export const dstSelectKernel: KernelSource = { name: 'dst_select', source: /* @__PURE__ */ composedSource([stateSource, selectSource]) };
 export const dstPickKernel: KernelSource = { name: 'dst_pick', source: /* @__PURE__ */ composedSource([stateSource, pickSource]) };
-export const dstScanKernel: KernelSource = { name: 'dst_scan', source: /* @__PURE__ */ composedSource([stateSource, scanSource]) };
+export const dstScanKernel: KernelSource = { name: 'dst_scan', source: /* @__PURE__ */ composedSource([stateSource, lanesSource, scanSource]) };
 export const dstBlocksKernel: KernelSource = { name: 'dst_blocks', source: /* @__PURE__ */ composedSource([indexSource, blocksSource]) };
-export const dstTransposeKernel: KernelSource = { name: 'dst_transpose', source: transposeSource };
-export const dstRowsKernel: KernelSource = { name: 'dst_rows', source: rowsSource };
+export const dstTransposeKernel: KernelSource = { name: 'dst_transpose', source: /* @__PURE__ */ composedSource([lanesSource, transposeSource]) };
+export const dstRowsKernel: KernelSource = { name: 'dst_rows', source: /* @__PURE__ */ composedSource([lanesSource, rowsSource]) };
 export const dstGatherKernel: KernelSource = { name: 'dst_gather', source: /* @__PURE__ */ composedSource([indexSource, gatherSource]) };
 
 const WG = 64;
@@ -136,6 +139,17 @@ export function dstSetCandidates(k: number, free: number): { threshold: number; 
   return { threshold: mean >= free ? 0 : Math.floor(2 ** 32 * (1 - mean / free)), capacity: candidateCapacity(mean) };
 }
 
+/**
+ * The row blocks Wᵀ's counting sort runs over (shaders/dst_transpose.wgsl): one invocation per
+ * block, each with a row of `cols` counters. Blocks of about 1 / (4·density) rows (at most 16)
+ * keep the counters within about 4·nnz + cols words, and each invocation's walk near cols / 4
+ * entries.
+ */
+function transposeBlocks(w: DstGrid): { blockRows: number; blocks: number } {
+  const blockRows = Math.max(1, Math.min(16, Math.floor((w.rows * w.cols) / (4 * Math.max(1, w.nnz)))));
+  return { blockRows, blocks: Math.ceil(w.rows / blockRows) };
+}
+
 /** Largest units count of the two domains: entries in units, and rows times column segments. */
 function unitCounts(w: DstGrid): { drop: number; grow: number; segments: number } {
   const segments = Math.ceil(w.cols / DST_UNIT);
@@ -155,8 +169,10 @@ export class DstWorkspace {
   readonly work: GpuTensor<'u32'>;
   /** new colIdx (nnz), src (nnz), new rowPtr (rows + 1) */
   readonly out: GpuTensor<'u32'>;
-  /** Wᵀ's column cursors, and the length counters of the row ranks (max(rows, cols) + 1 words) */
+  /** the length counters of the row ranks (max(rows, cols) + 1 words) */
   readonly cursor: GpuTensor<'u32'>;
+  /** Wᵀ's counting sort: a row of cols counters per block of rows (transposeBlocks) */
+  readonly columnCounts: GpuTensor<'u32'>;
   readonly itemCount: GpuTensor<'u32'>;
   /** the grid the selection walks (dstGrid) */
   readonly grid: DstGrid;
@@ -192,6 +208,7 @@ export class DstWorkspace {
     this.work = ctx.zeros('u32', this.maskOff + 4 * units.grow, 'dst.work');
     this.out = ctx.zeros('u32', 2 * grid.nnz + grid.rows + 1, 'dst.out');
     this.cursor = ctx.zeros('u32', Math.max(grid.rows, grid.cols) + 1, 'dst.cursor');
+    this.columnCounts = ctx.zeros('u32', Math.max(1, transposeBlocks(grid).blocks * grid.cols), 'dst.columnCounts');
     this.itemCount = ctx.zeros('u32', 1, 'dst.itemCount');
     this.blockScores = w instanceof GpuBsr ? ctx.zeros('f32', n, 'dst.blockScores') : undefined;
     this.spareF = ctx.zeros('f32', 4, 'dst.spareF');
@@ -234,7 +251,7 @@ export class DstWorkspace {
 
   /** Frees the workspace's GPU buffers. */
   destroy(): void {
-    for (const t of [this.keep, this.hist, this.work, this.out, this.cursor, this.itemCount, this.blockScores, this.spareF, this.spareF2, this.spareU, this.spareU2, ...this.chunks.values()]) t?.destroy();
+    for (const t of [this.keep, this.hist, this.work, this.out, this.cursor, this.columnCounts, this.itemCount, this.blockScores, this.spareF, this.spareF2, this.spareU, this.spareU2, ...this.chunks.values()]) t?.destroy();
   }
 }
 
@@ -515,10 +532,15 @@ export async function dstRebuildInto(ctx: Context, ws: DstWorkspace): Promise<vo
   const t = ws.w.transposed;
   await gather(ctx, ws, 'install', { n: w.nnz, srcOffset: 2 * w.nnz, count2: w.rows + 1 }, { src: ws.out, to: pattern.colIdx, to2: pattern.rowPtr });
   await rowsPass(ctx, ws, pattern.rowPtr, pattern.rowOrder, w.rows, w.cols, true);
-  await ctx.dispatch(dstTransposeKernel, {
-    buffers: { rowPtr: pattern.rowPtr, colIdx: pattern.colIdx, cursor: ws.cursor, tRowPtr: t.rowPtr, tColIdx: t.colIdx, tPerm: t.perm },
-    uniforms: { rows: w.rows, cols: w.cols },
-    workgroups: [1],
-  });
+  const blocks = transposeBlocks(w);
+  for (const entryPoint of ['count', 'columns', 'place'] as const) {
+    await ctx.dispatch(dstTransposeKernel, {
+      entryPoint,
+      constants: { WG },
+      buffers: { rowPtr: pattern.rowPtr, colIdx: pattern.colIdx, counts: ws.columnCounts, tRowPtr: t.rowPtr, tColIdx: t.colIdx, tPerm: t.perm },
+      uniforms: { rows: w.rows, cols: w.cols, ...blocks },
+      workgroups: entryPoint === 'columns' ? [1] : gridFor(ctx, Math.ceil(blocks.blocks / WG)),
+    });
+  }
   await rowsPass(ctx, ws, t.rowPtr, t.rowOrder, w.cols, w.rows, false);
 }

@@ -28,6 +28,9 @@ const SHAPES: Shape[] = [
   { name: 'every position stored 6x7', w: coarse(randomCsr(6, 7, 1, 5), 5) },
   { name: 'wide 5x200 d=0.1', w: randomCsr(5, 200, 0.1, 6) },
   { name: 'single entry 4x9', w: patterned(4, 9, 7, (r, c) => r === 2 && c === 3) },
+  // More rows (and, transposed, columns) than the 256 invocations of the row ranks, SDDMM items and Wᵀ's column scan.
+  { name: 'tall 300x5 d=0.3', w: coarse(randomCsr(300, 5, 0.3, 8), 8) },
+  { name: 'wide 3x700 d=0.05', w: coarse(randomCsr(3, 700, 0.05, 9), 9) },
 ];
 
 /** The reference's updates applied in sequence, with the values and a two-section state moved along. */
