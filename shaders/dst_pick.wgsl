@@ -1,52 +1,33 @@
-// The digit steps of the mask update's radix selects (shaders/dst_select.wgsl, src/kernels/dst.ts),
-// recording what they find in the selection state work[0..5) (need, prefix, T, take, fallback;
-// shaders/dst_state.wgsl, composed in front).
+// The digit steps of the mask update's radix selects, composed into shaders/dst_select.wgsl (whose
+// `hist`, `work` and params they use, and whose digitKey gives the keys of a one-workgroup select).
+// Both run in one workgroup of 256 invocations, every one of which must call them (they hold
+// barriers).
 //
-// pick: given the 65536-bin histogram of one 16-bit digit of the keys, finds the digit d holding
-// the need-th largest key (counting from the top) and clears the histogram for the next pass. With
-// `gated` (the fallback of SET's candidate selection) it does nothing unless work[FALLBACK] is set.
-// candidates: SET's exact select among the candidate keys one walk collected (hist[CANDIDATES..],
-// their count at hist[CANDIDATE_COUNT]): when at least k and at most `capacity` were found, every
-// key at or above the k-th largest is among them, so the k-th largest of the candidates is T; it
-// is found by four 8-bit digits, each counted in a 256-bin workgroup histogram. Otherwise it sets
-// work[FALLBACK]. Clears the count for the next walk.
-//
-// The histogram is filled with atomics by the walks; here it is bound as plain words, so the
-// 65536 reads and the clearing are ordinary loads and stores (a separate dispatch orders them
-// after the walk's atomics).
-
-struct Params {
-  low: u32,
-  k: u32,
-  gated: u32,
-  capacity: u32,
-}
-
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read_write> hist: array<u32>;
-@group(0) @binding(2) var<storage, read_write> work: array<u32>;
+// pickDigit: given the 65536-bin histogram of one 16-bit digit of the keys (hist[0..HIST_BINS)),
+// finds the digit d holding the need-th largest key (counting from the top: params.k for the high
+// digit, work[NEED] for the low one), records it in the selection state (shaders/dst_state.wgsl)
+// and clears the histogram for the next pass; with `needed` false it does nothing.
+// selectDigits: the k-th largest of n keys (digitKey(source, i), i < n) and how many keys equal to
+// it are taken, by four 8-bit digits, each counted in a 256-bin workgroup histogram.
 
 var<workgroup> partial: array<u32, 256>;
 var<workgroup> bins: array<atomic<u32>, 256>;
-// The candidate select's digits so far (x: the key's bits above the next digit) and the keys still to take (y).
+// selectDigits' digits so far (x: the key's bits above the next digit) and the keys still to take (y).
 var<workgroup> chosen: vec2<u32>;
 
-// One workgroup of 256: invocation i sums bins [256·i, 256·i + 256); the first one walks the 256
-// sums from the top, then the bins of the block holding the key. Every barrier is reached by all
-// invocations, idle (gated and not needed) or not.
-@compute @workgroup_size(256)
-fn pick(@builtin(local_invocation_index) lid: u32) {
-  let needed = params.gated == 0u || work[FALLBACK] != 0u;
+// Invocation i sums bins [256·i, 256·i + 256); the first one walks the 256 sums from the top,
+// then the bins of the block holding the key.
+fn pickDigit(lid: u32, low: bool, needed: bool) {
   var sum = 0u;
   if (needed) {
     for (var b = lid * 256u; b < lid * 256u + 256u; b++) {
-      sum += hist[b];
+      sum += atomicLoad(&hist[b]);
     }
   }
   partial[lid] = sum;
   workgroupBarrier();
   if (lid == 0u && needed) {
-    var need = select(params.k, work[NEED], params.low != 0u);
+    var need = select(params.k, work[NEED], low);
     var span = 255u;
     loop {
       if (partial[span] >= need || span == 0u) {
@@ -57,40 +38,34 @@ fn pick(@builtin(local_invocation_index) lid: u32) {
     }
     var d = span * 256u + 255u;
     loop {
-      let n = hist[d];
+      let n = atomicLoad(&hist[d]);
       if (n >= need || d == span * 256u) {
         break;
       }
       need -= n;
       d -= 1u;
     }
-    if (params.low == 0u) {
-      work[PREFIX] = d << 16u;
-      work[NEED] = need;
-    } else {
+    if (low) {
       work[THRESHOLD] = work[PREFIX] | d;
       work[TAKE] = need;
+    } else {
+      work[PREFIX] = d << 16u;
+      work[NEED] = need;
     }
   }
   storageBarrier();
-  workgroupBarrier();
   if (needed) {
     for (var b = lid * 256u; b < lid * 256u + 256u; b++) {
-      hist[b] = 0u;
+      atomicStore(&hist[b], 0u);
     }
   }
+  storageBarrier();
 }
 
-// One workgroup of 256, each invocation counting every 256th candidate. The four digit rounds run
-// whatever the count (at most `capacity` keys read), so the barriers stay in uniform control flow;
-// the result is recorded only when it is exact.
-@compute @workgroup_size(256)
-fn candidates(@builtin(local_invocation_index) lid: u32) {
-  let found = hist[CANDIDATE_COUNT];
-  let exact = found >= params.k && found <= params.capacity;
-  let n = min(found, params.capacity);
+// Each invocation counts every 256th key; returns (T, take). For k = 0: T = 0xffffffff, take 0.
+fn selectDigits(lid: u32, source: u32, n: u32, k: u32) -> vec2<u32> {
   if (lid == 0u) {
-    chosen = vec2<u32>(0u, params.k);
+    chosen = vec2<u32>(0u, k);
   }
   for (var round = 0u; round < 4u; round++) {
     let shift = 24u - 8u * round;
@@ -100,7 +75,7 @@ fn candidates(@builtin(local_invocation_index) lid: u32) {
     // The bits above this round's digit (none in the first round).
     let high = select(0xffffffffu << (shift + 8u), 0u, round == 0u);
     for (var i = lid; i < n; i += 256u) {
-      let key = hist[CANDIDATES + i];
+      let key = digitKey(source, i);
       if ((key & high) == above) {
         atomicAdd(&bins[(key >> shift) & 255u], 1u);
       }
@@ -121,12 +96,5 @@ fn candidates(@builtin(local_invocation_index) lid: u32) {
     }
     workgroupBarrier();
   }
-  if (lid == 0u) {
-    if (exact) {
-      work[THRESHOLD] = chosen.x;
-      work[TAKE] = chosen.y;
-    }
-    work[FALLBACK] = select(1u, 0u, exact);
-    hist[CANDIDATE_COUNT] = 0u;
-  }
+  return chosen;
 }

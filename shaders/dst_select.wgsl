@@ -9,23 +9,28 @@
 //    is a candidate unless it holds an entry that is kept (keep[e] = 1). key(p) = a PCG hash of
 //    (salt, p) (SET: a uniformly random order), or bits(|scores|) of the dense gradient of rows
 //    [chunkRow0, ...) held in `scores` (RigL).
-// Both select the k largest keys, ties to the lower flat index, by a two-digit radix select:
-// `hist` counts the high 16 bits of the keys, `pick` (shaders/dst_pick.wgsl) finds the digit P
-// holding the k-th key (and clears the histogram), the low 16 bits of the keys under that prefix
-// are counted and picked the same way, giving the threshold T and `take`, how many keys equal to
-// T are selected; an element is selected when key > T, or key == T and (its rank among keys == T)
-// < take.
-// Drop: `drop_count` writes per unit the keys equal to T (work[eqOff + u]), a scan ranks them,
-// and `drop_decide` writes keep[e].
-// SET's keys are uniform, so one walk usually settles the grow: `grow_candidates` marks the free
-// positions whose key is at least `threshold` (set on the host from k and the free count so that
-// at least k of them lie above it with overwhelming probability) as tie and appends their keys to
-// a candidate list, among which shaders/dst_pick.wgsl's `candidates` finds T and `take` exactly;
-// when fewer than k or more than `capacity` were found, it sets work[FALLBACK] and the two-walk
-// select below runs instead (its passes dispatched with `gated`, returning at once otherwise).
-// The two-walk select (RigL's always) walks every position twice (`grow_hist`, then `grow_split`,
-// the low-digit pass, which also marks each unit's columns as sure or tie in bit masks), and then
-// both go on over the marked columns only:
+// Both select the k largest keys, ties to the lower flat index, giving the threshold T and
+// `take`, how many keys equal to T are selected; an element is selected when key > T, or key == T
+// and (its rank among keys == T) < take. Across many workgroups that is a two-digit radix select:
+// `hist` counts the high 16 bits of the keys, `pick` (pickDigit, shaders/dst_pick.wgsl, composed
+// in) finds the digit P holding the k-th key (and clears the histogram), the low 16 bits of the
+// keys under that prefix are counted and picked the same way. The one-workgroup passes select by
+// selectDigits (four 8-bit digits in workgroup memory) instead.
+// Drop, up to a layer size the host sets: `drop_select`, one workgroup, selects and writes
+// keep[e] in one dispatch (its invocations own contiguous entry ranges: the keys equal to T are
+// counted per range, scanned, and the ranges decided). Larger layers: the radix select's
+// `drop_hist` passes and picks, then `drop_count` writes per unit the keys equal to T
+// (work[eqOff + u]), a scan ranks them, and `drop_decide` writes keep[e].
+// SET's grow keys are uniform, so one walk usually settles the grow: `grow_candidates` marks the
+// free positions whose key is at least `threshold` (set on the host from k and the free count so
+// that at least k of them lie above it with overwhelming probability) as tie and appends their
+// keys to a candidate list (hist[CANDIDATES..]), among which `candidates` finds T and `take`
+// exactly; when fewer than k or more than `capacity` were found, it sets work[FALLBACK], and
+// `grow_fallback` (always dispatched, one workgroup, returning at once unless the flag is set)
+// runs the two-walk select over every position instead.
+// The two-walk select (RigL's, a chunk of rows at a time) walks every position twice
+// (`grow_hist`, then `grow_split`, the low-digit pass, which also marks each unit's columns as
+// sure or tie in bit masks), and then both go on over the marked columns only:
 // `grow_count` settles the ties against T and counts per unit the keys equal to T and the sure
 // entries, dst_scan's `grow` turns those into each unit's first equal key and first new entry,
 // and `grow_fill` writes the new CSR: colIdx and src (old entry, or 0xffffffff for a grown
@@ -33,7 +38,8 @@
 // work[0..5) holds the selection state (shaders/dst_state.wgsl, composed in front): need, prefix,
 // T, take, fallback. Counts are atomics on integers and the candidates' order does not matter (T
 // and take depend on their multiset only), so the result does not depend on the order
-// invocations run in.
+// invocations run in. The one-workgroup passes' block ownership and scan are
+// shaders/dst_lanes.wgsl's, composed in front.
 
 override WG: u32 = 64;
 override UNIT: u32 = 64;
@@ -55,7 +61,6 @@ struct Params {
   maskOff: u32,
   threshold: u32,
   capacity: u32,
-  gated: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -89,11 +94,6 @@ fn growKey(r: u32, c: u32) -> u32 {
     return bitcast<u32>(abs(scores[(r - params.chunkRow0) * params.cols + c]));
   }
   return pcg(pcg(r * params.cols + c) ^ params.salt);
-}
-
-// A gated pass (the two-walk fallback of SET's candidate selection) does nothing unless it is needed.
-fn idle() -> bool {
-  return params.gated != 0u && work[FALLBACK] == 0u;
 }
 
 // Counts a key into the histogram pass's digit, when it lies under the chosen prefix.
@@ -186,18 +186,60 @@ fn drop_decide(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id)
   }
 }
 
-@compute @workgroup_size(WG)
-fn grow_hist(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let u = unitIndex(wid, nwg, lid);
-  if (u >= params.unitEnd || idle()) {
-    return;
+// The keys of selectDigits' sources: 0, the drop's; 1, SET's collected candidates.
+fn digitKey(source: u32, i: u32) -> u32 {
+  if (source == 0u) {
+    return dropKey(i);
   }
+  return atomicLoad(&hist[CANDIDATES + i]);
+}
+
+// The radix select's digit step: the high digit's (with params.low, the low digit's) bin holding the k-th key.
+@compute @workgroup_size(256)
+fn pick(@builtin(local_invocation_index) lid: u32) {
+  pickDigit(lid, params.low != 0u, true);
+}
+
+@compute @workgroup_size(256)
+fn drop_select(@builtin(local_invocation_index) lid: u32) {
+  let chosen = selectDigits(lid, 0u, params.nnz, params.k);
+  let t = chosen.x;
+  let range = ownRange(lid, params.nnz);
+  var eq = 0u;
+  for (var e = range.x; e < range.y; e++) {
+    eq += select(0u, 1u, dropKey(e) == t);
+  }
+  sums[lid] = eq;
+  workgroupBarrier();
+  if (lid == 0u) {
+    scanSums();
+  }
+  workgroupBarrier();
+  var eqSeen = sums[lid];
+  for (var e = range.x; e < range.y; e++) {
+    let key = dropKey(e);
+    keep[e] = select(1u, 0u, key > t || (key == t && eqSeen < chosen.y));
+    eqSeen += select(0u, 1u, key == t);
+  }
+}
+
+// The high-digit histogram of a grow unit's free positions.
+fn growHistUnit(u: u32) {
   var g = growUnit(u);
   for (var c = g.c0; c < g.c1; c++) {
     if (storedState(&g, c) != 1u) {
       histogram(growKey(g.row, c));
     }
   }
+}
+
+@compute @workgroup_size(WG)
+fn grow_hist(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let u = unitIndex(wid, nwg, lid);
+  if (u >= params.unitEnd) {
+    return;
+  }
+  growHistUnit(u);
 }
 
 // A grow unit's column masks in work[maskOff + 4·u..]: bit j of words 0-1 (`sure`) and 2-3 (`tie`)
@@ -267,11 +309,53 @@ fn appendCandidates(row: u32, c0: u32, tie: array<u32, 2>) {
   }
 }
 
+// SET's exact select among the candidates grow_candidates collected: when at least k and at
+// most `capacity` were found, every key at or above the k-th largest free key is among them, so
+// their k-th largest is T. The digit rounds run whatever the count (at most `capacity` keys read),
+// so every barrier is reached; the result is recorded only when it is exact, else the fallback
+// flag. Clears the count for the next walk.
+@compute @workgroup_size(256)
+fn candidates(@builtin(local_invocation_index) lid: u32) {
+  let found = atomicLoad(&hist[CANDIDATE_COUNT]);
+  let exact = found >= params.k && found <= params.capacity;
+  let chosen = selectDigits(lid, 1u, min(found, params.capacity), params.k);
+  if (lid == 0u) {
+    if (exact) {
+      work[THRESHOLD] = chosen.x;
+      work[TAKE] = chosen.y;
+    }
+    work[FALLBACK] = select(1u, 0u, exact);
+    atomicStore(&hist[CANDIDATE_COUNT], 0u);
+  }
+}
+
+// The two-walk select over every position in one workgroup, when SET's candidates did not settle
+// the grow (work[FALLBACK]; rare, so one workgroup's pace is fine); otherwise it returns at once
+// (every invocation still reaches the barriers, doing nothing).
+@compute @workgroup_size(256)
+fn grow_fallback(@builtin(local_invocation_index) lid: u32) {
+  let needed = work[FALLBACK] != 0u;
+  if (needed) {
+    for (var u = params.unitBegin + lid; u < params.unitEnd; u += 256u) {
+      growHistUnit(u);
+    }
+  }
+  storageBarrier();
+  pickDigit(lid, false, needed);
+  if (needed) {
+    for (var u = params.unitBegin + lid; u < params.unitEnd; u += 256u) {
+      splitUnit(u, false);
+    }
+  }
+  storageBarrier();
+  pickDigit(lid, true, needed);
+}
+
 // The low-digit pass of the two-walk select.
 @compute @workgroup_size(WG)
 fn grow_split(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let u = unitIndex(wid, nwg, lid);
-  if (u >= params.unitEnd || idle()) {
+  if (u >= params.unitEnd) {
     return;
   }
   splitUnit(u, false);

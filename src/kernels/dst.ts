@@ -5,9 +5,10 @@
  * gradient computed a chunk of rows at a time), write the new CSR, move the values and every
  * optimizer state section to the new order (grown entries 0), and rebuild Wᵀ's pattern, both row
  * swizzles and the SDDMM work items. Nothing is read back but the SDDMM item count. Per layer:
- * 7 dispatches to drop (a radix select over the entries), 7 to grow by RigL (2 walks of every
+ * 1 dispatch to drop (one workgroup selecting over the entries; 7, a radix select across
+ * workgroups, above DST_DROP_ONE_WORKGROUP_MAX entries), 7 to grow by RigL (2 walks of every
  * position, one of the columns left tied, one of the columns chosen, single-workgroup picks and a
- * scan), 2 per array moved, 6 to rebuild. No pass is one invocation walking the whole layer: the
+ * scan) and 6 by SET, 2 per array moved, 6 to rebuild. No pass is one invocation walking the whole layer: the
  * walks are one invocation per unit of columns or entries, Wᵀ a counting sort over row blocks, the
  * scans, row ranks and SDDMM items one workgroup of 256.
  *
@@ -15,9 +16,9 @@
  * on the host from k and the count of free positions leaves k + 8√k + 64 of them above it on
  * average, those are collected, and an exact select among them finds the k-th largest key. Fewer
  * than k (or more than the room kept for them, k's count plus eight of its standard deviations)
- * happens with probability below 1e-14; then the two-walk select runs, its four passes dispatched
- * always and gated on a flag the candidate select writes (no read back), so the update selects
- * exactly the reference's set in every case.
+ * happens with probability below 1e-14; then the two-walk select runs in one workgroup, a pass
+ * dispatched always that returns at once unless the candidate select set its flag (no read back),
+ * so the update selects exactly the reference's set in every case.
  *
  * A BSR layer moves whole blocks: the same passes run on its block pattern (a CSR matrix over
  * blockRows x blockCols), ranking blocks by the sum of |w| over the block (drop) and of |dL/dW|
@@ -51,8 +52,7 @@ import { checkFeatureMajor, featureMajorStride } from './feature-major.js';
 import { gridFor } from './grid.js';
 import { matmulInto } from './matmul.js';
 
-export const dstSelectKernel: KernelSource = { name: 'dst_select', source: /* @__PURE__ */ composedSource([stateSource, selectSource]) };
-export const dstPickKernel: KernelSource = { name: 'dst_pick', source: /* @__PURE__ */ composedSource([stateSource, pickSource]) };
+export const dstSelectKernel: KernelSource = { name: 'dst_select', source: /* @__PURE__ */ composedSource([stateSource, lanesSource, pickSource, selectSource]) };
 export const dstScanKernel: KernelSource = { name: 'dst_scan', source: /* @__PURE__ */ composedSource([stateSource, lanesSource, scanSource]) };
 export const dstBlocksKernel: KernelSource = { name: 'dst_blocks', source: /* @__PURE__ */ composedSource([indexSource, blocksSource]) };
 export const dstTransposeKernel: KernelSource = { name: 'dst_transpose', source: /* @__PURE__ */ composedSource([lanesSource, transposeSource]) };
@@ -66,6 +66,12 @@ const HIST_BINS = 1 << 16;
 /** work[0..5): the selection state (need, prefix, threshold, take, fallback; shaders/dst_state.wgsl). */
 const STATE_WORDS = 5;
 const FALLBACK_WORD = 4;
+/**
+ * Layers (BSR: block patterns) with at most this many stored entries drop in one dispatch of one
+ * workgroup (its 256 invocations read each key six times); larger ones by the radix select across
+ * many workgroups (seven dispatches).
+ */
+export const DST_DROP_ONE_WORKGROUP_MAX = 1 << 16;
 /** Default bound on the dense-gradient chunk RigL holds at once, in entries (4 MiB of float32). */
 export const DST_DEFAULT_CHUNK_ENTRIES = 1 << 20;
 
@@ -270,7 +276,8 @@ interface SelectPass {
   scores?: GpuTensor<'f32'>;
   threshold?: number;
   capacity?: number;
-  gated?: boolean;
+  /** a one-workgroup entry point (256 invocations) */
+  single?: boolean;
 }
 
 async function selectPass(ctx: Context, ws: DstWorkspace, p: SelectPass): Promise<void> {
@@ -294,7 +301,6 @@ async function selectPass(ctx: Context, ws: DstWorkspace, p: SelectPass): Promis
     maskOff: ws.maskOff,
     threshold: p.threshold ?? 0,
     capacity: p.capacity ?? 0,
-    gated: Number(p.gated ?? false),
   };
   const dropKeys = ws.blockScores ?? ws.w.values;
   const buffers = {
@@ -312,21 +318,13 @@ async function selectPass(ctx: Context, ws: DstWorkspace, p: SelectPass): Promis
     constants: { WG, UNIT: DST_UNIT },
     buffers,
     uniforms,
-    workgroups: gridFor(ctx, Math.ceil((unitEnd - unitBegin) / WG)),
+    workgroups: p.single ? [1] : gridFor(ctx, Math.ceil((unitEnd - unitBegin) / WG)),
   });
 }
 
-/**
- * The digit step of the radix select: the high digit's (or with `low`, the low digit's) bin holding
- * the k-th key; `gated`: only when SET's candidates did not settle the grow.
- */
-async function pick(ctx: Context, ws: DstWorkspace, k: number, low = false, gated = false): Promise<void> {
-  await ctx.dispatch(dstPickKernel, { entryPoint: 'pick', buffers: { hist: ws.hist, work: ws.work }, uniforms: { low: Number(low), k, gated: Number(gated), capacity: 0 }, workgroups: [1] });
-}
-
-/** SET's exact select among the collected candidates (or the fallback flag when they cannot settle it). */
-async function pickCandidates(ctx: Context, ws: DstWorkspace, k: number, capacity: number): Promise<void> {
-  await ctx.dispatch(dstPickKernel, { entryPoint: 'candidates', buffers: { hist: ws.hist, work: ws.work }, uniforms: { low: 0, k, gated: 0, capacity }, workgroups: [1] });
+/** The digit step of the radix select: the high digit's (or with `low`, the low digit's) bin holding the k-th key. */
+async function pick(ctx: Context, ws: DstWorkspace, k: number, low = false): Promise<void> {
+  await selectPass(ctx, ws, { entryPoint: 'pick', units: [0, 0], k, low, single: true });
 }
 
 /** A dst_blocks pass: `n` block scores from `src` into `scores`. */
@@ -350,6 +348,10 @@ export async function dstDropInto(ctx: Context, ws: DstWorkspace, k: number): Pr
   checkNonNegativeInt('k', k, w.nnz);
   const units: [number, number] = [0, unitCounts(w).drop];
   if (ws.blockScores && k > 0) await blockScoresPass(ctx, ws, 'weight_scores', w.nnz, ws.w.values, ws.blockScores);
+  if (w.nnz <= DST_DROP_ONE_WORKGROUP_MAX) {
+    await selectPass(ctx, ws, { entryPoint: 'drop_select', units, k, single: true });
+    return;
+  }
   if (k === 0) {
     // A threshold no key exceeds and no equal key taken: every entry kept.
     ctx.write(ws.work, Uint32Array.of(0, 0, 0xffffffff, 0));
@@ -423,17 +425,10 @@ export async function dstGrowInto(ctx: Context, ws: DstWorkspace, k: number, gro
     if (grow.threshold !== undefined) checkNonNegativeInt('threshold', grow.threshold, 0xffffffff);
   }
   const salt = grow.method === 'set' ? grow.salt : 0;
-  // SET: one walk collecting the candidates, the exact select among them; the two-walk select after it runs only when they did not settle T.
-  const gated = grow.method === 'set' && k > 0;
-  if (gated && grow.method === 'set') {
-    const window = dstSetCandidates(k, w.rows * w.cols - w.nnz + k);
-    await selectPass(ctx, ws, { entryPoint: 'grow_candidates', units: [0, growUnits], k, salt, threshold: grow.threshold ?? window.threshold, capacity: window.capacity });
-    await pickCandidates(ctx, ws, k, window.capacity);
-  }
   const chunks = Math.ceil(w.rows / chunkRows);
   // One chunk holding the whole layer is computed once for every pass.
   let whole: GpuTensor<'f32'> | undefined;
-  const overChunks = async (entryPoint: string, gatedPass = false) => {
+  const overChunks = async (entryPoint: string) => {
     for (let i = 0; i < chunks; i++) {
       const row0 = i * chunkRows;
       const rows = Math.min(chunkRows, w.rows - row0);
@@ -443,22 +438,31 @@ export async function dstGrowInto(ctx: Context, ws: DstWorkspace, k: number, gro
         if (chunks === 1) whole = scores;
       }
       const units: [number, number] = [row0 * segments, (row0 + rows) * segments];
-      await selectPass(ctx, ws, { entryPoint, units, k, chunkRow0: row0, salt, rigl, scores, gated: gatedPass });
+      await selectPass(ctx, ws, { entryPoint, units, k, chunkRow0: row0, salt, rigl, scores });
     }
   };
-  if (k > 0) {
-    await overChunks('grow_hist', gated);
-    await pick(ctx, ws, k, false, gated);
+  const all: [number, number] = [0, growUnits];
+  if (grow.method === 'set' && k > 0) {
+    // One walk collecting the candidates, the exact select among them, and the two-walk select only when they did not settle T.
+    const window = dstSetCandidates(k, w.rows * w.cols - w.nnz + k);
+    await selectPass(ctx, ws, { entryPoint: 'grow_candidates', units: all, k, salt, threshold: grow.threshold ?? window.threshold, capacity: window.capacity });
+    await selectPass(ctx, ws, { entryPoint: 'candidates', units: all, k, capacity: window.capacity, single: true });
+    await selectPass(ctx, ws, { entryPoint: 'grow_fallback', units: all, k, salt, single: true });
   } else {
-    // Nothing is grown: no high digit above the prefix, a threshold no key exceeds, no equal key taken.
-    ctx.write(ws.work, Uint32Array.of(0, 0xffff0000, 0xffffffff, 0));
+    if (k > 0) {
+      await overChunks('grow_hist');
+      await pick(ctx, ws, k);
+    } else {
+      // Nothing is grown: no high digit above the prefix, a threshold no key exceeds, no equal key taken.
+      ctx.write(ws.work, Uint32Array.of(0, 0xffff0000, 0xffffffff, 0));
+    }
+    await overChunks('grow_split');
+    if (k > 0) await pick(ctx, ws, k, true);
   }
-  await overChunks('grow_split', gated);
-  if (k > 0) await pick(ctx, ws, k, true, gated);
   await overChunks('grow_count');
   await scan(ctx, ws.work, ws.eqOff, growUnits, 'grow', ws.newOff);
   // The fill reads the masks only: no keys, so no gradient chunk.
-  await selectPass(ctx, ws, { entryPoint: 'grow_fill', units: [0, growUnits], k });
+  await selectPass(ctx, ws, { entryPoint: 'grow_fill', units: all, k });
 }
 
 interface GatherParams {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { denseGradientReference, DST_GROWN, dstSalt, dstUpdateReference, riglGrowKey, setGrowKey } from '../../src/dst/reference.js';
 import { Rng } from '../../src/random.js';
 import { type CsrMatrix, randomCsr, validateCsr } from '../../src/sparse/csr.js';
-import { dstSetCandidates } from '../../src/kernels/dst.js';
+import { DST_DROP_ONE_WORKGROUP_MAX, dstSetCandidates } from '../../src/kernels/dst.js';
 import { CSR_SDDMM_SEGMENT } from '../../src/sparse/gpu-csr.js';
 import type { GrowParams, UpdatedLayer } from '../cases/dst.js';
 import { describeGpu } from '../harness/gpu.js';
@@ -127,6 +127,18 @@ describeGpu('dst', (run) => {
       });
     }
   }
+
+  it('a layer above DST_DROP_ONE_WORKGROUP_MAX entries drops by the radix select across workgroups: tied magnitudes, then k = 0', async () => {
+    const w = coarse(randomCsr(280, 270, 0.9, 51), 51);
+    const nnz = w.colIdx.length;
+    expect(nnz).toBeGreaterThan(DST_DROP_ONE_WORKGROUP_MAX);
+    const section = Math.ceil(nnz / 4) * 4;
+    const state = new Float32Array(2 * section).map((_, i) => (i % 7) - 3);
+    const steps = [Math.floor(nnz / 3), 0].map((k, i) => ({ k, grow: { method: 'set', salt: dstSalt(4, 0, i) } as GrowParams }));
+    const got: UpdatedLayer = await run('updates', { w, state, section, steps });
+    const salted = steps.map(({ k, grow }) => ({ k, key: (p: number) => setGrowKey((grow as { salt: number }).salt, p) }));
+    expectMatchesReference(got, referenceUpdates(w, state, section, salted));
+  });
 
   it('k = 0 after a real update (its selection state left behind) keeps every entry and grows none', async () => {
     const w = coarse(randomCsr(12, 30, 0.25, 41), 41);
