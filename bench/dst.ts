@@ -11,7 +11,7 @@
  *
  * train: SGD with momentum 0.9, lr 0.05 on a cosine schedule, batch 128, ΔT = 100, alpha = 0.3,
  * T_end = 0.75 of the steps (RigL's defaults); test accuracy on the full test set at the end.
- * timing: medians of wall time (GPU synced) of one training step, one SET update and one RigL
+ * timing: medians (and least) of wall time (GPU synced) of one training step, one SET update and one RigL
  * update, sparse vs dense, in one run; GPU time per kernel entry point of an update (the least of
  * `repeats` profiled updates); with --format bsrN the sparse net is stored in N x N blocks
  * on random block masks (ERK densities rounded to whole blocks) and the updates move blocks. throughput: samples/s on random data of ours (dense, static,
@@ -194,7 +194,12 @@ async function timing(args: string[]): Promise<void> {
       await ctx.sync();
       ms.push(performance.now() - t);
     }
-    return median(ms);
+    return { median: median(ms), min: Math.min(...ms) };
+  };
+  // Median and least of the repeats (load on a shared machine only adds to the least).
+  const record = (name: string, t: { median: number; min: number }) => {
+    rows[`${name}Ms`] = t.median;
+    rows[`${name}MinMs`] = t.min;
   };
   try {
     for (const arm of ['dense', 'sparse'] as const) {
@@ -209,25 +214,25 @@ async function timing(args: string[]): Promise<void> {
         await model.backward(loss.backward(), BATCH);
         await optimizer.step();
       };
-      rows[`${arm}StepMs`] = await timeIt(step);
+      record(`${arm}Step`, await timeIt(step));
       rows[`${arm}StepDispatches`] = (await dispatchProfile(ctx, step, false)).dispatches;
       if (arm === 'sparse') {
         const layers = model.layers.filter((l): l is SparseLinear => l instanceof SparseLinear);
         rows.layers = layers.map((l) => ({ rows: l.outFeatures, cols: l.inFeatures, nnz: dstGrid(l.dynamicWeight()).nnz }));
         const wss = layers.map((l) => new DstWorkspace(ctx, l.dynamicWeight()));
-        rows.riglGradientMs = await timeIt(async () => {
+        record('riglGradient', await timeIt(async () => {
           for (const [j, l] of layers.entries()) await dstGradientChunk(ctx, wss[j]!, { method: 'rigl', dyT: l.lastOutputGrad!.dyT, xT: l.lastInput!, batch: BATCH }, 0, l.outFeatures);
-        });
+        }));
         for (const ws of wss) ws.destroy();
         // The same products on the dense matmul's other tile shapes, to see whether dst's choice is the fastest here.
         const sweep: Record<string, number> = {};
         for (const [wgX, wgY, tileK] of [[8, 8, 32], [16, 8, 32], [8, 16, 32], [16, 16, 32], [16, 4, 32], [8, 8, 16], [16, 16, 16]] as const) {
           const outs = layers.map((l) => ctx.zeros('f32', l.outFeatures * l.inFeatures));
-          sweep[`${wgX}x${wgY}/${tileK}`] = await timeIt(async () => {
+          sweep[`${wgX}x${wgY}/${tileK}`] = (await timeIt(async () => {
             for (const [j, l] of layers.entries()) {
               await matmulInto(ctx, l.lastOutputGrad!.dyT, l.lastInput!, outs[j]!, { m: l.outFeatures, k: featureMajorStride(BATCH), n: l.inFeatures, transposeB: true }, {}, { wgX, wgY, tileK });
             }
-          });
+          })).median;
           for (const o of outs) o.destroy();
         }
         rows.riglGradientByTile = sweep;
@@ -235,7 +240,7 @@ async function timing(args: string[]): Promise<void> {
           const dst = new DynamicSparsity(ctx, layers, { method, every: 1, fraction: 0.3, until: 1000 }, (v) => optimizer.stateOf(v));
           let i = 0;
           const update = async () => void (await dst.update(0.3, ++i));
-          rows[`${method}UpdateMs`] = await timeIt(update);
+          record(`${method}Update`, await timeIt(update));
           // GPU time per kernel: the least over `repeats` profiled updates, which load on a shared machine only adds to.
           const profiles: Array<Awaited<ReturnType<typeof dispatchProfile>>> = [];
           for (let r = 0; r < (ctx.hasTimestamps ? repeats : 1); r++) profiles.push(await dispatchProfile(ctx, update, ctx.hasTimestamps));

@@ -4,11 +4,12 @@
 // front); integer counts only, so the result does not depend on scheduling.
 //
 // Workgroup 0 ranks the rows: order[rank] = i, by decreasing length, ties by index (the row
-// swizzle of src/sparse/swizzle.ts), a stable counting sort over the lengths 0..maxLen with
-// `bins` (maxLen + 1 words) as its counters: the lengths are counted, scanned from the longest
-// down into bins[len] = the rows longer than len, and the rows then placed 256 at a time in index
-// order, each after the rows of its length in earlier groups (bins[len], advanced after each
-// group) and the earlier ones of its own group.
+// swizzle of src/sparse/swizzle.ts), a stable counting sort over the lengths 0..maxLen, in
+// parallel over `blocks` blocks of `blockRows` consecutive rows (one invocation each, with a row of
+// maxLen + 1 counters in `counts`): each block counts its rows' lengths; invocations owning
+// ranges of lengths (longest first) turn each length's block counts into the block's first slot
+// among that length's rows, and the lengths' totals into bins[len] = the rows longer than len; each
+// block then places its rows in index order after them.
 // Workgroup 1, dispatched when the SDDMM work data is wanted, writes it: for a CSR layer
 // (src/sparse/gpu-csr.ts) it cuts row i into ceil(len / SEGMENT) items (i, starts[i] + j·SEGMENT)
 // in row order (each invocation counts its rows' items, the counts are scanned, each writes its
@@ -22,17 +23,17 @@ struct Params {
   n: u32,
   maxLen: u32,
   entryRows: u32,
+  blockRows: u32,
+  blocks: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> starts: array<u32>;
 @group(0) @binding(2) var<storage, read_write> order: array<u32>;
-@group(0) @binding(3) var<storage, read_write> bins: array<atomic<u32>>;
-@group(0) @binding(4) var<storage, read_write> items: array<u32>;
-@group(0) @binding(5) var<storage, read_write> itemCount: array<u32>;
-
-// The lengths of the group of rows being placed.
-var<workgroup> groupLen: array<u32, 256>;
+@group(0) @binding(3) var<storage, read_write> bins: array<u32>;
+@group(0) @binding(4) var<storage, read_write> counts: array<u32>;
+@group(0) @binding(5) var<storage, read_write> items: array<u32>;
+@group(0) @binding(6) var<storage, read_write> itemCount: array<u32>;
 
 fn rowLength(i: u32) -> u32 {
   return starts[i + 1u] - starts[i];
@@ -40,19 +41,32 @@ fn rowLength(i: u32) -> u32 {
 
 fn rank(lid: u32) {
   let lengths = params.maxLen + 1u;
-  for (var len = lid; len < lengths; len += 256u) {
-    atomicStore(&bins[len], 0u);
-  }
-  storageBarrier();
-  for (var i = lid; i < params.n; i += 256u) {
-    atomicAdd(&bins[rowLength(i)], 1u);
+  let b = lid;
+  let base = b * lengths;
+  let first = b * params.blockRows;
+  let last = min(params.n, first + params.blockRows);
+  if (b < params.blocks) {
+    for (var len = 0u; len < lengths; len++) {
+      counts[base + len] = 0u;
+    }
+    for (var i = first; i < last; i++) {
+      counts[base + rowLength(i)] += 1u;
+    }
   }
   storageBarrier();
   // Position j of the scan is length maxLen - j: longest first.
   let range = ownRange(lid, lengths);
   var sum = 0u;
   for (var j = range.x; j < range.y; j++) {
-    sum += atomicLoad(&bins[params.maxLen - j]);
+    let len = params.maxLen - j;
+    var running = 0u;
+    for (var k = 0u; k < params.blocks; k++) {
+      let count = counts[k * lengths + len];
+      counts[k * lengths + len] = running;
+      running += count;
+    }
+    bins[len] = running;
+    sum += running;
   }
   sums[lid] = sum;
   workgroupBarrier();
@@ -62,30 +76,18 @@ fn rank(lid: u32) {
   workgroupBarrier();
   var running = sums[lid];
   for (var j = range.x; j < range.y; j++) {
-    let count = atomicLoad(&bins[params.maxLen - j]);
-    atomicStore(&bins[params.maxLen - j], running);
+    let len = params.maxLen - j;
+    let count = bins[len];
+    bins[len] = running;
     running += count;
   }
   storageBarrier();
-  for (var group = 0u; group < params.n; group += 256u) {
-    let i = group + lid;
-    let valid = i < params.n;
-    let len = select(0xffffffffu, rowLength(min(i, params.n - 1u)), valid);
-    groupLen[lid] = len;
-    workgroupBarrier();
-    if (valid) {
-      var before = 0u;
-      for (var t = 0u; t < lid; t++) {
-        before += select(0u, 1u, groupLen[t] == len);
-      }
-      order[atomicLoad(&bins[len]) + before] = i;
+  if (b < params.blocks) {
+    for (var i = first; i < last; i++) {
+      let at = base + rowLength(i);
+      order[bins[rowLength(i)] + counts[at]] = i;
+      counts[at] += 1u;
     }
-    // Every row of the group has read its length's start before any advances it.
-    storageBarrier();
-    if (valid) {
-      atomicAdd(&bins[len], 1u);
-    }
-    storageBarrier();
   }
 }
 

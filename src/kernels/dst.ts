@@ -156,6 +156,20 @@ function transposeBlocks(w: DstGrid): { blockRows: number; blocks: number } {
   return { blockRows, blocks: Math.ceil(w.rows / blockRows) };
 }
 
+/**
+ * The row blocks of a row rank over n rows of lengths 0..maxLen (shaders/dst_rows.wgsl), one
+ * invocation each with maxLen + 1 counters: about √n blocks of whole rows (at most 256), fewer
+ * where their counters would exceed 4·(n + maxLen + 1) words, so that the rank's total work stays
+ * a small multiple of one walk over the rows and lengths while no invocation walks more than
+ * about √n rows.
+ */
+function rankBlocks(n: number, maxLen: number): { blockRows: number; blocks: number } {
+  const lengths = maxLen + 1;
+  const blocks = Math.max(1, Math.min(256, Math.ceil(Math.sqrt(n)), Math.floor((4 * (n + lengths)) / lengths)));
+  const blockRows = Math.max(1, Math.ceil(n / blocks));
+  return { blockRows, blocks: Math.ceil(n / blockRows) };
+}
+
 /** Largest units count of the two domains: entries in units, and rows times column segments. */
 function unitCounts(w: DstGrid): { drop: number; grow: number; segments: number } {
   const segments = Math.ceil(w.cols / DST_UNIT);
@@ -175,10 +189,12 @@ export class DstWorkspace {
   readonly work: GpuTensor<'u32'>;
   /** new colIdx (nnz), src (nnz), new rowPtr (rows + 1) */
   readonly out: GpuTensor<'u32'>;
-  /** the length counters of the row ranks (max(rows, cols) + 1 words) */
+  /** the row ranks' first slot per length (max(rows, cols) + 1 words) */
   readonly cursor: GpuTensor<'u32'>;
   /** Wᵀ's counting sort: a row of cols counters per block of rows (transposeBlocks) */
   readonly columnCounts: GpuTensor<'u32'>;
+  /** the row ranks' counters: a row of maxLen + 1 per block of rows (rankBlocks), for W's rows and Wᵀ's */
+  readonly rankCounts: GpuTensor<'u32'>;
   readonly itemCount: GpuTensor<'u32'>;
   /** the grid the selection walks (dstGrid) */
   readonly grid: DstGrid;
@@ -215,6 +231,8 @@ export class DstWorkspace {
     this.out = ctx.zeros('u32', 2 * grid.nnz + grid.rows + 1, 'dst.out');
     this.cursor = ctx.zeros('u32', Math.max(grid.rows, grid.cols) + 1, 'dst.cursor');
     this.columnCounts = ctx.zeros('u32', Math.max(1, transposeBlocks(grid).blocks * grid.cols), 'dst.columnCounts');
+    const rankWords = Math.max(rankBlocks(grid.rows, grid.cols).blocks * (grid.cols + 1), rankBlocks(grid.cols, grid.rows).blocks * (grid.rows + 1));
+    this.rankCounts = ctx.zeros('u32', rankWords, 'dst.rankCounts');
     this.itemCount = ctx.zeros('u32', 1, 'dst.itemCount');
     this.blockScores = w instanceof GpuBsr ? ctx.zeros('f32', n, 'dst.blockScores') : undefined;
     this.spareF = ctx.zeros('f32', 4, 'dst.spareF');
@@ -257,7 +275,7 @@ export class DstWorkspace {
 
   /** Frees the workspace's GPU buffers. */
   destroy(): void {
-    for (const t of [this.keep, this.hist, this.work, this.out, this.cursor, this.columnCounts, this.itemCount, this.blockScores, this.spareF, this.spareF2, this.spareU, this.spareU2, ...this.chunks.values()]) t?.destroy();
+    for (const t of [this.keep, this.hist, this.work, this.out, this.cursor, this.columnCounts, this.rankCounts, this.itemCount, this.blockScores, this.spareF, this.spareF2, this.spareU, this.spareU2, ...this.chunks.values()]) t?.destroy();
   }
 }
 
@@ -518,8 +536,8 @@ async function rowsPass(ctx: Context, ws: DstWorkspace, starts: GpuTensor<'u32'>
   const items = !work ? ws.unusedU : blocks ? w.blockRow : w.sddmmItems.items;
   await ctx.dispatch(dstRowsKernel, {
     constants: { SEGMENT: CSR_SDDMM_SEGMENT },
-    buffers: { starts, order, bins: ws.cursor, items, itemCount: work && !blocks ? ws.itemCount : ws.unusedU2 },
-    uniforms: { n, maxLen, entryRows: Number(blocks) },
+    buffers: { starts, order, bins: ws.cursor, counts: ws.rankCounts, items, itemCount: work && !blocks ? ws.itemCount : ws.unusedU2 },
+    uniforms: { n, maxLen, entryRows: Number(blocks), ...rankBlocks(n, maxLen) },
     workgroups: [work ? 2 : 1],
   });
 }
