@@ -8,7 +8,7 @@
  * 1 dispatch to drop (one workgroup selecting over the entries; 7, a radix select across
  * workgroups, above DST_DROP_ONE_WORKGROUP_MAX entries), 7 to grow by RigL (2 walks of every
  * position, one of the columns left tied, one of the columns chosen, single-workgroup picks and a
- * scan) and 6 by SET, 2 per array moved, 6 to rebuild. No pass is one invocation walking the whole layer: the
+ * scan) and 6 by SET, 2 per array moved, 5 to rebuild. No pass is one invocation walking the whole layer: the
  * walks are one invocation per unit of columns or entries, Wᵀ a counting sort over row blocks, the
  * scans, row ranks and SDDMM items one workgroup of 256.
  *
@@ -189,11 +189,11 @@ export class DstWorkspace {
   readonly work: GpuTensor<'u32'>;
   /** new colIdx (nnz), src (nnz), new rowPtr (rows + 1) */
   readonly out: GpuTensor<'u32'>;
-  /** the row ranks' first slot per length (max(rows, cols) + 1 words) */
+  /** the row ranks' first slot per length (W's cols + 1 words, then Wᵀ's rows + 1) */
   readonly cursor: GpuTensor<'u32'>;
   /** Wᵀ's counting sort: a row of cols counters per block of rows (transposeBlocks) */
   readonly columnCounts: GpuTensor<'u32'>;
-  /** the row ranks' counters: a row of maxLen + 1 per block of rows (rankBlocks), for W's rows and Wᵀ's */
+  /** the row ranks' counters: a row of maxLen + 1 per block of rows (rankBlocks), W's rows' then Wᵀ's */
   readonly rankCounts: GpuTensor<'u32'>;
   readonly itemCount: GpuTensor<'u32'>;
   /** the grid the selection walks (dstGrid) */
@@ -229,9 +229,9 @@ export class DstWorkspace {
     this.maskOff = this.newOff + units.grow + 1;
     this.work = ctx.zeros('u32', this.maskOff + 4 * units.grow, 'dst.work');
     this.out = ctx.zeros('u32', 2 * grid.nnz + grid.rows + 1, 'dst.out');
-    this.cursor = ctx.zeros('u32', Math.max(grid.rows, grid.cols) + 1, 'dst.cursor');
+    this.cursor = ctx.zeros('u32', grid.rows + grid.cols + 2, 'dst.cursor');
     this.columnCounts = ctx.zeros('u32', Math.max(1, transposeBlocks(grid).blocks * grid.cols), 'dst.columnCounts');
-    const rankWords = Math.max(rankBlocks(grid.rows, grid.cols).blocks * (grid.cols + 1), rankBlocks(grid.cols, grid.rows).blocks * (grid.rows + 1));
+    const rankWords = rankBlocks(grid.rows, grid.cols).blocks * (grid.cols + 1) + rankBlocks(grid.cols, grid.rows).blocks * (grid.rows + 1);
     this.rankCounts = ctx.zeros('u32', rankWords, 'dst.rankCounts');
     this.itemCount = ctx.zeros('u32', 1, 'dst.itemCount');
     this.blockScores = w instanceof GpuBsr ? ctx.zeros('f32', n, 'dst.blockScores') : undefined;
@@ -526,19 +526,27 @@ export async function dstRemapInto(ctx: Context, ws: DstWorkspace, data: GpuTens
   await gather(ctx, ws, 'put', p, { data, tmp, src: ws.out });
 }
 
-/**
- * A dst_rows pass: the rank of a pattern's rows into `order`, and with `work` W's SDDMM work data
- * (a CSR layer's items, a BSR layer's block row of each block).
- */
-async function rowsPass(ctx: Context, ws: DstWorkspace, starts: GpuTensor<'u32'>, order: GpuTensor<'u32'>, n: number, maxLen: number, work: boolean) {
+/** The dst_rows pass: the ranks of W's rows and of Wᵀ's, and W's SDDMM work data (a CSR layer's items, a BSR layer's block row of each block). */
+async function rowsPass(ctx: Context, ws: DstWorkspace): Promise<void> {
   const w = ws.w;
+  const { rows, cols } = ws.grid;
   const blocks = w instanceof GpuBsr;
-  const items = !work ? ws.unusedU : blocks ? w.blockRow : w.sddmmItems.items;
+  const mine = rankBlocks(rows, cols);
+  const theirs = rankBlocks(cols, rows);
   await ctx.dispatch(dstRowsKernel, {
     constants: { SEGMENT: CSR_SDDMM_SEGMENT },
-    buffers: { starts, order, bins: ws.cursor, counts: ws.rankCounts, items, itemCount: work && !blocks ? ws.itemCount : ws.unusedU2 },
-    uniforms: { n, maxLen, entryRows: Number(blocks), ...rankBlocks(n, maxLen) },
-    workgroups: [work ? 2 : 1],
+    buffers: {
+      starts: w.pattern.rowPtr,
+      tStarts: w.transposed.rowPtr,
+      order: w.pattern.rowOrder,
+      tOrder: w.transposed.rowOrder,
+      bins: ws.cursor,
+      counts: ws.rankCounts,
+      items: blocks ? w.blockRow : w.sddmmItems.items,
+      itemCount: blocks ? ws.unusedU : ws.itemCount,
+    },
+    uniforms: { n: rows, maxLen: cols, ...mine, tN: cols, tMaxLen: rows, tBlockRows: theirs.blockRows, tBlocks: theirs.blocks, entryRows: Number(blocks) },
+    workgroups: [3],
   });
 }
 
@@ -553,7 +561,6 @@ export async function dstRebuildInto(ctx: Context, ws: DstWorkspace): Promise<vo
   const { pattern } = ws.w;
   const t = ws.w.transposed;
   await gather(ctx, ws, 'install', { n: w.nnz, srcOffset: 2 * w.nnz, count2: w.rows + 1 }, { src: ws.out, to: pattern.colIdx, to2: pattern.rowPtr });
-  await rowsPass(ctx, ws, pattern.rowPtr, pattern.rowOrder, w.rows, w.cols, true);
   const blocks = transposeBlocks(w);
   for (const entryPoint of ['count', 'columns', 'place'] as const) {
     await ctx.dispatch(dstTransposeKernel, {
@@ -564,5 +571,5 @@ export async function dstRebuildInto(ctx: Context, ws: DstWorkspace): Promise<vo
       workgroups: entryPoint === 'columns' ? [1] : gridFor(ctx, Math.ceil(blocks.blocks / WG)),
     });
   }
-  await rowsPass(ctx, ws, t.rowPtr, t.rowOrder, w.cols, w.rows, false);
+  await rowsPass(ctx, ws);
 }
