@@ -3,6 +3,7 @@
  * invocations, wgB along the batch sharing one output (row or quad), each taking bv vec4 groups
  * of the batch, interleaved with its neighbours'.
  */
+import batchTilesSource from '../../shaders/batch_tiles.wgsl';
 import type { Context } from '../gpu/context.js';
 import { checkOneOf, checkPositiveInt } from '../validate.js';
 import type { FoldOptions } from './grid.js';
@@ -31,4 +32,5 @@ export function batchTiles(groups: number, tiles: SpmmTiles): number {
 }
 
 /** shaders/batch_tiles.wgsl: the WGSL of this tiling (an invocation's slot and batch groups), put in front of the kernels that use it. */
-export { default as batchTilesWgsl } from '../../shaders/batch_tiles.wgsl';
+// Typed as a string here: a re-export would make the published declarations import the .wgsl file.
+export const batchTilesWgsl: string = batchTilesSource;
