@@ -33,7 +33,7 @@ describe('orthosparse compare --model cnn --recipes', () => {
     expect(byRecipe['released-skip']!.releasedSkips!.foldedDensities!.every((d) => d >= 0.5 && d <= 1)).toBe(true);
     expect(byRecipe['released-skip+lrsi-sqrt+ls']!.lrsiScales).toHaveLength(3);
     expect(readFileSync(path.join(out, 'results.md'), 'utf8')).toContain('| eoi | ');
-  });
+  }, 300_000); // nine runs, two with 180 GradInit iterations: about a minute alone, over two on a loaded machine
 
   it('refuses both skip forms at once and the released skips on a dense CNN, naming why', async () => {
     await expect(compareCommand([...CNN, ...RUN, '--recipes', 'skip+released-skip', '--out', path.join(dir, 'bad')])).rejects.toThrow(/--recipes: recipe 'skip\+released-skip': skip and released-skip are two forms of one part/);
