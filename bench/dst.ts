@@ -196,6 +196,17 @@ async function timing(args: string[]): Promise<void> {
     }
     return { median: median(ms), min: Math.min(...ms) };
   };
+  // Dispatches of `work` and, with timestamps, its GPU time per kernel and in all: per kernel the
+  // least over `repeats` profiled runs, which load on a shared machine only adds to.
+  const profileInto = async (name: string, work: () => Promise<void>) => {
+    const profiles: Array<Awaited<ReturnType<typeof dispatchProfile>>> = [];
+    for (let r = 0; r < (ctx.hasTimestamps ? repeats : 1); r++) profiles.push(await dispatchProfile(ctx, work, ctx.hasTimestamps));
+    rows[`${name}Dispatches`] = profiles[0]!.dispatches;
+    if (!ctx.hasTimestamps) return;
+    const byKernel = Object.fromEntries(Object.entries(profiles[0]!.byKernel).map(([key, { n }]) => [key, { n, ms: Math.min(...profiles.map((p) => p.byKernel[key]!.ms)) }]));
+    rows[`${name}GpuMsByKernel`] = byKernel;
+    rows[`${name}GpuMs`] = Object.values(byKernel).reduce((sum, k) => sum + k.ms, 0);
+  };
   // Median and least of the repeats (load on a shared machine only adds to the least).
   const record = (name: string, t: { median: number; min: number }) => {
     rows[`${name}Ms`] = t.median;
@@ -215,7 +226,8 @@ async function timing(args: string[]): Promise<void> {
         await optimizer.step();
       };
       record(`${arm}Step`, await timeIt(step));
-      rows[`${arm}StepDispatches`] = (await dispatchProfile(ctx, step, false)).dispatches;
+      if (arm === 'dense') rows.denseStepDispatches = (await dispatchProfile(ctx, step, false)).dispatches;
+      else await profileInto('sparseStep', step);
       if (arm === 'sparse') {
         const layers = model.layers.filter((l): l is SparseLinear => l instanceof SparseLinear);
         rows.layers = layers.map((l) => ({ rows: l.outFeatures, cols: l.inFeatures, nnz: dstGrid(l.dynamicWeight()).nnz }));
@@ -241,15 +253,7 @@ async function timing(args: string[]): Promise<void> {
           let i = 0;
           const update = async () => void (await dst.update(0.3, ++i));
           record(`${method}Update`, await timeIt(update));
-          // GPU time per kernel: the least over `repeats` profiled updates, which load on a shared machine only adds to.
-          const profiles: Array<Awaited<ReturnType<typeof dispatchProfile>>> = [];
-          for (let r = 0; r < (ctx.hasTimestamps ? repeats : 1); r++) profiles.push(await dispatchProfile(ctx, update, ctx.hasTimestamps));
-          rows[`${method}Dispatches`] = profiles[0]!.dispatches;
-          if (ctx.hasTimestamps) {
-            rows[`${method}GpuMsByKernel`] = Object.fromEntries(
-              Object.entries(profiles[0]!.byKernel).map(([key, { n }]) => [key, { n, ms: Math.min(...profiles.map((p) => p.byKernel[key]!.ms)) }]),
-            );
-          }
+          await profileInto(method, update);
           dst.destroy();
         }
       }

@@ -147,12 +147,12 @@ export function dstSetCandidates(k: number, free: number): { threshold: number; 
 
 /**
  * The row blocks Wᵀ's counting sort runs over (shaders/dst_transpose.wgsl): one invocation per
- * block, each with a row of `cols` counters. Blocks of about 1 / (4·density) rows (at most 16)
- * keep the counters within about 4·nnz + cols words, and each invocation's walk near cols / 4
+ * block, each with a row of `cols` counters. Blocks of about 1 / density rows (1 to 64) keep the
+ * counters near nnz + cols words, and each invocation's walk near its cols counters plus cols
  * entries.
  */
 function transposeBlocks(w: DstGrid): { blockRows: number; blocks: number } {
-  const blockRows = Math.max(1, Math.min(16, Math.floor((w.rows * w.cols) / (4 * Math.max(1, w.nnz)))));
+  const blockRows = Math.max(1, Math.min(64, Math.floor((w.rows * w.cols) / Math.max(1, w.nnz))));
   return { blockRows, blocks: Math.ceil(w.rows / blockRows) };
 }
 
