@@ -25,9 +25,8 @@
 // free positions whose key is at least `threshold` (set on the host from k and the free count so
 // that at least k of them lie above it with overwhelming probability) as tie and appends their
 // keys to a candidate list (hist[CANDIDATES..]), among which `candidates` finds T and `take`
-// exactly; when fewer than k or more than `capacity` were found, it sets work[FALLBACK], and
-// `grow_fallback` (always dispatched, one workgroup, returning at once unless the flag is set)
-// runs the two-walk select over every position instead.
+// exactly; when fewer than k or more than `capacity` were found, it sets work[FALLBACK] and
+// runs the two-walk select over every position itself, in its one workgroup.
 // The two-walk select (RigL's, a chunk of rows at a time) walks every position twice
 // (`grow_hist`, then `grow_split`, the low-digit pass, which also marks each unit's columns as
 // sure or tie in bit masks), and then both go on over the marked columns only:
@@ -312,8 +311,9 @@ fn appendCandidates(row: u32, c0: u32, tie: array<u32, 2>) {
 // SET's exact select among the candidates grow_candidates collected: when at least k and at
 // most `capacity` were found, every key at or above the k-th largest free key is among them, so
 // their k-th largest is T. The digit rounds run whatever the count (at most `capacity` keys read),
-// so every barrier is reached; the result is recorded only when it is exact, else the fallback
-// flag. Clears the count for the next walk.
+// so every barrier is reached. When the candidates cannot settle it (rare: work[FALLBACK] records
+// it), the same workgroup runs the two-walk select over every position; one workgroup's pace is
+// fine for that. Clears the count for the next walk.
 @compute @workgroup_size(256)
 fn candidates(@builtin(local_invocation_index) lid: u32) {
   let found = atomicLoad(&hist[CANDIDATE_COUNT]);
@@ -327,14 +327,8 @@ fn candidates(@builtin(local_invocation_index) lid: u32) {
     work[FALLBACK] = select(1u, 0u, exact);
     atomicStore(&hist[CANDIDATE_COUNT], 0u);
   }
-}
-
-// The two-walk select over every position in one workgroup, when SET's candidates did not settle
-// the grow (work[FALLBACK]; rare, so one workgroup's pace is fine); otherwise it returns at once
-// (every invocation still reaches the barriers, doing nothing).
-@compute @workgroup_size(256)
-fn grow_fallback(@builtin(local_invocation_index) lid: u32) {
-  let needed = work[FALLBACK] != 0u;
+  // Every invocation reaches the barriers of the fallback, doing nothing unless it is needed.
+  let needed = !exact;
   if (needed) {
     for (var u = params.unitBegin + lid; u < params.unitEnd; u += 256u) {
       growHistUnit(u);

@@ -8,7 +8,7 @@
  * 1 dispatch to drop (one workgroup selecting over the entries; 7, a radix select across
  * workgroups, above DST_DROP_ONE_WORKGROUP_MAX entries), 7 to grow by RigL (2 walks of every
  * position, one of the columns left tied, one of the columns chosen, single-workgroup picks and a
- * scan) and 6 by SET, 2 per array moved, 5 to rebuild. No pass is one invocation walking the whole layer: the
+ * scan) and 5 by SET, 2 per array moved, 5 to rebuild. No pass is one invocation walking the whole layer: the
  * walks are one invocation per unit of columns or entries, Wᵀ a counting sort over row blocks, the
  * scans, row ranks and SDDMM items one workgroup of 256.
  *
@@ -16,9 +16,9 @@
  * on the host from k and the count of free positions leaves k + 8√k + 64 of them above it on
  * average, those are collected, and an exact select among them finds the k-th largest key. Fewer
  * than k (or more than the room kept for them, k's count plus eight of its standard deviations)
- * happens with probability below 1e-14; then the two-walk select runs in one workgroup, a pass
- * dispatched always that returns at once unless the candidate select set its flag (no read back),
- * so the update selects exactly the reference's set in every case.
+ * happens with probability below 1e-14; then the candidate select's workgroup runs the two-walk
+ * select over every position itself (no read back, no extra dispatch), so the update selects
+ * exactly the reference's set in every case.
  *
  * A BSR layer moves whole blocks: the same passes run on its block pattern (a CSR matrix over
  * blockRows x blockCols), ranking blocks by the sum of |w| over the block (drop) and of |dL/dW|
@@ -461,11 +461,10 @@ export async function dstGrowInto(ctx: Context, ws: DstWorkspace, k: number, gro
   };
   const all: [number, number] = [0, growUnits];
   if (grow.method === 'set' && k > 0) {
-    // One walk collecting the candidates, the exact select among them, and the two-walk select only when they did not settle T.
+    // One walk collecting the candidates, then the exact select among them (the two-walk select, in the same dispatch, only when they do not settle T).
     const window = dstSetCandidates(k, w.rows * w.cols - w.nnz + k);
     await selectPass(ctx, ws, { entryPoint: 'grow_candidates', units: all, k, salt, threshold: grow.threshold ?? window.threshold, capacity: window.capacity });
-    await selectPass(ctx, ws, { entryPoint: 'candidates', units: all, k, capacity: window.capacity, single: true });
-    await selectPass(ctx, ws, { entryPoint: 'grow_fallback', units: all, k, salt, single: true });
+    await selectPass(ctx, ws, { entryPoint: 'candidates', units: all, k, salt, capacity: window.capacity, single: true });
   } else {
     if (k > 0) {
       await overChunks('grow_hist');
