@@ -25,11 +25,13 @@ describeGpu('validation', (run) => {
     expect(r.liveAfterDestroy).toBe(0);
     expect(r.losses.every(Number.isFinite)).toBe(true);
     if (r.resident[0] !== null) {
-      // After the first chunk (pipelines compiled, pools warm) the resident size wanders by about
-      // ±20 MiB; a native buffer made and freed per dispatch (as uniforms once were) grew it by about
-      // 10 MiB per 1000 steps, past 48 MiB well within the remaining 9000.
+      // After the first chunk (pipelines compiled, pools warm) the resident size wanders, with
+      // single readings up to ~65 MiB above it on a loaded machine (garbage collection comes late);
+      // a native buffer made and freed per dispatch (as uniforms once were) grew it by about 10 MiB
+      // per 1000 steps, every reading higher than the last. So the least of the last three readings
+      // is compared: a leak puts it ~70 MiB up, past 48 MiB; a late collection does not.
       const resident = r.resident.map((m) => m!.rss);
-      expect(Math.max(...resident.slice(1)) - resident[0]!).toBeLessThan(48 * 2 ** 20);
+      expect(Math.min(...resident.slice(-3)) - resident[0]!).toBeLessThan(48 * 2 ** 20);
     }
   });
 });
