@@ -2,7 +2,7 @@
 // of three workgroups, from W's row starts `starts` (n + 1 words) and Wᵀ's `tStarts` (tN + 1: W's
 // columns). Workgroup 0 ranks W's rows into `order`, workgroup 1 Wᵀ's into `tOrder` (each with its
 // own region of `bins` and `counts`), workgroup 2 writes W's SDDMM work data.
-// Each workgroup is 256 invocations owning contiguous blocks (shaders/dst_lanes.wgsl, composed in
+// Each workgroup is LANES invocations owning contiguous blocks (shaders/dst_lanes.wgsl, composed in
 // front); integer counts only, so the result does not depend on scheduling.
 //
 // A rank: order[rank] = i, by decreasing length, ties by index (the row swizzle of
@@ -156,7 +156,7 @@ fn sddmmItems(lid: u32) {
   }
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(LANES)
 fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
   if (wid.x < 2u) {
     rank(lid, rankOf(wid.x == 1u));

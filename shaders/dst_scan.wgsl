@@ -9,8 +9,8 @@
 // ranked below `take` (data[TAKE], shaders/dst_state.wgsl, composed in front); those counts are
 // scanned in place as well.
 //
-// One workgroup of 256 invocations, each owning a contiguous block of the counts
-// (shaders/dst_lanes.wgsl, composed in front): it sums its block, the 256 sums are scanned in
+// One workgroup of LANES invocations, each owning a contiguous block of the counts
+// (shaders/dst_lanes.wgsl, composed in front): it sums its block, the LANES sums are scanned in
 // workgroup memory, and each invocation then rewrites its block. Integer sums: the result is exact
 // and independent of scheduling.
 
@@ -44,12 +44,12 @@ fn scanInPlace(lid: u32, offset: u32) {
   }
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(LANES)
 fn main(@builtin(local_invocation_index) lid: u32) {
   scanInPlace(lid, params.offset);
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(LANES)
 fn grow(@builtin(local_invocation_index) lid: u32) {
   scanInPlace(lid, params.offset);
   // A unit's equal-key count is the next unit's rank minus its own, which another invocation wrote.

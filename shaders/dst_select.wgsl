@@ -203,18 +203,21 @@ fn pick(@builtin(local_invocation_index) lid: u32) {
 fn drop_select(@builtin(local_invocation_index) lid: u32) {
   let chosen = selectDigits(lid, 0u, params.nnz, params.k);
   let t = chosen.x;
+  // The first LANES invocations decide, each over its own range (the others' ranges are empty).
   let range = ownRange(lid, params.nnz);
   var eq = 0u;
   for (var e = range.x; e < range.y; e++) {
     eq += select(0u, 1u, dropKey(e) == t);
   }
-  sums[lid] = eq;
+  if (lid < LANES) {
+    sums[lid] = eq;
+  }
   workgroupBarrier();
   if (lid == 0u) {
     scanSums();
   }
   workgroupBarrier();
-  var eqSeen = sums[lid];
+  var eqSeen = sums[min(lid, LANES - 1u)];
   for (var e = range.x; e < range.y; e++) {
     let key = dropKey(e);
     keep[e] = select(1u, 0u, key > t || (key == t && eqSeen < chosen.y));

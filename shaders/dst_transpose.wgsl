@@ -50,7 +50,7 @@ fn count(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: 
   }
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(LANES)
 fn columns(@builtin(local_invocation_index) lid: u32) {
   let range = ownRange(lid, params.cols);
   var total = 0u;

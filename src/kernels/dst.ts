@@ -60,6 +60,8 @@ export const dstRowsKernel: KernelSource = { name: 'dst_rows', source: /* @__PUR
 export const dstGatherKernel: KernelSource = { name: 'dst_gather', source: /* @__PURE__ */ composedSource([indexSource, gatherSource]) };
 
 const WG = 64;
+/** Invocations of the one-workgroup rebuild passes and scans (LANES, shaders/dst_lanes.wgsl). */
+const ONE_WORKGROUP_LANES = 64;
 /** Elements one invocation of the selection passes walks (entries, or columns of one row). */
 export const DST_UNIT = 64;
 const HIST_BINS = 1 << 16;
@@ -158,14 +160,15 @@ function transposeBlocks(w: DstGrid): { blockRows: number; blocks: number } {
 
 /**
  * The row blocks of a row rank over n rows of lengths 0..maxLen (shaders/dst_rows.wgsl), one
- * invocation each with maxLen + 1 counters: about √n blocks of whole rows (at most 256), fewer
+ * invocation each with maxLen + 1 counters: about √n blocks of whole rows (at most
+ * ONE_WORKGROUP_LANES), fewer
  * where their counters would exceed 4·(n + maxLen + 1) words, so that the rank's total work stays
  * a small multiple of one walk over the rows and lengths while no invocation walks more than
  * about √n rows.
  */
 function rankBlocks(n: number, maxLen: number): { blockRows: number; blocks: number } {
   const lengths = maxLen + 1;
-  const blocks = Math.max(1, Math.min(256, Math.ceil(Math.sqrt(n)), Math.floor((4 * (n + lengths)) / lengths)));
+  const blocks = Math.max(1, Math.min(ONE_WORKGROUP_LANES, Math.ceil(Math.sqrt(n)), Math.floor((4 * (n + lengths)) / lengths)));
   const blockRows = Math.max(1, Math.ceil(n / blocks));
   return { blockRows, blocks: Math.ceil(n / blockRows) };
 }
