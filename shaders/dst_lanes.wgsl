@@ -1,9 +1,9 @@
 // The one-workgroup passes of the mask update (dst_scan, dst_rows, dst_transpose's `columns`,
-// dst_select's `drop_select`; src/kernels/dst.ts composes this part in front of them): LANES
+// dst_select's picks and selects; src/kernels/dst.ts composes this part in front of them): LANES
 // invocations owning contiguous blocks, invocation i the ceil(n / LANES) items starting at
 // i·ceil(n / LANES), and the exclusive prefix sums of the LANES blocks' sums, which turn per-block
 // totals into each block's first output slot. 64 lanes: these passes are short, and SwiftShader
-// runs a 256-invocation workgroup of them about 3x slower than a 64-invocation one.
+// runs them about 3x slower in a workgroup of 256.
 
 const LANES = 64u;
 

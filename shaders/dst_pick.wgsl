@@ -1,7 +1,7 @@
 // The digit steps of the mask update's radix selects, composed into shaders/dst_select.wgsl (whose
 // `hist`, `work` and params they use, and whose digitKey gives the keys of a one-workgroup select).
-// Both run in one workgroup of 256 invocations, every one of which must call them (they hold
-// barriers).
+// Both run in one workgroup of LANES invocations (shaders/dst_lanes.wgsl), every one of which
+// must call them (they hold barriers).
 //
 // pickDigit: given the 65536-bin histogram of one 16-bit digit of the keys (hist[0..HIST_BINS)),
 // finds the digit d holding the need-th largest key (counting from the top: params.k for the high
@@ -10,17 +10,18 @@
 // selectDigits: the k-th largest of n keys (digitKey(source, i), i < n) and how many keys equal to
 // it are taken, by four 8-bit digits, each counted in a 256-bin workgroup histogram.
 
-var<workgroup> partial: array<u32, 256>;
+var<workgroup> partial: array<u32, LANES>;
 var<workgroup> bins: array<atomic<u32>, 256>;
 // selectDigits' digits so far (x: the key's bits above the next digit) and the keys still to take (y).
 var<workgroup> chosen: vec2<u32>;
 
-// Invocation i sums bins [256·i, 256·i + 256); the first one walks the 256 sums from the top,
-// then the bins of the block holding the key.
+// Invocation i sums the i-th block of HIST_BINS / LANES bins; the first one walks the block sums
+// from the top, then the bins of the block holding the key.
 fn pickDigit(lid: u32, low: bool, needed: bool) {
+  let per = HIST_BINS / LANES;
   var sum = 0u;
   if (needed) {
-    for (var b = lid * 256u; b < lid * 256u + 256u; b++) {
+    for (var b = lid * per; b < lid * per + per; b++) {
       sum += atomicLoad(&hist[b]);
     }
   }
@@ -28,7 +29,7 @@ fn pickDigit(lid: u32, low: bool, needed: bool) {
   workgroupBarrier();
   if (lid == 0u && needed) {
     var need = select(params.k, work[NEED], low);
-    var span = 255u;
+    var span = LANES - 1u;
     loop {
       if (partial[span] >= need || span == 0u) {
         break;
@@ -36,10 +37,10 @@ fn pickDigit(lid: u32, low: bool, needed: bool) {
       need -= partial[span];
       span -= 1u;
     }
-    var d = span * 256u + 255u;
+    var d = span * per + per - 1u;
     loop {
       let n = atomicLoad(&hist[d]);
-      if (n >= need || d == span * 256u) {
+      if (n >= need || d == span * per) {
         break;
       }
       need -= n;
@@ -55,26 +56,28 @@ fn pickDigit(lid: u32, low: bool, needed: bool) {
   }
   storageBarrier();
   if (needed) {
-    for (var b = lid * 256u; b < lid * 256u + 256u; b++) {
+    for (var b = lid * per; b < lid * per + per; b++) {
       atomicStore(&hist[b], 0u);
     }
   }
   storageBarrier();
 }
 
-// Each invocation counts every 256th key; returns (T, take). For k = 0: T = 0xffffffff, take 0.
+// Each invocation counts every LANES-th key; returns (T, take). For k = 0: T = 0xffffffff, take 0.
 fn selectDigits(lid: u32, source: u32, n: u32, k: u32) -> vec2<u32> {
   if (lid == 0u) {
     chosen = vec2<u32>(0u, k);
   }
   for (var round = 0u; round < 4u; round++) {
     let shift = 24u - 8u * round;
-    atomicStore(&bins[lid], 0u);
+    for (var b = lid; b < 256u; b += LANES) {
+      atomicStore(&bins[b], 0u);
+    }
     workgroupBarrier();
     let above = chosen.x;
     // The bits above this round's digit (none in the first round).
     let high = select(0xffffffffu << (shift + 8u), 0u, round == 0u);
-    for (var i = lid; i < n; i += 256u) {
+    for (var i = lid; i < n; i += LANES) {
       let key = digitKey(source, i);
       if ((key & high) == above) {
         atomicAdd(&bins[(key >> shift) & 255u], 1u);

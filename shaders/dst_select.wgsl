@@ -194,30 +194,27 @@ fn digitKey(source: u32, i: u32) -> u32 {
 }
 
 // The radix select's digit step: the high digit's (with params.low, the low digit's) bin holding the k-th key.
-@compute @workgroup_size(256)
+@compute @workgroup_size(LANES)
 fn pick(@builtin(local_invocation_index) lid: u32) {
   pickDigit(lid, params.low != 0u, true);
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(LANES)
 fn drop_select(@builtin(local_invocation_index) lid: u32) {
   let chosen = selectDigits(lid, 0u, params.nnz, params.k);
   let t = chosen.x;
-  // The first LANES invocations decide, each over its own range (the others' ranges are empty).
   let range = ownRange(lid, params.nnz);
   var eq = 0u;
   for (var e = range.x; e < range.y; e++) {
     eq += select(0u, 1u, dropKey(e) == t);
   }
-  if (lid < LANES) {
-    sums[lid] = eq;
-  }
+  sums[lid] = eq;
   workgroupBarrier();
   if (lid == 0u) {
     scanSums();
   }
   workgroupBarrier();
-  var eqSeen = sums[min(lid, LANES - 1u)];
+  var eqSeen = sums[lid];
   for (var e = range.x; e < range.y; e++) {
     let key = dropKey(e);
     keep[e] = select(1u, 0u, key > t || (key == t && eqSeen < chosen.y));
@@ -317,7 +314,7 @@ fn appendCandidates(row: u32, c0: u32, tie: array<u32, 2>) {
 // so every barrier is reached. When the candidates cannot settle it (rare: work[FALLBACK] records
 // it), the same workgroup runs the two-walk select over every position; one workgroup's pace is
 // fine for that. Clears the count for the next walk.
-@compute @workgroup_size(256)
+@compute @workgroup_size(LANES)
 fn candidates(@builtin(local_invocation_index) lid: u32) {
   let found = atomicLoad(&hist[CANDIDATE_COUNT]);
   let exact = found >= params.k && found <= params.capacity;
@@ -333,14 +330,14 @@ fn candidates(@builtin(local_invocation_index) lid: u32) {
   // Every invocation reaches the barriers of the fallback, doing nothing unless it is needed.
   let needed = !exact;
   if (needed) {
-    for (var u = params.unitBegin + lid; u < params.unitEnd; u += 256u) {
+    for (var u = params.unitBegin + lid; u < params.unitEnd; u += LANES) {
       growHistUnit(u);
     }
   }
   storageBarrier();
   pickDigit(lid, false, needed);
   if (needed) {
-    for (var u = params.unitBegin + lid; u < params.unitEnd; u += 256u) {
+    for (var u = params.unitBegin + lid; u < params.unitEnd; u += LANES) {
       splitUnit(u, false);
     }
   }

@@ -10,7 +10,7 @@
  * position, one of the columns left tied, one of the columns chosen, single-workgroup picks and a
  * scan) and 5 by SET, 2 per array moved, 5 to rebuild. No pass is one invocation walking the whole layer: the
  * walks are one invocation per unit of columns or entries, Wᵀ a counting sort over row blocks, the
- * scans, row ranks and SDDMM items one workgroup of 256.
+ * scans, row ranks and SDDMM items one workgroup of 64.
  *
  * SET's grow keys are a hash, uniform over u32, so SET walks every position once: a threshold set
  * on the host from k and the count of free positions leaves k + 8√k + 64 of them above it on
@@ -70,7 +70,7 @@ const STATE_WORDS = 5;
 const FALLBACK_WORD = 4;
 /**
  * Layers (BSR: block patterns) with at most this many stored entries drop in one dispatch of one
- * workgroup (its 256 invocations read each key six times); larger ones by the radix select across
+ * workgroup (its 64 invocations read each key six times); larger ones by the radix select across
  * many workgroups (seven dispatches).
  */
 export const DST_DROP_ONE_WORKGROUP_MAX = 1 << 16;
@@ -297,7 +297,7 @@ interface SelectPass {
   scores?: GpuTensor<'f32'>;
   threshold?: number;
   capacity?: number;
-  /** a one-workgroup entry point (256 invocations) */
+  /** a one-workgroup entry point (ONE_WORKGROUP_LANES invocations) */
   single?: boolean;
 }
 
