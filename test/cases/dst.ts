@@ -13,6 +13,7 @@ import { GpuCsr } from '../../src/sparse/gpu-csr.js';
 import { Sgd } from '../../src/train/optimizers.js';
 import { type Dataset, train } from '../../src/train/trainer.js';
 import { defineCases } from '../harness/case.js';
+import { refusal } from '../harness/refusal.js';
 
 /** One update's grow rule, as plain data: SET's salt (and a forced candidate threshold), or RigL's dY and X (batch rows each, row-major). */
 export type GrowParams = { method: 'set'; salt: number; threshold?: number } | { method: 'rigl'; dy: Float32Array; x: Float32Array; batch: number; chunkEntries?: number };
@@ -166,15 +167,6 @@ export const dstCases = defineCases({
    * blocks' words (`blocks`, block-structured) holds.
    */
   blockRefusals: async (ctx, p: { w: CsrMatrix; blockSize: 4 | 8 | 16; blocks: BsrMatrix }) => {
-    const refusal = async (call: () => unknown) => {
-      const before = ctx.liveBuffers;
-      try {
-        await call();
-        return { name: 'accepted', message: '', leaked: ctx.liveBuffers - before };
-      } catch (error) {
-        return { name: (error as Error).name, message: (error as Error).message, leaked: ctx.liveBuffers - before };
-      }
-    };
     const layer = new SparseLinear(ctx, p.w, undefined, { bsr: p.blockSize });
     const opt = new Sgd(ctx, layer.parameters(), { lr: 0.1 });
     const w = GpuBsr.upload(ctx, p.blocks);
@@ -182,9 +174,9 @@ export const dstCases = defineCases({
     const masked = GpuBsr.upload(ctx, bsrFromCsr(p.w, p.blockSize));
     try {
       return {
-        layer: await refusal(() => new DynamicSparsity(ctx, [layer], { method: 'set', every: 1, fraction: 0.3, until: 10 }, (v) => opt.stateOf(v)).destroy()),
-        workspace: await refusal(() => new DstWorkspace(ctx, masked)),
-        remap: await refusal(() => dstRemapInto(ctx, ws, w.values, w.values.length - 1)),
+        layer: await refusal(ctx, () => new DynamicSparsity(ctx, [layer], { method: 'set', every: 1, fraction: 0.3, until: 10 }, (v) => opt.stateOf(v)).destroy()),
+        workspace: await refusal(ctx, () => new DstWorkspace(ctx, masked)),
+        remap: await refusal(ctx, () => dstRemapInto(ctx, ws, w.values, w.values.length - 1)),
       };
     } finally {
       masked.destroy();

@@ -22,25 +22,7 @@ import { type Dataset, train } from '../../src/train/trainer.js';
 import { conv2dCsr } from '../../src/kernels/conv-csr.js';
 import { buildArray, buildFlag, FUZZ_FILTER, FUZZ_WEIGHT, fuzzConvDims, fuzzValue, type OperandCall } from '../fuzz/operand-specs.js';
 import { defineCases } from '../harness/case.js';
-
-export interface Refusal {
-  /** the error's name, or 'accepted' */
-  name: string;
-  message: string;
-  /** ctx.liveBuffers after the call minus before it */
-  leaked: number;
-}
-
-/** Runs a call that should be refused; a synchronous throw and a rejected promise count alike. */
-async function refusal(ctx: Context, call: () => unknown): Promise<Refusal> {
-  const before = ctx.liveBuffers;
-  try {
-    await call();
-    return { name: 'accepted', message: '', leaked: ctx.liveBuffers - before };
-  } catch (error) {
-    return { name: (error as Error).name, message: (error as Error).message, leaked: ctx.liveBuffers - before };
-  }
-}
+import { type Refusal, refusal } from '../harness/refusal.js';
 
 const W_1X2 = { rows: 1, cols: 2, rowPtr: Uint32Array.of(0, 2), colIdx: Uint32Array.of(0, 1), values: Float32Array.of(1, 1) };
 

@@ -12,7 +12,7 @@ import { fromActivationLayout } from '../../src/sparse/activation-layout.js';
 import { featureMajorStride } from '../../src/sparse/activation-layout.js';
 import { convForwardRef } from '../../src/sparse/conv-reference.js';
 import { matmulRef, spmmForwardRef } from '../../src/sparse/reference.js';
-import type { Refusal } from '../cases/validation.js';
+import type { Refusal } from '../harness/refusal.js';
 import { describeGpu } from '../harness/gpu.js';
 import { worstBoundRatio } from '../harness/tolerance.js';
 import { ARRAY_KINDS, type ArraySpec, buildArray, FLAG_SPECS, FUZZ_FILTER, FUZZ_WEIGHT, fuzzConvDims, fuzzValue, isValidCall, type OperandCall, SPARSE_FORMATS } from './operand-specs.js';

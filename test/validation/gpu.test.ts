@@ -6,7 +6,7 @@ import { expect, it } from 'vitest';
 import { matmulRef } from '../../src/sparse/reference.js';
 import type { MlpConfig } from '../../src/nn/mlp.js';
 import { Rng } from '../../src/random.js';
-import type { Refusal } from '../cases/validation.js';
+import type { Refusal } from '../harness/refusal.js';
 import { describeGpu } from '../harness/gpu.js';
 import { randomFloat32, worstBoundRatio } from '../harness/tolerance.js';
 import { mlpFile, SMALL_MLP } from './model-files.js';
