@@ -10,11 +10,12 @@ import { reflectUncached } from '../../src/gpu/reflect.js';
 import type { KernelSource } from '../../src/gpu/context.js';
 
 const shaders = readdirSync('shaders').filter((f) => f.endsWith('.wgsl'));
+const shaderSources = new Set(shaders.map((file) => readFileSync(`shaders/${file}`, 'utf8')));
 // Every KernelSource the kernel modules export, found rather than listed, so a newly composed one is covered.
 const isKernelSource = (x: unknown): x is KernelSource => typeof x === 'object' && x !== null && typeof (x as KernelSource).name === 'string' && typeof (x as KernelSource).source === 'string';
 const kernelModules = readdirSync('src/kernels').filter((f) => f.endsWith('.ts'));
 const kernels = (await Promise.all(kernelModules.map((f) => import(`../../src/kernels/${f}`) as Promise<Record<string, unknown>>))).flatMap((m) => Object.values(m).filter(isKernelSource));
-const composed = kernels.filter((k) => !shaders.some((file) => readFileSync(`shaders/${file}`, 'utf8') === k.source));
+const composed = kernels.filter((k) => !shaderSources.has(k.source));
 
 describe('build-time kernel interfaces', () => {
   it.each(shaders)('%s: the loaded module registers what wgsl_reflect reads from it', async (file) => {
