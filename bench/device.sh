@@ -180,10 +180,9 @@ gpu_name() {
   nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null | head -1 || true
 }
 
-# What a log opens with: the GPU and the Vulkan driver files in use, and the bundle's stamp.
+# What a log opens with: the GPU ($1, from gpu_name) and the Vulkan driver files in use, and the bundle's stamp.
 machine_header() {
-  local gpu
-  gpu=$(gpu_name)
+  local gpu=$1
   echo "GPU: ${gpu:-none found}; Vulkan drivers: ${VK_DRIVER_FILES:-${VK_ICD_FILENAMES:-$( [ -e /dev/nvidiactl ] || ls /dev/dri/renderD* >/dev/null 2>&1 && echo "the loader's own search" || echo "SwiftShader (scripts/gpu-env.sh: no GPU device node)")}}"
   cat "$DEV/stamp.txt" 2>/dev/null || echo "no stamp"
 }
@@ -213,7 +212,7 @@ run() {
   stamp=$(cat "$DEV/stamp.txt" 2>/dev/null || echo "no stamp")
   {
     echo "device.sh run: suites ${suites[*]}; options ${opts[*]:-(none)}"
-    machine_header
+    machine_header "$gpu"
   } | tee "$out/log.txt"
 
   # A scratch folder as the suites' working directory: run.ts writes bench/results/ and
@@ -251,7 +250,7 @@ experiments() {
   mkdir -p "$tmp/mnist"
   local f
   for f in "$DEV"/mnist/*.xz; do unxz_to "$f" "$tmp/mnist/$(basename "$f" .xz)"; done
-  { echo "device.sh experiments: ${*:-every line of bench/device-experiments.txt}"; machine_header; } | tee -a "$out/log.txt"
+  { echo "device.sh experiments: ${*:-every line of bench/device-experiments.txt}"; machine_header "$(gpu_name)"; } | tee -a "$out/log.txt"
   local line name args ran=0 failed=0 rc t0
   while IFS= read -r line; do
     line=${line%%#*}
