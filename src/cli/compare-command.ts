@@ -112,8 +112,7 @@ export function planCompare(argv: readonly string[]): ComparePlan {
   const blockMask = v['block-mask'] === true;
   // Each arm brings its own init: with --block-mask and no --init given, the base's default (eoi,
   // which cannot draw block masks) gives way to uniform.
-  const initGiven = argv.some((a) => a === '--init' || a.startsWith('--init='));
-  const base = trainSpecFrom({ ...v, init: blockMask && !initGiven ? 'uniform' : v.init, out: v.out ?? path.join('runs', 'compare') });
+  const base = trainSpecFrom({ ...v, init: blockMask && v.init === undefined ? 'uniform' : v.init, out: v.out ?? path.join('runs', 'compare') });
   if (base.browser) throw new RangeError('--browser is a train option; compare runs in Node');
   const cnn = isCnnConfig(base.spec.model);
   const known: readonly string[] = cnn ? CNN_INITS : MLP_INITS;

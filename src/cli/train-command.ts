@@ -76,7 +76,8 @@ export const TRAIN_OPTIONS = {
   padding: { type: 'string', default: 'circular' },
   width: { type: 'string', default: '128' },
   density: { type: 'string', default: '0.125' },
-  init: { type: 'string', default: 'eoi' },
+  // No default in the table: compare tells an --init given from none (trainSpecFrom falls back to eoi).
+  init: { type: 'string' },
   format: { type: 'string', default: 'csr' },
   'block-mask': { type: 'boolean', default: false },
   'weight-scale': { type: 'string', default: 'fan-in' },
@@ -128,7 +129,7 @@ const SAFE = Number.MAX_SAFE_INTEGER;
 export function trainSpecFrom(v: FlagValues): TrainArgs {
   const model = choiceFlag('model', v.model, ['mlp', 'cnn'] as const);
   const cnn = model === 'cnn';
-  const init = choiceFlag<string>('init', v.init, cnn ? CNN_INITS : MLP_INITS, `with --model ${model}`);
+  const init = choiceFlag<string>('init', v.init ?? 'eoi', cnn ? CNN_INITS : MLP_INITS, `with --model ${model}`);
   const optimizer = choiceFlag('optimizer', v.optimizer, ['sgd', 'adam', 'adamw'] as const);
   const schedule = choiceFlag('schedule', v.schedule, ['constant', 'cosine', 'step'] as const);
   const activation = choiceFlag('activation', v.activation, ACTIVATIONS);

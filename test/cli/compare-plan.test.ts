@@ -22,6 +22,12 @@ describe('planCompare with --block-mask', () => {
     expect(() => plan(['--block-mask', '--inits', 'uniform'])).toThrow(/--block-mask needs --format bsr4/);
   });
 
+  it('honours an --init given, in either spelling, and refuses one that cannot draw block masks', () => {
+    expect(plan(['--format', 'bsr8', '--block-mask', '--init=erk']).base.spec.model.init).toBe('erk');
+    expect(plan(['--format', 'bsr8', '--block-mask']).base.spec.model.init).toBe('uniform');
+    expect(() => plan(['--format', 'bsr8', '--block-mask', '--init', 'eoi'])).toThrow(/--block-mask needs --init uniform or erk/);
+  });
+
   it('keeps the default inits without --block-mask', () => {
     expect(plan([]).arms.map((a) => a.init)).toEqual(['eoi', 'uniform', 'erk', 'dense-orthogonal']);
   });
