@@ -1,13 +1,13 @@
 // The digit steps of the mask update's radix selects, composed into shaders/dst_select.wgsl (whose
-// `hist`, `work` and params they use, and whose digitKey gives the keys of a one-workgroup select).
+// `hist`, `work` and params they use, and whose digitKey gives the keys of the one-workgroup select).
 // Both run in one workgroup of LANES invocations (shaders/dst_lanes.wgsl), every one of which
 // must call them (they hold barriers).
 //
 // pickDigit: given the 65536-bin histogram of one 16-bit digit of the keys (hist[0..HIST_BINS)),
 // finds the digit d holding the need-th largest key (counting from the top: params.k for the high
 // digit, work[NEED] for the low one), records it in the selection state (shaders/dst_state.wgsl)
-// and clears the histogram for the next pass; with `needed` false it does nothing.
-// selectDigits: the k-th largest of n keys (digitKey(source, i), i < n) and how many keys equal to
+// and clears the histogram for the next pass.
+// selectDigits: the k-th largest of n keys (digitKey(i), i < n) and how many keys equal to
 // it are taken, by four 8-bit digits, each counted in a 256-bin workgroup histogram.
 
 var<workgroup> partial: array<u32, LANES>;
@@ -17,17 +17,15 @@ var<workgroup> chosen: vec2<u32>;
 
 // Invocation i sums the i-th block of HIST_BINS / LANES bins; the first one walks the block sums
 // from the top, then the bins of the block holding the key.
-fn pickDigit(lid: u32, low: bool, needed: bool) {
+fn pickDigit(lid: u32, low: bool) {
   let per = HIST_BINS / LANES;
   var sum = 0u;
-  if (needed) {
-    for (var b = lid * per; b < lid * per + per; b++) {
-      sum += atomicLoad(&hist[b]);
-    }
+  for (var b = lid * per; b < lid * per + per; b++) {
+    sum += atomicLoad(&hist[b]);
   }
   partial[lid] = sum;
   workgroupBarrier();
-  if (lid == 0u && needed) {
+  if (lid == 0u) {
     var need = select(params.k, work[NEED], low);
     var span = LANES - 1u;
     loop {
@@ -55,16 +53,14 @@ fn pickDigit(lid: u32, low: bool, needed: bool) {
     }
   }
   storageBarrier();
-  if (needed) {
-    for (var b = lid * per; b < lid * per + per; b++) {
-      atomicStore(&hist[b], 0u);
-    }
+  for (var b = lid * per; b < lid * per + per; b++) {
+    atomicStore(&hist[b], 0u);
   }
   storageBarrier();
 }
 
 // Each invocation counts every LANES-th key; returns (T, take). For k = 0: T = 0xffffffff, take 0.
-fn selectDigits(lid: u32, source: u32, n: u32, k: u32) -> vec2<u32> {
+fn selectDigits(lid: u32, n: u32, k: u32) -> vec2<u32> {
   if (lid == 0u) {
     chosen = vec2<u32>(0u, k);
   }
@@ -78,7 +74,7 @@ fn selectDigits(lid: u32, source: u32, n: u32, k: u32) -> vec2<u32> {
     // The bits above this round's digit (none in the first round).
     let high = select(0xffffffffu << (shift + 8u), 0u, round == 0u);
     for (var i = lid; i < n; i += LANES) {
-      let key = digitKey(source, i);
+      let key = digitKey(i);
       if ((key & high) == above) {
         atomicAdd(&bins[(key >> shift) & 255u], 1u);
       }

@@ -5,10 +5,10 @@
 // invocation per unit (so per-unit counts, once scanned, rank elements in flat order):
 //  - drop: the stored entries e (entry order is flat order); unit u = entries [u·UNIT, ...).
 //    key(e) = ~bits(|values[e]|): the largest keys are the smallest magnitudes.
-//  - grow: every position; unit u = row u / segments, columns [(u % segments)·UNIT, ...). A position
-//    is a candidate unless it holds an entry that is kept (keep[e] = 1). key(p) = a PCG hash of
-//    (salt, p) (SET: a uniformly random order), or bits(|scores|) of the dense gradient of rows
-//    [chunkRow0, ...) held in `scores` (RigL).
+//  - grow (RigL's; SET grows by shaders/dst_set.wgsl): every position; unit u = row u / segments,
+//    columns [(u % segments)·UNIT, ...). A position is a candidate unless it holds an entry that is
+//    kept (keep[e] = 1). key(p) = bits(|scores|) of the dense gradient of rows [chunkRow0, ...)
+//    held in `scores`.
 // Both select the k largest keys, ties to the lower flat index, giving the threshold T and
 // `take`, how many keys equal to T are selected; an element is selected when key > T, or key == T
 // and (its rank among keys == T) < take. Across many workgroups that is a two-digit radix select:
@@ -21,24 +21,17 @@
 // counted per range, scanned, and the ranges decided). Larger layers: the radix select's
 // `drop_hist` passes and picks, then `drop_count` writes per unit the keys equal to T
 // (work[eqOff + u]), a scan ranks them, and `drop_decide` writes keep[e].
-// SET's grow keys are uniform, so one walk usually settles the grow: `grow_candidates` marks the
-// free positions whose key is at least `threshold` (set on the host from k and the free count so
-// that at least k of them lie above it with overwhelming probability) as tie and appends their
-// keys to a candidate list (hist[CANDIDATES..]), among which `candidates` finds T and `take`
-// exactly; when fewer than k or more than `capacity` were found, it sets work[FALLBACK] and
-// runs the two-walk select over every position itself, in its one workgroup.
-// The two-walk select (RigL's, a chunk of rows at a time) walks every position twice
+// The grow's two-walk select (a chunk of rows at a time) walks every position twice
 // (`grow_hist`, then `grow_split`, the low-digit pass, which also marks each unit's columns as
 // sure or tie in bit masks), and then both go on over the marked columns only:
 // `grow_count` settles the ties against T and counts per unit the keys equal to T and the sure
 // entries, dst_scan's `grow` turns those into each unit's first equal key and first new entry,
 // and `grow_fill` writes the new CSR: colIdx and src (old entry, or 0xffffffff for a grown
 // position) at out[0..nnz) and out[nnz..2·nnz), row starts at out[2·nnz..).
-// work[0..5) holds the selection state (shaders/dst_state.wgsl, composed in front): need, prefix,
-// T, take, fallback. Counts are atomics on integers and the candidates' order does not matter (T
-// and take depend on their multiset only), so the result does not depend on the order
-// invocations run in. The one-workgroup passes' block ownership and scan are
-// shaders/dst_lanes.wgsl's, composed in front.
+// work[0..4) holds the selection state (shaders/dst_state.wgsl, composed in front): need, prefix,
+// T, take. Counts are atomics on integers, so the result does not depend on the order invocations
+// run in. The one-workgroup passes' block ownership and scan are
+// shaders/dst_lanes.wgsl's, and the column search shaders/dst_search.wgsl's, composed in front.
 
 override WG: u32 = 64;
 override UNIT: u32 = 64;
@@ -51,15 +44,11 @@ struct Params {
   unitBegin: u32,
   unitEnd: u32,
   chunkRow0: u32,
-  salt: u32,
-  rigl: u32,
   low: u32,
   k: u32,
   eqOff: u32,
   newOff: u32,
   maskOff: u32,
-  threshold: u32,
-  capacity: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -74,12 +63,6 @@ struct Params {
 
 const GROWN = 0xffffffffu;
 
-fn pcg(x: u32) -> u32 {
-  let state = x * 747796405u + 2891336453u;
-  let word = ((state >> ((state >> 28u) + 4u)) ^ state) * 277803737u;
-  return (word >> 22u) ^ word;
-}
-
 fn unitIndex(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> u32 {
   return params.unitBegin + (wid.x + wid.y * nwg.x) * WG + lid;
 }
@@ -89,10 +72,7 @@ fn dropKey(e: u32) -> u32 {
 }
 
 fn growKey(r: u32, c: u32) -> u32 {
-  if (params.rigl != 0u) {
-    return bitcast<u32>(abs(scores[(r - params.chunkRow0) * params.cols + c]));
-  }
-  return pcg(pcg(r * params.cols + c) ^ params.salt);
+  return bitcast<u32>(abs(scores[(r - params.chunkRow0) * params.cols + c]));
 }
 
 // Counts a key into the histogram pass's digit, when it lies under the chosen prefix.
@@ -123,18 +103,7 @@ fn growUnit(u: u32) -> GrowUnit {
   let row = u / params.segments;
   let c0 = (u % params.segments) * UNIT;
   let c1 = min(params.cols, c0 + UNIT);
-  var lo = rowPtr[row];
-  var hi = rowPtr[row + 1u];
-  let rowEnd = hi;
-  while (lo < hi) {
-    let mid = (lo + hi) / 2u;
-    if (colIdx[mid] < c0) {
-      lo = mid + 1u;
-    } else {
-      hi = mid;
-    }
-  }
-  return GrowUnit(row, c0, c1, lo, rowEnd);
+  return GrowUnit(row, c0, c1, firstAtOrAfter(row, c0), rowPtr[row + 1u]);
 }
 
 // At column c of the walk: advances `entry` past earlier columns; 0 = empty, 1 = kept entry, 2 = dropped entry.
@@ -185,23 +154,20 @@ fn drop_decide(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id)
   }
 }
 
-// The keys of selectDigits' sources: 0, the drop's; 1, SET's collected candidates.
-fn digitKey(source: u32, i: u32) -> u32 {
-  if (source == 0u) {
-    return dropKey(i);
-  }
-  return atomicLoad(&hist[CANDIDATES + i]);
+// The keys selectDigits selects among: the drop's.
+fn digitKey(i: u32) -> u32 {
+  return dropKey(i);
 }
 
 // The radix select's digit step: the high digit's (with params.low, the low digit's) bin holding the k-th key.
 @compute @workgroup_size(LANES)
 fn pick(@builtin(local_invocation_index) lid: u32) {
-  pickDigit(lid, params.low != 0u, true);
+  pickDigit(lid, params.low != 0u);
 }
 
 @compute @workgroup_size(LANES)
 fn drop_select(@builtin(local_invocation_index) lid: u32) {
-  let chosen = selectDigits(lid, 0u, params.nnz, params.k);
+  let chosen = selectDigits(lid, params.nnz, params.k);
   let t = chosen.x;
   let range = ownRange(lid, params.nnz);
   var eq = 0u;
@@ -223,7 +189,12 @@ fn drop_select(@builtin(local_invocation_index) lid: u32) {
 }
 
 // The high-digit histogram of a grow unit's free positions.
-fn growHistUnit(u: u32) {
+@compute @workgroup_size(WG)
+fn grow_hist(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let u = unitIndex(wid, nwg, lid);
+  if (u >= params.unitEnd) {
+    return;
+  }
   var g = growUnit(u);
   for (var c = g.c0; c < g.c1; c++) {
     if (storedState(&g, c) != 1u) {
@@ -232,25 +203,15 @@ fn growHistUnit(u: u32) {
   }
 }
 
-@compute @workgroup_size(WG)
-fn grow_hist(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let u = unitIndex(wid, nwg, lid);
-  if (u >= params.unitEnd) {
-    return;
-  }
-  growHistUnit(u);
-}
-
 // A grow unit's column masks in work[maskOff + 4·u..]: bit j of words 0-1 (`sure`) and 2-3 (`tie`)
 // is column c0 + j (UNIT <= 64).
 fn maskAt(u: u32) -> u32 {
   return params.maskOff + 4u * u;
 }
 
-// Marks each column of unit u sure (a kept entry; with the prefix P picked, a key whose high digit
-// is above P) or tie (high digit P, counted into the low histogram; when collecting candidates, a
-// key at least params.threshold, appended to the candidate list instead).
-fn splitUnit(u: u32, collect: bool) {
+// Marks each column of unit u sure (a kept entry, or a key whose high digit is above the picked
+// prefix P) or tie (high digit P, counted into the low histogram).
+fn splitUnit(u: u32) {
   var g = growUnit(u);
   let prefix = work[PREFIX] >> 16u;
   var sure = array<u32, 2>(0u, 0u);
@@ -262,11 +223,7 @@ fn splitUnit(u: u32, collect: bool) {
       sure[j >> 5u] |= bit;
     } else {
       let key = growKey(g.row, c);
-      if (collect) {
-        if (key >= params.threshold) {
-          tie[j >> 5u] |= bit;
-        }
-      } else if ((key >> 16u) > prefix) {
+      if ((key >> 16u) > prefix) {
         sure[j >> 5u] |= bit;
       } else if ((key >> 16u) == prefix) {
         tie[j >> 5u] |= bit;
@@ -282,67 +239,6 @@ fn splitUnit(u: u32, collect: bool) {
   work[m + 1u] = sure[1];
   work[m + 2u] = tie[0];
   work[m + 3u] = tie[1];
-  if (collect) {
-    appendCandidates(g.row, g.c0, tie);
-  }
-}
-
-// Appends the keys of a unit's tie columns to the candidate list: one atomic claims the unit's
-// slots; keys past the list's capacity are counted but not stored (the count then says overflow).
-fn appendCandidates(row: u32, c0: u32, tie: array<u32, 2>) {
-  let n = countOneBits(tie[0]) + countOneBits(tie[1]);
-  if (n == 0u) {
-    return;
-  }
-  var slot = atomicAdd(&hist[CANDIDATE_COUNT], n);
-  for (var w = 0u; w < 2u; w++) {
-    var bits = tie[w];
-    while (bits != 0u) {
-      let j = countTrailingZeros(bits);
-      bits &= bits - 1u;
-      if (slot < params.capacity) {
-        atomicStore(&hist[CANDIDATES + slot], growKey(row, c0 + 32u * w + j));
-      }
-      slot += 1u;
-    }
-  }
-}
-
-// SET's exact select among the candidates grow_candidates collected: when at least k and at
-// most `capacity` were found, every key at or above the k-th largest free key is among them, so
-// their k-th largest is T. The digit rounds run whatever the count (at most `capacity` keys read),
-// so every barrier is reached. When the candidates cannot settle it (rare: work[FALLBACK] records
-// it), the same workgroup runs the two-walk select over every position; one workgroup's pace is
-// fine for that. Clears the count for the next walk.
-@compute @workgroup_size(LANES)
-fn candidates(@builtin(local_invocation_index) lid: u32) {
-  let found = atomicLoad(&hist[CANDIDATE_COUNT]);
-  let exact = found >= params.k && found <= params.capacity;
-  let chosen = selectDigits(lid, 1u, min(found, params.capacity), params.k);
-  if (lid == 0u) {
-    if (exact) {
-      work[THRESHOLD] = chosen.x;
-      work[TAKE] = chosen.y;
-    }
-    work[FALLBACK] = select(1u, 0u, exact);
-    atomicStore(&hist[CANDIDATE_COUNT], 0u);
-  }
-  // Every invocation reaches the barriers of the fallback, doing nothing unless it is needed.
-  let needed = !exact;
-  if (needed) {
-    for (var u = params.unitBegin + lid; u < params.unitEnd; u += LANES) {
-      growHistUnit(u);
-    }
-  }
-  storageBarrier();
-  pickDigit(lid, false, needed);
-  if (needed) {
-    for (var u = params.unitBegin + lid; u < params.unitEnd; u += LANES) {
-      splitUnit(u, false);
-    }
-  }
-  storageBarrier();
-  pickDigit(lid, true, needed);
 }
 
 // The low-digit pass of the two-walk select.
@@ -352,17 +248,7 @@ fn grow_split(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) 
   if (u >= params.unitEnd) {
     return;
   }
-  splitUnit(u, false);
-}
-
-// SET's one walk: kept entries sure, the free positions with key >= params.threshold tie and collected.
-@compute @workgroup_size(WG)
-fn grow_candidates(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let u = unitIndex(wid, nwg, lid);
-  if (u >= params.unitEnd) {
-    return;
-  }
-  splitUnit(u, true);
+  splitUnit(u);
 }
 
 // With T picked, settles the tie columns (their keys recomputed, the others are known): above T

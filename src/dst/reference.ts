@@ -33,16 +33,77 @@ export function magnitudeKey(x: number): number {
   return u32[0]!;
 }
 
-/** The PCG output hash of a 32-bit word (the GPU's shaders/dst_select.wgsl has the same one). */
+/** The PCG output hash of a 32-bit word (the GPU's shaders/dst_set.wgsl has the same one). */
 export function pcgHash(x: number): number {
   const state = (Math.imul(x >>> 0, 747796405) + 2891336453) >>> 0;
   const word = Math.imul((state >>> ((state >>> 28) + 4)) ^ state, 277803737) >>> 0;
   return ((word >>> 22) ^ word) >>> 0;
 }
 
-/** SET's grow key of flat position p: a counter-based hash, uniform and independent per (salt, p). */
-export function setGrowKey(salt: number, p: number): number {
-  return pcgHash((pcgHash(p) ^ salt) >>> 0);
+/** Rounds of SET's Feistel network (four: a pseudorandom permutation of its halves). */
+const SET_ROUNDS = 4;
+
+/** Bits of one half of SET's Feistel network over [0, n): the smallest h ≥ 1 with 4^h ≥ n. */
+function setHalfBits(n: number): number {
+  let h = 1;
+  while (h < 16 && 4 ** h < n) h++;
+  return h;
+}
+
+/** One pass of the Feistel network over [0, 4^h) (backwards with `inverse`), round keys from the salt. */
+function feistel(salt: number, h: number, x: number, inverse: boolean): number {
+  const mask = (1 << h) - 1;
+  let left = (x >>> h) & mask;
+  let right = x & mask;
+  for (let j = 0; j < SET_ROUNDS; j++) {
+    const round = inverse ? SET_ROUNDS - 1 - j : j;
+    const key = pcgHash((salt + Math.imul(round, 0x9e3779b9)) >>> 0);
+    if (inverse) {
+      const l = right ^ (pcgHash((left ^ key) >>> 0) & mask);
+      right = left;
+      left = l;
+    } else {
+      const r = left ^ (pcgHash((right ^ key) >>> 0) & mask);
+      left = right;
+      right = r;
+    }
+  }
+  return ((left << h) | right) >>> 0;
+}
+
+/**
+ * SET's order of the flat positions [0, n): a seeded bijection π, a four-round Feistel network
+ * on the smallest even-bit power of two ≥ n, re-applied while the result is ≥ n (cycle walking),
+ * so that it permutes [0, n). Returns π(i). The GPU (shaders/dst_set.wgsl) computes the same
+ * u32 arithmetic. Throws a RangeError unless 1 ≤ n ≤ 2^32 - 1 and 0 ≤ i < n.
+ */
+export function setSequence(salt: number, n: number, i: number): number {
+  return walk(salt, n, i, false);
+}
+
+/** π⁻¹(p): where flat position p comes in SET's order of [0, n) (setSequence). */
+export function setSequenceIndex(salt: number, n: number, p: number): number {
+  return walk(salt, n, p, true);
+}
+
+function walk(salt: number, n: number, x: number, inverse: boolean): number {
+  checkNonNegativeInt('n', n, 0xffffffff);
+  if (n === 0) throw new RangeError('n must be at least 1, got 0');
+  checkNonNegativeInt(inverse ? 'p' : 'i', x, n - 1);
+  const h = setHalfBits(n);
+  let y = x;
+  do y = feistel(salt >>> 0, h, y, inverse);
+  while (y >= n);
+  return y;
+}
+
+/**
+ * SET's grow key of flat position p of n: 2^32 - 1 - π⁻¹(p) (setSequenceIndex), so that the k
+ * largest keys among the free positions are the first k free ones of the sequence π(0), π(1), …
+ * (distinct keys: no ties).
+ */
+export function setGrowKey(salt: number, n: number, p: number): number {
+  return 0xffffffff - setSequenceIndex(salt, n, p);
 }
 
 /** The salt of one layer's update: the run's seed, the layer's index and the update's index hashed together. */

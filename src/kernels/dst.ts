@@ -1,24 +1,29 @@
 /**
  * One dynamic-sparse-training mask update of a CSR or BSR layer, entirely on the GPU
  * (shaders/dst_*.wgsl): drop the k stored entries of smallest |w|, grow k positions not kept (SET:
- * by a seeded counter-based hash, i.e. uniformly at random; RigL: by the largest |dL/dW|, the dense
- * gradient computed a chunk of rows at a time), write the new CSR, move the values and every
- * optimizer state section to the new order (grown entries 0), and rebuild Wᵀ's pattern, both row
- * swizzles and the SDDMM work items. Nothing is read back but the SDDMM item count. Per layer:
- * 1 dispatch to drop (one workgroup selecting over the entries; 7, a radix select across
- * workgroups, above DST_DROP_ONE_WORKGROUP_MAX entries), 7 to grow by RigL (2 walks of every
- * position, one of the columns left tied, one of the columns chosen, single-workgroup picks and a
- * scan) and 5 by SET, 2 per array moved, 5 to rebuild. No pass is one invocation walking the whole layer: the
- * walks are one invocation per unit of columns or entries, Wᵀ a counting sort over row blocks, the
- * scans, row ranks and SDDMM items one workgroup of 64.
+ * the first k free positions of a seeded pseudorandom permutation of the positions, i.e. uniformly
+ * at random; RigL: by the largest |dL/dW|, the dense gradient computed a chunk of rows at a time),
+ * write the new CSR, move the values and every optimizer state section to the new order (grown
+ * entries 0), and rebuild Wᵀ's pattern, both row swizzles and the SDDMM work items. Nothing is read
+ * back but the SDDMM item count. Per layer: 1 dispatch to drop (one workgroup selecting over the
+ * entries; 7, a radix select across workgroups, above DST_DROP_ONE_WORKGROUP_MAX entries), 3 to
+ * grow by SET (2 when k = 0) and 7 by RigL (2 walks of every position, one of the columns left tied,
+ * one of the columns chosen, single-workgroup picks and a scan; its dense gradient's matmuls on
+ * top), 2 per array moved, 5 to rebuild: a SET update of a CSR layer with momentum is 13
+ * dispatches. No pass is one invocation walking the whole layer: the walks are one invocation per
+ * unit of columns, entries, candidates or rows, Wᵀ a counting sort over row blocks, the scans, row
+ * ranks and SDDMM items one workgroup of 64.
  *
- * SET's grow keys are a hash, uniform over u32, so SET walks every position once: a threshold set
- * on the host from k and the count of free positions leaves k + 8√k + 64 of them above it on
- * average, those are collected, and an exact select among them finds the k-th largest key. Fewer
- * than k (or more than the room kept for them, k's count plus eight of its standard deviations)
- * happens with probability below 1e-14; then the candidate select's workgroup runs the two-walk
- * select over every position itself (no read back, no extra dispatch), so the update selects
- * exactly the reference's set in every case.
+ * SET never looks at the empty positions at large (shaders/dst_set.wgsl): its order is a bijection
+ * π of the n flat positions (a four-round Feistel network with cycle walking, keyed by the salt),
+ * and it grows the first k positions of π(0), π(1), … that are not kept. One pass tests the first
+ * M = (k + 8√k + 64) / (free fraction) of them (each by a binary search of its row's columns) and
+ * marks the free ones; one workgroup ranks the marks, keeps the first k, and where fewer than k
+ * were free (probability below 1e-14) goes on along the sequence itself until it has k (no read
+ * back, no extra dispatch), then counts them per row, scans the new row lengths and places each
+ * row's grown columns after its kept entries; one invocation per row sorts its few grown columns
+ * and merges them with its kept entries into the new CSR. The reference's grow key for SET is
+ * 2^32 - 1 - π⁻¹(p) (setGrowKey), so "largest key wins" selects the same set.
  *
  * A BSR layer moves whole blocks: the same passes run on its block pattern (a CSR matrix over
  * blockRows x blockCols), ranking blocks by the sum of |w| over the block (drop) and of |dL/dW|
@@ -39,7 +44,9 @@ import lanesSource from '../../shaders/dst_lanes.wgsl';
 import pickSource from '../../shaders/dst_pick.wgsl';
 import rowsSource from '../../shaders/dst_rows.wgsl';
 import scanSource from '../../shaders/dst_scan.wgsl';
+import searchSource from '../../shaders/dst_search.wgsl';
 import selectSource from '../../shaders/dst_select.wgsl';
+import setSource from '../../shaders/dst_set.wgsl';
 import stateSource from '../../shaders/dst_state.wgsl';
 import transposeSource from '../../shaders/dst_transpose.wgsl';
 import type { Context, KernelSource } from '../gpu/context.js';
@@ -52,7 +59,8 @@ import { checkFeatureMajor, featureMajorStride } from './feature-major.js';
 import { gridFor } from './grid.js';
 import { matmulInto } from './matmul.js';
 
-export const dstSelectKernel: KernelSource = { name: 'dst_select', source: /* @__PURE__ */ composedSource([stateSource, lanesSource, pickSource, selectSource]) };
+export const dstSelectKernel: KernelSource = { name: 'dst_select', source: /* @__PURE__ */ composedSource([stateSource, lanesSource, pickSource, searchSource, selectSource]) };
+export const dstSetKernel: KernelSource = { name: 'dst_set', source: /* @__PURE__ */ composedSource([stateSource, lanesSource, indexSource, searchSource, setSource]) };
 export const dstScanKernel: KernelSource = { name: 'dst_scan', source: /* @__PURE__ */ composedSource([stateSource, lanesSource, scanSource]) };
 export const dstBlocksKernel: KernelSource = { name: 'dst_blocks', source: /* @__PURE__ */ composedSource([indexSource, blocksSource]) };
 export const dstTransposeKernel: KernelSource = { name: 'dst_transpose', source: /* @__PURE__ */ composedSource([lanesSource, transposeSource]) };
@@ -65,7 +73,7 @@ const ONE_WORKGROUP_LANES = 64;
 /** Elements one invocation of the selection passes walks (entries, or columns of one row). */
 export const DST_UNIT = 64;
 const HIST_BINS = 1 << 16;
-/** work[0..5): the selection state (need, prefix, threshold, take, fallback; shaders/dst_state.wgsl). */
+/** work[0..5): the selection state (need, prefix, threshold, take, SET's fallback; shaders/dst_state.wgsl). */
 const STATE_WORDS = 5;
 const FALLBACK_WORD = 4;
 /**
@@ -83,11 +91,10 @@ export type DstGrow =
       method: 'set';
       salt: number;
       /**
-       * grow keys at or above it are the candidates SET's one walk collects; by default set from k
-       * and the free positions (dstSetCandidates). Tests force the two-walk fallback with it: 2^32 - 1
-       * finds too few, 0 more than the room for them.
+       * for tests: the candidates tested in parallel (0 to the layer's positions; by default
+       * dstSetWindow). A small one forces the workgroup that ranks them to go on along the sequence.
        */
-      threshold?: number;
+      window?: number;
     }
   | {
       method: 'rigl';
@@ -127,24 +134,14 @@ function blockSide(w: DstLayer): number {
   return w instanceof GpuBsr ? w.blockSize : 1;
 }
 
-/** The expected surplus of SET's candidates over k: eight standard deviations of the count, and 64. */
-function candidateMean(k: number, free: number): number {
-  return Math.min(free, k + 8 * Math.sqrt(k) + 64);
-}
-
-/** Room for SET's candidates when `mean` are expected: eight standard deviations above, and 64. */
-function candidateCapacity(mean: number): number {
-  return Math.ceil(mean + 8 * Math.sqrt(mean) + 64);
-}
-
 /**
- * SET's candidate window for growing k of `free` positions: the key threshold above which
- * candidateMean(k) of the uniform keys lie on average (0 when that is all of them, so that all are
- * collected), and the room kept for them.
+ * SET's candidate window for growing k of `free` free positions out of n: the first M of its
+ * sequence, M = (k + 8√k + 64)·n / free (at most n; 0 for k = 0), hold k + 8√k + 64 free ones on
+ * average, so fewer than k with probability below 1e-14.
  */
-export function dstSetCandidates(k: number, free: number): { threshold: number; capacity: number } {
-  const mean = candidateMean(k, free);
-  return { threshold: mean >= free ? 0 : Math.floor(2 ** 32 * (1 - mean / free)), capacity: candidateCapacity(mean) };
+export function dstSetWindow(k: number, n: number, free: number): number {
+  if (k === 0) return 0;
+  return Math.min(n, Math.ceil(((k + 8 * Math.sqrt(k) + 64) * n) / free));
 }
 
 /**
@@ -189,6 +186,8 @@ function unitCounts(w: DstGrid): { drop: number; grow: number; segments: number 
 export class DstWorkspace {
   readonly keep: GpuTensor<'u32'>;
   readonly hist: GpuTensor<'u32'>;
+  /** SET's grow: a counter per row (rows), the chosen positions (nnz), a free bit per candidate (⌈rows·cols / 32⌉) */
+  readonly sequence: GpuTensor<'u32'>;
   readonly work: GpuTensor<'u32'>;
   /** new colIdx (nnz), src (nnz), new rowPtr (rows + 1) */
   readonly out: GpuTensor<'u32'>;
@@ -209,7 +208,7 @@ export class DstWorkspace {
   private readonly spareU2: GpuTensor<'u32'>;
   private readonly chunks = new Map<string, GpuTensor<'f32'>>();
   readonly eqOff = STATE_WORDS;
-  /** work[fallbackOff] is 1 after a SET grow whose candidates did not settle it (the two-walk select ran), else 0 */
+  /** work[fallbackOff] is 1 after a SET grow whose candidate window held fewer than k free positions (the ranking went on along the sequence), else 0 */
   readonly fallbackOff = FALLBACK_WORD;
   readonly newOff: number;
   readonly maskOff: number;
@@ -226,9 +225,8 @@ export class DstWorkspace {
     this.newOff = this.eqOff + Math.max(units.drop, units.grow) + 1;
     const n = Math.max(1, grid.nnz);
     this.keep = ctx.zeros('u32', n, 'dst.keep');
-    // The digit histogram, SET's candidate count and the room for the most candidates any k can have.
-    const most = candidateCapacity(candidateMean(grid.nnz, grid.rows * grid.cols));
-    this.hist = ctx.zeros('u32', HIST_BINS + 1 + most, 'dst.hist');
+    this.hist = ctx.zeros('u32', HIST_BINS, 'dst.hist');
+    this.sequence = ctx.zeros('u32', grid.rows + grid.nnz + Math.ceil((grid.rows * grid.cols) / 32), 'dst.sequence');
     this.maskOff = this.newOff + units.grow + 1;
     this.work = ctx.zeros('u32', this.maskOff + 4 * units.grow, 'dst.work');
     this.out = ctx.zeros('u32', 2 * grid.nnz + grid.rows + 1, 'dst.out');
@@ -278,7 +276,7 @@ export class DstWorkspace {
 
   /** Frees the workspace's GPU buffers. */
   destroy(): void {
-    for (const t of [this.keep, this.hist, this.work, this.out, this.cursor, this.columnCounts, this.rankCounts, this.itemCount, this.blockScores, this.spareF, this.spareF2, this.spareU, this.spareU2, ...this.chunks.values()]) t?.destroy();
+    for (const t of [this.keep, this.hist, this.sequence, this.work, this.out, this.cursor, this.columnCounts, this.rankCounts, this.itemCount, this.blockScores, this.spareF, this.spareF2, this.spareU, this.spareU2, ...this.chunks.values()]) t?.destroy();
   }
 }
 
@@ -292,11 +290,7 @@ interface SelectPass {
   low?: boolean;
   k: number;
   chunkRow0?: number;
-  salt?: number;
-  rigl?: boolean;
   scores?: GpuTensor<'f32'>;
-  threshold?: number;
-  capacity?: number;
   /** a one-workgroup entry point (ONE_WORKGROUP_LANES invocations) */
   single?: boolean;
 }
@@ -313,15 +307,11 @@ async function selectPass(ctx: Context, ws: DstWorkspace, p: SelectPass): Promis
     unitBegin,
     unitEnd,
     chunkRow0: p.chunkRow0 ?? 0,
-    salt: p.salt ?? 0,
-    rigl: Number(p.rigl ?? false),
     low: Number(p.low ?? false),
     k: p.k,
     eqOff: ws.eqOff,
     newOff: ws.newOff,
     maskOff: ws.maskOff,
-    threshold: p.threshold ?? 0,
-    capacity: p.capacity ?? 0,
   };
   const dropKeys = ws.blockScores ?? ws.w.values;
   const buffers = {
@@ -423,29 +413,43 @@ async function growScoresChunk(ctx: Context, ws: DstWorkspace, grow: Extract<Dst
 }
 
 /**
+ * SET's grow (shaders/dst_set.wgsl): the first k positions of its sequence that are not kept, and
+ * the new CSR in ws.out. The candidate test is skipped for k = 0 (the window is empty).
+ */
+async function setGrow(ctx: Context, ws: DstWorkspace, k: number, salt: number, window: number): Promise<void> {
+  const w = ws.grid;
+  const uniforms = { rows: w.rows, cols: w.cols, nnz: w.nnz, n: w.rows * w.cols, salt, k, window, chosenAt: w.rows, bitsAt: w.rows + w.nnz };
+  const buffers = { rowPtr: ws.w.pattern.rowPtr, colIdx: ws.w.pattern.colIdx, keep: ws.keep, work: ws.work, out: ws.out, seq: ws.sequence };
+  const pass = (entryPoint: 'set_free' | 'set_take' | 'set_merge', workgroups: [number, number?]) => ctx.dispatch(dstSetKernel, { entryPoint, constants: { WG }, buffers, uniforms, workgroups });
+  if (window > 0) await pass('set_free', gridFor(ctx, Math.ceil(window / WG)));
+  await pass('set_take', [1]);
+  await pass('set_merge', gridFor(ctx, Math.ceil(w.rows / WG)));
+}
+
+/**
  * Grows k positions among those not kept (after dstDropInto) and writes the new CSR into ws.out
- * (for a BSR layer, k block positions and its new block pattern). The three passes that read keys
- * walk the rows chunk by chunk (whole block rows); RigL recomputes the chunk's dense gradient for
- * each of them unless one chunk holds the whole layer.
+ * (for a BSR layer, k block positions and its new block pattern). SET: setGrow. RigL: the three
+ * passes that read keys walk the rows chunk by chunk (whole block rows), recomputing the chunk's
+ * dense gradient for each of them unless one chunk holds the whole layer.
  */
 export async function dstGrowInto(ctx: Context, ws: DstWorkspace, k: number, grow: DstGrow): Promise<void> {
   const w = ws.grid;
   checkNonNegativeInt('k', k, w.nnz);
-  const { grow: growUnits, segments } = unitCounts(w);
-  const rigl = grow.method === 'rigl';
-  let chunkRows = w.rows;
-  if (grow.method === 'rigl') {
-    checkPositiveInt('batch', grow.batch);
-    checkFeatureMajor('dyT', grow.dyT, ws.w.rows, 'w.rows', grow.batch);
-    checkFeatureMajor('xT', grow.xT, ws.w.cols, 'w.cols', grow.batch);
-    const budget = checkPositiveInt('chunkEntries', grow.chunkEntries ?? DST_DEFAULT_CHUNK_ENTRIES);
-    // Grid rows per chunk: a BSR block row holds blockSize rows of the dense gradient.
-    chunkRows = Math.max(1, Math.min(w.rows, Math.floor(budget / (blockSide(ws.w) * ws.w.cols))));
-  } else {
+  if (grow.method === 'set') {
     checkNonNegativeInt('salt', grow.salt, 0xffffffff);
-    if (grow.threshold !== undefined) checkNonNegativeInt('threshold', grow.threshold, 0xffffffff);
+    const n = w.rows * w.cols;
+    const window = grow.window ?? dstSetWindow(k, n, n - w.nnz + k);
+    checkNonNegativeInt('window', window, n);
+    await setGrow(ctx, ws, k, grow.salt, window);
+    return;
   }
-  const salt = grow.method === 'set' ? grow.salt : 0;
+  checkPositiveInt('batch', grow.batch);
+  checkFeatureMajor('dyT', grow.dyT, ws.w.rows, 'w.rows', grow.batch);
+  checkFeatureMajor('xT', grow.xT, ws.w.cols, 'w.cols', grow.batch);
+  const budget = checkPositiveInt('chunkEntries', grow.chunkEntries ?? DST_DEFAULT_CHUNK_ENTRIES);
+  // Grid rows per chunk: a BSR block row holds blockSize rows of the dense gradient.
+  const chunkRows = Math.max(1, Math.min(w.rows, Math.floor(budget / (blockSide(ws.w) * ws.w.cols))));
+  const { grow: growUnits, segments } = unitCounts(w);
   const chunks = Math.ceil(w.rows / chunkRows);
   // One chunk holding the whole layer is computed once for every pass.
   let whole: GpuTensor<'f32'> | undefined;
@@ -453,36 +457,25 @@ export async function dstGrowInto(ctx: Context, ws: DstWorkspace, k: number, gro
     for (let i = 0; i < chunks; i++) {
       const row0 = i * chunkRows;
       const rows = Math.min(chunkRows, w.rows - row0);
-      let scores: GpuTensor<'f32'> | undefined;
-      if (grow.method === 'rigl') {
-        scores = whole ?? (await growScoresChunk(ctx, ws, grow, row0, rows));
-        if (chunks === 1) whole = scores;
-      }
+      const scores = whole ?? (await growScoresChunk(ctx, ws, grow, row0, rows));
+      if (chunks === 1) whole = scores;
       const units: [number, number] = [row0 * segments, (row0 + rows) * segments];
-      await selectPass(ctx, ws, { entryPoint, units, k, chunkRow0: row0, salt, rigl, scores });
+      await selectPass(ctx, ws, { entryPoint, units, k, chunkRow0: row0, scores });
     }
   };
-  const all: [number, number] = [0, growUnits];
-  if (grow.method === 'set' && k > 0) {
-    // One walk collecting the candidates, then the exact select among them (the two-walk select, in the same dispatch, only when they do not settle T).
-    const window = dstSetCandidates(k, w.rows * w.cols - w.nnz + k);
-    await selectPass(ctx, ws, { entryPoint: 'grow_candidates', units: all, k, salt, threshold: grow.threshold ?? window.threshold, capacity: window.capacity });
-    await selectPass(ctx, ws, { entryPoint: 'candidates', units: all, k, salt, capacity: window.capacity, single: true });
+  if (k > 0) {
+    await overChunks('grow_hist');
+    await pick(ctx, ws, k);
   } else {
-    if (k > 0) {
-      await overChunks('grow_hist');
-      await pick(ctx, ws, k);
-    } else {
-      // Nothing is grown: no high digit above the prefix, a threshold no key exceeds, no equal key taken.
-      ctx.write(ws.work, Uint32Array.of(0, 0xffff0000, 0xffffffff, 0));
-    }
-    await overChunks('grow_split');
-    if (k > 0) await pick(ctx, ws, k, true);
+    // Nothing is grown: no high digit above the prefix, a threshold no key exceeds, no equal key taken.
+    ctx.write(ws.work, Uint32Array.of(0, 0xffff0000, 0xffffffff, 0));
   }
+  await overChunks('grow_split');
+  if (k > 0) await pick(ctx, ws, k, true);
+  // The count recomputes the tie columns' keys; the fill reads the masks only, so no gradient chunk.
   await overChunks('grow_count');
   await scan(ctx, ws.work, ws.eqOff, growUnits, 'grow', ws.newOff);
-  // The fill reads the masks only: no keys, so no gradient chunk.
-  await selectPass(ctx, ws, { entryPoint: 'grow_fill', units: all, k });
+  await selectPass(ctx, ws, { entryPoint: 'grow_fill', units: [0, growUnits], k });
 }
 
 interface GatherParams {

@@ -15,8 +15,8 @@ import { type Dataset, train } from '../../src/train/trainer.js';
 import { defineCases } from '../harness/case.js';
 import { refusal } from '../harness/refusal.js';
 
-/** One update's grow rule, as plain data: SET's salt (and a forced candidate threshold), or RigL's dY and X (batch rows each, row-major). */
-export type GrowParams = { method: 'set'; salt: number; threshold?: number } | { method: 'rigl'; dy: Float32Array; x: Float32Array; batch: number; chunkEntries?: number };
+/** One update's grow rule, as plain data: SET's salt (and a forced candidate window), or RigL's dY and X (batch rows each, row-major). */
+export type GrowParams = { method: 'set'; salt: number; window?: number } | { method: 'rigl'; dy: Float32Array; x: Float32Array; batch: number; chunkEntries?: number };
 
 /** Everything the GPU holds of a layer after its updates (a BSR layer's pattern is over blocks). */
 export interface UpdatedLayer {
@@ -32,7 +32,7 @@ export interface UpdatedLayer {
   /** CSR: the SDDMM items; BSR: the block row of each block */
   items: Uint32Array;
   keep: Uint32Array;
-  /** after each SET grow, whether its two-walk fallback ran (the workspace's flag: 1 or 0); RigL steps add nothing */
+  /** after each SET grow, whether it went on past its candidate window (the workspace's flag: 1 or 0); RigL steps add nothing */
   fallback: number[];
   /** the pattern and values after each update */
   afterEach: Array<{ rowPtr: Uint32Array; colIdx: Uint32Array; values: Float32Array }>;

@@ -37,6 +37,11 @@ const SHAPES: Shape[] = [
   { name: 'b=4 12x12, every block stored', w: signs(randomBsr(12, 12, 1, 4, 5), 5) },
 ];
 
+/** SET's reference steps for the GPU steps' salts on w's block positions. */
+function setSteps(w: BsrMatrix, steps: Array<{ k: number; grow: GrowParams }>) {
+  return steps.map(({ k, grow }) => ({ k, key: (p: number) => setGrowKey((grow as { salt: number }).salt, w.blockRows * w.blockCols, p) }));
+}
+
 /** The block row of each stored block. */
 function blockRows(rowPtr: Uint32Array): Uint32Array {
   const out = new Uint32Array(rowPtr[rowPtr.length - 1]!);
@@ -113,15 +118,15 @@ describeGpu('dst', (run) => {
     it(`SET on ${name}: three updates move the reference's blocks; values, state and the whole structure follow`, async () => {
       const steps = ks.map((k, i) => ({ k, grow: { method: 'set', salt: dstSalt(5, 1, i) } as GrowParams }));
       const got: UpdatedLayer = await run('updates', { w, state, section, steps });
-      const keyed = steps.map(({ k, grow }) => ({ k, key: (p: number) => setGrowKey((grow as { salt: number }).salt, p) }));
+      const keyed = setSteps(w, steps);
       expectMatchesReference(w, got, state, section, keyed);
       expect(got.fallback).toEqual([0, 0, 0]);
     });
 
-    it(`SET on ${name}, too few candidates forced (threshold 2^32 - 1): the two-walk fallback moves the reference's blocks`, async () => {
-      const steps = ks.map((k, i) => ({ k, grow: { method: 'set', salt: dstSalt(6, 1, i), threshold: 0xffffffff } as GrowParams }));
+    it(`SET on ${name}, an empty candidate window forced: the ranking workgroup follows the sequence alone and moves the reference's blocks`, async () => {
+      const steps = ks.map((k, i) => ({ k, grow: { method: 'set', salt: dstSalt(6, 1, i), window: 0 } as GrowParams }));
       const got: UpdatedLayer = await run('updates', { w, state, section, steps });
-      const keyed = steps.map(({ k, grow }) => ({ k, key: (p: number) => setGrowKey((grow as { salt: number }).salt, p) }));
+      const keyed = setSteps(w, steps);
       expectMatchesReference(w, got, state, section, keyed);
       expect(got.fallback).toEqual([1, 1, 1]);
     });

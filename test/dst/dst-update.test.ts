@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { denseGradientReference, DST_GROWN, dstSalt, dstUpdateReference, riglGrowKey, setGrowKey } from '../../src/dst/reference.js';
+import { denseGradientReference, DST_GROWN, dstSalt, dstUpdateReference, riglGrowKey, setGrowKey, setSequence, setSequenceIndex } from '../../src/dst/reference.js';
 import { Rng } from '../../src/random.js';
 import { type CsrMatrix, randomCsr, validateCsr } from '../../src/sparse/csr.js';
-import { DST_DROP_ONE_WORKGROUP_MAX, dstSetCandidates } from '../../src/kernels/dst.js';
+import { DST_DROP_ONE_WORKGROUP_MAX } from '../../src/kernels/dst.js';
 import { CSR_SDDMM_SEGMENT } from '../../src/sparse/gpu-csr.js';
 import type { GrowParams, UpdatedLayer } from '../cases/dst.js';
+import type { DstUpdateResult } from '../../src/dst/reference.js';
 import { describeGpu } from '../harness/gpu.js';
 import { patterned } from '../sparse-fixtures.js';
 import { expectMatchesReference as expectFullMatch, integers, referenceUpdates as movedAlong } from './dst-fixtures.js';
@@ -31,11 +32,33 @@ const SHAPES: Shape[] = [
   // More rows (and, transposed, columns) than the 256 invocations of the row ranks, SDDMM items and Wᵀ's column scan.
   { name: 'tall 300x5 d=0.3', w: coarse(randomCsr(300, 5, 0.3, 8), 8) },
   { name: 'wide 3x700 d=0.05', w: coarse(randomCsr(3, 700, 0.05, 9), 9) },
+  // k = nnz needs more than one round (2048 candidates) of the continuation past an empty window.
+  { name: 'half full 60x90 d=0.5', w: coarse(randomCsr(60, 90, 0.5, 10), 10) },
 ];
 
-/** The reference's updates applied in sequence, with the values and a two-section state moved along. */
-function referenceUpdates(w: CsrMatrix, state: Float32Array, section: number, steps: Array<{ k: number; key: (p: number) => number }>) {
-  return movedAlong(w, w.values, 1, state, section, steps.map(({ k, key }) => (structure, values) => dstUpdateReference(structure, values, k, key)));
+/**
+ * The reference's updates applied in sequence, with the values and a two-section state moved
+ * along; `results` collects each update's result.
+ */
+function referenceUpdates(w: CsrMatrix, state: Float32Array, section: number, steps: Array<{ k: number; key: (p: number) => number }>, results: DstUpdateResult[] = []) {
+  return movedAlong(w, w.values, 1, state, section, steps.map(({ k, key }) => (structure, values) => {
+    const r = dstUpdateReference(structure, values, k, key);
+    results.push(r);
+    return r;
+  }));
+}
+
+/** SET's reference steps for the GPU steps' salts on w's positions. */
+function setSteps(w: CsrMatrix, steps: Array<{ k: number; grow: GrowParams }>) {
+  return steps.map(({ k, grow }) => ({ k, key: (p: number) => setGrowKey((grow as { salt: number }).salt, w.rows * w.cols, p) }));
+}
+
+/**
+ * Whether SET's ranking had to go on past a window of `window` candidates: the last grown
+ * position comes at or after it in the sequence.
+ */
+function pastWindow(r: DstUpdateResult, salt: number, n: number, window: number): number {
+  return Number([...r.grown].some((p) => setSequenceIndex(salt, n, p) >= window));
 }
 
 function hostItems(rowPtr: Uint32Array): Uint32Array {
@@ -69,13 +92,33 @@ describe('dstUpdateReference', () => {
     expect(() => dstUpdateReference(w, w.values, 13, (p) => p)).toThrow(RangeError);
   });
 
-  it('SET keys differ per salt and spread evenly', () => {
+  it('salts differ per layer and update', () => {
     expect(dstSalt(0, 0, 10)).not.toBe(dstSalt(0, 1, 10));
     expect(dstSalt(0, 0, 10)).not.toBe(dstSalt(1, 0, 10));
-    // A key is uniform over u32: the mean of 20000 keys / 2^32 is 0.5 within 5 standard errors (0.0102).
+  });
+
+  it.each([1, 2, 3, 5, 1000, 784 * 300])("SET's sequence is a bijection of [0, %i); setGrowKey is 2^32 - 1 minus its inverse", (n) => {
+    const salt = dstSalt(3, 0, n);
+    const seen = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      const p = setSequence(salt, n, i);
+      expect(p >= 0 && p < n && seen[p] === 0).toBe(true);
+      seen[p] = 1;
+      if (setGrowKey(salt, n, p) !== 0xffffffff - i) expect(setGrowKey(salt, n, p)).toBe(0xffffffff - i);
+    }
+    expect(() => setSequence(salt, n, n)).toThrow(RangeError);
+    expect(() => setSequenceIndex(salt, n, -1)).toThrow(RangeError);
+  });
+
+  it("SET's sequence spreads evenly and differs per salt", () => {
+    const n = 784 * 300;
+    // Its first 2000 positions are a uniform sample: their mean / n is 0.5 within 5 standard errors (0.0323).
     let sum = 0;
-    for (let p = 0; p < 20000; p++) sum += setGrowKey(dstSalt(3, 0, 100), p) / 2 ** 32;
-    expect(Math.abs(sum / 20000 - 0.5)).toBeLessThan(0.0102);
+    for (let i = 0; i < 2000; i++) sum += setSequence(dstSalt(3, 0, 100), n, i) / n;
+    expect(Math.abs(sum / 2000 - 0.5)).toBeLessThan(0.0323);
+    const first = (salt: number) => Array.from({ length: 20 }, (_, i) => setSequence(salt, n, i));
+    expect(first(dstSalt(3, 0, 100))).not.toEqual(first(dstSalt(3, 0, 101)));
+    expect(() => setSequence(1, 0, 0)).toThrow(RangeError);
   });
 });
 
@@ -90,9 +133,8 @@ describeGpu('dst', (run) => {
     it(`SET on ${name}: two updates select the reference's drop and grow sets; structure, values and state follow`, async () => {
       const steps = ks.slice(0, 2).map((k, i) => ({ k, grow: { method: 'set', salt: dstSalt(7, 0, i) } as GrowParams }));
       const got: UpdatedLayer = await run('updates', { w, state, section, steps });
-      const salted = steps.map(({ k, grow }) => ({ k, key: (p: number) => setGrowKey((grow as { salt: number }).salt, p) }));
-      expectMatchesReference(got, referenceUpdates(w, state, section, salted));
-      // The candidates one walk collected settled both grows.
+      expectMatchesReference(got, referenceUpdates(w, state, section, setSteps(w, steps)));
+      // The candidate window settled both grows.
       expect(got.fallback).toEqual([0, 0]);
     });
 
@@ -108,22 +150,21 @@ describeGpu('dst', (run) => {
     });
   }
 
-  // The two-walk fallback, forced: a threshold of 2^32 - 1 leaves fewer than k candidates (a key
-  // equal to it has probability 2^-32 per position), one of 0 collects every free position, more
-  // than the room kept for them where the layer has many more free positions than k.
-  for (const threshold of [0xffffffff, 0]) {
-    for (const { name, w } of SHAPES.filter((s) => ['odd 13x17 d=0.3', 'wide 5x200 d=0.1', 'single entry 4x9'].includes(s.name))) {
-      it(`SET on ${name}, candidate threshold forced to ${threshold}: the reference's sets, fallback run when the candidates cannot settle the grow`, async () => {
+  // The continuation past the candidate window, forced: an empty window (every grow found by the
+  // ranking workgroup alone), and one of 5 candidates (some grows settled by it, some not).
+  for (const window of [0, 5]) {
+    for (const { name, w } of SHAPES.filter((s) => ['odd 13x17 d=0.3', 'wide 5x200 d=0.1', 'single entry 4x9', 'half full 60x90 d=0.5'].includes(s.name))) {
+      it(`SET on ${name}, candidate window forced to ${window}: the reference's sets, the sequence followed past the window`, async () => {
         const nnz = w.colIdx.length;
         const section = Math.ceil(nnz / 4) * 4;
         const rng = new Rng(nnz + 29);
         const state = Float32Array.from({ length: 2 * section }, () => rng.nextNormal());
-        const steps = [1, Math.max(1, Math.floor(nnz / 3))].map((k, i) => ({ k, grow: { method: 'set', salt: dstSalt(9, 0, i), threshold } as GrowParams }));
+        const steps = [1, Math.max(1, Math.floor(nnz / 3)), nnz].map((k, i) => ({ k, grow: { method: 'set', salt: dstSalt(9, 0, i), window } as GrowParams }));
         const got: UpdatedLayer = await run('updates', { w, state, section, steps });
-        const salted = steps.map(({ k, grow }) => ({ k, key: (p: number) => setGrowKey((grow as { salt: number }).salt, p) }));
-        expectMatchesReference(got, referenceUpdates(w, state, section, salted));
-        const free = (k: number) => w.rows * w.cols - nnz + k;
-        expect(got.fallback).toEqual(steps.map(({ k }) => Number(threshold !== 0 || free(k) > dstSetCandidates(k, free(k)).capacity)));
+        const results: DstUpdateResult[] = [];
+        expectMatchesReference(got, referenceUpdates(w, state, section, setSteps(w, steps), results));
+        expect(got.fallback).toEqual(results.map((r, i) => pastWindow(r, (steps[i]!.grow as { salt: number }).salt, w.rows * w.cols, window)));
+        if (window === 0) expect(got.fallback).toEqual([1, 1, 1]);
       });
     }
   }
@@ -136,8 +177,7 @@ describeGpu('dst', (run) => {
     const state = new Float32Array(2 * section).map((_, i) => (i % 7) - 3);
     const steps = [Math.floor(nnz / 3), 0].map((k, i) => ({ k, grow: { method: 'set', salt: dstSalt(4, 0, i) } as GrowParams }));
     const got: UpdatedLayer = await run('updates', { w, state, section, steps });
-    const salted = steps.map(({ k, grow }) => ({ k, key: (p: number) => setGrowKey((grow as { salt: number }).salt, p) }));
-    expectMatchesReference(got, referenceUpdates(w, state, section, salted));
+    expectMatchesReference(got, referenceUpdates(w, state, section, setSteps(w, steps)));
   });
 
   it('k = 0 after a real update (its selection state left behind) keeps every entry and grows none', async () => {
@@ -152,7 +192,7 @@ describeGpu('dst', (run) => {
       { k: 0, grow: { method: 'set', salt: salts[1]! } as GrowParams },
     ];
     const got: UpdatedLayer = await run('updates', { w, state, section, steps });
-    const want = referenceUpdates(w, state, section, steps.map(({ k }, i) => ({ k, key: (p: number) => setGrowKey(salts[i]!, p) })));
+    const want = referenceUpdates(w, state, section, setSteps(w, steps));
     expectMatchesReference(got, want);
     expect([...got.keep]).toEqual(new Array(nnz).fill(1));
   });
