@@ -142,6 +142,18 @@ describeGpu('training', (run) => {
     }
   });
 
+  it('saving refuses a model its config does not describe, and a layer the file cannot hold, naming it', async () => {
+    const mlp = { ...CONFIG, kind: 'mlp' } as const;
+    await expect(run('saveMismatched', { config: mlp, saveAs: { ...mlp, depth: 5 } })).rejects.toThrow(/saveMlp: the model has 4 linear layers, its config describes 5/);
+    await expect(run('saveMismatched', { config: mlp, saveAs: { ...mlp, inputs: 10 } })).rejects.toThrow(/saveMlp: linear layer 0 is 12 x 12, its config describes 12 x 10/);
+    // Layer 2 is the second 12 x 12 linear layer; a ghost skip left around it would drop out of the file.
+    await expect(run('saveMismatched', { config: mlp, saveAs: mlp, wrap: 2 })).rejects.toThrow(/saveMlp: layer 2 is a 'ghost-skip' with parameters the model file has no place for/);
+    const cnn = { kind: 'cnn', inputShape: [1, 8, 8], classes: 3, depth: 2, channels: 4, stem: 1, kernel: 3, paddingMode: 'zeros', density: 0.5, init: 'eoi', activation: 'relu', sigmaW: 1, sigmaB: 0, seed: 3 } as const;
+    await expect(run('saveMismatched', { config: cnn, saveAs: { ...cnn, channels: 6 } })).rejects.toThrow(/saveCnn: layer 0 of the model is not the convolution its config describes \(6 filters/);
+    await expect(run('saveMismatched', { config: cnn, saveAs: { ...cnn, depth: 3 } })).rejects.toThrow(/saveCnn: the model has 4 layers with weights \(convolutions and the classifier\), its config describes 5/);
+    expect(await run('saveMismatched', { config: cnn, saveAs: cnn })).toBeGreaterThan(0);
+  });
+
   for (const lrsi of ['sqrt-density', { gradinit: { iterations: 4 } }] as const) {
     it(`with the whole recipe on (LRsI ${JSON.stringify(lrsi)}): every sparse layer skipped until the fade ends, projections trained, then no ghost in the trained or saved model`, async () => {
       // inputs 10 -> width 12 -> 12 -> classes 4: the first and last layers need projections.

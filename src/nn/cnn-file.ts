@@ -13,17 +13,33 @@ import { checkFiniteElements, checkLength, checkObject } from '../validate.js';
 import { assembleCnn, type CnnConfig, type CnnWeights, checkCnnConfig, cnnConvs, cnnOutputShape, isSparseCnnInit } from './cnn.js';
 import { Conv2d } from './conv2d.js';
 import { Linear } from './linear.js';
-import { checkBlockStorage, checkLayerCount, decodeModelFile, encodeModelFile, type FileTensor, type ModelFile, requireTensor } from './model-file.js';
+import type { Layer } from './layer.js';
+import { checkBlockStorage, checkLayerCount, decodeModelFile, encodeModelFile, type FileTensor, type ModelFile, requireTensor, storedLayers } from './model-file.js';
 import type { Sequential } from './sequential.js';
-import { SparseConv2d } from './sparse-conv2d.js';
+import { type ConvShape, SparseConv2d } from './sparse-conv2d.js';
+
+const sameConvShape = (a: ConvShape, b: ConvShape) => (Object.keys(b) as Array<keyof ConvShape>).every((key) => a[key] === b[key]);
+
+const isStoredCnnLayer = (l: Layer): l is SparseConv2d | Conv2d | Linear => l instanceof SparseConv2d || l instanceof Conv2d || l instanceof Linear;
 
 /**
  * A CNN (built from `config`) as .osm bytes: its config and every filter, bias and classifier tensor read back from the GPU.
- * @throws RangeError when the model's layers do not match the config (a sparse convolution stored in another format included)
+ * @throws RangeError when the model's layers do not match the config (count, shapes, a sparse convolution stored in
+ * another format, or a layer the file cannot hold, such as a recipe's skip before its finish())
  */
 export async function saveCnn(ctx: Context, model: Sequential, config: CnnConfig): Promise<Uint8Array> {
+  const specs = cnnConvs(config);
+  const stored = storedLayers('saveCnn', model, isStoredCnnLayer, specs.length + 1, 'layers with weights (convolutions and the classifier)');
+  const head = model.layers.at(-1);
+  if (!(head instanceof Linear)) throw new RangeError('saveCnn: the model must end with its linear classifier (as buildCnn makes it)');
+  const convs = stored.slice(0, -1).map((layer, l) => {
+    const spec = specs[l]!;
+    if (layer instanceof Linear || layer.cOut !== spec.cOut || !sameConvShape(layer.shape, spec.shape)) {
+      throw new RangeError(`saveCnn: layer ${l} of the model is not the convolution its config describes (${spec.cOut} filters over ${JSON.stringify(spec.shape)})`);
+    }
+    return layer;
+  });
   const tensors = new Map<string, FileTensor>();
-  const convs = model.layers.filter((l): l is SparseConv2d | Conv2d => l instanceof SparseConv2d || l instanceof Conv2d);
   const format = JSON.stringify(config.format ?? 'csr');
   for (const [l, layer] of convs.entries()) {
     if (layer instanceof SparseConv2d && JSON.stringify(layer.format) !== format) {
@@ -36,8 +52,6 @@ export async function saveCnn(ctx: Context, model: Sequential, config: CnnConfig
     tensors.set(`${l}.values`, filter.values);
     tensors.set(`${l}.bias`, await ctx.read(layer.bias));
   }
-  const head = model.layers.at(-1);
-  if (!(head instanceof Linear)) throw new RangeError('saveCnn: the model must end with its linear classifier (as buildCnn makes it)');
   const [weight, bias] = await ctx.readAll([head.weight, head.bias]);
   tensors.set('classifier.weight', weight!);
   tensors.set('classifier.bias', bias!);

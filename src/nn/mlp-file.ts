@@ -8,25 +8,31 @@ import { csrFromDense, validateCsr, type CsrMatrix } from '../sparse/csr.js';
 import { Linear } from './linear.js';
 import { checkFiniteElements, checkLength, checkObject } from '../validate.js';
 import { assembleMlp, checkMlpConfig, isSparseInit, type MlpConfig, mlpShapes } from './mlp.js';
-import { checkBlockStorage, checkLayerCount, decodeModelFile, encodeModelFile, type FileTensor, type ModelFile, requireTensor } from './model-file.js';
+import type { Layer } from './layer.js';
+import { checkBlockStorage, checkLayerCount, decodeModelFile, encodeModelFile, type FileTensor, type ModelFile, requireTensor, storedLayers } from './model-file.js';
 import { Sequential } from './sequential.js';
 import { SparseLinear } from './sparse-linear.js';
 
 /** The linear layers of a buildMlp model, in order. */
-function linearLayers(model: Sequential): Array<Linear | SparseLinear> {
-  return model.layers.filter((l): l is Linear | SparseLinear => l instanceof Linear || l instanceof SparseLinear);
-}
+const isLinear = (l: Layer): l is Linear | SparseLinear => l instanceof Linear || l instanceof SparseLinear;
 
 /**
  * The MLP `model` (built from `config` by buildMlp or assembleMlp) as a model file (.osm bytes):
  * its config as JSON and every layer's weights and biases read back from the GPU; sparse layers
  * store their CSR pattern and values. loadMlp reads it back.
  *
- * @throws RangeError when the model's layers do not match `config`
+ * @throws RangeError when the model's layers do not match `config` (count, shapes, or a layer the
+ * file cannot hold, such as a recipe's skip)
  */
 export async function saveMlp(ctx: Context, model: Sequential, config: MlpConfig): Promise<Uint8Array> {
+  const shapes = mlpShapes(config);
+  const layers = storedLayers('saveMlp', model, isLinear, shapes.length, 'linear layers');
+  for (const [l, [rows, cols]] of shapes.entries()) {
+    const layer = layers[l]!;
+    if (layer.outFeatures !== rows || layer.inFeatures !== cols) throw new RangeError(`saveMlp: linear layer ${l} is ${layer.outFeatures} x ${layer.inFeatures}, its config describes ${rows} x ${cols}`);
+  }
   const tensors = new Map<string, FileTensor>();
-  for (const [l, layer] of linearLayers(model).entries()) {
+  for (const [l, layer] of layers.entries()) {
     const weight: CsrMatrix =
       layer instanceof SparseLinear ? await layer.readWeight() : csrFromDense(await ctx.read(layer.weight), layer.outFeatures, layer.inFeatures, { keepZeros: true });
     tensors.set(`${l}.rowPtr`, weight.rowPtr);

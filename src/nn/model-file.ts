@@ -16,6 +16,8 @@
  */
 import { BufferTooLargeError } from '../errors.js';
 import type { Context } from '../gpu/context.js';
+import type { Layer } from './layer.js';
+import type { Sequential } from './sequential.js';
 
 const MAGIC = 0x4d50534f; // "OSPM" read as a little-endian u32
 /** Version 2 added convolutional models (config.kind 'cnn'); the byte layout is version 1's. */
@@ -161,6 +163,26 @@ export function checkLayerCount(file: ModelFile, layers: number, perLayer: numbe
   if (layers * perLayer > file.tensors.size) {
     throw new RangeError(`model file declares ${layers} ${what} but lists only ${file.tensors.size} tensors (${perLayer} per ${what.replace(/s$/, '')} needed)`);
   }
+}
+
+/**
+ * The layers of `model` a file stores (those `stored` accepts), in order, checked before anything
+ * is read back: every other layer must hold no parameters (activations, pooling), and `count` must
+ * be stored. A RangeError names the first layer that breaks this (a recipe's skip around a layer,
+ * whose projection the format has no place for, would otherwise be left out of the file silently).
+ */
+export function storedLayers<T extends Layer>(what: string, model: Sequential, stored: (layer: Layer) => layer is T, count: number, units: string): T[] {
+  const layers: T[] = [];
+  for (const [i, layer] of model.layers.entries()) {
+    if (stored(layer)) {
+      layers.push(layer);
+    } else if (layer.parameters().length > 0) {
+      const hint = layer.kind === 'ghost-skip' ? ": a recipe's skip, gone after its finish() (the released skips beside linear layers stay, and such a model cannot be saved)" : '';
+      throw new RangeError(`${what}: layer ${i} is a '${layer.kind}' with parameters the model file has no place for${hint}`);
+    }
+  }
+  if (layers.length !== count) throw new RangeError(`${what}: the model has ${layers.length} ${units}, its config describes ${count}`);
+  return layers;
 }
 
 /** A tensor the file must hold, of the given dtype; a RangeError names it otherwise. */

@@ -6,7 +6,7 @@ import { Linear } from '../../src/nn/linear.js';
 import { SoftmaxCrossEntropy } from '../../src/nn/loss.js';
 import { loadMlp, saveMlp } from '../../src/nn/mlp-file.js';
 import { buildMlp, type MlpConfig } from '../../src/nn/mlp.js';
-import { buildModel, loadModel, saveModel } from '../../src/nn/model.js';
+import { buildModel, loadModel, type ModelConfig, saveModel } from '../../src/nn/model.js';
 import { SparseLinear } from '../../src/nn/sparse-linear.js';
 import type { CsrMatrix } from '../../src/sparse/csr.js';
 import { gradInitGradient } from '../../src/recipe/gradinit.js';
@@ -79,6 +79,20 @@ export const trainingCases = defineCases({
     } finally {
       optimizer.destroy();
       loss.destroy();
+      model.destroy();
+    }
+  },
+
+  /**
+   * Saves a freshly built model under the config `saveAs` (it throws where they differ), after
+   * wrapping model layer `wrap`, if given, in an identity ghost skip (a recipe's skip left in place).
+   */
+  saveMismatched: async (ctx, p: { config: ModelConfig; saveAs: ModelConfig; wrap?: number }) => {
+    const model = buildModel(ctx, p.config);
+    try {
+      if (p.wrap !== undefined) model.layers[p.wrap] = new GhostSkip(ctx, model.layers[p.wrap]!);
+      return (await saveModel(ctx, model, p.saveAs)).length;
+    } finally {
       model.destroy();
     }
   },
