@@ -204,6 +204,22 @@ describeGpu('convBsr', (run) => {
     },
     { name: 'B4, 1x1 stride 2, 9x9, cIn 1, batch 5', dims: { batch: 5, cIn: 1, h: 9, w: 9, kh: 1, kw: 1, stride: 2 }, cOut: 7, blockSize: 4, density: 1, bias: false },
     { name: 'B8, 5x5 kernel taller than the image (3x6, padding 1)', dims: { batch: 2, cIn: 3, h: 3, w: 6, kh: 5, kw: 5, padding: 1 }, cOut: 9, blockSize: 8, density: 0.5, bias: false },
+    {
+      name: 'B4, 5x5, circular padding 2, stride 2, 5x6 (every pixel wraps)',
+      dims: { batch: 5, cIn: 6, h: 5, w: 6, kh: 5, kw: 5, stride: 2, padding: 2, paddingMode: 'circular' },
+      cOut: 5,
+      blockSize: 4,
+      density: 0.75,
+      bias: true,
+    },
+    {
+      name: 'B4, 5x5, circular padding 5 (the image size), stride 2, 5x6',
+      dims: { batch: 5, cIn: 6, h: 5, w: 6, kh: 5, kw: 5, stride: 2, padding: 5, paddingMode: 'circular' },
+      cOut: 5,
+      blockSize: 4,
+      density: 0.75,
+      bias: false,
+    },
   ];
   cases.forEach(({ name, dims, cOut, blockSize, density, bias }, i) => {
     it(`${name}${bias ? ', with bias' : ''}: forward, backward-data and weight gradient within the float32 bound`, () =>
@@ -264,15 +280,22 @@ describeGpu('convBsr', (run) => {
 
   it('stride-1 backward-data gives the same dx through the flipped forward walk and the general one', async () => {
     // Zero padding up to kernel - 1 (here 0 rows, 2 columns after flipping), size-keeping circular
-    // padding, and padding wider than the kernel (the general walk either way).
+    // padding (every pixel of the 5x6 image wraps), padding wider than the kernel, and circular
+    // padding as wide as the image (the general walk either way).
     for (const dims of [
       { batch: 9, cIn: 9, h: 5, w: 7, kh: 3, kw: 5, padding: 2 },
       { batch: 9, cIn: 9, h: 6, w: 5, kh: 5, kw: 5, padding: 2, paddingMode: 'circular' as const },
+      { batch: 9, cIn: 9, h: 5, w: 6, kh: 5, kw: 5, padding: 2, paddingMode: 'circular' as const },
       { batch: 9, cIn: 9, h: 4, w: 5, kh: 3, kw: 3, padding: 3 },
+      { batch: 9, cIn: 9, h: 5, w: 6, kh: 5, kw: 5, padding: 5, paddingMode: 'circular' as const },
     ]) {
       const f = blockFilter(dims, 10, 0.5, 8, 43);
       for (const flipped of [true, false]) await expectConvBsrWithinBound(run, f, dims, { config: { wgB: 1, wgR: 64, bv: 2, px: 2, qo: 2, flipped } });
     }
+    // The general walk's stride-1 circular path wraps each pixel of a block: px 1 and 4 (straddling the border).
+    const dims: ConvDims = { batch: 3, cIn: 5, h: 5, w: 6, kh: 5, kw: 5, padding: 2, paddingMode: 'circular' };
+    const f = blockFilter(dims, 6, 0.75, 4, 44);
+    for (const px of [1, 4] as const) await expectConvBsrWithinBound(run, f, dims, { config: { wgB: 1, wgR: 64, bv: 1, px, qo: 1, flipped: false } });
   });
 
   it('every lane count and unit shape of the weight gradient computes the same gradient', async () => {

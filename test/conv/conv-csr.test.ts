@@ -133,6 +133,21 @@ describeGpu('conv', (run) => {
     },
     { name: '5x5 kernel taller than the image (3x6, padding 1)', dims: { batch: 2, cIn: 2, h: 3, w: 6, kh: 5, kw: 5, padding: 1 }, cOut: 3, density: 0.5, bias: false },
     { name: 'density 0.1, cIn 16, cOut 16, 3x3, padding 1, 8x8, batch 33', dims: { batch: 33, cIn: 16, h: 8, w: 8, kh: 3, kw: 3, padding: 1 }, cOut: 16, density: 0.1, bias: true },
+    // A 5x5 kernel on a 5x6 image: with circular padding 2 every pixel's taps wrap at some border.
+    ...[1, 2].map((stride) => ({
+      name: `circular 5x5, padding 2, stride ${stride}, 5x6, cIn 3, batch 5 (every pixel wraps)`,
+      dims: { batch: 5, cIn: 3, h: 5, w: 6, kh: 5, kw: 5, stride, padding: 2, paddingMode: 'circular' as const },
+      cOut: 4,
+      density: 0.5,
+      bias: stride === 1,
+    })),
+    {
+      name: 'circular 5x5, padding 5 (the image size), stride 2, 5x6, cIn 2, batch 5',
+      dims: { batch: 5, cIn: 2, h: 5, w: 6, kh: 5, kw: 5, stride: 2, padding: 5, paddingMode: 'circular' },
+      cOut: 3,
+      density: 0.5,
+      bias: false,
+    },
   ];
   cases.forEach(({ name, dims, cOut, density, bias }, i) => {
     it(`${name}${bias ? ', with bias' : ''}: forward and backward-data within the float32 bound`, () =>
@@ -186,6 +201,13 @@ describeGpu('conv', (run) => {
         await expectConvWithinBound(run, w, dims, { config });
       }
     }
+  });
+
+  it('every pixel block of the stride-1 circular walk wraps per pixel: px 1 to 8 on a 5x6 image', async () => {
+    // Blocks of 4 and 8 pixels straddle the right border or run past the row.
+    const dims: ConvDims = { batch: 3, cIn: 2, h: 5, w: 6, kh: 5, kw: 5, padding: 2, paddingMode: 'circular' };
+    const w = filterFor(dims, 3, 0.6, 44);
+    for (const px of CONV_CSR_PIXELS_PER_INVOCATION) await expectConvWithinBound(run, w, dims, { config: { wgB: 1, wgR: 64, bv: 1, px } });
   });
 
   it('conv2dCsr (one-shot API, NCHW in and out) matches the reference, defaults stride 1 and padding 0', async () => {
