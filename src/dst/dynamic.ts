@@ -118,12 +118,9 @@ export class DynamicSparsity {
         await dstGrowInto(this.ctx, ws, k, { method: 'rigl', dyT: grad.dyT, xT, batch: grad.batch, chunkEntries: this.options.chunkEntries });
       }
       const words = ws.grid.nnz * ws.grid.entryWords;
-      await dstRemapInto(this.ctx, ws, w.values, words);
       const state = this.stateOf(w.values);
-      if (state) {
-        const section = sgdStateLength(words);
-        await dstRemapInto(this.ctx, ws, state, section, state.length / section);
-      }
+      const section = sgdStateLength(words);
+      await dstRemapInto(this.ctx, ws, [{ data: w.values, sectionLength: words }, ...(state ? [{ data: state, sectionLength: section, sections: state.length / section }] : [])]);
       await dstRebuildInto(this.ctx, ws);
     }
     const live = this.workspaces.filter((ws, i) => moved[i]! > 0 && ws.w instanceof GpuCsr);

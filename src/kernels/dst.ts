@@ -9,8 +9,8 @@
  * entries; 7, a radix select across workgroups, above DST_DROP_ONE_WORKGROUP_MAX entries), 3 to
  * grow by SET (2 when k = 0) and 7 by RigL (2 walks of every position, one of the columns left tied,
  * one of the columns chosen, single-workgroup picks and a scan; its dense gradient's matmuls on
- * top), 2 per array moved, 5 to rebuild: a SET update of a CSR layer with momentum is 13
- * dispatches. No pass is one invocation walking the whole layer: the walks are one invocation per
+ * top), 2 to move the values and the optimizer state, 5 to rebuild: a SET update of a CSR layer
+ * is 11 dispatches. No pass is one invocation walking the whole layer: the walks are one invocation per
  * unit of columns, entries, candidates or rows, Wᵀ a counting sort over row blocks, the scans, row
  * ranks and SDDMM items one workgroup of 64.
  *
@@ -204,6 +204,7 @@ export class DstWorkspace {
   readonly blockScores: GpuTensor<'f32'> | undefined;
   private readonly spareF: GpuTensor<'f32'>;
   private readonly spareF2: GpuTensor<'f32'>;
+  private readonly spareF3: GpuTensor<'f32'>;
   private readonly spareU: GpuTensor<'u32'>;
   private readonly spareU2: GpuTensor<'u32'>;
   private readonly chunks = new Map<string, GpuTensor<'f32'>>();
@@ -238,6 +239,7 @@ export class DstWorkspace {
     this.blockScores = w instanceof GpuBsr ? ctx.zeros('f32', n, 'dst.blockScores') : undefined;
     this.spareF = ctx.zeros('f32', 4, 'dst.spareF');
     this.spareF2 = ctx.zeros('f32', 4, 'dst.spareF2');
+    this.spareF3 = ctx.zeros('f32', 4, 'dst.spareF3');
     this.spareU = ctx.zeros('u32', 4, 'dst.spareU');
     this.spareU2 = ctx.zeros('u32', 4, 'dst.spareU2');
   }
@@ -257,13 +259,17 @@ export class DstWorkspace {
     return t;
   }
 
-  /** Tensors for bindings a pass does not use (never written); two of a kind for passes with two unused writable bindings. */
+  /** Tensors for bindings a pass does not use (never written); several of a kind for passes with several unused writable bindings. */
   get unusedF(): GpuTensor<'f32'> {
     return this.spareF;
   }
 
   get unusedF2(): GpuTensor<'f32'> {
     return this.spareF2;
+  }
+
+  get unusedF3(): GpuTensor<'f32'> {
+    return this.spareF3;
   }
 
   get unusedU(): GpuTensor<'u32'> {
@@ -276,7 +282,7 @@ export class DstWorkspace {
 
   /** Frees the workspace's GPU buffers. */
   destroy(): void {
-    for (const t of [this.keep, this.hist, this.sequence, this.work, this.out, this.cursor, this.columnCounts, this.rankCounts, this.itemCount, this.blockScores, this.spareF, this.spareF2, this.spareU, this.spareU2, ...this.chunks.values()]) t?.destroy();
+    for (const t of [this.keep, this.hist, this.sequence, this.work, this.out, this.cursor, this.columnCounts, this.rankCounts, this.itemCount, this.blockScores, this.spareF, this.spareF2, this.spareF3, this.spareU, this.spareU2, ...this.chunks.values()]) t?.destroy();
   }
 }
 
@@ -482,43 +488,75 @@ interface GatherParams {
   n: number;
   sections?: number;
   sectionLength?: number;
+  sections2?: number;
+  sectionLength2?: number;
   srcOffset?: number;
   count2?: number;
   blockLen?: number;
 }
 
 /** One dst_gather pass over its operands (unused bindings get the workspace's spares). */
-async function gather(ctx: Context, ws: DstWorkspace, entryPoint: 'gather' | 'put' | 'copy' | 'install', p: GatherParams, buffers: { data?: GpuTensor<'f32'>; tmp?: GpuTensor<'f32'>; src: GpuTensor; to?: GpuTensor; to2?: GpuTensor }) {
-  const { n, sections = 1, sectionLength = 0, srcOffset = 0, count2 = 0, blockLen = 1 } = p;
-  const spread = entryPoint === 'gather' || entryPoint === 'put' ? n * blockLen * sections : Math.max(n, count2);
+async function gather(
+  ctx: Context,
+  ws: DstWorkspace,
+  entryPoint: 'gather' | 'put' | 'copy' | 'install',
+  p: GatherParams,
+  buffers: { data?: GpuTensor<'f32'>; data2?: GpuTensor<'f32'>; tmp?: GpuTensor<'f32'>; src: GpuTensor; to?: GpuTensor; to2?: GpuTensor },
+) {
+  const { n, sections = 1, sectionLength = 0, sections2 = 0, sectionLength2 = 0, srcOffset = 0, count2 = 0, blockLen = 1 } = p;
+  const spread = entryPoint === 'gather' || entryPoint === 'put' ? n * blockLen * (sections + sections2) : Math.max(n, count2);
   await ctx.dispatch(dstGatherKernel, {
     entryPoint,
     constants: { WG },
-    buffers: { data: buffers.data ?? ws.unusedF, tmp: buffers.tmp ?? ws.unusedF2, src: buffers.src, to: buffers.to ?? ws.unusedU, to2: buffers.to2 ?? ws.unusedU2 },
-    uniforms: { n, sections, sectionLength, srcOffset, count2, blockLen },
+    buffers: {
+      data: buffers.data ?? ws.unusedF,
+      data2: buffers.data2 ?? ws.unusedF2,
+      tmp: buffers.tmp ?? ws.unusedF3,
+      src: buffers.src,
+      to: buffers.to ?? ws.unusedU,
+      to2: buffers.to2 ?? ws.unusedU2,
+    },
+    uniforms: { n, sections, sectionLength, sections2, sectionLength2, srcOffset, count2, blockLen },
     workgroups: gridFor(ctx, Math.ceil(spread / WG)),
   });
 }
 
+/** A per-entry array dstRemapInto moves: `sections` consecutive sections (default 1) of `sectionLength` words. */
+export interface DstMovedArray {
+  data: GpuTensor<'f32'>;
+  sectionLength: number;
+  sections?: number;
+}
+
 /**
- * Moves a per-entry array to the new order in place: `sections` consecutive sections of
- * `sectionLength` words each (the values: 1 section of nnz; an optimizer state: its moments, each
- * padded to whole vec4s), words past the entries in a section left as they are; grown entries get
- * 0. A BSR layer's entry is a block: its b² words move together (sections of at least nnz·b²).
- * Two dispatches whatever the sections: all of them gathered, then all put back.
+ * Moves per-entry arrays to the new order in place, one or two of them (the values, and the
+ * optimizer state of a layer that has one): each `sections` consecutive sections of `sectionLength`
+ * words (the values: 1 section of nnz; an optimizer state: its moments, each padded to whole
+ * vec4s), words past the entries in a section left as they are; grown entries get 0. A BSR layer's
+ * entry is a block: its b² words move together (sections of at least nnz·b²). Two dispatches
+ * whatever the arrays and sections: all of them gathered, then all put back. Throws a RangeError
+ * naming the array that is too short, or for no or more than two arrays, before any dispatch.
  */
-export async function dstRemapInto(ctx: Context, ws: DstWorkspace, data: GpuTensor<'f32'>, sectionLength: number, sections = 1): Promise<void> {
+export async function dstRemapInto(ctx: Context, ws: DstWorkspace, arrays: readonly DstMovedArray[]): Promise<void> {
   const { nnz, entryWords } = ws.grid;
   const words = nnz * entryWords;
-  if (sectionLength < words || data.length < sections * sectionLength) {
-    const what = entryWords === 1 ? `nnz = ${nnz}` : `nBlocks·blockSize² = ${words}`;
-    throw new RangeError(`data must hold ${sections} sections of at least ${what} words, got length ${data.length} for sections of ${sectionLength}`);
+  if (arrays.length < 1 || arrays.length > 2) throw new RangeError(`arrays must hold 1 or 2 arrays (the values, and an optimizer state), got ${arrays.length}`);
+  for (const [i, { data, sectionLength, sections = 1 }] of arrays.entries()) {
+    checkPositiveInt(`arrays[${i}].sections`, sections);
+    if (sectionLength < words || data.length < sections * sectionLength) {
+      const what = entryWords === 1 ? `nnz = ${nnz}` : `nBlocks·blockSize² = ${words}`;
+      throw new RangeError(`arrays[${i}].data must hold ${sections} sections of at least ${what} words, got length ${data.length} for sections of ${sectionLength}`);
+    }
   }
   if (nnz === 0) return;
-  const tmp = ws.chunk('tmp', words * sections);
-  const p = { n: nnz, sections, sectionLength, srcOffset: nnz, blockLen: entryWords };
-  await gather(ctx, ws, 'gather', p, { data, tmp, src: ws.out });
-  await gather(ctx, ws, 'put', p, { data, tmp, src: ws.out });
+  const [first, second] = arrays as [DstMovedArray, DstMovedArray | undefined];
+  const sections = first.sections ?? 1;
+  const sections2 = second ? (second.sections ?? 1) : 0;
+  const tmp = ws.chunk('tmp', words * (sections + sections2));
+  const p = { n: nnz, sections, sectionLength: first.sectionLength, sections2, sectionLength2: second?.sectionLength ?? 0, srcOffset: nnz, blockLen: entryWords };
+  const buffers = { data: first.data, data2: second?.data, tmp, src: ws.out };
+  await gather(ctx, ws, 'gather', p, buffers);
+  await gather(ctx, ws, 'put', p, buffers);
 }
 
 /** The dst_rows pass: the ranks of W's rows and of Wᵀ's, and W's SDDMM work data (a CSR layer's items, a BSR layer's block row of each block). */

@@ -68,8 +68,10 @@ export const dstCases = defineCases({
           extra.push(dyT, xT);
           await dstGrowInto(ctx, ws, k, { method: 'rigl', dyT, xT, batch: grow.batch, chunkEntries: grow.chunkEntries });
         }
-        await dstRemapInto(ctx, ws, w.values, words);
-        await dstRemapInto(ctx, ws, state, p.section, 2);
+        await dstRemapInto(ctx, ws, [
+          { data: w.values, sectionLength: words },
+          { data: state, sectionLength: p.section, sections: 2 },
+        ]);
         await dstRebuildInto(ctx, ws);
         if (w instanceof GpuCsr) w.setSddmmCount((await ctx.read(ws.itemCount))[0]!);
         const [rowPtr, colIdx] = await ctx.readAll([w.pattern.rowPtr, w.pattern.colIdx]);
@@ -176,7 +178,7 @@ export const dstCases = defineCases({
       return {
         layer: await refusal(ctx, () => new DynamicSparsity(ctx, [layer], { method: 'set', every: 1, fraction: 0.3, until: 10 }, (v) => opt.stateOf(v)).destroy()),
         workspace: await refusal(ctx, () => new DstWorkspace(ctx, masked)),
-        remap: await refusal(ctx, () => dstRemapInto(ctx, ws, w.values, w.values.length - 1)),
+        remap: await refusal(ctx, () => dstRemapInto(ctx, ws, [{ data: w.values, sectionLength: w.values.length }, { data: w.values, sectionLength: w.values.length - 1 }])),
       };
     } finally {
       masked.destroy();

@@ -191,7 +191,7 @@ describeGpu('dst', (run) => {
     expect(got.workspace.name).toBe('TypeError');
     expect(got.workspace.message).toMatch(/element mask/);
     expect(got.remap.name).toBe('RangeError');
-    expect(got.remap.message).toContain(`at least nBlocks·blockSize² = ${blocks.values.length} words`);
+    expect(got.remap.message).toContain(`arrays[1].data must hold 1 sections of at least nBlocks·blockSize² = ${blocks.values.length} words`);
     expect([got.layer.leaked, got.workspace.leaked, got.remap.leaked]).toEqual([0, 0, 0]);
   });
 });
