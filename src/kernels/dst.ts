@@ -9,10 +9,11 @@
  * entries; 7, a radix select across workgroups, above DST_DROP_ONE_WORKGROUP_MAX entries), 3 to
  * grow by SET (2 when k = 0) and 7 by RigL (2 walks of every position, one of the columns left tied,
  * one of the columns chosen, single-workgroup picks and a scan; its dense gradient's matmuls on
- * top), 2 to move the values and the optimizer state, 5 to rebuild: a SET update of a CSR layer
- * is 11 dispatches. No pass is one invocation walking the whole layer: the walks are one invocation per
- * unit of columns, entries, candidates or rows, Wᵀ a counting sort over row blocks, the scans, row
- * ranks and SDDMM items one workgroup of 64.
+ * top), 2 to move the values and the optimizer state, 5 to rebuild, and for a BSR layer 1 more to
+ * score its blocks: a SET update is 11 dispatches per CSR layer, 12 per BSR layer. No pass is one
+ * invocation walking the whole layer: the walks are one invocation per unit of columns, entries,
+ * candidates or rows, Wᵀ a counting sort over row blocks, the scans, row ranks and SDDMM items one
+ * workgroup of 64.
  *
  * SET never looks at the empty positions at large (shaders/dst_set.wgsl): its order is a bijection
  * π of the n flat positions (a four-round Feistel network with cycle walking, keyed by the salt),
