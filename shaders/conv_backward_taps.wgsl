@@ -16,8 +16,8 @@
 // once when circular), and the taps are stepped through in order. Otherwise, for each unwrapped row
 // u (iy, and iy ∓ h when circular) the taps with ky ≡ u + padding (mod stride) are stepped through
 // directly with their output row oy = (u + padding - ky) / stride (one division per u, none per
-// tap), likewise for columns; the block's pixels are stride apart, so they share their taps at
-// consecutive output columns.
+// tap), likewise for columns (their range set up once per unwrapped column, outside the rows); the
+// block's pixels are stride apart, so they share their taps at consecutive output columns.
 
 fn walkBackwardTaps(acc: ptr<function, Accumulators>, into: TapTarget, tapBase: u32, iy: i32, ix: i32) {
   let stride = i32(params.stride);
@@ -56,27 +56,24 @@ fn walkBackwardTaps(acc: ptr<function, Accumulators>, into: TapTarget, tapBase: 
   let syHi = select(0, 1, wraps && iy + h <= lastRow);
   let sxLo = select(0, -1, wraps && ixLast - w >= -padding);
   let sxHi = select(0, 1, wraps && ix + w <= lastCol);
-  for (var sy = syLo; sy <= syHi; sy++) {
-    // ay = u + padding for the unwrapped row u; output row oy reads it through tap ky = ay - oy·stride.
-    let ay = iy + sy * h + padding;
-    for (var oy = min(ay / stride, i32(params.ho) - 1); oy >= 0 && ay - oy * stride < kh; oy--) {
-      let tapRow = tapBase + u32(ay - oy * stride) * params.kw;
-      let outRow = u32(oy) * params.wo;
-      for (var sx = sxLo; sx <= sxHi; sx++) {
-        // Likewise for the first pixel's unwrapped column: taps kx ≡ ax (mod stride), output column
-        // ox = (ax - kx) / stride for the first pixel, ox + p for pixel p (floor division: ax may be < 0).
-        let ax = ix + sx * w + padding;
-        let kx0 = (ax % stride + stride) % stride;
-        let ox0 = (ax - kx0) / stride;
-        for (var i = 0; kx0 + i * stride < kw; i++) {
-          let ox = ox0 - i;
-          if (ox + i32(PX) <= 0) {
-            break;
-          }
-          if (ox >= i32(params.wo)) {
-            continue;
-          }
-          addBackwardTap(acc, into, tapRow + u32(kx0 + i * stride), rowPixels(ox, 1, outRow, params.wo, false, 1.0));
+  for (var sx = sxLo; sx <= sxHi; sx++) {
+    // The first pixel's unwrapped column u: taps kx ≡ ax = u + padding (mod stride), output column
+    // ox = (ax - kx) / stride for the first pixel, ox + p for pixel p (floor division: ax may be < 0).
+    let ax = ix + sx * w + padding;
+    let kx0 = (ax % stride + stride) % stride;
+    let ox0 = (ax - kx0) / stride;
+    // Taps i (kx = kx0 + i·stride < kw) whose output column ox0 - i reaches some pixel of the
+    // block: ox0 - i < wo and ox0 - i + PX > 0.
+    let iFirst = max(0, ox0 - i32(params.wo) + 1);
+    let iEnd = min((kw - kx0 + stride - 1) / stride, ox0 + i32(PX));
+    for (var sy = syLo; sy <= syHi; sy++) {
+      // Likewise ay = u + padding for the unwrapped row u; output row oy reads it through tap ky = ay - oy·stride.
+      let ay = iy + sy * h + padding;
+      for (var oy = min(ay / stride, i32(params.ho) - 1); oy >= 0 && ay - oy * stride < kh; oy--) {
+        let tapRow = tapBase + u32(ay - oy * stride) * params.kw;
+        let outRow = u32(oy) * params.wo;
+        for (var i = iFirst; i < iEnd; i++) {
+          addBackwardTap(acc, into, tapRow + u32(kx0 + i * stride), rowPixels(ox0 - i, 1, outRow, params.wo, false, 1.0));
         }
       }
     }
