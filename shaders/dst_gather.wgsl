@@ -9,9 +9,7 @@
 // tmp[(s·n + i)·blockLen + j] = the section's word src[srcOffset + i]·blockLen + j, or 0 where src
 // is 0xffffffff (a grown entry: value 0, optimizer state reset). put: the section's word
 // i·blockLen + j = tmp[(s·n + i)·blockLen + j]. So every array moves in two dispatches.
-// copy: to[i] = src[srcOffset + i], for i < n (raw 32-bit words).
-// install: the new pattern from the update's output, to[i] = src[i] for i < n (colIdx) and
-// to2[i] = src[srcOffset + i] for i < count2 (rowPtr).
+// copy: to[i] = src[srcOffset + i], for i < n (raw 32-bit words: RigL's rows of dY for a chunk).
 // One invocation per word (shaders/dst_index.wgsl, composed in front).
 
 
@@ -22,7 +20,6 @@ struct Params {
   sections2: u32,
   sectionLength2: u32,
   srcOffset: u32,
-  count2: u32,
   blockLen: u32,
 }
 
@@ -32,7 +29,6 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> tmp: array<f32>;
 @group(0) @binding(4) var<storage, read> src: array<u32>;
 @group(0) @binding(5) var<storage, read_write> to: array<u32>;
-@group(0) @binding(6) var<storage, read_write> to2: array<u32>;
 
 // Word `at` of section s (of both arrays' sections in turn), within its section.
 fn moved(s: u32, at: u32) -> f32 {
@@ -79,15 +75,4 @@ fn copy(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
     return;
   }
   to[i] = src[params.srcOffset + i];
-}
-
-@compute @workgroup_size(WG)
-fn install(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = index(wid, nwg, lid);
-  if (i < params.n) {
-    to[i] = src[i];
-  }
-  if (i < params.count2) {
-    to2[i] = src[params.srcOffset + i];
-  }
 }

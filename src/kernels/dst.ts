@@ -9,8 +9,9 @@
  * entries; 7, a radix select across workgroups, above DST_DROP_ONE_WORKGROUP_MAX entries), 3 to
  * grow by SET (2 when k = 0) and 7 by RigL (2 walks of every position, one of the columns left tied,
  * one of the columns chosen, single-workgroup picks and a scan; its dense gradient's matmuls on
- * top), 2 to move the values and the optimizer state, 5 to rebuild, and for a BSR layer 1 more to
- * score its blocks: a SET update is 11 dispatches per CSR layer, 12 per BSR layer. No pass is one
+ * top), 2 to move the values and the optimizer state, 4 to install the new pattern and rebuild, and
+ * for a BSR layer 1 more to score its blocks: a SET update is 10 dispatches per CSR layer, 11 per
+ * BSR layer. No pass is one
  * invocation walking the whole layer: the walks are one invocation per unit of columns, entries,
  * candidates or rows, Wᵀ a counting sort over row blocks, the scans, row ranks and SDDMM items one
  * workgroup of 64.
@@ -207,7 +208,6 @@ export class DstWorkspace {
   private readonly spareF2: GpuTensor<'f32'>;
   private readonly spareF3: GpuTensor<'f32'>;
   private readonly spareU: GpuTensor<'u32'>;
-  private readonly spareU2: GpuTensor<'u32'>;
   private readonly chunks = new Map<string, GpuTensor<'f32'>>();
   readonly eqOff = STATE_WORDS;
   /** work[fallbackOff] is 1 after a SET grow whose candidate window held fewer than k free positions (the ranking went on along the sequence), else 0 */
@@ -242,7 +242,6 @@ export class DstWorkspace {
     this.spareF2 = ctx.zeros('f32', 4, 'dst.spareF2');
     this.spareF3 = ctx.zeros('f32', 4, 'dst.spareF3');
     this.spareU = ctx.zeros('u32', 4, 'dst.spareU');
-    this.spareU2 = ctx.zeros('u32', 4, 'dst.spareU2');
   }
 
   /**
@@ -277,13 +276,9 @@ export class DstWorkspace {
     return this.spareU;
   }
 
-  get unusedU2(): GpuTensor<'u32'> {
-    return this.spareU2;
-  }
-
   /** Frees the workspace's GPU buffers. */
   destroy(): void {
-    for (const t of [this.keep, this.hist, this.sequence, this.work, this.out, this.cursor, this.columnCounts, this.rankCounts, this.itemCount, this.blockScores, this.spareF, this.spareF2, this.spareF3, this.spareU, this.spareU2, ...this.chunks.values()]) t?.destroy();
+    for (const t of [this.keep, this.hist, this.sequence, this.work, this.out, this.cursor, this.columnCounts, this.rankCounts, this.itemCount, this.blockScores, this.spareF, this.spareF2, this.spareF3, this.spareU, ...this.chunks.values()]) t?.destroy();
   }
 }
 
@@ -492,7 +487,6 @@ interface GatherParams {
   sections2?: number;
   sectionLength2?: number;
   srcOffset?: number;
-  count2?: number;
   blockLen?: number;
 }
 
@@ -500,12 +494,12 @@ interface GatherParams {
 async function gather(
   ctx: Context,
   ws: DstWorkspace,
-  entryPoint: 'gather' | 'put' | 'copy' | 'install',
+  entryPoint: 'gather' | 'put' | 'copy',
   p: GatherParams,
-  buffers: { data?: GpuTensor<'f32'>; data2?: GpuTensor<'f32'>; tmp?: GpuTensor<'f32'>; src: GpuTensor; to?: GpuTensor; to2?: GpuTensor },
+  buffers: { data?: GpuTensor<'f32'>; data2?: GpuTensor<'f32'>; tmp?: GpuTensor<'f32'>; src: GpuTensor; to?: GpuTensor },
 ) {
-  const { n, sections = 1, sectionLength = 0, sections2 = 0, sectionLength2 = 0, srcOffset = 0, count2 = 0, blockLen = 1 } = p;
-  const spread = entryPoint === 'gather' || entryPoint === 'put' ? n * blockLen * (sections + sections2) : Math.max(n, count2);
+  const { n, sections = 1, sectionLength = 0, sections2 = 0, sectionLength2 = 0, srcOffset = 0, blockLen = 1 } = p;
+  const spread = entryPoint === 'copy' ? n : n * blockLen * (sections + sections2);
   await ctx.dispatch(dstGatherKernel, {
     entryPoint,
     constants: { WG },
@@ -515,9 +509,8 @@ async function gather(
       tmp: buffers.tmp ?? ws.unusedF3,
       src: buffers.src,
       to: buffers.to ?? ws.unusedU,
-      to2: buffers.to2 ?? ws.unusedU2,
     },
-    uniforms: { n, sections, sectionLength, sections2, sectionLength2, srcOffset, count2, blockLen },
+    uniforms: { n, sections, sectionLength, sections2, sectionLength2, srcOffset, blockLen },
     workgroups: gridFor(ctx, Math.ceil(spread / WG)),
   });
 }
@@ -585,8 +578,9 @@ async function rowsPass(ctx: Context, ws: DstWorkspace): Promise<void> {
 }
 
 /**
- * Installs the new CSR from ws.out (after dstGrowInto and every dstRemapInto) and rebuilds the rest
- * of the structure from it: the row swizzle, Wᵀ's pattern, permutation and swizzle, and the SDDMM
+ * Installs the new CSR from ws.out (after dstGrowInto and every dstRemapInto; Wᵀ's counting pass
+ * copies each block of rows as it counts them) and rebuilds the rest of the structure from it: the
+ * row swizzle, Wᵀ's pattern, permutation and swizzle, and the SDDMM
  * work (a CSR layer's items, whose new count lands in ws.itemCount: read it back with ctx.read; a
  * BSR layer's blockRow, of fixed length).
  */
@@ -594,14 +588,13 @@ export async function dstRebuildInto(ctx: Context, ws: DstWorkspace): Promise<vo
   const w = ws.grid;
   const { pattern } = ws.w;
   const t = ws.w.transposed;
-  await gather(ctx, ws, 'install', { n: w.nnz, srcOffset: 2 * w.nnz, count2: w.rows + 1 }, { src: ws.out, to: pattern.colIdx, to2: pattern.rowPtr });
   const blocks = transposeBlocks(w);
   for (const entryPoint of ['count', 'columns', 'place'] as const) {
     await ctx.dispatch(dstTransposeKernel, {
       entryPoint,
       constants: { WG },
-      buffers: { rowPtr: pattern.rowPtr, colIdx: pattern.colIdx, counts: ws.columnCounts, tRowPtr: t.rowPtr, tColIdx: t.colIdx, tPerm: t.perm },
-      uniforms: { rows: w.rows, cols: w.cols, ...blocks },
+      buffers: { rowPtr: pattern.rowPtr, colIdx: pattern.colIdx, counts: ws.columnCounts, tRowPtr: t.rowPtr, tColIdx: t.colIdx, tPerm: t.perm, out: ws.out },
+      uniforms: { rows: w.rows, cols: w.cols, nnz: w.nnz, ...blocks },
       workgroups: entryPoint === 'columns' ? [1] : gridFor(ctx, Math.ceil(blocks.blocks / WG)),
     });
   }
