@@ -276,7 +276,8 @@ describeGpu('convBsr', (run) => {
       }
       await expectConvBsrWithinBound(run, blockFilter(dims, 19, 0.5, 8, 42), dims, { config: { wgB: 2, wgR: 32, bv: 1, px: 2, qo: 2 } });
     }
-  });
+    // Every configuration is a pipeline of its own: compiling them dominates, ~60 s alone here, more under load.
+  }, 300_000);
 
   it('stride-1 backward-data gives the same dx through the flipped forward walk and the general one', async () => {
     // Zero padding up to kernel - 1 (here 0 rows, 2 columns after flipping), size-keeping circular
