@@ -4,12 +4,11 @@
 // Two domains, each walked in units of at most UNIT consecutive elements in flat order, one
 // invocation per unit (so per-unit counts, once scanned, rank elements in flat order):
 //  - drop: the stored entries e (entry order is flat order); unit u = entries [u·UNIT, ...).
-//    key(e) = ~bits(|keys[e]|), `keys` the values (a BSR layer's block scores): the largest keys
-//    are the smallest magnitudes.
+//    key(e) = ~bits(|values[e]|): the largest keys are the smallest magnitudes.
 //  - grow (RigL's; SET grows by shaders/dst_set.wgsl): every position; unit u = row u / segments,
 //    columns [(u % segments)·UNIT, ...). A position is a candidate unless it holds an entry that is
-//    kept (keep[e] = 1). key(p) = bits(|keys|) of the dense gradient of rows [chunkRow0, ...)
-//    held in `keys` (a BSR layer: its block scores).
+//    kept (keep[e] = 1). key(p) = bits(|scores|) of the dense gradient of rows [chunkRow0, ...)
+//    held in `scores`.
 // Both select the k largest keys, ties to the lower flat index, giving the threshold T and
 // `take`, how many keys equal to T are selected; an element is selected when key > T, or key == T
 // and (its rank among keys == T) < take. Across many workgroups that is a two-digit radix select:
@@ -22,23 +21,16 @@
 // counted per range, scanned, and the ranges decided). Larger layers: the radix select's
 // `drop_hist` passes and picks, then `drop_count` writes per unit the keys equal to T
 // (work[eqOff + u]), a scan ranks them, and `drop_decide` writes keep[e].
-// The grow's select (a chunk of rows at a time) walks every position twice: `grow_hist`, then
-// `grow_split`, the low-digit pass, which lists the free positions whose high digit is above the
-// picked prefix (chosen) and those under it (candidates, with their low digits) in `seq`; after
-// the low pick `grow_take`, one workgroup, adds the candidates above T and the `take` tied ones
-// of lowest flat index (a selectDigits over their flat indices) and places the k grown positions
-// (shaders/dst_place.wgsl, composed in; dst_set's set_merge then merges each row). Where the host
-// cannot bound the candidates by the list capacity (more free positions than it), `grow_split`
-// instead marks each unit's columns as sure or tie in bit masks, and then both go on over the
-// marked columns only:
+// The grow's two-walk select (a chunk of rows at a time) walks every position twice
+// (`grow_hist`, then `grow_split`, the low-digit pass, which also marks each unit's columns as
+// sure or tie in bit masks), and then both go on over the marked columns only:
 // `grow_count` settles the ties against T and counts per unit the keys equal to T and the sure
 // entries, dst_scan's `grow` turns those into each unit's first equal key and first new entry,
 // and `grow_fill` writes the new CSR: colIdx and src (old entry, or 0xffffffff for a grown
 // position) at out[0..nnz) and out[nnz..2·nnz), row starts at out[2·nnz..).
 // work[0..4) holds the selection state (shaders/dst_state.wgsl, composed in front): need, prefix,
 // T, take. Counts are atomics on integers, so the result does not depend on the order invocations
-// run in (the lists' order too: grow_take's choice depends on keys and flat indices only, and the
-// merge sorts each row). The one-workgroup passes' block ownership and scan are
+// run in. The one-workgroup passes' block ownership and scan are
 // shaders/dst_lanes.wgsl's, and the column search shaders/dst_search.wgsl's, composed in front.
 
 override WG: u32 = 64;
@@ -57,21 +49,17 @@ struct Params {
   eqOff: u32,
   newOff: u32,
   maskOff: u32,
-  lists: u32,
-  chosenAt: u32,
-  listAt: u32,
-  capacity: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> rowPtr: array<u32>;
 @group(0) @binding(2) var<storage, read> colIdx: array<u32>;
-@group(0) @binding(3) var<storage, read> keys: array<f32>;
-@group(0) @binding(4) var<storage, read_write> keep: array<u32>;
-@group(0) @binding(5) var<storage, read_write> hist: array<atomic<u32>>;
-@group(0) @binding(6) var<storage, read_write> work: array<u32>;
-@group(0) @binding(7) var<storage, read_write> out: array<u32>;
-@group(0) @binding(8) var<storage, read_write> seq: array<atomic<u32>>;
+@group(0) @binding(3) var<storage, read> values: array<f32>;
+@group(0) @binding(4) var<storage, read> scores: array<f32>;
+@group(0) @binding(5) var<storage, read_write> keep: array<u32>;
+@group(0) @binding(6) var<storage, read_write> hist: array<atomic<u32>>;
+@group(0) @binding(7) var<storage, read_write> work: array<u32>;
+@group(0) @binding(8) var<storage, read_write> out: array<u32>;
 
 const GROWN = 0xffffffffu;
 
@@ -80,11 +68,11 @@ fn unitIndex(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> u32 {
 }
 
 fn dropKey(e: u32) -> u32 {
-  return ~bitcast<u32>(abs(keys[e]));
+  return ~bitcast<u32>(abs(values[e]));
 }
 
 fn growKey(r: u32, c: u32) -> u32 {
-  return bitcast<u32>(abs(keys[(r - params.chunkRow0) * params.cols + c]));
+  return bitcast<u32>(abs(scores[(r - params.chunkRow0) * params.cols + c]));
 }
 
 // Counts a key into the histogram pass's digit, when it lies under the chosen prefix.
@@ -166,11 +154,8 @@ fn drop_decide(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id)
   }
 }
 
-// The keys selectDigits selects among: grow_take's tie keys, else the drop's.
+// The keys selectDigits selects among: the drop's.
 fn digitKey(i: u32) -> u32 {
-  if (params.lists != 0u) {
-    return tieKey(i);
-  }
   return dropKey(i);
 }
 
@@ -224,47 +209,6 @@ fn maskAt(u: u32) -> u32 {
   return params.maskOff + 4u * u;
 }
 
-// RigL's lists in seq (params.lists): how many chosen so far (seq[listAt]: the positions whose
-// key's high digit is above the picked prefix P, written from seq[chosenAt] on), how many
-// candidates (seq[listAt + 1]: the positions with high digit P), then the candidates' positions
-// (seq[listAt + 2..], capacity of them) and their keys' low digits (the next capacity words). The
-// host takes this path only where the free positions fit the capacity, so the candidates always do.
-fn chosenCountAt() -> u32 {
-  return params.listAt;
-}
-
-fn candidateCountAt() -> u32 {
-  return params.listAt + 1u;
-}
-
-fn candidateAt(i: u32) -> u32 {
-  return params.listAt + 2u + i;
-}
-
-fn lowDigitAt(i: u32) -> u32 {
-  return params.listAt + 2u + params.capacity + i;
-}
-
-// Lists unit u's free positions above the prefix as chosen and those under it as candidates.
-fn listUnit(u: u32) {
-  var g = growUnit(u);
-  let prefix = work[PREFIX] >> 16u;
-  for (var c = g.c0; c < g.c1; c++) {
-    if (storedState(&g, c) != 1u) {
-      let key = growKey(g.row, c);
-      let p = g.row * params.cols + c;
-      if ((key >> 16u) > prefix) {
-        atomicStore(&seq[params.chosenAt + atomicAdd(&seq[chosenCountAt()], 1u)], p);
-      } else if ((key >> 16u) == prefix) {
-        let i = atomicAdd(&seq[candidateCountAt()], 1u);
-        atomicStore(&seq[candidateAt(i)], p);
-        atomicStore(&seq[lowDigitAt(i)], key & 0xffffu);
-        atomicAdd(&hist[key & 0xffffu], 1u);
-      }
-    }
-  }
-}
-
 // Marks each column of unit u sure (a kept entry, or a key whose high digit is above the picked
 // prefix P) or tie (high digit P, counted into the low histogram).
 fn splitUnit(u: u32) {
@@ -297,65 +241,14 @@ fn splitUnit(u: u32) {
   work[m + 3u] = tie[1];
 }
 
-// The low-digit pass of the two-walk select: RigL's lists, or (the fallback) the column masks.
+// The low-digit pass of the two-walk select.
 @compute @workgroup_size(WG)
 fn grow_split(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let u = unitIndex(wid, nwg, lid);
   if (u >= params.unitEnd) {
     return;
   }
-  if (params.lists != 0u) {
-    listUnit(u);
-  } else {
-    splitUnit(u);
-  }
-}
-
-// Candidate i's tie key for grow_take's select: ~p for a candidate whose key is T (distinct, never
-// 0: p < 2^32 - 1), 0 for the others, so the `take` largest are the tied ones of lowest flat index.
-fn tieKey(i: u32) -> u32 {
-  let low = atomicLoad(&seq[lowDigitAt(i)]);
-  return select(0u, ~atomicLoad(&seq[candidateAt(i)]), low == (work[THRESHOLD] & 0xffffu));
-}
-
-// Whether candidate i is chosen: its low digit above T's, or a tied one selected (`tie`: selectDigits' result).
-fn joins(i: u32, tie: vec2<u32>) -> bool {
-  let key = tieKey(i);
-  return atomicLoad(&seq[lowDigitAt(i)]) > (work[THRESHOLD] & 0xffffu) || key > tie.x || (key == tie.x && tie.y > 0u);
-}
-
-// After the low pick: the candidates with low digit above T's, and the `take` tied ones of lowest
-// flat index (selectDigits over the tie keys), join the chosen list, which then has k positions;
-// the lists' counts are cleared for the next update, and the k positions placed.
-@compute @workgroup_size(LANES)
-fn grow_take(@builtin(local_invocation_index) lid: u32) {
-  let first = atomicLoad(&seq[chosenCountAt()]);
-  let n = atomicLoad(&seq[candidateCountAt()]);
-  let tie = selectDigits(lid, n, work[TAKE]);
-  let range = ownRange(lid, n);
-  var count = 0u;
-  for (var i = range.x; i < range.y; i++) {
-    count += select(0u, 1u, joins(i, tie));
-  }
-  sums[lid] = count;
-  workgroupBarrier();
-  if (lid == 0u) {
-    scanSums();
-  }
-  workgroupBarrier();
-  var slot = first + sums[lid];
-  for (var i = range.x; i < range.y; i++) {
-    if (joins(i, tie)) {
-      atomicStore(&seq[params.chosenAt + slot], atomicLoad(&seq[candidateAt(i)]));
-      slot += 1u;
-    }
-  }
-  if (lid == 0u) {
-    atomicStore(&seq[chosenCountAt()], 0u);
-    atomicStore(&seq[candidateCountAt()], 0u);
-  }
-  storageBarrier();
-  placeChosen(lid, params.k);
+  splitUnit(u);
 }
 
 // With T picked, settles the tie columns (their keys recomputed, the others are known): above T

@@ -20,10 +20,11 @@
 //    bits in order (each invocation owning a block of words, the block counts scanned) and records
 //    those of rank < k. When fewer than k were free in the window (rare; tests force it with a
 //    small window), it goes on along the sequence from `window`, 32 candidates per invocation per
-//    round, until k are found, and sets work[FALLBACK] (shaders/dst_state.wgsl). Then it places
-//    them (shaders/dst_place.wgsl, shared with RigL's grow_take): counts per row, scans the rows'
-//    new lengths into the row starts, each grown column after its row's kept entries, unsorted.
-//  - set_merge (RigL's grow runs it too): one invocation per row: sorts the row's grown columns (a row holds few) and merges
+//    round, until k are found, and sets work[FALLBACK] (shaders/dst_state.wgsl). Then it counts
+//    the grown positions per row, scans the rows' new lengths (kept + grown) into the row starts,
+//    and places each grown column after its row's kept entries (unsorted, through the row's
+//    counter).
+//  - set_merge: one invocation per row: sorts the row's grown columns (a row holds few) and merges
 //    them with its kept entries from the front, in place.
 // The parts named are composed in front (src/kernels/dst.ts). Integer counts and atomics only; the placement order a row's counter gives is undone by the
 // sort, so the result does not depend on the order invocations run in.
@@ -123,6 +124,10 @@ fn choose(rank: u32, p: u32) {
 fn set_take(@builtin(local_invocation_index) lid: u32) {
   let f = feistel();
   let k = params.k;
+  let rowRange = ownRange(lid, params.rows);
+  for (var r = rowRange.x; r < rowRange.y; r++) {
+    atomicStore(&seq[r], 0u);
+  }
   // The window's free bits, ranked in order; every word is cleared for the next update.
   let range = ownRange(lid, (params.window + 31u) / 32u);
   var count = 0u;
@@ -184,7 +189,43 @@ fn set_take(@builtin(local_invocation_index) lid: u32) {
     settled = workgroupUniformLoad(&found);
   }
   storageBarrier();
-  placeChosen(lid, k);
+  // Grown positions per row.
+  let chosenRange = ownRange(lid, k);
+  for (var j = chosenRange.x; j < chosenRange.y; j++) {
+    atomicAdd(&seq[atomicLoad(&seq[params.chosenAt + j]) / params.cols], 1u);
+  }
+  storageBarrier();
+  // Each row's new length (kept + grown), parked in its row start, then scanned.
+  let starts = 2u * params.nnz;
+  var total = 0u;
+  for (var r = rowRange.x; r < rowRange.y; r++) {
+    var len = atomicLoad(&seq[r]);
+    for (var e = rowPtr[r]; e < rowPtr[r + 1u]; e++) {
+      len += select(0u, 1u, keep[e] != 0u);
+    }
+    out[starts + r] = len;
+    total += len;
+  }
+  workgroupBarrier();
+  sums[lid] = total;
+  workgroupBarrier();
+  if (lid == 0u) {
+    out[starts + params.rows] = scanSums();
+  }
+  workgroupBarrier();
+  var running = sums[lid];
+  for (var r = rowRange.x; r < rowRange.y; r++) {
+    let len = out[starts + r];
+    out[starts + r] = running;
+    // The row's counter becomes the first slot after its kept entries.
+    atomicStore(&seq[r], running + len - atomicLoad(&seq[r]));
+    running += len;
+  }
+  storageBarrier();
+  for (var j = chosenRange.x; j < chosenRange.y; j++) {
+    let p = atomicLoad(&seq[params.chosenAt + j]);
+    out[atomicAdd(&seq[p / params.cols], 1u)] = p % params.cols;
+  }
 }
 
 @compute @workgroup_size(WG)

@@ -7,13 +7,12 @@
  * entries 0), and rebuild Wᵀ's pattern, both row swizzles and the SDDMM work items. Nothing is read
  * back but the SDDMM item count. Per layer: 1 dispatch to drop (one workgroup selecting over the
  * entries; 7, a radix select across workgroups, above DST_DROP_ONE_WORKGROUP_MAX entries), 3 to
- * grow by SET (2 when k = 0) and 6 by RigL (2 walks of every position, per chunk of rows; 2
- * single-workgroup picks; one workgroup that settles the ties and places the grown positions; SET's
- * merge; 2 when k = 0; its dense gradient's matmuls on top; 7 in its fallback, below), 2 to move
- * the values and the optimizer state, 4 to install the new pattern and rebuild, and for a BSR
- * layer 1 more to score its blocks: a SET update is 10 dispatches per CSR layer, 11 per BSR layer,
- * a RigL update 13 per CSR layer besides its gradient. No pass is one invocation walking the whole
- * layer: the walks are one invocation per unit of columns, entries,
+ * grow by SET (2 when k = 0) and 7 by RigL (2 walks of every position, one of the columns left tied,
+ * one of the columns chosen, single-workgroup picks and a scan; its dense gradient's matmuls on
+ * top), 2 to move the values and the optimizer state, 4 to install the new pattern and rebuild, and
+ * for a BSR layer 1 more to score its blocks: a SET update is 10 dispatches per CSR layer, 11 per
+ * BSR layer. No pass is one
+ * invocation walking the whole layer: the walks are one invocation per unit of columns, entries,
  * candidates or rows, Wᵀ a counting sort over row blocks, the scans, row ranks and SDDMM items one
  * workgroup of 64.
  *
@@ -27,16 +26,6 @@
  * row's grown columns after its kept entries; one invocation per row sorts its few grown columns
  * and merges them with its kept entries into the new CSR. The reference's grow key for SET is
  * 2^32 - 1 - π⁻¹(p) (setGrowKey), so "largest key wins" selects the same set.
- *
- * RigL's second walk lists the free positions whose key's high 16 bits are above the picked
- * prefix (chosen, at most k) and those with exactly the prefix (candidates, with their low 16
- * bits); after the low digit's pick one workgroup adds the candidates above the threshold T and
- * the tied ones of lowest flat index (a four-digit select over their flat indices), then places
- * the k positions and set_merge merges each row, as for SET (shaders/dst_place.wgsl, shared). The
- * candidates are free positions, so lists of the layer's positions (at most DST_RIGL_LIST_MAX)
- * always hold them; a layer with more free positions than that instead marks each unit's columns
- * sure or tie in bit masks on the second walk, then counts (recomputing the tie columns' keys, so
- * its gradient chunks again), scans and fills from the masks: 7 dispatches, 3 walks of every unit.
  *
  * A BSR layer moves whole blocks: the same passes run on its block pattern (a CSR matrix over
  * blockRows x blockCols), ranking blocks by the sum of |w| over the block (drop) and of |dL/dW|
@@ -55,7 +44,6 @@ import gatherSource from '../../shaders/dst_gather.wgsl';
 import indexSource from '../../shaders/dst_index.wgsl';
 import lanesSource from '../../shaders/dst_lanes.wgsl';
 import pickSource from '../../shaders/dst_pick.wgsl';
-import placeSource from '../../shaders/dst_place.wgsl';
 import rowsSource from '../../shaders/dst_rows.wgsl';
 import scanSource from '../../shaders/dst_scan.wgsl';
 import searchSource from '../../shaders/dst_search.wgsl';
@@ -73,8 +61,8 @@ import { checkFeatureMajor, featureMajorStride } from './feature-major.js';
 import { gridFor } from './grid.js';
 import { matmulInto } from './matmul.js';
 
-export const dstSelectKernel: KernelSource = { name: 'dst_select', source: /* @__PURE__ */ composedSource([stateSource, lanesSource, pickSource, searchSource, placeSource, selectSource]) };
-export const dstSetKernel: KernelSource = { name: 'dst_set', source: /* @__PURE__ */ composedSource([stateSource, lanesSource, indexSource, searchSource, placeSource, setSource]) };
+export const dstSelectKernel: KernelSource = { name: 'dst_select', source: /* @__PURE__ */ composedSource([stateSource, lanesSource, pickSource, searchSource, selectSource]) };
+export const dstSetKernel: KernelSource = { name: 'dst_set', source: /* @__PURE__ */ composedSource([stateSource, lanesSource, indexSource, searchSource, setSource]) };
 export const dstScanKernel: KernelSource = { name: 'dst_scan', source: /* @__PURE__ */ composedSource([stateSource, lanesSource, scanSource]) };
 export const dstBlocksKernel: KernelSource = { name: 'dst_blocks', source: /* @__PURE__ */ composedSource([indexSource, blocksSource]) };
 export const dstTransposeKernel: KernelSource = { name: 'dst_transpose', source: /* @__PURE__ */ composedSource([lanesSource, transposeSource]) };
@@ -98,11 +86,6 @@ const FALLBACK_WORD = 4;
 export const DST_DROP_ONE_WORKGROUP_MAX = 1 << 16;
 /** Default bound on the dense-gradient chunk RigL holds at once, in entries (4 MiB of float32). */
 export const DST_DEFAULT_CHUNK_ENTRIES = 1 << 20;
-/**
- * RigL's candidate lists hold up to this many positions (two words each, 8 MiB), or the layer's
- * positions where fewer: a grow with at most that many free positions selects from the lists.
- */
-export const DST_RIGL_LIST_MAX = 1 << 20;
 
 /** How the grown positions are chosen. */
 export type DstGrow =
@@ -126,12 +109,6 @@ export type DstGrow =
        * but always one whole row (a BSR layer: one block row, blockSize rows)
        */
       chunkEntries?: number;
-      /**
-       * for tests: the candidate list capacity taken as the bound (0 to the workspace's
-       * riglCapacity; by default that). With more free positions than it, the grow takes the
-       * fallback: column masks, a count walk and a fill walk.
-       */
-      capacity?: number;
     };
 
 /** A layer whose mask an update moves: CSR entries, or BSR blocks (without an element mask). */
@@ -203,8 +180,7 @@ function unitCounts(w: DstGrid): { drop: number; grow: number; segments: number 
 
 /**
  * The scratch one layer's updates use, allocated once (a few words per entry and per unit, a
- * 65536-bin histogram, RigL's candidate lists of two words per grid position up to
- * DST_RIGL_LIST_MAX, a BSR layer's block scores, and RigL's dense-gradient chunk when asked).
+ * 65536-bin histogram, a BSR layer's block scores, and RigL's dense-gradient chunk when asked).
  * Throws a RangeError when the layer has 2^32 positions or more (flat positions are u32 on the
  * GPU), a TypeError for a BSR layer with an element mask (moving its blocks would change its count
  * of weights).
@@ -212,10 +188,7 @@ function unitCounts(w: DstGrid): { drop: number; grow: number; segments: number 
 export class DstWorkspace {
   readonly keep: GpuTensor<'u32'>;
   readonly hist: GpuTensor<'u32'>;
-  /**
-   * the grows' placement: a counter per row (rows), the chosen positions (nnz); SET's free bit per
-   * candidate (⌈rows·cols / 32⌉); RigL's list counts (2) and lists (2·riglCapacity)
-   */
+  /** SET's grow: a counter per row (rows), the chosen positions (nnz), a free bit per candidate (⌈rows·cols / 32⌉) */
   readonly sequence: GpuTensor<'u32'>;
   readonly work: GpuTensor<'u32'>;
   /** new colIdx (nnz), src (nnz), new rowPtr (rows + 1) */
@@ -241,10 +214,6 @@ export class DstWorkspace {
   readonly fallbackOff = FALLBACK_WORD;
   readonly newOff: number;
   readonly maskOff: number;
-  /** RigL's candidate list capacity: min(rows·cols, DST_RIGL_LIST_MAX) grid positions */
-  readonly riglCapacity: number;
-  /** where RigL's lists start in `sequence` */
-  readonly listAt: number;
 
   constructor(
     private readonly ctx: Context,
@@ -259,9 +228,7 @@ export class DstWorkspace {
     const n = Math.max(1, grid.nnz);
     this.keep = ctx.zeros('u32', n, 'dst.keep');
     this.hist = ctx.zeros('u32', HIST_BINS, 'dst.hist');
-    this.riglCapacity = Math.min(grid.rows * grid.cols, DST_RIGL_LIST_MAX);
-    this.listAt = grid.rows + grid.nnz + Math.ceil((grid.rows * grid.cols) / 32);
-    this.sequence = ctx.zeros('u32', this.listAt + 2 + 2 * this.riglCapacity, 'dst.sequence');
+    this.sequence = ctx.zeros('u32', grid.rows + grid.nnz + Math.ceil((grid.rows * grid.cols) / 32), 'dst.sequence');
     this.maskOff = this.newOff + units.grow + 1;
     this.work = ctx.zeros('u32', this.maskOff + 4 * units.grow, 'dst.work');
     this.out = ctx.zeros('u32', 2 * grid.nnz + grid.rows + 1, 'dst.out');
@@ -321,8 +288,6 @@ async function scan(ctx: Context, data: GpuTensor<'u32'>, offset: number, n: num
 
 interface SelectPass {
   entryPoint: string;
-  /** RigL's grow from the candidate lists (the capacity bound holds) */
-  lists?: boolean;
   units: [number, number];
   low?: boolean;
   k: number;
@@ -349,20 +314,17 @@ async function selectPass(ctx: Context, ws: DstWorkspace, p: SelectPass): Promis
     eqOff: ws.eqOff,
     newOff: ws.newOff,
     maskOff: ws.maskOff,
-    lists: Number(p.lists ?? false),
-    chosenAt: w.rows,
-    listAt: ws.listAt,
-    capacity: ws.riglCapacity,
   };
+  const dropKeys = ws.blockScores ?? ws.w.values;
   const buffers = {
     rowPtr: ws.w.pattern.rowPtr,
     colIdx: ws.w.pattern.colIdx,
-    keys: p.scores ?? ws.blockScores ?? ws.w.values,
+    values: dropKeys,
+    scores: p.scores ?? dropKeys,
     keep: ws.keep,
     hist: ws.hist,
     work: ws.work,
     out: ws.out,
-    seq: ws.sequence,
   };
   await ctx.dispatch(dstSelectKernel, {
     entryPoint: p.entryPoint,
@@ -452,34 +414,24 @@ async function growScoresChunk(ctx: Context, ws: DstWorkspace, grow: Extract<Dst
   return scores;
 }
 
-/** A dst_set pass (set_merge, which RigL's grow runs too, uses none of SET's uniforms but the grid's). */
-async function setPass(ctx: Context, ws: DstWorkspace, entryPoint: 'set_free' | 'set_take' | 'set_merge', workgroups: [number, number?], k = 0, salt = 0, window = 0): Promise<void> {
-  const w = ws.grid;
-  const uniforms = { rows: w.rows, cols: w.cols, nnz: w.nnz, n: w.rows * w.cols, salt, k, window, chosenAt: w.rows, bitsAt: w.rows + w.nnz };
-  const buffers = { rowPtr: ws.w.pattern.rowPtr, colIdx: ws.w.pattern.colIdx, keep: ws.keep, work: ws.work, out: ws.out, seq: ws.sequence };
-  await ctx.dispatch(dstSetKernel, { entryPoint, constants: { WG }, buffers, uniforms, workgroups });
-}
-
-/** set_merge: each row's grown columns sorted and merged with its kept entries into the new CSR. */
-async function mergePass(ctx: Context, ws: DstWorkspace): Promise<void> {
-  await setPass(ctx, ws, 'set_merge', gridFor(ctx, Math.ceil(ws.grid.rows / WG)));
-}
-
 /**
  * SET's grow (shaders/dst_set.wgsl): the first k positions of its sequence that are not kept, and
  * the new CSR in ws.out. The candidate test is skipped for k = 0 (the window is empty).
  */
 async function setGrow(ctx: Context, ws: DstWorkspace, k: number, salt: number, window: number): Promise<void> {
-  if (window > 0) await setPass(ctx, ws, 'set_free', gridFor(ctx, Math.ceil(window / WG)), k, salt, window);
-  await setPass(ctx, ws, 'set_take', [1], k, salt, window);
-  await mergePass(ctx, ws);
+  const w = ws.grid;
+  const uniforms = { rows: w.rows, cols: w.cols, nnz: w.nnz, n: w.rows * w.cols, salt, k, window, chosenAt: w.rows, bitsAt: w.rows + w.nnz };
+  const buffers = { rowPtr: ws.w.pattern.rowPtr, colIdx: ws.w.pattern.colIdx, keep: ws.keep, work: ws.work, out: ws.out, seq: ws.sequence };
+  const pass = (entryPoint: 'set_free' | 'set_take' | 'set_merge', workgroups: [number, number?]) => ctx.dispatch(dstSetKernel, { entryPoint, constants: { WG }, buffers, uniforms, workgroups });
+  if (window > 0) await pass('set_free', gridFor(ctx, Math.ceil(window / WG)));
+  await pass('set_take', [1]);
+  await pass('set_merge', gridFor(ctx, Math.ceil(w.rows / WG)));
 }
 
 /**
  * Grows k positions among those not kept (after dstDropInto) and writes the new CSR into ws.out
- * (for a BSR layer, k block positions and its new block pattern). SET: setGrow. RigL: the two
- * passes that read keys (three in the mask fallback, taken where the free positions exceed the
- * candidate capacity) walk the rows chunk by chunk (whole block rows), recomputing the chunk's
+ * (for a BSR layer, k block positions and its new block pattern). SET: setGrow. RigL: the three
+ * passes that read keys walk the rows chunk by chunk (whole block rows), recomputing the chunk's
  * dense gradient for each of them unless one chunk holds the whole layer.
  */
 export async function dstGrowInto(ctx: Context, ws: DstWorkspace, k: number, grow: DstGrow): Promise<void> {
@@ -497,9 +449,6 @@ export async function dstGrowInto(ctx: Context, ws: DstWorkspace, k: number, gro
   checkFeatureMajor('dyT', grow.dyT, ws.w.rows, 'w.rows', grow.batch);
   checkFeatureMajor('xT', grow.xT, ws.w.cols, 'w.cols', grow.batch);
   const budget = checkPositiveInt('chunkEntries', grow.chunkEntries ?? DST_DEFAULT_CHUNK_ENTRIES);
-  const capacity = checkNonNegativeInt('capacity', grow.capacity ?? ws.riglCapacity, ws.riglCapacity);
-  // The candidates are free positions: with no more of those than the capacity, the lists hold them.
-  const lists = w.rows * w.cols - w.nnz + k <= capacity;
   // Grid rows per chunk: a BSR block row holds blockSize rows of the dense gradient.
   const chunkRows = Math.max(1, Math.min(w.rows, Math.floor(budget / (blockSide(ws.w) * ws.w.cols))));
   const { grow: growUnits, segments } = unitCounts(w);
@@ -513,20 +462,9 @@ export async function dstGrowInto(ctx: Context, ws: DstWorkspace, k: number, gro
       const scores = whole ?? (await growScoresChunk(ctx, ws, grow, row0, rows));
       if (chunks === 1) whole = scores;
       const units: [number, number] = [row0 * segments, (row0 + rows) * segments];
-      await selectPass(ctx, ws, { entryPoint, units, k, chunkRow0: row0, scores, lists });
+      await selectPass(ctx, ws, { entryPoint, units, k, chunkRow0: row0, scores });
     }
   };
-  if (lists) {
-    if (k > 0) {
-      await overChunks('grow_hist');
-      await pick(ctx, ws, k);
-      await overChunks('grow_split');
-      await pick(ctx, ws, k, true);
-    }
-    await selectPass(ctx, ws, { entryPoint: 'grow_take', units: [0, 0], k, lists, single: true });
-    await mergePass(ctx, ws);
-    return;
-  }
   if (k > 0) {
     await overChunks('grow_hist');
     await pick(ctx, ws, k);

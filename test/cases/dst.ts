@@ -16,7 +16,7 @@ import { defineCases } from '../harness/case.js';
 import { refusal } from '../harness/refusal.js';
 
 /** One update's grow rule, as plain data: SET's salt (and a forced candidate window), or RigL's dY and X (batch rows each, row-major). */
-export type GrowParams = { method: 'set'; salt: number; window?: number } | { method: 'rigl'; dy: Float32Array; x: Float32Array; batch: number; chunkEntries?: number; capacity?: number };
+export type GrowParams = { method: 'set'; salt: number; window?: number } | { method: 'rigl'; dy: Float32Array; x: Float32Array; batch: number; chunkEntries?: number };
 
 /** Everything the GPU holds of a layer after its updates (a BSR layer's pattern is over blocks). */
 export interface UpdatedLayer {
@@ -66,7 +66,7 @@ export const dstCases = defineCases({
           const dyT = ctx.upload('f32', toActivationLayout(grow.dy, grow.batch, w.rows));
           const xT = ctx.upload('f32', toActivationLayout(grow.x, grow.batch, w.cols));
           extra.push(dyT, xT);
-          await dstGrowInto(ctx, ws, k, { method: 'rigl', dyT, xT, batch: grow.batch, chunkEntries: grow.chunkEntries, capacity: grow.capacity });
+          await dstGrowInto(ctx, ws, k, { method: 'rigl', dyT, xT, batch: grow.batch, chunkEntries: grow.chunkEntries });
         }
         await dstRemapInto(ctx, ws, [
           { data: w.values, sectionLength: words },
