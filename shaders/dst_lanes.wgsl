@@ -15,13 +15,23 @@ fn ownRange(lid: u32, n: u32) -> vec2<u32> {
   return vec2<u32>(begin, min(n, begin + per));
 }
 
-// Run by one invocation, between barriers: sums[j] becomes the sum of sums[0..j); returns the total.
-fn scanSums() -> u32 {
-  var running = 0u;
-  for (var j = 0u; j < LANES; j++) {
-    let s = sums[j];
-    sums[j] = running;
-    running += s;
+var<workgroup> laneTotal: u32;
+
+// Called by every invocation alike (it holds barriers): x = the sum of `count` over the lanes
+// before lid (lane lid's first output slot), y = the sum over all lanes.
+fn laneScan(lid: u32, count: u32) -> vec2<u32> {
+  workgroupBarrier();
+  sums[lid] = count;
+  workgroupBarrier();
+  if (lid == 0u) {
+    var running = 0u;
+    for (var j = 0u; j < LANES; j++) {
+      let s = sums[j];
+      sums[j] = running;
+      running += s;
+    }
+    laneTotal = running;
   }
-  return running;
+  workgroupBarrier();
+  return vec2<u32>(sums[lid], laneTotal);
 }

@@ -97,13 +97,7 @@ fn rank(lid: u32, q: Rank) {
     bins[q.binsAt + len] = running;
     sum += running;
   }
-  sums[lid] = sum;
-  workgroupBarrier();
-  if (lid == 0u) {
-    scanSums();
-  }
-  workgroupBarrier();
-  var running = sums[lid];
+  var running = laneScan(lid, sum).x;
   for (var j = range.x; j < range.y; j++) {
     let at = q.binsAt + q.maxLen - j;
     let count = bins[at];
@@ -140,13 +134,11 @@ fn sddmmItems(lid: u32) {
   for (var i = range.x; i < range.y; i++) {
     count += (rowLength(false, i) + SEGMENT - 1u) / SEGMENT;
   }
-  sums[lid] = count;
-  workgroupBarrier();
+  let scan = laneScan(lid, count);
   if (lid == 0u) {
-    itemCount[0] = scanSums();
+    itemCount[0] = scan.y;
   }
-  workgroupBarrier();
-  var item = sums[lid];
+  var item = scan.x;
   for (var i = range.x; i < range.y; i++) {
     for (var e = starts[i]; e < starts[i + 1u]; e += SEGMENT) {
       items[2u * item] = i;

@@ -29,14 +29,11 @@ fn scanInPlace(lid: u32, offset: u32) {
   for (var i = range.x; i < range.y; i++) {
     sum += data[offset + i];
   }
-  workgroupBarrier();
-  sums[lid] = sum;
-  workgroupBarrier();
+  let scan = laneScan(lid, sum);
   if (lid == 0u) {
-    data[offset + params.n] = scanSums();
+    data[offset + params.n] = scan.y;
   }
-  workgroupBarrier();
-  var running = sums[lid];
+  var running = scan.x;
   for (var i = range.x; i < range.y; i++) {
     let count = data[offset + i];
     data[offset + i] = running;

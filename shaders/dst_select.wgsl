@@ -174,13 +174,7 @@ fn drop_select(@builtin(local_invocation_index) lid: u32) {
   for (var e = range.x; e < range.y; e++) {
     eq += select(0u, 1u, dropKey(e) == t);
   }
-  sums[lid] = eq;
-  workgroupBarrier();
-  if (lid == 0u) {
-    scanSums();
-  }
-  workgroupBarrier();
-  var eqSeen = sums[lid];
+  var eqSeen = laneScan(lid, eq).x;
   for (var e = range.x; e < range.y; e++) {
     let key = dropKey(e);
     keep[e] = select(1u, 0u, key > t || (key == t && eqSeen < chosen.y));

@@ -134,13 +134,11 @@ fn set_take(@builtin(local_invocation_index) lid: u32) {
   for (var w = range.x; w < range.y; w++) {
     count += countOneBits(atomicLoad(&seq[params.bitsAt + w]));
   }
-  sums[lid] = count;
-  workgroupBarrier();
+  let free = laneScan(lid, count);
   if (lid == 0u) {
-    found = min(k, scanSums());
+    found = min(k, free.y);
   }
-  workgroupBarrier();
-  var rank = sums[lid];
+  var rank = free.x;
   for (var w = range.x; w < range.y; w++) {
     var bits = atomicExchange(&seq[params.bitsAt + w], 0u);
     while (bits != 0u && rank < k) {
@@ -172,13 +170,11 @@ fn set_take(@builtin(local_invocation_index) lid: u32) {
         }
       }
     }
-    sums[lid] = countOneBits(bits);
-    workgroupBarrier();
+    let more = laneScan(lid, countOneBits(bits));
     if (lid == 0u) {
-      found = min(k, settled + scanSums());
+      found = min(k, settled + more.y);
     }
-    workgroupBarrier();
-    var r = settled + sums[lid];
+    var r = settled + more.x;
     while (bits != 0u && r < k) {
       let j = countTrailingZeros(bits);
       bits &= bits - 1u;
@@ -206,14 +202,11 @@ fn set_take(@builtin(local_invocation_index) lid: u32) {
     out[starts + r] = len;
     total += len;
   }
-  workgroupBarrier();
-  sums[lid] = total;
-  workgroupBarrier();
+  let lengths = laneScan(lid, total);
   if (lid == 0u) {
-    out[starts + params.rows] = scanSums();
+    out[starts + params.rows] = lengths.y;
   }
-  workgroupBarrier();
-  var running = sums[lid];
+  var running = lengths.x;
   for (var r = rowRange.x; r < rowRange.y; r++) {
     let len = out[starts + r];
     out[starts + r] = running;

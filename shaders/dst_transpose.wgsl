@@ -81,13 +81,11 @@ fn columns(@builtin(local_invocation_index) lid: u32) {
     tRowPtr[c] = running;
     total += running;
   }
-  sums[lid] = total;
-  workgroupBarrier();
+  let scan = laneScan(lid, total);
   if (lid == 0u) {
-    tRowPtr[params.cols] = scanSums();
+    tRowPtr[params.cols] = scan.y;
   }
-  workgroupBarrier();
-  var running = sums[lid];
+  var running = scan.x;
   for (var c = range.x; c < range.y; c++) {
     let n = tRowPtr[c];
     tRowPtr[c] = running;
