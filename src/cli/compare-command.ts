@@ -155,9 +155,26 @@ export function planCompare(argv: readonly string[]): ComparePlan {
   return { base, arms, distribution, seedCount: seeds.length, isDense };
 }
 
+/**
+ * An arm's names in the tables: its method (the init, or the mask method with its spread and weight
+ * kind) and its label (the method, density, recipe, dst and seed).
+ */
+export function armNames(arm: CompareArm, plan: ComparePlan): { method: string; label: string } {
+  const { base, distribution, seedCount, isDense } = plan;
+  // A --distribution given changes what a mask method's name means, so the label says which.
+  const spread = distribution === undefined ? '' : ` (${Array.isArray(distribution) ? 'per-layer densities' : distribution})`;
+  const method = arm.mask ? `${arm.mask}${spread}${arm.weights ? ` [${arm.weights}]` : ''}` : arm.init!;
+  const dense = arm.init !== undefined && isDense(arm.init);
+  const label = [method, dense ? '' : `d=${arm.density}`, arm.recipe === 'none' ? '' : `+${arm.recipe}`, base.spec.dst && !dense ? `dst=${base.spec.dst.method}` : '', seedCount > 1 ? `seed ${arm.seed}` : '']
+    .filter(Boolean)
+    .join(' ');
+  return { method, label };
+}
+
 /** `orthosparse compare`: checks every flag (planCompare), then trains each arm in turn and writes the tables and plots to --out. */
 export async function compareCommand(argv: readonly string[]): Promise<ArmResult[]> {
-  const { base, arms, distribution, seedCount, isDense } = planCompare(argv);
+  const plan = planCompare(argv);
+  const { base, arms, distribution, isDense } = plan;
   const out = base.out;
   mnistDir(base.dataDir);
   makeOutputDir('out', out);
@@ -168,10 +185,7 @@ export async function compareCommand(argv: readonly string[]): Promise<ArmResult
   const skipped: string[] = [];
   try {
     for (const [i, arm] of arms.entries()) {
-      const method = arm.mask ? `${arm.mask}${arm.weights ? ` [${arm.weights}]` : ''}` : arm.init!;
-      const label = [method, arm.init && isDense(arm.init) ? '' : `d=${arm.density}`, arm.recipe === 'none' ? '' : `+${arm.recipe}`, base.spec.dst && !(arm.init && isDense(arm.init)) ? `dst=${base.spec.dst.method}` : '', seedCount > 1 ? `seed ${arm.seed}` : '']
-        .filter(Boolean)
-        .join(' ');
+      const { method, label } = armNames(arm, plan);
       const steps = Math.min(base.spec.epochs * Math.ceil(data.train.count / base.spec.batchSize), base.spec.maxSteps ?? Infinity);
       const spec: TrainSpec = {
         ...base.spec,

@@ -1,7 +1,7 @@
 // compare's flag checks and arm list (planCompare), no GPU and no data: what each --block-mask
 // combination runs or refuses, the base --init aside.
 import { describe, expect, it } from 'vitest';
-import { planCompare } from '../../src/cli/compare-command.js';
+import { armNames, planCompare } from '../../src/cli/compare-command.js';
 
 const plan = (args: string[]) => planCompare([...args, '--out', '/nonexistent']);
 
@@ -30,5 +30,33 @@ describe('planCompare with --block-mask', () => {
 
   it('keeps the default inits without --block-mask', () => {
     expect(plan([]).arms.map((a) => a.init)).toEqual(['eoi', 'uniform', 'erk', 'dense-orthogonal']);
+  });
+});
+
+describe('armNames', () => {
+  const names = (args: string[]) => {
+    const p = plan(args);
+    return p.arms.map((arm) => armNames(arm, p));
+  };
+
+  it('names the mask spread when --distribution is given, and the weight kind', () => {
+    expect(names(['--inits', '', '--masks', 'random', '--distribution', 'erk', '--mask-weights', 'masked-orthogonal', '--densities', '0.1'])).toEqual([
+      { method: 'random (erk) [masked-orthogonal]', label: 'random (erk) [masked-orthogonal] d=0.1' },
+    ]);
+    expect(names(['--inits', '', '--masks', 'snip', '--densities', '0.1']).map((n) => n.method)).toEqual(['snip']);
+    expect(names(['--inits', '', '--masks', 'random', '--depth', '2', '--distribution', '0.5,1']).map((n) => n.method)).toEqual(['random (per-layer densities)']);
+  });
+
+  it('labels inits with density, recipe and seed, a dense init without a density', () => {
+    expect(names(['--inits', 'eoi,dense-orthogonal', '--densities', '0.1', '--recipes', 'none,all', '--seeds', '0,1']).map((n) => n.label)).toEqual([
+      'eoi d=0.1 seed 0',
+      'dense-orthogonal seed 0',
+      'eoi d=0.1 +all seed 0',
+      'dense-orthogonal +all seed 0',
+      'eoi d=0.1 seed 1',
+      'dense-orthogonal seed 1',
+      'eoi d=0.1 +all seed 1',
+      'dense-orthogonal +all seed 1',
+    ]);
   });
 });
