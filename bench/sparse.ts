@@ -158,14 +158,15 @@ interface SparseOperands {
   dx: GpuTensor<'f32'>;
 }
 
-type SparseWeight = { format: 'csr'; w: GpuCsr; dw: GpuTensor<'f32'> } | { format: 'bsr16'; w: GpuBsr; dw: GpuTensor<'f32'> };
+// The CSR SDDMM writes the bias gradient in the same pass (db), so its timings include it.
+type SparseWeight = { format: 'csr'; w: GpuCsr; dw: GpuTensor<'f32'>; db: GpuTensor<'f32'> } | { format: 'bsr16'; w: GpuBsr; dw: GpuTensor<'f32'> };
 
 /** One kernel call of `pass` on weight `sw`, encoded (not awaited on the GPU). */
 function encodeSparse(ctx: Context, sw: SparseWeight, pass: Pass, o: SparseOperands): Promise<void> {
   if (sw.format === 'csr') {
     if (pass === 'forward') return csrForwardInto(ctx, sw.w, o.xT, o.y, o.batch);
     if (pass === 'backward-data') return csrBackwardDataInto(ctx, sw.w, o.dyT, o.dx, o.batch);
-    return csrSddmmInto(ctx, sw.w, o.dyT, o.xT, sw.dw, o.batch);
+    return csrSddmmInto(ctx, sw.w, o.dyT, o.xT, { dw: sw.dw, db: sw.db }, o.batch);
   }
   if (pass === 'forward') return bsrForwardInto(ctx, sw.w, o.xT, o.y, o.batch);
   if (pass === 'backward-data') return bsrBackwardDataInto(ctx, sw.w, o.dyT, o.dx, o.batch);
@@ -179,7 +180,7 @@ function csrWeight(mask: CsrMask, size: number, density: number, seed: number): 
 
 function uploadCsr(ctx: Context, m: CsrMatrix): SparseWeight {
   const w = GpuCsr.upload(ctx, m, 'bench.w');
-  return { format: 'csr', w, dw: ctx.zeros('f32', w.nnz, 'bench.dw') };
+  return { format: 'csr', w, dw: ctx.zeros('f32', w.nnz, 'bench.dw'), db: ctx.zeros('f32', w.rows, 'bench.db') };
 }
 
 function uploadBlockRandom(ctx: Context, size: number, density: number, seed: number): SparseWeight {
@@ -190,6 +191,7 @@ function uploadBlockRandom(ctx: Context, size: number, density: number, seed: nu
 function destroyWeight(sw: SparseWeight): void {
   sw.w.destroy();
   sw.dw.destroy();
+  if (sw.format === 'csr') sw.db.destroy();
 }
 
 /** Stored elements: CSR entries, or BSR-16's whole blocks (block-random fills every element). */

@@ -1,5 +1,6 @@
 // CSR sampled dense-dense product (the weight gradient): dw[e] = (dYᵀ·X)[r][c] for every stored
-// entry e of W at (r, c), in W.values order, float32.
+// entry e of W at (r, c), in W.values order, and the bias gradient db[r] = Σ over examples of
+// dY[r], float32: one pass for both, so a layer's parameter gradients cost one dispatch.
 //
 // Inputs (sizes in `params`): W's pattern (rowPtr, colIdx; rows = out features); dY and X arrive
 // feature-major (see feature_major.wgsl): dyT is out x 4·groups, xT is in x 4·groups, padding
@@ -12,8 +13,12 @@
 // vec4 of up to 8 rows of xT, the 8 running sums held as two vec4s. Entries past the item re-read
 // its last column (no branch in the loop) and are not stored. Items, not rows, are the unit of
 // work, so skewed rows balance without a swizzle. The 8 dot products are written out rather than
-// looped: SwiftShader does not unroll loops, and loop-indexed arrays live in memory. Workgroups form
-// a folded 1D list (linear index wid.x + wid.y·nwg.x).
+// looped: SwiftShader does not unroll loops, and loop-indexed arrays live in memory.
+//
+// The invocations after the items, one per row of W (empty rows too: their bias still has a
+// gradient), each sum one row of dyT as a vec4 and then its 4 components (channel_sums.wgsl's
+// order at plane 1). Workgroups form a folded 1D list (linear index wid.x + wid.y·nwg.x) over
+// items + rows invocations.
 
 override WG: u32 = 64;
 // entries per item, at most 8; the host builds items with the same value
@@ -21,6 +26,8 @@ override SEGMENT: u32 = 8;
 
 struct Params {
   items: u32,
+  // W's rows: the bias gradient's length
+  rows: u32,
   groups: u32,
 }
 
@@ -31,6 +38,16 @@ struct Params {
 @group(0) @binding(4) var<storage, read> dyT: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read> xT: array<vec4<f32>>;
 @group(0) @binding(6) var<storage, read_write> dw: array<f32>;
+@group(0) @binding(7) var<storage, read_write> db: array<f32>;
+
+fn biasGradient(row: u32) {
+  let base = row * params.groups;
+  var sum = vec4<f32>(0.0);
+  for (var g = 0u; g < params.groups; g++) {
+    sum += dyT[base + g];
+  }
+  db[row] = (sum.x + sum.y) + (sum.z + sum.w);
+}
 
 @compute @workgroup_size(WG)
 fn main(
@@ -40,6 +57,9 @@ fn main(
 ) {
   let i = (wid.x + wid.y * nwg.x) * WG + lid;
   if (i >= params.items) {
+    if (i - params.items < params.rows) {
+      biasGradient(i - params.items);
+    }
     return;
   }
   let row = items[i].x;

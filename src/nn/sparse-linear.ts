@@ -27,12 +27,13 @@ import { Workspace } from './workspace.js';
 /** How a sparse layer stores W on the GPU. */
 export type SparseFormat = 'csr' | { bsr: BsrBlockSize };
 
-/** The three sparse products a layer needs, for one storage format. */
+/** The sparse products a layer needs, for one storage format. */
 interface SparseOps {
   values: GpuTensor<'f32'>;
   forward(xT: GpuTensor<'f32'>, y: GpuTensor<'f32'>, batch: number, bias: GpuTensor<'f32'>): Promise<void>;
   backwardData(dyT: GpuTensor<'f32'>, dx: GpuTensor<'f32'>, batch: number): Promise<void>;
-  sddmm(dyT: GpuTensor<'f32'>, xT: GpuTensor<'f32'>, dw: GpuTensor<'f32'>, batch: number): Promise<void>;
+  /** The weight gradient at the stored entries and the bias gradient (one pass for CSR). */
+  gradients(dyT: GpuTensor<'f32'>, xT: GpuTensor<'f32'>, out: { dw: GpuTensor<'f32'>; db: GpuTensor<'f32'> }, batch: number): Promise<void>;
   /** W as a dense out x in matrix, from the values on the GPU. */
   readDense(): Promise<Float32Array>;
   /** The stored structure as it is on the GPU (CSR entries, or BSR blocks). */
@@ -59,7 +60,7 @@ function csrOps(ctx: Context, weight: CsrMatrix): SparseOps {
     values: w.values,
     forward: (xT, y, batch, bias) => csrForwardInto(ctx, w, xT, y, batch, bias),
     backwardData: (dyT, dx, batch) => csrBackwardDataInto(ctx, w, dyT, dx, batch),
-    sddmm: (dyT, xT, dw, batch) => csrSddmmInto(ctx, w, dyT, xT, dw, batch),
+    gradients: (dyT, xT, out, batch) => csrSddmmInto(ctx, w, dyT, xT, out, batch),
     // The structure is read too: dynamic sparsity may have moved it since the upload.
     readDense: async () => csrToDense({ ...weight, ...(await readPattern(ctx, w.pattern)), values: await ctx.read(w.values) }),
     readStructure: () => readPattern(ctx, w.pattern),
@@ -82,7 +83,10 @@ function bsrOps(ctx: Context, weight: CsrMatrix, blockSize: BsrBlockSize): Spars
     values: w.values,
     forward: (xT, y, batch, bias) => bsrForwardInto(ctx, w, xT, y, batch, bias),
     backwardData: (dyT, dx, batch) => bsrBackwardDataInto(ctx, w, dyT, dx, batch),
-    sddmm: (dyT, xT, dw, batch) => bsrSddmmInto(ctx, w, dyT, xT, dw, batch),
+    gradients: async (dyT, xT, { dw, db }, batch) => {
+      await bsrSddmmInto(ctx, w, dyT, xT, dw, batch);
+      await channelSumsInto(ctx, dyT, db, { batch, channels: weight.rows, plane: 1 });
+    },
     readDense: async () => bsrToDense(await onGpu(await ctx.read(w.values))),
     readStructure: () => readPattern(ctx, w.pattern),
     readMask: async () => bsrToCsr(await onGpu(new Float32Array(host.values.length))),
@@ -243,8 +247,7 @@ export class SparseLinear implements Layer {
   /** The weight gradient at the stored entries and the bias gradient, from dY and the saved input. */
   private async parameterGradients(dy: GpuTensor<'f32'>, batch: number): Promise<void> {
     if (!this.input) throw new Error('SparseLinear.backward before forward');
-    await this.ops.sddmm(dy, this.input, this.weightGrad, batch);
-    await channelSumsInto(this.ctx, dy, this.biasGrad, { batch, channels: this.outFeatures, plane: 1 });
+    await this.ops.gradients(dy, this.input, { dw: this.weightGrad, db: this.biasGrad }, batch);
     this.outputGrad = { dyT: dy, batch };
   }
 

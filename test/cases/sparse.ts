@@ -6,7 +6,6 @@
  */
 import type { Context } from '../../src/gpu/context.js';
 import type { GpuTensor } from '../../src/gpu/tensor.js';
-import { channelSumsInto } from '../../src/kernels/channel-sums.js';
 import { featureMajorStride, toFeatureMajorInto } from '../../src/kernels/feature-major.js';
 import type { FoldOptions } from '../../src/kernels/grid.js';
 import { bsrSddmmInto } from '../../src/kernels/sddmm-bsr.js';
@@ -161,8 +160,7 @@ export const sparseCases = defineCases({
       const { xT, dyT } = await s.passInputs(p, w, fold);
       const dw = s.output(w.nnz);
       const db = s.output(w.rows);
-      await csrSddmmInto(ctx, w, dyT, xT, dw, batch, fold);
-      await channelSumsInto(ctx, dyT, db, { batch, channels: w.rows, plane: 1 }, fold);
+      await csrSddmmInto(ctx, w, dyT, xT, { dw, db }, batch, fold);
       return { dw: await ctx.read(dw), db: await ctx.read(db) };
     }),
 
