@@ -1,13 +1,19 @@
-// Optimizer steps, float32, elementwise over one parameter tensor of n values.
+// Optimizer steps, float32, elementwise over up to two parameter tensors in one dispatch (a layer's
+// weights and biases, say), so a model's update costs half as many passes.
 //
-// Inputs (n and the hyperparameters in the `params` uniform, so a learning-rate schedule or a
-// changed flag never builds a new pipeline): grads (n); values (n), updated in place; state, the
-// optimizer's own: SGD's momentum buffer in words [0, W), or Adam's first moments in words [0, W)
-// and second moments in words [W, 2W), W = ceil(n / 4) vec4 words. For a sparse layer `values` is
-// its CSR (or BSR) values array: only stored entries exist, so a step cannot change the mask.
-// One invocation updates one vec4 word (4 elements); in the last word of `values` it writes only
-// the elements below n (state words are the optimizer's, whole). Workgroups form a folded 1-D
-// list: linear index wid.x + wid.y·nwg.x.
+// Inputs, per tensor slot a and b (sizes nA, nB and the hyperparameters in the `params` uniform, so
+// a learning-rate schedule or a changed flag never builds a new pipeline; nB = 0 leaves slot b
+// unused): grads (n); values (n), updated in place; state, the optimizer's own: SGD's momentum
+// buffer in words [0, W), or Adam's first moments in words [0, W) and second moments in words
+// [W, 2W), W = ceil(n / 4) vec4 words. For a sparse layer `values` is its CSR (or BSR) values
+// array: only stored entries exist, so a step cannot change the mask.
+// One invocation updates one vec4 word (4 elements): words [0, WA) are slot a's, the next WB slot
+// b's. In a tensor's last word the elements at or past n keep their old value (the invocation
+// rewrites the whole word, race-free: no other one touches it); state words are the optimizer's,
+// whole. SGD without momentum never reads or writes state. The entry points spell out slot a's
+// and slot b's loads and stores apiece: a WGSL function cannot take a storage array as an argument
+// (that needs the unrestricted_pointer_parameters extension), so only the arithmetic is shared.
+// Workgroups form a folded 1-D list: linear index wid.x + wid.y·nwg.x.
 //
 // sgd, as torch.optim.SGD with dampening 0:
 //   g = grad + weightDecay·p;  with momentum μ > 0: b = μ·b + g (b starts at 0, so b_1 = g) and
@@ -21,7 +27,8 @@
 override WORKGROUP_SIZE: u32 = 64u;
 
 struct Params {
-  n: u32,
+  nA: u32,
+  nB: u32,
   lr: f32,
   weightDecay: f32,
   momentum: f32,
@@ -35,28 +42,40 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> grads: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read_write> values: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read_write> state: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> gradsA: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read_write> valuesA: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read_write> stateA: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read> gradsB: array<vec4<f32>>;
+@group(0) @binding(5) var<storage, read_write> valuesB: array<vec4<f32>>;
+@group(0) @binding(6) var<storage, read_write> stateB: array<vec4<f32>>;
 
-fn wordCount() -> u32 {
-  return (params.n + 3u) / 4u;
+fn wordCount(n: u32) -> u32 {
+  return (n + 3u) / 4u;
 }
 
 fn wordIndex(lid: u32, wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
   return (wid.x + wid.y * nwg.x) * WORKGROUP_SIZE + lid;
 }
 
-fn storeValues(word: u32, value: vec4<f32>) {
-  let remaining = params.n - 4u * word;
-  if (remaining >= 4u) {
-    values[word] = value;
-    return;
+// `updated` where the element lies below n, `old` past the tensor's end.
+fn withinLength(word: u32, n: u32, old: vec4<f32>, updated: vec4<f32>) -> vec4<f32> {
+  return select(old, updated, vec4<u32>(4u * word) + vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(n));
+}
+
+struct SgdWord {
+  p: vec4<f32>,
+  // the new momentum buffer word (unused without momentum)
+  b: vec4<f32>,
+}
+
+fn sgdWord(p: vec4<f32>, grad: vec4<f32>, b: vec4<f32>) -> SgdWord {
+  var g = grad + params.weightDecay * p;
+  var bNew = b;
+  if (params.momentum > 0.0) {
+    bNew = params.momentum * b + g;
+    g = select(bNew, g + params.momentum * bNew, params.nesterov != 0u);
   }
-  // Only this invocation touches the last word, so writing it component by component is race-free.
-  for (var q = 0u; q < remaining; q++) {
-    values[word][q] = value[q];
-  }
+  return SgdWord(p - params.lr * g, bNew);
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
@@ -66,17 +85,53 @@ fn sgd(
   @builtin(num_workgroups) nwg: vec3<u32>,
 ) {
   let word = wordIndex(lid, wid, nwg);
-  if (word >= wordCount()) {
+  let momentum = params.momentum > 0.0;
+  let wordsA = wordCount(params.nA);
+  if (word < wordsA) {
+    var b = vec4<f32>(0.0);
+    if (momentum) {
+      b = stateA[word];
+    }
+    let p = valuesA[word];
+    let r = sgdWord(p, gradsA[word], b);
+    if (momentum) {
+      stateA[word] = r.b;
+    }
+    valuesA[word] = withinLength(word, params.nA, p, r.p);
     return;
   }
-  let p = values[word];
-  var g = grads[word] + params.weightDecay * p;
-  if (params.momentum > 0.0) {
-    let b = params.momentum * state[word] + g;
-    state[word] = b;
-    g = select(b, g + params.momentum * b, params.nesterov != 0u);
+  let w = word - wordsA;
+  if (w < wordCount(params.nB)) {
+    var b = vec4<f32>(0.0);
+    if (momentum) {
+      b = stateB[w];
+    }
+    let p = valuesB[w];
+    let r = sgdWord(p, gradsB[w], b);
+    if (momentum) {
+      stateB[w] = r.b;
+    }
+    valuesB[w] = withinLength(w, params.nB, p, r.p);
   }
-  storeValues(word, p - params.lr * g);
+}
+
+struct AdamWord {
+  p: vec4<f32>,
+  m: vec4<f32>,
+  v: vec4<f32>,
+}
+
+fn adamWord(p0: vec4<f32>, grad: vec4<f32>, m0: vec4<f32>, v0: vec4<f32>) -> AdamWord {
+  var p = p0;
+  var g = grad;
+  if (params.decoupledWeightDecay != 0u) {
+    p *= 1.0 - params.lr * params.weightDecay;
+  } else {
+    g += params.weightDecay * p;
+  }
+  let m = params.beta1 * m0 + (1.0 - params.beta1) * g;
+  let v = params.beta2 * v0 + (1.0 - params.beta2) * g * g;
+  return AdamWord(p - params.stepSize * m / (sqrt(v) / params.sqrtBiasCorrection2 + params.epsilon), m, v);
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
@@ -86,20 +141,22 @@ fn adam(
   @builtin(num_workgroups) nwg: vec3<u32>,
 ) {
   let word = wordIndex(lid, wid, nwg);
-  let words = wordCount();
-  if (word >= words) {
+  let wordsA = wordCount(params.nA);
+  if (word < wordsA) {
+    let p = valuesA[word];
+    let r = adamWord(p, gradsA[word], stateA[word], stateA[wordsA + word]);
+    stateA[word] = r.m;
+    stateA[wordsA + word] = r.v;
+    valuesA[word] = withinLength(word, params.nA, p, r.p);
     return;
   }
-  var p = values[word];
-  var g = grads[word];
-  if (params.decoupledWeightDecay != 0u) {
-    p *= 1.0 - params.lr * params.weightDecay;
-  } else {
-    g += params.weightDecay * p;
+  let w = word - wordsA;
+  let wordsB = wordCount(params.nB);
+  if (w < wordsB) {
+    let p = valuesB[w];
+    let r = adamWord(p, gradsB[w], stateB[w], stateB[wordsB + w]);
+    stateB[w] = r.m;
+    stateB[wordsB + w] = r.v;
+    valuesB[w] = withinLength(w, params.nB, p, r.p);
   }
-  let m = params.beta1 * state[word] + (1.0 - params.beta1) * g;
-  let v = params.beta2 * state[words + word] + (1.0 - params.beta2) * g * g;
-  state[word] = m;
-  state[words + word] = v;
-  storeValues(word, p - params.stepSize * m / (sqrt(v) / params.sqrtBiasCorrection2 + params.epsilon));
 }

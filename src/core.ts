@@ -101,7 +101,19 @@ export { GpuBsr } from './sparse/gpu-bsr.js';
 // Activation, loss, optimizer-step and axpy kernels (the building blocks of a training step)
 export { ACTIVATIONS, activationForwardInto, activationBackwardInto, type Activation, type ActivationName, type ActivationOptions, type ActivationSpec } from './kernels/activation.js';
 export { softmaxXent, softmaxXentInto, SMOOTHING_CONVENTIONS, type SoftmaxXentOptions, type SmoothingConvention } from './kernels/softmax-xent.js';
-export { sgdStepInto, adamStepInto, sgdStateLength, adamStateLength, optimizerKernel, type SgdHyperparameters, type AdamHyperparameters } from './kernels/optimizer.js';
+export {
+  sgdStepInto,
+  adamStepInto,
+  sgdStepTensorsInto,
+  adamStepTensorsInto,
+  sgdStateLength,
+  adamStateLength,
+  optimizerKernel,
+  type OptimizerSlot,
+  type OptimizerSlots,
+  type SgdHyperparameters,
+  type AdamHyperparameters,
+} from './kernels/optimizer.js';
 export { axpyInto, axpyKernel } from './kernels/axpy.js';
 
 // Types that the exported signatures mention (so the API docs resolve every reference)

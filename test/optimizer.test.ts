@@ -133,7 +133,9 @@ describeGpu('trainingOps', (run) => {
       const rng = new Rng(label.length);
       const values = SIZES.map((n) => randomFloat32(rng, n).map((v) => v / 64));
       const grads = Array.from({ length: STEPS }, () => SIZES.map((n) => randomFloat32(rng, n)));
-      const got: { values: Float32Array[]; lrs: number[]; stepCount: number } = await run('optimizerSteps', { optimizer, values, grads, maxGroupsX: 7 });
+      const got: { values: Float32Array[]; lrs: number[]; stepCount: number; dispatchesPerStep: number } = await run('optimizerSteps', { optimizer, values, grads, maxGroupsX: 7 });
+      // Two parameters per pass: sizes 1 and 5 share one (both end in a partial vec4 word), 4099 has its own.
+      expect(got.dispatchesPerStep).toBe(Math.ceil(SIZES.length / 2));
       const schedule = buildSchedule(optimizer.schedule);
       expect(got.stepCount).toBe(STEPS);
       got.lrs.forEach((lr, t) => expect(lr).toBeCloseTo(schedule(t), 15));
@@ -147,6 +149,7 @@ describeGpu('trainingOps', (run) => {
 
   it('refuses a parameter listed twice, mismatched gradients, bad options and a negative scheduled lr', async () => {
     await expect(run('optimizerMisuse', { misuse: 'sharedValues' })).rejects.toThrow(/parameters\[1\].values is parameters\[0\].values/);
+    await expect(run('optimizerMisuse', { misuse: 'gradIsValues' })).rejects.toThrow(/parameters\[1\].grad is parameters\[0\].values: a gradient must be a tensor of its own/);
     await expect(run('optimizerMisuse', { misuse: 'shortGrad' })).rejects.toThrow(/parameters\[1\].grad must have length 8 \(values.length\), got 7/);
     await expect(run('optimizerMisuse', { misuse: 'negativeLr' })).rejects.toThrow(/lr at step 0 must be a finite number >= 0, got -1/);
     const bad = (optimizer: OptimizerSpec) => run('optimizerMisuse', { misuse: 'options', optimizer });

@@ -1,6 +1,6 @@
 /**
- * Optimizer steps on the GPU (shaders/optimizer.wgsl): one elementwise dispatch updates one
- * parameter tensor's values in place, with its state. Host side: hyperparameter validation, state
+ * Optimizer steps on the GPU (shaders/optimizer.wgsl): one elementwise dispatch updates one or two
+ * parameter tensors' values in place, with their state. Host side: hyperparameter validation, state
  * sizes, bias corrections (float64), dispatch. The classes holding state per parameter are in
  * src/train/optimizers.ts.
  */
@@ -82,71 +82,111 @@ export function checkAdamHyperparameters(h: AdamHyperparameters, what = 'adam'):
 /** Fields of the uniform struct an optimizer does not read. */
 const UNUSED = { momentum: 0, nesterov: 0, beta1: 0, beta2: 0, epsilon: 0, stepSize: 0, sqrtBiasCorrection2: 0, decoupledWeightDecay: 0 };
 
-/** Without momentum the state binding is never read, but a binding needs a buffer: one per context. */
-const placeholders = new WeakMap<Context, GpuTensor<'f32'>>();
+/** One parameter tensor of a step: its values (updated in place), its gradient and its optimizer state. */
+export interface OptimizerSlot {
+  values: GpuTensor<'f32'>;
+  grad: GpuTensor<'f32'>;
+  /** sgdStateLength(n) for SGD with momentum, adamStateLength(n) for Adam; unused by SGD without momentum. */
+  state?: GpuTensor<'f32'>;
+}
 
-function placeholderState(ctx: Context): GpuTensor<'f32'> {
-  let tensor = placeholders.get(ctx);
-  if (!tensor || tensor.isDestroyed) {
-    tensor = ctx.zeros('f32', WORD, 'optimizer.unusedState');
-    placeholders.set(ctx, tensor);
+/** One dispatch updates one or two tensors (the kernel's slots a and b). */
+export type OptimizerSlots = readonly [OptimizerSlot] | readonly [OptimizerSlot, OptimizerSlot];
+
+/**
+ * A binding needs a buffer even where the kernel never touches it (slot b when one tensor is
+ * stepped, state without momentum): one word each per context, every one its own buffer so that
+ * no buffer is bound twice.
+ */
+interface Placeholders {
+  stateA: GpuTensor<'f32'>;
+  gradsB: GpuTensor<'f32'>;
+  valuesB: GpuTensor<'f32'>;
+  stateB: GpuTensor<'f32'>;
+}
+const placeholders = new WeakMap<Context, Placeholders>();
+
+function placeholdersOf(ctx: Context): Placeholders {
+  let p = placeholders.get(ctx);
+  if (!p || Object.values(p).some((t) => t.isDestroyed)) {
+    const word = (name: string) => ctx.zeros('f32', WORD, `optimizer.unused.${name}`);
+    p = { stateA: word('stateA'), gradsB: word('gradsB'), valuesB: word('valuesB'), stateB: word('stateB') };
+    placeholders.set(ctx, p);
   }
-  return tensor;
+  return p;
+}
+
+/** What a slot's state must be: its name in messages, its length for n values, when it is needed. */
+interface StateRule {
+  name: string;
+  length: (n: number) => number;
+  lengthName: string;
+  neededWhen: string;
+}
+
+function checkSlots(slots: OptimizerSlots, state: StateRule | undefined): void {
+  if (!Array.isArray(slots) || slots.length < 1 || slots.length > 2) throw new RangeError(`slots must hold 1 or 2 tensors, got ${Array.isArray(slots) ? slots.length : String(slots)}`);
+  slots.forEach((slot, i) => {
+    const what = slots.length === 1 ? '' : `slots[${i}].`;
+    checkObject(`slots[${i}]`, slot, 'a { values, grad, state }');
+    checkTensor(`${what}values`, slot.values, 'f32', (slot.values as GpuTensor<'f32'> | undefined)?.length ?? 0, 'its own length');
+    checkTensor(`${what}grad`, slot.grad, 'f32', slot.values.length, 'values.length');
+    if (state) {
+      if (!slot.state) throw new RangeError(`${what}${state.name} is needed ${state.neededWhen}`);
+      checkTensor(`${what}${state.name}`, slot.state, 'f32', state.length(slot.values.length), `${state.lengthName}(values.length)`);
+    }
+  });
+  const written: Record<string, GpuTensor> = {};
+  const read: Record<string, GpuTensor> = {};
+  slots.forEach((slot, i) => {
+    const what = slots.length === 1 ? '' : `slots[${i}].`;
+    written[`${what}values`] = slot.values;
+    if (state) written[`${what}${state.name}`] = slot.state!;
+    read[`${what}grad`] = slot.grad;
+  });
+  checkNoAliasing(written, read);
 }
 
 async function dispatchStep(
   ctx: Context,
   entryPoint: 'sgd' | 'adam',
-  buffers: { values: GpuTensor<'f32'>; grads: GpuTensor<'f32'>; state: GpuTensor<'f32'> },
+  slots: OptimizerSlots,
+  usesState: boolean,
   uniforms: Record<string, number>,
   fold: FoldOptions,
 ): Promise<void> {
-  checkTensor('grad', buffers.grads, 'f32', buffers.values.length, 'values.length');
-  checkNoAliasing({ values: buffers.values, state: buffers.state }, { grad: buffers.grads });
-  const n = buffers.values.length;
+  const unused = placeholdersOf(ctx);
+  const [a, b] = slots;
+  const words = slots.reduce((sum, slot) => sum + Math.ceil(slot.values.length / WORD), 0);
   await ctx.dispatch(optimizerKernel, {
     entryPoint,
     constants: { WORKGROUP_SIZE },
-    buffers,
-    uniforms: { ...UNUSED, n, ...uniforms },
-    workgroups: gridFor(ctx, Math.ceil(n / (WORD * WORKGROUP_SIZE)), fold),
+    buffers: {
+      gradsA: a.grad,
+      valuesA: a.values,
+      stateA: usesState ? a.state! : unused.stateA,
+      gradsB: b?.grad ?? unused.gradsB,
+      valuesB: b?.values ?? unused.valuesB,
+      stateB: b && usesState ? b.state! : unused.stateB,
+    },
+    uniforms: { ...UNUSED, nA: a.values.length, nB: b?.values.length ?? 0, ...uniforms },
+    workgroups: gridFor(ctx, Math.ceil(words / WORKGROUP_SIZE), fold),
   });
 }
 
-/**
- * One SGD step on `values` in place from `grad`; `momentumBuffer` (sgdStateLength(n), zeros at
- * the start) is needed when momentum > 0 and ignored otherwise.
- */
-export async function sgdStepInto(
-  ctx: Context,
-  values: GpuTensor<'f32'>,
-  grad: GpuTensor<'f32'>,
-  momentumBuffer: GpuTensor<'f32'> | undefined,
-  h: SgdHyperparameters,
-  fold: FoldOptions = {},
-): Promise<void> {
+/** One SGD step of one or two tensors in one dispatch (each slot's state: its momentum buffer, when momentum > 0). */
+export async function sgdStepTensorsInto(ctx: Context, slots: OptimizerSlots, h: SgdHyperparameters, fold: FoldOptions = {}): Promise<void> {
   checkSgdHyperparameters(h);
   const usesMomentum = h.momentum > 0;
-  if (usesMomentum) {
-    if (!momentumBuffer) throw new RangeError('momentumBuffer is needed when momentum > 0');
-    checkTensor('momentumBuffer', momentumBuffer, 'f32', sgdStateLength(values.length), 'sgdStateLength(values.length)');
-  }
-  const state = usesMomentum ? momentumBuffer! : placeholderState(ctx);
+  checkSlots(slots, usesMomentum ? { name: 'momentumBuffer', length: sgdStateLength, lengthName: 'sgdStateLength', neededWhen: 'when momentum > 0' } : undefined);
   const { lr, momentum, weightDecay } = h;
-  await dispatchStep(ctx, 'sgd', { values, grads: grad, state }, { lr, momentum, weightDecay, nesterov: Number(h.nesterov) }, fold);
+  await dispatchStep(ctx, 'sgd', slots, usesMomentum, { lr, momentum, weightDecay, nesterov: Number(h.nesterov) }, fold);
 }
 
-/** One Adam (or AdamW) step on `values` in place; `moments` (adamStateLength(n), zeros at the start) carries m and v. */
-export async function adamStepInto(
-  ctx: Context,
-  values: GpuTensor<'f32'>,
-  grad: GpuTensor<'f32'>,
-  moments: GpuTensor<'f32'>,
-  h: AdamHyperparameters,
-  fold: FoldOptions = {},
-): Promise<void> {
+/** One Adam (or AdamW) step of one or two tensors in one dispatch (each slot's state: its moments). */
+export async function adamStepTensorsInto(ctx: Context, slots: OptimizerSlots, h: AdamHyperparameters, fold: FoldOptions = {}): Promise<void> {
   checkAdamHyperparameters(h);
-  checkTensor('moments', moments, 'f32', adamStateLength(values.length), 'adamStateLength(values.length)');
+  checkSlots(slots, { name: 'moments', length: adamStateLength, lengthName: 'adamStateLength', neededWhen: 'by Adam' });
   const { lr, epsilon, weightDecay } = h;
   // The moments decay by the float32 betas the kernel reads; the bias corrections use the same
   // values, so that for a constant gradient v̂ is exactly g² (0.999 rounds by 1.3e-8, which moves
@@ -163,5 +203,32 @@ export async function adamStepInto(
     stepSize: lr / (1 - beta1 ** h.step),
     sqrtBiasCorrection2: Math.sqrt(1 - beta2 ** h.step),
   };
-  await dispatchStep(ctx, 'adam', { values, grads: grad, state: moments }, uniforms, fold);
+  await dispatchStep(ctx, 'adam', slots, true, uniforms, fold);
+}
+
+/**
+ * One SGD step on `values` in place from `grad`; `momentumBuffer` (sgdStateLength(n), zeros at
+ * the start) is needed when momentum > 0 and ignored otherwise.
+ */
+export async function sgdStepInto(
+  ctx: Context,
+  values: GpuTensor<'f32'>,
+  grad: GpuTensor<'f32'>,
+  momentumBuffer: GpuTensor<'f32'> | undefined,
+  h: SgdHyperparameters,
+  fold: FoldOptions = {},
+): Promise<void> {
+  await sgdStepTensorsInto(ctx, [{ values, grad, state: momentumBuffer }], h, fold);
+}
+
+/** One Adam (or AdamW) step on `values` in place; `moments` (adamStateLength(n), zeros at the start) carries m and v. */
+export async function adamStepInto(
+  ctx: Context,
+  values: GpuTensor<'f32'>,
+  grad: GpuTensor<'f32'>,
+  moments: GpuTensor<'f32'>,
+  h: AdamHyperparameters,
+  fold: FoldOptions = {},
+): Promise<void> {
+  await adamStepTensorsInto(ctx, [{ values, grad, state: moments }], h, fold);
 }

@@ -1,7 +1,7 @@
 /**
- * Optimizers over parameters on the GPU. step() encodes one elementwise dispatch per parameter
- * (src/kernels/optimizer.ts) that updates its values in place from its gradient; nothing is read
- * back. For a sparse layer the values are its CSR/BSR values array, so only stored entries change
+ * Optimizers over parameters on the GPU. step() encodes one elementwise dispatch per two
+ * parameters, taken in order (a layer's weights and biases; src/kernels/optimizer.ts), that updates
+ * their values in place from their gradients; nothing is read back. For a sparse layer the values are its CSR/BSR values array, so only stored entries change
  * and the mask is kept exactly. State (momentum buffers, Adam moments) lives on the GPU, one
  * tensor per parameter, zero at the start.
  *
@@ -14,13 +14,14 @@ import type { TrainableTensor } from '../nn/layer.js';
 import type { Optimizer } from './trainer.js';
 import {
   type AdamHyperparameters,
+  type OptimizerSlots,
   type SgdHyperparameters,
   adamStateLength,
-  adamStepInto,
+  adamStepTensorsInto,
   checkAdamHyperparameters,
   checkSgdHyperparameters,
   sgdStateLength,
-  sgdStepInto,
+  sgdStepTensorsInto,
 } from '../kernels/optimizer.js';
 import { checkLength, checkNonNegativeNumber, checkObject } from '../validate.js';
 import { type LrSchedule, constantLr } from './schedule.js';
@@ -97,7 +98,10 @@ export abstract class GpuOptimizer implements Optimizer {
   async step(): Promise<void> {
     // Checked before any dispatch, so a bad scheduled rate leaves every parameter as it was.
     const lr = checkNonNegativeNumber(`lr at step ${this.steps}`, this.lr);
-    for (let i = 0; i < this.parameters.length; i++) await this.update(this.parameters[i]!, this.states[i], lr);
+    const slot = (i: number) => ({ ...this.parameters[i]!, state: this.states[i] });
+    for (let i = 0; i < this.parameters.length; i += 2) {
+      await this.update(i + 1 < this.parameters.length ? [slot(i), slot(i + 1)] : [slot(i)], lr);
+    }
     this.steps++;
   }
 
@@ -106,7 +110,8 @@ export abstract class GpuOptimizer implements Optimizer {
     for (const state of this.states) state?.destroy();
   }
 
-  protected abstract update(parameter: TrainableTensor, state: GpuTensor<'f32'> | undefined, lr: number): Promise<void>;
+  /** One dispatch updating one or two parameters with this step's learning rate. */
+  protected abstract update(slots: OptimizerSlots, lr: number): Promise<void>;
 }
 
 function checkParameters(parameters: readonly TrainableTensor[]): void {
@@ -118,6 +123,11 @@ function checkParameters(parameters: readonly TrainableTensor[]): void {
     const first = seen.get(p.values.buffer);
     if (first !== undefined) throw new RangeError(`parameters[${i}].values is parameters[${first}].values: each parameter is updated once per step`);
     seen.set(p.values.buffer, i);
+  });
+  // A step writes every parameter's values while it reads the gradients (two parameters per pass).
+  parameters.forEach((p, i) => {
+    const owner = seen.get(p.grad.buffer);
+    if (owner !== undefined) throw new RangeError(`parameters[${i}].grad is parameters[${owner}].values: a gradient must be a tensor of its own`);
   });
 }
 
@@ -133,9 +143,8 @@ export class Sgd extends GpuOptimizer {
     this.hyper = hyper;
   }
 
-  /** One parameter's update with this step's learning rate. */
-  protected async update(parameter: TrainableTensor, state: GpuTensor<'f32'> | undefined, lr: number): Promise<void> {
-    await sgdStepInto(this.ctx, parameter.values, parameter.grad, state, { ...this.hyper, lr });
+  protected async update(slots: OptimizerSlots, lr: number): Promise<void> {
+    await sgdStepTensorsInto(this.ctx, slots, { ...this.hyper, lr });
   }
 }
 
@@ -157,8 +166,7 @@ export class Adam extends GpuOptimizer {
     this.hyper = hyper;
   }
 
-  /** One parameter's update with this step's learning rate. */
-  protected async update(parameter: TrainableTensor, state: GpuTensor<'f32'> | undefined, lr: number): Promise<void> {
-    await adamStepInto(this.ctx, parameter.values, parameter.grad, state!, { ...this.hyper, lr, step: this.stepCount + 1 });
+  protected async update(slots: OptimizerSlots, lr: number): Promise<void> {
+    await adamStepTensorsInto(this.ctx, slots, { ...this.hyper, lr, step: this.stepCount + 1 });
   }
 }

@@ -90,7 +90,7 @@ export const trainingOpsCases = defineCases({
 
   /**
    * Steps an optimizer over several parameters: grads[t][i] is parameter i's gradient at step t.
-   * Returns the final values and the learning rate each step used.
+   * Returns the final values, the learning rate each step used and the dispatches per step.
    */
   optimizerSteps: async (ctx, p: { optimizer: OptimizerSpec; values: Float32Array[]; grads: Float32Array[][]; maxGroupsX?: number }) => {
     const parameters = p.values.map((v, i) => ({ values: ctx.upload('f32', v, `values[${i}]`), grad: ctx.zeros('f32', v.length, `grad[${i}]`) }));
@@ -98,8 +98,14 @@ export const trainingOpsCases = defineCases({
       const spec = p.optimizer;
       const lr = buildSchedule(spec.schedule);
       const optimizer = spec.kind === 'sgd' ? new Sgd(ctx, parameters, { ...spec.options, lr }) : new Adam(ctx, parameters, { ...spec.options, lr });
+      const dispatch = ctx.dispatch.bind(ctx);
       try {
         const lrs: number[] = [];
+        let dispatches = 0;
+        ctx.dispatch = (kernel, args) => {
+          dispatches++;
+          return dispatch(kernel, args);
+        };
         for (const grads of p.grads) {
           grads.forEach((g, i) => ctx.write(parameters[i]!.grad, g));
           lrs.push(optimizer.lr);
@@ -107,8 +113,9 @@ export const trainingOpsCases = defineCases({
           // The next ctx.write must not overtake this step's dispatches, which wait for a submit.
           ctx.flush();
         }
-        return { values: await Promise.all(parameters.map((q) => ctx.read(q.values))), lrs, stepCount: optimizer.stepCount };
+        return { values: await Promise.all(parameters.map((q) => ctx.read(q.values))), lrs, stepCount: optimizer.stepCount, dispatchesPerStep: dispatches / p.grads.length };
       } finally {
+        ctx.dispatch = dispatch;
         optimizer.destroy();
       }
     } finally {
@@ -117,11 +124,12 @@ export const trainingOpsCases = defineCases({
   },
 
   /** Optimizer construction or a first step that must be refused; 'accepted' if neither throws. */
-  optimizerMisuse: async (ctx, p: { misuse: 'sharedValues' | 'shortGrad' | 'negativeLr' | 'options'; optimizer?: OptimizerSpec }) => {
+  optimizerMisuse: async (ctx, p: { misuse: 'sharedValues' | 'gradIsValues' | 'shortGrad' | 'negativeLr' | 'options'; optimizer?: OptimizerSpec }) => {
     const a = { values: ctx.zeros('f32', 8, 'a'), grad: ctx.zeros('f32', 8, 'a.grad') };
     const b = { values: ctx.zeros('f32', 8, 'b'), grad: ctx.zeros('f32', 7, 'b.grad') };
     const make = (): Sgd | Adam => {
       if (p.misuse === 'sharedValues') return new Sgd(ctx, [a, { values: a.values, grad: b.values }], { lr: 0.1 });
+      if (p.misuse === 'gradIsValues') return new Sgd(ctx, [a, { values: b.values, grad: a.values }], { lr: 0.1 });
       if (p.misuse === 'shortGrad') return new Adam(ctx, [a, b], { lr: 0.1 });
       // A schedule is only evaluated at a step.
       if (p.misuse === 'negativeLr') return new Sgd(ctx, [a], { lr: () => -1 });
