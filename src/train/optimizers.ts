@@ -1,9 +1,9 @@
 /**
  * Optimizers over parameters on the GPU. step() encodes one elementwise dispatch per two
  * parameters, taken in order (a layer's weights and biases; src/kernels/optimizer.ts), that updates
- * their values in place from their gradients; nothing is read back. For a sparse layer the values are its CSR/BSR values array, so only stored entries change
- * and the mask is kept exactly. State (momentum buffers, Adam moments) lives on the GPU, one
- * tensor per parameter, zero at the start.
+ * their values in place from their gradients; nothing is read back. For a sparse layer the values
+ * are its CSR/BSR values array, so only stored entries change and the mask is kept exactly. State
+ * (momentum buffers, Adam moments) lives on the GPU, one tensor per parameter, zero at the start.
  *
  * Dispatches run when the context next submits (flush, sync or read): overwrite a gradient with
  * ctx.write only after the step that reads the previous one has been submitted.
@@ -98,7 +98,7 @@ export abstract class GpuOptimizer implements Optimizer {
   async step(): Promise<void> {
     // Checked before any dispatch, so a bad scheduled rate leaves every parameter as it was.
     const lr = checkNonNegativeNumber(`lr at step ${this.steps}`, this.lr);
-    const slot = (i: number) => ({ ...this.parameters[i]!, state: this.states[i] });
+    const slot = (i: number) => ({ values: this.parameters[i]!.values, grad: this.parameters[i]!.grad, state: this.states[i] });
     for (let i = 0; i < this.parameters.length; i += 2) {
       await this.update(i + 1 < this.parameters.length ? [slot(i), slot(i + 1)] : [slot(i)], lr);
     }
