@@ -2,10 +2,11 @@
 // dst_select's picks and selects; src/kernels/dst.ts composes this part in front of them): LANES
 // invocations owning contiguous blocks, invocation i the ceil(n / LANES) items starting at
 // i·ceil(n / LANES), and the exclusive prefix sums of the LANES blocks' sums, which turn per-block
-// totals into each block's first output slot. 64 lanes: these passes are short, and SwiftShader
-// runs them about 3x slower in a workgroup of 256.
+// totals into each block's first output slot. LANES has no default: the host sets it on every
+// pipeline that composes this part (64: these passes are short, and SwiftShader runs them about
+// 3x slower in a workgroup of 256), so its size is stated in one place.
 
-const LANES = 64u;
+override LANES: u32;
 
 var<workgroup> sums: array<u32, LANES>;
 

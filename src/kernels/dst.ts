@@ -72,6 +72,8 @@ export const dstGatherKernel: KernelSource = { name: 'dst_gather', source: /* @_
 const WG = 64;
 /** Invocations of the one-workgroup rebuild passes and scans (LANES, shaders/dst_lanes.wgsl). */
 const ONE_WORKGROUP_LANES = 64;
+/** The override every kernel composing shaders/dst_lanes.wgsl needs (it has no default). */
+const LANES = { LANES: ONE_WORKGROUP_LANES };
 /** Elements one invocation of the selection passes walks (entries, or columns of one row). */
 export const DST_UNIT = 64;
 const HIST_BINS = 1 << 16;
@@ -283,7 +285,7 @@ export class DstWorkspace {
 }
 
 async function scan(ctx: Context, data: GpuTensor<'u32'>, offset: number, n: number, entryPoint: 'main' | 'grow' = 'main', second = 0): Promise<void> {
-  await ctx.dispatch(dstScanKernel, { entryPoint, buffers: { data }, uniforms: { offset, n, second }, workgroups: [1] });
+  await ctx.dispatch(dstScanKernel, { entryPoint, constants: LANES, buffers: { data }, uniforms: { offset, n, second }, workgroups: [1] });
 }
 
 interface SelectPass {
@@ -328,7 +330,7 @@ async function selectPass(ctx: Context, ws: DstWorkspace, p: SelectPass): Promis
   };
   await ctx.dispatch(dstSelectKernel, {
     entryPoint: p.entryPoint,
-    constants: { WG, UNIT: DST_UNIT },
+    constants: { WG, UNIT: DST_UNIT, ...LANES },
     buffers,
     uniforms,
     workgroups: p.single ? [1] : gridFor(ctx, Math.ceil((unitEnd - unitBegin) / WG)),
@@ -422,7 +424,7 @@ async function setGrow(ctx: Context, ws: DstWorkspace, k: number, salt: number, 
   const w = ws.grid;
   const uniforms = { rows: w.rows, cols: w.cols, nnz: w.nnz, n: w.rows * w.cols, salt, k, window, chosenAt: w.rows, bitsAt: w.rows + w.nnz };
   const buffers = { rowPtr: ws.w.pattern.rowPtr, colIdx: ws.w.pattern.colIdx, keep: ws.keep, work: ws.work, out: ws.out, seq: ws.sequence };
-  const pass = (entryPoint: 'set_free' | 'set_take' | 'set_merge', workgroups: [number, number?]) => ctx.dispatch(dstSetKernel, { entryPoint, constants: { WG }, buffers, uniforms, workgroups });
+  const pass = (entryPoint: 'set_free' | 'set_take' | 'set_merge', workgroups: [number, number?]) => ctx.dispatch(dstSetKernel, { entryPoint, constants: { WG, ...LANES }, buffers, uniforms, workgroups });
   if (window > 0) await pass('set_free', gridFor(ctx, Math.ceil(window / WG)));
   await pass('set_take', [1]);
   await pass('set_merge', gridFor(ctx, Math.ceil(w.rows / WG)));
@@ -561,7 +563,7 @@ async function rowsPass(ctx: Context, ws: DstWorkspace): Promise<void> {
   const mine = rankBlocks(rows, cols);
   const theirs = rankBlocks(cols, rows);
   await ctx.dispatch(dstRowsKernel, {
-    constants: { SEGMENT: CSR_SDDMM_SEGMENT },
+    constants: { SEGMENT: CSR_SDDMM_SEGMENT, ...LANES },
     buffers: {
       starts: w.pattern.rowPtr,
       tStarts: w.transposed.rowPtr,
@@ -592,7 +594,7 @@ export async function dstRebuildInto(ctx: Context, ws: DstWorkspace): Promise<vo
   for (const entryPoint of ['count', 'columns', 'place'] as const) {
     await ctx.dispatch(dstTransposeKernel, {
       entryPoint,
-      constants: { WG },
+      constants: { WG, ...LANES },
       buffers: { rowPtr: pattern.rowPtr, colIdx: pattern.colIdx, counts: ws.columnCounts, tRowPtr: t.rowPtr, tColIdx: t.colIdx, tPerm: t.perm, out: ws.out },
       uniforms: { rows: w.rows, cols: w.cols, nnz: w.nnz, ...blocks },
       workgroups: entryPoint === 'columns' ? [1] : gridFor(ctx, Math.ceil(blocks.blocks / WG)),
