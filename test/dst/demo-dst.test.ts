@@ -3,15 +3,11 @@
  * spec carrying the DST options, and the mask panel redrawn after the updates with a different
  * pattern of pruned pixels than at step 0 (read back from the canvas), the stored count unchanged.
  */
-import type { Server } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'puppeteer-core';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'puppeteer-core';
 import { MASK_COLOURS } from '../../demo/mask-view.js';
-import { serveDemo } from '../../demo/server.js';
-import type { DemoState } from '../../demo/state.js';
-import { chromium, connectChromium, openPage } from '../e2e/browser.js';
-
-const demoState = (page: Page) => page.evaluate(() => window.demoState) as Promise<DemoState>;
+import { chromium, openPage } from '../e2e/browser.js';
+import { demoState, fill, openDemo, runFinished, useServedDemo } from '../e2e/demo-page.js';
 
 /** Which canvas pixels are drawn as pruned (white), and the caption under them. */
 async function drawnMask(page: Page): Promise<{ pruned: boolean[]; caption: string }> {
@@ -28,39 +24,19 @@ async function drawnMask(page: Page): Promise<{ pruned: boolean[]; caption: stri
 }
 
 describe.skipIf(!chromium)('demo page: dynamic sparsity (Chromium)', () => {
-  let browser: Browser;
-  let server: Server;
-  let url: string;
-
-  beforeAll(async () => {
-    ({ url, server } = await serveDemo());
-    browser = await connectChromium();
-  });
-
-  afterAll(async () => {
-    await browser?.disconnect();
-    server?.close();
-  });
+  const demo = useServedDemo();
 
   it('trains with RigL from the form and redraws the moved mask', { timeout: 600_000 }, async () => {
-    const { page, errors } = await openPage(browser, { width: 1400, height: 1000 });
+    const { page, errors } = await openPage(demo.browser, { width: 1400, height: 1000 });
     try {
-      await page.goto(url);
-      await page.waitForFunction(() => window.demoState?.data !== null || window.demoState?.webgpu === 'missing', { timeout: 120_000 });
-      await page.$eval('#controls', (form) => {
-        const values: Record<string, string> = { depth: '3', width: '32', density: '0.25', init: 'uniform', activation: 'relu', steps: '60', batch: '32', lr: '0.05', dst: 'rigl', dstEvery: '30' };
-        for (const [name, value] of Object.entries(values)) {
-          const field = (form as HTMLFormElement).elements.namedItem(name) as HTMLInputElement | HTMLSelectElement;
-          field.value = value;
-          field.dispatchEvent(new Event('change', { bubbles: true }));
-        }
-      });
+      await openDemo(page, demo.url);
+      await fill(page, '#controls', { depth: '3', width: '32', density: '0.25', init: 'uniform', activation: 'relu', steps: '60', batch: '32', lr: '0.05', dst: 'rigl', dstEvery: '30' });
       await page.click('#train');
       // The panel as drawn at step 0, once the run has been inspected.
       await page.waitForFunction(() => (window.demoState.runs[0]?.layers.length ?? 0) > 0, { timeout: 300_000, polling: 100 });
       await page.waitForFunction(() => /weights stored/.test(document.querySelector('#mask-caption')?.textContent ?? ''), { timeout: 60_000, polling: 100 });
       const start = await drawnMask(page);
-      await page.waitForFunction(() => ['done', 'failed'].includes(window.demoState.runs[0]?.status ?? ''), { timeout: 480_000, polling: 500 });
+      await runFinished(page, 0);
       const { runs } = await demoState(page);
       expect(runs[0]!.error).toBeUndefined();
       expect(runs[0]!.spec.dst).toEqual({ method: 'rigl', every: 30, fraction: 0.3, until: 45 });

@@ -6,40 +6,20 @@
  * per filter slice (read back from the canvas). And the message a browser without WebGPU gets.
  */
 import { mkdirSync } from 'node:fs';
-import type { Server } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'puppeteer-core';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'puppeteer-core';
 import { MASK_COLOURS } from '../../demo/mask-view.js';
-import { serveDemo } from '../../demo/server.js';
-import type { DemoState } from '../../demo/state.js';
-import { chromium, connectChromium, openPage } from './browser.js';
+import { chromium, openPage } from './browser.js';
+import { demoState, fill, openDemo, runFinished, useServedDemo } from './demo-page.js';
 
 const SCREENSHOT = 'test/artifacts/demo.png';
 const CNN_SCREENSHOT = 'test/artifacts/demo-cnn.png';
 
-/** Sets form fields as a visitor would (value or tick, then the change event the page listens to). */
-async function fill(page: Page, selector: string, values: Record<string, string | boolean>): Promise<void> {
-  await page.$eval(
-    selector,
-    (form, entries) => {
-      for (const [name, value] of Object.entries(entries)) {
-        const field = (form as HTMLFormElement).elements.namedItem(name) as HTMLInputElement | HTMLSelectElement;
-        if (typeof value === 'boolean') (field as HTMLInputElement).checked = value;
-        else field.value = value;
-        field.dispatchEvent(new Event('change', { bubbles: true }));
-      }
-    },
-    values,
-  );
-}
-
 /** Clicks Train and waits for the run it adds to finish. */
 async function train(page: Page, runIndex: number): Promise<void> {
   await page.click('#train');
-  await page.waitForFunction((i) => ['done', 'failed'].includes(window.demoState.runs[i]?.status ?? ''), { timeout: 480_000, polling: 500 }, runIndex);
+  await runFinished(page, runIndex);
 }
-
-const demoState = (page: Page) => page.evaluate(() => window.demoState) as Promise<DemoState>;
 
 const isColour = (rgb: number[], colour: readonly number[]) => rgb.every((v, i) => v === colour[i]);
 
@@ -95,25 +75,12 @@ function expectCentredFilters(view: Awaited<ReturnType<typeof drawnFilters>>, st
 }
 
 describe.skipIf(!chromium)('demo page (Chromium)', () => {
-  let browser: Browser;
-  let server: Server;
-  let url: string;
-
-  beforeAll(async () => {
-    ({ url, server } = await serveDemo());
-    browser = await connectChromium();
-  });
-
-  afterAll(async () => {
-    await browser?.disconnect();
-    server?.close();
-  });
+  const demo = useServedDemo();
 
   it('trains on MNIST in the page, plots loss, accuracy, the Jacobian spectrum and a mask, and measures sparse vs dense', { timeout: 600_000 }, async () => {
-    const { page, errors, requests } = await openPage(browser, { width: 1400, height: 1000 });
+    const { page, errors, requests } = await openPage(demo.browser, { width: 1400, height: 1000 });
     try {
-      await page.goto(url);
-      await page.waitForFunction(() => window.demoState?.data !== null || window.demoState?.webgpu === 'missing', { timeout: 120_000 });
+      await openDemo(page, demo.url);
       expect((await demoState(page)).webgpu).toBe('ready');
 
       // SwiftShader is slow: a small model and short runs. Two runs side by side: EOI with tanh,
@@ -177,17 +144,16 @@ describe.skipIf(!chromium)('demo page (Chromium)', () => {
       await page.screenshot({ path: SCREENSHOT, fullPage: true });
       expect(errors).toEqual([]);
       // MNIST and every script come from the page's own origin (data: URLs are not requests to anyone).
-      expect(requests.filter((r) => !r.startsWith(`${url}/`) && !r.startsWith('data:'))).toEqual([]);
+      expect(requests.filter((r) => !r.startsWith(`${demo.url}/`) && !r.startsWith('data:'))).toEqual([]);
     } finally {
       await page.close();
     }
   });
 
   it('trains a small CNN in the page, plots its curves and spectrum, and draws a conv mask as one tile per filter slice', { timeout: 300_000 }, async () => {
-    const { page, errors } = await openPage(browser, { width: 1400, height: 1000 });
+    const { page, errors } = await openPage(demo.browser, { width: 1400, height: 1000 });
     try {
-      await page.goto(url);
-      await page.waitForFunction(() => window.demoState?.data !== null || window.demoState?.webgpu === 'missing', { timeout: 120_000 });
+      await openDemo(page, demo.url);
       expect((await demoState(page)).webgpu).toBe('ready');
 
       // Choosing CNN shows its fields, moves the untouched training fields to the CNN's defaults,
@@ -288,12 +254,12 @@ describe.skipIf(!chromium)('demo page (Chromium)', () => {
   });
 
   it('tells a browser without WebGPU so, and offers nothing to run', async () => {
-    const { page } = await openPage(browser);
+    const { page } = await openPage(demo.browser);
     try {
       await page.evaluateOnNewDocument(() => {
         delete (Navigator.prototype as { gpu?: unknown }).gpu;
       });
-      await page.goto(url);
+      await page.goto(demo.url);
       await page.waitForFunction(() => window.demoState?.webgpu === 'missing', { timeout: 60_000 });
       expect(await page.$eval('#status', (e) => e.textContent)).toContain('This browser has no WebGPU');
       expect(await page.$eval('#train', (b) => (b as HTMLButtonElement).disabled)).toBe(true);
