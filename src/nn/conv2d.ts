@@ -12,6 +12,7 @@ import { convTaps } from '../sparse/conv-geometry.js';
 import { checkFiniteElements, checkLength, checkPositiveInt, checkTypedArray } from '../validate.js';
 import type { Layer, Parameter } from './layer.js';
 import { checkConvBias, type ConvShape, convShapeGeometry } from './sparse-conv2d.js';
+import { DenseParameters } from './dense-parameters.js';
 import { Workspace } from './workspace.js';
 
 export class Conv2d implements Layer {
@@ -19,10 +20,7 @@ export class Conv2d implements Layer {
   readonly inFeatures: number;
   readonly outFeatures: number;
   readonly outSize: readonly [number, number];
-  readonly weight: GpuTensor<'f32'>;
-  readonly bias: GpuTensor<'f32'>;
-  private readonly weightGrad: GpuTensor<'f32'>;
-  private readonly biasGrad: GpuTensor<'f32'>;
+  private readonly params: DenseParameters;
   private readonly ws: Workspace;
   private input: GpuTensor<'f32'> | undefined;
 
@@ -43,10 +41,7 @@ export class Conv2d implements Layer {
     this.inFeatures = g.cIn * g.h * g.w;
     this.outFeatures = cOut * g.ho * g.wo;
     this.outSize = [g.ho, g.wo];
-    this.weight = ctx.upload('f32', weight, 'conv2d.weight');
-    this.bias = ctx.upload('f32', initialBias, 'conv2d.bias');
-    this.weightGrad = ctx.zeros('f32', weight.length, 'conv2d.weightGrad');
-    this.biasGrad = ctx.zeros('f32', cOut, 'conv2d.biasGrad');
+    this.params = new DenseParameters(ctx, 'conv2d', weight, initialBias);
     this.ws = new Workspace(ctx, 'conv2d');
   }
 
@@ -61,21 +56,27 @@ export class Conv2d implements Layer {
     if (!this.input) throw new Error('Conv2d.backward before forward');
     const g = convShapeGeometry(this.shape, batch);
     const dx = this.ws.get('dx', this.inFeatures * featureMajorStride(batch));
-    await denseConvWeightGradInto(this.ctx, dy, this.input, this.weightGrad, g, this.cOut);
-    await channelSumsInto(this.ctx, dy, this.biasGrad, { batch, channels: this.cOut, plane: g.ho * g.wo });
+    await denseConvWeightGradInto(this.ctx, dy, this.input, this.params.weightGrad, g, this.cOut);
+    await channelSumsInto(this.ctx, dy, this.params.biasGrad, { batch, channels: this.cOut, plane: g.ho * g.wo });
     await denseConvBackwardDataInto(this.ctx, this.weight, dy, dx, g, this.cOut);
     return dx;
   }
 
+  /** The kernel (cOut x cIn·kh·kw, OIHW row-major) on the GPU. */
+  get weight(): GpuTensor<'f32'> {
+    return this.params.weight;
+  }
+
+  get bias(): GpuTensor<'f32'> {
+    return this.params.bias;
+  }
+
   parameters(): Parameter[] {
-    return [
-      { name: 'weight', values: this.weight, grad: this.weightGrad },
-      { name: 'bias', values: this.bias, grad: this.biasGrad },
-    ];
+    return this.params.list();
   }
 
   destroy(): void {
-    for (const t of [this.weight, this.bias, this.weightGrad, this.biasGrad]) t.destroy();
+    this.params.destroy();
     this.ws.destroy();
   }
 }

@@ -9,6 +9,7 @@ import { featureMajorStride } from '../kernels/feature-major.js';
 import { matmulInto } from '../kernels/matmul.js';
 import { checkFiniteFloat32, checkPositiveInt } from '../validate.js';
 import type { Layer, Parameter } from './layer.js';
+import { DenseParameters } from './dense-parameters.js';
 import { Workspace } from './workspace.js';
 
 /** Initial weights of a Linear layer. */
@@ -30,10 +31,7 @@ export interface LinearInit {
  */
 export class Linear implements Layer {
   readonly kind = 'linear';
-  readonly weight: GpuTensor<'f32'>;
-  readonly bias: GpuTensor<'f32'>;
-  private readonly weightGrad: GpuTensor<'f32'>;
-  private readonly biasGrad: GpuTensor<'f32'>;
+  private readonly params: DenseParameters;
   private readonly ws: Workspace;
   private input: GpuTensor<'f32'> | undefined;
 
@@ -47,10 +45,7 @@ export class Linear implements Layer {
     checkPositiveInt('outFeatures', outFeatures);
     checkFiniteFloat32('init.weight', init.weight, { length: inFeatures * outFeatures, why: 'outFeatures*inFeatures' });
     if (init.bias !== undefined) checkFiniteFloat32('init.bias', init.bias, { length: outFeatures, why: 'outFeatures' });
-    this.weight = ctx.upload('f32', init.weight, 'linear.weight');
-    this.bias = ctx.upload('f32', init.bias ?? new Float32Array(outFeatures), 'linear.bias');
-    this.weightGrad = ctx.zeros('f32', inFeatures * outFeatures, 'linear.weightGrad');
-    this.biasGrad = ctx.zeros('f32', outFeatures, 'linear.biasGrad');
+    this.params = new DenseParameters(ctx, 'linear', init.weight, init.bias ?? new Float32Array(outFeatures));
     this.ws = new Workspace(ctx, 'linear');
   }
 
@@ -68,21 +63,27 @@ export class Linear implements Layer {
     const stride = featureMajorStride(batch);
     const dx = this.ws.get('dx', this.inFeatures * stride);
     // dW = dYᵀ·X (out x in; the zero padding columns add nothing), db = row sums of dYᵀ, dXᵀ = Wᵀ·dYᵀ.
-    await matmulInto(this.ctx, dy, this.input, this.weightGrad, { m: this.outFeatures, k: stride, n: this.inFeatures, transposeB: true });
-    await channelSumsInto(this.ctx, dy, this.biasGrad, { batch, channels: this.outFeatures, plane: 1 });
+    await matmulInto(this.ctx, dy, this.input, this.params.weightGrad, { m: this.outFeatures, k: stride, n: this.inFeatures, transposeB: true });
+    await channelSumsInto(this.ctx, dy, this.params.biasGrad, { batch, channels: this.outFeatures, plane: 1 });
     await matmulInto(this.ctx, this.weight, dy, dx, { m: this.inFeatures, k: this.outFeatures, n: stride, transposeA: true });
     return dx;
   }
 
+  /** The weight (out x in, row-major) on the GPU. */
+  get weight(): GpuTensor<'f32'> {
+    return this.params.weight;
+  }
+
+  get bias(): GpuTensor<'f32'> {
+    return this.params.bias;
+  }
+
   parameters(): Parameter[] {
-    return [
-      { name: 'weight', values: this.weight, grad: this.weightGrad },
-      { name: 'bias', values: this.bias, grad: this.biasGrad },
-    ];
+    return this.params.list();
   }
 
   destroy(): void {
-    for (const t of [this.weight, this.bias, this.weightGrad, this.biasGrad]) t.destroy();
+    this.params.destroy();
     this.ws.destroy();
   }
 }
