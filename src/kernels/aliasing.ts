@@ -15,10 +15,15 @@ import { checkLength } from '../validate.js';
  * for the length.
  */
 export function checkTensor(name: string, t: unknown, dtype: DType, length: number, why: string): void {
+  checkTensorKind(name, t, dtype);
+  checkLength(name, t, length, why);
+}
+
+/** `t` is a live GpuTensor of `dtype`, of any length (the errors of checkTensor). */
+export function checkTensorKind<D extends DType>(name: string, t: unknown, dtype: D): asserts t is GpuTensor<D> {
   if (!(t instanceof GpuTensor)) throw new TypeError(`${name} must be a GpuTensor of ${dtype}, got ${t === null ? 'null' : typeof t}`);
   if (t.dtype !== dtype) throw new TypeError(`${name} must be a GpuTensor of ${dtype}, got one of ${t.dtype}`);
   if (t.isDestroyed) throw new DestroyedError(`${name} was destroyed`);
-  checkLength(name, t, length, why);
 }
 
 /** Throws a RangeError when a written tensor shares its buffer with another argument. */

@@ -8,7 +8,7 @@ import source from '../../shaders/optimizer.wgsl';
 import type { Context, KernelSource } from '../gpu/context.js';
 import type { GpuTensor } from '../gpu/tensor.js';
 import { checkNonNegativeNumber, checkNumberBelow, checkNumberInRange, checkObject, checkPositiveInt } from '../validate.js';
-import { checkNoAliasing, checkTensor } from './aliasing.js';
+import { checkNoAliasing, checkTensor, checkTensorKind } from './aliasing.js';
 import { type FoldOptions, gridFor } from './grid.js';
 
 /** The optimizer step kernel family (shaders/optimizer.wgsl): SGD with momentum and Adam/AdamW. */
@@ -126,23 +126,20 @@ interface StateRule {
 
 function checkSlots(slots: OptimizerSlots, state: StateRule | undefined): void {
   if (!Array.isArray(slots) || slots.length < 1 || slots.length > 2) throw new RangeError(`slots must hold 1 or 2 tensors, got ${Array.isArray(slots) ? slots.length : String(slots)}`);
-  slots.forEach((slot, i) => {
-    const what = slots.length === 1 ? '' : `slots[${i}].`;
-    checkObject(`slots[${i}]`, slot, 'a { values, grad, state }');
-    checkTensor(`${what}values`, slot.values, 'f32', (slot.values as GpuTensor<'f32'> | undefined)?.length ?? 0, 'its own length');
-    checkTensor(`${what}grad`, slot.grad, 'f32', slot.values.length, 'values.length');
-    if (state) {
-      if (!slot.state) throw new RangeError(`${what}${state.name} is needed ${state.neededWhen}`);
-      checkTensor(`${what}${state.name}`, slot.state, 'f32', state.length(slot.values.length), `${state.lengthName}(values.length)`);
-    }
-  });
   const written: Record<string, GpuTensor> = {};
   const read: Record<string, GpuTensor> = {};
   slots.forEach((slot, i) => {
     const what = slots.length === 1 ? '' : `slots[${i}].`;
+    checkObject(`slots[${i}]`, slot, 'a { values, grad, state }');
+    checkTensorKind(`${what}values`, slot.values, 'f32');
+    checkTensor(`${what}grad`, slot.grad, 'f32', slot.values.length, 'values.length');
     written[`${what}values`] = slot.values;
-    if (state) written[`${what}${state.name}`] = slot.state!;
     read[`${what}grad`] = slot.grad;
+    if (state) {
+      if (!slot.state) throw new RangeError(`${what}${state.name} is needed ${state.neededWhen}`);
+      checkTensor(`${what}${state.name}`, slot.state, 'f32', state.length(slot.values.length), `${state.lengthName}(values.length)`);
+      written[`${what}${state.name}`] = slot.state;
+    }
   });
   checkNoAliasing(written, read);
 }

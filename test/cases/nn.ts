@@ -7,6 +7,7 @@ import { Sequential } from '../../src/nn/sequential.js';
 import { SparseLinear } from '../../src/nn/sparse-linear.js';
 import { toActivationLayout } from '../../src/sparse/activation-layout.js';
 import { defineCases } from '../harness/case.js';
+import { countDispatches } from '../harness/dispatch-count.js';
 
 export const nnCases = defineCases({
   /**
@@ -54,25 +55,20 @@ export const nnCases = defineCases({
     const lossFn = new SoftmaxCrossEntropy(ctx, classes);
     const x = ctx.upload('f32', toActivationLayout(p.x, p.batch, inputs));
     const labels = ctx.upload('u32', p.labels);
-    const dispatch = ctx.dispatch.bind(ctx);
     try {
       const pass = async (model: Sequential) => {
-        let dispatches = 0;
-        ctx.dispatch = (kernel, args) => {
-          dispatches++;
-          return dispatch(kernel, args);
-        };
-        const logits = await model.forward(x, p.batch);
-        await lossFn.forward(logits, labels, p.batch);
-        await model.backward(lossFn.backward(), p.batch);
-        ctx.dispatch = dispatch;
+        const { result: logits, dispatches } = await countDispatches(ctx, async () => {
+          const z = await model.forward(x, p.batch);
+          await lossFn.forward(z, labels, p.batch);
+          await model.backward(lossFn.backward(), p.batch);
+          return z;
+        });
         const grads = [];
         for (const param of model.parameters()) grads.push(await ctx.read(param.grad));
         return { logits: await ctx.read(logits), grads, dispatches };
       };
       return { fused: await pass(fused), unfused: await pass(unfused) };
     } finally {
-      ctx.dispatch = dispatch;
       fused.destroy();
       lossFn.destroy();
       x.destroy();

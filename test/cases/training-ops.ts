@@ -7,6 +7,7 @@ import { type AdamOptions, type SgdOptions, Adam, Sgd } from '../../src/train/op
 import { type LrSchedule, constantLr, cosineLr, linearWarmup, stepLr } from '../../src/train/schedule.js';
 import { featureMajorStride, fromActivationLayout, toActivationLayout } from '../../src/sparse/activation-layout.js';
 import { defineCases } from '../harness/case.js';
+import { countDispatches } from '../harness/dispatch-count.js';
 
 type HostArray = Float32Array | Uint32Array | number;
 /** A tensor per entry: u32 for a Uint32Array, f32 for a Float32Array or a length (zeros). */
@@ -98,24 +99,19 @@ export const trainingOpsCases = defineCases({
       const spec = p.optimizer;
       const lr = buildSchedule(spec.schedule);
       const optimizer = spec.kind === 'sgd' ? new Sgd(ctx, parameters, { ...spec.options, lr }) : new Adam(ctx, parameters, { ...spec.options, lr });
-      const dispatch = ctx.dispatch.bind(ctx);
       try {
         const lrs: number[] = [];
-        let dispatches = 0;
-        ctx.dispatch = (kernel, args) => {
-          dispatches++;
-          return dispatch(kernel, args);
-        };
-        for (const grads of p.grads) {
-          grads.forEach((g, i) => ctx.write(parameters[i]!.grad, g));
-          lrs.push(optimizer.lr);
-          await optimizer.step();
-          // The next ctx.write must not overtake this step's dispatches, which wait for a submit.
-          ctx.flush();
-        }
+        const { dispatches } = await countDispatches(ctx, async () => {
+          for (const grads of p.grads) {
+            grads.forEach((g, i) => ctx.write(parameters[i]!.grad, g));
+            lrs.push(optimizer.lr);
+            await optimizer.step();
+            // The next ctx.write must not overtake this step's dispatches, which wait for a submit.
+            ctx.flush();
+          }
+        });
         return { values: await Promise.all(parameters.map((q) => ctx.read(q.values))), lrs, stepCount: optimizer.stepCount, dispatchesPerStep: dispatches / p.grads.length };
       } finally {
-        ctx.dispatch = dispatch;
         optimizer.destroy();
       }
     } finally {
