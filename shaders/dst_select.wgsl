@@ -5,8 +5,9 @@
 // invocation per unit (so per-unit counts, once scanned, rank elements in flat order):
 //  - drop: the stored entries e (entry order is flat order); unit u = entries [u·UNIT, ...).
 //    key(e) = ~bits(|values[e]|): the largest keys are the smallest magnitudes.
-//  - grow (RigL's; SET grows by shaders/dst_set.wgsl): every position; unit u = row u / segments,
-//    columns [(u % segments)·UNIT, ...). A position is a candidate unless it holds an entry that is
+//  - grow (RigL's when the dense gradient comes in more than one chunk; SET, and RigL with the
+//    whole gradient at hand, grow by shaders/dst_grow.wgsl): every position; unit u = row u /
+//    segments, columns [(u % segments)·UNIT, ...). A position is a candidate unless it holds an entry that is
 //    kept (keep[e] = 1). key(p) = bits(|scores|) of the dense gradient of rows [chunkRow0, ...)
 //    held in `scores`.
 // Both select the k largest keys, ties to the lower flat index, giving the threshold T and
@@ -34,7 +35,6 @@
 // shaders/dst_lanes.wgsl's, and the column search shaders/dst_search.wgsl's, composed in front.
 
 override WG: u32 = 64;
-override UNIT: u32 = 64;
 
 struct Params {
   rows: u32,
@@ -88,32 +88,6 @@ fn histogram(key: u32) {
 fn selected(key: u32, eqSeen: u32) -> bool {
   let t = work[THRESHOLD];
   return key > t || (key == t && eqSeen < work[TAKE]);
-}
-
-// A grow unit's row, its columns, and the first entry of the row at or after its first column.
-struct GrowUnit {
-  row: u32,
-  c0: u32,
-  c1: u32,
-  entry: u32,
-  rowEnd: u32,
-}
-
-fn growUnit(u: u32) -> GrowUnit {
-  let row = u / params.segments;
-  let c0 = (u % params.segments) * UNIT;
-  let c1 = min(params.cols, c0 + UNIT);
-  return GrowUnit(row, c0, c1, firstAtOrAfter(row, c0), rowPtr[row + 1u]);
-}
-
-// At column c of the walk: advances `entry` past earlier columns; 0 = empty, 1 = kept entry, 2 = dropped entry.
-fn storedState(g: ptr<function, GrowUnit>, c: u32) -> u32 {
-  if ((*g).entry < (*g).rowEnd && colIdx[(*g).entry] == c) {
-    let e = (*g).entry;
-    (*g).entry += 1u;
-    return select(2u, 1u, keep[e] != 0u);
-  }
-  return 0u;
 }
 
 @compute @workgroup_size(WG)

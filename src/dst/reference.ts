@@ -33,7 +33,7 @@ export function magnitudeKey(x: number): number {
   return u32[0]!;
 }
 
-/** The PCG output hash of a 32-bit word (the GPU's shaders/dst_set.wgsl has the same one). */
+/** The PCG output hash of a 32-bit word (the GPU's shaders/dst_sequence.wgsl has the same one). */
 export function pcgHash(x: number): number {
   const state = (Math.imul(x >>> 0, 747796405) + 2891336453) >>> 0;
   const word = Math.imul((state >>> ((state >>> 28) + 4)) ^ state, 277803737) >>> 0;
@@ -74,7 +74,7 @@ function feistel(salt: number, h: number, x: number, inverse: boolean): number {
 /**
  * SET's order of the flat positions [0, n): a seeded bijection π, a four-round Feistel network
  * on the smallest even-bit power of two ≥ n, re-applied while the result is ≥ n (cycle walking),
- * so that it permutes [0, n). Returns π(i). The GPU (shaders/dst_set.wgsl) computes the same
+ * so that it permutes [0, n). Returns π(i). The GPU (shaders/dst_sequence.wgsl) computes the same
  * u32 arithmetic. Throws a RangeError unless 1 ≤ n ≤ 2^32 - 1 and 0 ≤ i < n.
  */
 export function setSequence(salt: number, n: number, i: number): number {

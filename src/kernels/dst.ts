@@ -7,25 +7,35 @@
  * entries 0), and rebuild Wᵀ's pattern, both row swizzles and the SDDMM work items. Nothing is read
  * back but the SDDMM item count. Per layer: 1 dispatch to drop (one workgroup selecting over the
  * entries; 7, a radix select across workgroups, above DST_DROP_ONE_WORKGROUP_MAX entries), 3 to
- * grow by SET (2 when k = 0) and 7 by RigL (2 walks of every position, one of the columns left tied,
- * one of the columns chosen, single-workgroup picks and a scan; its dense gradient's matmuls on
- * top), 2 to move the values and the optimizer state, 4 to install the new pattern and rebuild, and
- * for a BSR layer 1 more to score its blocks: a SET update is 10 dispatches per CSR layer, 11 per
- * BSR layer. No pass is one
- * invocation walking the whole layer: the walks are one invocation per unit of columns, entries,
- * candidates or rows, Wᵀ a counting sort over row blocks, the scans, row ranks and SDDMM items one
- * workgroup of 64.
+ * grow by SET (2 when k = 0), 4 by RigL when its dense gradient is computed in one chunk (a sample,
+ * one walk of every position, a single-workgroup select and the merge; 2 when k = 0) and 7 per
+ * chunk-sized layer otherwise (dst_select's two-walk radix select, a chunk of rows at a time), its
+ * dense gradient's matmuls on top, 2 to move the values and the optimizer state, 4 to install the
+ * new pattern and rebuild, and for a BSR layer 1 more to score its blocks: a SET update is 10
+ * dispatches per CSR layer, 11 per BSR layer. No pass is one invocation walking the whole layer:
+ * the walks are one invocation per unit of columns, entries, candidates or rows, Wᵀ a counting
+ * sort over row blocks, the scans, row ranks and SDDMM items one workgroup of 64.
  *
- * SET never looks at the empty positions at large (shaders/dst_set.wgsl): its order is a bijection
- * π of the n flat positions (a four-round Feistel network with cycle walking, keyed by the salt),
- * and it grows the first k positions of π(0), π(1), … that are not kept. One pass tests the first
- * M = (k + 8√k + 64) / (free fraction) of them (each by a binary search of its row's columns) and
- * marks the free ones; one workgroup ranks the marks, keeps the first k, and where fewer than k
- * were free (probability below 1e-14) goes on along the sequence itself until it has k (no read
- * back, no extra dispatch), then counts them per row, scans the new row lengths and places each
- * row's grown columns after its kept entries; one invocation per row sorts its few grown columns
- * and merges them with its kept entries into the new CSR. The reference's grow key for SET is
- * 2^32 - 1 - π⁻¹(p) (setGrowKey), so "largest key wins" selects the same set.
+ * SET never looks at the empty positions at large (shaders/dst_grow.wgsl): its order is a
+ * bijection π of the n flat positions (a four-round Feistel network with cycle walking, keyed by
+ * the salt, shaders/dst_sequence.wgsl), and it grows the first k positions of π(0), π(1), … that
+ * are not kept. One pass tests the first M = (k + 8√k + 64) / (free fraction) of them (each by a
+ * binary search of its row's columns) and marks the free ones; one workgroup ranks the marks,
+ * keeps the first k, and where fewer than k were free (probability below 1e-14) goes on along the
+ * sequence itself until it has k (no read back, no extra dispatch), then counts them per row,
+ * scans the new row lengths and places each row's grown columns after its kept entries; one
+ * invocation per row sorts its few grown columns and merges them with its kept entries into the
+ * new CSR. The reference's grow key for SET is 2^32 - 1 - π⁻¹(p) (setGrowKey), so "largest key
+ * wins" selects the same set.
+ *
+ * RigL with the whole gradient at hand walks the positions once instead of twice: the free ones
+ * among the first RIGL_SAMPLE positions of π are an unbiased sample, and the key RIGL_SLACK
+ * standard deviations below where the sample puts the k-th largest is a floor that at least k
+ * free keys clear with high probability; the walk lists every free (position, key) at or above it,
+ * about k·(1 + RIGL_SLACK / √(expected sample hits)) of them, and one workgroup selects exactly
+ * among the list. When the list holds fewer than k or overflows its room (rare; recorded in the
+ * workspace's fallback word like SET's), that workgroup selects over every position instead, so
+ * the result is the exact top k either way.
  *
  * A BSR layer moves whole blocks: the same passes run on its block pattern (a CSR matrix over
  * blockRows x blockCols), ranking blocks by the sum of |w| over the block (drop) and of |dL/dW|
@@ -40,7 +50,9 @@
  * The exact CPU reference is src/dst/reference.ts; ties go to the lower flat index on both.
  */
 import blocksSource from '../../shaders/dst_blocks.wgsl';
+import digitsSource from '../../shaders/dst_digits.wgsl';
 import gatherSource from '../../shaders/dst_gather.wgsl';
+import growSource from '../../shaders/dst_grow.wgsl';
 import indexSource from '../../shaders/dst_index.wgsl';
 import lanesSource from '../../shaders/dst_lanes.wgsl';
 import pickSource from '../../shaders/dst_pick.wgsl';
@@ -48,7 +60,7 @@ import rowsSource from '../../shaders/dst_rows.wgsl';
 import scanSource from '../../shaders/dst_scan.wgsl';
 import searchSource from '../../shaders/dst_search.wgsl';
 import selectSource from '../../shaders/dst_select.wgsl';
-import setSource from '../../shaders/dst_set.wgsl';
+import sequenceSource from '../../shaders/dst_sequence.wgsl';
 import stateSource from '../../shaders/dst_state.wgsl';
 import transposeSource from '../../shaders/dst_transpose.wgsl';
 import type { Context, KernelSource } from '../gpu/context.js';
@@ -56,13 +68,16 @@ import { composedSource } from '../gpu/kernel-interface.js';
 import type { GpuTensor } from '../gpu/tensor.js';
 import { GpuBsr } from '../sparse/gpu-bsr.js';
 import { CSR_SDDMM_SEGMENT, type GpuCsr } from '../sparse/gpu-csr.js';
-import { checkNonNegativeInt, checkPositiveInt } from '../validate.js';
+import { checkNonNegativeInt, checkObject, checkPositiveInt } from '../validate.js';
 import { checkFeatureMajor, featureMajorStride } from './feature-major.js';
 import { gridFor } from './grid.js';
 import { matmulInto } from './matmul.js';
 
-export const dstSelectKernel: KernelSource = { name: 'dst_select', source: /* @__PURE__ */ composedSource([stateSource, lanesSource, pickSource, searchSource, selectSource]) };
-export const dstSetKernel: KernelSource = { name: 'dst_set', source: /* @__PURE__ */ composedSource([stateSource, lanesSource, indexSource, searchSource, setSource]) };
+export const dstSelectKernel: KernelSource = { name: 'dst_select', source: /* @__PURE__ */ composedSource([stateSource, lanesSource, pickSource, digitsSource, searchSource, selectSource]) };
+export const dstGrowKernel: KernelSource = {
+  name: 'dst_grow',
+  source: /* @__PURE__ */ composedSource([stateSource, lanesSource, indexSource, searchSource, digitsSource, sequenceSource, growSource]),
+};
 export const dstScanKernel: KernelSource = { name: 'dst_scan', source: /* @__PURE__ */ composedSource([stateSource, lanesSource, scanSource]) };
 export const dstBlocksKernel: KernelSource = { name: 'dst_blocks', source: /* @__PURE__ */ composedSource([indexSource, blocksSource]) };
 export const dstTransposeKernel: KernelSource = { name: 'dst_transpose', source: /* @__PURE__ */ composedSource([lanesSource, transposeSource]) };
@@ -88,6 +103,21 @@ const FALLBACK_WORD = 4;
 export const DST_DROP_ONE_WORKGROUP_MAX = 1 << 16;
 /** Default bound on the dense-gradient chunk RigL holds at once, in entries (4 MiB of float32). */
 export const DST_DEFAULT_CHUNK_ENTRIES = 1 << 20;
+/** Positions of π RigL's sample tests (shaders/dst_grow.wgsl's rigl_sample). */
+const RIGL_SAMPLE = 4096;
+/** Standard deviations the sample's rank stays above the expected rank of the k-th key. */
+const RIGL_SLACK = 4;
+/** RigL's list: the count, the floor, the sample's keys, then the (position, key) pairs. */
+const RIGL_LIST_AT = 2 + RIGL_SAMPLE;
+
+/**
+ * The room of RigL's list for growing k of n positions: the walk lists about k + 4√(k·n / 4096) +
+ * 4n / 4096 of them (standard deviation about √(that sample rank)·n / 4096), so 2k + 16n / 4096 +
+ * 1024 leaves at least five standard deviations; at most n.
+ */
+function riglRoom(k: number, n: number): number {
+  return Math.min(n, 2 * k + Math.ceil((16 * n) / RIGL_SAMPLE) + 1024);
+}
 
 /** How the grown positions are chosen. */
 export type DstGrow =
@@ -111,6 +141,13 @@ export type DstGrow =
        * but always one whole row (a BSR layer: one block row, blockSize rows)
        */
       chunkEntries?: number;
+      /**
+       * for tests, when the layer's gradient is one chunk: the floor of the listed keys (a key's
+       * bits, instead of the sample's estimate) and the list's room (0 to the workspace's riglCapacity). A floor
+       * above every key, or a room below the positions listed, forces the exact select over every
+       * position.
+       */
+      list?: { floor?: number; room?: number };
     };
 
 /** A layer whose mask an update moves: CSR entries, or BSR blocks (without an element mask). */
@@ -190,7 +227,7 @@ function unitCounts(w: DstGrid): { drop: number; grow: number; segments: number 
 export class DstWorkspace {
   readonly keep: GpuTensor<'u32'>;
   readonly hist: GpuTensor<'u32'>;
-  /** SET's grow: a counter per row (rows), the chosen positions (nnz), a free bit per candidate (⌈rows·cols / 32⌉) */
+  /** the grow's: a counter per row (rows), the chosen positions (nnz), SET's free bit per candidate (⌈rows·cols / 32⌉) */
   readonly sequence: GpuTensor<'u32'>;
   readonly work: GpuTensor<'u32'>;
   /** new colIdx (nnz), src (nnz), new rowPtr (rows + 1) */
@@ -211,8 +248,13 @@ export class DstWorkspace {
   private readonly spareF3: GpuTensor<'f32'>;
   private readonly spareU: GpuTensor<'u32'>;
   private readonly chunks = new Map<string, GpuTensor<'f32'>>();
+  private riglListBuffer: GpuTensor<'u32'> | undefined;
   readonly eqOff = STATE_WORDS;
-  /** work[fallbackOff] is 1 after a SET grow whose candidate window held fewer than k free positions (the ranking went on along the sequence), else 0 */
+  /**
+   * work[fallbackOff] is 1 after a SET grow whose candidate window held fewer than k free
+   * positions (the ranking went on along the sequence), or a RigL grow from one chunk whose list
+   * did not hold the k largest keys (the exact select over every position ran), else 0
+   */
   readonly fallbackOff = FALLBACK_WORD;
   readonly newOff: number;
   readonly maskOff: number;
@@ -261,6 +303,20 @@ export class DstWorkspace {
     return t;
   }
 
+  /**
+   * RigL's list, made on first use: the count and the floor, the sample's keys, then room for
+   * riglRoom(nnz, positions) (position, key) pairs.
+   */
+  get riglList(): GpuTensor<'u32'> {
+    this.riglListBuffer ??= this.ctx.zeros('u32', RIGL_LIST_AT + 2 * this.riglCapacity, 'dst.riglList');
+    return this.riglListBuffer;
+  }
+
+  /** The most (position, key) pairs riglList holds. */
+  get riglCapacity(): number {
+    return riglRoom(this.grid.nnz, this.grid.rows * this.grid.cols);
+  }
+
   /** Tensors for bindings a pass does not use (never written); several of a kind for passes with several unused writable bindings. */
   get unusedF(): GpuTensor<'f32'> {
     return this.spareF;
@@ -280,7 +336,7 @@ export class DstWorkspace {
 
   /** Frees the workspace's GPU buffers. */
   destroy(): void {
-    for (const t of [this.keep, this.hist, this.sequence, this.work, this.out, this.cursor, this.columnCounts, this.rankCounts, this.itemCount, this.blockScores, this.spareF, this.spareF2, this.spareF3, this.spareU, ...this.chunks.values()]) t?.destroy();
+    for (const t of [this.keep, this.hist, this.sequence, this.work, this.out, this.cursor, this.columnCounts, this.rankCounts, this.itemCount, this.blockScores, this.riglListBuffer, this.spareF, this.spareF2, this.spareF3, this.spareU, ...this.chunks.values()]) t?.destroy();
   }
 }
 
@@ -416,25 +472,89 @@ async function growScoresChunk(ctx: Context, ws: DstWorkspace, grow: Extract<Dst
   return scores;
 }
 
+/** The options of one dst_grow pass beyond the layer's shape (see shaders/dst_grow.wgsl's Params). */
+interface GrowPassParams {
+  k: number;
+  salt?: number;
+  window?: number;
+  room?: number;
+  floor?: number;
+  scores?: GpuTensor<'f32'>;
+}
+
+/** One dst_grow pass over a layer's grid (SET's, RigL's list, or the row merge both end with). */
+async function growPass(ctx: Context, ws: DstWorkspace, entryPoint: string, workgroups: [number, number?], p: GrowPassParams): Promise<void> {
+  const w = ws.grid;
+  const rigl = p.scores !== undefined;
+  const uniforms = {
+    rows: w.rows,
+    cols: w.cols,
+    nnz: w.nnz,
+    n: w.rows * w.cols,
+    segments: unitCounts(w).segments,
+    salt: p.salt ?? 0,
+    k: p.k,
+    window: p.window ?? 0,
+    chosenAt: w.rows,
+    bitsAt: w.rows + w.nnz,
+    sample: RIGL_SAMPLE,
+    room: p.room ?? 0,
+    listAt: RIGL_LIST_AT,
+    slack: RIGL_SLACK,
+    forceFloor: Number(p.floor !== undefined),
+    floor: p.floor ?? 0,
+  };
+  const buffers = {
+    rowPtr: ws.w.pattern.rowPtr,
+    colIdx: ws.w.pattern.colIdx,
+    keep: ws.keep,
+    scores: p.scores ?? ws.unusedF,
+    work: ws.work,
+    out: ws.out,
+    seq: ws.sequence,
+    list: rigl ? ws.riglList : ws.unusedU,
+  };
+  await ctx.dispatch(dstGrowKernel, { entryPoint, constants: { WG, UNIT: DST_UNIT, ...LANES }, buffers, uniforms, workgroups });
+}
+
 /**
- * SET's grow (shaders/dst_set.wgsl): the first k positions of its sequence that are not kept, and
+ * SET's grow (shaders/dst_grow.wgsl): the first k positions of its sequence that are not kept, and
  * the new CSR in ws.out. The candidate test is skipped for k = 0 (the window is empty).
  */
 async function setGrow(ctx: Context, ws: DstWorkspace, k: number, salt: number, window: number): Promise<void> {
+  const p = { k, salt, window };
+  if (window > 0) await growPass(ctx, ws, 'set_free', gridFor(ctx, Math.ceil(window / WG)), p);
+  await growPass(ctx, ws, 'set_take', [1], p);
+  await growPass(ctx, ws, 'grow_merge', gridFor(ctx, Math.ceil(ws.grid.rows / WG)), p);
+}
+
+/**
+ * RigL's grow from the whole layer's keys in `scores` (shaders/dst_grow.wgsl): a sample sets a
+ * floor under the k-th largest key, one walk lists the free positions at or above it, one
+ * workgroup selects the k largest among them (or, when the list falls short or overflows, over
+ * every position), and the rows are merged into the new CSR in ws.out. Sample and walk are
+ * skipped for k = 0.
+ */
+async function riglListGrow(ctx: Context, ws: DstWorkspace, k: number, scores: GpuTensor<'f32'>, forced: { floor?: number; room?: number } = {}): Promise<void> {
   const w = ws.grid;
-  const uniforms = { rows: w.rows, cols: w.cols, nnz: w.nnz, n: w.rows * w.cols, salt, k, window, chosenAt: w.rows, bitsAt: w.rows + w.nnz };
-  const buffers = { rowPtr: ws.w.pattern.rowPtr, colIdx: ws.w.pattern.colIdx, keep: ws.keep, work: ws.work, out: ws.out, seq: ws.sequence };
-  const pass = (entryPoint: 'set_free' | 'set_take' | 'set_merge', workgroups: [number, number?]) => ctx.dispatch(dstSetKernel, { entryPoint, constants: { WG, ...LANES }, buffers, uniforms, workgroups });
-  if (window > 0) await pass('set_free', gridFor(ctx, Math.ceil(window / WG)));
-  await pass('set_take', [1]);
-  await pass('set_merge', gridFor(ctx, Math.ceil(w.rows / WG)));
+  const room = forced.room ?? riglRoom(k, w.rows * w.cols);
+  checkNonNegativeInt('list.room', room, ws.riglCapacity);
+  if (forced.floor !== undefined) checkNonNegativeInt('list.floor', forced.floor, 0xffffffff);
+  const p = { k, room, floor: forced.floor, scores };
+  if (k > 0) {
+    await growPass(ctx, ws, 'rigl_sample', [1], p);
+    await growPass(ctx, ws, 'rigl_list', gridFor(ctx, Math.ceil(unitCounts(w).grow / WG)), p);
+  }
+  await growPass(ctx, ws, 'rigl_take', [1], p);
+  await growPass(ctx, ws, 'grow_merge', gridFor(ctx, Math.ceil(w.rows / WG)), p);
 }
 
 /**
  * Grows k positions among those not kept (after dstDropInto) and writes the new CSR into ws.out
- * (for a BSR layer, k block positions and its new block pattern). SET: setGrow. RigL: the three
+ * (for a BSR layer, k block positions and its new block pattern). SET: setGrow. RigL: when one
+ * chunk holds the whole layer's gradient, riglListGrow over it; otherwise the radix select's three
  * passes that read keys walk the rows chunk by chunk (whole block rows), recomputing the chunk's
- * dense gradient for each of them unless one chunk holds the whole layer.
+ * dense gradient for each of them.
  */
 export async function dstGrowInto(ctx: Context, ws: DstWorkspace, k: number, grow: DstGrow): Promise<void> {
   const w = ws.grid;
@@ -453,16 +573,19 @@ export async function dstGrowInto(ctx: Context, ws: DstWorkspace, k: number, gro
   const budget = checkPositiveInt('chunkEntries', grow.chunkEntries ?? DST_DEFAULT_CHUNK_ENTRIES);
   // Grid rows per chunk: a BSR block row holds blockSize rows of the dense gradient.
   const chunkRows = Math.max(1, Math.min(w.rows, Math.floor(budget / (blockSide(ws.w) * ws.w.cols))));
+  if (grow.list !== undefined) checkObject('list', grow.list, 'a { floor?, room? }');
+  if (grow.list !== undefined && chunkRows < w.rows) throw new RangeError(`list: forces RigL's list, which only a layer whose gradient is one chunk uses (chunkEntries ${budget} holds ${chunkRows} of ${w.rows} rows)`);
+  if (chunkRows === w.rows) {
+    await riglListGrow(ctx, ws, k, await growScoresChunk(ctx, ws, grow, 0, w.rows), grow.list);
+    return;
+  }
   const { grow: growUnits, segments } = unitCounts(w);
   const chunks = Math.ceil(w.rows / chunkRows);
-  // One chunk holding the whole layer is computed once for every pass.
-  let whole: GpuTensor<'f32'> | undefined;
   const overChunks = async (entryPoint: string) => {
     for (let i = 0; i < chunks; i++) {
       const row0 = i * chunkRows;
       const rows = Math.min(chunkRows, w.rows - row0);
-      const scores = whole ?? (await growScoresChunk(ctx, ws, grow, row0, rows));
-      if (chunks === 1) whole = scores;
+      const scores = await growScoresChunk(ctx, ws, grow, row0, rows);
       const units: [number, number] = [row0 * segments, (row0 + rows) * segments];
       await selectPass(ctx, ws, { entryPoint, units, k, chunkRow0: row0, scores });
     }

@@ -15,8 +15,13 @@ import { type Dataset, train } from '../../src/train/trainer.js';
 import { defineCases } from '../harness/case.js';
 import { refusal } from '../harness/refusal.js';
 
-/** One update's grow rule, as plain data: SET's salt (and a forced candidate window), or RigL's dY and X (batch rows each, row-major). */
-export type GrowParams = { method: 'set'; salt: number; window?: number } | { method: 'rigl'; dy: Float32Array; x: Float32Array; batch: number; chunkEntries?: number };
+/**
+ * One update's grow rule, as plain data: SET's salt (and a forced candidate window), or RigL's dY
+ * and X (batch rows each, row-major), its chunk budget and its list's forced floor and room.
+ */
+export type GrowParams =
+  | { method: 'set'; salt: number; window?: number }
+  | { method: 'rigl'; dy: Float32Array; x: Float32Array; batch: number; chunkEntries?: number; list?: { floor?: number; room?: number } };
 
 /** Everything the GPU holds of a layer after its updates (a BSR layer's pattern is over blocks). */
 export interface UpdatedLayer {
@@ -32,7 +37,11 @@ export interface UpdatedLayer {
   /** CSR: the SDDMM items; BSR: the block row of each block */
   items: Uint32Array;
   keep: Uint32Array;
-  /** after each SET grow, whether it went on past its candidate window (the workspace's flag: 1 or 0); RigL steps add nothing */
+  /**
+   * the workspace's fallback flag (1 or 0) after each SET grow (it went on past its candidate
+   * window) and each RigL grow without a chunk budget (its list did not hold the k largest keys);
+   * RigL steps with a budget add nothing
+   */
   fallback: number[];
   /** the pattern and values after each update */
   afterEach: Array<{ rowPtr: Uint32Array; colIdx: Uint32Array; values: Float32Array }>;
@@ -61,13 +70,13 @@ export const dstCases = defineCases({
         await dstDropInto(ctx, ws, k);
         if (grow.method === 'set') {
           await dstGrowInto(ctx, ws, k, grow);
-          fallback.push((await ctx.read(ws.work))[ws.fallbackOff]!);
         } else {
           const dyT = ctx.upload('f32', toActivationLayout(grow.dy, grow.batch, w.rows));
           const xT = ctx.upload('f32', toActivationLayout(grow.x, grow.batch, w.cols));
           extra.push(dyT, xT);
-          await dstGrowInto(ctx, ws, k, { method: 'rigl', dyT, xT, batch: grow.batch, chunkEntries: grow.chunkEntries });
+          await dstGrowInto(ctx, ws, k, { method: 'rigl', dyT, xT, batch: grow.batch, chunkEntries: grow.chunkEntries, list: grow.list ?? undefined });
         }
+        if (grow.method === 'set' || grow.chunkEntries === undefined) fallback.push((await ctx.read(ws.work))[ws.fallbackOff]!);
         await dstRemapInto(ctx, ws, [
           { data: w.values, sectionLength: words },
           { data: state, sectionLength: p.section, sections: 2 },

@@ -141,6 +141,22 @@ describeGpu('dst', (run) => {
       const got: UpdatedLayer = await run('updates', { w, state, section, steps });
       expectMatchesReference(w, got, state, section, ks.map((k) => ({ k, key })));
     });
+
+    for (const { list, fallback } of [
+      { list: undefined, fallback: 0 },
+      { list: { floor: 0xffffffff }, fallback: 1 },
+    ]) {
+      it(`RigL on ${name}, the gradient in one chunk, ${list ? 'a floor above every block forced' : 'the sampled list'}: the reference's blocks`, async () => {
+        const batch = 3;
+        const dy = integers(rng, batch * w.rows, 2);
+        const x = integers(rng, batch * w.cols, 2);
+        const key = riglBlockGrowKey(denseGradientReference(dy, x, batch, w.rows, w.cols), w.rows, w.cols, w.blockSize);
+        const steps = ks.map((k) => ({ k, grow: { method: 'rigl', dy, x, batch, list } as GrowParams }));
+        const got: UpdatedLayer = await run('updates', { w, state, section, steps });
+        expectMatchesReference(w, got, state, section, ks.map((k) => ({ k, key })));
+        expect(got.fallback).toEqual(ks.map(() => fallback));
+      });
+    }
   }
 
   it('RigL on blocks with one chunk and with one block row per chunk give the same update', async () => {
@@ -154,7 +170,9 @@ describeGpu('dst', (run) => {
     const k = 4;
     const one: UpdatedLayer = await run('updates', { ...p, steps: [{ k, grow: { method: 'rigl', dy, x, batch } }] });
     const rows: UpdatedLayer = await run('updates', { ...p, steps: [{ k, grow: { method: 'rigl', dy, x, batch, chunkEntries: 1 } }] });
-    expect(rows).toEqual(one);
+    // One chunk grows from the list (which held the k largest), one block row per chunk by the radix select.
+    expect(one.fallback).toEqual([0]);
+    expect({ ...rows, fallback: one.fallback }).toEqual(one);
   });
 
   for (const { b, method } of [

@@ -148,7 +148,43 @@ describeGpu('dst', (run) => {
       const got: UpdatedLayer = await run('updates', { w, state, section, steps });
       expectMatchesReference(got, referenceUpdates(w, state, section, ks.map((k) => ({ k, key: riglGrowKey(g) }))));
     });
+
+    // One chunk: the sample's floor, the list and its select; then the list forced to fall short
+    // (a floor above every key) and to overflow (no room), so that the select over every position runs.
+    for (const { list, fallback } of [
+      { list: undefined, fallback: 0 },
+      { list: { floor: 0xffffffff }, fallback: 1 },
+      { list: { room: 0 }, fallback: 1 },
+    ]) {
+      it(`RigL on ${name}, the gradient in one chunk, ${list ? `list forced ${JSON.stringify(list)}` : 'the sampled list'}: integer gradients (ties everywhere), k = 1, nnz/3 and nnz`, async () => {
+        const batch = 5;
+        const dy = integers(rng, batch * w.rows, 2);
+        const x = integers(rng, batch * w.cols, 2);
+        const g = denseGradientReference(dy, x, batch, w.rows, w.cols);
+        const steps = ks.map((k) => ({ k, grow: { method: 'rigl', dy, x, batch, list } as GrowParams }));
+        const got: UpdatedLayer = await run('updates', { w, state, section, steps });
+        expectMatchesReference(got, referenceUpdates(w, state, section, ks.map((k) => ({ k, key: riglGrowKey(g) }))));
+        expect(got.fallback).toEqual(ks.map(() => fallback));
+      });
+    }
   }
+
+  it('RigL from one chunk on a layer of more positions than the sample (21000): the sampled floor lists enough, the reference\'s sets', async () => {
+    const w = randomCsr(70, 300, 0.1, 23);
+    const nnz = w.colIdx.length;
+    const section = Math.ceil(nnz / 4) * 4;
+    const r = new Rng(13);
+    const state = Float32Array.from({ length: 2 * section }, () => r.nextNormal());
+    const batch = 4;
+    // A wide integer range: exact keys with few ties, so the floor's estimate is what is tested.
+    const dy = integers(r, batch * w.rows, 30);
+    const x = integers(r, batch * w.cols, 30);
+    const g = denseGradientReference(dy, x, batch, w.rows, w.cols);
+    const ks = [1, 300, nnz];
+    const got: UpdatedLayer = await run('updates', { w, state, section, steps: ks.map((k) => ({ k, grow: { method: 'rigl', dy, x, batch } as GrowParams })) });
+    expectMatchesReference(got, referenceUpdates(w, state, section, ks.map((k) => ({ k, key: riglGrowKey(g) }))));
+    expect(got.fallback).toEqual([0, 0, 0]);
+  });
 
   // The continuation past the candidate window, forced: an empty window (every grow found by the
   // ranking workgroup alone), and one of 5 candidates (some grows settled by it, some not).
@@ -208,7 +244,9 @@ describeGpu('dst', (run) => {
     const k = 20;
     const one: UpdatedLayer = await run('updates', { w, state, section, steps: [{ k, grow: { method: 'rigl', dy, x, batch } }] });
     const rows: UpdatedLayer = await run('updates', { w, state, section, steps: [{ k, grow: { method: 'rigl', dy, x, batch, chunkEntries: 1 } }] });
-    expect(rows).toEqual(one);
+    // One chunk grows from the list (which held the k largest), one row per chunk by the radix select.
+    expect(one.fallback).toEqual([0]);
+    expect({ ...rows, fallback: one.fallback }).toEqual(one);
   });
 
   it('training after a RigL update equals training a static mask built from the new structure', async () => {
