@@ -8,15 +8,19 @@
  *   node scripts/run.mjs bench/dst.ts timing --density 0.1 --format bsr8 --out bench/dst/timing-bsr8-0.1.json
  *   node scripts/run.mjs bench/dst.ts throughput --density 0.1 --out bench/dst/throughput-0.1.json
  *   node scripts/run.mjs bench/dst.ts report bench/dst
+ *   node scripts/run.mjs bench/dst.ts seeds bench/dst-20ep-seeds bench/dst-20ep
  *
  * train: SGD with momentum 0.9, lr 0.05 on a cosine schedule, batch 128, ΔT = 100, alpha = 0.3,
- * T_end = 0.75 of the steps (RigL's defaults); test accuracy on the full test set at the end.
+ * T_end = 0.75 of the steps (RigL's defaults); test accuracy on the full test set at the end;
+ * --seed S (default 0) seeds the mask, the weights, the batch order and the updates, and
+ * --label-smoothing A (default 0) trains against targets 1 - A / A/9 (the test loss too).
  * timing: medians (and least) of wall time (GPU synced) of one training step, one SET update and one RigL
  * update, sparse vs dense, in one run; GPU time per kernel entry point of an update (the least of
  * `repeats` profiled updates); with --format bsrN the sparse net is stored in N x N blocks
  * on random block masks (ERK densities rounded to whole blocks) and the updates move blocks. throughput: samples/s on random data of ours (dense, static,
  * SET, RigL) in Node and in Chromium, and TF.js's masked dense net in the same page.
- * report: results.md and curves.svg from the JSON files.
+ * report: results.md and curves.svg from the JSON files. seeds: means over seeds of the arm files in
+ * several folders, seeds.md.
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -48,6 +52,9 @@ interface ArmResult {
   arm: Arm;
   density: number;
   steps: number;
+  /** Absent in files written before these were recorded: seed 0, no label smoothing. */
+  seed?: number;
+  labelSmoothing?: number;
   testAccuracy: number;
   testLoss: number;
   evals: Array<{ step: number; accuracy: number }>;
@@ -76,13 +83,14 @@ async function trainArm(args: string[]): Promise<void> {
   const density = Number(flag(args, 'density', '0.1'));
   const steps = Number(flag(args, 'steps', '1400'));
   const seed = Number(flag(args, 'seed', '0'));
+  const labelSmoothing = Number(flag(args, 'label-smoothing', '0'));
   const out = flag(args, 'out');
   const t0 = performance.now();
   const data = await loadMnistDatasets();
   const ctx = await createContext();
   const weights = await weightsFor(arm, density, seed);
   const model = buildNet(ctx, weights, arm === 'dense');
-  const loss = new SoftmaxCrossEntropy(ctx, 10);
+  const loss = new SoftmaxCrossEntropy(ctx, 10, { labelSmoothing });
   const optimizer = createOptimizer(ctx, model.parameters(), { kind: 'sgd', lr: 0.05, momentum: 0.9, schedule: 'cosine' }, steps);
   const dynamic = arm === 'set' || arm === 'rigl';
   const evals: ArmResult['evals'] = [];
@@ -112,6 +120,8 @@ async function trainArm(args: string[]): Promise<void> {
       arm,
       density,
       steps,
+      seed,
+      labelSmoothing,
       testAccuracy: test.accuracy,
       testLoss: test.loss,
       evals,
@@ -362,9 +372,56 @@ function report(args: string[]): void {
   console.log(lines.join('\n'));
 }
 
+/** An arm file's seed: recorded in it, else a `-sN.json` name (files written before it was recorded), else 0. */
+function seedOf(file: string, arm: ArmResult): number {
+  return arm.seed ?? Number(/-s(\d+)\.json$/.exec(file)?.[1] ?? 0);
+}
+
+function meanAndSd(xs: number[]): { mean: number; sd: number } {
+  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const sd = xs.length > 1 ? Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (xs.length - 1)) : 0;
+  return { mean, sd };
+}
+
+/**
+ * Test accuracy over seeds: the arm files of the given folders grouped by arm, density, steps and
+ * label smoothing; mean and sample standard deviation, and the mean's gap to the dense mean at the
+ * same steps with its standard error (the two means' errors combined). Writes seeds.md in the first folder.
+ */
+function seedReport(dirs: string[]): void {
+  if (dirs.length === 0) throw new RangeError('seeds needs at least one folder');
+  const runs = dirs.flatMap((dir) =>
+    readdirSync(dir)
+      .filter((f) => f.endsWith('.json') && !f.startsWith('timing') && !f.startsWith('throughput'))
+      .map((f) => {
+        const arm = JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as ArmResult;
+        return { ...arm, seed: seedOf(f, arm), labelSmoothing: arm.labelSmoothing ?? 0 };
+      }),
+  );
+  const groups = new Map<string, typeof runs>();
+  for (const r of runs) {
+    const key = `${r.arm}|${r.arm === 'dense' ? 1 : r.density}|${r.steps}|${r.labelSmoothing}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  const rows = [...groups.values()].map((g) => ({ ...g[0]!, seeds: g.map((r) => r.seed).sort((a, b) => a - b), ...meanAndSd(g.map((r) => r.testAccuracy * 100)), n: g.length }));
+  rows.sort((a, b) => a.steps - b.steps || b.density - a.density || ARMS.indexOf(a.arm) - ARMS.indexOf(b.arm) || a.labelSmoothing - b.labelSmoothing);
+  const lines = ['| arm | density | steps | label smoothing | seeds | test accuracy, mean ± sd | vs dense mean (points) ± s.e. |', '|---|---|---|---|---|---|---|'];
+  for (const r of rows) {
+    const dense = rows.find((d) => d.arm === 'dense' && d.steps === r.steps && d.labelSmoothing === 0);
+    // One seed has no spread to report, so neither its sd nor the gap's error is shown.
+    const error = r.n > 1 && dense ? ` ± ${Math.sqrt(r.sd ** 2 / r.n + dense.sd ** 2 / dense.n).toFixed(2)}` : '';
+    const gap = dense && r !== dense ? `${(r.mean - dense.mean).toFixed(2)}${error}` : '';
+    lines.push(`| ${r.arm} | ${r.arm === 'dense' ? 1 : r.density} | ${r.steps} | ${r.labelSmoothing} | ${r.seeds.join(', ')} | ${r.mean.toFixed(2)}%${r.n > 1 ? ` ± ${r.sd.toFixed(2)}` : ''} | ${gap} |`);
+  }
+  lines.push('', `Adapter: ${[...new Set(runs.map((r) => r.adapter))].join(', ')}.`);
+  writeFileSync(path.join(dirs[0]!, 'seeds.md'), lines.join('\n') + '\n');
+  console.log(lines.join('\n'));
+}
+
 const [mode, ...rest] = process.argv.slice(2);
 if (mode === 'train') await trainArm(rest);
 else if (mode === 'timing') await timing(rest);
 else if (mode === 'throughput') await throughput(rest);
 else if (mode === 'report') report(rest);
-else throw new RangeError('usage: bench/dst.ts train|timing|report ...');
+else if (mode === 'seeds') seedReport(rest);
+else throw new RangeError('usage: bench/dst.ts train|timing|throughput|report|seeds ...');
