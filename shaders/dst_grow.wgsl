@@ -221,9 +221,9 @@ fn growKey(p: u32) -> u32 {
   return bitcast<u32>(abs(scores[p]));
 }
 
-// Which keys selectDigits reads in the RigL passes: the sample's, the list's, ~p of the list's
-// entries whose key is tieKey (0 for the others), or every position's (free: key + 1, which
-// cannot overflow as a magnitude's top bit is 0; kept: 0).
+// Which keys selectDigits reads in the RigL passes: the sample's or every position's (free: key
+// + 1, which cannot overflow as a magnitude's top bit is 0; kept: 0), the list's, or ~p of the
+// list's entries whose key is tieKey (0 for the others).
 const SAMPLE_KEYS = 0u;
 const LIST_KEYS = 1u;
 const TIE_POSITIONS = 2u;
@@ -268,29 +268,25 @@ fn readKeys(lid: u32, which: u32) {
 @compute @workgroup_size(LANES)
 fn rigl_sample(@builtin(local_invocation_index) lid: u32) {
   let f = feistel(params.n, params.salt);
-  let range = ownRange(lid, min(params.sample, params.n));
+  let size = min(params.sample, params.n);
+  let range = ownRange(lid, size);
   var free = 0u;
   for (var i = range.x; i < range.y; i++) {
-    free += select(0u, 1u, isFree(sequence(f, i)));
-  }
-  let at = laneScan(lid, free);
-  var slot = at.x;
-  for (var i = range.x; i < range.y; i++) {
-    let p = sequence(f, i);
-    if (isFree(p)) {
-      atomicStore(&list[SAMPLE_AT + slot], growKey(p));
-      slot += 1u;
-    }
+    // allKey: a free position's key + 1, a kept one's 0, so the j-th largest for j <= the free
+    // count is a free key + 1 and the kept ones need no compaction.
+    let key = allKey(sequence(f, i));
+    atomicStore(&list[SAMPLE_AT + i], key);
+    free += select(0u, 1u, key != 0u);
   }
   storageBarrier();
-  let fs = at.y;
+  let fs = laneScan(lid, free).y;
   let expected = f32(fs) * f32(params.k) / f32(params.n - params.nnz + params.k);
   let j = min(fs, u32(ceil(expected + params.slack * sqrt(expected) + 4.0)));
   readKeys(lid, SAMPLE_KEYS);
-  let t = selectDigits(lid, fs, j);
+  let t = selectDigits(lid, size, j);
   if (lid == 0u) {
     // No sample (j = 0): every free position is listed.
-    atomicStore(&list[FLOOR], select(select(t.x, 0u, j == 0u), params.floor, params.forceFloor != 0u));
+    atomicStore(&list[FLOOR], select(select(t.x - 1u, 0u, j == 0u), params.floor, params.forceFloor != 0u));
     atomicStore(&list[COUNT], 0u);
   }
 }
