@@ -323,10 +323,17 @@ async function throughput(args: string[]): Promise<void> {
   writeFileSync(out, JSON.stringify({ density, steps, every, batch: BATCH, rows }, null, 1));
 }
 
+/** A folder's training-arm JSON files (every one but the timing and throughput runs), with their names. */
+function armFiles(dir: string): Array<{ file: string; arm: ArmResult }> {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json') && !f.startsWith('timing') && !f.startsWith('throughput'))
+    .map((file) => ({ file, arm: JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as ArmResult }));
+}
+
 function report(args: string[]): void {
   const dir = args[0] ?? 'bench/dst';
   const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
-  const arms = files.filter((f) => !f.startsWith('timing') && !f.startsWith('throughput')).map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as ArmResult);
+  const arms = armFiles(dir).map((a) => a.arm);
   const timings = files.filter((f) => f.startsWith('timing')).map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')));
   const order = (a: ArmResult) => ARMS.indexOf(a.arm);
   arms.sort((a, b) => b.density - a.density || order(a) - order(b));
@@ -390,14 +397,7 @@ function meanAndSd(xs: number[]): { mean: number; sd: number } {
  */
 function seedReport(dirs: string[]): void {
   if (dirs.length === 0) throw new RangeError('seeds needs at least one folder');
-  const runs = dirs.flatMap((dir) =>
-    readdirSync(dir)
-      .filter((f) => f.endsWith('.json') && !f.startsWith('timing') && !f.startsWith('throughput'))
-      .map((f) => {
-        const arm = JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as ArmResult;
-        return { ...arm, seed: seedOf(f, arm), labelSmoothing: arm.labelSmoothing ?? 0 };
-      }),
-  );
+  const runs = dirs.flatMap((dir) => armFiles(dir).map(({ file, arm }) => ({ ...arm, seed: seedOf(file, arm), labelSmoothing: arm.labelSmoothing ?? 0 })));
   const groups = new Map<string, typeof runs>();
   for (const r of runs) {
     const key = `${r.arm}|${r.arm === 'dense' ? 1 : r.density}|${r.steps}|${r.labelSmoothing}`;

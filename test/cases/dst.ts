@@ -74,6 +74,7 @@ export const dstCases = defineCases({
           const dyT = ctx.upload('f32', toActivationLayout(grow.dy, grow.batch, w.rows));
           const xT = ctx.upload('f32', toActivationLayout(grow.x, grow.batch, w.cols));
           extra.push(dyT, xT);
+          // A case's data crosses to the browser as JSON, where an absent list arrives as null.
           await dstGrowInto(ctx, ws, k, { method: 'rigl', dyT, xT, batch: grow.batch, chunkEntries: grow.chunkEntries, list: grow.list ?? undefined });
         }
         if (grow.method === 'set' || grow.chunkEntries === undefined) fallback.push((await ctx.read(ws.work))[ws.fallbackOff]!);
