@@ -17,7 +17,7 @@ export { SparseConv2d, type ConvShape } from './nn/sparse-conv2d.js';
 export type { SparseConvFormat } from './nn/sparse-conv2d.js';
 export { Conv2d } from './nn/conv2d.js';
 export { GlobalAvgPool, AvgPool2d, Flatten } from './nn/pooling.js';
-export { buildCnn, assembleCnn, initCnn, checkCnnConfig, cnnBody, cnnConvs, cnnOutputShape, cnnDensities, isSparseCnnInit, CNN_INITS, CNN_ARCHITECTURES, type CnnConfig, type CnnInit, type CnnArchitecture, type CnnConvSpec, type CnnStage, type CnnWeights } from './nn/cnn.js';
+export { buildCnn, assembleCnn, initCnn, checkCnnConfig, cnnBody, cnnConvs, cnnOutputShape, cnnReadoutFeatures, cnnDensities, isSparseCnnInit, CNN_INITS, CNN_ARCHITECTURES, CNN_READOUTS, type CnnConfig, type CnnInit, type CnnArchitecture, type CnnReadout, type CnnConvSpec, type CnnStage, type CnnWeights } from './nn/cnn.js';
 export { saveCnn, loadCnn } from './nn/cnn-file.js';
 export { buildModel, saveModel, loadModel, describeModel, isCnnConfig, isSparseModel, type ModelConfig, type CnnModelConfig } from './nn/model.js';
 export { convGeometry, PADDING_MODES, type ConvDims, type ConvGeometry, type PaddingMode } from './sparse/conv-geometry.js';

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { createContext } from '../gpu/context.js';
 import { ACTIVATIONS } from '../kernels/activation.js';
 import { GAUSSIAN_SCALES } from '../nn/init.js';
-import { CNN_ARCHITECTURES, CNN_INITS, checkCnnConfig, MAX_CNN_CHANNELS, MAX_CNN_DEPTH, type CnnConfig, type CnnInit } from '../nn/cnn.js';
+import { CNN_ARCHITECTURES, CNN_INITS, CNN_READOUTS, checkCnnConfig, MAX_CNN_CHANNELS, MAX_CNN_DEPTH, type CnnConfig, type CnnInit } from '../nn/cnn.js';
 import { checkMlpConfig, MLP_INITS, mlpShapes, type MlpConfig, type MlpInit } from '../nn/mlp.js';
 import { describeModel, isCnnConfig, isSparseModel, type ModelConfig, saveModel } from '../nn/model.js';
 import { DST_METHODS } from '../dst/schedule.js';
@@ -33,6 +33,8 @@ export const TRAIN_USAGE = `orthosparse train [options]
   --stem N             CNN: stride-2 convolutions first, halving the image each (default 2: 28 -> 7)
   --kernel K           CNN: odd kernel side (default 3)
   --padding P          CNN: circular | zeros (default circular)
+  --readout R          CNN: what the classifier reads of the last image: global-average (one mean per channel) |
+                       flatten (every pixel) (default global-average)
   --density D          weight density of sparse inits (default 0.125)
   --init I             MLP: ${MLP_INITS.join(' | ')}
                        CNN: ${CNN_INITS.join(' | ')} (default eoi)
@@ -74,6 +76,7 @@ export const TRAIN_OPTIONS = {
   stem: { type: 'string', default: '2' },
   kernel: { type: 'string', default: '3' },
   padding: { type: 'string', default: 'circular' },
+  readout: { type: 'string', default: 'global-average' },
   width: { type: 'string', default: '128' },
   density: { type: 'string', default: '0.125' },
   // No default in the table: compare tells an --init given from none (trainSpecFrom falls back to eoi).
@@ -170,6 +173,7 @@ export function trainSpecFrom(v: FlagValues): TrainArgs {
       stem: intFlag('stem', v.stem, 0, 16)!,
       kernel,
       paddingMode: choiceFlag('padding', v.padding, PADDING_MODES),
+      readout: choiceFlag('readout', v.readout, CNN_READOUTS),
       format: format as CnnConfig['format'],
     };
   } else {

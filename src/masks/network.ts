@@ -10,7 +10,7 @@
  */
 import type { LayerShape } from '../eoi/layer-densities.js';
 import type { Activation } from '../kernels/activation.js';
-import { type CnnConfig, type CnnConvSpec, checkCnnConfig, cnnConvs, cnnOutputShape } from '../nn/cnn.js';
+import { type CnnConfig, type CnnConvSpec, checkCnnConfig, cnnConvs, cnnReadoutFeatures } from '../nn/cnn.js';
 import { initWeights } from '../nn/init.js';
 import { layerSeed } from '../nn/mlp.js';
 import { convTaps } from '../sparse/conv-geometry.js';
@@ -20,13 +20,14 @@ import { checkMlpShapes } from './shapes.js';
 import type { MlpShape } from './types.js';
 
 /** The fields of a CnnConfig that fix a CNN's layers and shapes (a whole CnnConfig will do). */
-export type CnnNetworkShape = Pick<CnnConfig, 'architecture' | 'inputShape' | 'stem' | 'depth' | 'channels' | 'kernel' | 'paddingMode' | 'classes'>;
+export type CnnNetworkShape = Pick<CnnConfig, 'architecture' | 'inputShape' | 'stem' | 'depth' | 'channels' | 'kernel' | 'paddingMode' | 'readout' | 'classes'>;
 
 export interface CnnNetwork extends CnnNetworkShape {
   kind: 'cnn';
   /**
-   * The dense classifier (classes x channels, row-major) that SynFlow's flow passes through. Default:
-   * the Gaussian N(0, gain² / channels) that the dense init draws for the head, seeded as layer L
+   * The dense classifier (classes x the readout's features, row-major: the last image's channels,
+   * times its pixels when flattened) that SynFlow's flow passes through. Default: the Gaussian
+   * N(0, gain² / features) that the dense init draws for the head, seeded as layer L
    * (L convolutions), which is initCnn's classifier for non-orthogonal inits at the same seed and gain.
    */
   classifier?: ArrayLike<number>;
@@ -37,7 +38,7 @@ export type MaskNetwork = readonly MlpShape[] | CnnNetwork;
 
 /** A CNN's fixed parts around its filters, for the gradient sources and trainers. */
 export interface CnnFrame extends CnnNetworkShape {
-  /** classes x channels, row-major */
+  /** classes x the readout's features, row-major */
   classifier: ArrayLike<number>;
   /** classes values; zeros when omitted */
   classifierBias?: ArrayLike<number>;
@@ -59,7 +60,7 @@ export interface ResolvedNetwork {
   /** each pruned layer's CSR shape: [out, in], or [cOut, cIn·kh·kw] */
   matrices: MlpShape[];
   /** the CNN's convolutions and its given classifier; absent for an MLP */
-  cnn?: { network: CnnNetwork; convs: CnnConvSpec[]; classes: number; channels: number };
+  cnn?: { network: CnnNetwork; convs: CnnConvSpec[]; classes: number; features: number };
 }
 
 export function resolveNetwork(network: unknown): ResolvedNetwork {
@@ -73,12 +74,12 @@ export function resolveNetwork(network: unknown): ResolvedNetwork {
   const cnn = network as CnnNetwork;
   const config = cnnConfigFor(cnn, 'relu'); // the activation plays no part in the shapes
   const convs = cnnConvs(config);
-  const [channels] = cnnOutputShape(config);
-  if (cnn.classifier !== undefined) checkLength('network.classifier', checkNumberArray('network.classifier', cnn.classifier), config.classes * channels, 'classes*channels');
+  const features = cnnReadoutFeatures(config);
+  if (cnn.classifier !== undefined) checkLength('network.classifier', checkNumberArray('network.classifier', cnn.classifier), config.classes * features, "classes*the readout's features");
   return {
     dims: convs.map(({ cOut, shape }) => [cOut, shape.cIn, shape.kh, shape.kw]),
     matrices: convs.map(({ cOut, shape }) => [cOut, convTaps(shape)] as const),
-    cnn: { network: cnn, convs, classes: config.classes, channels },
+    cnn: { network: cnn, convs, classes: config.classes, features },
   };
 }
 
@@ -87,12 +88,12 @@ export function resolveNetwork(network: unknown): ResolvedNetwork {
  * SparseConv2d holding exactly the given filter; the fields assembleCnn does not read are neutral.
  */
 export function cnnConfigFor(shape: CnnNetworkShape, activation: Activation): CnnConfig {
-  const { architecture, inputShape, stem, depth, channels, kernel, paddingMode, classes } = checkObject('network', shape, 'a CNN shape') as unknown as CnnNetworkShape;
-  return checkCnnConfig({ architecture, inputShape, stem, depth, channels, kernel, paddingMode, classes, init: 'uniform', density: 1, activation, sigmaW: 1, sigmaB: 0, seed: 0 });
+  const { architecture, inputShape, stem, depth, channels, kernel, paddingMode, readout, classes } = checkObject('network', shape, 'a CNN shape') as unknown as CnnNetworkShape;
+  return checkCnnConfig({ architecture, inputShape, stem, depth, channels, kernel, paddingMode, readout, classes, init: 'uniform', density: 1, activation, sigmaW: 1, sigmaB: 0, seed: 0 });
 }
 
 /** The CNN's classifier: the given one, or the dense init's (see CnnNetwork.classifier). */
 export function cnnClassifier(cnn: NonNullable<ResolvedNetwork['cnn']>, gain: number, seed: number): ArrayLike<number> {
   if (cnn.network.classifier !== undefined) return cnn.network.classifier;
-  return csrToDense(initWeights({ rows: cnn.classes, cols: cnn.channels, density: 1, init: 'gaussian', gain, seed: layerSeed(seed, cnn.convs.length) }));
+  return csrToDense(initWeights({ rows: cnn.classes, cols: cnn.features, density: 1, init: 'gaussian', gain, seed: layerSeed(seed, cnn.convs.length) }));
 }

@@ -14,7 +14,7 @@
  * fixed one (for a convolution: conv(R{h}, W) + conv(h, V)).
  */
 import type { Activation } from '../kernels/activation.js';
-import { cnnBody, cnnOutputShape } from '../nn/cnn.js';
+import { cnnBody, cnnOutputShape, cnnReadoutFeatures } from '../nn/cnn.js';
 import type { ConvShape } from '../nn/sparse-conv2d.js';
 import { convTaps } from '../sparse/conv-geometry.js';
 import { convBackwardDataRef, convForwardRef, convWeightGradRef, globalAvgPoolBackwardRef, globalAvgPoolRef } from '../sparse/conv-reference.js';
@@ -159,10 +159,12 @@ function cnnChain(cnn: CnnFrame, biases: readonly ArrayLike<number>[] | undefine
     stages.push({ map: convMap(w, shape), layer: l, bias: biases?.[l], activated: true });
   }
   const [channels, h, w] = cnnOutputShape(config);
+  const features = cnnReadoutFeatures(config);
   const classifier = checkNumberArray('cnn.classifier', cnn.classifier);
-  checkLength('cnn.classifier', classifier, config.classes * channels, 'classes*channels');
-  stages.push({ map: globalAvgPoolMap(channels, h * w), values: new Float64Array(0), activated: false });
-  stages.push({ map: csrMap(fullPattern(config.classes, channels)), values: classifier, bias: cnn.classifierBias, activated: false });
+  checkLength('cnn.classifier', classifier, config.classes * features, "classes*the readout's features");
+  // A flattened readout is the identity on batch-major C x H x W features: no stage.
+  if (config.readout !== 'flatten') stages.push({ map: globalAvgPoolMap(channels, h * w), values: new Float64Array(0), activated: false });
+  stages.push({ map: csrMap(fullPattern(config.classes, features)), values: classifier, bias: cnn.classifierBias, activated: false });
   const [c0, h0, w0] = config.inputShape;
   return { stages, features: c0 * h0 * w0, classes: config.classes };
 }

@@ -7,8 +7,9 @@
  *   of two k x k convolutions (conv-conv-pool), `channels` in the first stage and twice as many in
  *   each next one, each stage ended by 2x2 average pooling.
  * Every convolution is "same"-padded (circular by default, under which a delta-orthogonal kernel
- * is exactly orthogonal) and followed by the activation; then global average pooling and a dense
- * linear classifier. No residuals, no normalisation. Sparse inits build SparseConv2d layers with
+ * is exactly orthogonal) and followed by the activation; then the readout, global average pooling
+ * (default) or the last image flattened, and a dense linear classifier. No residuals, no
+ * normalisation. Sparse inits build SparseConv2d layers with
  * per-layer densities from a distribution (uniform, or ERK over the conv shapes); dense inits
  * build Conv2d layers. The classifier stays dense in every variant, so `density` is the density
  * of the convolutions.
@@ -37,7 +38,7 @@ import { haarOrthogonal, initBias, initWeights } from './init.js';
 import type { Layer } from './layer.js';
 import { Linear } from './linear.js';
 import { layerSeed } from './mlp.js';
-import { AvgPool2d, GlobalAvgPool } from './pooling.js';
+import { AvgPool2d, Flatten, GlobalAvgPool } from './pooling.js';
 import { Sequential } from './sequential.js';
 import { type ConvShape, SparseConv2d, type SparseConvFormat } from './sparse-conv2d.js';
 
@@ -62,6 +63,14 @@ export const CNN_ARCHITECTURES = ['vanilla', 'vgg'] as const;
 export type CnnArchitecture = (typeof CNN_ARCHITECTURES)[number];
 
 /**
+ * What the classifier reads of the body's last image: 'global-average', one mean per channel (the
+ * EOI paper's deep CNN), or 'flatten', every pixel of every channel.
+ */
+export const CNN_READOUTS = ['global-average', 'flatten'] as const;
+/** One of CNN_READOUTS. */
+export type CnnReadout = (typeof CNN_READOUTS)[number];
+
+/**
  * A CNN classifier for [channels, h, w] images as plain data: its shape, init, activation, gains and seed.
  */
 export interface CnnConfig {
@@ -79,6 +88,8 @@ export interface CnnConfig {
   kernel: number;
   /** default 'circular' */
   paddingMode?: PaddingMode;
+  /** default 'global-average' */
+  readout?: CnnReadout;
   classes: number;
   /** density of the convolutions (ignored by dense inits) */
   density: number;
@@ -106,7 +117,7 @@ export interface CnnConfig {
 
 /**
  * Checks a CNN config and returns it.
- * @throws RangeError or TypeError naming the field (inputShape, depth, channels, classes, stem, kernel, paddingMode, init, density, sigmaW, sigmaB, seed, activation, architecture, format) and its range
+ * @throws RangeError or TypeError naming the field (inputShape, depth, channels, classes, stem, kernel, paddingMode, readout, init, density, sigmaW, sigmaB, seed, activation, architecture, format) and its range
  */
 export function checkCnnConfig(config: CnnConfig): CnnConfig {
   checkObject('config', config, 'a CNN config');
@@ -122,6 +133,9 @@ export function checkCnnConfig(config: CnnConfig): CnnConfig {
   if (config.kernel % 2 === 0) throw new RangeError(`kernel must be odd (same padding keeps the image size), got ${config.kernel}`);
   if (config.paddingMode !== undefined && !PADDING_MODES.includes(config.paddingMode)) {
     throw new RangeError(`paddingMode must be one of ${PADDING_MODES.join(', ')}, got ${String(config.paddingMode)}`);
+  }
+  if (config.readout !== undefined && !CNN_READOUTS.includes(config.readout)) {
+    throw new RangeError(`readout must be one of ${CNN_READOUTS.join(', ')}, got ${String(config.readout)}`);
   }
   if (!CNN_INITS.includes(config.init)) throw new RangeError(`init must be one of ${CNN_INITS.join(', ')}, got ${String(config.init)}`);
   checkNumberInRange('density', config.density, 0, 1, true);
@@ -199,6 +213,12 @@ export function cnnOutputShape(config: CnnConfig): [number, number, number] {
   return [last.conv.cOut, Math.floor((h + 2 * padding - kh) / stride) + 1, Math.floor((w + 2 * padding - kw) / stride) + 1];
 }
 
+/** How many features the classifier reads: the last image's channels, or all of its values when flattened. */
+export function cnnReadoutFeatures(config: CnnConfig): number {
+  const [channels, h, w] = cnnOutputShape(config);
+  return config.readout === 'flatten' ? channels * h * w : channels;
+}
+
 /** Per-convolution densities: 1 for dense inits, ERK over [cOut, cIn, k, k] for 'erk', the global density otherwise. */
 export function cnnDensities(config: CnnConfig): number[] {
   const shapes = cnnConvs(config).map(({ cOut, shape }) => [cOut, shape.cIn, shape.kh, shape.kw]);
@@ -224,7 +244,7 @@ const FILTER_INIT: Record<CnnInit, ConvInit> = {
 export interface CnnWeights {
   filters: CsrMatrix[];
   biases: Float32Array[];
-  /** classes x channels, row-major */
+  /** classes x cnnReadoutFeatures, row-major */
   classifier: Float32Array;
   classifierBias: Float32Array;
 }
@@ -243,15 +263,15 @@ export function initCnn(config: CnnConfig, onLayer?: (done: number, total: numbe
   const head = convs.length;
   const seed = layerSeed(config.seed, head);
   const orthogonal = config.init === 'eoi' || config.init.endsWith('delta-orthogonal');
-  const [channels] = cnnOutputShape(config);
+  const features = cnnReadoutFeatures(config);
   const classifier = orthogonal
-    ? haarOrthogonal(config.classes, channels, seed, config.sigmaW)
-    : csrToDense(initWeights({ rows: config.classes, cols: channels, density: 1, init: 'gaussian', gain: config.sigmaW, seed }));
+    ? haarOrthogonal(config.classes, features, seed, config.sigmaW)
+    : csrToDense(initWeights({ rows: config.classes, cols: features, density: 1, init: 'gaussian', gain: config.sigmaW, seed }));
   onLayer?.(head + 1, head + 1);
   return { filters, biases, classifier, classifierBias: initBias(config.classes, config.sigmaB, seed + 50_000) };
 }
 
-/** The network from given parameters: the convolutions with the activation after each, global average pooling, the classifier. */
+/** The network from given parameters: the convolutions with the activation after each, the readout, the classifier. */
 export function assembleCnn(ctx: Context, config: CnnConfig, weights: CnnWeights): Sequential {
   checkCnnConfig(config);
   const body = cnnBody(config);
@@ -280,8 +300,8 @@ export function assembleCnn(ctx: Context, config: CnnConfig, weights: CnnWeights
       l++;
     }
     const [channels, h, w] = cnnOutputShape(config);
-    layers.push(new GlobalAvgPool(ctx, channels, h * w));
-    layers.push(new Linear(ctx, channels, config.classes, { weight: weights.classifier, bias: weights.classifierBias }));
+    layers.push(config.readout === 'flatten' ? new Flatten([channels, h, w]) : new GlobalAvgPool(ctx, channels, h * w));
+    layers.push(new Linear(ctx, cnnReadoutFeatures(config), config.classes, { weight: weights.classifier, bias: weights.classifierBias }));
     return new Sequential(layers);
   } catch (error) {
     for (const layer of layers) layer.destroy();
@@ -291,7 +311,7 @@ export function assembleCnn(ctx: Context, config: CnnConfig, weights: CnnWeights
 
 /**
  * A CNN on the GPU from its config: initCnn's weights in assembleCnn's layers (SparseConv2d in
- * config.format, or Conv2d; activations, pooling, global average pool, a dense classifier).
+ * config.format, or Conv2d; activations, pooling, the readout, a dense classifier).
  * @throws RangeError or TypeError naming the config field when checkCnnConfig refuses it
  */
 export function buildCnn(ctx: Context, config: CnnConfig, onLayer?: (done: number, total: number) => void): Sequential {

@@ -36,8 +36,11 @@ export function buildModel(ctx: Context, config: ModelConfig, onLayer?: (done: n
 
 /** "100-layer eoi MLP, width 128" or "eoi CNN, 2 + 100 convolutions of 32 channels". */
 export function describeModel(config: ModelConfig): string {
-  if (isCnnConfig(config) && config.architecture === 'vgg') return `${config.init} VGG-style CNN, ${config.depth} conv-conv-pool stages from ${config.channels} channels`;
-  if (isCnnConfig(config)) return `${config.init} CNN, ${config.stem} + ${config.depth} convolutions of ${config.channels} channels`;
+  if (isCnnConfig(config)) {
+    const readout = config.readout === 'flatten' ? ', flattened readout' : '';
+    if (config.architecture === 'vgg') return `${config.init} VGG-style CNN, ${config.depth} conv-conv-pool stages from ${config.channels} channels${readout}`;
+    return `${config.init} CNN, ${config.stem} + ${config.depth} convolutions of ${config.channels} channels${readout}`;
+  }
   return `${config.depth}-layer ${config.init} MLP, width ${config.width}`;
 }
 

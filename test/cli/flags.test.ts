@@ -107,6 +107,7 @@ describe('orthosparse train: every flag checked before any data or folder', () =
     [['--model', 'cnn', '--stem', '6'], /--model cnn: stem must leave at least one pixel/],
     [['--model', 'cnn', '--padding', 'reflect'], /--padding must be one of zeros, circular, got 'reflect'/],
     [['--model', 'cnn', '--architecture', 'resnet'], /--architecture must be one of vanilla, vgg, got 'resnet'/],
+    [['--model', 'cnn', '--readout', 'max'], /--readout must be one of global-average, flatten, got 'max'/],
     [['--model', 'cnn', '--format', 'bsr32'], /--format must be one of csr, bsr4, bsr8, bsr16 with --model cnn, got 'bsr32'/],
     [['--lr'], /--lr needs a value/],
     [['--browser=yes'], /--browser takes no value/],

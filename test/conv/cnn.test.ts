@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ActivationName } from '../../src/kernels/activation.js';
-import { type CnnConfig, type CnnInit, checkCnnConfig, cnnBody, cnnConvs, cnnDensities, cnnOutputShape, initCnn } from '../../src/nn/cnn.js';
+import { type CnnConfig, type CnnInit, type CnnReadout, checkCnnConfig, cnnBody, cnnConvs, cnnDensities, cnnOutputShape, cnnReadoutFeatures, initCnn } from '../../src/nn/cnn.js';
 import { Rng } from '../../src/random.js';
 import { convForwardRef, globalAvgPoolRef, matmulRef } from '../../src/sparse/index.js';
 import { activationRef } from '../../src/train/activation-reference.js';
@@ -57,9 +57,12 @@ function referenceLoss(config: CnnConfig, masks: Mask[], params: Float64Array[],
     l++;
   }
   const [channels, ho, wo] = cnnOutputShape(config);
-  const pooled = globalAvgPoolRef(h, BATCH, channels, ho * wo);
+  // Flattened: the batch-major C x H x W image is already the classifier's input.
+  const flatten = config.readout === 'flatten';
+  const features = flatten ? channels * ho * wo : channels;
+  const read = flatten ? h : globalAvgPoolRef(h, BATCH, channels, ho * wo);
   const head = l;
-  const logits = matmulRef(pooled, params[2 * head]!, { m: BATCH, k: channels, n: config.classes, transposeB: true }, params[2 * head + 1]!);
+  const logits = matmulRef(read, params[2 * head]!, { m: BATCH, k: features, n: config.classes, transposeB: true }, params[2 * head + 1]!);
   return softmaxXentRef(logits, labels, { batch: BATCH, classes: config.classes }).loss.reduce((s, v) => s + v, 0) / BATCH;
 }
 
@@ -86,6 +89,14 @@ describe('CNN structure', () => {
     expect(() => checkCnnConfig({ ...config, depth: 6 })).toThrow(/stem \+ depth must leave at least one pixel: 6 halvings shrink 28 x 28/);
   });
 
+  it('a flattened readout gives the classifier every value of the last image', () => {
+    const config: CnnConfig = { ...BASE, inputShape: [1, 28, 28], stem: 2, depth: 3, channels: 8, init: 'eoi', activation: 'tanh', readout: 'flatten' };
+    expect(cnnReadoutFeatures(config)).toBe(8 * 7 * 7);
+    expect(cnnReadoutFeatures({ ...config, readout: 'global-average' })).toBe(8);
+    expect(cnnReadoutFeatures({ ...config, readout: undefined })).toBe(8);
+    expect(initCnn(config).classifier.length).toBe(BASE.classes * 8 * 7 * 7);
+  });
+
   it('the same seed gives the same filters; EOI filters hold round(d·numel) taps', () => {
     const config: CnnConfig = { ...BASE, init: 'eoi', activation: 'tanh' };
     const a = initCnn(config);
@@ -101,14 +112,16 @@ describe('CNN structure', () => {
     expect(() => checkCnnConfig({ ...ok, stem: 3 })).toThrow(/stem must leave at least one pixel/);
     expect(() => checkCnnConfig({ ...ok, init: 'orthogonal' as CnnInit })).toThrow(/init must be one of eoi, uniform/);
     expect(() => checkCnnConfig({ ...ok, paddingMode: 'reflect' as never })).toThrow(/paddingMode must be one of zeros, circular/);
+    expect(() => checkCnnConfig({ ...ok, readout: 'max' as never })).toThrow(/readout must be one of global-average, flatten, got max/);
     expect(() => checkCnnConfig({ ...ok, inputShape: [1, 28] as never })).toThrow(/inputShape must be \[channels, h, w\]/);
     expect(() => checkCnnConfig({ ...ok, density: 0 })).toThrow(/density must be a number in \(0, 1\]/);
   });
 });
 
-const CASES: Array<{ init: CnnInit; activation: ActivationName; paddingMode: 'zeros' | 'circular'; architecture?: 'vgg' }> = [
+const CASES: Array<{ init: CnnInit; activation: ActivationName; paddingMode: 'zeros' | 'circular'; architecture?: 'vgg'; readout?: CnnReadout }> = [
   { init: 'erk', activation: 'relu', paddingMode: 'zeros', architecture: 'vgg' },
   { init: 'eoi', activation: 'tanh', paddingMode: 'circular' },
+  { init: 'eoi', activation: 'tanh', paddingMode: 'circular', readout: 'flatten' },
   { init: 'uniform', activation: 'relu', paddingMode: 'zeros' },
   { init: 'masked-delta-orthogonal', activation: 'tanh', paddingMode: 'zeros' },
   { init: 'delta-orthogonal', activation: 'tanh', paddingMode: 'circular' },
@@ -117,7 +130,7 @@ const CASES: Array<{ init: CnnInit; activation: ActivationName; paddingMode: 'ze
 
 describeGpu('cnn', (run) => {
   for (const c of CASES) {
-    it(`${c.architecture ?? 'vanilla'} ${c.init} CNN, ${c.activation}, ${c.paddingMode} padding: gradients match finite differences`, async () => {
+    it(`${c.architecture ?? 'vanilla'} ${c.init} CNN, ${c.activation}, ${c.paddingMode} padding, ${c.readout ?? 'global-average'} readout: gradients match finite differences`, async () => {
       const config: CnnConfig = { ...BASE, ...c, ...(c.architecture === 'vgg' && { stem: 0, inputShape: [2, 9, 7] }) };
       const rng = new Rng(17);
       const [ci, hi, wi] = config.inputShape;
@@ -126,7 +139,8 @@ describeGpu('cnn', (run) => {
       const out: { loss: number; masks: Mask[]; params: Param[]; kinds: string[] } = await run('cnnGradients', { config, x, labels, batch: BATCH });
       const conv = c.init.startsWith('dense') || c.init === 'delta-orthogonal' ? 'conv2d' : 'sparse-conv2d';
       const stage = [conv, 'activation', conv, 'activation'];
-      expect(out.kinds).toEqual(c.architecture === 'vgg' ? [...stage, 'avg-pool2d', ...stage, 'avg-pool2d', 'global-avg-pool', 'linear'] : [...stage, conv, 'activation', 'global-avg-pool', 'linear']);
+      const readout = c.readout === 'flatten' ? 'flatten' : 'global-avg-pool';
+      expect(out.kinds).toEqual(c.architecture === 'vgg' ? [...stage, 'avg-pool2d', ...stage, 'avg-pool2d', readout, 'linear'] : [...stage, conv, 'activation', readout, 'linear']);
       const params = out.params.map((p) => Float64Array.from(p.value));
       const f = () => referenceLoss(config, out.masks, params, x, labels);
       // The loss itself within float32's accumulated rounding of the float64 value.
@@ -135,9 +149,9 @@ describeGpu('cnn', (run) => {
     });
   }
 
-  for (const init of ['eoi', 'delta-orthogonal'] as const) {
-    it(`${init} CNN: saved and loaded, it predicts exactly as before`, async () => {
-      const config: CnnConfig = { ...BASE, init, activation: 'tanh', paddingMode: 'circular' };
+  for (const [init, readout] of [['eoi', undefined], ['delta-orthogonal', undefined], ['eoi', 'flatten']] as const) {
+    it(`${init} CNN${readout ? `, ${readout} readout` : ''}: saved and loaded, it predicts exactly as before`, async () => {
+      const config: CnnConfig = { ...BASE, init, activation: 'tanh', paddingMode: 'circular', ...(readout && { readout }) };
       const rng = new Rng(23);
       const x = Float32Array.from({ length: BATCH * 2 * 7 * 6 }, () => rng.nextNormal());
       const out = await run('cnnSaveLoad', { config, x, batch: BATCH });

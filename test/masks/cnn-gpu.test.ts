@@ -19,6 +19,8 @@ const CASES: Array<{ name: string; frame: NetworkFrame & { cnn: CnnFrame }; feat
   { name: 'tanh, circular padding, T = 1', frame: cnnFrame(TINY_CNN, 'tanh'), features: TINY_CNN_FEATURES, temperature: 1 },
   { name: 'relu, zero padding, T = 1', frame: cnnFrame({ ...TINY_CNN, paddingMode: 'zeros' }, 'relu', 4), features: TINY_CNN_FEATURES, temperature: 1 },
   { name: 'tanh, circular padding, T = 200', frame: cnnFrame(TINY_CNN, 'tanh'), features: TINY_CNN_FEATURES, temperature: 200 },
+  // 4 x 4 x 3 after the stem and the body: 48 features to the classifier.
+  { name: 'flattened readout, tanh, circular padding, T = 1', frame: cnnFrame({ ...TINY_CNN, readout: 'flatten' }, 'tanh', 6, 48), features: TINY_CNN_FEATURES, temperature: 1 },
   { name: 'VGG, relu, zero padding, T = 1', frame: cnnFrame(VGG, 'relu', 5, 4), features: 2 * 9 * 7, temperature: 1 },
 ];
 

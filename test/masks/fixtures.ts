@@ -77,7 +77,7 @@ export function degrees(w: CsrMatrix): { rows: number[]; cols: number[] } {
 export const TINY_CNN: CnnNetwork = { kind: 'cnn', inputShape: [2, 7, 6], stem: 1, depth: 2, channels: 4, kernel: 3, classes: 3 };
 export const TINY_CNN_FEATURES = 2 * 7 * 6;
 
-/** The CNN's fixed parts, seeded: a Gaussian classifier and small nonzero biases (so they are exercised). */
+/** The CNN's fixed parts, seeded: a Gaussian classifier over `channels` readout features and small nonzero biases (so they are exercised). */
 export function cnnFrame(network: Omit<CnnNetwork, 'kind'>, activation: 'tanh' | 'relu', seed = 3, channels = network.channels): NetworkFrame & { cnn: CnnFrame } {
   const rng = new Rng(seed);
   const convs = network.stem + (network.architecture === 'vgg' ? 2 : 1) * network.depth;
