@@ -77,8 +77,8 @@ export function degrees(w: CsrMatrix): { rows: number[]; cols: number[] } {
 export const TINY_CNN: CnnNetwork = { kind: 'cnn', inputShape: [2, 7, 6], stem: 1, depth: 2, channels: 4, kernel: 3, classes: 3 };
 export const TINY_CNN_FEATURES = 2 * 7 * 6;
 
-/** The CNN's fixed parts, seeded: a Gaussian classifier over `channels` readout features and small nonzero biases (so they are exercised). */
-export function cnnFrame(network: Omit<CnnNetwork, 'kind'>, activation: 'tanh' | 'relu', seed = 3, channels = network.channels): NetworkFrame & { cnn: CnnFrame } {
+/** The CNN's fixed parts, seeded: a Gaussian classifier over `readoutFeatures` inputs and small nonzero biases (so they are exercised). */
+export function cnnFrame(network: Omit<CnnNetwork, 'kind'>, activation: 'tanh' | 'relu', seed = 3, readoutFeatures = network.channels): NetworkFrame & { cnn: CnnFrame } {
   const rng = new Rng(seed);
   const convs = network.stem + (network.architecture === 'vgg' ? 2 : 1) * network.depth;
   const width = (l: number) => (network.architecture === 'vgg' ? network.channels * 2 ** Math.max(0, Math.floor((l - network.stem) / 2)) : network.channels);
@@ -87,7 +87,7 @@ export function cnnFrame(network: Omit<CnnNetwork, 'kind'>, activation: 'tanh' |
     biases: Array.from({ length: convs }, (_, l) => Float32Array.from({ length: width(l) }, () => 0.1 * rng.nextNormal())),
     cnn: {
       ...network,
-      classifier: Float32Array.from({ length: network.classes * channels }, () => rng.nextNormal() / Math.sqrt(channels)),
+      classifier: Float32Array.from({ length: network.classes * readoutFeatures }, () => rng.nextNormal() / Math.sqrt(readoutFeatures)),
       classifierBias: Float32Array.from({ length: network.classes }, () => 0.1 * rng.nextNormal()),
     },
   };
