@@ -1,7 +1,8 @@
 /**
  * The settings form: its option lists, which fields apply, and the training run it describes. The
- * Network choice shows the MLP's fields or the CNN's; the mask methods and the recipe build MLPs
- * only, so a CNN shows them disabled with a note rather than asking for a run that cannot start.
+ * Network choice shows the MLP's fields or the CNN's. Both take the mask methods (a CNN's on its
+ * convolution filters; SAO, which builds linear layers only, shows disabled there rather than
+ * asking for a run that cannot start) and the recipe; dynamic sparsity moves an MLP's masks only.
  */
 import { ACTIVATIONS, type ActivationName, type CnnInit, type DstMethod, isSparseCnnInit, type MlpInit, type ModelConfig, type PaddingMode, type TrainSpec } from '../src/index.js';
 import { isSparseInit } from '../src/nn/mlp.js';
@@ -36,6 +37,9 @@ type ModelKind = 'mlp' | 'cnn';
 
 const modelKind = (form: HTMLFormElement) => field<HTMLSelectElement>(form, 'model').value as ModelKind;
 
+/** The Init menu of the chosen network. */
+const initField = (form: HTMLFormElement) => (modelKind(form) === 'cnn' ? 'cnnInit' : 'init');
+
 /** Training fields that start from a default per kind of network. */
 const TRAINING_FIELDS = ['steps', 'batch', 'optimizer', 'lr'] as const;
 type TrainingDefaults = Record<(typeof TRAINING_FIELDS)[number], string>;
@@ -49,11 +53,15 @@ const CNN_TRAINING: TrainingDefaults = { steps: '60', batch: '32', optimizer: 'a
 const trainingValues = (form: HTMLFormElement) => Object.fromEntries(TRAINING_FIELDS.map((name) => [name, field(form, name).value])) as TrainingDefaults;
 
 export function setUpControls(form: HTMLFormElement): void {
-  const maskOptions = () => MASK_OPTIONS.map((o) => option(maskValue(o.id), o.label));
-  field<HTMLSelectElement>(form, 'init').append(optgroup('Initialisation', INIT_OPTIONS.map((o) => option(o.id, o.label))), optgroup('Mask method', maskOptions()));
-  const cnnMasks = optgroup('Mask method (MLPs only for now)', maskOptions());
-  cnnMasks.disabled = true;
-  field<HTMLSelectElement>(form, 'cnnInit').append(optgroup('Initialisation', CNN_INIT_OPTIONS.map((o) => option(o.id, o.label))), cnnMasks);
+  const maskOptions = (kind: ModelKind) =>
+    MASK_OPTIONS.map((o) => {
+      const mlpOnly = kind === 'cnn' && o.mlpOnly === true;
+      const choice = option(maskValue(o.id), mlpOnly ? `${o.label}: MLPs only` : o.label);
+      choice.disabled = mlpOnly;
+      return choice;
+    });
+  field<HTMLSelectElement>(form, 'init').append(optgroup('Initialisation', INIT_OPTIONS.map((o) => option(o.id, o.label))), optgroup('Mask method', maskOptions('mlp')));
+  field<HTMLSelectElement>(form, 'cnnInit').append(optgroup('Initialisation', CNN_INIT_OPTIONS.map((o) => option(o.id, o.label))), optgroup('Mask method', maskOptions('cnn')));
   const defaults: Record<ModelKind, TrainingDefaults> = { mlp: trainingValues(form), cnn: CNN_TRAINING };
   let kind = modelKind(form);
   field(form, 'model').addEventListener('change', () => {
@@ -75,8 +83,8 @@ export function setUpControls(form: HTMLFormElement): void {
 
 /**
  * Show the chosen network's fields (hidden ones disabled, so the browser's validation skips them)
- * and disable what does not apply: the recipe for CNNs, density for dense inits, refinement for
- * inits, the activation while soft neurons turn into ReLU.
+ * and disable what does not apply: density for dense inits, refinement for inits, dynamic sparsity
+ * for CNNs, the activation while soft neurons turn into ReLU.
  */
 function syncControls(form: HTMLFormElement): void {
   const cnn = modelKind(form) === 'cnn';
@@ -84,17 +92,16 @@ function syncControls(form: HTMLFormElement): void {
     element.hidden = element.dataset.model !== (cnn ? 'cnn' : 'mlp');
     if (element instanceof HTMLFieldSetElement) element.disabled = element.hidden;
   }
-  field(form, 'recipe').disabled = cnn;
   // The CNN inits' labels are long for the field: the whole one on hover.
   const cnnInit = field<HTMLSelectElement>(form, 'cnnInit');
   cnnInit.title = cnnInit.selectedOptions[0]?.label ?? '';
-  const init = field(form, 'init').value;
-  field(form, 'density').disabled = cnn ? !isSparseCnnInit(field(form, 'cnnInit').value as CnnInit) : !isMaskValue(init) && !isSparseInit(init as MlpInit);
+  const init = field(form, initField(form)).value;
+  field(form, 'density').disabled = !isMaskValue(init) && !(cnn ? isSparseCnnInit(init as CnnInit) : isSparseInit(init as MlpInit));
   field(form, 'refine').disabled = !isMaskValue(init);
   // Dynamic sparsity moves an MLP's sparse masks: not a CNN's, not a dense init's.
   field(form, 'dst').disabled = field(form, 'density').disabled || cnn;
   field(form, 'dstEvery').disabled = field(form, 'dst').disabled || field(form, 'dst').value === '';
-  const soft = !cnn && checked(form, 'softNeuronsOn');
+  const soft = checked(form, 'softNeuronsOn');
   const activation = field<HTMLSelectElement>(form, 'activation');
   if (soft) activation.value = 'relu'; // the recipe returns to ReLU, so the model is a ReLU model
   activation.disabled = soft;
@@ -136,46 +143,35 @@ export function readSpec(form: HTMLFormElement, init?: MlpInit | CnnInit): Train
     sigmaB: 0.00448, // the EOI paper's σb, as the CLI uses
     seed,
   };
-  let model: ModelConfig;
-  let mlpOnly: Pick<TrainSpec, 'recipe' | 'mask' | 'dst'> = {};
-  if (modelKind(form) === 'cnn') {
-    model = {
-      kind: 'cnn',
-      inputShape: [1, 28, 28],
-      stem: number('stem'),
-      depth: number('cnnDepth'),
-      channels: number('channels'),
-      kernel: number('kernel'),
-      paddingMode: text('padding') as PaddingMode,
-      init: (init ?? text('cnnInit')) as CnnInit,
-      ...common,
-    };
-  } else {
-    const ramp = { steps: Math.max(1, Math.round(number('rampFraction') * steps)), ramp: text('ramp') as 'linear' | 'cosine' };
-    const choice = init ? { init: init as MlpInit } : parseInitChoice(text('init'), text('refine'));
-    model = {
-      inputs: 28 * 28,
-      depth: number('depth'),
-      width: number('width'),
-      // With a mask method, runTraining takes the weights from spec.mask; the init is not used.
-      init: 'init' in choice ? choice.init : 'uniform',
-      ...common,
-    };
-    mlpOnly = {
-      recipe: {
-        softNeurons: checked(form, 'softNeuronsOn') ? { activation: text('softActivation') as ActivationName, ...ramp } : undefined,
-        ghostSkips: checked(form, 'ghostSkipsOn') ? ramp : undefined,
-        lrsi: (text('lrsi') || undefined) as 'gradinit' | 'sqrt-density' | undefined,
-        labelSmoothing: checked(form, 'labelSmoothingOn') ? { alpha: number('labelSmoothing') } : undefined,
-      },
-      mask: 'mask' in choice ? { method: choice.mask } : undefined,
-      dst: dstSpec(form, steps, number),
-    };
-  }
+  const ramp = { steps: Math.max(1, Math.round(number('rampFraction') * steps)), ramp: text('ramp') as 'linear' | 'cosine' };
+  const choice = init ? { init } : parseInitChoice(text(initField(form)), text('refine'));
+  // With a mask method, runTraining takes the weights from spec.mask; a sparse Gaussian init gives the rest.
+  const modelInit = 'init' in choice ? choice.init : 'uniform';
+  const model: ModelConfig =
+    modelKind(form) === 'cnn'
+      ? {
+          kind: 'cnn',
+          inputShape: [1, 28, 28],
+          stem: number('stem'),
+          depth: number('cnnDepth'),
+          channels: number('channels'),
+          kernel: number('kernel'),
+          paddingMode: text('padding') as PaddingMode,
+          init: modelInit as CnnInit,
+          ...common,
+        }
+      : { inputs: 28 * 28, depth: number('depth'), width: number('width'), init: modelInit as MlpInit, ...common };
   return {
     model,
     optimizer: { kind: optimizer, lr: number('lr'), momentum: optimizer === 'sgd' ? 0.9 : undefined, schedule: text('schedule') as 'constant' | 'cosine' },
-    ...mlpOnly,
+    recipe: {
+      softNeurons: checked(form, 'softNeuronsOn') ? { activation: text('softActivation') as ActivationName, ...ramp } : undefined,
+      ghostSkips: checked(form, 'ghostSkipsOn') ? ramp : undefined,
+      lrsi: (text('lrsi') || undefined) as 'gradinit' | 'sqrt-density' | undefined,
+      labelSmoothing: checked(form, 'labelSmoothingOn') ? { alpha: number('labelSmoothing') } : undefined,
+    },
+    mask: 'mask' in choice ? { method: choice.mask } : undefined,
+    dst: dstSpec(form, steps, number),
     // Enough epochs over the subset for `steps`; maxSteps is the budget.
     epochs: Math.ceil(steps / Math.ceil(MNIST_SUBSET.train / batchSize)),
     maxSteps: steps,

@@ -5,7 +5,8 @@
  * - the mask methods of src/masks (a mask chosen by scores or by construction, with the method's
  *   weights), which runTraining builds through spec.mask, optionally refined: +ai (approximate
  *   isometry on the same mask) or +eoi (EOI masks and weights at the method's layer densities).
- * The CNN's: its initialisations (CNN_INITS), labelled likewise; the mask methods build MLPs only.
+ * The CNN's: its initialisations (CNN_INITS), labelled likewise, and the same mask methods on its
+ * convolution filters, but for SAO, which has no construction for a convolution.
  */
 import { type BaseMaskMethod, CNN_INITS, type CnnInit, MASK_REFINEMENTS, MLP_INITS, type MaskMethod, type MaskRefinement, type MlpInit } from '../src/index.js';
 
@@ -31,11 +32,11 @@ const CNN_INIT_LABELS: Record<CnnInit, string> = {
 export const CNN_INIT_OPTIONS = CNN_INITS.map((id) => ({ id, label: CNN_INIT_LABELS[id] }));
 
 /** The methods 'random' and 'eoi' are left out: they are the uniform and EOI inits above. */
-export const MASK_OPTIONS: ReadonlyArray<{ id: BaseMaskMethod; label: string }> = [
+export const MASK_OPTIONS: ReadonlyArray<{ id: BaseMaskMethod; label: string; mlpOnly?: true }> = [
   { id: 'snip', label: 'SNIP' },
   { id: 'grasp', label: 'GraSP' },
   { id: 'synflow', label: 'SynFlow' },
-  { id: 'sao', label: 'SAO (orthogonal)' },
+  { id: 'sao', label: 'SAO (orthogonal)', mlpOnly: true },
   { id: 'taylor', label: 'Taylor' },
   { id: 'magnitude', label: 'magnitude' },
   { id: 'lottery', label: 'lottery ticket (trains first)' },
@@ -50,9 +51,9 @@ const MASK_PREFIX = 'mask:';
 
 export const maskValue = (method: BaseMaskMethod) => `${MASK_PREFIX}${method}`;
 
-/** The menu's choice: an init, or a mask method with its refinement ('' for none). */
-export function parseInitChoice(value: string, refinement: string): { init: MlpInit } | { mask: MaskMethod } {
-  if (!value.startsWith(MASK_PREFIX)) return { init: value as MlpInit };
+/** The menu's choice: an init of the chosen network (MLP or CNN), or a mask method with its refinement ('' for none). */
+export function parseInitChoice<Init extends MlpInit | CnnInit>(value: string, refinement: string): { init: Init } | { mask: MaskMethod } {
+  if (!value.startsWith(MASK_PREFIX)) return { init: value as Init };
   const method = value.slice(MASK_PREFIX.length) as BaseMaskMethod;
   return { mask: refinement ? (`${method}+${refinement}` as MaskMethod) : method };
 }

@@ -3,7 +3,8 @@
  * short training run started from the form, accuracy above chance, the plotted values read from
  * window.demoState, the speed panel measured, a screenshot saved to test/artifacts/demo.png. A
  * small CNN trained from the form, its curves and spectrum drawn, its conv masks drawn as one tile
- * per filter slice (read back from the canvas). And the message a browser without WebGPU gets.
+ * per filter slice (read back from the canvas), then a CNN from a mask method with the recipe. And
+ * the message a browser without WebGPU gets.
  */
 import { mkdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -157,7 +158,7 @@ describe.skipIf(!chromium)('demo page (Chromium)', () => {
       expect((await demoState(page)).webgpu).toBe('ready');
 
       // Choosing CNN shows its fields, moves the untouched training fields to the CNN's defaults,
-      // and disables what builds MLPs only (the recipe, the mask methods), with a note.
+      // keeps the recipe and the mask methods, and disables what builds MLPs only: SAO, dynamic sparsity.
       await fill(page, '#controls', { model: 'cnn' });
       const controls = await page.$eval('#controls', (f) => {
         const form = f as HTMLFormElement;
@@ -165,16 +166,16 @@ describe.skipIf(!chromium)('demo page (Chromium)', () => {
         const cnnInit = el('cnnInit') as unknown as HTMLSelectElement;
         return {
           shown: ['width', 'init', 'channels', 'stem', 'cnnDepth', 'kernel', 'padding', 'cnnInit'].map((n) => el(n).offsetParent !== null),
-          recipeDisabled: (form.elements.namedItem('recipe') as HTMLFieldSetElement).disabled && el('softNeuronsOn').matches(':disabled'),
-          note: [...form.querySelectorAll<HTMLElement>('[data-model="cnn"].note')].map((n) => (n.offsetParent ? n.textContent : '')).join(),
+          recipeEnabled: !(form.elements.namedItem('recipe') as HTMLFieldSetElement).disabled && !el('softNeuronsOn').matches(':disabled'),
+          dstDisabled: el('dst').disabled,
           inits: [...cnnInit.options].filter((o) => !o.matches(':disabled')).map((o) => [o.value, o.label]),
-          masksDisabled: [...cnnInit.querySelectorAll('optgroup')].filter((g) => g.disabled).map((g) => g.label),
+          initsDisabled: [...cnnInit.options].filter((o) => o.matches(':disabled')).map((o) => [o.value, o.label]),
           training: ['steps', 'batch', 'optimizer'].map((n) => el(n).value),
         };
       });
       expect(controls.shown).toEqual([false, false, true, true, true, true, true, true]);
-      expect(controls.recipeDisabled).toBe(true);
-      expect(controls.note).toContain('MLPs only');
+      expect(controls.recipeEnabled).toBe(true);
+      expect(controls.dstDisabled).toBe(true);
       expect(controls.inits).toEqual([
         ['eoi', 'EOI (delta-orthogonal, exact)'],
         ['uniform', 'uniform random'],
@@ -182,8 +183,14 @@ describe.skipIf(!chromium)('demo page (Chromium)', () => {
         ['masked-delta-orthogonal', "masked delta-orthogonal (the EOI paper's baseline)"],
         ['delta-orthogonal', 'dense delta-orthogonal'],
         ['dense-gaussian', 'dense Gaussian'],
+        ['mask:snip', 'SNIP'],
+        ['mask:grasp', 'GraSP'],
+        ['mask:synflow', 'SynFlow'],
+        ['mask:taylor', 'Taylor'],
+        ['mask:magnitude', 'magnitude'],
+        ['mask:lottery', 'lottery ticket (trains first)'],
       ]);
-      expect(controls.masksDisabled).toEqual(['Mask method (MLPs only for now)']);
+      expect(controls.initsDisabled).toEqual([['mask:sao', 'SAO (orthogonal): MLPs only']]);
       expect(controls.training).toEqual(['60', '32', 'adam']);
 
       // SwiftShader: 8 channels, a stem of 2 (28 -> 7), 4 body convolutions, 40 steps.
@@ -193,7 +200,7 @@ describe.skipIf(!chromium)('demo page (Chromium)', () => {
       expect(run!.error).toBeUndefined();
       expect(run!.status).toBe('done');
       expect(run!.spec.model).toMatchObject({ kind: 'cnn', inputShape: [1, 28, 28], stem: 2, depth: 4, channels: 8, kernel: 3, paddingMode: 'circular', init: 'eoi', density: 0.25 });
-      expect(run!.spec.recipe).toBeUndefined();
+      expect(run!.spec.recipe).toEqual({});
       expect(run!.spec.mask).toBeUndefined();
       expect(run!.label).toContain('CNN 2+4×8ch 3×3');
       expect(run!.steps.at(-1)).toBe(40);
@@ -244,6 +251,23 @@ describe.skipIf(!chromium)('demo page (Chromium)', () => {
       expect(await page.$eval('#mask-run', (s) => (s as HTMLSelectElement).value)).toBe('2');
       await page.select('#mask-layer', '2');
       expectCentredFilters(await drawnFilters(page), 8 * 72);
+
+      // A mask method on the CNN's filters with a recipe part: SNIP (global, so the three
+      // convolutions together keep round(0.25 · 1224) taps) and label smoothing.
+      await fill(page, '#controls', { cnnInit: 'mask:snip', labelSmoothingOn: true });
+      expect(await page.$eval('#controls', (f) => ['density', 'refine'].map((n) => ((f as HTMLFormElement).elements.namedItem(n) as HTMLInputElement).disabled))).toEqual([false, false]);
+      await train(page, 2);
+      const snip = (await demoState(page)).runs[2]!;
+      expect(snip.error).toBeUndefined();
+      expect(snip.status).toBe('done');
+      expect(snip.spec.mask).toEqual({ method: 'snip' });
+      expect(snip.spec.recipe).toEqual({ labelSmoothing: { alpha: 0.1 } });
+      expect(snip.label).toContain('snip CNN 2+1×8ch 3×3 d=0.25 tanh ls 0.1');
+      const convs = snip.layers.slice(0, -1);
+      expect(convs.map((l) => l.kernel?.cIn)).toEqual([1, 8, 8]);
+      expect(convs.reduce((n, l) => n + l.stored, 0)).toBe(Math.round(0.25 * convs.reduce((n, l) => n + l.rows * l.cols, 0)));
+      expect(convs.every((l) => l.stored < l.rows * l.cols)).toBe(true);
+      expect(snip.loss.every(Number.isFinite)).toBe(true);
 
       mkdirSync('test/artifacts', { recursive: true });
       await page.screenshot({ path: CNN_SCREENSHOT, fullPage: true });
