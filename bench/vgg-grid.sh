@@ -20,17 +20,20 @@ cp package.json "$cli/"
 common=(--model cnn --architecture vgg --depth 3 --channels 8 --stem 0 --kernel 3 --padding zeros
   --activation relu --sigma-w 1.4142 --sigma-b 0 --optimizer adam --lr 0.005 --batch 64 --epochs 2
   --train-limit 16384 --densities "$density")
-arm() { # mask method (erk: the random mask at ERK densities, an init), recipe
-  local dir=$out/arms/$1-$2
+arm() { # mask method (erk: the random mask at ERK densities, an init), recipe, [distribution]
+  local dir=$out/arms/$1${3:+@$3}-$2
   [ -f "$dir/results.json" ] && return
-  local pick=(--inits '' --masks "$1")
+  local pick=(--inits '' --masks "$1" ${3:+--distribution "$3"})
   [ "$1" = erk ] && pick=(--inits erk)
   flock /tmp/orthosparse-gpu.lock bash scripts/gpu-env.sh node "$cli/dist/cli.js" compare "${common[@]}" "${pick[@]}" --recipes "$2" --out "$dir"
 }
 # Most informative first, so that a grid stopped early still ranks the masks: every mask method
-# without the recipe, each recipe part alone on ERK, then the whole recipes on every method.
+# without the recipe, EOI at ERK's layer densities (ERK keeps the one-channel first convolution
+# dense, so its centre column is not one tap), each recipe part alone on ERK, then the whole
+# recipes on every method (EOI first: its own densities leave one live path that ReLU can close).
 for mask in erk random magnitude snip grasp synflow taylor eoi; do arm "$mask" none; done
+arm eoi none erk
 for recipe in soft skip lrsi ls all released released-skip; do arm erk "$recipe"; done
-for mask in random magnitude snip grasp synflow taylor eoi lottery; do arm "$mask" all; done
+for mask in eoi random magnitude snip grasp synflow taylor lottery; do arm "$mask" all; done
 arm lottery none
 node scripts/run.mjs bench/merge-compare.ts --out "$out" --note "bench/vgg-grid.sh, one arm per run" $(ls -d "$out"/arms/*/ | sort)
