@@ -121,15 +121,7 @@ function riglRoom(k: number, n: number): number {
 
 /** How the grown positions are chosen. */
 export type DstGrow =
-  | {
-      method: 'set';
-      salt: number;
-      /**
-       * for tests: the candidates tested in parallel (0 to the layer's positions; by default
-       * dstSetWindow). A small one forces the workgroup that ranks them to go on along the sequence.
-       */
-      window?: number;
-    }
+  | { method: 'set'; salt: number }
   | {
       method: 'rigl';
       /** dL/dY of the layer (rows x featureMajorStride(batch)) and its input X (cols x the same), feature-major */
@@ -141,14 +133,21 @@ export type DstGrow =
        * but always one whole row (a BSR layer: one block row, blockSize rows)
        */
       chunkEntries?: number;
-      /**
-       * for tests, when the layer's gradient is one chunk: the floor of the listed keys (a key's
-       * bits, instead of the sample's estimate) and the list's room (0 to the workspace's riglCapacity). A floor
-       * above every key, or a room below the positions listed, forces the exact select over every
-       * position.
-       */
-      list?: { floor?: number; room?: number };
     };
+
+/**
+ * What tests force on a grow to reach its rare paths (dstGrowForcedInto; not part of the package's
+ * API). SET's window: the candidates tested in parallel (0 to the layer's positions; by default
+ * dstSetWindow), a small one forcing the workgroup that ranks them to go on along the sequence.
+ * RigL's list, when the layer's gradient is one chunk: the floor of the listed keys (a key's bits,
+ * instead of the sample's estimate) and the list's room (0 to the workspace's riglCapacity); a
+ * floor above every key, or a room below the positions listed, forces the exact select over every
+ * position.
+ */
+export interface DstGrowForcing {
+  window?: number;
+  list?: { floor?: number; room?: number };
+}
 
 /** A layer whose mask an update moves: CSR entries, or BSR blocks (without an element mask). */
 export type DstLayer = GpuCsr | GpuBsr;
@@ -557,12 +556,17 @@ async function riglListGrow(ctx: Context, ws: DstWorkspace, k: number, scores: G
  * dense gradient for each of them.
  */
 export async function dstGrowInto(ctx: Context, ws: DstWorkspace, k: number, grow: DstGrow): Promise<void> {
+  await dstGrowForcedInto(ctx, ws, k, grow, {});
+}
+
+/** dstGrowInto with a path forced (DstGrowForcing), for tests. */
+export async function dstGrowForcedInto(ctx: Context, ws: DstWorkspace, k: number, grow: DstGrow, forcing: DstGrowForcing): Promise<void> {
   const w = ws.grid;
   checkNonNegativeInt('k', k, w.nnz);
   if (grow.method === 'set') {
     checkNonNegativeInt('salt', grow.salt, 0xffffffff);
     const n = w.rows * w.cols;
-    const window = grow.window ?? dstSetWindow(k, n, n - w.nnz + k);
+    const window = forcing.window ?? dstSetWindow(k, n, n - w.nnz + k);
     checkNonNegativeInt('window', window, n);
     await setGrow(ctx, ws, k, grow.salt, window);
     return;
@@ -573,10 +577,10 @@ export async function dstGrowInto(ctx: Context, ws: DstWorkspace, k: number, gro
   const budget = checkPositiveInt('chunkEntries', grow.chunkEntries ?? DST_DEFAULT_CHUNK_ENTRIES);
   // Grid rows per chunk: a BSR block row holds blockSize rows of the dense gradient.
   const chunkRows = Math.max(1, Math.min(w.rows, Math.floor(budget / (blockSide(ws.w) * ws.w.cols))));
-  if (grow.list !== undefined) checkObject('list', grow.list, 'a { floor?, room? }');
-  if (grow.list !== undefined && chunkRows < w.rows) throw new RangeError(`list: forces RigL's list, which only a layer whose gradient is one chunk uses (chunkEntries ${budget} holds ${chunkRows} of ${w.rows} rows)`);
+  if (forcing.list !== undefined) checkObject('list', forcing.list, 'a { floor?, room? }');
+  if (forcing.list !== undefined && chunkRows < w.rows) throw new RangeError(`list: forces RigL's list, which only a layer whose gradient is one chunk uses (chunkEntries ${budget} holds ${chunkRows} of ${w.rows} rows)`);
   if (chunkRows === w.rows) {
-    await riglListGrow(ctx, ws, k, await growScoresChunk(ctx, ws, grow, 0, w.rows), grow.list);
+    await riglListGrow(ctx, ws, k, await growScoresChunk(ctx, ws, grow, 0, w.rows), forcing.list);
     return;
   }
   const { grow: growUnits, segments } = unitCounts(w);

@@ -1,6 +1,6 @@
 import type { DstOptions } from '../../src/dst/schedule.js';
 import { DynamicSparsity } from '../../src/dst/dynamic.js';
-import { type DstLayer, dstDropInto, dstGrowInto, dstRebuildInto, dstRemapInto, DstWorkspace } from '../../src/kernels/dst.js';
+import { type DstLayer, dstDropInto, dstGrowForcedInto, dstRebuildInto, dstRemapInto, DstWorkspace } from '../../src/kernels/dst.js';
 import { ActivationLayer } from '../../src/nn/activation-layer.js';
 import { SoftmaxCrossEntropy } from '../../src/nn/loss.js';
 import { Sequential } from '../../src/nn/sequential.js';
@@ -69,13 +69,13 @@ export const dstCases = defineCases({
       for (const { k, grow } of p.steps) {
         await dstDropInto(ctx, ws, k);
         if (grow.method === 'set') {
-          await dstGrowInto(ctx, ws, k, grow);
+          await dstGrowForcedInto(ctx, ws, k, { method: 'set', salt: grow.salt }, { window: grow.window ?? undefined });
         } else {
           const dyT = ctx.upload('f32', toActivationLayout(grow.dy, grow.batch, w.rows));
           const xT = ctx.upload('f32', toActivationLayout(grow.x, grow.batch, w.cols));
           extra.push(dyT, xT);
           // A case's data crosses to the browser as JSON, where an absent list arrives as null.
-          await dstGrowInto(ctx, ws, k, { method: 'rigl', dyT, xT, batch: grow.batch, chunkEntries: grow.chunkEntries, list: grow.list ?? undefined });
+          await dstGrowForcedInto(ctx, ws, k, { method: 'rigl', dyT, xT, batch: grow.batch, chunkEntries: grow.chunkEntries }, { list: grow.list ?? undefined });
         }
         if (grow.method === 'set' || grow.chunkEntries === undefined) fallback.push((await ctx.read(ws.work))[ws.fallbackOff]!);
         await dstRemapInto(ctx, ws, [
