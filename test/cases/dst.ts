@@ -68,13 +68,13 @@ export const dstCases = defineCases({
     try {
       for (const { k, grow } of p.steps) {
         await dstDropInto(ctx, ws, k);
+        // A case's data crosses to the browser as JSON, where an absent window or list arrives as null.
         if (grow.method === 'set') {
           await dstGrowForcedInto(ctx, ws, k, { method: 'set', salt: grow.salt }, { window: grow.window ?? undefined });
         } else {
           const dyT = ctx.upload('f32', toActivationLayout(grow.dy, grow.batch, w.rows));
           const xT = ctx.upload('f32', toActivationLayout(grow.x, grow.batch, w.cols));
           extra.push(dyT, xT);
-          // A case's data crosses to the browser as JSON, where an absent list arrives as null.
           await dstGrowForcedInto(ctx, ws, k, { method: 'rigl', dyT, xT, batch: grow.batch, chunkEntries: grow.chunkEntries }, { list: grow.list ?? undefined });
         }
         if (grow.method === 'set' || grow.chunkEntries === undefined) fallback.push((await ctx.read(ws.work))[ws.fallbackOff]!);
