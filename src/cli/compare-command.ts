@@ -13,7 +13,7 @@ import { CNN_INITS, type CnnInit } from '../nn/cnn.js';
 import { MLP_INITS, type MlpInit, mlpShapes } from '../nn/mlp.js';
 import { describeModel, isCnnConfig, isSparseModel, type ModelConfig } from '../nn/model.js';
 import { parseRecipeName, RECIPE_PARTS, recipePreset } from '../recipe/recipe.js';
-import { lineChart, type Series, stackCharts } from '../plot/svg.js';
+import { type HeatmapData, heatmap, lineChart, type Series, stackCharts } from '../plot/svg.js';
 import { runTraining, type TrainResult, type TrainSpec } from '../train/experiment.js';
 import { choiceFlag, intFlag, makeOutputDir, numberFlag, parseFlags } from './args.js';
 import { loadMnistDatasets, mnistDir } from './mnist-node.js';
@@ -223,7 +223,7 @@ export async function compareCommand(argv: readonly string[]): Promise<ArmResult
   } finally {
     ctx.destroy();
   }
-  console.log(`wrote ${path.join(out, 'results.md')}, results.json, curves.svg`);
+  console.log(`wrote ${resultFiles(results).map((f) => path.join(out, f)).join(', ')}`);
   return results;
 }
 
@@ -244,37 +244,54 @@ const JACOBIAN_PROTOCOL_TEXT: Record<JacobianProtocol, string> = {
 };
 
 /** Test accuracy (%), one row per method, one column per recipe and density (seeds averaged). */
-function summaryTable(results: readonly ArmResult[]): string[] {
-  const columns = [...new Set(results.map((r) => `${r.recipe} d=${r.density}`))];
-  const methods = [...new Set(results.map((r) => r.method))];
-  const cell = (method: string, column: string) => {
-    const runs = results.filter((r) => r.method === method && `${r.recipe} d=${r.density}` === column);
-    return runs.length ? ((100 * runs.reduce((s, r) => s + r.result.test.accuracy, 0)) / runs.length).toFixed(1) : '—';
-  };
+/** Mean test accuracy (%) over seeds, one row per method and one column per recipe and density. */
+function accuracyGrid(results: readonly ArmResult[]): HeatmapData {
+  const columnOf = (r: ArmResult) => `${r.recipe} d=${r.density}`;
+  const columns = [...new Set(results.map(columnOf))];
+  const rows = [...new Set(results.map((r) => r.method))];
+  const values = rows.map((method) =>
+    columns.map((column) => {
+      const runs = results.filter((r) => r.method === method && columnOf(r) === column);
+      return runs.length ? (100 * runs.reduce((s, r) => s + r.result.test.accuracy, 0)) / runs.length : undefined;
+    }),
+  );
+  return { rows, columns, values };
+}
+
+function summaryTable(grid: HeatmapData): string[] {
   return [
     'Test accuracy (%), recipe and density per column:',
     '',
-    `| method | ${columns.join(' | ')} |`,
-    `|---|${columns.map(() => '---').join('|')}|`,
-    ...methods.map((m) => `| ${m} | ${columns.map((c) => cell(m, c)).join(' | ')} |`),
+    `| method | ${grid.columns.join(' | ')} |`,
+    `|---|${grid.columns.map(() => '---').join('|')}|`,
+    ...grid.rows.map((m, r) => `| ${m} | ${grid.values[r]!.map((v) => (v === undefined ? '—' : v.toFixed(1))).join(' | ')} |`),
   ];
 }
 
+/** The files writeResults writes for these arms: grid.svg only when the summary table has more than one cell. */
+export function resultFiles(results: readonly ArmResult[]): string[] {
+  const grid = accuracyGrid(results);
+  // A grid of more than one cell reads better as colours than as the table's numbers.
+  return ['results.md', 'results.json', 'curves.svg', ...(grid.rows.length * grid.columns.length > 1 ? ['grid.svg'] : [])];
+}
+
 /**
- * Writes results.md (the command, the model, a summary table and one row per arm), results.json
- * and curves.svg into `out` for the arms given; `argv` is the compare command line the header
+ * Writes results.md (the command, the model, a summary table and one row per arm), results.json,
+ * curves.svg and, when the summary table has more than one cell, grid.svg (that table as a heatmap)
+ * into `out` for the arms given; `argv` is the compare command line the header
  * names. Also used to merge arms that ran as separate compare commands (bench/merge-compare.ts).
  */
 export function writeResults(out: string, results: ArmResult[], skipped: string[], argv: readonly string[]): void {
   if (results.length === 0) return;
   const first = results[0]!.result;
   const m = first.spec.model;
+  const grid = accuracyGrid(results);
   const header = [
     `Command: \`orthosparse compare ${argv.join(' ')}\``,
     `Model: ${describeModel(m).replace(/^\S+ /, '')}, ${typeof m.activation === 'string' ? m.activation : m.activation.name}, sigma_w ${m.sigmaW}, sigma_b ${m.sigmaB}; optimizer ${first.spec.optimizer.kind} lr ${first.spec.optimizer.lr}; batch ${first.spec.batchSize}; ${first.history.totalSteps} steps per run.`,
     `Adapter: ${first.adapter}. Date: ${new Date().toISOString().slice(0, 10)}. Jacobian at init: protocol ${first.jacobian?.protocol ?? '—'} (${JACOBIAN_PROTOCOL_TEXT[first.jacobian?.protocol ?? 'logits-train-batch']}).`,
     '',
-    ...summaryTable(results),
+    ...summaryTable(grid),
     '',
     '| run | weights | density | test accuracy | test loss | last train loss | Jacobian σ mean | σ min | σ max | σ variance | LRsI scales | σ mean at step 0 | samples/s | time s |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
@@ -305,4 +322,7 @@ export function writeResults(out: string, results: ArmResult[], skipped: string[
     charts.push(lineChart([...byInit].map(([name, points]) => ({ name, points: points.sort((a, b) => a[0] - b[0]) })), { title: 'test accuracy vs density', xLabel: 'density', yLabel: 'accuracy', logX: true }));
   }
   writeFileSync(path.join(out, 'curves.svg'), stackCharts(charts));
+  if (resultFiles(results).includes('grid.svg')) {
+    writeFileSync(path.join(out, 'grid.svg'), heatmap(grid, { title: 'test accuracy (%): method x recipe and density', format: (v) => v.toFixed(1) }));
+  }
 }

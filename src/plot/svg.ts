@@ -133,3 +133,81 @@ export function stackCharts(charts: string[]): string {
   });
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">\n${parts.join('\n')}\n</svg>`;
 }
+
+/** A table of numbers for heatmap: values[r][c] for rows[r] x columns[c], undefined where not measured. */
+export interface HeatmapData {
+  rows: readonly string[];
+  columns: readonly string[];
+  values: ReadonlyArray<ReadonlyArray<number | undefined>>;
+}
+
+/** Title, cell number format and colour range of a heatmap. */
+export interface HeatmapOptions {
+  title: string;
+  /** the text written in a cell (default: 3 significant digits) */
+  format?: (value: number) => string;
+  /** the values at the palest and the darkest colour (default: the least and the greatest value) */
+  range?: readonly [number, number];
+}
+
+/**
+ * A grid of coloured cells (a method x recipe table of accuracies, say) as a standalone SVG
+ * document string: each cell's colour runs from pale yellow to dark blue with its value over the range,
+ * its number written in it; cells without a value are left grey with a dash.
+ */
+export function heatmap(data: HeatmapData, opts: HeatmapOptions): string {
+  if (data.values.length !== data.rows.length || data.values.some((row) => row.length !== data.columns.length)) {
+    throw new RangeError(`heatmap values must be ${data.rows.length} rows of ${data.columns.length} columns`);
+  }
+  const format = opts.format ?? ((v: number) => formatNumber(Number(v.toPrecision(3))));
+  const measured = data.values.flat().filter((v): v is number => v !== undefined && Number.isFinite(v));
+  const [lo, hi] = opts.range ?? [Math.min(...measured), Math.max(...measured)];
+  const cellW = 86;
+  const cellH = 26;
+  // Wide enough for the longest row name and tall enough for column names turned 45 degrees.
+  const left = 16 + 7 * Math.max(0, ...data.rows.map((r) => r.length));
+  const top = 50 + 5 * Math.max(0, ...data.columns.map((c) => c.length));
+  const width = left + cellW * data.columns.length + 20;
+  const height = top + cellH * data.rows.length + 20;
+  const parts: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+    `<rect width="100%" height="100%" fill="white"/>`,
+    `<text x="${width / 2}" y="22" text-anchor="middle" font-size="15">${escape(opts.title)}</text>`,
+  ];
+  data.columns.forEach((name, c) => {
+    const x = left + cellW * c + cellW / 2;
+    parts.push(`<text transform="translate(${x} ${top - 6}) rotate(-45)">${escape(name)}</text>`);
+  });
+  data.rows.forEach((name, r) => {
+    const y = top + cellH * r;
+    parts.push(`<text x="${left - 8}" y="${y + cellH / 2 + 4}" text-anchor="end">${escape(name)}</text>`);
+    data.columns.forEach((_, c) => {
+      const value = data.values[r]![c];
+      const x = left + cellW * c;
+      const known = value !== undefined && Number.isFinite(value);
+      // Position in [0, 1] over the range; a range of one value puts every cell at the dark end.
+      const t = known ? (hi > lo ? Math.min(1, Math.max(0, (value - lo) / (hi - lo))) : 1) : 0;
+      const fill = known ? heatColour(t) : '#e6e6e6';
+      parts.push(`<rect x="${x}" y="${y}" width="${cellW}" height="${cellH}" fill="${fill}" stroke="white"/>`);
+      parts.push(`<text x="${x + cellW / 2}" y="${y + cellH / 2 + 4}" text-anchor="middle" fill="${t > 0.6 ? 'white' : 'black'}">${known ? escape(format(value)) : '—'}</text>`);
+    });
+  });
+  parts.push('</svg>');
+  return parts.join('\n');
+}
+
+/** Pale yellow (t = 0) through green to dark blue (t = 1): five stops, linear in RGB between them. */
+function heatColour(t: number): string {
+  const stops = [
+    [255, 255, 204],
+    [161, 218, 180],
+    [65, 182, 196],
+    [44, 127, 184],
+    [37, 52, 148],
+  ];
+  const at = t * (stops.length - 1);
+  const i = Math.min(stops.length - 2, Math.floor(at));
+  const f = at - i;
+  const channel = (c: number) => Math.round(stops[i]![c]! + (stops[i + 1]![c]! - stops[i]![c]!) * f).toString(16).padStart(2, '0');
+  return `#${channel(0)}${channel(1)}${channel(2)}`;
+}

@@ -28,5 +28,10 @@ describe('orthosparse compare --model cnn --masks', () => {
     const md = readFileSync(path.join(out, 'results.md'), 'utf8');
     expect(md).toMatch(/\| snip \| \d+\.\d \|/);
     expect(md).toMatch(/^- sao d=0\.3: method sao builds linear layers only/m);
+    // The method x recipe table again as a heatmap: the same one-decimal accuracies, row by row.
+    const grid = readFileSync(path.join(out, 'grid.svg'), 'utf8');
+    const cells = [...grid.matchAll(/text-anchor="middle" fill="(?:white|black)">([^<]*)</g)].map((m) => m[1]);
+    expect(cells).toEqual(results.map((r) => (100 * r.result.test.accuracy).toFixed(1)));
+    expect(grid).toContain('>synflow+eoi</text>');
   });
 });
