@@ -39,7 +39,7 @@ export { constantLr, stepLr, cosineLr, linearWarmup, type LrSchedule } from './t
 export { train, evaluate, type Dataset, type TrainOptions, type TrainHistory, type Progress } from './train/trainer.js';
 export { runTraining, type TrainSpec, type TrainResult, type MaskSpec } from './train/experiment.js';
 export { createOptimizer, learningRateSchedule, type OptimizerSpec } from './train/optimizer-spec.js';
-export { lineChart, type Series, type ChartOptions } from './plot/svg.js';
+export { lineChart, heatmap, type Series, type ChartOptions, type HeatmapData, type HeatmapOptions } from './plot/svg.js';
 
 // Dynamic sparse training (SET, RigL): the schedule, the layer-level updates, the GPU kernels and their exact CPU reference
 export { checkDstOptions, dstFraction, dstMoveCount, DST_METHODS, type DstMethod, type DstOptions } from './dst/schedule.js';
