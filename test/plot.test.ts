@@ -25,10 +25,20 @@ describe('heatmap', () => {
     const ranged = heatmap({ rows: ['a'], columns: ['x', 'y'], values: [[50, 120]] }, { title: 't', range: [60, 100] });
     expect(fills(ranged)).toEqual(['#ffffcc', '#253494']);
     expect(fills(heatmap({ rows: ['a'], columns: ['x'], values: [[7]] }, { title: 't' }))).toEqual(['#253494']);
+    const withNaN = heatmap({ rows: ['a'], columns: ['x', 'y'], values: [[Number.NaN, 3]] }, { title: 't' });
+    expect(cellTexts(withNaN)).toEqual(['—', '3']);
+    expect(fills(withNaN)).toEqual(['#e6e6e6', '#253494']);
   });
 
   it('refuses values whose shape is not rows x columns, naming both', () => {
     expect(() => heatmap({ rows: ['a', 'b'], columns: ['x'], values: [[1]] }, { title: 't' })).toThrow(new RangeError('heatmap values must be 2 rows of 1 columns'));
     expect(() => heatmap({ rows: ['a'], columns: ['x', 'y'], values: [[1]] }, { title: 't' })).toThrow(RangeError);
+  });
+
+  it('refuses a colour range that is not two finite numbers, low below high', () => {
+    const data = { rows: ['a'], columns: ['x'], values: [[1]] };
+    expect(() => heatmap(data, { title: 't', range: [5, 5] })).toThrow(new RangeError('heatmap range must be two finite numbers [low, high] with low < high, got [5, 5]'));
+    expect(() => heatmap(data, { title: 't', range: [9, 1] })).toThrow(RangeError);
+    expect(() => heatmap(data, { title: 't', range: [0, Number.NaN] })).toThrow(RangeError);
   });
 });

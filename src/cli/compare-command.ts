@@ -243,7 +243,6 @@ const JACOBIAN_PROTOCOL_TEXT: Record<JacobianProtocol, string> = {
   'hidden-test-example': 'd last hidden layer / d input at the first test image',
 };
 
-/** Test accuracy (%), one row per method, one column per recipe and density (seeds averaged). */
 /** Mean test accuracy (%) over seeds, one row per method and one column per recipe and density. */
 function accuracyGrid(results: readonly ArmResult[]): HeatmapData {
   const columnOf = (r: ArmResult) => `${r.recipe} d=${r.density}`;
@@ -258,6 +257,7 @@ function accuracyGrid(results: readonly ArmResult[]): HeatmapData {
   return { rows, columns, values };
 }
 
+/** The accuracy grid as a markdown table, '—' where a method did not run with a column's recipe. */
 function summaryTable(grid: HeatmapData): string[] {
   return [
     'Test accuracy (%), recipe and density per column:',

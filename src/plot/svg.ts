@@ -152,12 +152,16 @@ export interface HeatmapOptions {
 
 /**
  * A grid of coloured cells (a method x recipe table of accuracies, say) as a standalone SVG
- * document string: each cell's colour runs from pale yellow to dark blue with its value over the range,
- * its number written in it; cells without a value are left grey with a dash.
+ * document string: each cell's colour runs from pale yellow to dark blue with its value over the
+ * range, its number written in it; cells without a value (undefined or not finite) are left grey
+ * with a dash. Throws a RangeError when values is not rows x columns or range is not low < high.
  */
 export function heatmap(data: HeatmapData, opts: HeatmapOptions): string {
   if (data.values.length !== data.rows.length || data.values.some((row) => row.length !== data.columns.length)) {
     throw new RangeError(`heatmap values must be ${data.rows.length} rows of ${data.columns.length} columns`);
+  }
+  if (opts.range && !(Number.isFinite(opts.range[0]) && Number.isFinite(opts.range[1]) && opts.range[0] < opts.range[1])) {
+    throw new RangeError(`heatmap range must be two finite numbers [low, high] with low < high, got [${opts.range.join(', ')}]`);
   }
   const format = opts.format ?? ((v: number) => formatNumber(Number(v.toPrecision(3))));
   const measured = data.values.flat().filter((v): v is number => v !== undefined && Number.isFinite(v));
@@ -185,7 +189,7 @@ export function heatmap(data: HeatmapData, opts: HeatmapOptions): string {
       const value = data.values[r]![c];
       const x = left + cellW * c;
       const known = value !== undefined && Number.isFinite(value);
-      // Position in [0, 1] over the range; a range of one value puts every cell at the dark end.
+      // Position in [0, 1] over the range; measured values all equal put every cell at the dark end.
       const t = known ? (hi > lo ? Math.min(1, Math.max(0, (value - lo) / (hi - lo))) : 1) : 0;
       const fill = known ? heatColour(t) : '#e6e6e6';
       parts.push(`<rect x="${x}" y="${y}" width="${cellW}" height="${cellH}" fill="${fill}" stroke="white"/>`);
