@@ -246,7 +246,8 @@ const JACOBIAN_PROTOCOL_TEXT: Record<JacobianProtocol, string> = {
 /** Mean test accuracy (%) over seeds, one row per method and one column per recipe and density. */
 function accuracyGrid(results: readonly ArmResult[]): HeatmapData {
   const columnOf = (r: ArmResult) => `${r.recipe} d=${r.density}`;
-  const columns = [...new Set(results.map(columnOf))];
+  // The arms without a recipe first, the baseline every other column is read against; otherwise the arms' order.
+  const columns = [...new Set([...results.filter((r) => r.recipe === 'none'), ...results.filter((r) => r.recipe !== 'none')].map(columnOf))];
   const rows = [...new Set(results.map((r) => r.method))];
   const values = rows.map((method) =>
     columns.map((column) => {

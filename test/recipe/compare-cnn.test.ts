@@ -15,7 +15,7 @@ describe('orthosparse compare --model cnn --recipes', () => {
   it('runs every recipe on a CNN: the paper-text parts, the released skips, both LRsI forms', async () => {
     const out = path.join(dir, 'recipes');
     vi.spyOn(console, 'log').mockImplementation(() => {});
-    const recipes = ['none', 'all', 'soft', 'skip', 'released-skip', 'lrsi', 'lrsi-sqrt', 'ls', 'released-skip+lrsi-sqrt+ls'];
+    const recipes = ['all', 'none', 'soft', 'skip', 'released-skip', 'lrsi', 'lrsi-sqrt', 'ls', 'released-skip+lrsi-sqrt+ls'];
     const results = await compareCommand([...CNN, ...RUN, '--inits', 'eoi', '--recipes', recipes.join(','), '--out', out]);
     vi.restoreAllMocks();
     expect(results.map((r) => r.label)).toEqual(recipes.map((r) => (r === 'none' ? 'eoi d=0.5' : `eoi d=0.5 +${r}`)));
@@ -32,7 +32,10 @@ describe('orthosparse compare --model cnn --recipes', () => {
     expect(byRecipe['released-skip']!.releasedSkips!.weights).toBe(36);
     expect(byRecipe['released-skip']!.releasedSkips!.foldedDensities!.every((d) => d >= 0.5 && d <= 1)).toBe(true);
     expect(byRecipe['released-skip+lrsi-sqrt+ls']!.lrsiScales).toHaveLength(3);
-    expect(readFileSync(path.join(out, 'results.md'), 'utf8')).toContain('| eoi | ');
+    const md = readFileSync(path.join(out, 'results.md'), 'utf8');
+    // The summary puts the arm without a recipe first (the baseline), then the others in the order run.
+    expect(md).toContain(`| method | none d=0.5 | all d=0.5 | soft d=0.5 | skip d=0.5 |`);
+    expect(md).toContain('| eoi | ');
   }, 300_000); // nine runs, two with 180 GradInit iterations: about a minute alone, over two on a loaded machine
 
   it('refuses both skip forms at once and the released skips on a dense CNN, naming why', async () => {
