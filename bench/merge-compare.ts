@@ -7,7 +7,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { type ArmResult, resultFiles, writeResults } from '../src/cli/compare-command.js';
+import { type ArmResult, writeResults } from '../src/cli/compare-command.js';
 
 const { values, positionals } = parseArgs({ options: { out: { type: 'string' }, note: { type: 'string', default: '' } }, allowPositionals: true });
 if (!values.out || positionals.length === 0) {
@@ -17,5 +17,5 @@ if (!values.out || positionals.length === 0) {
 const results: ArmResult[] = positionals.flatMap((dir) => JSON.parse(readFileSync(path.join(dir, 'results.json'), 'utf8')) as ArmResult[]);
 const commands = positionals.map((dir) => readFileSync(path.join(dir, 'results.md'), 'utf8').split('\n')[0]!.replace(/^Command: `orthosparse compare /, '').replace(/`$/, ''));
 mkdirSync(values.out, { recursive: true });
-writeResults(values.out, results, [], [`(merged: ${values.note || `${positionals.length} runs`}) ${commands.join(' ; ')}`]);
-console.log(`wrote ${resultFiles(results).map((f) => path.join(values.out!, f)).join(', ')} from ${results.length} arms`);
+const written = writeResults(values.out, results, [], [`(merged: ${values.note || `${positionals.length} runs`}) ${commands.join(' ; ')}`]);
+console.log(`wrote ${written.map((f) => path.join(values.out!, f)).join(', ')} from ${results.length} arms`);

@@ -183,6 +183,7 @@ export async function compareCommand(argv: readonly string[]): Promise<ArmResult
   const ctx = await createContext();
   const results: ArmResult[] = [];
   const skipped: string[] = [];
+  let written: string[] = [];
   try {
     for (const [i, arm] of arms.entries()) {
       const { method, label } = armNames(arm, plan);
@@ -212,18 +213,18 @@ export async function compareCommand(argv: readonly string[]): Promise<ArmResult
         if (!(error instanceof RangeError)) throw error;
         console.log(`  skipped: ${error.message}`);
         skipped.push(`${label}: ${error.message}`);
-        writeResults(out, results, skipped, argv);
+        written = writeResults(out, results, skipped, argv);
         continue;
       }
       bar.stop();
       console.log(`  test accuracy ${(100 * result.test.accuracy).toFixed(2)}%, Jacobian mean singular value ${result.jacobian?.mean.toFixed(4)} (${result.jacobian?.protocol})`);
       results.push({ label, method, recipe: arm.recipe, density: arm.density, seed: arm.seed, result });
-      writeResults(out, results, skipped, argv); // after every arm: a long run leaves usable partial results
+      written = writeResults(out, results, skipped, argv); // after every arm: a long run leaves usable partial results
     }
   } finally {
     ctx.destroy();
   }
-  console.log(`wrote ${resultFiles(results).map((f) => path.join(out, f)).join(', ')}`);
+  if (written.length) console.log(`wrote ${written.map((f) => path.join(out, f)).join(', ')}`);
   return results;
 }
 
@@ -269,21 +270,15 @@ function summaryTable(grid: HeatmapData): string[] {
   ];
 }
 
-/** The files writeResults writes for these arms: grid.svg only when the summary table has more than one cell. */
-export function resultFiles(results: readonly ArmResult[]): string[] {
-  const grid = accuracyGrid(results);
-  // A grid of more than one cell reads better as colours than as the table's numbers.
-  return ['results.md', 'results.json', 'curves.svg', ...(grid.rows.length * grid.columns.length > 1 ? ['grid.svg'] : [])];
-}
-
 /**
  * Writes results.md (the command, the model, a summary table and one row per arm), results.json,
  * curves.svg and, when the summary table has more than one cell, grid.svg (that table as a heatmap)
- * into `out` for the arms given; `argv` is the compare command line the header
- * names. Also used to merge arms that ran as separate compare commands (bench/merge-compare.ts).
+ * into `out` for the arms given, and returns the names of the files written (none without an arm);
+ * `argv` is the compare command line the header names. Also used to merge arms that ran as
+ * separate compare commands (bench/merge-compare.ts).
  */
-export function writeResults(out: string, results: ArmResult[], skipped: string[], argv: readonly string[]): void {
-  if (results.length === 0) return;
+export function writeResults(out: string, results: ArmResult[], skipped: string[], argv: readonly string[]): string[] {
+  if (results.length === 0) return [];
   const first = results[0]!.result;
   const m = first.spec.model;
   const grid = accuracyGrid(results);
@@ -323,7 +318,11 @@ export function writeResults(out: string, results: ArmResult[], skipped: string[
     charts.push(lineChart([...byInit].map(([name, points]) => ({ name, points: points.sort((a, b) => a[0] - b[0]) })), { title: 'test accuracy vs density', xLabel: 'density', yLabel: 'accuracy', logX: true }));
   }
   writeFileSync(path.join(out, 'curves.svg'), stackCharts(charts));
-  if (resultFiles(results).includes('grid.svg')) {
+  const written = ['results.md', 'results.json', 'curves.svg'];
+  // A grid of more than one cell reads better as colours than as the table's numbers.
+  if (grid.rows.length * grid.columns.length > 1) {
     writeFileSync(path.join(out, 'grid.svg'), heatmap(grid, { title: 'test accuracy (%): method x recipe and density', format: (v) => v.toFixed(1) }));
+    written.push('grid.svg');
   }
+  return written;
 }
