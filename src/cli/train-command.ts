@@ -55,8 +55,8 @@ export const TRAIN_USAGE = `orthosparse train [options]
   --batch N            (default 128)
   --train-limit N      use the first N training images   --test-limit N   likewise for test
   --seed N             (default 0)
-  --dst M              dynamic sparse training of an MLP's sparse layers: set | rigl (default: static masks);
-                       with --format bsrN it moves whole blocks (needs --block-mask)
+  --dst M              dynamic sparse training of the sparse layers: set | rigl (default: static masks);
+                       an MLP's with --format bsrN moves whole blocks (needs --block-mask); a CNN's needs --format csr
   --dst-every N        steps between mask updates, ΔT (default 100)
   --dst-fraction A     fraction of each layer's weights moved, decayed as A·(1 + cos(π·t / T_end)) / 2, in (0, 1) (default 0.3)
   --dst-until T        T_end: no update after step T, >= --dst-every (default 3/4 of the run's steps)
@@ -237,9 +237,10 @@ function dstFlags(v: FlagValues, spec: TrainSpec, trainImages: number): TrainSpe
     return undefined;
   }
   const method = choiceFlag('dst', v.dst, DST_METHODS);
-  if (isCnnConfig(spec.model)) throw new RangeError('--dst moves the masks of an MLP\'s sparse layers; it cannot be used with --model cnn');
   if (!isSparseModel(spec.model)) throw new RangeError(`--dst needs sparse layers; --init ${spec.model.init} is dense`);
-  if (spec.model.format !== undefined && spec.model.format !== 'csr' && !spec.model.blockMask) {
+  if (isCnnConfig(spec.model)) {
+    if (spec.model.format !== undefined && spec.model.format !== 'csr') throw new RangeError(`--dst with --model cnn moves single taps: it needs --format csr, got --format bsr${spec.model.format.bsr}`);
+  } else if (spec.model.format !== undefined && spec.model.format !== 'csr' && !spec.model.blockMask) {
     throw new RangeError(`--dst with --format bsr${spec.model.format.bsr} moves whole blocks: it needs block masks (add --block-mask, with --init uniform or erk), or --format csr`);
   }
   const every = intFlag('dst-every', v['dst-every'] ?? '100', 1)!;

@@ -1,22 +1,27 @@
 /**
- * Dynamic sparse training (SET, RigL) of a model's sparse fully connected layers: after every
- * `every` steps up to `until`, each layer drops its k smallest stored weights and grows k new
- * ones (src/kernels/dst.ts), its values and optimizer state moved along, all on the GPU. The
- * starting masks are whatever the model was built with (any init or mask method, any per-layer
- * densities such as ERK); each layer's count stays what it started with. Layers stored as BSR
- * move whole blocks (ranked by the sum of |w|, or of |dL/dW| for RigL's grow), so their masks must
- * be block-structured (MlpConfig.blockMask); their block count stays what it started with.
+ * Dynamic sparse training (SET, RigL) of a model's sparse layers, fully connected and
+ * convolutional: after every `every` steps up to `until`, each layer drops its k smallest stored
+ * weights and grows k new ones (src/kernels/dst.ts), its values and optimizer state moved along,
+ * on the GPU. The starting masks are whatever the model was built with (any init or mask method,
+ * any per-layer densities such as ERK); each layer's count stays what it started with. Layers
+ * stored as BSR move whole blocks (ranked by the sum of |w|, or of |dL/dW| for RigL's grow), so
+ * their masks must be block-structured (MlpConfig.blockMask); their block count stays what it
+ * started with. A convolution's filter moves single taps (CSR storage only); RigL ranks the free
+ * taps by the dense conv weight gradient of the last batch, and after each update the layer reads
+ * its new pattern back to rebuild its tap tables (one small read per conv layer).
  */
 import type { Context } from '../gpu/context.js';
 import type { GpuTensor } from '../gpu/tensor.js';
-import { dstDropInto, dstGrowInto, dstRebuildInto, dstRemapInto, DstWorkspace } from '../kernels/dst.js';
+import { type DstGrow, dstDropInto, dstGrowInto, dstRebuildInto, dstRemapInto, DstWorkspace } from '../kernels/dst.js';
 import { sgdStateLength } from '../kernels/optimizer.js';
 import { GhostSkip } from '../nn/ghost-skip.js';
 import type { Layer } from '../nn/layer.js';
 import { isCnnConfig, isSparseModel, type ModelConfig } from '../nn/model.js';
 import { Sequential } from '../nn/sequential.js';
+import { SparseConv2d } from '../nn/sparse-conv2d.js';
 import { SparseLinear } from '../nn/sparse-linear.js';
 import { GpuCsr } from '../sparse/gpu-csr.js';
+import { checkNonNegativeInt, checkNumberInRange } from '../validate.js';
 import { dstSalt } from './reference.js';
 import { checkDstOptions, dstFraction, dstMoveCount, type DstOptions } from './schedule.js';
 
@@ -33,26 +38,27 @@ export interface DstUpdateRecord {
 /** Where a parameter's optimizer state is (Optimizer.stateOf), so that it moves with the values. */
 export type StateLookup = (values: GpuTensor<'f32'>) => GpuTensor<'f32'> | undefined;
 
+/** A layer whose mask dynamic sparsity moves. */
+export type DstSparseLayer = SparseLinear | SparseConv2d;
+
 /**
- * The SparseLinear layers of a model, in order, looking inside Sequential and ghost-skip wrappers.
- * Throws a TypeError for a model with sparse convolutions (their masks do not move here) or with
- * no sparse layer at all.
+ * The sparse layers of a model (SparseLinear, SparseConv2d), in order, looking inside Sequential
+ * and ghost-skip wrappers. Throws a TypeError for a model with no sparse layer at all.
  */
-export function dstLayers(model: Layer, what = 'dst'): SparseLinear[] {
-  const found: SparseLinear[] = [];
+export function dstLayers(model: Layer, what = 'dst'): DstSparseLayer[] {
+  const found: DstSparseLayer[] = [];
   const visit = (layer: Layer) => {
-    if (layer instanceof SparseLinear) found.push(layer);
+    if (layer instanceof SparseLinear || layer instanceof SparseConv2d) found.push(layer);
     else if (layer instanceof Sequential) layer.layers.forEach(visit);
     else if (layer instanceof GhostSkip) visit(layer.inner);
-    else if (layer.kind === 'sparse-conv2d') throw new TypeError(`${what}: dynamic sparsity moves the masks of sparse fully connected layers only; this model has a sparse convolution`);
   };
   visit(model);
-  if (found.length === 0) throw new TypeError(`${what}: dynamic sparsity needs sparse layers (SparseLinear); this model has none`);
+  if (found.length === 0) throw new TypeError(`${what}: dynamic sparsity needs sparse layers (SparseLinear, SparseConv2d); this model has none`);
   return found;
 }
 
 /**
- * Dynamic sparse training (SET or RigL) of a model's SparseLinear layers: on the schedule of
+ * Dynamic sparse training (SET or RigL) of a model's sparse layers: on the schedule of
  * `options`, each layer drops its smallest-magnitude weights and grows as many elsewhere (at random
  * for SET, where |dL/dW| is largest for RigL), moving the values and the optimizer state with them,
  * on the GPU. `updates` records every update made.
@@ -61,20 +67,33 @@ export class DynamicSparsity {
   readonly options: ReturnType<typeof checkDstOptions>;
   readonly updates: DstUpdateRecord[] = [];
   private readonly workspaces: DstWorkspace[];
+  /** RigL's dense gradient of each convolution (undefined for the other layers, and for SET). */
+  private readonly convGradients: Array<GpuTensor<'f32'> | undefined>;
 
   /**
-   * Checks the options and the layers (CSR, or BSR without an element mask; < 2^32 positions)
-   * before allocating each layer's scratch. Throws RangeError/TypeError naming the option or layer.
+   * Checks the options and the layers (fully connected: CSR, or BSR without an element mask;
+   * convolutions: CSR; < 2^32 positions, and a convolution's dense gradient within one storage
+   * binding for RigL) before allocating each layer's scratch. Throws RangeError/TypeError naming
+   * the option or layer.
    */
   constructor(
     private readonly ctx: Context,
-    readonly layers: readonly SparseLinear[],
+    readonly layers: readonly DstSparseLayer[],
     options: DstOptions,
     private readonly stateOf: StateLookup,
   ) {
     this.options = checkDstOptions(options);
+    const rigl = this.options.method === 'rigl';
     for (const [i, layer] of layers.entries()) {
-      if (!(layer instanceof SparseLinear)) throw new TypeError(`dst: layers[${i}] is not a sparse layer (SparseLinear), got ${(layer as Layer)?.kind}`);
+      if (!(layer instanceof SparseLinear || layer instanceof SparseConv2d)) throw new TypeError(`dst: layers[${i}] is not a sparse layer (SparseLinear, SparseConv2d), got ${(layer as Layer)?.kind}`);
+      const positions = layerPositions(layer);
+      if (positions > 0xffffffff) throw new RangeError(`dst: layers[${i}] has ${positions} positions, at most 2^32 - 1`);
+      if (layer instanceof SparseConv2d) {
+        if (layer.format !== 'csr') throw new TypeError(`dst: layers[${i}] is a convolution stored in blocks (${JSON.stringify(layer.format)}); dynamic sparsity moves single taps of a CSR filter: use format 'csr'`);
+        const limit = ctx.limits.maxStorageBufferBindingSize;
+        if (rigl && 4 * positions > limit) throw new RangeError(`dst: RigL ranks every tap of layers[${i}] by its dense gradient, ${4 * positions} bytes, above maxStorageBufferBindingSize ${limit}`);
+        continue;
+      }
       if (layer.hasElementMask) {
         throw new TypeError(
           `dst: layers[${i}] (${layer.inFeatures} -> ${layer.outFeatures}, ${JSON.stringify(layer.format)}) holds an element mask inside its blocks; ` +
@@ -82,9 +101,9 @@ export class DynamicSparsity {
             "(init 'uniform' or 'erk'; CLI --block-mask), or the layer from whole blocks (randomBsr, bsrToCsr)",
         );
       }
-      if (layer.outFeatures * layer.inFeatures > 0xffffffff) throw new RangeError(`dst: layers[${i}] has ${layer.outFeatures}·${layer.inFeatures} positions, at most 2^32 - 1`);
     }
     this.workspaces = layers.map((layer) => new DstWorkspace(ctx, layer.dynamicWeight()));
+    this.convGradients = layers.map((layer) => (rigl && layer instanceof SparseConv2d ? ctx.zeros('f32', layerPositions(layer), 'dst.convGradient') : undefined));
   }
 
   /** Runs the update due after `step` steps, if any (see dstFraction); returns what it did. */
@@ -98,9 +117,16 @@ export class DynamicSparsity {
 
   /**
    * One update of every layer moving `fraction` of its stored weights (or blocks), salted by
-   * `step`. Reads back one count per CSR layer (its SDDMM items), nothing else.
+   * `step`. Reads back one count per CSR layer (its SDDMM items), and each moved convolution's
+   * new pattern. Throws a RangeError before any dispatch for a fraction outside [0, 1], a step that
+   * is not an integer >= 0, or a RigL update before the layers have seen a training step.
    */
   async update(fraction: number, step: number): Promise<DstUpdateRecord> {
+    checkNumberInRange('fraction', fraction, 0, 1);
+    checkNonNegativeInt('step', step);
+    if (this.options.method === 'rigl' && this.layers.some((layer) => !layer.lastOutputGrad || !layer.lastInput)) {
+      throw new RangeError('dst: RigL grows from the last batch’s gradient; run a training step (forward and backward) before an update');
+    }
     const moved: number[] = [];
     for (const [i, layer] of this.layers.entries()) {
       const ws = this.workspaces[i]!;
@@ -112,10 +138,7 @@ export class DynamicSparsity {
       if (this.options.method === 'set') {
         await dstGrowInto(this.ctx, ws, k, { method: 'set', salt: dstSalt(this.options.seed, i, step) });
       } else {
-        const grad = layer.lastOutputGrad;
-        const xT = layer.lastInput;
-        if (!grad || !xT) throw new RangeError('dst: RigL grows from the last batch’s gradient; run a training step (forward and backward) before an update');
-        await dstGrowInto(this.ctx, ws, k, { method: 'rigl', dyT: grad.dyT, xT, batch: grad.batch, chunkEntries: this.options.chunkEntries });
+        await dstGrowInto(this.ctx, ws, k, await this.riglGrow(i));
       }
       const words = ws.grid.nnz * ws.grid.entryWords;
       const state = this.stateOf(w.values);
@@ -126,13 +149,33 @@ export class DynamicSparsity {
     const live = this.workspaces.filter((ws, i) => moved[i]! > 0 && ws.w instanceof GpuCsr);
     const counts = live.length > 0 ? await this.ctx.readAll(live.map((ws) => ws.itemCount)) : [];
     live.forEach((ws, i) => (ws.w as GpuCsr).setSddmmCount(counts[i]![0]!));
+    for (const [i, layer] of this.layers.entries()) if (moved[i]! > 0 && layer instanceof SparseConv2d) await layer.patternMoved();
     return { step, fraction, moved };
+  }
+
+  /** RigL's grow rule for layer i, from its last batch (checked by update): dY and X of a fully connected layer, a convolution's dense weight gradient. */
+  private async riglGrow(i: number): Promise<DstGrow> {
+    const layer = this.layers[i]!;
+    if (layer instanceof SparseConv2d) {
+      const gradient = this.convGradients[i]!;
+      await layer.denseWeightGradInto(gradient);
+      return { method: 'rigl', gradient };
+    }
+    const grad = layer.lastOutputGrad!;
+    return { method: 'rigl', dyT: grad.dyT, xT: layer.lastInput!, batch: grad.batch, chunkEntries: this.options.chunkEntries };
   }
 
   /** Frees every layer's update scratch. */
   destroy(): void {
     for (const ws of this.workspaces) ws.destroy();
+    for (const gradient of this.convGradients) gradient?.destroy();
   }
+}
+
+/** The positions a layer's mask can hold: outFeatures x inFeatures, or a filter's cOut x cIn·kh·kw taps. */
+function layerPositions(layer: DstSparseLayer): number {
+  if (layer instanceof SparseLinear) return layer.outFeatures * layer.inFeatures;
+  return layer.cOut * layer.shape.cIn * layer.shape.kh * layer.shape.kw;
 }
 
 /**
@@ -150,15 +193,17 @@ export function createDynamicSparsity(ctx: Context, model: Layer, optimizer: { s
 
 /**
  * Whether a training spec can run with dynamic sparsity, checked before anything is built:
- * `dst` must be valid options, the model an MLP (sparse convolutions keep their masks) and sparse
- * (a sparse init, or a mask method); stored in CSR, or in BSR with block masks (model.blockMask,
- * from the init: a mask method's masks are elementwise). Throws a TypeError or RangeError naming
- * `what` and what would fit.
+ * `dst` must be valid options and the model sparse (a sparse init, or a mask method); an MLP
+ * stored in CSR, or in BSR with block masks (model.blockMask, from the init: a mask method's masks
+ * are elementwise); a CNN in CSR. Throws a TypeError or RangeError naming `what` and what would fit.
  */
 export function checkDstSpec(model: ModelConfig, hasMask: boolean, dst: unknown, what = 'spec.dst'): void {
   checkDstOptions(dst, what);
-  if (isCnnConfig(model)) throw new TypeError(`${what}: dynamic sparsity moves the masks of sparse fully connected layers; a CNN's sparse convolutions keep theirs (use an MLP)`);
   if (!hasMask && !isSparseModel(model)) throw new TypeError(`${what}: dynamic sparsity needs sparse layers, but init '${model.init}' is dense (use a sparse init or a mask method)`);
+  if (isCnnConfig(model)) {
+    if (model.format !== undefined && model.format !== 'csr') throw new TypeError(`${what}: dynamic sparsity moves single taps of a CSR filter; format ${JSON.stringify(model.format)} stores blocks: use format 'csr'`);
+    return;
+  }
   if (model.format !== undefined && model.format !== 'csr' && (hasMask || !model.blockMask)) {
     const masks = hasMask ? "a mask method's masks are elementwise" : 'model.blockMask is not set';
     throw new TypeError(

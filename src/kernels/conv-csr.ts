@@ -47,7 +47,24 @@ function checkFilterColumns(name: string, cols: number, shape: ConvFilterShape):
 }
 
 /**
- * A conv filter resident on the GPU, built once per mask: the CSR weight (cOut rows, cIn·kh·kw
+ * What the conv kernels read beside a filter's CSR: each entry's tap as (ci, ky << 16 | kx), and
+ * the input channels by decreasing stored taps.
+ */
+function filterTables(colIdx: Uint32Array, { cIn, kh, kw }: ConvFilterShape): { taps: Uint32Array; channelOrder: Uint32Array } {
+  const taps = new Uint32Array(2 * colIdx.length);
+  const channelPtr = new Uint32Array(cIn + 1);
+  colIdx.forEach((col, e) => {
+    const ci = Math.floor(col / (kh * kw));
+    taps[2 * e] = ci;
+    taps[2 * e + 1] = (Math.floor(col / kw) % kh) * 65536 + (col % kw);
+    channelPtr[ci + 1]++;
+  });
+  for (let ci = 0; ci < cIn; ci++) channelPtr[ci + 1] += channelPtr[ci];
+  return { taps, channelOrder: rowSwizzle(channelPtr) };
+}
+
+/**
+ * A conv filter resident on the GPU, built once per mask (or rewritten with it: patternRewritten): the CSR weight (cOut rows, cIn·kh·kw
  * columns; its values are the one array an optimizer updates) and what the kernels read besides:
  * every entry's tap decoded as (ci, ky << 16 | kx), and the input channels by decreasing stored
  * taps (the backward-data pass's swizzle).
@@ -78,25 +95,29 @@ export class GpuConvFilter {
     const kh = checkPositiveInt('shape.kh', shape.kh, MAX_CONV_DIM);
     const kw = checkPositiveInt('shape.kw', shape.kw, MAX_CONV_DIM);
     checkFilterColumns(`${label}.cols`, w.cols, { cIn, kh, kw });
-    const taps = new Uint32Array(2 * w.colIdx.length);
-    const channelPtr = new Uint32Array(cIn + 1);
-    w.colIdx.forEach((col, e) => {
-      const ci = Math.floor(col / (kh * kw));
-      taps[2 * e] = ci;
-      taps[2 * e + 1] = (Math.floor(col / kw) % kh) * 65536 + (col % kw);
-      channelPtr[ci + 1]++;
-    });
-    for (let ci = 0; ci < cIn; ci++) channelPtr[ci + 1] += channelPtr[ci];
+    const tables = filterTables(w.colIdx, { cIn, kh, kw });
     const csr = GpuCsr.upload(ctx, w, label);
     let tapTable: GpuTensor<'u32'> | undefined;
     try {
-      tapTable = ctx.upload('u32', taps, `${label}.taps`);
-      return new GpuConvFilter(csr, { cIn, kh, kw }, tapTable, ctx.upload('u32', rowSwizzle(channelPtr), `${label}.channelOrder`));
+      tapTable = ctx.upload('u32', tables.taps, `${label}.taps`);
+      return new GpuConvFilter(csr, { cIn, kh, kw }, tapTable, ctx.upload('u32', tables.channelOrder, `${label}.channelOrder`));
     } catch (error) {
       tapTable?.destroy();
       csr.destroy();
       throw error;
     }
+  }
+
+  /**
+   * After the CSR's pattern was rewritten on the GPU (dynamic sparsity: nnz kept), reads it back
+   * and rewrites the tap table and channel order to match; returns the new pattern.
+   */
+  async patternRewritten(ctx: Context): Promise<{ rowPtr: Uint32Array; colIdx: Uint32Array }> {
+    const [rowPtr, colIdx] = await ctx.readAll([this.csr.pattern.rowPtr, this.csr.pattern.colIdx]);
+    const tables = filterTables(colIdx!, this);
+    ctx.write(this.taps, tables.taps);
+    ctx.write(this.channelOrder, tables.channelOrder);
+    return { rowPtr: rowPtr!, colIdx: colIdx! };
   }
 
   /** Frees every buffer now. */

@@ -69,6 +69,7 @@ import type { GpuTensor } from '../gpu/tensor.js';
 import { GpuBsr } from '../sparse/gpu-bsr.js';
 import { CSR_SDDMM_SEGMENT, type GpuCsr } from '../sparse/gpu-csr.js';
 import { checkNonNegativeInt, checkObject, checkPositiveInt } from '../validate.js';
+import { checkTensor } from './aliasing.js';
 import { checkFeatureMajor, featureMajorStride } from './feature-major.js';
 import { gridFor } from './grid.js';
 import { matmulInto } from './matmul.js';
@@ -119,21 +120,31 @@ function riglRoom(k: number, n: number): number {
   return Math.min(n, 2 * k + Math.ceil((16 * n) / RIGL_SAMPLE) + 1024);
 }
 
+/** RigL's grow from a fully connected layer's dY and X: its keys are |dYᵀ·X|, computed chunk by chunk. */
+export interface DstRiglProductGrow {
+  method: 'rigl';
+  /** dL/dY of the layer (rows x featureMajorStride(batch)) and its input X (cols x the same), feature-major */
+  dyT: GpuTensor<'f32'>;
+  xT: GpuTensor<'f32'>;
+  batch: number;
+  /**
+   * at most this many dense-gradient entries are held at once (default DST_DEFAULT_CHUNK_ENTRIES),
+   * but always one whole row (a BSR layer: one block row, blockSize rows)
+   */
+  chunkEntries?: number;
+}
+
+/**
+ * RigL's grow from a dense gradient the caller computed, dL/dW at every position (rows x cols,
+ * row-major): a convolution's, whose gradient is not one product of dY and X. CSR layers only.
+ */
+export interface DstRiglGradientGrow {
+  method: 'rigl';
+  gradient: GpuTensor<'f32'>;
+}
+
 /** How the grown positions are chosen. */
-export type DstGrow =
-  | { method: 'set'; salt: number }
-  | {
-      method: 'rigl';
-      /** dL/dY of the layer (rows x featureMajorStride(batch)) and its input X (cols x the same), feature-major */
-      dyT: GpuTensor<'f32'>;
-      xT: GpuTensor<'f32'>;
-      batch: number;
-      /**
-       * at most this many dense-gradient entries are held at once (default DST_DEFAULT_CHUNK_ENTRIES),
-       * but always one whole row (a BSR layer: one block row, blockSize rows)
-       */
-      chunkEntries?: number;
-    };
+export type DstGrow = { method: 'set'; salt: number } | DstRiglProductGrow | DstRiglGradientGrow;
 
 /**
  * What tests force on a grow to reach its rare paths (dstGrowForcedInto; not part of the package's
@@ -443,7 +454,7 @@ export async function dstDropInto(ctx: Context, ws: DstWorkspace, k: number): Pr
  * layer; returns the workspace's chunk holding it. dstGrowInto computes it per chunk; exported so
  * that benchmarks can time RigL's inherent cost alone.
  */
-export async function dstGradientChunk(ctx: Context, ws: DstWorkspace, grow: Extract<DstGrow, { method: 'rigl' }>, row0: number, rows: number): Promise<GpuTensor<'f32'>> {
+export async function dstGradientChunk(ctx: Context, ws: DstWorkspace, grow: DstRiglProductGrow, row0: number, rows: number): Promise<GpuTensor<'f32'>> {
   const stride = featureMajorStride(grow.batch);
   const scores = ws.chunk('scores', rows * ws.w.cols);
   let dy = grow.dyT;
@@ -460,7 +471,7 @@ export async function dstGradientChunk(ctx: Context, ws: DstWorkspace, grow: Ext
  * layer (dstGradientChunk), or for a BSR layer the sum of them over each block position of those
  * block rows.
  */
-async function growScoresChunk(ctx: Context, ws: DstWorkspace, grow: Extract<DstGrow, { method: 'rigl' }>, row0: number, rows: number): Promise<GpuTensor<'f32'>> {
+async function growScoresChunk(ctx: Context, ws: DstWorkspace, grow: DstRiglProductGrow, row0: number, rows: number): Promise<GpuTensor<'f32'>> {
   const b = blockSide(ws.w);
   const elementRows = Math.min(ws.w.rows, (row0 + rows) * b) - row0 * b;
   const gradient = await dstGradientChunk(ctx, ws, grow, row0 * b, elementRows);
@@ -550,8 +561,9 @@ async function riglListGrow(ctx: Context, ws: DstWorkspace, k: number, scores: G
 
 /**
  * Grows k positions among those not kept (after dstDropInto) and writes the new CSR into ws.out
- * (for a BSR layer, k block positions and its new block pattern). SET: setGrow. RigL: when one
- * chunk holds the whole layer's gradient, riglListGrow over it; otherwise the radix select's three
+ * (for a BSR layer, k block positions and its new block pattern). SET: setGrow. RigL: from a
+ * given dense gradient, or when one chunk holds the whole layer's gradient, riglListGrow over it;
+ * otherwise the radix select's three
  * passes that read keys walk the rows chunk by chunk (whole block rows), recomputing the chunk's
  * dense gradient for each of them.
  */
@@ -571,13 +583,19 @@ export async function dstGrowForcedInto(ctx: Context, ws: DstWorkspace, k: numbe
     await setGrow(ctx, ws, k, grow.salt, window);
     return;
   }
+  if (forcing.list !== undefined) checkObject('list', forcing.list, 'a { floor?, room? }');
+  if ('gradient' in grow) {
+    if (ws.w instanceof GpuBsr) throw new TypeError('grow.gradient: RigL from a given dense gradient grows single entries, so it needs a CSR layer, got a BSR one');
+    checkTensor('grow.gradient', grow.gradient, 'f32', w.rows * w.cols, 'rows*cols, every position of the layer');
+    await riglListGrow(ctx, ws, k, grow.gradient, forcing.list);
+    return;
+  }
   checkPositiveInt('batch', grow.batch);
   checkFeatureMajor('dyT', grow.dyT, ws.w.rows, 'w.rows', grow.batch);
   checkFeatureMajor('xT', grow.xT, ws.w.cols, 'w.cols', grow.batch);
   const budget = checkPositiveInt('chunkEntries', grow.chunkEntries ?? DST_DEFAULT_CHUNK_ENTRIES);
   // Grid rows per chunk: a BSR block row holds blockSize rows of the dense gradient.
   const chunkRows = Math.max(1, Math.min(w.rows, Math.floor(budget / (blockSide(ws.w) * ws.w.cols))));
-  if (forcing.list !== undefined) checkObject('list', forcing.list, 'a { floor?, room? }');
   if (forcing.list !== undefined && chunkRows < w.rows) throw new RangeError(`list: forces RigL's list, which only a layer whose gradient is one chunk uses (chunkEntries ${budget} holds ${chunkRows} of ${w.rows} rows)`);
   if (chunkRows === w.rows) {
     await riglListGrow(ctx, ws, k, await growScoresChunk(ctx, ws, grow, 0, w.rows), forcing.list);

@@ -3,7 +3,8 @@
  * cIn·kh·kw columns, OIHW) and a static mask, stored on the GPU in CSR (default) or in blocks of
  * 4, 8 or 16 output x input channels holding every tap (conv-bsr.ts; the mask's zeros inside
  * stored blocks stay exactly 0: the weight gradient writes 0 there). Only the stored values are
- * parameters, so training cannot add or move a tap. Input and output are images in the activation
+ * parameters, so gradient steps cannot add or move a tap; dynamic sparsity (src/dst) moves the
+ * taps of a CSR filter between steps, its count kept. Input and output are images in the activation
  * layout: cIn·h·w features in, cOut·ho·wo out (feature (c·H + y)·W + x), so conv layers chain with
  * no conversion and a linear layer reads a conv's output as it is. Forward is an implicit GEMM over
  * the filter's entries (or blocks), backward-data the transposed convolution on the same pattern,
@@ -16,6 +17,7 @@ import { convBsrBackwardDataInto, convBsrForwardInto } from '../kernels/conv-bsr
 import type { Activation } from '../kernels/activation.js';
 import { convCsrBackwardDataInto, convCsrBackwardDataSlopeInto, convCsrForwardActivatedInto, convCsrForwardInto, GpuConvFilter } from '../kernels/conv-csr.js';
 import { featureMajorStride } from '../kernels/feature-major.js';
+import { denseConvWeightGradInto } from '../kernels/conv-dense.js';
 import { convBsrWeightGradInto } from '../kernels/sddmm-conv-bsr.js';
 import { convSddmmInto } from '../kernels/sddmm-conv.js';
 import { checkStorageFormat } from '../sparse/bsr.js';
@@ -23,6 +25,7 @@ import { CONV_BSR_BLOCK_SIZES, type ConvBsrBlockSize, convBsrFromCsr, convBsrToC
 import { type ConvDims, type ConvGeometry, convGeometry } from '../sparse/conv-geometry.js';
 import type { CsrMatrix } from '../sparse/csr.js';
 import { GpuConvBsrFilter } from '../sparse/gpu-conv-bsr.js';
+import type { GpuCsr } from '../sparse/gpu-csr.js';
 import { checkFiniteElements, checkLength, checkTypedArray } from '../validate.js';
 import type { FusedActivationBelow, Layer, Parameter } from './layer.js';
 import { Workspace } from './workspace.js';
@@ -39,6 +42,8 @@ interface ConvOps {
   weightGrad(dy: GpuTensor<'f32'>, x: GpuTensor<'f32'>, dw: GpuTensor<'f32'>, g: ConvGeometry): Promise<void>;
   /** Where each entry of the mask's CSR order sits in `values` (absent: the same order). */
   offsets?: Uint32Array;
+  /** The CSR weight dynamic sparsity rewrites, and the rest of the filter rebuilt after it (CSR storage only). */
+  dynamic?: { weight: GpuCsr; patternRewritten(): Promise<{ rowPtr: Uint32Array; colIdx: Uint32Array }> };
   /** The passes with the neighbouring activation fused (CSR storage only). */
   fused?: {
     forward(x: GpuTensor<'f32'>, out: { z: GpuTensor<'f32'>; y: GpuTensor<'f32'> }, g: ConvGeometry, activation: Activation, bias: GpuTensor<'f32'>): Promise<void>;
@@ -54,6 +59,7 @@ function csrOps(ctx: Context, weight: CsrMatrix, shape: ConvShape): ConvOps {
     forward: (x, y, g, bias) => convCsrForwardInto(ctx, filter, x, y, g, bias),
     backwardData: (dy, dx, g) => convCsrBackwardDataInto(ctx, filter, dy, dx, g),
     weightGrad: (dy, x, dw, g) => convSddmmInto(ctx, filter.csr, dy, x, dw, g),
+    dynamic: { weight: filter.csr, patternRewritten: () => filter.patternRewritten(ctx) },
     fused: {
       forward: (x, out, g, activation, bias) => convCsrForwardActivatedInto(ctx, filter, x, out, g, activation, bias),
       backwardData: (dy, below, g, activation) => convCsrBackwardDataSlopeInto(ctx, filter, dy, below, g, activation),
@@ -100,8 +106,7 @@ export class SparseConv2d implements Layer {
   readonly outFeatures: number;
   /** [ho, wo], the output image. */
   readonly outSize: readonly [number, number];
-  /** The mask (CSR pattern), fixed for the layer's life. */
-  readonly mask: { rowPtr: Uint32Array; colIdx: Uint32Array };
+  private hostMask: { rowPtr: Uint32Array; colIdx: Uint32Array };
   readonly bias: GpuTensor<'f32'>;
   readonly format: SparseConvFormat;
   private readonly ops: ConvOps;
@@ -109,6 +114,7 @@ export class SparseConv2d implements Layer {
   private readonly biasGrad: GpuTensor<'f32'>;
   private readonly ws: Workspace;
   private input: GpuTensor<'f32'> | undefined;
+  private outputGrad: { dy: GpuTensor<'f32'>; batch: number } | undefined;
 
   constructor(
     private readonly ctx: Context,
@@ -122,7 +128,7 @@ export class SparseConv2d implements Layer {
     const initialBias = checkConvBias(bias, weight.rows);
     this.format = checkStorageFormat(format, CONV_BSR_BLOCK_SIZES);
     this.ops = this.format === 'csr' ? csrOps(ctx, weight, shape) : bsrOps(ctx, weight, shape, this.format.bsr);
-    this.mask = { rowPtr: weight.rowPtr.slice(), colIdx: weight.colIdx.slice() };
+    this.hostMask = { rowPtr: weight.rowPtr.slice(), colIdx: weight.colIdx.slice() };
     this.inFeatures = g.cIn * g.h * g.w;
     this.outFeatures = this.cOut * g.ho * g.wo;
     this.outSize = [g.ho, g.wo];
@@ -130,6 +136,50 @@ export class SparseConv2d implements Layer {
     this.weightGrad = ctx.zeros('f32', this.ops.values.length, 'conv.weightGrad');
     this.biasGrad = ctx.zeros('f32', this.cOut, 'conv.biasGrad');
     this.ws = new Workspace(ctx, 'sparseConv');
+  }
+
+  /** The mask (CSR pattern): fixed, unless dynamic sparsity moves it (then the new one, see patternMoved). */
+  get mask(): { rowPtr: Uint32Array; colIdx: Uint32Array } {
+    return this.hostMask;
+  }
+
+  /**
+   * The filter's CSR on the GPU, for dynamic sparsity to rewrite its pattern in place (nnz kept);
+   * after each rewrite, patternMoved() must run before the next pass. Throws a TypeError for BSR
+   * storage, whose blocks hold every tap of a channel pair.
+   */
+  dynamicWeight(): GpuCsr {
+    const dynamic = this.ops.dynamic;
+    if (!dynamic) throw new TypeError(`dynamic sparsity moves single taps of a CSR filter; this convolution stores blocks (${JSON.stringify(this.format)}): use format 'csr'`);
+    dynamic.weight.makeDynamic();
+    return dynamic.weight;
+  }
+
+  /** After dynamic sparsity rewrote the pattern: reads it back as the mask and rebuilds the tap tables from it. */
+  async patternMoved(): Promise<void> {
+    if (!this.ops.dynamic) throw new TypeError('patternMoved: only a CSR filter’s pattern moves');
+    this.hostMask = await this.ops.dynamic.patternRewritten();
+  }
+
+  /** dL/dY of the last backward pass (activation layout) and its batch; undefined before any backward. */
+  get lastOutputGrad(): { dy: GpuTensor<'f32'>; batch: number } | undefined {
+    return this.outputGrad;
+  }
+
+  /** The last forward pass's input (activation layout); undefined before any forward. */
+  get lastInput(): GpuTensor<'f32'> | undefined {
+    return this.input;
+  }
+
+  /**
+   * The dense weight gradient of the last batch, dL/dW at every tap (cOut x cIn·kh·kw, OIHW, the
+   * CSR's column order), into dw: what RigL ranks the free taps by. Throws a RangeError before a
+   * forward and backward pass.
+   */
+  async denseWeightGradInto(dw: GpuTensor<'f32'>): Promise<void> {
+    const grad = this.outputGrad;
+    if (!grad || !this.input) throw new RangeError('the dense weight gradient comes from the last batch: run a training step (forward and backward) first');
+    await denseConvWeightGradInto(this.ctx, grad.dy, this.input, dw, convShapeGeometry(this.shape, grad.batch), this.cOut);
   }
 
   /** Fraction of the kernel's cOut·cIn·kh·kw taps in the mask. */
@@ -184,6 +234,7 @@ export class SparseConv2d implements Layer {
     const g = convShapeGeometry(this.shape, batch);
     await this.ops.weightGrad(dy, this.input, this.weightGrad, g);
     await channelSumsInto(this.ctx, dy, this.biasGrad, { batch, channels: this.cOut, plane: g.ho * g.wo });
+    this.outputGrad = { dy, batch };
     return g;
   }
 

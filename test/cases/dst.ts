@@ -4,13 +4,15 @@ import { type DstLayer, dstDropInto, dstGrowForcedInto, dstRebuildInto, dstRemap
 import { ActivationLayer } from '../../src/nn/activation-layer.js';
 import { SoftmaxCrossEntropy } from '../../src/nn/loss.js';
 import { Sequential } from '../../src/nn/sequential.js';
+import { type ConvShape, SparseConv2d } from '../../src/nn/sparse-conv2d.js';
 import { type SparseFormat, SparseLinear } from '../../src/nn/sparse-linear.js';
 import { toActivationLayout } from '../../src/sparse/activation-layout.js';
 import { type BsrMatrix, bsrFromCsr } from '../../src/sparse/bsr.js';
 import type { CsrMatrix } from '../../src/sparse/csr.js';
 import { GpuBsr } from '../../src/sparse/gpu-bsr.js';
 import { GpuCsr } from '../../src/sparse/gpu-csr.js';
-import { Sgd } from '../../src/train/optimizers.js';
+import { convTaps } from '../../src/sparse/conv-geometry.js';
+import { Adam, Sgd } from '../../src/train/optimizers.js';
 import { type Dataset, train } from '../../src/train/trainer.js';
 import { defineCases } from '../harness/case.js';
 import { refusal } from '../harness/refusal.js';
@@ -125,16 +127,21 @@ export const dstCases = defineCases({
   },
 
   /**
-   * A two-layer sparse MLP (stored in `format`, CSR by default) trained with SGD: `before` steps
-   * through train() with `dst` (one update, after the last of them), then `after` steps; and a
-   * second model built from the weights right after the update (static masks), trained the same
-   * `after` steps on the same batches. Returns both models' final weights and losses, the masks
-   * after the update, and the update records.
+   * Two sparse layers with tanh between them, trained with SGD: `before` steps through train()
+   * with `dst` (one update, after the last of them), then `after` steps; and a second model built
+   * from the weights right after the update (static masks), trained the same `after` steps on the
+   * same batches. The layers are an MLP's (stored in `format`, CSR by default), or with `shapes`
+   * convolutions over those shapes (CSR; the second's output, its classes, must be 1x1). Returns
+   * both models' final weights and losses, the masks after the update, and the update records.
    */
-  trainAfterUpdate: async (ctx, p: { layers: [CsrMatrix, CsrMatrix]; format?: SparseFormat; momentum?: number; data: Dataset; batchSize: number; before: number; after: number; dst: DstOptions; lr: number }) => {
-    const build = (weights: readonly CsrMatrix[]) =>
-      new Sequential([new SparseLinear(ctx, weights[0]!, undefined, p.format), new ActivationLayer(ctx, weights[0]!.rows, 'tanh'), new SparseLinear(ctx, weights[1]!, undefined, p.format)]);
-    const sparse = (m: Sequential) => [m.layers[0] as SparseLinear, m.layers[2] as SparseLinear];
+  trainAfterUpdate: async (ctx, p: { layers: [CsrMatrix, CsrMatrix]; shapes?: [ConvShape, ConvShape]; format?: SparseFormat; momentum?: number; data: Dataset; batchSize: number; before: number; after: number; dst: DstOptions; lr: number }) => {
+    const build = (weights: readonly CsrMatrix[]) => {
+      const [first, second] = p.shapes
+        ? [new SparseConv2d(ctx, weights[0]!, p.shapes[0]), new SparseConv2d(ctx, weights[1]!, p.shapes[1])]
+        : [new SparseLinear(ctx, weights[0]!, undefined, p.format), new SparseLinear(ctx, weights[1]!, undefined, p.format)];
+      return new Sequential([first, new ActivationLayer(ctx, first.outFeatures, 'tanh'), second]);
+    };
+    const sparse = (m: Sequential) => [m.layers[0] as SparseLinear | SparseConv2d, m.layers[2] as SparseLinear | SparseConv2d];
     const loss = new SoftmaxCrossEntropy(ctx, p.layers[1].rows);
     const dynamic = build(p.layers);
     const opt = new Sgd(ctx, dynamic.parameters(), { lr: p.lr, momentum: p.momentum });
@@ -173,10 +180,84 @@ export const dstCases = defineCases({
   },
 
   /**
+   * One update of a sparse convolution (CSR filter w over `shape`) by DynamicSparsity, after one
+   * forward and backward pass on x and dy (batch rows, row-major) and with an Adam state (two
+   * sections of sgdStateLength(nnz)) written beforehand: the dense weight gradient RigL ranks by
+   * (computed again beside the update, by the same kernel on the same operands), the update's
+   * record, the filter, mask and state after it, and the three passes (y, dx, dw) of the moved
+   * layer and of a fresh layer built from its new filter, on the same x and dy.
+   */
+  convUpdate: async (ctx, p: { w: CsrMatrix; shape: ConvShape; batch: number; x: Float32Array; dy: Float32Array; state: Float32Array; dst: DstOptions; step: number }) => {
+    const layer = new SparseConv2d(ctx, p.w, p.shape);
+    const opt = new Adam(ctx, layer.parameters(), { lr: 0.01 });
+    const x = ctx.upload('f32', toActivationLayout(p.x, p.batch, layer.inFeatures));
+    const dy = ctx.upload('f32', toActivationLayout(p.dy, p.batch, layer.outFeatures));
+    const gradient = ctx.zeros('f32', layer.cOut * convTaps(p.shape));
+    let dst: DynamicSparsity | undefined;
+    let fresh: SparseConv2d | undefined;
+    const passes = async (l: SparseConv2d) => {
+      const y = await ctx.read(await l.forward(x, p.batch));
+      const dx = await ctx.read(await l.backward(dy, p.batch));
+      return { y, dx, dw: await ctx.read(l.parameters()[0]!.grad) };
+    };
+    try {
+      ctx.write(opt.stateOf(layer.values)!, p.state);
+      await passes(layer);
+      await layer.denseWeightGradInto(gradient);
+      dst = new DynamicSparsity(ctx, [layer], p.dst, (v) => opt.stateOf(v));
+      const record = await dst.afterStep(p.step);
+      const after = await layer.readWeight();
+      const state = await ctx.read(opt.stateOf(layer.values)!);
+      fresh = new SparseConv2d(ctx, after, p.shape);
+      return { record, gradient: await ctx.read(gradient), after, mask: layer.mask, state, moved: await passes(layer), rebuilt: await passes(fresh) };
+    } finally {
+      dst?.destroy();
+      fresh?.destroy();
+      for (const t of [x, dy, gradient]) t.destroy();
+      opt.destroy();
+      layer.destroy();
+    }
+  },
+
+  /**
+   * How dynamic sparsity on convolutions refuses bad input, each as { name, message, leaked GPU
+   * buffers }: a convolution stored in blocks, RigL's update before any training step, a fraction
+   * or step out of range, and a RigL grow from a gradient that does not hold every position.
+   */
+  convRefusals: async (ctx, p: { w: CsrMatrix; shape: ConvShape }) => {
+    const blocks = new SparseConv2d(ctx, p.w, p.shape, undefined, { bsr: 4 });
+    const layer = new SparseConv2d(ctx, p.w, p.shape);
+    const opt = new Sgd(ctx, [...blocks.parameters(), ...layer.parameters()], { lr: 0.1, momentum: 0.9 });
+    const options: DstOptions = { method: 'rigl', every: 1, fraction: 0.3, until: 10 };
+    const dst = new DynamicSparsity(ctx, [layer], options, (v) => opt.stateOf(v));
+    const w = GpuCsr.upload(ctx, p.w);
+    w.makeDynamic();
+    const ws = new DstWorkspace(ctx, w);
+    try {
+      return {
+        blocks: await refusal(ctx, () => new DynamicSparsity(ctx, [blocks], options, (v) => opt.stateOf(v)).destroy()),
+        untrained: await refusal(ctx, () => dst.update(0.3, 1)),
+        fraction: await refusal(ctx, () => dst.update(1.5, 1)),
+        step: await refusal(ctx, () => dst.update(0.3, -1)),
+        // The filter's stored values: nnz long, not one per tap.
+        gradient: await refusal(ctx, () => dstGrowForcedInto(ctx, ws, 1, { method: 'rigl', gradient: w.values }, {})),
+      };
+    } finally {
+      ws.destroy();
+      w.destroy();
+      dst.destroy();
+      opt.destroy();
+      layer.destroy();
+      blocks.destroy();
+    }
+  },
+
+  /**
    * How block updates refuse bad input, each as { name, message, leaked GPU buffers }: dynamic
    * sparsity on a BSR layer whose blocks hold an element mask (an unstructured CSR mask stored in
-   * blocks of `blockSize`), a workspace on such a weight, and moving an array shorter than the
-   * blocks' words (`blocks`, block-structured) holds.
+   * blocks of `blockSize`), a workspace on such a weight, moving an array shorter than the
+   * blocks' words (`blocks`, block-structured) holds, and RigL from a given dense gradient (single
+   * entries) on blocks.
    */
   blockRefusals: async (ctx, p: { w: CsrMatrix; blockSize: 4 | 8 | 16; blocks: BsrMatrix }) => {
     const layer = new SparseLinear(ctx, p.w, undefined, { bsr: p.blockSize });
@@ -189,6 +270,7 @@ export const dstCases = defineCases({
         layer: await refusal(ctx, () => new DynamicSparsity(ctx, [layer], { method: 'set', every: 1, fraction: 0.3, until: 10 }, (v) => opt.stateOf(v)).destroy()),
         workspace: await refusal(ctx, () => new DstWorkspace(ctx, masked)),
         remap: await refusal(ctx, () => dstRemapInto(ctx, ws, [{ data: w.values, sectionLength: w.values.length }, { data: w.values, sectionLength: w.values.length - 1 }])),
+        gradient: await refusal(ctx, () => dstGrowForcedInto(ctx, ws, 1, { method: 'rigl', gradient: w.values }, {})),
       };
     } finally {
       masked.destroy();

@@ -1,5 +1,6 @@
 // The --dst flags: checked before anything loads (CPU), and SET / RigL training end to end from the
-// command line in Node (Dawn) on a slice of MNIST, checked for what they write and that the masks moved.
+// command line in Node (Dawn) on a slice of MNIST (MLPs, and a CNN with RigL), checked for what they
+// write and that the masks moved.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -8,14 +9,20 @@ import { compareCommand } from '../../src/cli/compare-command.js';
 import { parseTrainArgs, trainCommand } from '../../src/cli/train-command.js';
 import { checkDstSpec } from '../../src/dst/dynamic.js';
 import { checkDstOptions, dstFraction } from '../../src/dst/schedule.js';
+import { createContext } from '../../src/gpu/context.js';
+import { buildModel } from '../../src/nn/model.js';
 import { decodeModelFile } from '../../src/nn/model-file.js';
 import { mlpShapes } from '../../src/nn/mlp.js';
+import { SparseConv2d } from '../../src/nn/sparse-conv2d.js';
 import { bsrFromCsr } from '../../src/sparse/bsr.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'orthosparse-dst-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const TINY = ['--depth', '3', '--width', '16', '--activation', 'relu', '--sigma-w', '1.4142', '--sigma-b', '0', '--lr', '0.05', '--batch', '32', '--max-steps', '8', '--train-limit', '256', '--test-limit', '200'];
 const out = (name: string) => ['--out', path.join(dir, name)];
+// A stride-2 stem and one body convolution of 8 channels (sparse: every convolution has a CSR filter).
+// One test image's Jacobian: a CNN's over 128 training images would dominate these runs.
+const CNN = ['--model', 'cnn', '--depth', '1', '--channels', '8', '--stem', '1', '--init', 'uniform', '--density', '0.3', '--lr', '0.05', '--batch', '32', '--max-steps', '8', '--train-limit', '256', '--test-limit', '64', '--jacobian', 'hidden-test-example'];
 
 describe('--dst flags', () => {
   it('become TrainSpec.dst, T_end defaulting to 3/4 of the run', () => {
@@ -37,7 +44,8 @@ describe('--dst flags', () => {
     expect(bad(['--block-mask', '--init', 'uniform'])).toThrow(/--block-mask needs --format bsr4 \| bsr8/);
     expect(bad(['--block-mask', '--format', 'bsr8'])).toThrow(/--block-mask needs --init uniform or erk .*got --init eoi/);
     expect(bad(['--block-mask', '--format', 'bsr8', '--init', 'erk', '--model', 'cnn', '--depth', '1'])).toThrow(/--block-mask .*--model cnn/);
-    expect(bad(['--dst', 'rigl', '--model', 'cnn', '--depth', '1'])).toThrow(/--dst .*--model cnn/);
+    expect(bad(['--dst', 'rigl', '--model', 'cnn', '--depth', '1', '--format', 'bsr8'])).toThrow(/^--dst with --model cnn moves single taps: it needs --format csr, got --format bsr8$/);
+    expect(parseTrainArgs([...CNN, '--dst', 'rigl', ...out('cnn-parse')]).spec.dst).toEqual({ method: 'rigl', every: 100, fraction: 0.3, until: 100, seed: 0 });
   });
 });
 
@@ -82,6 +90,31 @@ describe('orthosparse train / compare --dst', () => {
     const log = JSON.parse(readFileSync(path.join(dir, 'rigl', 'log.json'), 'utf8'));
     expect(log.spec.dst).toEqual({ method: 'rigl', every: 2, fraction: 0.5, until: 6, seed: 0 });
     expect(rigl.parameters).toBe(staticRun.parameters);
+  });
+
+  it('trains a CNN with RigL from the command line; the saved convolutions moved, their counts kept', async () => {
+    vi.spyOn(console, 'log').mockImplementation(() => {});
+    vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const rigl = await trainCommand([...CNN, '--dst', 'rigl', '--dst-every', '2', '--dst-fraction', '0.5', ...out('cnn-rigl')]);
+    vi.restoreAllMocks();
+    // The masks it started from: the same config built again, untrained.
+    const ctx = await createContext();
+    let before: Uint32Array[];
+    try {
+      const model = buildModel(ctx, rigl.spec.model);
+      before = model.layers.filter((l): l is SparseConv2d => l instanceof SparseConv2d).map((l) => l.mask.colIdx);
+      model.destroy();
+    } finally {
+      ctx.destroy();
+    }
+    expect(before).toHaveLength(2);
+    // T_end defaults to 3/4 of the 8 steps: updates after steps 2 and 4, each moving round(f·nnz) taps of both convolutions.
+    expect(rigl.history.dst!.map((u) => u.step)).toEqual([2, 4]);
+    for (const u of rigl.history.dst!) expect(u.moved).toEqual(before.map((c) => Math.round(u.fraction * c.length)));
+    const file = decodeModelFile(readFileSync(path.join(dir, 'cnn-rigl', 'model.osm')));
+    const after = [0, 1].map((l) => file.tensors.get(`${l}.colIdx`) as Uint32Array);
+    after.forEach((c, l) => expect(c.length).toBe(before[l]!.length));
+    expect(after[1]).not.toEqual(before[1]);
   });
 
   it('compare runs the sparse arms with DST and the dense baseline without', async () => {

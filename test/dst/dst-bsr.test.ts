@@ -210,6 +210,8 @@ describeGpu('dst', (run) => {
     expect(got.workspace.message).toMatch(/element mask/);
     expect(got.remap.name).toBe('RangeError');
     expect(got.remap.message).toContain(`arrays[1].data must hold 1 sections of at least nBlocks·blockSize² = ${blocks.values.length} words`);
-    expect([got.layer.leaked, got.workspace.leaked, got.remap.leaked]).toEqual([0, 0, 0]);
+    expect(got.gradient.name).toBe('TypeError');
+    expect(got.gradient.message).toBe('grow.gradient: RigL from a given dense gradient grows single entries, so it needs a CSR layer, got a BSR one');
+    expect([got.layer.leaked, got.workspace.leaked, got.remap.leaked, got.gradient.leaked]).toEqual([0, 0, 0, 0]);
   });
 });
