@@ -43,8 +43,8 @@ export { lineChart, heatmap, type Series, type ChartOptions, type HeatmapData, t
 
 // Dynamic sparse training (SET, RigL): the schedule, the layer-level updates, the GPU kernels and their exact CPU reference
 export { checkDstOptions, dstFraction, dstMoveCount, DST_METHODS, type DstMethod, type DstOptions } from './dst/schedule.js';
-export { DynamicSparsity, createDynamicSparsity, dstLayers, checkDstSpec, type DstUpdateRecord, type StateLookup } from './dst/dynamic.js';
-export { dstDropInto, dstGrowInto, dstRemapInto, dstRebuildInto, DstWorkspace, dstGrid, DST_UNIT, DST_DEFAULT_CHUNK_ENTRIES, type DstGrid, type DstGrow, type DstLayer } from './kernels/dst.js';
+export { DynamicSparsity, createDynamicSparsity, dstLayers, checkDstSpec, type DstSparseLayer, type DstUpdateRecord, type StateLookup } from './dst/dynamic.js';
+export { dstDropInto, dstGrowInto, dstRemapInto, dstRebuildInto, DstWorkspace, dstGrid, DST_UNIT, DST_DEFAULT_CHUNK_ENTRIES, type DstGrid, type DstGrow, type DstRiglGradientGrow, type DstRiglProductGrow, type DstLayer } from './kernels/dst.js';
 export {
   dstUpdateReference,
   dstBlockUpdateReference,
