@@ -12,7 +12,8 @@ import { SparseConv2d } from '../../src/nn/sparse-conv2d.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'orthosparse-cnn-format-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const CNN = ['--model', 'cnn', '--depth', '1', '--channels', '8', '--stem', '2', '--init', 'uniform', '--density', '0.5', '--lr', '0.05', '--batch', '32', '--max-steps', '4', '--train-limit', '128', '--test-limit', '64'];
+// One test image's Jacobian: a CNN's over 128 training images would dominate these runs.
+const CNN = ['--model', 'cnn', '--depth', '1', '--channels', '8', '--stem', '2', '--init', 'uniform', '--density', '0.5', '--lr', '0.05', '--batch', '32', '--max-steps', '4', '--train-limit', '128', '--test-limit', '64', '--jacobian', 'hidden-test-example'];
 
 function quietly<T>(run: () => Promise<T>): Promise<T> {
   vi.spyOn(process.stderr, 'write').mockImplementation(() => true);

@@ -8,7 +8,8 @@ import { compareCommand } from '../../src/cli/compare-command.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'orthosparse-cnn-masks-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const CNN = ['--model', 'cnn', '--depth', '1', '--channels', '4', '--stem', '2', '--activation', 'relu', '--lr', '0.05', '--batch', '16', '--max-steps', '3', '--train-limit', '64', '--test-limit', '32'];
+// One test image's Jacobian: a CNN's over the training batch would dominate these runs.
+const CNN = ['--model', 'cnn', '--depth', '1', '--channels', '4', '--stem', '2', '--activation', 'relu', '--lr', '0.05', '--batch', '16', '--max-steps', '3', '--train-limit', '64', '--test-limit', '32', '--jacobian', 'hidden-test-example'];
 
 describe('orthosparse compare --model cnn --masks', () => {
   it('trains a CNN per mask method (SNIP, SynFlow+EOI), lists what SAO cannot make, and writes the tables', async () => {

@@ -9,7 +9,8 @@ import { compareCommand } from '../../src/cli/compare-command.js';
 const dir = mkdtempSync(path.join(tmpdir(), 'orthosparse-compare-cnn-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const CNN = ['--model', 'cnn', '--depth', '1', '--channels', '4', '--stem', '2', '--init', 'eoi', '--density', '0.5', '--activation', 'relu', '--sigma-w', '1.4142', '--sigma-b', '0'];
-const RUN = ['--lr', '0.05', '--batch', '8', '--max-steps', '4', '--train-limit', '64', '--test-limit', '16'];
+// One test image's Jacobian: a CNN's over the training batch would dominate these runs.
+const RUN = ['--lr', '0.05', '--batch', '8', '--max-steps', '4', '--train-limit', '64', '--test-limit', '16', '--jacobian', 'hidden-test-example'];
 
 describe('orthosparse compare --model cnn --recipes', () => {
   it('runs every recipe on a CNN: the paper-text parts, the released skips, both LRsI forms', async () => {
