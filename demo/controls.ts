@@ -98,8 +98,8 @@ function syncControls(form: HTMLFormElement): void {
   const init = field(form, initField(form)).value;
   field(form, 'density').disabled = !isMaskValue(init) && !(cnn ? isSparseCnnInit(init as CnnInit) : isSparseInit(init as MlpInit));
   field(form, 'refine').disabled = !isMaskValue(init);
-  // Dynamic sparsity moves an MLP's sparse masks: not a CNN's, not a dense init's.
-  field(form, 'dst').disabled = field(form, 'density').disabled || cnn;
+  // Dynamic sparsity moves sparse masks, an MLP's or a CNN's: not a dense init's.
+  field(form, 'dst').disabled = field(form, 'density').disabled;
   field(form, 'dstEvery').disabled = field(form, 'dst').disabled || field(form, 'dst').value === '';
   const soft = checked(form, 'softNeuronsOn');
   const activation = field<HTMLSelectElement>(form, 'activation');

@@ -31,7 +31,7 @@ function maskCaption(run: RunState, l: number, w: LayerWeights): string {
   const moved = w.step === undefined ? '' : `, after the mask update at step ${w.step}`;
   if (!k) return `Run #${run.id}, layer ${l + 1}${moved}: ${w.rows} outputs × ${w.cols} inputs, ${stored} of ${total} weights stored (${percent(stored, total)}). Red +, blue −, white pruned.`;
   return (
-    `Run #${run.id}, layer ${l + 1} (convolution${k.stride > 1 ? `, stride ${k.stride}` : ''}): ${w.rows} output × ${k.cIn} input channels, ` +
+    `Run #${run.id}, layer ${l + 1} (convolution${k.stride > 1 ? `, stride ${k.stride}` : ''})${moved}: ${w.rows} output × ${k.cIn} input channels, ` +
     `one ${k.kh} × ${k.kw} tile of taps per pair (rows: output channels); ${stored} of ${total} taps stored (${percent(stored, total)}). ` +
     'Red +, blue −, amber stored but zero (trainable), white pruned.'
   );

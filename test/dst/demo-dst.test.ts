@@ -1,7 +1,8 @@
 /**
- * The demo page's dynamic-sparsity choice in headless Chromium: a small RigL run from the form, its
- * spec carrying the DST options, and the mask panel redrawn after the updates with a different
- * pattern of pruned pixels than at step 0 (read back from the canvas), the stored count unchanged.
+ * The demo page's dynamic-sparsity choice in headless Chromium: a small RigL MLP run and a SET CNN
+ * run from the form, their specs carrying the DST options, and the mask panel redrawn after the
+ * updates with a different pattern of pruned pixels than at step 0 (read back from the canvas), the
+ * stored count unchanged.
  */
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'puppeteer-core';
@@ -46,6 +47,38 @@ describe.skipIf(!chromium)('demo page: dynamic sparsity (Chromium)', () => {
       expect(start.caption).not.toMatch(/mask update/);
       expect(moved.pruned).toHaveLength(start.pruned.length);
       // Each layer's count is kept, so as many pixels are pruned, but not the same ones.
+      const count = (xs: boolean[]) => xs.filter(Boolean).length;
+      expect(count(moved.pruned)).toBe(count(start.pruned));
+      expect(moved.pruned).not.toEqual(start.pruned);
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('trains a CNN with SET from the form and redraws the moved conv mask', { timeout: 600_000 }, async () => {
+    const { page, errors } = await openPage(demo.browser, { width: 1400, height: 1000 });
+    try {
+      await openDemo(page, demo.url);
+      // A stride-2 stem of 2 (28 -> 7) and one body convolution of 4 channels, uniform masks.
+      await fill(page, '#controls', { model: 'cnn' });
+      await fill(page, '#controls', { channels: '4', stem: '2', cnnDepth: '1', kernel: '3', padding: 'circular', cnnInit: 'uniform', density: '0.25', activation: 'tanh', steps: '20', dst: 'set', dstEvery: '10' });
+      await page.click('#train');
+      await page.waitForFunction(() => (window.demoState.runs[0]?.layers.length ?? 0) > 0, { timeout: 300_000, polling: 100 });
+      await page.waitForFunction(() => /taps stored/.test(document.querySelector('#mask-caption')?.textContent ?? ''), { timeout: 60_000, polling: 100 });
+      // The body convolution: 4 x 4 tiles of 3 x 3 taps.
+      await page.select('#mask-layer', '2');
+      const start = await drawnMask(page);
+      await runFinished(page, 0);
+      const { runs } = await demoState(page);
+      expect(runs[0]!.error).toBeUndefined();
+      expect(runs[0]!.spec.model).toMatchObject({ kind: 'cnn', init: 'uniform', density: 0.25 });
+      expect(runs[0]!.spec.dst).toEqual({ method: 'set', every: 10, fraction: 0.3, until: 15 });
+      await page.select('#mask-layer', '2');
+      await page.waitForFunction(() => /after the mask update at step 10/.test(document.querySelector('#mask-caption')?.textContent ?? ''), { timeout: 30_000, polling: 100 });
+      const moved = await drawnMask(page);
+      expect(start.caption).not.toMatch(/mask update/);
+      expect(moved.pruned).toHaveLength(start.pruned.length);
       const count = (xs: boolean[]) => xs.filter(Boolean).length;
       expect(count(moved.pruned)).toBe(count(start.pruned));
       expect(moved.pruned).not.toEqual(start.pruned);

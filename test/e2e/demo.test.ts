@@ -158,7 +158,7 @@ describe.skipIf(!chromium)('demo page (Chromium)', () => {
       expect((await demoState(page)).webgpu).toBe('ready');
 
       // Choosing CNN shows its fields, moves the untouched training fields to the CNN's defaults,
-      // keeps the recipe and the mask methods, and disables what builds MLPs only: SAO, dynamic sparsity.
+      // keeps the recipe, the mask methods and dynamic sparsity, and disables what builds MLPs only: SAO.
       await fill(page, '#controls', { model: 'cnn' });
       const controls = await page.$eval('#controls', (f) => {
         const form = f as HTMLFormElement;
@@ -175,7 +175,7 @@ describe.skipIf(!chromium)('demo page (Chromium)', () => {
       });
       expect(controls.shown).toEqual([false, false, true, true, true, true, true, true]);
       expect(controls.recipeEnabled).toBe(true);
-      expect(controls.dstDisabled).toBe(true);
+      expect(controls.dstDisabled).toBe(false);
       expect(controls.inits).toEqual([
         ['eoi', 'EOI (delta-orthogonal, exact)'],
         ['uniform', 'uniform random'],
