@@ -24,6 +24,34 @@ async function drawnMask(page: Page): Promise<{ pruned: boolean[]; caption: stri
   return { pruned, caption: await page.$eval('#mask-caption', (e) => e.textContent ?? '') };
 }
 
+/**
+ * Fills the form, trains, and returns the mask panel as drawn at step 0 (once the run has been
+ * inspected; `layer` picks the panel's layer) and, after the run, as drawn after the update at
+ * step `updateAt`, with the run's state.
+ */
+async function masksAroundUpdate(page: Page, fields: Record<string, string>, updateAt: number, layer?: string) {
+  await fill(page, '#controls', fields);
+  await page.click('#train');
+  await page.waitForFunction(() => (window.demoState.runs[0]?.layers.length ?? 0) > 0, { timeout: 300_000, polling: 100 });
+  await page.waitForFunction(() => /(weights|taps) stored/.test(document.querySelector('#mask-caption')?.textContent ?? ''), { timeout: 60_000, polling: 100 });
+  if (layer !== undefined) await page.select('#mask-layer', layer);
+  const start = await drawnMask(page);
+  await runFinished(page, 0);
+  const { runs } = await demoState(page);
+  if (layer !== undefined) await page.select('#mask-layer', layer);
+  await page.waitForFunction((step) => new RegExp(`after the mask update at step ${step}`).test(document.querySelector('#mask-caption')?.textContent ?? ''), { timeout: 30_000, polling: 100 }, updateAt);
+  return { start, moved: await drawnMask(page), run: runs[0]! };
+}
+
+/** Each layer's count is kept, so as many pixels are drawn pruned as at step 0, but not the same ones. */
+function expectMovedMask(start: { pruned: boolean[]; caption: string }, moved: { pruned: boolean[] }): void {
+  expect(start.caption).not.toMatch(/mask update/);
+  expect(moved.pruned).toHaveLength(start.pruned.length);
+  const count = (xs: boolean[]) => xs.filter(Boolean).length;
+  expect(count(moved.pruned)).toBe(count(start.pruned));
+  expect(moved.pruned).not.toEqual(start.pruned);
+}
+
 describe.skipIf(!chromium)('demo page: dynamic sparsity (Chromium)', () => {
   const demo = useServedDemo();
 
@@ -31,25 +59,11 @@ describe.skipIf(!chromium)('demo page: dynamic sparsity (Chromium)', () => {
     const { page, errors } = await openPage(demo.browser, { width: 1400, height: 1000 });
     try {
       await openDemo(page, demo.url);
-      await fill(page, '#controls', { depth: '3', width: '32', density: '0.25', init: 'uniform', activation: 'relu', steps: '60', batch: '32', lr: '0.05', dst: 'rigl', dstEvery: '30' });
-      await page.click('#train');
-      // The panel as drawn at step 0, once the run has been inspected.
-      await page.waitForFunction(() => (window.demoState.runs[0]?.layers.length ?? 0) > 0, { timeout: 300_000, polling: 100 });
-      await page.waitForFunction(() => /weights stored/.test(document.querySelector('#mask-caption')?.textContent ?? ''), { timeout: 60_000, polling: 100 });
-      const start = await drawnMask(page);
-      await runFinished(page, 0);
-      const { runs } = await demoState(page);
-      expect(runs[0]!.error).toBeUndefined();
-      expect(runs[0]!.spec.dst).toEqual({ method: 'rigl', every: 30, fraction: 0.3, until: 45 });
       // One update, after step 30 (the next would be past T_end = 45); the panel shows it.
-      await page.waitForFunction(() => /after the mask update at step 30/.test(document.querySelector('#mask-caption')?.textContent ?? ''), { timeout: 30_000, polling: 100 });
-      const moved = await drawnMask(page);
-      expect(start.caption).not.toMatch(/mask update/);
-      expect(moved.pruned).toHaveLength(start.pruned.length);
-      // Each layer's count is kept, so as many pixels are pruned, but not the same ones.
-      const count = (xs: boolean[]) => xs.filter(Boolean).length;
-      expect(count(moved.pruned)).toBe(count(start.pruned));
-      expect(moved.pruned).not.toEqual(start.pruned);
+      const { start, moved, run } = await masksAroundUpdate(page, { depth: '3', width: '32', density: '0.25', init: 'uniform', activation: 'relu', steps: '60', batch: '32', lr: '0.05', dst: 'rigl', dstEvery: '30' }, 30);
+      expect(run.error).toBeUndefined();
+      expect(run.spec.dst).toEqual({ method: 'rigl', every: 30, fraction: 0.3, until: 45 });
+      expectMovedMask(start, moved);
       expect(errors).toEqual([]);
     } finally {
       await page.close();
@@ -60,28 +74,15 @@ describe.skipIf(!chromium)('demo page: dynamic sparsity (Chromium)', () => {
     const { page, errors } = await openPage(demo.browser, { width: 1400, height: 1000 });
     try {
       await openDemo(page, demo.url);
-      // A stride-2 stem of 2 (28 -> 7) and one body convolution of 4 channels, uniform masks.
       await fill(page, '#controls', { model: 'cnn' });
-      await fill(page, '#controls', { channels: '4', stem: '2', cnnDepth: '1', kernel: '3', padding: 'circular', cnnInit: 'uniform', density: '0.25', activation: 'tanh', steps: '20', dst: 'set', dstEvery: '10' });
-      await page.click('#train');
-      await page.waitForFunction(() => (window.demoState.runs[0]?.layers.length ?? 0) > 0, { timeout: 300_000, polling: 100 });
-      await page.waitForFunction(() => /taps stored/.test(document.querySelector('#mask-caption')?.textContent ?? ''), { timeout: 60_000, polling: 100 });
-      // The body convolution: 4 x 4 tiles of 3 x 3 taps.
-      await page.select('#mask-layer', '2');
-      const start = await drawnMask(page);
-      await runFinished(page, 0);
-      const { runs } = await demoState(page);
-      expect(runs[0]!.error).toBeUndefined();
-      expect(runs[0]!.spec.model).toMatchObject({ kind: 'cnn', init: 'uniform', density: 0.25 });
-      expect(runs[0]!.spec.dst).toEqual({ method: 'set', every: 10, fraction: 0.3, until: 15 });
-      await page.select('#mask-layer', '2');
-      await page.waitForFunction(() => /after the mask update at step 10/.test(document.querySelector('#mask-caption')?.textContent ?? ''), { timeout: 30_000, polling: 100 });
-      const moved = await drawnMask(page);
-      expect(start.caption).not.toMatch(/mask update/);
-      expect(moved.pruned).toHaveLength(start.pruned.length);
-      const count = (xs: boolean[]) => xs.filter(Boolean).length;
-      expect(count(moved.pruned)).toBe(count(start.pruned));
-      expect(moved.pruned).not.toEqual(start.pruned);
+      // A stride-2 stem of 2 (28 -> 7) and one body convolution of 4 channels, uniform masks; the
+      // panel on the body convolution (4 x 4 tiles of 3 x 3 taps). One update, after step 10.
+      const cnn = { channels: '4', stem: '2', cnnDepth: '1', kernel: '3', padding: 'circular', cnnInit: 'uniform', density: '0.25', activation: 'tanh', steps: '20', dst: 'set', dstEvery: '10' };
+      const { start, moved, run } = await masksAroundUpdate(page, cnn, 10, '2');
+      expect(run.error).toBeUndefined();
+      expect(run.spec.model).toMatchObject({ kind: 'cnn', init: 'uniform', density: 0.25 });
+      expect(run.spec.dst).toEqual({ method: 'set', every: 10, fraction: 0.3, until: 15 });
+      expectMovedMask(start, moved);
       expect(errors).toEqual([]);
     } finally {
       await page.close();
