@@ -3,7 +3,8 @@
  * convolutional: after every `every` steps up to `until`, each layer drops its k smallest stored
  * weights and grows k new ones (src/kernels/dst.ts), its values and optimizer state moved along,
  * on the GPU. The starting masks are whatever the model was built with (any init or mask method,
- * any per-layer densities such as ERK); each layer's count stays what it started with. Layers
+ * any per-layer densities such as ERK); each layer's count stays what it started with, and a layer
+ * that stores every position (ERK keeps some dense) is left as it is. Layers
  * stored as BSR move whole blocks (ranked by the sum of |w|, or of |dL/dW| for RigL's grow), so
  * their masks must be block-structured (MlpConfig.blockMask); their block count stays what it
  * started with. A convolution's filter moves single taps (CSR storage only); RigL ranks the free
@@ -131,7 +132,10 @@ export class DynamicSparsity {
     for (const [i, layer] of this.layers.entries()) {
       const ws = this.workspaces[i]!;
       const w = layer.dynamicWeight();
-      const k = dstMoveCount(fraction, ws.grid.nnz);
+      // A layer that stores every position (ERK's dense ones) has nothing to move: the dropped
+      // positions would be the only free ones, grown back at 0.
+      const { rows, cols, nnz } = ws.grid;
+      const k = nnz === rows * cols ? 0 : dstMoveCount(fraction, nnz);
       moved.push(k);
       if (k === 0) continue;
       await dstDropInto(this.ctx, ws, k);

@@ -110,6 +110,17 @@ describeGpu('dst', (run) => {
     expect(got.after.colIdx.length).toBe(w.colIdx.length);
   });
 
+  it('a filter that stores every tap is left as it is (nothing to move: the dropped taps would be the only free ones)', async () => {
+    const shape: ConvShape = { cIn: 2, h: 5, w: 5, kh: 3, kw: 3, padding: 1 };
+    const w = coarse(patterned(3, 18, 14, () => true), 14);
+    const rng = new Rng(4);
+    const state = Float32Array.from({ length: 2 * sgdStateLength(54) }, () => rng.nextNormal());
+    const got = await run('convUpdate', { w, shape, batch: 2, x: integers(rng, 2 * 50, 2), dy: integers(rng, 2 * 75, 2), state, dst: { method: 'rigl', every: 1, fraction: 0.5, until: 10, seed: SEED }, step: STEP });
+    expect(got.record.moved).toEqual([0]);
+    expect(got.after).toEqual({ ...w, values: Float32Array.from(w.values) });
+    expect(got.state).toEqual(state);
+  });
+
   for (const method of ['set', 'rigl'] as const) {
     it(`training a CNN after a ${method === 'set' ? 'SET' : 'RigL'} update equals training a static mask built from the new filters`, async () => {
       const r = new Rng(19);
