@@ -61,6 +61,12 @@ interface ArmResult {
   samplesPerSecond: number;
   layerDensities: number[];
   dstUpdates: number;
+  /**
+   * Weights moved per layer at each update. Absent in files written before it was recorded: then
+   * a layer storing every position (ERK's dense output layer) was updated too, its smallest
+   * weights dropped and regrown at 0; since, such a layer is left as it is.
+   */
+  dstMoved?: number[][];
   adapter: string;
   elapsedMs: number;
 }
@@ -128,6 +134,7 @@ async function trainArm(args: string[]): Promise<void> {
       samplesPerSecond: history.samplesPerSecond,
       layerDensities,
       dstUpdates: history.dst?.length ?? 0,
+      dstMoved: history.dst?.map((u) => u.moved),
       adapter: ctx.adapterName,
       elapsedMs: performance.now() - t0,
     };
@@ -397,21 +404,24 @@ function meanAndSd(xs: number[]): { mean: number; sd: number } {
  */
 function seedReport(dirs: string[]): void {
   if (dirs.length === 0) throw new RangeError('seeds needs at least one folder');
-  const runs = dirs.flatMap((dir) => armFiles(dir).map(({ file, arm }) => ({ ...arm, seed: seedOf(file, arm), labelSmoothing: arm.labelSmoothing ?? 0 })));
+  // A DST run from before dstMoved was recorded also updated its dense layers: a group of its own.
+  const runs = dirs.flatMap((dir) =>
+    armFiles(dir).map(({ file, arm }) => ({ ...arm, seed: seedOf(file, arm), labelSmoothing: arm.labelSmoothing ?? 0, label: arm.dstUpdates > 0 && !arm.dstMoved ? `${arm.arm} (dense layers updated too)` : arm.arm })),
+  );
   const groups = new Map<string, typeof runs>();
   for (const r of runs) {
-    const key = `${r.arm}|${r.arm === 'dense' ? 1 : r.density}|${r.steps}|${r.labelSmoothing}`;
+    const key = `${r.label}|${r.arm === 'dense' ? 1 : r.density}|${r.steps}|${r.labelSmoothing}`;
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
   const rows = [...groups.values()].map((g) => ({ ...g[0]!, seeds: g.map((r) => r.seed).sort((a, b) => a - b), ...meanAndSd(g.map((r) => r.testAccuracy * 100)), n: g.length }));
-  rows.sort((a, b) => a.steps - b.steps || b.density - a.density || ARMS.indexOf(a.arm) - ARMS.indexOf(b.arm) || a.labelSmoothing - b.labelSmoothing);
+  rows.sort((a, b) => a.steps - b.steps || b.density - a.density || ARMS.indexOf(a.arm) - ARMS.indexOf(b.arm) || a.labelSmoothing - b.labelSmoothing || a.label.localeCompare(b.label));
   const lines = ['| arm | density | steps | label smoothing | seeds | test accuracy, mean ± sd | vs dense mean (points) ± s.e. |', '|---|---|---|---|---|---|---|'];
   for (const r of rows) {
     const dense = rows.find((d) => d.arm === 'dense' && d.steps === r.steps && d.labelSmoothing === 0);
     // One seed has no spread to report, so neither its sd nor the gap's error is shown.
     const error = r.n > 1 && dense ? ` ± ${Math.sqrt(r.sd ** 2 / r.n + dense.sd ** 2 / dense.n).toFixed(2)}` : '';
     const gap = dense && r !== dense ? `${(r.mean - dense.mean).toFixed(2)}${error}` : '';
-    lines.push(`| ${r.arm} | ${r.arm === 'dense' ? 1 : r.density} | ${r.steps} | ${r.labelSmoothing} | ${r.seeds.join(', ')} | ${r.mean.toFixed(2)}%${r.n > 1 ? ` ± ${r.sd.toFixed(2)}` : ''} | ${gap} |`);
+    lines.push(`| ${r.label} | ${r.arm === 'dense' ? 1 : r.density} | ${r.steps} | ${r.labelSmoothing} | ${r.seeds.join(', ')} | ${r.mean.toFixed(2)}%${r.n > 1 ? ` ± ${r.sd.toFixed(2)}` : ''} | ${gap} |`);
   }
   lines.push('', `Adapter: ${[...new Set(runs.map((r) => r.adapter))].join(', ')}.`);
   writeFileSync(path.join(dirs[0]!, 'seeds.md'), lines.join('\n') + '\n');
