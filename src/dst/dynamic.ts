@@ -104,7 +104,8 @@ export class DynamicSparsity {
       }
     }
     this.workspaces = layers.map((layer) => new DstWorkspace(ctx, layer.dynamicWeight()));
-    this.convGradients = layers.map((layer) => (rigl && layer instanceof SparseConv2d ? ctx.zeros('f32', layerPositions(layer), 'dst.convGradient') : undefined));
+    const moves = (layer: SparseConv2d) => layer.mask.colIdx.length < layerPositions(layer);
+    this.convGradients = layers.map((layer) => (rigl && layer instanceof SparseConv2d && moves(layer) ? ctx.zeros('f32', layerPositions(layer), 'dst.convGradient') : undefined));
   }
 
   /** Runs the update due after `step` steps, if any (see dstFraction); returns what it did. */

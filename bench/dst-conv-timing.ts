@@ -1,0 +1,117 @@
+/**
+ * The cost of one mask update of a CNN against one training step of the same net, in one run: the
+ * VGG-style CNN of bench/vgg-common.sh (three conv-conv-pool stages of 8, 16 and 32 channels, zero
+ * padding, ReLU, global average pooling; ERK masks at --density, Adam, batch 64) on one MNIST batch.
+ * Medians (and least) of wall time, GPU synced, of a sparse training step, a dense one (the same net
+ * with dense Gaussian filters), a SET update and a RigL update of every sparse convolution
+ * (fraction 0.3), and RigL's dense conv weight gradients alone (of the convolutions an update
+ * moves).
+ *
+ *   node scripts/run.mjs bench/dst-conv-timing.ts --density 0.1 --repeats 5 --out bench/vgg-dst/timing-0.1.json
+ */
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { loadMnistDatasets } from '../src/cli/mnist-node.js';
+import { dstLayers, DynamicSparsity } from '../src/dst/dynamic.js';
+import { createContext } from '../src/gpu/context.js';
+import { SoftmaxCrossEntropy } from '../src/nn/loss.js';
+import { buildModel, type CnnModelConfig } from '../src/nn/model.js';
+import type { SparseConv2d } from '../src/nn/sparse-conv2d.js';
+import { toActivationLayout } from '../src/sparse/activation-layout.js';
+import { createOptimizer } from '../src/train/optimizer-spec.js';
+
+const BATCH = 64;
+const { values } = parseArgs({ options: { density: { type: 'string', default: '0.1' }, repeats: { type: 'string', default: '5' }, out: { type: 'string' } } });
+const density = Number(values.density);
+const repeats = Number(values.repeats);
+if (!(density > 0 && density < 1)) throw new RangeError(`--density must be a number in (0, 1), got ${values.density}`);
+if (!Number.isInteger(repeats) || repeats < 1) throw new RangeError(`--repeats must be an integer >= 1, got ${values.repeats}`);
+
+const vgg = (init: CnnModelConfig['init']): CnnModelConfig => ({
+  kind: 'cnn',
+  architecture: 'vgg',
+  inputShape: [1, 28, 28],
+  depth: 3,
+  channels: 8,
+  stem: 0,
+  kernel: 3,
+  paddingMode: 'zeros',
+  classes: 10,
+  density,
+  init,
+  activation: 'relu',
+  sigmaW: 1.4142,
+  sigmaB: 0,
+  seed: 0,
+});
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
+const ctx = await createContext();
+const data = await loadMnistDatasets({ trainLimit: BATCH });
+const x = ctx.upload('f32', toActivationLayout(data.train.inputs, BATCH, 784));
+const labels = ctx.upload('u32', Uint32Array.from(data.train.labels));
+const rows: Record<string, unknown> = {};
+/** Median and least of `repeats` runs after a warm-up one (pipelines compiled); load on a shared machine only adds to the least. */
+async function record(name: string, work: () => Promise<void>): Promise<number> {
+  await work();
+  const ms: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const t = performance.now();
+    await work();
+    await ctx.sync();
+    ms.push(performance.now() - t);
+  }
+  rows[`${name}Ms`] = median(ms);
+  rows[`${name}MinMs`] = Math.min(...ms);
+  return median(ms);
+}
+
+try {
+  const steps: Record<string, number> = {};
+  for (const arm of ['sparse', 'dense'] as const) {
+    const model = buildModel(ctx, vgg(arm === 'dense' ? 'dense-gaussian' : 'erk'));
+    const loss = new SoftmaxCrossEntropy(ctx, 10);
+    const optimizer = createOptimizer(ctx, model.parameters(), { kind: 'adam', lr: 0.005, schedule: 'constant' }, 1000);
+    const step = async () => {
+      const logits = await model.forward(x, BATCH);
+      await loss.forward(logits, labels, BATCH);
+      await model.backward(loss.backward(), BATCH);
+      await optimizer.step();
+    };
+    steps[arm] = await record(`${arm}Step`, step);
+    if (arm === 'sparse') {
+      const layers = dstLayers(model) as SparseConv2d[];
+      rows.layers = layers.map((l) => ({ cOut: l.cOut, ...l.shape, nnz: l.mask.colIdx.length, density: l.density }));
+      // The gradients RigL computes: those of the layers it moves (ERK keeps the first one dense, which an update leaves as it is).
+      const moving = layers.filter((l) => l.density < 1);
+      const gradients = moving.map((l) => ctx.zeros('f32', l.cOut * l.shape.cIn * l.shape.kh * l.shape.kw));
+      const gradient = await record('riglGradient', async () => {
+        for (const [i, l] of moving.entries()) await l.denseWeightGradInto(gradients[i]!);
+      });
+      for (const g of gradients) g.destroy();
+      for (const method of ['set', 'rigl'] as const) {
+        const dst = new DynamicSparsity(ctx, layers, { method, every: 1, fraction: 0.3, until: 1000 }, (v) => optimizer.stateOf(v));
+        let i = 0;
+        const update = await record(`${method}Update`, async () => void (await dst.update(0.3, ++i)));
+        rows[`${method}UpdatePerStep`] = update / steps.sparse!;
+        if (method === 'rigl') rows.riglOutsideGradientPerStep = (update - gradient) / steps.sparse!;
+        dst.destroy();
+      }
+    }
+    optimizer.destroy();
+    loss.destroy();
+    model.destroy();
+  }
+  rows.sparseStepSpeedup = steps.dense! / steps.sparse!;
+  const result = { density, batch: BATCH, repeats, adapter: ctx.adapterName, ...rows };
+  if (values.out) writeFileSync(values.out, JSON.stringify(result, null, 1));
+  console.log(JSON.stringify(result, null, 1));
+} finally {
+  x.destroy();
+  labels.destroy();
+  ctx.destroy();
+}
