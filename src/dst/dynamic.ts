@@ -8,8 +8,8 @@
  * stored as BSR move whole blocks (ranked by the sum of |w|, or of |dL/dW| for RigL's grow), so
  * their masks must be block-structured (MlpConfig.blockMask); their block count stays what it
  * started with. A convolution's filter moves single taps (CSR storage only); RigL ranks the free
- * taps by the dense conv weight gradient of the last batch, and after each update the layer reads
- * its new pattern back to rebuild its tap tables (one small read per conv layer).
+ * taps by the dense conv weight gradient of the last batch, and after each update the layer
+ * rebuilds its tap table and channel order on the GPU from the new pattern.
  */
 import type { Context } from '../gpu/context.js';
 import type { GpuTensor } from '../gpu/tensor.js';
@@ -104,8 +104,7 @@ export class DynamicSparsity {
       }
     }
     this.workspaces = layers.map((layer) => new DstWorkspace(ctx, layer.dynamicWeight()));
-    const moves = (layer: SparseConv2d) => layer.mask.colIdx.length < layerPositions(layer);
-    this.convGradients = layers.map((layer) => (rigl && layer instanceof SparseConv2d && moves(layer) ? ctx.zeros('f32', layerPositions(layer), 'dst.convGradient') : undefined));
+    this.convGradients = layers.map((layer) => (rigl && layer instanceof SparseConv2d && layer.density < 1 ? ctx.zeros('f32', layerPositions(layer), 'dst.convGradient') : undefined));
   }
 
   /** Runs the update due after `step` steps, if any (see dstFraction); returns what it did. */
@@ -119,8 +118,7 @@ export class DynamicSparsity {
 
   /**
    * One update of every layer moving `fraction` of its stored weights (or blocks), salted by
-   * `step`. Reads back one count per CSR layer (its SDDMM items), and each moved convolution's
-   * new pattern. Throws a RangeError before any dispatch for a fraction outside [0, 1], a step that
+   * `step`. Reads back one count per CSR layer (its SDDMM items), nothing else. Throws a RangeError before any dispatch for a fraction outside [0, 1], a step that
    * is not an integer >= 0, or a RigL update before the layers have seen a training step.
    */
   async update(fraction: number, step: number): Promise<DstUpdateRecord> {

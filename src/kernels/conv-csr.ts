@@ -2,11 +2,14 @@
  * CSR sparse 2-D convolution: the forward pass y = conv(x, W) (+ bias) and the backward-data pass
  * dx = convᵀ(dy), both implicit GEMMs over the CSR filter on shaders/conv_csr.wgsl (no im2col).
  * Activations are in the activation layout (feature-major.ts); shapes come from convGeometry.
- * Host side: the GPU filter (CSR plus the tables the kernel reads), tile choice, validation,
- * dispatch shape, and the one-shot conv2dCsr.
+ * Host side: the GPU filter (CSR plus the tables the kernel reads, rebuilt on the GPU when dynamic
+ * sparsity moves the pattern), tile choice, validation, dispatch shape, and the one-shot conv2dCsr.
  */
 import source from '../../shaders/conv_csr.wgsl';
+import tablesSource from '../../shaders/conv_tables.wgsl';
+import indexSource from '../../shaders/dst_index.wgsl';
 import type { Context, KernelSource } from '../gpu/context.js';
+import { composedSource } from '../gpu/kernel-interface.js';
 import type { GpuTensor } from '../gpu/tensor.js';
 import { fromActivationLayout } from '../sparse/activation-layout.js';
 import { type ConvDims, type ConvGeometry, convGeometry, convTaps, convUniforms, MAX_CONV_DIM } from '../sparse/conv-geometry.js';
@@ -46,8 +49,13 @@ function checkFilterColumns(name: string, cols: number, shape: ConvFilterShape):
   if (cols !== convTaps(shape)) throw new RangeError(`${name} must equal cIn*kh*kw = ${convTaps(shape)}, got ${cols}`);
 }
 
+/** shaders/conv_tables.wgsl: the tables below, rebuilt on the GPU after dynamic sparsity moved the pattern. */
+export const convTablesKernel: KernelSource = { name: 'conv_tables', source: /* @__PURE__ */ composedSource([indexSource, tablesSource]) };
+/** Invocations per workgroup of conv_tables (dst_index.wgsl's WG default). */
+const TABLES_WORKGROUP = 64;
+
 /**
- * What the conv kernels read beside a filter's CSR: each entry's tap as (ci, ky << 16 | kx), and
+ * What the conv kernels read beside a filter's CSR (on the host; conv_tables on the GPU): each entry's tap as (ci, ky << 16 | kx), and
  * the input channels by decreasing stored taps.
  */
 function filterTables(colIdx: Uint32Array, { cIn, kh, kw }: ConvFilterShape): { taps: Uint32Array; channelOrder: Uint32Array } {
@@ -109,15 +117,17 @@ export class GpuConvFilter {
   }
 
   /**
-   * After the CSR's pattern was rewritten on the GPU (dynamic sparsity: nnz kept), reads it back
-   * and rewrites the tap table and channel order to match; returns the new pattern.
+   * After the CSR's pattern and Wᵀ were rewritten on the GPU (dynamic sparsity: nnz kept, see
+   * dstRebuildInto), rebuilds the tap table and the channel order from them on the GPU
+   * (shaders/conv_tables.wgsl); nothing is read back.
    */
-  async patternRewritten(ctx: Context): Promise<{ rowPtr: Uint32Array; colIdx: Uint32Array }> {
-    const [rowPtr, colIdx] = await ctx.readAll([this.csr.pattern.rowPtr, this.csr.pattern.colIdx]);
-    const tables = filterTables(colIdx!, this);
-    ctx.write(this.taps, tables.taps);
-    ctx.write(this.channelOrder, tables.channelOrder);
-    return { rowPtr: rowPtr!, colIdx: colIdx! };
+  async patternRewritten(ctx: Context): Promise<void> {
+    const nnz = this.csr.nnz;
+    if (nnz === 0) return;
+    const buffers = { colIdx: this.csr.pattern.colIdx, tRowPtr: this.csr.transposed.rowPtr, taps: this.taps, channelOrder: this.channelOrder };
+    const uniforms = { nnz, cIn: this.cIn, kh: this.kh, kw: this.kw };
+    await ctx.dispatch(convTablesKernel, { entryPoint: 'decode_taps', buffers, uniforms, workgroups: gridFor(ctx, Math.ceil(nnz / TABLES_WORKGROUP)) });
+    await ctx.dispatch(convTablesKernel, { entryPoint: 'channel_order', buffers, uniforms, workgroups: gridFor(ctx, Math.ceil(this.cIn / TABLES_WORKGROUP)) });
   }
 
   /** Frees every buffer now. */

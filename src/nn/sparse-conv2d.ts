@@ -10,14 +10,15 @@
  * the filter's entries (or blocks), backward-data the transposed convolution on the same pattern,
  * the weight gradient an SDDMM at the stored taps (or blocks) only.
  */
+import { OrthosparseError } from '../errors.js';
 import type { Context } from '../gpu/context.js';
 import type { GpuTensor } from '../gpu/tensor.js';
 import { channelSumsInto } from '../kernels/channel-sums.js';
 import { convBsrBackwardDataInto, convBsrForwardInto } from '../kernels/conv-bsr.js';
 import type { Activation } from '../kernels/activation.js';
 import { convCsrBackwardDataInto, convCsrBackwardDataSlopeInto, convCsrForwardActivatedInto, convCsrForwardInto, GpuConvFilter } from '../kernels/conv-csr.js';
-import { featureMajorStride } from '../kernels/feature-major.js';
 import { denseConvWeightGradInto } from '../kernels/conv-dense.js';
+import { featureMajorStride } from '../kernels/feature-major.js';
 import { convBsrWeightGradInto } from '../kernels/sddmm-conv-bsr.js';
 import { convSddmmInto } from '../kernels/sddmm-conv.js';
 import { checkStorageFormat } from '../sparse/bsr.js';
@@ -43,7 +44,7 @@ interface ConvOps {
   /** Where each entry of the mask's CSR order sits in `values` (absent: the same order). */
   offsets?: Uint32Array;
   /** The CSR weight dynamic sparsity rewrites, and the rest of the filter rebuilt after it (CSR storage only). */
-  dynamic?: { weight: GpuCsr; patternRewritten(): Promise<{ rowPtr: Uint32Array; colIdx: Uint32Array }> };
+  dynamic?: { weight: GpuCsr; patternRewritten(): Promise<void>; readPattern(): Promise<{ rowPtr: Uint32Array; colIdx: Uint32Array }> };
   /** The passes with the neighbouring activation fused (CSR storage only). */
   fused?: {
     forward(x: GpuTensor<'f32'>, out: { z: GpuTensor<'f32'>; y: GpuTensor<'f32'> }, g: ConvGeometry, activation: Activation, bias: GpuTensor<'f32'>): Promise<void>;
@@ -59,7 +60,14 @@ function csrOps(ctx: Context, weight: CsrMatrix, shape: ConvShape): ConvOps {
     forward: (x, y, g, bias) => convCsrForwardInto(ctx, filter, x, y, g, bias),
     backwardData: (dy, dx, g) => convCsrBackwardDataInto(ctx, filter, dy, dx, g),
     weightGrad: (dy, x, dw, g) => convSddmmInto(ctx, filter.csr, dy, x, dw, g),
-    dynamic: { weight: filter.csr, patternRewritten: () => filter.patternRewritten(ctx) },
+    dynamic: {
+      weight: filter.csr,
+      patternRewritten: () => filter.patternRewritten(ctx),
+      readPattern: async () => {
+        const [rowPtr, colIdx] = await ctx.readAll([filter.csr.pattern.rowPtr, filter.csr.pattern.colIdx]);
+        return { rowPtr: rowPtr!, colIdx: colIdx! };
+      },
+    },
     fused: {
       forward: (x, out, g, activation, bias) => convCsrForwardActivatedInto(ctx, filter, x, out, g, activation, bias),
       backwardData: (dy, below, g, activation) => convCsrBackwardDataSlopeInto(ctx, filter, dy, below, g, activation),
@@ -107,6 +115,8 @@ export class SparseConv2d implements Layer {
   /** [ho, wo], the output image. */
   readonly outSize: readonly [number, number];
   private hostMask: { rowPtr: Uint32Array; colIdx: Uint32Array };
+  /** Set when dynamic sparsity has moved the mask on the GPU since hostMask was read. */
+  private maskMoved = false;
   readonly bias: GpuTensor<'f32'>;
   readonly format: SparseConvFormat;
   private readonly ops: ConvOps;
@@ -138,27 +148,42 @@ export class SparseConv2d implements Layer {
     this.ws = new Workspace(ctx, 'sparseConv');
   }
 
-  /** The mask (CSR pattern): fixed, unless dynamic sparsity moves it (then the new one, see patternMoved). */
+  /**
+   * The mask (CSR pattern). Fixed unless dynamic sparsity moves it on the GPU; then this throws
+   * until refreshMask() has read the new one back.
+   */
   get mask(): { rowPtr: Uint32Array; colIdx: Uint32Array } {
+    if (this.maskMoved) throw new OrthosparseError('the mask moved on the GPU (dynamic sparsity): await refreshMask() before reading it');
+    return this.hostMask;
+  }
+
+  /** Reads the mask back from the GPU if dynamic sparsity has moved it; returns it. */
+  async refreshMask(): Promise<{ rowPtr: Uint32Array; colIdx: Uint32Array }> {
+    if (this.maskMoved) {
+      this.hostMask = await this.ops.dynamic!.readPattern();
+      this.maskMoved = false;
+    }
     return this.hostMask;
   }
 
   /**
    * The filter's CSR on the GPU, for dynamic sparsity to rewrite its pattern in place (nnz kept);
-   * after each rewrite, patternMoved() must run before the next pass. Throws a TypeError for BSR
-   * storage, whose blocks hold every tap of a channel pair.
+   * marks the host mask stale. After each rewrite, patternMoved() must run before the next pass.
+   * Throws a TypeError for BSR storage, whose blocks hold every tap of a channel pair.
    */
   dynamicWeight(): GpuCsr {
     const dynamic = this.ops.dynamic;
     if (!dynamic) throw new TypeError(`dynamic sparsity moves single taps of a CSR filter; this convolution stores blocks (${JSON.stringify(this.format)}): use format 'csr'`);
     dynamic.weight.makeDynamic();
+    this.maskMoved = true;
     return dynamic.weight;
   }
 
-  /** After dynamic sparsity rewrote the pattern: reads it back as the mask and rebuilds the tap tables from it. */
+  /** After dynamic sparsity rewrote the pattern (and Wᵀ): rebuilds the tap table and channel order on the GPU from it. */
   async patternMoved(): Promise<void> {
     if (!this.ops.dynamic) throw new TypeError('patternMoved: only a CSR filter’s pattern moves');
-    this.hostMask = await this.ops.dynamic.patternRewritten();
+    await this.ops.dynamic.patternRewritten();
+    this.maskMoved = true;
   }
 
   /** dL/dY of the last backward pass (activation layout) and its batch; undefined before any backward. */
@@ -184,7 +209,8 @@ export class SparseConv2d implements Layer {
 
   /** Fraction of the kernel's cOut·cIn·kh·kw taps in the mask. */
   get density(): number {
-    return this.mask.colIdx.length / (this.cOut * this.shape.cIn * this.shape.kh * this.shape.kw);
+    // The count never changes, so a stale host mask still has it.
+    return this.hostMask.colIdx.length / (this.cOut * this.shape.cIn * this.shape.kh * this.shape.kw);
   }
 
   /** The stored values the optimizer updates: in the mask's CSR order, or whole blocks with BSR. */
@@ -238,18 +264,19 @@ export class SparseConv2d implements Layer {
     return g;
   }
 
-  /** The current filter as CSR over the mask, read back from the GPU. */
+  /** The current filter as CSR over the mask, read back from the GPU (the mask too if it moved). */
   async readWeight(): Promise<CsrMatrix> {
+    const mask = await this.refreshMask();
     const stored = await this.ctx.read(this.values);
     const { offsets } = this.ops;
     const values = offsets ? Float32Array.from(offsets, (o) => stored[o]!) : stored;
-    return { rows: this.cOut, cols: this.shape.cIn * this.shape.kh * this.shape.kw, ...this.mask, values };
+    return { rows: this.cOut, cols: this.shape.cIn * this.shape.kh * this.shape.kw, ...mask, values };
   }
 
   /** Overwrites the stored taps (same mask; values in the mask's CSR order). */
   writeWeight(values: Float32Array): void {
     checkTypedArray('values', values, Float32Array);
-    checkLength('values', values, this.mask.colIdx.length, 'the mask’s nnz');
+    checkLength('values', values, this.hostMask.colIdx.length, 'the mask’s nnz');
     checkFiniteElements('values', values);
     const { offsets } = this.ops;
     if (!offsets) return this.ctx.write(this.values, values);

@@ -1,5 +1,6 @@
 import type { DstOptions } from '../../src/dst/schedule.js';
 import { DynamicSparsity } from '../../src/dst/dynamic.js';
+import { type ConvFilterShape, GpuConvFilter } from '../../src/kernels/conv-csr.js';
 import { type DstLayer, dstDropInto, dstGrowForcedInto, dstRebuildInto, dstRemapInto, DstWorkspace } from '../../src/kernels/dst.js';
 import { ActivationLayer } from '../../src/nn/activation-layer.js';
 import { SoftmaxCrossEntropy } from '../../src/nn/loss.js';
@@ -216,6 +217,33 @@ export const dstCases = defineCases({
       for (const t of [x, dy, gradient]) t.destroy();
       opt.destroy();
       layer.destroy();
+    }
+  },
+
+  /**
+   * A SET update (drop and grow k, salt `salt`) of a conv filter's CSR on the GPU, then the filter's
+   * tables rebuilt on the GPU (GpuConvFilter.patternRewritten): its tap table and channel order, and
+   * those of a fresh upload of the new filter.
+   */
+  convTables: async (ctx, p: { w: CsrMatrix; shape: ConvFilterShape; k: number; salt: number }) => {
+    const filter = GpuConvFilter.upload(ctx, p.w, p.shape);
+    let fresh: GpuConvFilter | undefined;
+    filter.csr.makeDynamic();
+    const ws = new DstWorkspace(ctx, filter.csr);
+    try {
+      await dstDropInto(ctx, ws, p.k);
+      await dstGrowForcedInto(ctx, ws, p.k, { method: 'set', salt: p.salt }, {});
+      await dstRemapInto(ctx, ws, [{ data: filter.csr.values, sectionLength: p.w.colIdx.length }]);
+      await dstRebuildInto(ctx, ws);
+      await filter.patternRewritten(ctx);
+      const [rowPtr, colIdx, taps, channelOrder] = await ctx.readAll([filter.csr.pattern.rowPtr, filter.csr.pattern.colIdx, filter.taps, filter.channelOrder]);
+      fresh = GpuConvFilter.upload(ctx, { rows: p.w.rows, cols: p.w.cols, rowPtr: rowPtr!, colIdx: colIdx!, values: await ctx.read(filter.csr.values) }, p.shape);
+      const [freshTaps, freshOrder] = await ctx.readAll([fresh.taps, fresh.channelOrder]);
+      return { colIdx, taps, channelOrder, fresh: { taps: freshTaps, channelOrder: freshOrder } };
+    } finally {
+      fresh?.destroy();
+      ws.destroy();
+      filter.destroy();
     }
   },
 
