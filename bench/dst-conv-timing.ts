@@ -19,6 +19,7 @@ import { buildModel, type CnnModelConfig } from '../src/nn/model.js';
 import type { SparseConv2d } from '../src/nn/sparse-conv2d.js';
 import { toActivationLayout } from '../src/sparse/activation-layout.js';
 import { createOptimizer } from '../src/train/optimizer-spec.js';
+import { timeRuns } from './timing.js';
 
 const BATCH = 64;
 const { values } = parseArgs({ options: { density: { type: 'string', default: '0.1' }, repeats: { type: 'string', default: '5' }, out: { type: 'string' } } });
@@ -45,29 +46,20 @@ const vgg = (init: CnnModelConfig['init']): CnnModelConfig => ({
   seed: 0,
 });
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-}
-
 const ctx = await createContext();
 const data = await loadMnistDatasets({ trainLimit: BATCH });
 const x = ctx.upload('f32', toActivationLayout(data.train.inputs, BATCH, 784));
 const labels = ctx.upload('u32', Uint32Array.from(data.train.labels));
 const rows: Record<string, unknown> = {};
-/** Median and least of `repeats` runs after a warm-up one (pipelines compiled); load on a shared machine only adds to the least. */
+/** Median and least of `repeats` runs, GPU synced, after a warm-up one (pipelines compiled); load on a shared machine only adds to the least. */
 async function record(name: string, work: () => Promise<void>): Promise<number> {
-  await work();
-  const ms: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    const t = performance.now();
+  const { medianMs, samplesMs } = await timeRuns(async () => {
     await work();
     await ctx.sync();
-    ms.push(performance.now() - t);
-  }
-  rows[`${name}Ms`] = median(ms);
-  rows[`${name}MinMs`] = Math.min(...ms);
-  return median(ms);
+  }, { reps: repeats });
+  rows[`${name}Ms`] = medianMs;
+  rows[`${name}MinMs`] = Math.min(...samplesMs);
+  return medianMs;
 }
 
 try {
