@@ -5,7 +5,9 @@
  * Medians (and least) of wall time, GPU synced, of a sparse training step, a dense one (the same net
  * with dense Gaussian filters), a SET update and a RigL update of every sparse convolution
  * (fraction 0.3), and RigL's dense conv weight gradients alone (of the convolutions an update
- * moves).
+ * moves). Where the adapter has timestamps, also the GPU time of a step and of each update by
+ * kernel entry point (each dispatch timed alone; the least over `repeats` profiled runs), which
+ * splits RigL's update into its dense gradients and the rest without the wall clock's noise.
  *
  *   node scripts/run.mjs bench/dst-conv-timing.ts --density 0.1 --repeats 5 --out bench/vgg-dst/timing-0.1.json
  */
@@ -14,12 +16,14 @@ import { parseArgs } from 'node:util';
 import { loadMnistDatasets } from '../src/cli/mnist-node.js';
 import { dstLayers, DynamicSparsity } from '../src/dst/dynamic.js';
 import { createContext } from '../src/gpu/context.js';
+import { channelSumsKernel } from '../src/kernels/channel-sums.js';
+import { convDenseKernel } from '../src/kernels/conv-dense.js';
 import { SoftmaxCrossEntropy } from '../src/nn/loss.js';
 import { buildModel, type CnnModelConfig } from '../src/nn/model.js';
 import type { SparseConv2d } from '../src/nn/sparse-conv2d.js';
 import { toActivationLayout } from '../src/sparse/activation-layout.js';
 import { createOptimizer } from '../src/train/optimizer-spec.js';
-import { timeRuns } from './timing.js';
+import { dispatchProfile, timeRuns } from './timing.js';
 
 const BATCH = 64;
 const { values } = parseArgs({ options: { density: { type: 'string', default: '0.1' }, repeats: { type: 'string', default: '5' }, out: { type: 'string' } } });
@@ -62,6 +66,17 @@ async function record(name: string, work: () => Promise<void>): Promise<number> 
   return medianMs;
 }
 
+/** GPU ms of `work` per kernel entry point (the least over `repeats` profiled runs) and in all, where the adapter has timestamps. */
+async function profile(name: string, work: () => Promise<void>): Promise<Record<string, number> | undefined> {
+  if (!ctx.hasTimestamps) return undefined;
+  const runs: Array<Record<string, { n: number; ms: number }>> = [];
+  for (let r = 0; r < repeats; r++) runs.push((await dispatchProfile(ctx, work, true)).byKernel);
+  const byKernel = Object.fromEntries(Object.keys(runs[0]!).map((key) => [key, Math.min(...runs.map((p) => p[key]!.ms))]));
+  rows[`${name}GpuMsByKernel`] = byKernel;
+  rows[`${name}GpuMs`] = Object.values(byKernel).reduce((a, b) => a + b, 0);
+  return byKernel;
+}
+
 try {
   const steps: Record<string, number> = {};
   for (const arm of ['sparse', 'dense'] as const) {
@@ -75,6 +90,7 @@ try {
       await optimizer.step();
     };
     steps[arm] = await record(`${arm}Step`, step);
+    if (arm === 'sparse') await profile('sparseStep', step);
     if (arm === 'sparse') {
       const layers = dstLayers(model) as SparseConv2d[];
       rows.layers = layers.map((l) => ({ cOut: l.cOut, ...l.shape, nnz: l.mask.colIdx.length, density: l.density }));
@@ -88,9 +104,20 @@ try {
       for (const method of ['set', 'rigl'] as const) {
         const dst = new DynamicSparsity(ctx, layers, { method, every: 1, fraction: 0.3, until: 1000 }, (v) => optimizer.stateOf(v));
         let i = 0;
-        const update = await record(`${method}Update`, async () => void (await dst.update(0.3, ++i)));
+        const work = async () => void (await dst.update(0.3, ++i));
+        const update = await record(`${method}Update`, work);
         rows[`${method}UpdatePerStep`] = update / steps.sparse!;
         if (method === 'rigl') rows.riglOutsideGradientPerStep = (update - gradient) / steps.sparse!;
+        const gpu = await profile(`${method}Update`, work);
+        if (gpu && method === 'rigl') {
+          // The dense conv weight gradient's passes (its products, and the sums of their split
+          // partials), and everything else the update dispatches.
+          const dense = Object.entries(gpu).filter(([key]) => [convDenseKernel, channelSumsKernel].some((k) => key.startsWith(`${k.name}:`)));
+          const gradientMs = dense.reduce((a, [, ms]) => a + ms, 0);
+          rows.riglGradientGpuMs = gradientMs;
+          rows.riglOutsideGradientGpuPerStep = ((rows.riglUpdateGpuMs as number) - gradientMs) / (rows.sparseStepGpuMs as number);
+          rows.riglGradientGpuPerStep = gradientMs / (rows.sparseStepGpuMs as number);
+        }
         dst.destroy();
       }
     }

@@ -30,7 +30,7 @@ import { DstWorkspace, dstGradientChunk, dstGrid } from '../src/kernels/dst.js';
 import { featureMajorStride } from '../src/kernels/feature-major.js';
 import { matmulInto } from '../src/kernels/matmul.js';
 import type { DstMethod } from '../src/dst/schedule.js';
-import { type Context, createContext } from '../src/gpu/context.js';
+import { createContext } from '../src/gpu/context.js';
 import { SoftmaxCrossEntropy } from '../src/nn/loss.js';
 import { SparseLinear } from '../src/nn/sparse-linear.js';
 import { bundle } from '../scripts/bundle.mjs';
@@ -42,6 +42,7 @@ import type { CsrMatrix } from '../src/sparse/csr.js';
 import { erkDensities } from '../src/eoi/layer-densities.js';
 import { initWeights } from '../src/nn/init.js';
 import { BATCH, buildNet, denseWeights, ourThroughput, SHAPES, sparseWeights, type ThroughputRow } from './dst-net.js';
+import { dispatchProfile } from './timing.js';
 import { createOptimizer } from '../src/train/optimizer-spec.js';
 import { evaluate, train } from '../src/train/trainer.js';
 
@@ -159,37 +160,6 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-/**
- * Encodes `work` with every dispatch counted and, with `profile`, each one timed alone on the GPU
- * (timestamp queries, one submit per dispatch): GPU ms per kernel entry point and the count.
- */
-async function dispatchProfile(ctx: Context, work: () => Promise<void>, profile: boolean): Promise<{ dispatches: number; byKernel: Record<string, { n: number; ms: number }> }> {
-  const dispatch = ctx.dispatch;
-  const byKernel: Record<string, { n: number; ms: number }> = {};
-  let dispatches = 0;
-  ctx.dispatch = async (kernel, args) => {
-    dispatches++;
-    const key = `${kernel.name}:${args.entryPoint ?? 'main'}`;
-    const row = (byKernel[key] ??= { n: 0, ms: 0 });
-    row.n++;
-    if (profile) row.ms += await ctx.timeGpu(() => dispatch.call(ctx, kernel, args));
-    else await dispatch.call(ctx, kernel, args);
-  };
-  try {
-    await work();
-    await ctx.sync();
-  } finally {
-    ctx.dispatch = dispatch;
-  }
-  return { dispatches, byKernel };
-}
-
-/**
- * Medians of wall time (GPU synced) of a training step (forward, loss, backward, SGD) and of SET /
- * RigL updates of all three layers; RigL's dense gradients dW = dYᵀ·X alone (its floor: the update
- * needs them whatever else it does); dispatches per update; and, where the adapter has timestamp
- * queries, GPU time per kernel of one update (each dispatch timed alone).
- */
 async function timing(args: string[]): Promise<void> {
   const density = Number(flag(args, 'density', '0.1'));
   const formatName = flag(args, 'format', 'csr');

@@ -74,3 +74,35 @@ export async function measure(ctx: Context, encode: () => Promise<void>, reps: n
   for (let i = 0; i < reps; i++) gpuSamples.push(await ctx.timeGpu(encode));
   return { medianMs, gpuMs: median(gpuSamples) };
 }
+
+/**
+ * Encodes `work` with every dispatch counted and, with `profile`, each one timed alone on the GPU
+ * (timestamp queries, one submit per dispatch): GPU ms per kernel entry point and the count.
+ */
+export async function dispatchProfile(ctx: Context, work: () => Promise<void>, profile: boolean): Promise<{ dispatches: number; byKernel: Record<string, { n: number; ms: number }> }> {
+  const dispatch = ctx.dispatch;
+  const byKernel: Record<string, { n: number; ms: number }> = {};
+  let dispatches = 0;
+  ctx.dispatch = async (kernel, args) => {
+    dispatches++;
+    const key = `${kernel.name}:${args.entryPoint ?? 'main'}`;
+    const row = (byKernel[key] ??= { n: 0, ms: 0 });
+    row.n++;
+    if (profile) row.ms += await ctx.timeGpu(() => dispatch.call(ctx, kernel, args));
+    else await dispatch.call(ctx, kernel, args);
+  };
+  try {
+    await work();
+    await ctx.sync();
+  } finally {
+    ctx.dispatch = dispatch;
+  }
+  return { dispatches, byKernel };
+}
+
+/**
+ * Medians of wall time (GPU synced) of a training step (forward, loss, backward, SGD) and of SET /
+ * RigL updates of all three layers; RigL's dense gradients dW = dYᵀ·X alone (its floor: the update
+ * needs them whatever else it does); dispatches per update; and, where the adapter has timestamp
+ * queries, GPU time per kernel of one update (each dispatch timed alone).
+ */
