@@ -55,8 +55,9 @@ export const convTablesKernel: KernelSource = { name: 'conv_tables', source: /* 
 const TABLES_WORKGROUP = 64;
 
 /**
- * What the conv kernels read beside a filter's CSR (on the host; conv_tables on the GPU): each entry's tap as (ci, ky << 16 | kx), and
- * the input channels by decreasing stored taps.
+ * What the conv kernels read beside a filter's CSR, computed on the host (conv_tables computes the
+ * same on the GPU): each entry's tap as (ci, ky << 16 | kx), and the input channels by decreasing
+ * stored taps.
  */
 function filterTables(colIdx: Uint32Array, { cIn, kh, kw }: ConvFilterShape): { taps: Uint32Array; channelOrder: Uint32Array } {
   const taps = new Uint32Array(2 * colIdx.length);
@@ -72,8 +73,9 @@ function filterTables(colIdx: Uint32Array, { cIn, kh, kw }: ConvFilterShape): { 
 }
 
 /**
- * A conv filter resident on the GPU, built once per mask (or rewritten with it: patternRewritten): the CSR weight (cOut rows, cIn·kh·kw
- * columns; its values are the one array an optimizer updates) and what the kernels read besides:
+ * A conv filter resident on the GPU, built once per mask (and rebuilt in place when dynamic
+ * sparsity moves it: patternRewritten): the CSR weight (cOut rows, cIn·kh·kw columns; its values
+ * are the one array an optimizer updates) and what the kernels read besides:
  * every entry's tap decoded as (ci, ky << 16 | kx), and the input channels by decreasing stored
  * taps (the backward-data pass's swizzle).
  */
