@@ -249,10 +249,12 @@ function accuracyGrid(results: readonly ArmResult[]): HeatmapData {
   const columnOf = (r: ArmResult) => `${r.recipe} d=${r.density}`;
   // The arms without a recipe first, the baseline every other column is read against; otherwise the arms' order.
   const columns = [...new Set([...results.filter((r) => r.recipe === 'none'), ...results.filter((r) => r.recipe !== 'none')].map(columnOf))];
-  const rows = [...new Set(results.map((r) => r.method))];
-  const values = rows.map((method) =>
+  // Arms moving their masks (dynamic sparsity) are rows of their own; the seeds of one arm share a cell (their mean).
+  const rowOf = (r: ArmResult) => (r.result.spec.dst ? `${r.method} dst=${r.result.spec.dst.method}` : r.method);
+  const rows = [...new Set(results.map(rowOf))];
+  const values = rows.map((row) =>
     columns.map((column) => {
-      const runs = results.filter((r) => r.method === method && columnOf(r) === column);
+      const runs = results.filter((r) => rowOf(r) === row && columnOf(r) === column);
       return runs.length ? (100 * runs.reduce((s, r) => s + r.result.test.accuracy, 0)) / runs.length : undefined;
     }),
   );

@@ -124,6 +124,10 @@ describe('orthosparse train / compare --dst', () => {
     expect(results.map((r) => r.label)).toEqual(['uniform d=0.2 dst=set', 'dense-orthogonal']);
     expect(results[0]!.result.history.dst).toHaveLength(1);
     expect(results[1]!.result.history.dst).toBeUndefined();
+    // The summary table gives the DST arm a row of its own.
+    const summary = readFileSync(path.join(dir, 'compare', 'results.md'), 'utf8');
+    expect(summary).toMatch(/^\| uniform dst=set \| [\d.]+ \| — \|$/m);
+    expect(summary).toMatch(/^\| dense-orthogonal \| — \| [\d.]+ \|$/m);
   });
 
   it('trains a BSR-8 MLP with block masks under RigL and SET; the saved layers stay whole blocks, their counts kept', async () => {
