@@ -1,14 +1,8 @@
 # Sourced by bench/vgg-grid.sh and bench/vgg-dst.sh from the repository root, with $density set:
-# a private build of the CLI (every run uses the same code whatever changes in the tree meanwhile),
-# the VGG-style CNN's flags, and `vgg_compare DIR FLAGS...`: one compare under the GPU lock (so
-# other GPU jobs interleave between runs), skipped when DIR already holds results.json (so a
-# stopped script resumes).
-cli=$(mktemp -d /tmp/orthosparse-vgg.XXXXXX)
-trap 'rm -rf "$cli"' EXIT
-node scripts/build.mjs > /dev/null
-cp -r dist "$cli/dist"
-ln -s "$PWD/node_modules" "$cli/node_modules"
-cp package.json "$cli/"
+# a private build of the CLI (bench/private-cli.sh), the VGG-style CNN's flags, and
+# `vgg_compare DIR FLAGS...`: one compare under the GPU lock (so other GPU jobs interleave between
+# runs), skipped when DIR already holds results.json (so a stopped script resumes).
+source bench/private-cli.sh
 # Three conv-conv-pool stages (8, 16, 32 channels: 28 -> 14 -> 7 -> 3), ReLU, zero padding, global
 # average pooling; Adam 0.005, batch 64, two epochs of the first 16,384 training images (512 steps).
 common=(--model cnn --architecture vgg --depth 3 --channels 8 --stem 0 --kernel 3 --padding zeros

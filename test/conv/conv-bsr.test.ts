@@ -259,24 +259,26 @@ describeGpu('convBsr', (run) => {
   it('every tile configuration computes the same convolution', async () => {
     // Stride 2 with circular wraps, and a 3x5 kernel with wide zero padding; wo = 5 and 7 leave
     // partial pixel blocks, batch 37 a partial batch tile, 10 x 9 channels a partly padded block
-    // (quad 3 all padding). wgB alternates between 1 and 4.
-    for (const dims of [
-      { batch: 37, cIn: 9, h: 7, w: 9, kh: 3, kw: 3, stride: 2, padding: 1, paddingMode: 'circular' as const },
+    // (quad 3 all padding). Each configuration is a pipeline of its own and compiling dominates,
+    // so each runs on one of the two shapes, alternately; wgB alternates between 1 and 4 every
+    // other configuration, so that each shape sees both.
+    const shapes: ConvDims[] = [
+      { batch: 37, cIn: 9, h: 7, w: 9, kh: 3, kw: 3, stride: 2, padding: 1, paddingMode: 'circular' },
       { batch: 37, cIn: 9, h: 5, w: 7, kh: 3, kw: 5, padding: 2 },
-    ]) {
-      const f = blockFilter(dims, 10, 1, 16, 41);
-      let n = 0;
-      for (const qo of CONV_BSR_QUADS_PER_INVOCATION) {
-        for (const bv of CONV_BSR_GROUPS_PER_INVOCATION) {
-          for (const px of CONV_BSR_PIXELS_PER_INVOCATION.filter((p) => qo * bv * p <= 4)) {
-            const wgB = n++ % 2 ? 4 : 1;
-            await expectConvBsrWithinBound(run, f, dims, { bias: (bv + px + qo) % 3 === 0, config: { wgB, wgR: 64 / wgB, bv, px, qo } });
-          }
+    ];
+    const filters = shapes.map((dims) => blockFilter(dims, 10, 1, 16, 41));
+    let n = 0;
+    for (const qo of CONV_BSR_QUADS_PER_INVOCATION) {
+      for (const bv of CONV_BSR_GROUPS_PER_INVOCATION) {
+        for (const px of CONV_BSR_PIXELS_PER_INVOCATION.filter((p) => qo * bv * p <= 4)) {
+          const wgB = (n >> 1) % 2 ? 4 : 1;
+          const s = n++ % 2;
+          await expectConvBsrWithinBound(run, filters[s]!, shapes[s]!, { bias: (bv + px + qo) % 3 === 0, config: { wgB, wgR: 64 / wgB, bv, px, qo } });
         }
       }
-      await expectConvBsrWithinBound(run, blockFilter(dims, 19, 0.5, 8, 42), dims, { config: { wgB: 2, wgR: 32, bv: 1, px: 2, qo: 2 } });
     }
-    // Every configuration is a pipeline of its own: compiling them dominates, ~60 s alone here, more under load.
+    expect(n).toBe(10);
+    for (const dims of shapes) await expectConvBsrWithinBound(run, blockFilter(dims, 19, 0.5, 8, 42), dims, { config: { wgB: 2, wgR: 32, bv: 1, px: 2, qo: 2 } });
   }, 300_000);
 
   it('stride-1 backward-data gives the same dx through the flipped forward walk and the general one', async () => {
