@@ -10,6 +10,19 @@ describeGpu('runtime', (run) => {
     expect(many.destroyed).toMatch(/read of a destroyed tensor \(tensors\[1\]\)/);
   });
 
+  it('copy moves a range after the dispatch that wrote it, and refuses another dtype, one tensor, ranges past either end, a fractional offset and a destroyed tensor', async () => {
+    const got = await run('copy');
+    expect(Array.from(got.copied)).toEqual([9, 9, 9, 42, 0]);
+    expect(Array.from(got.whole)).toEqual([0, 42, 0]);
+    const r = got.refusals;
+    expect(r.dtype).toEqual({ name: 'TypeError', message: 'copy: dst must hold f32 like src, got u32', leaked: 0 });
+    expect(r.same).toEqual({ name: 'RangeError', message: 'copy: src and dst must be different tensors', leaked: 0 });
+    expect(r.srcRange).toEqual({ name: 'RangeError', message: 'copy: srcOffset + length must be at most src.length 3, got 2 + 2', leaked: 0 });
+    expect(r.dstRange).toEqual({ name: 'RangeError', message: 'copy: dstOffset + length must be at most dst.length 5, got 4 + 2', leaked: 0 });
+    expect(r.offset).toEqual({ name: 'TypeError', message: 'srcOffset must be an integer in [0, 3], got 0.5', leaked: 0 });
+    expect(r.destroyed).toEqual({ name: 'DestroyedError', message: 'copy from a destroyed tensor', leaked: 0 });
+  });
+
   it('a WGSL type error is a ShaderCompileError carrying the compiler message with its line', async () => {
     const error = await run('compileError').catch((e: Error) => e);
     expect(error.name).toBe('ShaderCompileError');

@@ -8,7 +8,8 @@
  * stored as BSR move whole blocks (ranked by the sum of |w|, or of |dL/dW| for RigL's grow), so
  * their masks must be block-structured (MlpConfig.blockMask); their block count stays what it
  * started with. A convolution's filter moves single taps (CSR storage only); RigL ranks the free
- * taps by the dense conv weight gradient of the last batch, and after each update the layer
+ * taps by the dense conv weight gradient of the last batch, computed a chunk of filters at a time
+ * like a fully connected layer's (DstOptions.chunkEntries), and after each update the layer
  * rebuilds its tap table and channel order on the GPU from the new pattern.
  */
 import type { Context } from '../gpu/context.js';
@@ -68,13 +69,10 @@ export class DynamicSparsity {
   readonly options: ReturnType<typeof checkDstOptions>;
   readonly updates: DstUpdateRecord[] = [];
   private readonly workspaces: DstWorkspace[];
-  /** RigL's dense gradient of each convolution (undefined for the other layers, and for SET). */
-  private readonly convGradients: Array<GpuTensor<'f32'> | undefined>;
 
   /**
    * Checks the options and the layers (fully connected: CSR, or BSR without an element mask;
-   * convolutions: CSR; < 2^32 positions, and a convolution's dense gradient within one storage
-   * binding for RigL) before allocating each layer's scratch. Throws RangeError/TypeError naming
+   * convolutions: CSR; < 2^32 positions) before allocating each layer's scratch. Throws RangeError/TypeError naming
    * the option or layer.
    */
   constructor(
@@ -84,15 +82,12 @@ export class DynamicSparsity {
     private readonly stateOf: StateLookup,
   ) {
     this.options = checkDstOptions(options);
-    const rigl = this.options.method === 'rigl';
     for (const [i, layer] of layers.entries()) {
       if (!(layer instanceof SparseLinear || layer instanceof SparseConv2d)) throw new TypeError(`dst: layers[${i}] is not a sparse layer (SparseLinear, SparseConv2d), got ${(layer as Layer)?.kind}`);
       const positions = layerPositions(layer);
       if (positions > 0xffffffff) throw new RangeError(`dst: layers[${i}] has ${positions} positions, at most 2^32 - 1`);
       if (layer instanceof SparseConv2d) {
         if (layer.format !== 'csr') throw new TypeError(`dst: layers[${i}] is a convolution stored in blocks (${JSON.stringify(layer.format)}); dynamic sparsity moves single taps of a CSR filter: use format 'csr'`);
-        const limit = ctx.limits.maxStorageBufferBindingSize;
-        if (rigl && 4 * positions > limit) throw new RangeError(`dst: RigL ranks every tap of layers[${i}] by its dense gradient, ${4 * positions} bytes, above maxStorageBufferBindingSize ${limit}`);
         continue;
       }
       if (layer.hasElementMask) {
@@ -104,7 +99,6 @@ export class DynamicSparsity {
       }
     }
     this.workspaces = layers.map((layer) => new DstWorkspace(ctx, layer.dynamicWeight()));
-    this.convGradients = layers.map((layer) => (rigl && layer instanceof SparseConv2d && layer.density < 1 ? ctx.zeros('f32', layerPositions(layer), 'dst.convGradient') : undefined));
   }
 
   /** Runs the update due after `step` steps, if any (see dstFraction); returns what it did. */
@@ -141,7 +135,7 @@ export class DynamicSparsity {
       if (this.options.method === 'set') {
         await dstGrowInto(this.ctx, ws, k, { method: 'set', salt: dstSalt(this.options.seed, i, step) });
       } else {
-        await dstGrowInto(this.ctx, ws, k, await this.riglGrow(i));
+        await dstGrowInto(this.ctx, ws, k, this.riglGrow(i));
       }
       const words = ws.grid.nnz * ws.grid.entryWords;
       const state = this.stateOf(w.values);
@@ -156,22 +150,20 @@ export class DynamicSparsity {
     return { step, fraction, moved };
   }
 
-  /** RigL's grow rule for layer i, from its last batch (checked by update): dY and X of a fully connected layer, a convolution's dense weight gradient. */
-  private async riglGrow(i: number): Promise<DstGrow> {
+  /** RigL's grow rule for layer i, from its last batch (checked by update): dY and X of a fully connected layer, a convolution's dense weight gradient by chunks of filters. */
+  private riglGrow(i: number): DstGrow {
     const layer = this.layers[i]!;
+    const { chunkEntries } = this.options;
     if (layer instanceof SparseConv2d) {
-      const gradient = this.convGradients[i]!;
-      await layer.denseWeightGradInto(gradient);
-      return { method: 'rigl', gradient };
+      return { method: 'rigl', gradientRows: (row0, rows, into) => layer.denseWeightGradInto(into, row0, rows), chunkEntries };
     }
     const grad = layer.lastOutputGrad!;
-    return { method: 'rigl', dyT: grad.dyT, xT: layer.lastInput!, batch: grad.batch, chunkEntries: this.options.chunkEntries };
+    return { method: 'rigl', dyT: grad.dyT, xT: layer.lastInput!, batch: grad.batch, chunkEntries };
   }
 
   /** Frees every layer's update scratch. */
   destroy(): void {
     for (const ws of this.workspaces) ws.destroy();
-    for (const gradient of this.convGradients) gradient?.destroy();
   }
 }
 

@@ -176,6 +176,26 @@ export class Context {
   }
 
   /**
+   * Copy `length` elements of `src` from `srcOffset` into `dst` at `dstOffset` on the GPU, after
+   * the dispatches encoded before it. Both tensors of one dtype, distinct, live, and with copy
+   * usage (a wrapped buffer may lack it); a TypeError or RangeError naming the argument otherwise.
+   */
+  copy<D extends DType>(src: GpuTensor<D>, dst: GpuTensor<D>, range: { srcOffset?: number; dstOffset?: number; length?: number } = {}): void {
+    this.throwIfUnusable();
+    if (src.isDestroyed || dst.isDestroyed) throw new DestroyedError(`copy ${src.isDestroyed ? 'from' : 'into'} a destroyed tensor`);
+    if (src.dtype !== dst.dtype) throw new TypeError(`copy: dst must hold ${src.dtype} like src, got ${dst.dtype}`);
+    if (src === dst || src.buffer === dst.buffer) throw new RangeError('copy: src and dst must be different tensors');
+    if (!(src.buffer.usage & GPUBufferUsage.COPY_SRC)) throw new TypeError('copy: src needs GPUBufferUsage.COPY_SRC');
+    if (!(dst.buffer.usage & GPUBufferUsage.COPY_DST)) throw new TypeError('copy: dst needs GPUBufferUsage.COPY_DST');
+    const srcOffset = checkNonNegativeInt('srcOffset', range.srcOffset ?? 0, src.length);
+    const dstOffset = checkNonNegativeInt('dstOffset', range.dstOffset ?? 0, dst.length);
+    const length = checkNonNegativeInt('length', range.length ?? src.length - srcOffset);
+    if (srcOffset + length > src.length) throw new RangeError(`copy: srcOffset + length must be at most src.length ${src.length}, got ${srcOffset} + ${length}`);
+    if (dstOffset + length > dst.length) throw new RangeError(`copy: dstOffset + length must be at most dst.length ${dst.length}, got ${dstOffset} + ${length}`);
+    if (length > 0) this.currentEncoder().copyBufferToBuffer(src.buffer, srcOffset * 4, dst.buffer, dstOffset * 4, length * 4);
+  }
+
+  /**
    * View a host framework's GPUBuffer as a tensor without copying. The buffer needs STORAGE usage
    * (COPY_SRC to be read back); destroy() on the view leaves the buffer alone.
    */

@@ -69,7 +69,6 @@ import type { GpuTensor } from '../gpu/tensor.js';
 import { GpuBsr } from '../sparse/gpu-bsr.js';
 import { CSR_SDDMM_SEGMENT, type GpuCsr } from '../sparse/gpu-csr.js';
 import { checkNonNegativeInt, checkObject, checkPositiveInt } from '../validate.js';
-import { checkTensor } from './aliasing.js';
 import { checkFeatureMajor, featureMajorStride } from './feature-major.js';
 import { gridFor } from './grid.js';
 import { matmulInto } from './matmul.js';
@@ -135,12 +134,16 @@ export interface DstRiglProductGrow {
 }
 
 /**
- * RigL's grow from a dense gradient the caller computed, dL/dW at every position (rows x cols,
- * row-major): a convolution's, whose gradient is not one product of dY and X. CSR layers only.
+ * RigL's grow from a dense gradient the caller computes a chunk of rows at a time: a
+ * convolution's, which is not one product of dY and X. `gradientRows(row0, rows, into)` writes
+ * dL/dW of the element rows [row0, row0 + rows) into `into` (rows x cols, row-major, exactly that
+ * long); the grow calls it once per chunk and pass, as it recomputes DstRiglProductGrow's chunks.
  */
 export interface DstRiglGradientGrow {
   method: 'rigl';
-  gradient: GpuTensor<'f32'>;
+  gradientRows: (row0: number, rows: number, into: GpuTensor<'f32'>) => Promise<void>;
+  /** as DstRiglProductGrow's */
+  chunkEntries?: number;
 }
 
 /** How the grown positions are chosen. */
@@ -466,15 +469,33 @@ export async function dstGradientChunk(ctx: Context, ws: DstWorkspace, grow: Dst
   return scores;
 }
 
+/** The dense gradient of element rows [row0, row0 + rows), in a chunk of the workspace. */
+type GradientRows = (row0: number, rows: number) => Promise<GpuTensor<'f32'>>;
+
+/** RigL's dense gradient by chunks of rows: the product's (dstGradientChunk), or the caller's. */
+function gradientRowsOf(ctx: Context, ws: DstWorkspace, grow: DstRiglProductGrow | DstRiglGradientGrow): GradientRows {
+  if ('gradientRows' in grow) {
+    if (typeof grow.gradientRows !== 'function') throw new TypeError(`grow.gradientRows must be a function (row0, rows, into) writing dL/dW of those rows, got ${typeof grow.gradientRows}`);
+    return async (row0, rows) => {
+      const into = ws.chunk('scores', rows * ws.w.cols);
+      await grow.gradientRows(row0, rows, into);
+      return into;
+    };
+  }
+  checkPositiveInt('batch', grow.batch);
+  checkFeatureMajor('dyT', grow.dyT, ws.w.rows, 'w.rows', grow.batch);
+  checkFeatureMajor('xT', grow.xT, ws.w.cols, 'w.cols', grow.batch);
+  return (row0, rows) => dstGradientChunk(ctx, ws, grow, row0, rows);
+}
+
 /**
  * RigL's keys of the grid rows [row0, row0 + rows): the dense gradient's magnitudes for a CSR
- * layer (dstGradientChunk), or for a BSR layer the sum of them over each block position of those
- * block rows.
+ * layer, or for a BSR layer the sum of them over each block position of those block rows.
  */
-async function growScoresChunk(ctx: Context, ws: DstWorkspace, grow: DstRiglProductGrow, row0: number, rows: number): Promise<GpuTensor<'f32'>> {
+async function growScoresChunk(ctx: Context, ws: DstWorkspace, gradientRows: GradientRows, row0: number, rows: number): Promise<GpuTensor<'f32'>> {
   const b = blockSide(ws.w);
   const elementRows = Math.min(ws.w.rows, (row0 + rows) * b) - row0 * b;
-  const gradient = await dstGradientChunk(ctx, ws, grow, row0 * b, elementRows);
+  const gradient = await gradientRows(row0 * b, elementRows);
   if (b === 1) return gradient;
   const n = rows * ws.grid.cols;
   const scores = ws.chunk('blocks', n);
@@ -561,9 +582,9 @@ async function riglListGrow(ctx: Context, ws: DstWorkspace, k: number, scores: G
 
 /**
  * Grows k positions among those not kept (after dstDropInto) and writes the new CSR into ws.out
- * (for a BSR layer, k block positions and its new block pattern). SET: setGrow. RigL: from a
- * given dense gradient, or when one chunk holds the whole layer's gradient, riglListGrow over it;
- * otherwise the radix select's three
+ * (for a BSR layer, k block positions and its new block pattern). SET: setGrow. RigL (its dense
+ * gradient from dY and X, or from the caller's gradientRows): when one chunk holds the whole
+ * layer's gradient, riglListGrow over it; otherwise the radix select's three
  * passes that read keys walk the rows chunk by chunk (whole block rows), recomputing the chunk's
  * dense gradient for each of them.
  */
@@ -584,21 +605,13 @@ export async function dstGrowForcedInto(ctx: Context, ws: DstWorkspace, k: numbe
     return;
   }
   if (forcing.list !== undefined) checkObject('list', forcing.list, 'a { floor?, room? }');
-  if ('gradient' in grow) {
-    if (ws.w instanceof GpuBsr) throw new TypeError('grow.gradient: RigL from a given dense gradient grows single entries, so it needs a CSR layer, got a BSR one');
-    checkTensor('grow.gradient', grow.gradient, 'f32', w.rows * w.cols, 'rows*cols, every position of the layer');
-    await riglListGrow(ctx, ws, k, grow.gradient, forcing.list);
-    return;
-  }
-  checkPositiveInt('batch', grow.batch);
-  checkFeatureMajor('dyT', grow.dyT, ws.w.rows, 'w.rows', grow.batch);
-  checkFeatureMajor('xT', grow.xT, ws.w.cols, 'w.cols', grow.batch);
+  const gradientRows = gradientRowsOf(ctx, ws, grow);
   const budget = checkPositiveInt('chunkEntries', grow.chunkEntries ?? DST_DEFAULT_CHUNK_ENTRIES);
   // Grid rows per chunk: a BSR block row holds blockSize rows of the dense gradient.
   const chunkRows = Math.max(1, Math.min(w.rows, Math.floor(budget / (blockSide(ws.w) * ws.w.cols))));
   if (forcing.list !== undefined && chunkRows < w.rows) throw new RangeError(`list: forces RigL's list, which only a layer whose gradient is one chunk uses (chunkEntries ${budget} holds ${chunkRows} of ${w.rows} rows)`);
   if (chunkRows === w.rows) {
-    await riglListGrow(ctx, ws, k, await growScoresChunk(ctx, ws, grow, 0, w.rows), forcing.list);
+    await riglListGrow(ctx, ws, k, await growScoresChunk(ctx, ws, gradientRows, 0, w.rows), forcing.list);
     return;
   }
   const { grow: growUnits, segments } = unitCounts(w);
@@ -607,7 +620,7 @@ export async function dstGrowForcedInto(ctx: Context, ws: DstWorkspace, k: numbe
     for (let i = 0; i < chunks; i++) {
       const row0 = i * chunkRows;
       const rows = Math.min(chunkRows, w.rows - row0);
-      const scores = await growScoresChunk(ctx, ws, grow, row0, rows);
+      const scores = await growScoresChunk(ctx, ws, gradientRows, row0, rows);
       const units: [number, number] = [row0 * segments, (row0 + rows) * segments];
       await selectPass(ctx, ws, { entryPoint, units, k, chunkRow0: row0, scores });
     }

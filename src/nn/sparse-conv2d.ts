@@ -27,7 +27,7 @@ import { type ConvDims, type ConvGeometry, convGeometry } from '../sparse/conv-g
 import type { CsrMatrix } from '../sparse/csr.js';
 import { GpuConvBsrFilter } from '../sparse/gpu-conv-bsr.js';
 import type { GpuCsr } from '../sparse/gpu-csr.js';
-import { checkFiniteElements, checkLength, checkTypedArray } from '../validate.js';
+import { checkFiniteElements, checkLength, checkNonNegativeInt, checkPositiveInt, checkTypedArray } from '../validate.js';
 import type { FusedActivationBelow, Layer, Parameter } from './layer.js';
 import { Workspace } from './workspace.js';
 
@@ -197,14 +197,25 @@ export class SparseConv2d implements Layer {
   }
 
   /**
-   * The dense weight gradient of the last batch, dL/dW at every tap (cOut x cIn·kh·kw, OIHW, the
-   * CSR's column order), into dw: what RigL ranks the free taps by. Throws a RangeError before a
-   * forward and backward pass.
+   * The dense weight gradient of the last batch, dL/dW at every tap of the output channels [row0,
+   * row0 + rows) (default: all of them), rows x cIn·kh·kw, OIHW, the CSR's column order, into dw:
+   * what RigL ranks the free taps by, a chunk of filters at a time for a large layer. Throws a
+   * RangeError before a forward and backward pass, or for rows outside [0, cOut].
    */
-  async denseWeightGradInto(dw: GpuTensor<'f32'>): Promise<void> {
+  async denseWeightGradInto(dw: GpuTensor<'f32'>, row0 = 0, rows = this.cOut - row0): Promise<void> {
     const grad = this.outputGrad;
     if (!grad || !this.input) throw new RangeError('the dense weight gradient comes from the last batch: run a training step (forward and backward) first');
-    await denseConvWeightGradInto(this.ctx, grad.dy, this.input, dw, convShapeGeometry(this.shape, grad.batch), this.cOut);
+    checkNonNegativeInt('row0', row0, this.cOut - 1);
+    checkPositiveInt('rows', rows, this.cOut - row0);
+    const g = convShapeGeometry(this.shape, grad.batch);
+    let dy = grad.dy;
+    if (rows < this.cOut) {
+      // A channel's output features are contiguous in the activation layout: these rows' dY is one range.
+      const plane = g.ho * g.wo * featureMajorStride(grad.batch);
+      dy = this.ws.get(`denseGradDy${rows}`, rows * plane);
+      this.ctx.copy(grad.dy, dy, { srcOffset: row0 * plane, length: rows * plane });
+    }
+    await denseConvWeightGradInto(this.ctx, dy, this.input, dw, g, rows);
   }
 
   /** Fraction of the kernel's cOut·cIn·kh·kw taps in the mask. */

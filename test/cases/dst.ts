@@ -1,3 +1,4 @@
+import { denseGradientReference } from '../../src/dst/reference.js';
 import type { DstOptions } from '../../src/dst/schedule.js';
 import { DynamicSparsity } from '../../src/dst/dynamic.js';
 import { type ConvFilterShape, GpuConvFilter } from '../../src/kernels/conv-csr.js';
@@ -12,6 +13,7 @@ import { type BsrMatrix, bsrFromCsr } from '../../src/sparse/bsr.js';
 import type { CsrMatrix } from '../../src/sparse/csr.js';
 import { GpuBsr } from '../../src/sparse/gpu-bsr.js';
 import { GpuCsr } from '../../src/sparse/gpu-csr.js';
+import type { GpuTensor } from '../../src/gpu/tensor.js';
 import { convTaps } from '../../src/sparse/conv-geometry.js';
 import { Adam, Sgd } from '../../src/train/optimizers.js';
 import { type Dataset, train } from '../../src/train/trainer.js';
@@ -20,11 +22,14 @@ import { refusal } from '../harness/refusal.js';
 
 /**
  * One update's grow rule, as plain data: SET's salt (and a forced candidate window), or RigL's dY
- * and X (batch rows each, row-major), its chunk budget and its list's forced floor and room.
+ * and X (batch rows each, row-major), its chunk budget and its list's forced floor and room. With
+ * `byRows` RigL takes its dense gradient from a gradientRows callback instead (the caller's
+ * gradient, as a convolution gives it): rows of dYᵀ·X computed on the host and copied out of an
+ * uploaded whole.
  */
 export type GrowParams =
   | { method: 'set'; salt: number; window?: number }
-  | { method: 'rigl'; dy: Float32Array; x: Float32Array; batch: number; chunkEntries?: number; list?: { floor?: number; room?: number } };
+  | { method: 'rigl'; dy: Float32Array; x: Float32Array; batch: number; chunkEntries?: number; list?: { floor?: number; room?: number }; byRows?: boolean };
 
 /** Everything the GPU holds of a layer after its updates (a BSR layer's pattern is over blocks). */
 export interface UpdatedLayer {
@@ -48,6 +53,8 @@ export interface UpdatedLayer {
   fallback: number[];
   /** the pattern and values after each update */
   afterEach: Array<{ rowPtr: Uint32Array; colIdx: Uint32Array; values: Float32Array }>;
+  /** the [row0, rows] of every gradientRows call (RigL with byRows), in order */
+  gradientRows: Array<[number, number]>;
 }
 
 function isBsr(w: CsrMatrix | BsrMatrix): w is BsrMatrix {
@@ -66,6 +73,7 @@ export const dstCases = defineCases({
     const words = ws.grid.nnz * ws.grid.entryWords;
     const afterEach: UpdatedLayer['afterEach'] = [];
     const fallback: number[] = [];
+    const gradientRows: Array<[number, number]> = [];
     const state = ctx.upload('f32', p.state);
     const extra: Array<{ destroy(): void }> = [];
     try {
@@ -75,10 +83,21 @@ export const dstCases = defineCases({
         if (grow.method === 'set') {
           await dstGrowForcedInto(ctx, ws, k, { method: 'set', salt: grow.salt }, { window: grow.window ?? undefined });
         } else {
-          const dyT = ctx.upload('f32', toActivationLayout(grow.dy, grow.batch, w.rows));
-          const xT = ctx.upload('f32', toActivationLayout(grow.x, grow.batch, w.cols));
-          extra.push(dyT, xT);
-          await dstGrowForcedInto(ctx, ws, k, { method: 'rigl', dyT, xT, batch: grow.batch, chunkEntries: grow.chunkEntries }, { list: grow.list ?? undefined });
+          const chunkEntries = grow.chunkEntries ?? undefined;
+          if (grow.byRows) {
+            const whole = ctx.upload('f32', Float32Array.from(denseGradientReference(grow.dy, grow.x, grow.batch, w.rows, w.cols)));
+            extra.push(whole);
+            const rowsOf = async (row0: number, rows: number, into: GpuTensor<'f32'>) => {
+              gradientRows.push([row0, rows]);
+              ctx.copy(whole, into, { srcOffset: row0 * w.cols, length: rows * w.cols });
+            };
+            await dstGrowForcedInto(ctx, ws, k, { method: 'rigl', gradientRows: rowsOf, chunkEntries }, { list: grow.list ?? undefined });
+          } else {
+            const dyT = ctx.upload('f32', toActivationLayout(grow.dy, grow.batch, w.rows));
+            const xT = ctx.upload('f32', toActivationLayout(grow.x, grow.batch, w.cols));
+            extra.push(dyT, xT);
+            await dstGrowForcedInto(ctx, ws, k, { method: 'rigl', dyT, xT, batch: grow.batch, chunkEntries }, { list: grow.list ?? undefined });
+          }
         }
         if (grow.method === 'set' || grow.chunkEntries === undefined) fallback.push((await ctx.read(ws.work))[ws.fallbackOff]!);
         await dstRemapInto(ctx, ws, [
@@ -118,6 +137,7 @@ export const dstCases = defineCases({
         keep: keep!.slice(0, p.w.colIdx.length),
         fallback,
         afterEach,
+        gradientRows,
       };
     } finally {
       for (const x of extra) x.destroy();
@@ -184,7 +204,8 @@ export const dstCases = defineCases({
    * One update of a sparse convolution (CSR filter w over `shape`) by DynamicSparsity, after one
    * forward and backward pass on x and dy (batch rows, row-major) and with an Adam state (two
    * sections of sgdStateLength(nnz)) written beforehand: the dense weight gradient RigL ranks by
-   * (computed again beside the update, by the same kernel on the same operands), the update's
+   * (computed again beside the update, by the same kernel on the same operands; also for the
+   * filters 1.. alone, and a refused request for one filter more than the layer has), the update's
    * record, the filter, mask and state after it, and the three passes (y, dx, dw) of the moved
    * layer and of a fresh layer built from its new filter, on the same x and dy.
    */
@@ -194,6 +215,7 @@ export const dstCases = defineCases({
     const x = ctx.upload('f32', toActivationLayout(p.x, p.batch, layer.inFeatures));
     const dy = ctx.upload('f32', toActivationLayout(p.dy, p.batch, layer.outFeatures));
     const gradient = ctx.zeros('f32', layer.cOut * convTaps(p.shape));
+    const tensors: Array<{ destroy(): void }> = [];
     let dst: DynamicSparsity | undefined;
     let fresh: SparseConv2d | undefined;
     const passes = async (l: SparseConv2d) => {
@@ -205,16 +227,22 @@ export const dstCases = defineCases({
       ctx.write(opt.stateOf(layer.values)!, p.state);
       await passes(layer);
       await layer.denseWeightGradInto(gradient);
+      const taps = convTaps(p.shape);
+      const later = ctx.zeros('f32', (layer.cOut - 1) * taps);
+      tensors.push(later);
+      await layer.denseWeightGradInto(later, 1);
+      const laterRows = await ctx.read(later);
+      const tooMany = await refusal(ctx, () => layer.denseWeightGradInto(gradient, 0, layer.cOut + 1));
       dst = new DynamicSparsity(ctx, [layer], p.dst, (v) => opt.stateOf(v));
       const record = await dst.afterStep(p.step);
       const after = await layer.readWeight();
       const state = await ctx.read(opt.stateOf(layer.values)!);
       fresh = new SparseConv2d(ctx, after, p.shape);
-      return { record, gradient: await ctx.read(gradient), after, mask: layer.mask, state, moved: await passes(layer), rebuilt: await passes(fresh) };
+      return { record, gradient: await ctx.read(gradient), laterRows, tooMany, after, mask: layer.mask, state, moved: await passes(layer), rebuilt: await passes(fresh) };
     } finally {
       dst?.destroy();
       fresh?.destroy();
-      for (const t of [x, dy, gradient]) t.destroy();
+      for (const t of [x, dy, gradient, ...tensors]) t.destroy();
       opt.destroy();
       layer.destroy();
     }
@@ -267,8 +295,8 @@ export const dstCases = defineCases({
         untrained: await refusal(ctx, () => dst.update(0.3, 1)),
         fraction: await refusal(ctx, () => dst.update(1.5, 1)),
         step: await refusal(ctx, () => dst.update(0.3, -1)),
-        // The filter's stored values: nnz long, not one per tap.
-        gradient: await refusal(ctx, () => dstGrowForcedInto(ctx, ws, 1, { method: 'rigl', gradient: w.values }, {})),
+        // A tensor where RigL needs a function computing the gradient's rows.
+        gradient: await refusal(ctx, () => dstGrowForcedInto(ctx, ws, 1, { method: 'rigl', gradientRows: w.values as never }, {})),
       };
     } finally {
       ws.destroy();
@@ -283,9 +311,8 @@ export const dstCases = defineCases({
   /**
    * How block updates refuse bad input, each as { name, message, leaked GPU buffers }: dynamic
    * sparsity on a BSR layer whose blocks hold an element mask (an unstructured CSR mask stored in
-   * blocks of `blockSize`), a workspace on such a weight, moving an array shorter than the
-   * blocks' words (`blocks`, block-structured) holds, and RigL from a given dense gradient (single
-   * entries) on blocks.
+   * blocks of `blockSize`), a workspace on such a weight, and moving an array shorter than the
+   * blocks' words (`blocks`, block-structured) holds.
    */
   blockRefusals: async (ctx, p: { w: CsrMatrix; blockSize: 4 | 8 | 16; blocks: BsrMatrix }) => {
     const layer = new SparseLinear(ctx, p.w, undefined, { bsr: p.blockSize });
@@ -298,7 +325,6 @@ export const dstCases = defineCases({
         layer: await refusal(ctx, () => new DynamicSparsity(ctx, [layer], { method: 'set', every: 1, fraction: 0.3, until: 10 }, (v) => opt.stateOf(v)).destroy()),
         workspace: await refusal(ctx, () => new DstWorkspace(ctx, masked)),
         remap: await refusal(ctx, () => dstRemapInto(ctx, ws, [{ data: w.values, sectionLength: w.values.length }, { data: w.values, sectionLength: w.values.length - 1 }])),
-        gradient: await refusal(ctx, () => dstGrowForcedInto(ctx, ws, 1, { method: 'rigl', gradient: w.values }, {})),
       };
     } finally {
       masked.destroy();

@@ -1,6 +1,7 @@
 import { createContext } from '../../src/gpu/context.js';
 import { axpyInto } from '../../src/kernels/axpy.js';
 import { defineCases } from '../harness/case.js';
+import { refusal } from '../harness/refusal.js';
 
 const tiny = (body: string) => `
 @group(0) @binding(0) var<storage, read_write> out: array<f32>;
@@ -36,6 +37,31 @@ export const runtimeCases = defineCases({
       (e: Error) => e.message,
     );
     return { a, b, c, ints: c instanceof Uint32Array, destroyed };
+  },
+  /**
+   * ctx.copy after a dispatch wrote its source (in order), a whole-tensor copy, and its refusals
+   * as { name, message, leaked }.
+   */
+  copy: async (ctx) => {
+    const src = ctx.zeros('f32', 3);
+    await ctx.dispatch({ name: 'write42', source: tiny('out[1] = 42.0;') }, { buffers: { out: src }, workgroups: [1] });
+    const dst = ctx.upload('f32', Float32Array.of(9, 9, 9, 9, 9));
+    ctx.copy(src, dst, { srcOffset: 1, dstOffset: 3, length: 2 });
+    const whole = ctx.zeros('f32', 3);
+    ctx.copy(src, whole);
+    const ints = ctx.zeros('u32', 3);
+    const gone = ctx.zeros('f32', 3);
+    gone.destroy();
+    const refusals = {
+      dtype: await refusal(ctx, () => ctx.copy(src, ints as never)),
+      same: await refusal(ctx, () => ctx.copy(src, src, { dstOffset: 1, length: 1 })),
+      srcRange: await refusal(ctx, () => ctx.copy(src, dst, { srcOffset: 2, length: 2 })),
+      dstRange: await refusal(ctx, () => ctx.copy(src, dst, { dstOffset: 4, length: 2 })),
+      offset: await refusal(ctx, () => ctx.copy(src, dst, { srcOffset: 0.5 })),
+      destroyed: await refusal(ctx, () => ctx.copy(gone, dst)),
+    };
+    const [copied, all] = await ctx.readAll([dst, whole]);
+    return { copied, whole: all, refusals };
   },
   unknownBinding: async (ctx) => {
     const out = ctx.zeros('f32', 1);

@@ -59,17 +59,19 @@ const STEP = 1;
 
 describeGpu('dst', (run) => {
   for (const { name, shape, w, batch } of CASES) {
-    for (const method of ['set', 'rigl'] as const) {
-      it(`${method === 'set' ? 'SET' : 'RigL'} on ${name}: the reference's update, values and state moved, the passes of the rebuilt filter`, async () => {
+    // RigL also with its dense gradient in chunks of 2 filters (the radix select, each chunk's gradient computed again per pass).
+    for (const [method, chunkFilters] of [['set'], ['rigl'], ['rigl', 2]] as const) {
+      it(`${method === 'set' ? 'SET' : 'RigL'} on ${name}${chunkFilters ? `, the dense gradient ${chunkFilters} filters at a time` : ''}: the reference's update, values and state moved, the passes of the rebuilt filter`, async () => {
         const g = convGeometry({ ...shape, batch });
         const nnz = w.colIdx.length;
-        const positions = w.rows * convTaps(shape);
+        const taps = convTaps(shape);
+        const positions = w.rows * taps;
         const rng = new Rng(nnz * 31 + batch);
         const x = integers(rng, batch * g.cIn * g.h * g.w, 2);
         const dy = integers(rng, batch * w.rows * g.ho * g.wo, 2);
         const section = sgdStateLength(nnz);
         const state = Float32Array.from({ length: 2 * section }, () => rng.nextNormal());
-        const dst = { method, every: 1, fraction: 0.5, until: 10, seed: SEED };
+        const dst = { method, every: 1, fraction: 0.5, until: 10, seed: SEED, ...(chunkFilters ? { chunkEntries: chunkFilters * taps } : {}) };
         const got = await run('convUpdate', { w, shape, batch, x, dy, state, dst, step: STEP });
 
         const fraction = dstFraction(dst, STEP);
@@ -79,6 +81,9 @@ describeGpu('dst', (run) => {
         // Integer operands: the dense gradient is exact in float32, equal to the float64 reference at every tap.
         const everyTap = patterned(w.rows, convTaps(shape), 0, () => true);
         expect(Float64Array.from(got.gradient)).toEqual(convWeightGradRef(everyTap, dy, x, { ...shape, batch }));
+        // Filters 1.. alone: their rows of the whole gradient; one filter more than the layer has is refused.
+        expect(got.laterRows).toEqual(got.gradient.slice(taps));
+        expect(got.tooMany).toEqual({ name: 'RangeError', message: `rows must be an integer in [1, ${w.rows}], got ${w.rows + 1}`, leaked: 0 });
         const key = method === 'set' ? (p: number) => setGrowKey(dstSalt(SEED, 0, STEP), positions, p) : riglGrowKey(got.gradient);
         const want = referenceUpdates(w, w.values, 1, state, section, [(structure, values) => dstUpdateReference(structure, values, k, key)]);
         expect(got.after.rowPtr).toEqual(want.structure.rowPtr);
@@ -167,7 +172,7 @@ describeGpu('dst', (run) => {
     expect(got.blocks).toEqual({ name: 'TypeError', message: expect.stringMatching(/^dst: layers\[0\] is a convolution stored in blocks \(\{"bsr":4\}\); dynamic sparsity moves single taps of a CSR filter: use format 'csr'$/), leaked: 0 });
     expect(got.untrained).toEqual({ name: 'RangeError', message: expect.stringMatching(/^dst: RigL grows from the last batch’s gradient; run a training step/), leaked: 0 });
     expect(got.fraction).toEqual({ name: 'RangeError', message: expect.stringMatching(/^fraction must be a number in \[0, 1\], got 1.5/), leaked: 0 });
-    expect(got.gradient).toEqual({ name: 'RangeError', message: expect.stringMatching(/^grow.gradient must have length 270 \(rows\*cols, every position of the layer\)/), leaked: 0 });
+    expect(got.gradient).toEqual({ name: 'TypeError', message: 'grow.gradientRows must be a function (row0, rows, into) writing dL/dW of those rows, got object', leaked: 0 });
     expect(got.step).toEqual({ name: 'RangeError', message: expect.stringMatching(/^step must be an integer/), leaked: 0 });
   });
 });

@@ -66,3 +66,14 @@ export function expectMatchesReference(got: UpdatedLayer, want: ReturnType<typeo
 export function integers(rng: Rng, length: number, range: number): Float32Array {
   return Float32Array.from({ length }, () => Math.floor(rng.nextFloat() * (2 * range + 1)) - range);
 }
+
+/**
+ * The gradientRows calls RigL's grow makes in one update (k > 0) of a layer of `rows` element
+ * rows in chunks of `chunkRows`: one call for the whole layer when a single chunk holds it (the
+ * sampled list), otherwise every chunk in order for each of the radix select's three passes that
+ * read keys.
+ */
+export function gradientRowCalls(rows: number, chunkRows: number): Array<[number, number]> {
+  const chunks = Array.from({ length: Math.ceil(rows / chunkRows) }, (_, i): [number, number] => [chunkRows * i, Math.min(chunkRows, rows - chunkRows * i)]);
+  return chunks.length === 1 ? chunks : [...chunks, ...chunks, ...chunks];
+}

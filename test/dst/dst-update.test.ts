@@ -8,7 +8,7 @@ import type { GrowParams, UpdatedLayer } from '../cases/dst.js';
 import type { DstUpdateResult } from '../../src/dst/reference.js';
 import { describeGpu } from '../harness/gpu.js';
 import { patterned } from '../sparse-fixtures.js';
-import { expectMatchesReference as expectFullMatch, integers, referenceUpdates as movedAlong } from './dst-fixtures.js';
+import { expectMatchesReference as expectFullMatch, gradientRowCalls, integers, referenceUpdates as movedAlong } from './dst-fixtures.js';
 
 /** Values in {±0.5, ±1, ±1.5, ...}: many equal magnitudes, so the drop's tie-break is exercised. */
 function coarse(w: CsrMatrix, seed: number): CsrMatrix {
@@ -20,6 +20,9 @@ interface Shape {
   name: string;
   w: CsrMatrix;
 }
+
+/** Shapes whose RigL chunk test also runs with the gradient from the caller's gradientRows. */
+const BY_ROWS_SHAPES = ['odd 13x17 d=0.3', 'empty rows and a full row 9x70', 'one row 1x150'];
 
 const SHAPES: Shape[] = [
   { name: 'odd 13x17 d=0.3', w: coarse(randomCsr(13, 17, 0.3, 1), 1) },
@@ -138,16 +141,20 @@ describeGpu('dst', (run) => {
       expect(got.fallback).toEqual([0, 0]);
     });
 
-    it(`RigL on ${name}: integer gradients (ties everywhere), k = 1, nnz/3 and nnz, rows in chunks of 2`, async () => {
-      const batch = 5;
-      const dy = integers(rng, batch * w.rows, 2);
-      const x = integers(rng, batch * w.cols, 2);
-      const g = denseGradientReference(dy, x, batch, w.rows, w.cols);
-      const grow: GrowParams = { method: 'rigl', dy, x, batch, chunkEntries: 2 * w.cols };
-      const steps = ks.map((k) => ({ k, grow }));
-      const got: UpdatedLayer = await run('updates', { w, state, section, steps });
-      expectMatchesReference(got, referenceUpdates(w, state, section, ks.map((k) => ({ k, key: riglGrowKey(g) }))));
-    });
+    // The caller's gradientRows on a few shapes: chunks of 2 rows, a last chunk of 1, and one chunk (one row).
+    for (const byRows of BY_ROWS_SHAPES.includes(name) ? [false, true] : [false]) {
+      it(`RigL on ${name}: integer gradients (ties everywhere), k = 1, nnz/3 and nnz, rows in chunks of 2${byRows ? ', the gradient from the caller by rows' : ''}`, async () => {
+        const batch = 5;
+        const dy = integers(rng, batch * w.rows, 2);
+        const x = integers(rng, batch * w.cols, 2);
+        const g = denseGradientReference(dy, x, batch, w.rows, w.cols);
+        const grow: GrowParams = { method: 'rigl', dy, x, batch, chunkEntries: 2 * w.cols, byRows };
+        const steps = ks.map((k) => ({ k, grow }));
+        const got: UpdatedLayer = await run('updates', { w, state, section, steps });
+        expectMatchesReference(got, referenceUpdates(w, state, section, ks.map((k) => ({ k, key: riglGrowKey(g) }))));
+        expect(got.gradientRows).toEqual(byRows ? ks.flatMap(() => gradientRowCalls(w.rows, 2)) : []);
+      });
+    }
 
     // One chunk: the sample's floor, the list and its select; then the list forced to fall short
     // (a floor above every key) and to overflow (no room), so that the select over every position runs.
