@@ -48,6 +48,7 @@ export { dstDropInto, dstGrowInto, dstRemapInto, dstRebuildInto, DstWorkspace, d
 export {
   dstUpdateReference,
   dstBlockUpdateReference,
+  dstConvBlockUpdateReference,
   blockScoresReference,
   denseGradientReference,
   riglGrowKey,

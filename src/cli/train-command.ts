@@ -239,7 +239,7 @@ function dstFlags(v: FlagValues, spec: TrainSpec, trainImages: number): TrainSpe
   const method = choiceFlag('dst', v.dst, DST_METHODS);
   if (!isSparseModel(spec.model)) throw new RangeError(`--dst needs sparse layers; --init ${spec.model.init} is dense`);
   if (isCnnConfig(spec.model)) {
-    if (spec.model.format !== undefined && spec.model.format !== 'csr') throw new RangeError(`--dst with --model cnn moves single taps: it needs --format csr, got --format bsr${spec.model.format.bsr}`);
+    if (spec.model.format !== undefined && spec.model.format !== 'csr') throw new RangeError(`--dst with --model cnn --format bsr${spec.model.format.bsr} would move whole blocks, but no CNN init draws filters of whole blocks (--block-mask is for MLPs): use --format csr, which moves single taps`);
   } else if (spec.model.format !== undefined && spec.model.format !== 'csr' && !spec.model.blockMask) {
     throw new RangeError(`--dst with --format bsr${spec.model.format.bsr} moves whole blocks: it needs block masks (add --block-mask, with --init uniform or erk), or --format csr`);
   }

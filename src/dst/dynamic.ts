@@ -7,9 +7,10 @@
  * that stores every position (ERK keeps some dense) is left as it is. Layers
  * stored as BSR move whole blocks (ranked by the sum of |w|, or of |dL/dW| for RigL's grow), so
  * their masks must be block-structured (MlpConfig.blockMask); their block count stays what it
- * started with. A convolution's filter moves single taps (CSR storage only); RigL ranks the free
+ * started with. A convolution's filter moves single taps (CSR), or whole blocks of blockSize x
+ * blockSize channel pairs with every tap (BSR, a filter of whole blocks); RigL ranks the free
  * taps by the dense conv weight gradient of the last batch, computed a chunk of filters at a time
- * like a fully connected layer's (DstOptions.chunkEntries), and after each update the layer
+ * like a fully connected layer's (DstOptions.chunkEntries), and after each update a CSR filter
  * rebuilds its tap table and channel order on the GPU from the new pattern.
  */
 import type { Context } from '../gpu/context.js';
@@ -71,8 +72,8 @@ export class DynamicSparsity {
   private readonly workspaces: DstWorkspace[];
 
   /**
-   * Checks the options and the layers (fully connected: CSR, or BSR without an element mask;
-   * convolutions: CSR; < 2^32 positions) before allocating each layer's scratch. Throws RangeError/TypeError naming
+   * Checks the options and the layers (CSR, or BSR without an element mask; < 2^32 positions)
+   * before allocating each layer's scratch. Throws RangeError/TypeError naming
    * the option or layer.
    */
   constructor(
@@ -87,7 +88,12 @@ export class DynamicSparsity {
       const positions = layerPositions(layer);
       if (positions > 0xffffffff) throw new RangeError(`dst: layers[${i}] has ${positions} positions, at most 2^32 - 1`);
       if (layer instanceof SparseConv2d) {
-        if (layer.format !== 'csr') throw new TypeError(`dst: layers[${i}] is a convolution stored in blocks (${JSON.stringify(layer.format)}); dynamic sparsity moves single taps of a CSR filter: use format 'csr'`);
+        if (layer.hasElementMask) {
+          throw new TypeError(
+            `dst: layers[${i}] is a convolution stored in blocks (${JSON.stringify(layer.format)}) whose mask does not fill them (an element mask); ` +
+              "dynamic sparsity moves whole blocks, so it needs a filter of whole blocks (randomConvBsr, convBsrToCsr), or format 'csr' to move single taps",
+          );
+        }
         continue;
       }
       if (layer.hasElementMask) {
@@ -196,7 +202,12 @@ export function checkDstSpec(model: ModelConfig, hasMask: boolean, dst: unknown,
   checkDstOptions(dst, what);
   if (!hasMask && !isSparseModel(model)) throw new TypeError(`${what}: dynamic sparsity needs sparse layers, but init '${model.init}' is dense (use a sparse init or a mask method)`);
   if (isCnnConfig(model)) {
-    if (model.format !== undefined && model.format !== 'csr') throw new TypeError(`${what}: dynamic sparsity moves single taps of a CSR filter; format ${JSON.stringify(model.format)} stores blocks: use format 'csr'`);
+    if (model.format !== undefined && model.format !== 'csr') {
+      throw new TypeError(
+        `${what}: format ${JSON.stringify(model.format)} stores the convolutions in blocks, which dynamic sparsity moves whole, but no CNN init draws filters of whole blocks ` +
+          "(from code: SparseConv2d layers built from whole blocks, randomConvBsr and convBsrToCsr): use format 'csr' to move single taps",
+      );
+    }
     return;
   }
   if (model.format !== undefined && model.format !== 'csr' && (hasMask || !model.blockMask)) {

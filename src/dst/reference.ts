@@ -8,6 +8,7 @@
  * block scores summed in float32 in the GPU's order.
  */
 import { type BsrMatrix, validateBsr } from '../sparse/bsr.js';
+import { type ConvBsrFilter, validateConvBsr } from '../sparse/conv-bsr.js';
 import { type CsrStructure, validateCsrStructure } from '../sparse/csr.js';
 import { checkNonNegativeInt } from '../validate.js';
 
@@ -183,11 +184,12 @@ export function denseGradientReference(dy: ArrayLike<number>, x: ArrayLike<numbe
 }
 
 /**
- * The float32 sum of |x| over each of `blocks` consecutive runs of b² values, each summed in order
- * and rounded after every addition, as shaders/dst_blocks.wgsl sums them.
+ * The float32 sum of |x| over each of `blocks` consecutive runs of `blockWords` values (a BSR
+ * layer's b², a block conv filter's b²·kh·kw), each summed in order and rounded after every
+ * addition, as shaders/dst_blocks.wgsl sums them.
  */
-export function blockScoresReference(values: ArrayLike<number>, blocks: number, blockSize: number): Float32Array {
-  const bb = blockSize * blockSize;
+export function blockScoresReference(values: ArrayLike<number>, blocks: number, blockWords: number): Float32Array {
+  const bb = blockWords;
   const scores = new Float32Array(blocks);
   for (let e = 0; e < blocks; e++) {
     let sum = 0;
@@ -208,22 +210,36 @@ export function dstBlockUpdateReference(w: BsrMatrix, k: number, growKey: (p: nu
   validateBsr(w, 'w');
   if (w.elementMask) throw new TypeError('w: block updates move whole blocks; w has an elementMask');
   const blocks = { rows: w.blockRows, cols: w.blockCols, rowPtr: w.rowPtr, colIdx: w.colIdx };
-  return dstUpdateReference(blocks, blockScoresReference(w.values, w.colIdx.length, w.blockSize), k, growKey);
+  return dstUpdateReference(blocks, blockScoresReference(w.values, w.colIdx.length, w.blockSize * w.blockSize), k, growKey);
+}
+
+/**
+ * One update of a block conv filter without an element mask on the CPU, as dstBlockUpdateReference
+ * for a BSR layer: blocks of b² kernels (b²·kh·kw values) ranked by their sum of |w|, grown at the
+ * largest `growKey(p)` of block position p = blockRow·blockCols + blockCol. Throws a TypeError for
+ * an elementMask, a RangeError when k exceeds the block count.
+ */
+export function dstConvBlockUpdateReference(f: ConvBsrFilter, k: number, growKey: (p: number) => number): DstUpdateResult {
+  validateConvBsr(f, 'f');
+  if (f.elementMask) throw new TypeError('f: block updates move whole blocks; f has an elementMask');
+  const blocks = { rows: f.blockRows, cols: f.blockCols, rowPtr: f.rowPtr, colIdx: f.colIdx };
+  return dstUpdateReference(blocks, blockScoresReference(f.values, f.colIdx.length, f.blockSize * f.blockSize * f.kh * f.kw), k, growKey);
 }
 
 /**
  * RigL's grow key of block positions from a dense gradient (rows x cols, row-major): the float32
  * bits of the sum of float32 |g| over the block's in-range elements, row by row, as
- * shaders/dst_blocks.wgsl sums them.
+ * shaders/dst_blocks.wgsl sums them. A block spans blockSize rows and `blockWidth` columns: a BSR
+ * layer's blockSize, a block conv filter's blockSize·kh·kw (the taps of blockSize input channels).
  */
-export function riglBlockGrowKey(gradient: ArrayLike<number>, rows: number, cols: number, blockSize: number): (p: number) => number {
-  const blockCols = Math.ceil(cols / blockSize);
+export function riglBlockGrowKey(gradient: ArrayLike<number>, rows: number, cols: number, blockSize: number, blockWidth = blockSize): (p: number) => number {
+  const blockCols = Math.ceil(cols / blockWidth);
   return (p) => {
     const r0 = Math.floor(p / blockCols) * blockSize;
-    const c0 = (p % blockCols) * blockSize;
+    const c0 = (p % blockCols) * blockWidth;
     let sum = 0;
     for (let r = r0; r < Math.min(rows, r0 + blockSize); r++) {
-      for (let c = c0; c < Math.min(cols, c0 + blockSize); c++) sum = Math.fround(sum + Math.fround(Math.abs(gradient[r * cols + c]!)));
+      for (let c = c0; c < Math.min(cols, c0 + blockWidth); c++) sum = Math.fround(sum + Math.fround(Math.abs(gradient[r * cols + c]!)));
     }
     return magnitudeKey(sum);
   };

@@ -67,6 +67,7 @@ import type { Context, KernelSource } from '../gpu/context.js';
 import { composedSource } from '../gpu/kernel-interface.js';
 import type { GpuTensor } from '../gpu/tensor.js';
 import { GpuBsr } from '../sparse/gpu-bsr.js';
+import { GpuConvBsrFilter } from '../sparse/gpu-conv-bsr.js';
 import { CSR_SDDMM_SEGMENT, type GpuCsr } from '../sparse/gpu-csr.js';
 import { checkNonNegativeInt, checkObject, checkPositiveInt } from '../validate.js';
 import { checkFeatureMajor, featureMajorStride } from './feature-major.js';
@@ -163,8 +164,28 @@ export interface DstGrowForcing {
   list?: { floor?: number; room?: number };
 }
 
-/** A layer whose mask an update moves: CSR entries, or BSR blocks (without an element mask). */
-export type DstLayer = GpuCsr | GpuBsr;
+/**
+ * A layer whose mask an update moves: CSR entries, or the blocks (without an element mask) of a
+ * BSR layer or of a block conv filter.
+ */
+export type DstLayer = GpuCsr | GpuBsr | GpuConvBsrFilter;
+
+/** A layer stored in blocks. */
+type BlockLayer = GpuBsr | GpuConvBsrFilter;
+
+function isBlockLayer(w: DstLayer): w is BlockLayer {
+  return w instanceof GpuBsr || w instanceof GpuConvBsrFilter;
+}
+
+/**
+ * What one block of a block layer spans: blockSize rows of W and `width` columns, `words` values;
+ * a BSR layer's blockSize x blockSize, a block conv filter's blockSize output channels x the kh·kw
+ * taps of blockSize input channels (consecutive columns of the OIHW flattening).
+ */
+function blockExtent(w: BlockLayer): { width: number; words: number } {
+  const taps = w instanceof GpuConvBsrFilter ? w.kh * w.kw : 1;
+  return { width: w.blockSize * taps, words: w.blockSize * w.blockSize * taps };
+}
 
 /**
  * The compressed-row matrix the selection walks: a CSR layer itself, or a BSR layer's block
@@ -179,13 +200,13 @@ export interface DstGrid {
 
 /** The grid of a layer (see DstGrid). */
 export function dstGrid(w: DstLayer): DstGrid {
-  if (w instanceof GpuBsr) return { rows: w.pattern.rows, cols: w.pattern.cols, nnz: w.nBlocks, entryWords: w.blockSize * w.blockSize };
+  if (isBlockLayer(w)) return { rows: w.pattern.rows, cols: w.pattern.cols, nnz: w.nBlocks, entryWords: blockExtent(w).words };
   return { rows: w.rows, cols: w.cols, nnz: w.nnz, entryWords: 1 };
 }
 
-/** The rows (and columns) of W one grid entry spans: a BSR layer's block size, 1 for CSR. */
+/** The rows of W one grid entry spans: a block layer's block size, 1 for CSR. */
 function blockSide(w: DstLayer): number {
-  return w instanceof GpuBsr ? w.blockSize : 1;
+  return isBlockLayer(w) ? w.blockSize : 1;
 }
 
 /**
@@ -277,7 +298,9 @@ export class DstWorkspace {
     readonly w: DstLayer,
   ) {
     if (w.rows * w.cols > 0xffffffff) throw new RangeError(`dynamic sparsity needs rows·cols < 2^32, got ${w.rows}·${w.cols}`);
-    if (w instanceof GpuBsr && w.maskBits) throw new TypeError('dynamic sparsity moves whole blocks of a BSR layer; this one has an element mask inside its blocks (use a block-structured mask)');
+    if ((w instanceof GpuBsr && w.maskBits) || (w instanceof GpuConvBsrFilter && w.maskRows)) {
+      throw new TypeError(`dynamic sparsity moves whole blocks of a ${w instanceof GpuBsr ? 'BSR layer' : 'block conv filter'}; this one has an element mask inside its blocks (use a block-structured mask)`);
+    }
     const grid = dstGrid(w);
     this.grid = grid;
     const units = unitCounts(grid);
@@ -294,7 +317,7 @@ export class DstWorkspace {
     const rankWords = rankBlocks(grid.rows, grid.cols).blocks * (grid.cols + 1) + rankBlocks(grid.cols, grid.rows).blocks * (grid.rows + 1);
     this.rankCounts = ctx.zeros('u32', rankWords, 'dst.rankCounts');
     this.itemCount = ctx.zeros('u32', 1, 'dst.itemCount');
-    this.blockScores = w instanceof GpuBsr ? ctx.zeros('f32', n, 'dst.blockScores') : undefined;
+    this.blockScores = isBlockLayer(w) ? ctx.zeros('f32', n, 'dst.blockScores') : undefined;
     this.spareF = ctx.zeros('f32', 4, 'dst.spareF');
     this.spareF2 = ctx.zeros('f32', 4, 'dst.spareF2');
     this.spareF3 = ctx.zeros('f32', 4, 'dst.spareF3');
@@ -413,12 +436,13 @@ async function pick(ctx: Context, ws: DstWorkspace, k: number, low = false): Pro
 
 /** A dst_blocks pass: `n` block scores from `src` into `scores`. */
 async function blockScoresPass(ctx: Context, ws: DstWorkspace, entryPoint: 'weight_scores' | 'gradient_scores', n: number, src: GpuTensor<'f32'>, scores: GpuTensor<'f32'>, rows = 0): Promise<void> {
-  const w = ws.w as GpuBsr;
+  const w = ws.w as BlockLayer;
+  const { width, words } = blockExtent(w);
   await ctx.dispatch(dstBlocksKernel, {
     entryPoint,
     constants: { WG, BS: w.blockSize },
     buffers: { src, scores },
-    uniforms: { n, rows, cols: w.cols, blockCols: ws.grid.cols },
+    uniforms: { n, rows, cols: w.cols, blockCols: ws.grid.cols, blockWidth: width, blockWords: words },
     workgroups: gridFor(ctx, Math.ceil(n / WG)),
   });
 }
@@ -698,7 +722,7 @@ export async function dstRemapInto(ctx: Context, ws: DstWorkspace, arrays: reado
   for (const [i, { data, sectionLength, sections = 1 }] of arrays.entries()) {
     checkPositiveInt(`arrays[${i}].sections`, sections);
     if (sectionLength < words || data.length < sections * sectionLength) {
-      const what = entryWords === 1 ? `nnz = ${nnz}` : `nBlocks·blockSize² = ${words}`;
+      const what = entryWords === 1 ? `nnz = ${nnz}` : `nBlocks·(${entryWords} words a block) = ${words}`;
       throw new RangeError(`arrays[${i}].data must hold ${sections} sections of at least ${what} words, got length ${data.length} for sections of ${sectionLength}`);
     }
   }
@@ -717,7 +741,7 @@ export async function dstRemapInto(ctx: Context, ws: DstWorkspace, arrays: reado
 async function rowsPass(ctx: Context, ws: DstWorkspace): Promise<void> {
   const w = ws.w;
   const { rows, cols } = ws.grid;
-  const blocks = w instanceof GpuBsr;
+  const blocks = isBlockLayer(w);
   const mine = rankBlocks(rows, cols);
   const theirs = rankBlocks(cols, rows);
   await ctx.dispatch(dstRowsKernel, {
@@ -729,7 +753,7 @@ async function rowsPass(ctx: Context, ws: DstWorkspace): Promise<void> {
       tOrder: w.transposed.rowOrder,
       bins: ws.cursor,
       counts: ws.rankCounts,
-      items: blocks ? w.blockRow : w.sddmmItems.items,
+      items: isBlockLayer(w) ? w.blockRow : w.sddmmItems.items,
       itemCount: blocks ? ws.unusedU : ws.itemCount,
     },
     uniforms: { n: rows, maxLen: cols, ...mine, tN: cols, tMaxLen: rows, tBlockRows: theirs.blockRows, tBlocks: theirs.blocks, entryRows: Number(blocks) },

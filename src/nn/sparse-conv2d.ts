@@ -43,8 +43,16 @@ interface ConvOps {
   weightGrad(dy: GpuTensor<'f32'>, x: GpuTensor<'f32'>, dw: GpuTensor<'f32'>, g: ConvGeometry): Promise<void>;
   /** Where each entry of the mask's CSR order sits in `values` (absent: the same order). */
   offsets?: Uint32Array;
-  /** The CSR weight dynamic sparsity rewrites, and the rest of the filter rebuilt after it (CSR storage only). */
-  dynamic?: { weight: GpuCsr; patternRewritten(): Promise<void>; readPattern(): Promise<{ rowPtr: Uint32Array; colIdx: Uint32Array }> };
+  /**
+   * The weight dynamic sparsity rewrites (the CSR, or the block pattern of a filter without an
+   * element mask), the rest of the filter rebuilt after it, and the moved mask read back as CSR with
+   * its offsets into `values` (absent: the same order).
+   */
+  dynamic?: {
+    weight: GpuCsr | GpuConvBsrFilter;
+    patternRewritten(): Promise<void>;
+    readPattern(): Promise<{ rowPtr: Uint32Array; colIdx: Uint32Array; offsets?: Uint32Array }>;
+  };
   /** The passes with the neighbouring activation fused (CSR storage only). */
   fused?: {
     forward(x: GpuTensor<'f32'>, out: { z: GpuTensor<'f32'>; y: GpuTensor<'f32'> }, g: ConvGeometry, activation: Activation, bias: GpuTensor<'f32'>): Promise<void>;
@@ -80,12 +88,28 @@ function bsrOps(ctx: Context, weight: CsrMatrix, shape: ConvShape, blockSize: Co
   // The CSR entries are the pattern: its element mask wherever they do not fill a stored block.
   const host = convBsrFromCsr(weight, shape, blockSize);
   const filter = GpuConvBsrFilter.upload(ctx, host, 'weight');
+  const { cOut, cIn, kh, kw, blockRows, blockCols } = host;
+  const valueCount = host.values.length;
   return {
     values: filter.values,
     forward: (x, y, g, bias) => convBsrForwardInto(ctx, filter, x, y, g, bias),
     backwardData: (dy, dx, g) => convBsrBackwardDataInto(ctx, filter, dy, dx, g),
     weightGrad: (dy, x, dw, g) => convBsrWeightGradInto(ctx, filter, dy, x, dw, g),
     offsets: convBsrToCsr(host).offsets,
+    // Moving blocks rewrites the pattern, Wᵀ and blockRow, which are all the kernels read: nothing else to rebuild.
+    dynamic: host.elementMask
+      ? undefined
+      : {
+          weight: filter,
+          patternRewritten: async () => {},
+          readPattern: async () => {
+            const [rowPtr, colIdx] = await ctx.readAll([filter.pattern.rowPtr, filter.pattern.colIdx]);
+            // Every in-range element of the stored blocks, as CSR, and where each sits in the values.
+            const blocks = { cOut, cIn, kh, kw, blockSize, blockRows, blockCols, rowPtr: rowPtr!, colIdx: colIdx!, values: new Float32Array(valueCount) };
+            const { w, offsets } = convBsrToCsr(blocks);
+            return { rowPtr: w.rowPtr, colIdx: w.colIdx, offsets };
+          },
+        },
     destroy: () => filter.destroy(),
   };
 }
@@ -160,28 +184,41 @@ export class SparseConv2d implements Layer {
   /** Reads the mask back from the GPU if dynamic sparsity has moved it; returns it. */
   async refreshMask(): Promise<{ rowPtr: Uint32Array; colIdx: Uint32Array }> {
     if (this.maskMoved) {
-      this.hostMask = await this.ops.dynamic!.readPattern();
+      const { rowPtr, colIdx, offsets } = await this.ops.dynamic!.readPattern();
+      this.hostMask = { rowPtr, colIdx };
+      if (offsets) this.ops.offsets = offsets;
       this.maskMoved = false;
     }
     return this.hostMask;
   }
 
   /**
-   * The filter's CSR on the GPU, for dynamic sparsity to rewrite its pattern in place (nnz kept);
-   * marks the host mask stale. After each rewrite, patternMoved() must run before the next pass.
-   * Throws a TypeError for BSR storage, whose blocks hold every tap of a channel pair.
+   * Whether the filter is stored in blocks that hold an element mask (a CSR pattern that does not
+   * fill them): such blocks cannot move under dynamic sparsity.
    */
-  dynamicWeight(): GpuCsr {
+  get hasElementMask(): boolean {
+    return this.format !== 'csr' && this.ops.dynamic === undefined;
+  }
+
+  /**
+   * The weight dynamic sparsity rewrites in place: the filter's CSR (nnz kept), or with BSR storage
+   * its block pattern (blocks kept); marks the host mask stale. After each rewrite, patternMoved()
+   * must run before the next pass. Throws a TypeError for blocks holding an element mask.
+   */
+  dynamicWeight(): GpuCsr | GpuConvBsrFilter {
     const dynamic = this.ops.dynamic;
-    if (!dynamic) throw new TypeError(`dynamic sparsity moves single taps of a CSR filter; this convolution stores blocks (${JSON.stringify(this.format)}): use format 'csr'`);
+    if (!dynamic) throw new TypeError(`dynamic sparsity moves whole blocks of a convolution stored in blocks (${JSON.stringify(this.format)}); this one's mask does not fill its blocks (an element mask): build it from whole blocks (randomConvBsr, convBsrToCsr) or use format 'csr'`);
     dynamic.weight.makeDynamic();
     this.maskMoved = true;
     return dynamic.weight;
   }
 
-  /** After dynamic sparsity rewrote the pattern (and Wᵀ): rebuilds the tap table and channel order on the GPU from it. */
+  /**
+   * After dynamic sparsity rewrote the pattern (and Wᵀ): a CSR filter rebuilds its tap table and
+   * channel order on the GPU from it (blocks need nothing more).
+   */
   async patternMoved(): Promise<void> {
-    if (!this.ops.dynamic) throw new TypeError('patternMoved: only a CSR filter’s pattern moves');
+    if (!this.ops.dynamic) throw new TypeError('patternMoved: the mask of blocks holding an element mask does not move');
     await this.ops.dynamic.patternRewritten();
     this.maskMoved = true;
   }
@@ -218,9 +255,14 @@ export class SparseConv2d implements Layer {
     await denseConvWeightGradInto(this.ctx, dy, this.input, dw, g, rows);
   }
 
-  /** Fraction of the kernel's cOut·cIn·kh·kw taps in the mask. */
+  /**
+   * Fraction of the kernel's cOut·cIn·kh·kw taps in the mask. Blocks moved by dynamic sparsity keep
+   * their count, not always their taps' (a block at the padded channel edge holds fewer): then this
+   * throws until refreshMask() has read the new mask back.
+   */
   get density(): number {
-    // The count never changes, so a stale host mask still has it.
+    // A CSR filter's count never changes, so a stale host mask still has it.
+    if (this.maskMoved && this.format !== 'csr') throw new OrthosparseError('the blocks moved on the GPU (dynamic sparsity): await refreshMask() before reading the density');
     return this.hostMask.colIdx.length / (this.cOut * this.shape.cIn * this.shape.kh * this.shape.kw);
   }
 
@@ -284,8 +326,12 @@ export class SparseConv2d implements Layer {
     return { rows: this.cOut, cols: this.shape.cIn * this.shape.kh * this.shape.kw, ...mask, values };
   }
 
-  /** Overwrites the stored taps (same mask; values in the mask's CSR order). */
+  /**
+   * Overwrites the stored taps (same mask; values in the mask's CSR order). Blocks moved by dynamic
+   * sparsity need the new mask read back first (refreshMask), or this throws.
+   */
   writeWeight(values: Float32Array): void {
+    if (this.maskMoved && this.format !== 'csr') throw new OrthosparseError('the blocks moved on the GPU (dynamic sparsity): await refreshMask() before writeWeight');
     checkTypedArray('values', values, Float32Array);
     checkLength('values', values, this.hostMask.colIdx.length, 'the mask’s nnz');
     checkFiniteElements('values', values);

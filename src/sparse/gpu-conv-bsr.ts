@@ -68,6 +68,25 @@ export class GpuConvBsrFilter {
     }
   }
 
+  /** Rows of the filter as a matrix: cOut. */
+  get rows(): number {
+    return this.cOut;
+  }
+
+  /** Columns of the filter as a matrix: cIn·kh·kw taps (OIHW). */
+  get cols(): number {
+    return this.cIn * this.kh * this.kw;
+  }
+
+  /**
+   * Hands the block pattern to a caller that rewrites it on the GPU (dynamic sparse training, which
+   * keeps nBlocks and rebuilds Wᵀ, the swizzles and blockRow, all built at upload). Throws a
+   * TypeError with an element mask, which moving blocks would not carry along.
+   */
+  makeDynamic(): void {
+    if (this.maskRows) throw new TypeError('a block conv filter with an element mask cannot move its blocks (the mask inside them would not follow)');
+  }
+
   /** Frees every buffer now. */
   destroy(): void {
     const { pattern: p, transposed: t } = this;

@@ -12,7 +12,9 @@ import { toActivationLayout } from '../../src/sparse/activation-layout.js';
 import { type BsrMatrix, bsrFromCsr } from '../../src/sparse/bsr.js';
 import type { CsrMatrix } from '../../src/sparse/csr.js';
 import { GpuBsr } from '../../src/sparse/gpu-bsr.js';
+import type { GpuConvBsrFilter } from '../../src/sparse/gpu-conv-bsr.js';
 import { GpuCsr } from '../../src/sparse/gpu-csr.js';
+import type { Context } from '../../src/gpu/context.js';
 import type { GpuTensor } from '../../src/gpu/tensor.js';
 import { convTaps } from '../../src/sparse/conv-geometry.js';
 import { Adam, Sgd } from '../../src/train/optimizers.js';
@@ -55,6 +57,13 @@ export interface UpdatedLayer {
   afterEach: Array<{ rowPtr: Uint32Array; colIdx: Uint32Array; values: Float32Array }>;
   /** the [row0, rows] of every gradientRows call (RigL with byRows), in order */
   gradientRows: Array<[number, number]>;
+}
+
+/** A conv layer's forward, backward-data and raw weight gradient on x and dy (activation layout), read back. */
+async function convPasses(ctx: Context, l: SparseConv2d, x: GpuTensor<'f32'>, dy: GpuTensor<'f32'>, batch: number) {
+  const y = await ctx.read(await l.forward(x, batch));
+  const dx = await ctx.read(await l.backward(dy, batch));
+  return { y, dx, dw: await ctx.read(l.parameters()[0]!.grad) };
 }
 
 function isBsr(w: CsrMatrix | BsrMatrix): w is BsrMatrix {
@@ -218,11 +227,7 @@ export const dstCases = defineCases({
     const tensors: Array<{ destroy(): void }> = [];
     let dst: DynamicSparsity | undefined;
     let fresh: SparseConv2d | undefined;
-    const passes = async (l: SparseConv2d) => {
-      const y = await ctx.read(await l.forward(x, p.batch));
-      const dx = await ctx.read(await l.backward(dy, p.batch));
-      return { y, dx, dw: await ctx.read(l.parameters()[0]!.grad) };
-    };
+    const passes = (l: SparseConv2d) => convPasses(ctx, l, x, dy, p.batch);
     try {
       ctx.write(opt.stateOf(layer.values)!, p.state);
       await passes(layer);
@@ -243,6 +248,50 @@ export const dstCases = defineCases({
       dst?.destroy();
       fresh?.destroy();
       for (const t of [x, dy, gradient, ...tensors]) t.destroy();
+      opt.destroy();
+      layer.destroy();
+    }
+  },
+
+  /**
+   * One update of a convolution stored in blocks (`w`: the CSR of a filter of whole blocks, format
+   * { bsr: blockSize }) by DynamicSparsity, after one forward and backward pass on x and dy and
+   * with an Adam state written beforehand: the dense weight gradient, the update's record, the raw
+   * block pattern, values and state after it, the density and writeWeight refused while the mask
+   * is stale, then the mask, density and weight after refreshMask, and the three passes of the
+   * moved layer and of a fresh layer built from its new weight.
+   */
+  convBlockUpdate: async (ctx, p: { w: CsrMatrix; shape: ConvShape; blockSize: 4 | 8 | 16; batch: number; x: Float32Array; dy: Float32Array; state: Float32Array; dst: DstOptions; step: number }) => {
+    const format = { bsr: p.blockSize };
+    const layer = new SparseConv2d(ctx, p.w, p.shape, undefined, format);
+    const opt = new Adam(ctx, layer.parameters(), { lr: 0.01 });
+    const x = ctx.upload('f32', toActivationLayout(p.x, p.batch, layer.inFeatures));
+    const dy = ctx.upload('f32', toActivationLayout(p.dy, p.batch, layer.outFeatures));
+    const gradient = ctx.zeros('f32', layer.cOut * convTaps(p.shape));
+    let dst: DynamicSparsity | undefined;
+    let fresh: SparseConv2d | undefined;
+    const passes = (l: SparseConv2d) => convPasses(ctx, l, x, dy, p.batch);
+    try {
+      ctx.write(opt.stateOf(layer.values)!, p.state);
+      await passes(layer);
+      await layer.denseWeightGradInto(gradient);
+      dst = new DynamicSparsity(ctx, [layer], p.dst, (v) => opt.stateOf(v));
+      const record = await dst.afterStep(p.step);
+      const filter = layer.dynamicWeight() as GpuConvBsrFilter;
+      const [rowPtr, colIdx] = await ctx.readAll([filter.pattern.rowPtr, filter.pattern.colIdx]);
+      const [values, state] = await ctx.readAll([layer.values, opt.stateOf(layer.values)!]);
+      const stale = {
+        density: await refusal(ctx, () => layer.density),
+        write: await refusal(ctx, () => layer.writeWeight(new Float32Array(p.w.colIdx.length))),
+      };
+      const mask = await layer.refreshMask();
+      const weight = await layer.readWeight();
+      fresh = new SparseConv2d(ctx, weight, p.shape, undefined, format);
+      return { record, gradient: await ctx.read(gradient), blocks: { rowPtr, colIdx }, values, state, stale, mask, density: layer.density, weight, moved: await passes(layer), rebuilt: await passes(fresh) };
+    } finally {
+      dst?.destroy();
+      fresh?.destroy();
+      for (const t of [x, dy, gradient]) t.destroy();
       opt.destroy();
       layer.destroy();
     }

@@ -44,7 +44,7 @@ describe('--dst flags', () => {
     expect(bad(['--block-mask', '--init', 'uniform'])).toThrow(/--block-mask needs --format bsr4 \| bsr8/);
     expect(bad(['--block-mask', '--format', 'bsr8'])).toThrow(/--block-mask needs --init uniform or erk .*got --init eoi/);
     expect(bad(['--block-mask', '--format', 'bsr8', '--init', 'erk', '--model', 'cnn', '--depth', '1'])).toThrow(/--block-mask .*--model cnn/);
-    expect(bad(['--dst', 'rigl', '--model', 'cnn', '--depth', '1', '--format', 'bsr8'])).toThrow(/^--dst with --model cnn moves single taps: it needs --format csr, got --format bsr8$/);
+    expect(bad(['--dst', 'rigl', '--model', 'cnn', '--depth', '1', '--format', 'bsr8'])).toThrow(/^--dst with --model cnn --format bsr8 would move whole blocks, but no CNN init draws filters of whole blocks \(--block-mask is for MLPs\): use --format csr, which moves single taps$/);
     expect(parseTrainArgs([...CNN, '--dst', 'rigl', ...out('cnn-parse')]).spec.dst).toEqual({ method: 'rigl', every: 100, fraction: 0.3, until: 100, seed: 0 });
   });
 });

@@ -84,7 +84,7 @@ describe('dstBlockUpdateReference', () => {
   });
 
   it('scores blocks by the float32 sum of |w| in order; RigL keys sum |dL/dW| over in-range elements only', () => {
-    expect([...blockScoresReference(w.values, 3, 4)]).toEqual([3, 2, 2]);
+    expect([...blockScoresReference(w.values, 3, 16)]).toEqual([3, 2, 2]);
     // 5 x 6 gradient in blocks of 4: block (1, 1) covers rows 4, columns 4-5 only.
     const g = Float64Array.from({ length: 30 }, (_, i) => (i % 2 ? -1 : 2));
     const key = riglBlockGrowKey(g, 5, 6, 4);
@@ -214,7 +214,7 @@ describeGpu('dst', (run) => {
     expect(got.workspace.name).toBe('TypeError');
     expect(got.workspace.message).toMatch(/element mask/);
     expect(got.remap.name).toBe('RangeError');
-    expect(got.remap.message).toContain(`arrays[1].data must hold 1 sections of at least nBlocks·blockSize² = ${blocks.values.length} words`);
+    expect(got.remap.message).toContain(`arrays[1].data must hold 1 sections of at least nBlocks·(16 words a block) = ${blocks.values.length} words`);
     expect([got.layer.leaked, got.workspace.leaked, got.remap.leaked]).toEqual([0, 0, 0]);
   });
 });

@@ -166,10 +166,15 @@ describeGpu('dst', (run) => {
     });
   }
 
-  it('refuses a convolution stored in blocks, RigL before any training step and a bad fraction or step, before any allocation or dispatch', async () => {
+  it('refuses a convolution whose blocks hold an element mask, RigL before any training step and a bad fraction or step, before any allocation or dispatch', async () => {
     const { shape } = CASES[0]!;
     const got = await run('convRefusals', { w: randomCsr(6, 45, 0.3, 11), shape });
-    expect(got.blocks).toEqual({ name: 'TypeError', message: expect.stringMatching(/^dst: layers\[0\] is a convolution stored in blocks \(\{"bsr":4\}\); dynamic sparsity moves single taps of a CSR filter: use format 'csr'$/), leaked: 0 });
+    // Its CSR mask does not fill the blocks (an element mask), which moving whole blocks would not carry along.
+    expect(got.blocks).toEqual({
+      name: 'TypeError',
+      message: 'dst: layers[0] is a convolution stored in blocks ({"bsr":4}) whose mask does not fill them (an element mask); ' + "dynamic sparsity moves whole blocks, so it needs a filter of whole blocks (randomConvBsr, convBsrToCsr), or format 'csr' to move single taps",
+      leaked: 0,
+    });
     expect(got.untrained).toEqual({ name: 'RangeError', message: expect.stringMatching(/^dst: RigL grows from the last batch’s gradient; run a training step/), leaked: 0 });
     expect(got.fraction).toEqual({ name: 'RangeError', message: expect.stringMatching(/^fraction must be a number in \[0, 1\], got 1.5/), leaked: 0 });
     expect(got.gradient).toEqual({ name: 'TypeError', message: 'grow.gradientRows must be a function (row0, rows, into) writing dL/dW of those rows, got object', leaked: 0 });
@@ -183,7 +188,7 @@ describe('dst specs with CNNs', () => {
     const cnn: CnnModelConfig = { kind: 'cnn', inputShape: [1, 28, 28], depth: 1, channels: 8, classes: 10, stem: 2, kernel: 3, paddingMode: 'circular', init: 'uniform', density: 0.3, sigmaW: 1, sigmaB: 0, seed: 0, activation: 'tanh' };
     expect(() => checkDstSpec(cnn, false, dst)).not.toThrow();
     expect(() => checkDstSpec({ ...cnn, format: 'csr' }, true, dst)).not.toThrow();
-    expect(() => checkDstSpec({ ...cnn, format: { bsr: 8 } }, false, dst)).toThrow(new TypeError(`spec.dst: dynamic sparsity moves single taps of a CSR filter; format {"bsr":8} stores blocks: use format 'csr'`));
+    expect(() => checkDstSpec({ ...cnn, format: { bsr: 8 } }, false, dst)).toThrow(/^spec.dst: format \{"bsr":8\} stores the convolutions in blocks, which dynamic sparsity moves whole, but no CNN init draws filters of whole blocks .*use format 'csr'/);
     expect(() => checkDstSpec({ ...cnn, init: 'delta-orthogonal' }, false, dst)).toThrow(/needs sparse layers, but init 'delta-orthogonal' is dense/);
   });
 });
