@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { eoiConv } from '../src/eoi/conv.js';
 import { convFilterCsr, initConvFilter, type ConvInitSpec } from '../src/nn/conv-init.js';
 import { haarOrthogonal, initWeights } from '../src/nn/init.js';
+import { convBsrFromCsr, convBsrToCsr, randomConvBsr } from '../src/sparse/conv-bsr.js';
 import { type CsrMatrix, csrToDense } from '../src/sparse/csr.js';
 import { checkCsrWellFormed, maxDeviationFromScaledIdentity, shortSideGram } from './eoi/linalg.js';
 
@@ -111,6 +112,26 @@ describe('initConvFilter', () => {
     // Any kernel size, even ones, since nothing sits at a centre.
     expect(initConvFilter({ ...spec, kh: 2, kw: 4 }).cols).toBe(64);
     expect(initConvFilter({ ...spec, seed: 4 }).colIdx).not.toEqual(w.colIdx);
+  });
+
+  it("'random' with blockSize: round(d·blocks) whole blocks of channel pairs with every tap, N(0, gain²/fan-in), no element mask in blocks of that size", () => {
+    // 10 x 7 channels in blocks of 4: a 3 x 2 block grid, partial at both channel edges.
+    const spec = { cOut: 10, cIn: 7, kh: 3, kw: 3, gain: 1.5, seed: 3, density: 0.5, init: 'random' as const, blockSize: 4 as const };
+    const w = initConvFilter(spec);
+    checkCsrWellFormed(w);
+    const blocks = convBsrFromCsr(w, spec, 4);
+    expect(blocks.elementMask).toBeUndefined();
+    expect(blocks.colIdx.length).toBe(3);
+    // The blocks randomConvBsr draws for the seed, their unit-normal values scaled to each filter row's stored count.
+    const unit = convBsrToCsr(randomConvBsr(spec, 0.5, 4, 3, { valueScale: 1 })).w;
+    expect({ rowPtr: w.rowPtr, colIdx: w.colIdx }).toEqual({ rowPtr: unit.rowPtr, colIdx: unit.colIdx });
+    for (let o = 0; o < 10; o++) {
+      const fanIn = w.rowPtr[o + 1]! - w.rowPtr[o]!;
+      for (let t = w.rowPtr[o]!; t < w.rowPtr[o + 1]!; t++) expect(w.values[t]).toBe(Math.fround(unit.values[t]! * (1.5 / Math.sqrt(fanIn))));
+    }
+    expect(initConvFilter({ ...spec, seed: 4 }).colIdx).not.toEqual(w.colIdx);
+    expect(() => initConvFilter({ ...spec, init: 'eoi' })).toThrow(/blockSize draws a block mask for init 'random' only, got init 'eoi'/);
+    expect(() => initConvFilter({ ...spec, blockSize: 32 as never })).toThrow(/blockSize must be one of 4, 8, 16/);
   });
 
   it("'gaussian': dense, N(0, gain² / (cIn·kh·kw))", () => {

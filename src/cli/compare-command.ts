@@ -23,7 +23,7 @@ import { TRAIN_OPTIONS, trainSpecFrom, type TrainArgs } from './train-command.js
 export const COMPARE_USAGE = `orthosparse compare [train options] [--inits LIST] [--masks LIST] [--mask-weights LIST] [--recipes LIST] [--densities LIST] [--seeds LIST] [--out DIR]
   --inits LIST         comma-separated, from ${MLP_INITS.join(', ')} (default eoi,uniform,erk,dense-orthogonal; '' for none);
                        with --model cnn from ${CNN_INITS.join(', ')} (default eoi,uniform,masked-delta-orthogonal,delta-orthogonal);
-                       with --block-mask uniform, erk and dense ones (default uniform,erk,dense-orthogonal)
+                       with --block-mask uniform, erk and dense ones (default uniform,erk,dense-orthogonal; CNN: ...,delta-orthogonal)
   --masks LIST         mask methods, from ${BASE_MASK_METHODS.join(', ')}, each optionally +ai or +eoi (e.g. snip,synflow+eoi)
   --mask-weights LIST  the weights each --masks method is applied to, every mask arm runs each: ${MASK_WEIGHTS.join(', ')}
                        (masked-orthogonal: mask ⊙ dense orthogonal, or ⊙ delta-orthogonal for convolutions, no
@@ -116,7 +116,7 @@ export function planCompare(argv: readonly string[]): ComparePlan {
   if (base.browser) throw new RangeError('--browser is a train option; compare runs in Node');
   const cnn = isCnnConfig(base.spec.model);
   const known: readonly string[] = cnn ? CNN_INITS : MLP_INITS;
-  const defaultInits = cnn ? 'eoi,uniform,masked-delta-orthogonal,delta-orthogonal' : blockMask ? 'uniform,erk,dense-orthogonal' : 'eoi,uniform,erk,dense-orthogonal';
+  const defaultInits = blockMask ? `uniform,erk,${cnn ? 'delta-orthogonal' : 'dense-orthogonal'}` : cnn ? 'eoi,uniform,masked-delta-orthogonal,delta-orthogonal' : 'eoi,uniform,erk,dense-orthogonal';
   const inits = list(v.inits, v.masks === undefined ? defaultInits : '') as Array<MlpInit | CnnInit>;
   for (const init of inits) if (!known.includes(init)) throw new RangeError(`--inits: '${init}' is not one of ${known.join(', ')}`);
   const isDense = (init: MlpInit | CnnInit) => !isSparseModel({ ...base.spec.model, init } as ModelConfig);

@@ -41,8 +41,9 @@ export const TRAIN_USAGE = `orthosparse train [options]
   --weight-scale S     Gaussian inits (uniform, erk, dense-gaussian): fan-in (Kaiming/LeCun) | xavier (default fan-in)
   --format F           how sparse layers are stored: csr | bsr4 | bsr8 | bsr16 | bsr32 (default csr); CNN: csr |
                        bsr4 | bsr8 | bsr16, every sparse convolution in blocks, channels padded to whole blocks
-  --block-mask         MLP, --init uniform | erk with --format bsrN: masks of whole N x N blocks, each layer
-                       round(density·blocks) of them (what --dst needs with BSR: it moves whole blocks)
+  --block-mask         --init uniform | erk with --format bsrN: masks of whole N x N blocks (a CNN's: every tap of
+                       N x N channel pairs), each layer round(density·blocks) of them (what --dst needs with BSR:
+                       it moves whole blocks)
   --activation A       ${ACTIVATIONS.join(' | ')} (default tanh)
   --sigma-w S          weight gain (default 1.0247, the paper's tanh value)
   --sigma-b S          bias std (default 0.00448)
@@ -56,7 +57,7 @@ export const TRAIN_USAGE = `orthosparse train [options]
   --train-limit N      use the first N training images   --test-limit N   likewise for test
   --seed N             (default 0)
   --dst M              dynamic sparse training of the sparse layers: set | rigl (default: static masks);
-                       an MLP's with --format bsrN moves whole blocks (needs --block-mask); a CNN's needs --format csr
+                       with --format bsrN it moves whole blocks (needs --block-mask)
   --dst-every N        steps between mask updates, ΔT (default 100)
   --dst-fraction A     fraction of each layer's weights moved, decayed as A·(1 + cos(π·t / T_end)) / 2, in (0, 1) (default 0.3)
   --dst-until T        T_end: no update after step T, >= --dst-every (default 3/4 of the run's steps)
@@ -144,8 +145,7 @@ export function trainSpecFrom(v: FlagValues): TrainArgs {
   const formatName = choiceFlag('format', v.format, ['csr', ...blockSizes.map((b) => `bsr${b}`)], `with --model ${model}`);
   const format = formatName === 'csr' ? 'csr' : { bsr: Number(formatName.slice(3)) };
   const blockMask = v['block-mask'] === true;
-  if (blockMask && cnn) throw new RangeError('--block-mask draws block masks for an MLP; it cannot be used with --model cnn');
-  if (blockMask && format === 'csr') throw new RangeError('--block-mask needs --format bsr4 | bsr8 | bsr16 | bsr32 (its masks are whole blocks of that size)');
+  if (blockMask && format === 'csr') throw new RangeError(`--block-mask needs --format ${blockSizes.map((b) => `bsr${b}`).join(' | ')} (its masks are whole blocks of that size)`);
   if (blockMask && init !== 'uniform' && init !== 'erk') throw new RangeError(`--block-mask needs --init uniform or erk (random block masks), got --init ${init}`);
   const density = numberFlag('density', v.density, { min: 0, max: 1, minOpen: true })!;
   const trainLimit = intFlag('train-limit', v['train-limit'], 1);
@@ -175,6 +175,7 @@ export function trainSpecFrom(v: FlagValues): TrainArgs {
       paddingMode: choiceFlag('padding', v.padding, PADDING_MODES),
       readout: choiceFlag('readout', v.readout, CNN_READOUTS),
       format: format as CnnConfig['format'],
+      ...(blockMask ? { blockMask } : {}),
     };
   } else {
     const mlp: MlpConfig = {
@@ -238,9 +239,7 @@ function dstFlags(v: FlagValues, spec: TrainSpec, trainImages: number): TrainSpe
   }
   const method = choiceFlag('dst', v.dst, DST_METHODS);
   if (!isSparseModel(spec.model)) throw new RangeError(`--dst needs sparse layers; --init ${spec.model.init} is dense`);
-  if (isCnnConfig(spec.model)) {
-    if (spec.model.format !== undefined && spec.model.format !== 'csr') throw new RangeError(`--dst with --model cnn --format bsr${spec.model.format.bsr} would move whole blocks, but no CNN init draws filters of whole blocks (--block-mask is for MLPs): use --format csr, which moves single taps`);
-  } else if (spec.model.format !== undefined && spec.model.format !== 'csr' && !spec.model.blockMask) {
+  if (spec.model.format !== undefined && spec.model.format !== 'csr' && !spec.model.blockMask) {
     throw new RangeError(`--dst with --format bsr${spec.model.format.bsr} moves whole blocks: it needs block masks (add --block-mask, with --init uniform or erk), or --format csr`);
   }
   const every = intFlag('dst-every', v['dst-every'] ?? '100', 1)!;

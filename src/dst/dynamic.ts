@@ -19,7 +19,7 @@ import { type DstGrow, dstDropInto, dstGrowInto, dstRebuildInto, dstRemapInto, D
 import { sgdStateLength } from '../kernels/optimizer.js';
 import { GhostSkip } from '../nn/ghost-skip.js';
 import type { Layer } from '../nn/layer.js';
-import { isCnnConfig, isSparseModel, type ModelConfig } from '../nn/model.js';
+import { isSparseModel, type ModelConfig } from '../nn/model.js';
 import { Sequential } from '../nn/sequential.js';
 import { SparseConv2d } from '../nn/sparse-conv2d.js';
 import { SparseLinear } from '../nn/sparse-linear.js';
@@ -194,22 +194,13 @@ export function createDynamicSparsity(ctx: Context, model: Layer, optimizer: { s
 
 /**
  * Whether a training spec can run with dynamic sparsity, checked before anything is built:
- * `dst` must be valid options and the model sparse (a sparse init, or a mask method); an MLP
- * stored in CSR, or in BSR with block masks (model.blockMask, from the init: a mask method's masks
- * are elementwise); a CNN in CSR. Throws a TypeError or RangeError naming `what` and what would fit.
+ * `dst` must be valid options and the model sparse (a sparse init, or a mask method); an MLP or
+ * a CNN stored in CSR, or in BSR with block masks (model.blockMask, from the init: a mask
+ * method's masks are elementwise). Throws a TypeError or RangeError naming `what` and what would fit.
  */
 export function checkDstSpec(model: ModelConfig, hasMask: boolean, dst: unknown, what = 'spec.dst'): void {
   checkDstOptions(dst, what);
   if (!hasMask && !isSparseModel(model)) throw new TypeError(`${what}: dynamic sparsity needs sparse layers, but init '${model.init}' is dense (use a sparse init or a mask method)`);
-  if (isCnnConfig(model)) {
-    if (model.format !== undefined && model.format !== 'csr') {
-      throw new TypeError(
-        `${what}: format ${JSON.stringify(model.format)} stores the convolutions in blocks, which dynamic sparsity moves whole, but no CNN init draws filters of whole blocks ` +
-          "(from code: SparseConv2d layers built from whole blocks, randomConvBsr and convBsrToCsr): use format 'csr' to move single taps",
-      );
-    }
-    return;
-  }
   if (model.format !== undefined && model.format !== 'csr' && (hasMask || !model.blockMask)) {
     const masks = hasMask ? "a mask method's masks are elementwise" : 'model.blockMask is not set';
     throw new TypeError(

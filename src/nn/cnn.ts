@@ -113,6 +113,12 @@ export interface CnnConfig {
    * to whole blocks (dense inits build Conv2d and ignore it); the mask is the same either way
    */
   format?: SparseConvFormat;
+  /**
+   * init 'uniform' or 'erk' with format { bsr }: masks of whole blocks of that size (every tap of
+   * blockSize x blockSize channel pairs), round(density·blocks) per convolution, which dynamic
+   * sparsity can move; default false (elementwise masks)
+   */
+  blockMask?: boolean;
 }
 
 /**
@@ -146,6 +152,11 @@ export function checkCnnConfig(config: CnnConfig): CnnConfig {
   const architecture = config.architecture ?? 'vanilla';
   if (!CNN_ARCHITECTURES.includes(architecture)) throw new RangeError(`architecture must be one of ${CNN_ARCHITECTURES.join(', ')}, got ${String(architecture)}`);
   checkStorageFormat(config.format, CONV_BSR_BLOCK_SIZES);
+  if (config.blockMask !== undefined && typeof config.blockMask !== 'boolean') throw new TypeError(`blockMask must be a boolean, got ${String(config.blockMask)}`);
+  if (config.blockMask && isSparseCnnInit(config.init)) {
+    if (config.format === undefined || config.format === 'csr') throw new RangeError(`blockMask draws masks of whole blocks: it needs format { bsr: ${CONV_BSR_BLOCK_SIZES.join(' | ')} }, got 'csr'`);
+    if (config.init !== 'uniform' && config.init !== 'erk') throw new RangeError(`blockMask needs init 'uniform' or 'erk' (random block masks), got '${config.init}'`);
+  }
   // Every halving (a stem layer, a VGG stage's pooling) must leave at least one pixel.
   const [, h, w] = shape;
   const halvings = config.stem + (architecture === 'vgg' ? config.depth : 0);
@@ -254,8 +265,9 @@ export function initCnn(config: CnnConfig, onLayer?: (done: number, total: numbe
   checkCnnConfig(config);
   const convs = cnnConvs(config);
   const densities = cnnDensities(config);
+  const blockSize = config.blockMask && isSparseCnnInit(config.init) && config.format !== undefined && config.format !== 'csr' ? config.format.bsr : undefined;
   const filters = convs.map(({ cOut, shape }, l) => {
-    const filter = initConvFilter({ cOut, cIn: shape.cIn, kh: shape.kh, kw: shape.kw, density: densities[l]!, init: FILTER_INIT[config.init], gain: config.sigmaW, seed: layerSeed(config.seed, l) });
+    const filter = initConvFilter({ cOut, cIn: shape.cIn, kh: shape.kh, kw: shape.kw, density: densities[l]!, init: FILTER_INIT[config.init], gain: config.sigmaW, seed: layerSeed(config.seed, l), blockSize });
     onLayer?.(l + 1, convs.length + 1);
     return filter;
   });

@@ -6,8 +6,9 @@
  */
 import { eoiConv, streamSeed } from '../eoi/conv.js';
 import { type CsrMatrix, csrFromMask, randomCsr } from '../sparse/csr.js';
-import { checkLength, checkNumberInRange, checkObject, checkPositiveInt, checkSeed, checkTypedArray } from '../validate.js';
-import { haarOrthogonal, initWeights } from './init.js';
+import { checkLength, checkNumberInRange, checkObject, checkOneOf, checkPositiveInt, checkSeed, checkTypedArray } from '../validate.js';
+import { haarOrthogonal, initWeights, scaleToFans } from './init.js';
+import { CONV_BSR_BLOCK_SIZES, type ConvBsrBlockSize, convBsrToCsr, randomConvBsr } from '../sparse/conv-bsr.js';
 
 /** Single-filter initialisations initConvFilter takes. */
 export const CONV_INITS = ['eoi', 'delta-orthogonal', 'random', 'gaussian', 'masked-delta-orthogonal'] as const;
@@ -28,6 +29,13 @@ export interface ConvInitSpec {
   seed: number;
   /** init 'eoi' only: the EOI paper's "more nonzeros" (eoiConv); default false */
   moreNonzeros?: boolean;
+  /**
+   * init 'random' only: a mask of whole blocks of blockSize output x blockSize input channels with
+   * every tap, round(density·blockRows·blockCols) of them (randomConvBsr); the tap density then
+   * differs slightly from `density` where blocks are padded at a channel edge. Stored in blocks of
+   * the same size it has no element mask, so dynamic sparsity can move its blocks.
+   */
+  blockSize?: ConvBsrBlockSize;
 }
 
 /** A dense kernel and its 0/1 mask, both OIHW row-major (what eoiConv returns, among others). */
@@ -77,6 +85,11 @@ export function initConvFilter(spec: ConvInitSpec): CsrMatrix {
   checkNumberInRange('gain', gain, -Number.MAX_VALUE, Number.MAX_VALUE);
   checkSeed(seed);
   if (moreNonzeros !== undefined && init !== 'eoi') throw new RangeError(`moreNonzeros applies to init 'eoi' only, got it with init '${init}'`);
+  const { blockSize } = spec;
+  if (blockSize !== undefined) {
+    checkOneOf('blockSize', blockSize, CONV_BSR_BLOCK_SIZES);
+    if (init !== 'random') throw new RangeError(`blockSize draws a block mask for init 'random' only, got init '${init}'`);
+  }
   const rows = cOut;
   const cols = cIn * kh * kw;
   switch (init) {
@@ -86,6 +99,7 @@ export function initConvFilter(spec: ConvInitSpec): CsrMatrix {
       return convFilterCsr(eoiConv(cOut, cIn, kh, { density, seed, gain, moreNonzeros }));
     case 'random':
       checkNumberInRange('density', density, 0, 1, true);
+      if (blockSize !== undefined) return scaleToFans(convBsrToCsr(randomConvBsr({ cOut, cIn, kh, kw }, density, blockSize, seed, { valueScale: 1 })).w, gain);
       return initWeights({ rows, cols, density, init, gain, seed });
     case 'gaussian':
       return initWeights({ rows, cols, density, init, gain, seed });

@@ -87,6 +87,15 @@ function requireDense(init: string, density: number): void {
 
 function sparseGaussian(rows: number, cols: number, density: number, gain: number, seed: number, scale: GaussianScale, blockSize?: BsrBlockSize): CsrMatrix {
   const m = blockSize === undefined ? randomCsr(rows, cols, density, seed, { valueScale: 1 }) : bsrToCsr(randomBsr(rows, cols, density, blockSize, seed, { valueScale: 1 }));
+  return scaleToFans(m, gain, scale);
+}
+
+/**
+ * Scales unit-normal weights in place to N(0, gain² / fan-in) (or Xavier's, over fan-in and
+ * fan-out), each weight by its own row's stored count and column's; returns m.
+ */
+export function scaleToFans(m: CsrMatrix, gain: number, scale: GaussianScale = 'fan-in'): CsrMatrix {
+  const { rows, cols } = m;
   const fanOut = new Uint32Array(cols);
   for (const c of m.colIdx) fanOut[c]!++;
   for (let r = 0; r < rows; r++) {

@@ -184,7 +184,7 @@ export async function runTraining(ctx: Context, spec: TrainSpec, data: { train: 
   const mlpSpec = isCnnConfig(spec.model) ? undefined : (spec as TrainSpec & { model: MlpConfig });
   if (spec.recipe) checkRecipe(spec.recipe, spec.model.activation);
   if (spec.dst !== undefined) checkDstSpec(spec.model, spec.mask !== undefined, spec.dst);
-  if (spec.mask && !isCnnConfig(spec.model) && spec.model.blockMask) throw new RangeError(`spec.model.blockMask: the init draws block masks, but spec.mask (${spec.mask.method}) makes its own elementwise masks`);
+  if (spec.mask && spec.model.blockMask) throw new RangeError(`spec.model.blockMask: the init draws block masks, but spec.mask (${spec.mask.method}) makes its own elementwise masks`);
   const protocol = checkJacobianProtocol(spec.jacobianProtocol);
   let maskReport: MaskReport | undefined;
   let model: Sequential;

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ActivationName } from '../../src/kernels/activation.js';
 import { type CnnConfig, type CnnInit, type CnnReadout, checkCnnConfig, cnnBody, cnnConvs, cnnDensities, cnnOutputShape, cnnReadoutFeatures, initCnn } from '../../src/nn/cnn.js';
 import { Rng } from '../../src/random.js';
+import { convBsrFromCsr } from '../../src/sparse/conv-bsr.js';
 import { convForwardRef, globalAvgPoolRef, matmulRef } from '../../src/sparse/index.js';
 import { activationRef } from '../../src/train/activation-reference.js';
 import { softmaxXentRef } from '../../src/train/softmax-xent-reference.js';
@@ -115,6 +116,22 @@ describe('CNN structure', () => {
     expect(() => checkCnnConfig({ ...ok, readout: 'max' as never })).toThrow(/readout must be one of global-average, flatten, got max/);
     expect(() => checkCnnConfig({ ...ok, inputShape: [1, 28] as never })).toThrow(/inputShape must be \[channels, h, w\]/);
     expect(() => checkCnnConfig({ ...ok, density: 0 })).toThrow(/density must be a number in \(0, 1\]/);
+    // Block masks: random ones (uniform, erk), stored in blocks of their size.
+    const blocks: CnnConfig = { ...ok, init: 'erk', format: { bsr: 8 }, blockMask: true };
+    expect(() => checkCnnConfig(blocks)).not.toThrow();
+    expect(() => checkCnnConfig({ ...blocks, format: 'csr' })).toThrow(/blockMask draws masks of whole blocks: it needs format \{ bsr: 4 \| 8 \| 16 \}, got 'csr'/);
+    expect(() => checkCnnConfig({ ...blocks, init: 'eoi' })).toThrow(/blockMask needs init 'uniform' or 'erk' \(random block masks\), got 'eoi'/);
+    expect(() => checkCnnConfig({ ...blocks, blockMask: 1 as never })).toThrow(new TypeError('blockMask must be a boolean, got 1'));
+  });
+
+  it('with blockMask draws every sparse convolution from whole blocks, round(density·blocks) of them', () => {
+    const config: CnnConfig = { ...BASE, channels: 8, init: 'uniform', activation: 'relu', format: { bsr: 4 }, blockMask: true };
+    const { filters } = initCnn(config);
+    cnnConvs(config).forEach(({ cOut, shape }, l) => {
+      const f = convBsrFromCsr(filters[l]!, shape, 4);
+      expect(f.elementMask).toBeUndefined();
+      expect(f.colIdx.length).toBe(Math.round(config.density * Math.ceil(cOut / 4) * Math.ceil(shape.cIn / 4)));
+    });
   });
 });
 

@@ -15,6 +15,7 @@ import { decodeModelFile } from '../../src/nn/model-file.js';
 import { mlpShapes } from '../../src/nn/mlp.js';
 import { SparseConv2d } from '../../src/nn/sparse-conv2d.js';
 import { bsrFromCsr } from '../../src/sparse/bsr.js';
+import { convBsrFromCsr } from '../../src/sparse/conv-bsr.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'orthosparse-dst-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -43,8 +44,10 @@ describe('--dst flags', () => {
     expect(bad(['--dst', 'set', '--format', 'bsr4', '--init', 'uniform'])).toThrow(/--dst with --format bsr4 moves whole blocks: it needs block masks \(add --block-mask/);
     expect(bad(['--block-mask', '--init', 'uniform'])).toThrow(/--block-mask needs --format bsr4 \| bsr8/);
     expect(bad(['--block-mask', '--format', 'bsr8'])).toThrow(/--block-mask needs --init uniform or erk .*got --init eoi/);
-    expect(bad(['--block-mask', '--format', 'bsr8', '--init', 'erk', '--model', 'cnn', '--depth', '1'])).toThrow(/--block-mask .*--model cnn/);
-    expect(bad(['--dst', 'rigl', '--model', 'cnn', '--depth', '1', '--format', 'bsr8'])).toThrow(/^--dst with --model cnn --format bsr8 would move whole blocks, but no CNN init draws filters of whole blocks \(--block-mask is for MLPs\): use --format csr, which moves single taps$/);
+    expect(bad(['--block-mask', '--format', 'bsr32', '--init', 'erk', '--model', 'cnn', '--depth', '1'])).toThrow(/--format must be one of csr, bsr4, bsr8, bsr16/);
+    expect(bad(['--block-mask', '--init', 'erk', '--model', 'cnn', '--depth', '1'])).toThrow(/--block-mask needs --format bsr4 \| bsr8 \| bsr16 \(/);
+    expect(bad(['--dst', 'rigl', '--model', 'cnn', '--depth', '1', '--init', 'uniform', '--format', 'bsr8'])).toThrow(/--dst with --format bsr8 moves whole blocks: it needs block masks \(add --block-mask/);
+    expect(parseTrainArgs([...CNN, '--format', 'bsr4', '--block-mask', '--dst', 'set', ...out('cnn-blocks')]).spec.model).toMatchObject({ kind: 'cnn', format: { bsr: 4 }, blockMask: true });
     expect(parseTrainArgs([...CNN, '--dst', 'rigl', ...out('cnn-parse')]).spec.dst).toEqual({ method: 'rigl', every: 100, fraction: 0.3, until: 100, seed: 0 });
   });
 });
@@ -115,6 +118,36 @@ describe('orthosparse train / compare --dst', () => {
     const after = [0, 1].map((l) => file.tensors.get(`${l}.colIdx`) as Uint32Array);
     after.forEach((c, l) => expect(c.length).toBe(before[l]!.length));
     expect(after[1]).not.toEqual(before[1]);
+  });
+
+  it('trains a CNN stored in blocks of 4 with block masks under RigL; the saved convolutions stay whole blocks, their block counts kept', async () => {
+    vi.spyOn(console, 'log').mockImplementation(() => {});
+    vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const blocks = ['--channels', '16', '--format', 'bsr4', '--block-mask'];
+    const flags = [...CNN, ...blocks, '--dst-every', '2', '--dst-fraction', '0.5'];
+    const rigl = await trainCommand([...flags, '--dst', 'rigl', ...out('cnn-bsr-rigl')]);
+    await trainCommand([...CNN, ...blocks, ...out('cnn-bsr-static')]);
+    vi.restoreAllMocks();
+    const shapes = [{ cIn: 1, kh: 3, kw: 3 }, { cIn: 16, kh: 3, kw: 3 }];
+    const savedBlocks = (name: string) => {
+      const file = decodeModelFile(readFileSync(path.join(dir, name, 'model.osm')));
+      return shapes.map((shape, l) => {
+        const tensor = (t: string) => file.tensors.get(`${l}.${t}`) as never;
+        const values = tensor('values') as Float32Array;
+        return convBsrFromCsr({ rows: 16, cols: shape.cIn * 9, rowPtr: tensor('rowPtr'), colIdx: tensor('colIdx'), values }, shape, 4);
+      });
+    };
+    const before = savedBlocks('cnn-bsr-static');
+    // Whole blocks from the init: 4 x 1 blocks of the stem (one input channel, padded), 4 x 4 of the body, 0.3 of each.
+    expect(before.map((f) => [f.elementMask, f.colIdx.length])).toEqual([[undefined, 1], [undefined, 5]]);
+    expect(rigl.history.dst!.map((u) => u.step)).toEqual([2, 4]);
+    for (const u of rigl.history.dst!) expect(u.moved).toEqual(before.map((f) => Math.round(u.fraction * f.colIdx.length)));
+    const after = savedBlocks('cnn-bsr-rigl');
+    after.forEach((f, l) => {
+      expect(f.elementMask).toBeUndefined();
+      expect(f.colIdx.length).toBe(before[l]!.colIdx.length);
+    });
+    expect(after[1]!.colIdx).not.toEqual(before[1]!.colIdx);
   });
 
   it('compare runs the sparse arms with DST and the dense baseline without', async () => {

@@ -183,12 +183,14 @@ describeGpu('dst', (run) => {
 });
 
 describe('dst specs with CNNs', () => {
-  it('accept a CSR CNN, refuse one stored in blocks and a dense one, naming the fix', () => {
+  it('accept a CSR CNN and one of block masks in blocks, refuse blocks without block masks and a dense one, naming the fix', () => {
     const dst = { method: 'set', every: 10, fraction: 0.3, until: 100 };
     const cnn: CnnModelConfig = { kind: 'cnn', inputShape: [1, 28, 28], depth: 1, channels: 8, classes: 10, stem: 2, kernel: 3, paddingMode: 'circular', init: 'uniform', density: 0.3, sigmaW: 1, sigmaB: 0, seed: 0, activation: 'tanh' };
     expect(() => checkDstSpec(cnn, false, dst)).not.toThrow();
     expect(() => checkDstSpec({ ...cnn, format: 'csr' }, true, dst)).not.toThrow();
-    expect(() => checkDstSpec({ ...cnn, format: { bsr: 8 } }, false, dst)).toThrow(/^spec.dst: format \{"bsr":8\} stores the convolutions in blocks, which dynamic sparsity moves whole, but no CNN init draws filters of whole blocks .*use format 'csr'/);
+    expect(() => checkDstSpec({ ...cnn, format: { bsr: 8 } }, false, dst)).toThrow(/^spec.dst: dynamic sparsity on format \{"bsr":8\} moves whole blocks, so it needs block masks, and model.blockMask is not set: set model.blockMask: true/);
+    expect(() => checkDstSpec({ ...cnn, format: { bsr: 8 }, blockMask: true }, false, dst)).not.toThrow();
+    expect(() => checkDstSpec({ ...cnn, format: { bsr: 8 }, blockMask: true }, true, dst)).toThrow(/a mask method's masks are elementwise/);
     expect(() => checkDstSpec({ ...cnn, init: 'delta-orthogonal' }, false, dst)).toThrow(/needs sparse layers, but init 'delta-orthogonal' is dense/);
   });
 });
