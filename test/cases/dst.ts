@@ -6,7 +6,7 @@ import { type DstLayer, dstDropInto, dstGrowForcedInto, dstRebuildInto, dstRemap
 import { ActivationLayer } from '../../src/nn/activation-layer.js';
 import { SoftmaxCrossEntropy } from '../../src/nn/loss.js';
 import { Sequential } from '../../src/nn/sequential.js';
-import { type ConvShape, SparseConv2d } from '../../src/nn/sparse-conv2d.js';
+import { type ConvShape, SparseConv2d, type SparseConvFormat } from '../../src/nn/sparse-conv2d.js';
 import { type SparseFormat, SparseLinear } from '../../src/nn/sparse-linear.js';
 import { toActivationLayout } from '../../src/sparse/activation-layout.js';
 import { type BsrMatrix, bsrFromCsr } from '../../src/sparse/bsr.js';
@@ -64,6 +64,35 @@ async function convPasses(ctx: Context, l: SparseConv2d, x: GpuTensor<'f32'>, dy
   const y = await ctx.read(await l.forward(x, batch));
   const dx = await ctx.read(await l.backward(dy, batch));
   return { y, dx, dw: await ctx.read(l.parameters()[0]!.grad) };
+}
+
+/**
+ * A SparseConv2d of filter w in `format` with an Adam state written (p.state), after one forward and
+ * backward pass on x and dy (batch rows, row-major): the layer, its optimizer, its dense weight
+ * gradient of that batch, `passes` (convPasses on the same x and dy, for any layer of this shape)
+ * and `destroy` for all of it.
+ */
+async function stepConvLayer(ctx: Context, p: { w: CsrMatrix; shape: ConvShape; batch: number; x: Float32Array; dy: Float32Array; state: Float32Array }, format: SparseConvFormat) {
+  const layer = new SparseConv2d(ctx, p.w, p.shape, undefined, format);
+  const opt = new Adam(ctx, layer.parameters(), { lr: 0.01 });
+  const x = ctx.upload('f32', toActivationLayout(p.x, p.batch, layer.inFeatures));
+  const dy = ctx.upload('f32', toActivationLayout(p.dy, p.batch, layer.outFeatures));
+  const gradient = ctx.zeros('f32', layer.cOut * convTaps(p.shape));
+  const destroy = () => {
+    for (const t of [x, dy, gradient]) t.destroy();
+    opt.destroy();
+    layer.destroy();
+  };
+  const passes = (l: SparseConv2d) => convPasses(ctx, l, x, dy, p.batch);
+  try {
+    ctx.write(opt.stateOf(layer.values)!, p.state);
+    await passes(layer);
+    await layer.denseWeightGradInto(gradient);
+  } catch (error) {
+    destroy();
+    throw error;
+  }
+  return { layer, opt, gradient, passes, destroy };
 }
 
 function isBsr(w: CsrMatrix | BsrMatrix): w is BsrMatrix {
@@ -219,19 +248,11 @@ export const dstCases = defineCases({
    * layer and of a fresh layer built from its new filter, on the same x and dy.
    */
   convUpdate: async (ctx, p: { w: CsrMatrix; shape: ConvShape; batch: number; x: Float32Array; dy: Float32Array; state: Float32Array; dst: DstOptions; step: number }) => {
-    const layer = new SparseConv2d(ctx, p.w, p.shape);
-    const opt = new Adam(ctx, layer.parameters(), { lr: 0.01 });
-    const x = ctx.upload('f32', toActivationLayout(p.x, p.batch, layer.inFeatures));
-    const dy = ctx.upload('f32', toActivationLayout(p.dy, p.batch, layer.outFeatures));
-    const gradient = ctx.zeros('f32', layer.cOut * convTaps(p.shape));
+    const { layer, opt, gradient, passes, destroy } = await stepConvLayer(ctx, p, 'csr');
     const tensors: Array<{ destroy(): void }> = [];
     let dst: DynamicSparsity | undefined;
     let fresh: SparseConv2d | undefined;
-    const passes = (l: SparseConv2d) => convPasses(ctx, l, x, dy, p.batch);
     try {
-      ctx.write(opt.stateOf(layer.values)!, p.state);
-      await passes(layer);
-      await layer.denseWeightGradInto(gradient);
       const taps = convTaps(p.shape);
       const later = ctx.zeros('f32', (layer.cOut - 1) * taps);
       tensors.push(later);
@@ -247,9 +268,8 @@ export const dstCases = defineCases({
     } finally {
       dst?.destroy();
       fresh?.destroy();
-      for (const t of [x, dy, gradient, ...tensors]) t.destroy();
-      opt.destroy();
-      layer.destroy();
+      for (const t of tensors) t.destroy();
+      destroy();
     }
   },
 
@@ -263,18 +283,10 @@ export const dstCases = defineCases({
    */
   convBlockUpdate: async (ctx, p: { w: CsrMatrix; shape: ConvShape; blockSize: 4 | 8 | 16; batch: number; x: Float32Array; dy: Float32Array; state: Float32Array; dst: DstOptions; step: number }) => {
     const format = { bsr: p.blockSize };
-    const layer = new SparseConv2d(ctx, p.w, p.shape, undefined, format);
-    const opt = new Adam(ctx, layer.parameters(), { lr: 0.01 });
-    const x = ctx.upload('f32', toActivationLayout(p.x, p.batch, layer.inFeatures));
-    const dy = ctx.upload('f32', toActivationLayout(p.dy, p.batch, layer.outFeatures));
-    const gradient = ctx.zeros('f32', layer.cOut * convTaps(p.shape));
+    const { layer, opt, gradient, passes, destroy } = await stepConvLayer(ctx, p, format);
     let dst: DynamicSparsity | undefined;
     let fresh: SparseConv2d | undefined;
-    const passes = (l: SparseConv2d) => convPasses(ctx, l, x, dy, p.batch);
     try {
-      ctx.write(opt.stateOf(layer.values)!, p.state);
-      await passes(layer);
-      await layer.denseWeightGradInto(gradient);
       dst = new DynamicSparsity(ctx, [layer], p.dst, (v) => opt.stateOf(v));
       const record = await dst.afterStep(p.step);
       const filter = layer.dynamicWeight() as GpuConvBsrFilter;
@@ -291,9 +303,7 @@ export const dstCases = defineCases({
     } finally {
       dst?.destroy();
       fresh?.destroy();
-      for (const t of [x, dy, gradient]) t.destroy();
-      opt.destroy();
-      layer.destroy();
+      destroy();
     }
   },
 
