@@ -8,8 +8,11 @@
  * moves). Where the adapter has timestamps, also the GPU time of a step and of each update by
  * kernel entry point (each dispatch timed alone; the least over `repeats` profiled runs), which
  * splits RigL's update into its dense gradients and the rest without the wall clock's noise.
+ * With --format bsrN the sparse net stores its convolutions in blocks of N, its ERK masks drawn as
+ * whole blocks (blockMask), and the updates move whole blocks.
  *
  *   node scripts/run.mjs bench/dst-conv-timing.ts --density 0.1 --repeats 5 --out bench/vgg-dst/timing-0.1.json
+ *   node scripts/run.mjs bench/dst-conv-timing.ts --density 0.1 --format bsr4 --repeats 5 --out bench/vgg-dst/timing-0.1-bsr4.json
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -26,11 +29,14 @@ import { createOptimizer } from '../src/train/optimizer-spec.js';
 import { dispatchProfile, timeRuns } from './timing.js';
 
 const BATCH = 64;
-const { values } = parseArgs({ options: { density: { type: 'string', default: '0.1' }, repeats: { type: 'string', default: '5' }, out: { type: 'string' } } });
+const { values } = parseArgs({ options: { density: { type: 'string', default: '0.1' }, format: { type: 'string', default: 'csr' }, repeats: { type: 'string', default: '5' }, out: { type: 'string' } } });
 const density = Number(values.density);
 const repeats = Number(values.repeats);
 if (!(density > 0 && density < 1)) throw new RangeError(`--density must be a number in (0, 1), got ${values.density}`);
 if (!Number.isInteger(repeats) || repeats < 1) throw new RangeError(`--repeats must be an integer >= 1, got ${values.repeats}`);
+const FORMATS = { csr: undefined, bsr4: { bsr: 4 }, bsr8: { bsr: 8 }, bsr16: { bsr: 16 } } as const;
+if (!(values.format in FORMATS)) throw new RangeError(`--format must be one of ${Object.keys(FORMATS).join(', ')}, got ${values.format}`);
+const blocks = FORMATS[values.format as keyof typeof FORMATS];
 
 const vgg = (init: CnnModelConfig['init']): CnnModelConfig => ({
   kind: 'cnn',
@@ -48,6 +54,7 @@ const vgg = (init: CnnModelConfig['init']): CnnModelConfig => ({
   sigmaW: 1.4142,
   sigmaB: 0,
   seed: 0,
+  ...(blocks && init !== 'dense-gaussian' ? { format: blocks, blockMask: true } : {}),
 });
 
 const ctx = await createContext();
@@ -126,7 +133,7 @@ try {
     model.destroy();
   }
   rows.sparseStepSpeedup = steps.dense! / steps.sparse!;
-  const result = { density, batch: BATCH, repeats, adapter: ctx.adapterName, ...rows };
+  const result = { density, format: values.format, batch: BATCH, repeats, adapter: ctx.adapterName, ...rows };
   if (values.out) writeFileSync(values.out, JSON.stringify(result, null, 1));
   console.log(JSON.stringify(result, null, 1));
 } finally {
