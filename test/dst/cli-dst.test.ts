@@ -126,23 +126,26 @@ describe('orthosparse train / compare --dst', () => {
     const blocks = ['--channels', '16', '--format', 'bsr4', '--block-mask'];
     const flags = [...CNN, ...blocks, '--dst-every', '2', '--dst-fraction', '0.5'];
     const rigl = await trainCommand([...flags, '--dst', 'rigl', ...out('cnn-bsr-rigl')]);
-    await trainCommand([...CNN, ...blocks, ...out('cnn-bsr-static')]);
     vi.restoreAllMocks();
     const shapes = [{ cIn: 1, kh: 3, kw: 3 }, { cIn: 16, kh: 3, kw: 3 }];
-    const savedBlocks = (name: string) => {
-      const file = decodeModelFile(readFileSync(path.join(dir, name, 'model.osm')));
-      return shapes.map((shape, l) => {
-        const tensor = (t: string) => file.tensors.get(`${l}.${t}`) as never;
-        const values = tensor('values') as Float32Array;
-        return convBsrFromCsr({ rows: 16, cols: shape.cIn * 9, rowPtr: tensor('rowPtr'), colIdx: tensor('colIdx'), values }, shape, 4);
-      });
-    };
-    const before = savedBlocks('cnn-bsr-static');
+    const asBlocks = (masks: Array<{ rowPtr: Uint32Array; colIdx: Uint32Array }>) =>
+      masks.map((m, l) => convBsrFromCsr({ rows: 16, cols: shapes[l]!.cIn * 9, ...m, values: new Float32Array(m.colIdx.length) }, shapes[l]!, 4));
+    // The masks it started from: the same config built again, untrained.
+    const ctx = await createContext();
+    let before: ReturnType<typeof asBlocks>;
+    try {
+      const model = buildModel(ctx, rigl.spec.model);
+      before = asBlocks(model.layers.filter((l): l is SparseConv2d => l instanceof SparseConv2d).map((l) => l.mask));
+      model.destroy();
+    } finally {
+      ctx.destroy();
+    }
     // Whole blocks from the init: 4 x 1 blocks of the stem (one input channel, padded), 4 x 4 of the body, 0.3 of each.
     expect(before.map((f) => [f.elementMask, f.colIdx.length])).toEqual([[undefined, 1], [undefined, 5]]);
     expect(rigl.history.dst!.map((u) => u.step)).toEqual([2, 4]);
     for (const u of rigl.history.dst!) expect(u.moved).toEqual(before.map((f) => Math.round(u.fraction * f.colIdx.length)));
-    const after = savedBlocks('cnn-bsr-rigl');
+    const file = decodeModelFile(readFileSync(path.join(dir, 'cnn-bsr-rigl', 'model.osm')));
+    const after = asBlocks(shapes.map((_, l) => ({ rowPtr: file.tensors.get(`${l}.rowPtr`) as Uint32Array, colIdx: file.tensors.get(`${l}.colIdx`) as Uint32Array })));
     after.forEach((f, l) => {
       expect(f.elementMask).toBeUndefined();
       expect(f.colIdx.length).toBe(before[l]!.colIdx.length);
