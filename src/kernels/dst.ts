@@ -42,6 +42,9 @@
  * (RigL's grow, from each chunk of whole block rows of the dense gradient), shaders/dst_blocks.wgsl;
  * a block's b² values and optimizer state move together, and the rebuild writes the block row of
  * each block (the BSR SDDMM's work data) instead of CSR items, so nothing is read back at all.
+ * A block conv filter (GpuConvBsrFilter) moves the same way: its blocks are b output x b input
+ * channels with every tap, b²·kh·kw values, and a block position's RigL score sums the gradient's
+ * b rows over the b·kh·kw consecutive columns of its input channels.
  * The score is the plain sum of magnitudes, not the Frobenius norm: it is the elementwise drop
  * rule summed over the unit that moves, and a sum of absolute values has no products a compiler
  * could fuse into multiply-adds, so every backend and the CPU reference round it identically and
