@@ -27,8 +27,8 @@ interface BlockCase {
   batch: number;
 }
 
-// Partial last block rows and columns (10 = 4 + 4 + 2 output channels, 17 = 8 + 8 + 1 input ones),
-// so that a block moving to the padded edge holds fewer taps than it did.
+// Partial last block rows and columns (the first case's 10 = 4 + 4 + 2 output channels, the
+// second's 17 = 8 + 8 + 1 input ones): blocks at the padded edge hold fewer taps than the others.
 const CASES: BlockCase[] = [
   { name: 'b=4, 10 x 7 channels, 7x9 image, 3x3, stride 2, circular padding 1, batch 3', shape: { cIn: 7, h: 7, w: 9, kh: 3, kw: 3, stride: 2, padding: 1, paddingMode: 'circular' }, cOut: 10, blockSize: 4, density: 0.5, batch: 3 },
   { name: 'b=8, 20 x 17 channels, 5x6 image, 3x3, zero padding 1, batch 2', shape: { cIn: 17, h: 5, w: 6, kh: 3, kw: 3, padding: 1 }, cOut: 20, blockSize: 8, density: 0.4, batch: 2 },
