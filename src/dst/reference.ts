@@ -189,11 +189,10 @@ export function denseGradientReference(dy: ArrayLike<number>, x: ArrayLike<numbe
  * addition, as shaders/dst_blocks.wgsl sums them.
  */
 export function blockScoresReference(values: ArrayLike<number>, blocks: number, blockWords: number): Float32Array {
-  const bb = blockWords;
   const scores = new Float32Array(blocks);
   for (let e = 0; e < blocks; e++) {
     let sum = 0;
-    for (let j = e * bb; j < (e + 1) * bb; j++) sum = Math.fround(sum + Math.fround(Math.abs(values[j]!)));
+    for (let j = e * blockWords; j < (e + 1) * blockWords; j++) sum = Math.fround(sum + Math.fround(Math.abs(values[j]!)));
     scores[e] = sum;
   }
   return scores;

@@ -517,7 +517,7 @@ function gradientRowsOf(ctx: Context, ws: DstWorkspace, grow: DstRiglProductGrow
 
 /**
  * RigL's keys of the grid rows [row0, row0 + rows): the dense gradient's magnitudes for a CSR
- * layer, or for a BSR layer the sum of them over each block position of those block rows.
+ * layer, or for a block layer the sum of them over each block position of those block rows.
  */
 async function growScoresChunk(ctx: Context, ws: DstWorkspace, gradientRows: GradientRows, row0: number, rows: number): Promise<GpuTensor<'f32'>> {
   const b = blockSide(ws.w);

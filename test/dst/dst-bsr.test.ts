@@ -108,7 +108,7 @@ describe('dstBlockUpdateReference', () => {
 });
 
 describeGpu('dst', (run) => {
-  for (const { name, w } of SHAPES) {
+  for (const [shapeIndex, { name, w }] of SHAPES.entries()) {
     const nBlocks = w.colIdx.length;
     const section = sgdStateLength(w.values.length);
     const rng = new Rng(nBlocks + 29);
@@ -132,7 +132,7 @@ describeGpu('dst', (run) => {
     });
 
     // The caller's gradientRows on the first two shapes (a last block row cut at the layer's rows in both).
-    for (const byRows of SHAPES.indexOf(SHAPES.find((s) => s.name === name)!) < 2 ? [false, true] : [false]) {
+    for (const byRows of shapeIndex < 2 ? [false, true] : [false]) {
       it(`RigL on ${name}: integer gradients (tied block sums), one block row per chunk${byRows ? ', the gradient from the caller by rows' : ''}`, async () => {
         const batch = 3;
         const dy = integers(rng, batch * w.rows, 2);
