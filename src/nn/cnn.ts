@@ -27,11 +27,12 @@ import { erkDensities, uniformDensities } from '../eoi/layer-densities.js';
 import type { Context } from '../gpu/context.js';
 import { type Activation, resolveActivation } from '../kernels/activation.js';
 import { checkStorageFormat } from '../sparse/bsr.js';
-import { CONV_BSR_BLOCK_SIZES } from '../sparse/conv-bsr.js';
+import { CONV_BSR_BLOCK_SIZES, type ConvBsrBlockSize } from '../sparse/conv-bsr.js';
 import { PADDING_MODES, type PaddingMode } from '../sparse/conv-geometry.js';
 import { type CsrMatrix, csrToDense } from '../sparse/csr.js';
 import { checkFloat32Scale, checkNumberInRange, checkObject, checkPositiveInt, checkSeed } from '../validate.js';
 import { ActivationLayer } from './activation-layer.js';
+import { blockMaskSize } from './block-mask.js';
 import { Conv2d } from './conv2d.js';
 import { type ConvInit, initConvFilter } from './conv-init.js';
 import { haarOrthogonal, initBias, initWeights } from './init.js';
@@ -151,12 +152,7 @@ export function checkCnnConfig(config: CnnConfig): CnnConfig {
   resolveActivation(config.activation);
   const architecture = config.architecture ?? 'vanilla';
   if (!CNN_ARCHITECTURES.includes(architecture)) throw new RangeError(`architecture must be one of ${CNN_ARCHITECTURES.join(', ')}, got ${String(architecture)}`);
-  checkStorageFormat(config.format, CONV_BSR_BLOCK_SIZES);
-  if (config.blockMask !== undefined && typeof config.blockMask !== 'boolean') throw new TypeError(`blockMask must be a boolean, got ${String(config.blockMask)}`);
-  if (config.blockMask && isSparseCnnInit(config.init)) {
-    if (config.format === undefined || config.format === 'csr') throw new RangeError(`blockMask draws masks of whole blocks: it needs format { bsr: ${CONV_BSR_BLOCK_SIZES.join(' | ')} }, got 'csr'`);
-    if (config.init !== 'uniform' && config.init !== 'erk') throw new RangeError(`blockMask needs init 'uniform' or 'erk' (random block masks), got '${config.init}'`);
-  }
+  cnnBlockMaskSize(config);
   // Every halving (a stem layer, a VGG stage's pooling) must leave at least one pixel.
   const [, h, w] = shape;
   const halvings = config.stem + (architecture === 'vgg' ? config.depth : 0);
@@ -237,6 +233,11 @@ export function cnnDensities(config: CnnConfig): number[] {
   return config.init === 'erk' ? erkDensities(shapes, config.density) : uniformDensities(shapes, config.density);
 }
 
+/** The block size of the CNN's block masks, undefined without them (checks format and blockMask). */
+function cnnBlockMaskSize(config: CnnConfig): ConvBsrBlockSize | undefined {
+  return blockMaskSize(config.blockMask, checkStorageFormat(config.format, CONV_BSR_BLOCK_SIZES), CONV_BSR_BLOCK_SIZES, config.init, isSparseCnnInit(config.init));
+}
+
 /** Whether a CNN init makes sparse filters (all but delta-orthogonal and dense-gaussian). */
 export function isSparseCnnInit(init: CnnInit): boolean {
   return init !== 'delta-orthogonal' && init !== 'dense-gaussian';
@@ -265,7 +266,7 @@ export function initCnn(config: CnnConfig, onLayer?: (done: number, total: numbe
   checkCnnConfig(config);
   const convs = cnnConvs(config);
   const densities = cnnDensities(config);
-  const blockSize = config.blockMask && isSparseCnnInit(config.init) && config.format !== undefined && config.format !== 'csr' ? config.format.bsr : undefined;
+  const blockSize = cnnBlockMaskSize(config);
   const filters = convs.map(({ cOut, shape }, l) => {
     const filter = initConvFilter({ cOut, cIn: shape.cIn, kh: shape.kh, kw: shape.kw, density: densities[l]!, init: FILTER_INIT[config.init], gain: config.sigmaW, seed: layerSeed(config.seed, l), blockSize });
     onLayer?.(l + 1, convs.length + 1);

@@ -7,10 +7,11 @@
 import type { Context } from '../gpu/context.js';
 import { erkDensities, uniformDensities } from '../eoi/layer-densities.js';
 import { type Activation, resolveActivation } from '../kernels/activation.js';
-import { BSR_BLOCK_SIZES, checkStorageFormat } from '../sparse/bsr.js';
+import { BSR_BLOCK_SIZES, type BsrBlockSize, checkStorageFormat } from '../sparse/bsr.js';
 import { type CsrMatrix, csrToDense } from '../sparse/csr.js';
 import { checkFloat32Scale, checkNumberInRange, checkObject, checkPositiveInt, checkSeed } from '../validate.js';
 import { ActivationLayer } from './activation-layer.js';
+import { blockMaskSize } from './block-mask.js';
 import { type GaussianScale, initBias, initWeights, type WeightInit } from './init.js';
 import type { Layer } from './layer.js';
 import { Linear } from './linear.js';
@@ -78,12 +79,7 @@ export function checkMlpConfig(config: MlpConfig): MlpConfig {
   checkNumberInRange('sigmaB', config.sigmaB, 0, Number.MAX_VALUE);
   checkSeed(config.seed);
   resolveActivation(config.activation);
-  const format = checkStorageFormat(config.format, BSR_BLOCK_SIZES);
-  if (config.blockMask !== undefined && typeof config.blockMask !== 'boolean') throw new TypeError(`blockMask must be a boolean, got ${String(config.blockMask)}`);
-  if (config.blockMask && isSparseInit(config.init)) {
-    if (format === 'csr') throw new RangeError("blockMask draws masks of whole BSR blocks: it needs format { bsr: 4 | 8 | 16 | 32 }, got 'csr'");
-    if (config.init === 'eoi') throw new RangeError("blockMask needs init 'uniform' or 'erk' (random block masks); EOI's masks are not block-structured");
-  }
+  mlpBlockMaskSize(config);
   return config;
 }
 
@@ -109,6 +105,11 @@ export function mlpDensities(config: MlpConfig): number[] {
   return config.init === 'erk' ? erkDensities(shapes, config.density) : uniformDensities(shapes, config.density);
 }
 
+/** The block size of the MLP's block masks, undefined without them (checks format and blockMask). */
+function mlpBlockMaskSize(config: MlpConfig): BsrBlockSize | undefined {
+  return blockMaskSize(config.blockMask, checkStorageFormat(config.format, BSR_BLOCK_SIZES), BSR_BLOCK_SIZES, config.init, isSparseInit(config.init));
+}
+
 /** Whether an MLP init makes sparse layers (all but the dense- ones). */
 export function isSparseInit(init: MlpInit): boolean {
   return !init.startsWith('dense');
@@ -131,7 +132,7 @@ export function buildMlp(ctx: Context, config: MlpConfig, onLayer?: (done: numbe
     'dense-orthogonal': 'orthogonal',
     'dense-gaussian': 'gaussian',
   };
-  const blockSize = config.blockMask && isSparseInit(config.init) && config.format !== undefined && config.format !== 'csr' ? config.format.bsr : undefined;
+  const blockSize = mlpBlockMaskSize(config);
   const weights = shapes.map(([rows, cols], l) => {
     const weight = initWeights({ rows, cols, density: densities[l]!, init: weightInit[config.init], gain: config.sigmaW, seed: layerSeed(config.seed, l), scale: config.weightScale, blockSize });
     onLayer?.(l + 1, shapes.length);

@@ -39,7 +39,7 @@ describe('block masks', () => {
   it('are refused where they cannot be whole blocks, naming the field', () => {
     expect(checkMlpConfig(MLP)).toBe(MLP);
     expect(checkMlpConfig({ ...MLP, init: 'dense-orthogonal' })).toBeTruthy();
-    expect(() => checkMlpConfig({ ...MLP, format: 'csr' })).toThrow(/blockMask draws masks of whole BSR blocks: it needs format \{ bsr/);
+    expect(() => checkMlpConfig({ ...MLP, format: 'csr' })).toThrow(/blockMask draws masks of whole blocks: it needs format \{ bsr/);
     expect(() => checkMlpConfig({ ...MLP, init: 'eoi' })).toThrow(/blockMask needs init 'uniform' or 'erk'/);
     expect(() => checkMlpConfig({ ...MLP, blockMask: 1 as never })).toThrow(TypeError);
     expect(() => initWeights({ rows: 4, cols: 4, density: 0.5, init: 'eoi', gain: 1, seed: 0, blockSize: 4 })).toThrow(/blockSize draws a block mask for init 'random' only/);
