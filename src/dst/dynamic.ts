@@ -152,7 +152,7 @@ export class DynamicSparsity {
     const live = this.workspaces.filter((ws, i) => moved[i]! > 0 && ws.w instanceof GpuCsr);
     const counts = live.length > 0 ? await this.ctx.readAll(live.map((ws) => ws.itemCount)) : [];
     live.forEach((ws, i) => (ws.w as GpuCsr).setSddmmCount(counts[i]![0]!));
-    for (const [i, layer] of this.layers.entries()) if (moved[i]! > 0 && layer instanceof SparseConv2d) await layer.patternMoved();
+    for (const [i, layer] of this.layers.entries()) if (moved[i]! > 0) await layer.patternMoved();
     return { step, fraction, moved };
   }
 

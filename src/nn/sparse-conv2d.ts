@@ -202,20 +202,20 @@ export class SparseConv2d implements Layer {
 
   /**
    * The weight dynamic sparsity rewrites in place: the filter's CSR (nnz kept), or with BSR storage
-   * its block pattern (blocks kept); marks the host mask stale. After each rewrite, patternMoved()
-   * must run before the next pass. Throws a TypeError for blocks holding an element mask.
+   * its block pattern (blocks kept). After each rewrite, patternMoved() must run before the next
+   * pass (it also marks the host mask stale). Throws a TypeError for blocks holding an element mask.
    */
   dynamicWeight(): GpuCsr | GpuConvBsrFilter {
     const dynamic = this.ops.dynamic;
     if (!dynamic) throw new TypeError(`dynamic sparsity moves whole blocks of a convolution stored in blocks (${JSON.stringify(this.format)}); this one's mask does not fill its blocks (an element mask): build it from whole blocks (randomConvBsr, convBsrToCsr) or use format 'csr'`);
     dynamic.weight.makeDynamic();
-    this.maskMoved = true;
     return dynamic.weight;
   }
 
   /**
    * After dynamic sparsity rewrote the pattern (and Wᵀ): a CSR filter rebuilds its tap table and
-   * channel order on the GPU from it (blocks need nothing more).
+   * channel order on the GPU from it (blocks need nothing more); the host mask is stale until
+   * refreshMask().
    */
   async patternMoved(): Promise<void> {
     if (!this.ops.dynamic) throw new TypeError('patternMoved: the mask of blocks holding an element mask does not move');

@@ -173,15 +173,20 @@ export class SparseLinear implements Layer {
 
   /**
    * The weight on the GPU (CSR, or BSR without an element mask), for dynamic sparsity to rewrite
-   * its structure in place (nnz, or the block count, kept); marks the host mask stale. Throws a
-   * TypeError for BSR blocks with an element mask, which moving blocks would not carry along.
+   * its structure in place (nnz, or the block count, kept); after each rewrite, patternMoved()
+   * marks the host mask stale. Throws a TypeError for BSR blocks with an element mask, which moving
+   * blocks would not carry along.
    */
   dynamicWeight(): GpuCsr | GpuBsr {
     const w = this.ops.weight;
     if (this.hasElementMask) throw new TypeError(`dynamic sparsity moves whole BSR blocks; this layer's blocks hold an element mask (its mask is not block-structured)`);
     w.makeDynamic();
-    this.maskMoved = true;
     return w;
+  }
+
+  /** After dynamic sparsity rewrote the pattern: the host mask is stale until refreshMask(). */
+  async patternMoved(): Promise<void> {
+    this.maskMoved = true;
   }
 
   /** dL/dY of the last backward pass (feature-major) and its batch; undefined before any backward. */

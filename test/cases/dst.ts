@@ -239,6 +239,28 @@ export const dstCases = defineCases({
   },
 
   /**
+   * When a layer's host mask goes stale under DynamicSparsity: two SparseLinear layers (`moving`,
+   * and `full`, which stores every position, so an update leaves it alone) read before any update,
+   * after a SET update (a refusal for the moved one), and after refreshMask.
+   */
+  staleMask: async (ctx, p: { moving: CsrMatrix; full: CsrMatrix; fraction: number }) => {
+    const layers = [new SparseLinear(ctx, p.moving), new SparseLinear(ctx, p.full)];
+    let dst: DynamicSparsity | undefined;
+    try {
+      dst = new DynamicSparsity(ctx, layers, { method: 'set', every: 1, fraction: p.fraction, until: 10, seed: 5 }, () => undefined);
+      const before = layers.map((l) => l.mask);
+      const record = await dst.update(p.fraction, 1);
+      const stale = await refusal(ctx, () => layers[0]!.mask);
+      const fullAfter = layers[1]!.mask;
+      const refreshed = await layers[0]!.refreshMask();
+      return { before, record, stale, fullAfter, refreshed };
+    } finally {
+      dst?.destroy();
+      for (const l of layers) l.destroy();
+    }
+  },
+
+  /**
    * One update of a sparse convolution (CSR filter w over `shape`) by DynamicSparsity, after one
    * forward and backward pass on x and dy (batch rows, row-major) and with an Adam state (two
    * sections of sgdStateLength(nnz)) written beforehand: the dense weight gradient RigL ranks by
@@ -276,7 +298,8 @@ export const dstCases = defineCases({
   /**
    * One update of a convolution stored in blocks (`w`: the CSR of a filter of whole blocks, format
    * { bsr: blockSize }) by DynamicSparsity, after one forward and backward pass on x and dy and
-   * with an Adam state written beforehand: the dense weight gradient, the update's record, the raw
+   * with an Adam state written beforehand: the density before the update (readable: nothing moved
+   * yet), the dense weight gradient, the update's record, the raw
    * block pattern, values and state after it, the density and writeWeight refused while the mask
    * is stale, then the mask, density and weight after refreshMask, and the three passes of the
    * moved layer and of a fresh layer built from its new weight.
@@ -288,6 +311,7 @@ export const dstCases = defineCases({
     let fresh: SparseConv2d | undefined;
     try {
       dst = new DynamicSparsity(ctx, [layer], p.dst, (v) => opt.stateOf(v));
+      const densityBefore = layer.density;
       const record = await dst.afterStep(p.step);
       const filter = layer.dynamicWeight() as GpuConvBsrFilter;
       const [rowPtr, colIdx] = await ctx.readAll([filter.pattern.rowPtr, filter.pattern.colIdx]);
@@ -299,7 +323,7 @@ export const dstCases = defineCases({
       const mask = await layer.refreshMask();
       const weight = await layer.readWeight();
       fresh = new SparseConv2d(ctx, weight, p.shape, undefined, format);
-      return { record, gradient: await ctx.read(gradient), blocks: { rowPtr, colIdx }, values, state, stale, mask, density: layer.density, weight, moved: await passes(layer), rebuilt: await passes(fresh) };
+      return { densityBefore, record, gradient: await ctx.read(gradient), blocks: { rowPtr, colIdx }, values, state, stale, mask, density: layer.density, weight, moved: await passes(layer), rebuilt: await passes(fresh) };
     } finally {
       dst?.destroy();
       fresh?.destroy();

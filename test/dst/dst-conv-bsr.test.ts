@@ -86,6 +86,7 @@ describeGpu('dst', (run) => {
         const dst = { method, every: 1, fraction: 0.5, until: 10, seed: SEED, ...(chunked ? { chunkEntries: b * cols } : {}) };
         const got = await run('convBlockUpdate', { w: csr, shape, blockSize: b, batch, x, dy, state, dst, step: STEP });
 
+        expect(got.densityBefore).toBe(csr.colIdx.length / (cOut * cols));
         const fraction = dstFraction(dst, STEP);
         const k = dstMoveCount(fraction, nBlocks);
         expect(k).toBeGreaterThan(0);

@@ -256,6 +256,21 @@ describeGpu('dst', (run) => {
     expect({ ...rows, fallback: one.fallback }).toEqual(one);
   });
 
+  it('a layer under dynamic sparsity keeps its host mask until an update moves it; one the update leaves alone keeps it after', async () => {
+    const moving = randomCsr(6, 9, 0.3, 41);
+    const full = randomCsr(3, 6, 1, 42);
+    const got = await run('staleMask', { moving, full, fraction: 0.5 });
+    expect(got.before).toEqual([
+      { rowPtr: moving.rowPtr, colIdx: moving.colIdx },
+      { rowPtr: full.rowPtr, colIdx: full.colIdx },
+    ]);
+    expect(got.record.moved).toEqual([Math.round(0.5 * moving.colIdx.length), 0]);
+    expect(got.stale).toEqual({ name: 'OrthosparseError', message: expect.stringMatching(/await refreshMask\(\) before reading it/), leaked: 0 });
+    expect(got.fullAfter).toEqual({ rowPtr: full.rowPtr, colIdx: full.colIdx });
+    expect(got.refreshed.colIdx.length).toBe(moving.colIdx.length);
+    expect(got.refreshed.colIdx).not.toEqual(moving.colIdx);
+  });
+
   it('training after a RigL update equals training a static mask built from the new structure', async () => {
     const r = new Rng(9);
     const data = { count: 24, features: 10, inputs: Float32Array.from({ length: 240 }, () => r.nextNormal()), labels: Uint32Array.from({ length: 24 }, (_, i) => i % 3) };
