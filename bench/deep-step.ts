@@ -34,7 +34,7 @@ const unfused = new lib.Sequential(model.layers, { fuseActivations: false });
 async function step(net: lib.Sequential): Promise<void> {
   const logits = await net.forward(x, BATCH);
   await loss.forward(logits, labels, BATCH);
-  await net.backward(loss.backward(), BATCH);
+  await net.backwardParameters(loss.backward(), BATCH);
   await optimizer.step();
 }
 

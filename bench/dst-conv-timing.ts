@@ -93,7 +93,7 @@ try {
     const step = async () => {
       const logits = await model.forward(x, BATCH);
       await loss.forward(logits, labels, BATCH);
-      await model.backward(loss.backward(), BATCH);
+      await model.backwardParameters(loss.backward(), BATCH);
       await optimizer.step();
     };
     steps[arm] = await record(`${arm}Step`, step);

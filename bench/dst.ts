@@ -209,7 +209,7 @@ async function timing(args: string[]): Promise<void> {
       const step = async () => {
         const logits = await model.forward(x, BATCH);
         await loss.forward(logits, labels, BATCH);
-        await model.backward(loss.backward(), BATCH);
+        await model.backwardParameters(loss.backward(), BATCH);
         await optimizer.step();
       };
       record(`${arm}Step`, await timeIt(step));

@@ -42,7 +42,7 @@ export function gpuGradientSource(ctx: Context, opts: GpuGradientOptions): Gradi
         try {
           const logits = await model.forward(x, batch.count);
           await loss.forward(logits, labels, batch.count);
-          await model.backward(loss.backward(), batch.count);
+          await model.backwardParameters(loss.backward(), batch.count);
           const grads = (await ctx.readAll(pruned.map((layer) => layer.parameters()[0]!.grad))).map((g, l) => Float64Array.from(g, (v) => v * gradScale[l]!));
           visit(grads, index);
         } finally {

@@ -53,13 +53,17 @@ export class Conv2d implements Layer {
   }
 
   async backward(dy: GpuTensor<'f32'>, batch: number): Promise<GpuTensor<'f32'>> {
+    await this.backwardParameters(dy, batch);
+    const dx = this.ws.get('dx', this.inFeatures * featureMajorStride(batch));
+    await denseConvBackwardDataInto(this.ctx, this.weight, dy, dx, convShapeGeometry(this.shape, batch), this.cOut);
+    return dx;
+  }
+
+  async backwardParameters(dy: GpuTensor<'f32'>, batch: number): Promise<void> {
     if (!this.input) throw new Error('Conv2d.backward before forward');
     const g = convShapeGeometry(this.shape, batch);
-    const dx = this.ws.get('dx', this.inFeatures * featureMajorStride(batch));
     await denseConvWeightGradInto(this.ctx, dy, this.input, this.params.weightGrad, g, this.cOut);
     await channelSumsInto(this.ctx, dy, this.params.biasGrad, { batch, channels: this.cOut, plane: g.ho * g.wo });
-    await denseConvBackwardDataInto(this.ctx, this.weight, dy, dx, g, this.cOut);
-    return dx;
   }
 
   /** The kernel (cOut x cIn·kh·kw, OIHW row-major) on the GPU. */

@@ -12,7 +12,7 @@ import type { Context } from '../gpu/context.js';
 import type { GpuTensor } from '../gpu/tensor.js';
 import { axpyInto } from '../kernels/axpy.js';
 import type { Conv2d } from './conv2d.js';
-import type { Layer, Parameter } from './layer.js';
+import { backwardParametersOf, type Layer, type Parameter } from './layer.js';
 import type { Linear } from './linear.js';
 import { Workspace } from './workspace.js';
 
@@ -63,14 +63,21 @@ export class GhostSkip implements Layer {
       await axpyInto(this.ctx, this.alpha, dy, dx, total);
       return total;
     }
-    // The projection sees alpha·dy, so its weight gradient is alpha·dyᵀx; 'zero' is never written.
-    let scaledDy = dy;
-    if (this.alpha !== 1) {
-      scaledDy = this.ws.get('alphaDy', dy.length);
-      await axpyInto(this.ctx, this.alpha, dy, this.ws.get('zero', dy.length), scaledDy);
-    }
-    await axpyInto(this.ctx, 1, await this.projection.backward(scaledDy, batch), dx, total);
+    await axpyInto(this.ctx, 1, await this.projection.backward(await this.projectionDy(dy), batch), dx, total);
     return total;
+  }
+
+  async backwardParameters(dy: GpuTensor<'f32'>, batch: number): Promise<void> {
+    await backwardParametersOf(this.inner, dy, batch);
+    if (this.alpha !== 0 && this.projection) await this.projection.backwardParameters(await this.projectionDy(dy), batch);
+  }
+
+  /** The projection sees alpha·dy, so its weight gradient is alpha·dyᵀx; 'zero' is never written. */
+  private async projectionDy(dy: GpuTensor<'f32'>): Promise<GpuTensor<'f32'>> {
+    if (this.alpha === 1) return dy;
+    const scaledDy = this.ws.get('alphaDy', dy.length);
+    await axpyInto(this.ctx, this.alpha, dy, this.ws.get('zero', dy.length), scaledDy);
+    return scaledDy;
   }
 
   parameters(): Parameter[] {

@@ -43,10 +43,22 @@ export interface Layer {
    * parameters() as it goes.
    */
   backward(dy: GpuTensor<'f32'>, batch: number): Promise<GpuTensor<'f32'>>;
+  /**
+   * backward() without dL/dx: the gradients of parameters() only, one pass fewer (the transposed
+   * product), for a network's bottom layer, whose input gradient training never reads. Absent: the
+   * caller runs backward() instead.
+   */
+  backwardParameters?(dy: GpuTensor<'f32'>, batch: number): Promise<void>;
   /** The trainable tensors (values and gradients), in a fixed order; empty for layers without weights. */
   parameters(): Parameter[];
   /** Frees every GPU buffer the layer owns; the layer is unusable afterwards. */
   destroy(): void;
+}
+
+/** layer.backwardParameters() where the layer has it, else backward() with its dL/dx unread. */
+export async function backwardParametersOf(layer: Layer, dy: GpuTensor<'f32'>, batch: number): Promise<void> {
+  if (layer.backwardParameters) await layer.backwardParameters(dy, batch);
+  else await layer.backward(dy, batch);
 }
 
 /** The activation layer below a layer, as that layer's fused backward pass needs it. */

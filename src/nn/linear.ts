@@ -59,14 +59,19 @@ export class Linear implements Layer {
   }
 
   async backward(dy: GpuTensor<'f32'>, batch: number): Promise<GpuTensor<'f32'>> {
-    if (!this.input) throw new Error('Linear.backward before forward');
+    await this.backwardParameters(dy, batch);
     const stride = featureMajorStride(batch);
     const dx = this.ws.get('dx', this.inFeatures * stride);
-    // dW = dYᵀ·X (out x in; the zero padding columns add nothing), db = row sums of dYᵀ, dXᵀ = Wᵀ·dYᵀ.
-    await matmulInto(this.ctx, dy, this.input, this.params.weightGrad, { m: this.outFeatures, k: stride, n: this.inFeatures, transposeB: true });
-    await channelSumsInto(this.ctx, dy, this.params.biasGrad, { batch, channels: this.outFeatures, plane: 1 });
+    // dXᵀ = Wᵀ·dYᵀ.
     await matmulInto(this.ctx, this.weight, dy, dx, { m: this.inFeatures, k: this.outFeatures, n: stride, transposeA: true });
     return dx;
+  }
+
+  async backwardParameters(dy: GpuTensor<'f32'>, batch: number): Promise<void> {
+    if (!this.input) throw new Error('Linear.backward before forward');
+    // dW = dYᵀ·X (out x in; the zero padding columns add nothing), db = row sums of dYᵀ.
+    await matmulInto(this.ctx, dy, this.input, this.params.weightGrad, { m: this.outFeatures, k: featureMajorStride(batch), n: this.inFeatures, transposeB: true });
+    await channelSumsInto(this.ctx, dy, this.params.biasGrad, { batch, channels: this.outFeatures, plane: 1 });
   }
 
   /** The weight (out x in, row-major) on the GPU. */

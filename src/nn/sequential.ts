@@ -6,7 +6,7 @@
  */
 import type { GpuTensor } from '../gpu/tensor.js';
 import { ActivationLayer } from './activation-layer.js';
-import { fusesActivation, type Layer, type Parameter } from './layer.js';
+import { backwardParametersOf, fusesActivation, type Layer, type Parameter } from './layer.js';
 
 /** Options of Sequential. */
 export interface SequentialOptions {
@@ -73,10 +73,25 @@ export class Sequential implements Layer {
   }
 
   async backward(dy: GpuTensor<'f32'>, batch: number): Promise<GpuTensor<'f32'>> {
+    return this.backwardDownTo(0, dy, batch);
+  }
+
+  /**
+   * backward() without the model input's gradient: the layers below the lowest one that trains
+   * (has parameters) do not run, and that one computes its parameters' gradients only.
+   */
+  async backwardParameters(dy: GpuTensor<'f32'>, batch: number): Promise<void> {
+    const bottom = this.layers.findIndex((layer) => layer.backwardParameters !== undefined || layer.parameters().length > 0);
+    if (bottom < 0) return;
+    await backwardParametersOf(this.layers[bottom]!, await this.backwardDownTo(bottom + 1, dy, batch), batch);
+  }
+
+  /** dL/d(input of layer `stop`): the backward passes of the layers from the top down to `stop`. */
+  private async backwardDownTo(stop: number, dy: GpuTensor<'f32'>, batch: number): Promise<GpuTensor<'f32'>> {
     let g = dy;
-    for (let i = this.layers.length - 1; i >= 0; i--) {
+    for (let i = this.layers.length - 1; i >= stop; i--) {
       const layer = this.layers[i]!;
-      const below = this.layers[i - 1];
+      const below = i - 1 >= stop ? this.layers[i - 1] : undefined;
       if (this.fuseActivations && below instanceof ActivationLayer && fusesActivation(layer)) {
         g = await layer.backwardActivated(g, batch, below.below(batch));
         i--;

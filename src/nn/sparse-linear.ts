@@ -227,6 +227,10 @@ export class SparseLinear implements Layer {
     return dx;
   }
 
+  async backwardParameters(dy: GpuTensor<'f32'>, batch: number): Promise<void> {
+    await this.parameterGradients(dy, batch);
+  }
+
   /** With CSR storage the activation next to this layer can be fused into its passes (ActivationFusing). */
   get fusesActivation(): boolean {
     return this.ops.fused !== undefined;

@@ -90,7 +90,7 @@ export function modelGradientSource(ctx: Context, model: Sequential, batches: re
           const labels = ctx.upload('u32', Uint32Array.from(batch.labels));
           try {
             await loss.forward(await model.forward(x, batch.count), labels, batch.count);
-            await model.backward(loss.backward(), batch.count);
+            await model.backwardParameters(loss.backward(), batch.count);
             visit((await ctx.readAll(grads)).map((g) => Float64Array.from(g)), b);
           } finally {
             x.destroy();

@@ -7,7 +7,7 @@ import { createDynamicSparsity, type DstUpdateRecord, type StateLookup } from '.
 import type { DstOptions } from '../dst/schedule.js';
 import type { Context } from '../gpu/context.js';
 import type { GpuTensor } from '../gpu/tensor.js';
-import type { Layer } from '../nn/layer.js';
+import { backwardParametersOf, type Layer } from '../nn/layer.js';
 import type { SoftmaxCrossEntropy } from '../nn/loss.js';
 import { Rng } from '../random.js';
 import { featureMajorStride } from '../sparse/activation-layout.js';
@@ -139,7 +139,8 @@ export async function train(ctx: Context, opts: TrainOptions): Promise<TrainHist
         const { x, labels, hostLabels } = batches.upload(data, indices);
         const logits = await model.forward(x, indices.length);
         await loss.forward(logits, labels, indices.length);
-        await model.backward(loss.backward(), indices.length);
+        // The input's gradient is never read: the bottom layer skips its transposed product.
+        await backwardParametersOf(model, loss.backward(), indices.length);
         await optimizer.step();
         step++;
         await dst?.afterStep(step);
