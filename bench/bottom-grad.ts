@@ -14,35 +14,19 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createContext } from '../src/gpu/context.js';
 import { SoftmaxCrossEntropy } from '../src/nn/loss.js';
-import { buildModel, type CnnModelConfig } from '../src/nn/model.js';
+import { buildModel } from '../src/nn/model.js';
 import type { Sequential } from '../src/nn/sequential.js';
 import { toActivationLayout } from '../src/sparse/activation-layout.js';
 import { createOptimizer } from '../src/train/optimizer-spec.js';
 import { Rng } from '../src/random.js';
 import { buildNet, denseWeights, sparseWeights } from './dst-net.js';
 import { dispatchProfile, median } from './timing.js';
+import { vggConfig } from './vgg-net.js';
 
 const { values } = parseArgs({ options: { repeats: { type: 'string', default: '7' }, out: { type: 'string' } } });
 const repeats = Number(values.repeats);
 if (!Number.isInteger(repeats) || repeats < 1) throw new RangeError(`--repeats must be an integer >= 1, got ${values.repeats}`);
 
-const vgg: CnnModelConfig = {
-  kind: 'cnn',
-  architecture: 'vgg',
-  inputShape: [1, 28, 28],
-  depth: 3,
-  channels: 8,
-  stem: 0,
-  kernel: 3,
-  paddingMode: 'zeros',
-  classes: 10,
-  density: 0.1,
-  init: 'erk',
-  activation: 'relu',
-  sigmaW: 1.4142,
-  sigmaB: 0,
-  seed: 0,
-};
 
 const ctx = await createContext();
 const FORMS = ['backward', 'backwardParameters'] as const;
@@ -92,7 +76,7 @@ async function measure(name: string, model: Sequential, batch: number): Promise<
 try {
   await measure('LeNet-300-100, dense', buildNet(ctx, denseWeights(0), true), 128);
   for (const density of [0.1, 0.02]) await measure(`LeNet-300-100, ERK ${density}, CSR`, buildNet(ctx, await sparseWeights('random', density, 0), false), 128);
-  await measure('VGG CNN, ERK 0.1, CSR', buildModel(ctx, vgg), 64);
+  await measure('VGG CNN, ERK 0.1, CSR', buildModel(ctx, vggConfig('erk', 0.1)), 64);
   const lines = ['| net | batch | dL/dx of the input | wall ms (median) | GPU ms | dispatches |', '|---|---|---|---|---|---|'];
   for (const r of rows) lines.push(`| ${r.net} | ${r.batch} | ${r.form === 'backward' ? 'computed (backward)' : 'skipped (backwardParameters)'} | ${(r.wallMs as number).toFixed(1)} | ${r.gpuMs === undefined ? '—' : (r.gpuMs as number).toFixed(1)} | ${r.dispatches} |`);
   const report = { adapter: ctx.adapterName, repeats, rows };

@@ -27,6 +27,7 @@ import type { SparseConv2d } from '../src/nn/sparse-conv2d.js';
 import { toActivationLayout } from '../src/sparse/activation-layout.js';
 import { createOptimizer } from '../src/train/optimizer-spec.js';
 import { dispatchProfile, timeRuns } from './timing.js';
+import { vggConfig } from './vgg-net.js';
 
 const BATCH = 64;
 const { values } = parseArgs({ options: { density: { type: 'string', default: '0.1' }, format: { type: 'string', default: 'csr' }, repeats: { type: 'string', default: '5' }, out: { type: 'string' } } });
@@ -38,24 +39,7 @@ const FORMATS = { csr: undefined, bsr4: { bsr: 4 }, bsr8: { bsr: 8 }, bsr16: { b
 if (!(values.format in FORMATS)) throw new RangeError(`--format must be one of ${Object.keys(FORMATS).join(', ')}, got ${values.format}`);
 const blocks = FORMATS[values.format as keyof typeof FORMATS];
 
-const vgg = (init: CnnModelConfig['init']): CnnModelConfig => ({
-  kind: 'cnn',
-  architecture: 'vgg',
-  inputShape: [1, 28, 28],
-  depth: 3,
-  channels: 8,
-  stem: 0,
-  kernel: 3,
-  paddingMode: 'zeros',
-  classes: 10,
-  density,
-  init,
-  activation: 'relu',
-  sigmaW: 1.4142,
-  sigmaB: 0,
-  seed: 0,
-  ...(blocks && init !== 'dense-gaussian' ? { format: blocks, blockMask: true } : {}),
-});
+const vgg = (init: CnnModelConfig['init']) => vggConfig(init, density, blocks && init !== 'dense-gaussian' ? { format: blocks, blockMask: true } : {});
 
 const ctx = await createContext();
 const data = await loadMnistDatasets({ trainLimit: BATCH });

@@ -5,6 +5,7 @@ import { Rng } from '../src/random.js';
 import type { BottomNet } from './cases/nn.js';
 import { describeGpu } from './harness/gpu.js';
 import { randomFloat32 } from './harness/tolerance.js';
+import { SMALL_CNN } from './small-nets.js';
 
 // Sequential.backwardParameters, what train() runs: the same parameter gradients as backward(),
 // bit for bit (the same kernels in the same order, the bottom layer's transposed product left
@@ -12,21 +13,7 @@ import { randomFloat32 } from './harness/tolerance.js';
 // NaN before each backward pass, so a gradient a pass leaves unwritten cannot match.
 const BATCH = 5;
 const MLP: Omit<MlpConfig, 'init' | 'format'> = { inputs: 12, width: 9, depth: 3, classes: 3, density: 0.4, activation: 'tanh', sigmaW: 1, sigmaB: 0.1, seed: 7 };
-/** A stride-2 stem and 2 stride-1 3x3 convolutions of 4 channels on a 2 x 9 x 7 image, GAP, classifier. */
-const CNN: Omit<CnnConfig, 'init' | 'format'> = {
-  inputShape: [2, 9, 7],
-  stem: 1,
-  depth: 2,
-  channels: 4,
-  kernel: 3,
-  paddingMode: 'circular',
-  classes: 3,
-  density: 0.5,
-  activation: 'tanh',
-  sigmaW: 1,
-  sigmaB: 0.1,
-  seed: 5,
-};
+const CNN: Omit<CnnConfig, 'init' | 'format'> = { ...SMALL_CNN, activation: 'tanh' };
 
 describeGpu('nn', (run) => {
   const cases: Array<{ label: string; net: BottomNet; saved: number; params: number }> = [

@@ -4,6 +4,7 @@ import type { MlpConfig } from '../src/nn/mlp.js';
 import { Rng } from '../src/random.js';
 import { describeGpu } from './harness/gpu.js';
 import { randomFloat32 } from './harness/tolerance.js';
+import { SMALL_CNN } from './small-nets.js';
 
 // Activation fusion inside Sequential: the same layers give the same logits and gradients with
 // and without it (the fused passes compute the same sums in the same order, then the same
@@ -28,27 +29,12 @@ function worstRelativeDiff(a: Float32Array[], b: Float32Array[]): number {
   return worst;
 }
 
-/** 1 + 2 stride-1 circular 3x3 convolutions of 4 channels on a 9x7 image, GAP, classifier. */
-const CNN: Omit<CnnConfig, 'init' | 'activation'> = {
-  inputShape: [2, 9, 7],
-  stem: 1,
-  depth: 2,
-  channels: 4,
-  kernel: 3,
-  paddingMode: 'circular',
-  classes: 3,
-  density: 0.5,
-  sigmaW: 1,
-  sigmaB: 0.1,
-  seed: 5,
-};
-
 type Model = { kind: 'mlp'; config: MlpConfig } | { kind: 'cnn'; config: CnnConfig };
 
 describeGpu('nn', (run) => {
   const mlp = (config: Pick<MlpConfig, 'init' | 'activation' | 'format'>): Model => ({ kind: 'mlp', config: { ...BASE, ...config } });
-  const cnn = (config: Pick<CnnConfig, 'init' | 'activation'>): Model => ({ kind: 'cnn', config: { ...CNN, ...config } });
-  const convs = CNN.stem + CNN.depth;
+  const cnn = (config: Pick<CnnConfig, 'init' | 'activation'>): Model => ({ kind: 'cnn', config: { ...SMALL_CNN, ...config } });
+  const convs = SMALL_CNN.stem + SMALL_CNN.depth;
   const cases: Array<{ label: string; model: Model; saved: number; inputs: number; params: number }> = [
     { label: 'MLP of EOI CSR layers, tanh', model: mlp({ init: 'eoi', activation: 'tanh' }), saved: 2 * (BASE.depth - 1), inputs: BASE.inputs, params: 2 * BASE.depth },
     {
