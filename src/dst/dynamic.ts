@@ -148,11 +148,11 @@ export class DynamicSparsity {
       const section = sgdStateLength(words);
       await dstRemapInto(this.ctx, ws, [{ data: w.values, sectionLength: words }, ...(state ? [{ data: state, sectionLength: section, sections: state.length / section }] : [])]);
       await dstRebuildInto(this.ctx, ws);
+      await layer.patternMoved();
     }
     const live = this.workspaces.filter((ws, i) => moved[i]! > 0 && ws.w instanceof GpuCsr);
     const counts = live.length > 0 ? await this.ctx.readAll(live.map((ws) => ws.itemCount)) : [];
     live.forEach((ws, i) => (ws.w as GpuCsr).setSddmmCount(counts[i]![0]!));
-    for (const [i, layer] of this.layers.entries()) if (moved[i]! > 0) await layer.patternMoved();
     return { step, fraction, moved };
   }
 
