@@ -20,13 +20,12 @@ import { toActivationLayout } from '../src/sparse/activation-layout.js';
 import { createOptimizer } from '../src/train/optimizer-spec.js';
 import { Rng } from '../src/random.js';
 import { buildNet, denseWeights, sparseWeights } from './dst-net.js';
-import { dispatchProfile, median } from './timing.js';
+import { leastDispatchProfile, median } from './timing.js';
 import { vggConfig } from './vgg-net.js';
 
 const { values } = parseArgs({ options: { repeats: { type: 'string', default: '7' }, out: { type: 'string' } } });
 const repeats = Number(values.repeats);
 if (!Number.isInteger(repeats) || repeats < 1) throw new RangeError(`--repeats must be an integer >= 1, got ${values.repeats}`);
-
 
 const ctx = await createContext();
 const FORMS = ['backward', 'backwardParameters'] as const;
@@ -58,11 +57,8 @@ async function measure(name: string, model: Sequential, batch: number): Promise<
       }
     }
     for (const form of FORMS) {
-      const profiles: Array<Awaited<ReturnType<typeof dispatchProfile>>> = [];
-      for (let r = 0; r < (ctx.hasTimestamps ? repeats : 1); r++) profiles.push(await dispatchProfile(ctx, step(form), ctx.hasTimestamps));
-      const kernels = Object.keys(profiles[0]!.byKernel);
-      const gpuMs = ctx.hasTimestamps ? kernels.reduce((a, k) => a + Math.min(...profiles.map((p) => p.byKernel[k]!.ms)), 0) : undefined;
-      rows.push({ net: name, batch, form, wallMs: median(wall[form]!), dispatches: profiles[0]!.dispatches, gpuMs });
+      const { dispatches, gpuMs } = await leastDispatchProfile(ctx, step(form), repeats);
+      rows.push({ net: name, batch, form, wallMs: median(wall[form]!), dispatches, gpuMs });
     }
   } finally {
     optimizer.destroy();

@@ -26,7 +26,7 @@ import { buildModel, type CnnModelConfig } from '../src/nn/model.js';
 import type { SparseConv2d } from '../src/nn/sparse-conv2d.js';
 import { toActivationLayout } from '../src/sparse/activation-layout.js';
 import { createOptimizer } from '../src/train/optimizer-spec.js';
-import { dispatchProfile, timeRuns } from './timing.js';
+import { leastDispatchProfile, timeRuns } from './timing.js';
 import { vggConfig } from './vgg-net.js';
 
 const BATCH = 64;
@@ -60,11 +60,10 @@ async function record(name: string, work: () => Promise<void>): Promise<number> 
 /** GPU ms of `work` per kernel entry point (the least over `repeats` profiled runs) and in all, where the adapter has timestamps. */
 async function profile(name: string, work: () => Promise<void>): Promise<Record<string, number> | undefined> {
   if (!ctx.hasTimestamps) return undefined;
-  const runs: Array<Record<string, { n: number; ms: number }>> = [];
-  for (let r = 0; r < repeats; r++) runs.push((await dispatchProfile(ctx, work, true)).byKernel);
-  const byKernel = Object.fromEntries(Object.keys(runs[0]!).map((key) => [key, Math.min(...runs.map((p) => p[key]!.ms))]));
+  const least = await leastDispatchProfile(ctx, work, repeats);
+  const byKernel = Object.fromEntries(Object.entries(least.byKernel).map(([key, { ms }]) => [key, ms]));
   rows[`${name}GpuMsByKernel`] = byKernel;
-  rows[`${name}GpuMs`] = Object.values(byKernel).reduce((a, b) => a + b, 0);
+  rows[`${name}GpuMs`] = least.gpuMs;
   return byKernel;
 }
 

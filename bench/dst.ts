@@ -42,7 +42,7 @@ import type { CsrMatrix } from '../src/sparse/csr.js';
 import { erkDensities } from '../src/eoi/layer-densities.js';
 import { initWeights } from '../src/nn/init.js';
 import { BATCH, buildNet, denseWeights, ourThroughput, SHAPES, sparseWeights, type ThroughputRow } from './dst-net.js';
-import { dispatchProfile } from './timing.js';
+import { dispatchProfile, leastDispatchProfile } from './timing.js';
 import { createOptimizer } from '../src/train/optimizer-spec.js';
 import { evaluate, train } from '../src/train/trainer.js';
 
@@ -186,13 +186,11 @@ async function timing(args: string[]): Promise<void> {
   // Dispatches of `work` and, with timestamps, its GPU time per kernel and in all: per kernel the
   // least over `repeats` profiled runs, which load on a shared machine only adds to.
   const profileInto = async (name: string, work: () => Promise<void>) => {
-    const profiles: Array<Awaited<ReturnType<typeof dispatchProfile>>> = [];
-    for (let r = 0; r < (ctx.hasTimestamps ? repeats : 1); r++) profiles.push(await dispatchProfile(ctx, work, ctx.hasTimestamps));
-    rows[`${name}Dispatches`] = profiles[0]!.dispatches;
-    if (!ctx.hasTimestamps) return;
-    const byKernel = Object.fromEntries(Object.entries(profiles[0]!.byKernel).map(([key, { n }]) => [key, { n, ms: Math.min(...profiles.map((p) => p.byKernel[key]!.ms)) }]));
+    const { dispatches, byKernel, gpuMs } = await leastDispatchProfile(ctx, work, repeats);
+    rows[`${name}Dispatches`] = dispatches;
+    if (gpuMs === undefined) return;
     rows[`${name}GpuMsByKernel`] = byKernel;
-    rows[`${name}GpuMs`] = Object.values(byKernel).reduce((sum, k) => sum + k.ms, 0);
+    rows[`${name}GpuMs`] = gpuMs;
   };
   // Median and least of the repeats (load on a shared machine only adds to the least).
   const record = (name: string, t: { median: number; min: number }) => {

@@ -101,6 +101,20 @@ export async function dispatchProfile(ctx: Context, work: () => Promise<void>, p
 }
 
 /**
+ * The least GPU time of `work` per kernel entry point over `repeats` profiled runs (load on a
+ * shared machine only adds to it) and their sum, with the dispatch count; without timestamp
+ * queries one unprofiled run gives the count alone (gpuMs undefined).
+ */
+export async function leastDispatchProfile(ctx: Context, work: () => Promise<void>, repeats: number): Promise<{ dispatches: number; byKernel: Record<string, { n: number; ms: number }>; gpuMs: number | undefined }> {
+  const profiles: Array<Awaited<ReturnType<typeof dispatchProfile>>> = [];
+  for (let r = 0; r < (ctx.hasTimestamps ? repeats : 1); r++) profiles.push(await dispatchProfile(ctx, work, ctx.hasTimestamps));
+  const { dispatches } = profiles[0]!;
+  if (!ctx.hasTimestamps) return { dispatches, byKernel: profiles[0]!.byKernel, gpuMs: undefined };
+  const byKernel = Object.fromEntries(Object.entries(profiles[0]!.byKernel).map(([key, { n }]) => [key, { n, ms: Math.min(...profiles.map((p) => p.byKernel[key]!.ms)) }]));
+  return { dispatches, byKernel, gpuMs: Object.values(byKernel).reduce((sum, k) => sum + k.ms, 0) };
+}
+
+/**
  * Medians of wall time (GPU synced) of a training step (forward, loss, backward, SGD) and of SET /
  * RigL updates of all three layers; RigL's dense gradients dW = dYᵀ·X alone (its floor: the update
  * needs them whatever else it does); dispatches per update; and, where the adapter has timestamp
