@@ -21,13 +21,26 @@
 // take neighbouring pixels of one co, walk the same entries in lock step and read neighbouring
 // input pixels.
 //
+// The forward walk reads its shapes from the walk fields of `params` (an inH x inW input, an outH
+// x outW output, paddings padY / padX; unit u's entries are rowPtr[u·rowStep] .. rowPtr[(u + 1)·
+// rowStep]). The entry backwardDataFlipped runs it as the backward-data pass of a stride-1
+// convolution, which is the forward convolution of dy with the flipped, transposed filter: its
+// rows are the input channels (Wᵀ's rows ci·kh·kw .. (ci + 1)·kh·kw - 1 taken as one, rowStep =
+// kh·kw), entryIndex holds Wᵀ's entry t flipped, (co, (kh-1-ky) << 16 | (kw-1-kx)), its value is
+// values[extra[t]], rowOrder holds the input channels by decreasing stored taps, and the paddings
+// are kh-1-padding and kw-1-padding (the host takes it for zero padding up to kernel - 1 and for
+// circular padding that keeps the image size). Where the tap walk of backwardData steps through
+// all kh·kw taps per invocation, whether or not any output channel stores them, this walks the
+// stored entries only, as the forward pass does.
+//
 // backwardData: aT = dy (cOut·ho·wo features), cT = dx (cIn·h·w). rowPtr / entryIndex are Wᵀ's
 // pattern (row (ci, ky, kx) lists the co's storing that tap), its entry t holds values[extra[t]]
 // (extra is Wᵀ's permutation into the one array the optimizer updates). rowOrder orders the input channels (by decreasing stored taps). One
 // invocation computes BV vec4 groups of PX pixels of one input row (ci, iy), stride apart (so they
 // share their taps, at consecutive output columns). The taps reaching them are stepped through by
 // conv_backward_taps.wgsl, and each tap's row of Wᵀ is walked once over dy at (co, oy, ox + p),
-// pixels whose ox falls outside [0, wo) masked to 0.
+// pixels whose ox falls outside [0, wo) masked to 0. The host takes this entry where the flipped
+// forward walk does not apply (stride > 1, wider padding).
 //
 // The two passes share the entryIndex and extra bindings (each reads its own meaning of them), so
 // the kernel stays within WebGPU's default 8 storage buffers per stage: a device made with
@@ -60,6 +73,15 @@ struct Params {
   tiles: u32,
   // slots of this pass: pixel blocks of y (forward) or of dx (backwardData)
   rows: u32,
+  // the forward entry's walk: input image, output image, paddings, and the rowPtr step of one row;
+  // the forward pass's own, or for the flipped backward-data pass dy's and dx's
+  inH: u32,
+  inW: u32,
+  outH: u32,
+  outW: u32,
+  padY: u32,
+  padX: u32,
+  rowStep: u32,
   cIn: u32,
   h: u32,
   w: u32,
@@ -162,49 +184,70 @@ fn addBackwardTap(acc: ptr<function, Accumulators>, into: TapTarget, tap: u32, p
   }
 }
 
-@compute @workgroup_size(WG_B, WG_R)
-fn forward(
-  @builtin(local_invocation_id) lid: vec3<u32>,
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-) {
+// The forward walk (see the header) of one invocation: the forward pass, or with `flipped` the
+// stride-1 backward-data pass.
+fn walkForward(lid: vec3<u32>, wid: vec3<u32>, nwg: vec3<u32>, flipped: bool) {
   let at = place(lid, wid, nwg);
   if (at.slot >= params.rows) {
     return;
   }
-  let outBlock = outputBlockAt(at.slot, params.ho, params.wo);
-  let co = rowOrder[outBlock.unit];
+  let outBlock = outputBlockAt(at.slot, params.outH, params.outW);
+  let unit = rowOrder[outBlock.unit];
   let oy = outBlock.oy;
   let ox = outBlock.ox;
   let gLo = slotGroups(at.firstGroup, vec4<u32>(0u, 1u, 2u, 3u));
   let gHi = slotGroups(at.firstGroup, vec4<u32>(4u, 5u, 6u, 7u));
   var start = vec4<f32>(0.0);
   if (HAS_BIAS) {
-    start = vec4<f32>(bitcast<f32>(extra[co]));
+    start = vec4<f32>(bitcast<f32>(extra[unit]));
   }
   var acc = Accumulators(mat4x4<f32>(start, start, start, start), mat4x4<f32>(start, start, start, start));
 
-  let h = i32(params.h);
-  let y0 = i32(oy * params.stride) - i32(params.padding);
-  let x0 = i32(ox * params.stride) - i32(params.padding);
+  let inH = i32(params.inH);
+  let y0 = i32(oy * params.stride) - i32(params.padY);
+  let x0 = i32(ox * params.stride) - i32(params.padX);
   let step = i32(params.stride);
   let wraps = params.circular != 0u;
-  let end = rowPtr[co + 1u];
-  for (var e = rowPtr[co]; e < end; e++) {
+  let end = rowPtr[(unit + 1u) * params.rowStep];
+  for (var e = rowPtr[unit * params.rowStep]; e < end; e++) {
     let tap = vec2<u32>(entryIndex[2u * e], entryIndex[2u * e + 1u]);
     var iy = y0 + i32(tap.y >> 16u);
     // Only windows that reach the top or bottom border take this branch.
-    if (u32(iy) >= params.h) {
+    if (u32(iy) >= params.inH) {
       if (!wraps) {
         continue;
       }
-      iy = wrapOnce(iy, h);
+      iy = wrapOnce(iy, inH);
     }
-    let rowBase = (tap.x * params.h + u32(iy)) * params.w;
-    let op = spread(rowPixels(x0 + i32(tap.y & 0xffffu), step, rowBase, params.w, wraps, values[e]), gLo, gHi);
+    var v: f32;
+    if (flipped) {
+      v = values[extra[e]];
+    } else {
+      v = values[e];
+    }
+    let rowBase = (tap.x * params.inH + u32(iy)) * params.inW;
+    let op = spread(rowPixels(x0 + i32(tap.y & 0xffffu), step, rowBase, params.inW, wraps, v), gLo, gHi);
     accumulate(&acc, op.vLo, op.vHi, op.atLo, op.atHi);
   }
-  store(acc, (co * params.ho + oy) * params.wo + ox, 1u, min(PX, params.wo - ox), at.firstGroup);
+  store(acc, (unit * params.outH + oy) * params.outW + ox, 1u, min(PX, params.outW - ox), at.firstGroup);
+}
+
+@compute @workgroup_size(WG_B, WG_R)
+fn forward(
+  @builtin(local_invocation_id) lid: vec3<u32>,
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+) {
+  walkForward(lid, wid, nwg, false);
+}
+
+@compute @workgroup_size(WG_B, WG_R)
+fn backwardDataFlipped(
+  @builtin(local_invocation_id) lid: vec3<u32>,
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+) {
+  walkForward(lid, wid, nwg, true);
 }
 
 @compute @workgroup_size(WG_B, WG_R)

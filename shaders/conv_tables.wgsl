@@ -6,7 +6,10 @@
 // e's tap, taps[2e] = ci and taps[2e + 1] = ky << 16 | kx; one of `channel_order` places input
 // channel c in channelOrder, the channels by decreasing stored taps, ties by index (the row
 // swizzle of src/sparse/swizzle.ts over channels), by counting the channels ahead of it: cIn reads
-// each, so cIn² in all. dst_index.wgsl (composed in front) folds the workgroups into one list.
+// each, so cIn² in all. One invocation of `flip_taps` takes row r = (ci·kh + ky)·kw + kx of Wᵀ
+// (tColIdx holds its output channels) and writes each of its entries t flipped, flippedTaps[2t] =
+// co and flippedTaps[2t + 1] = (kh-1-ky) << 16 | (kw-1-kx): the flipped backward-data walk's taps.
+// dst_index.wgsl (composed in front) folds the workgroups into one list.
 
 struct Params {
   nnz: u32,
@@ -20,6 +23,8 @@ struct Params {
 @group(0) @binding(2) var<storage, read> tRowPtr: array<u32>;
 @group(0) @binding(3) var<storage, read_write> taps: array<u32>;
 @group(0) @binding(4) var<storage, read_write> channelOrder: array<u32>;
+@group(0) @binding(5) var<storage, read> tColIdx: array<u32>;
+@group(0) @binding(6) var<storage, read_write> flippedTaps: array<u32>;
 
 @compute @workgroup_size(WG)
 fn decode_taps(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -54,4 +59,18 @@ fn channel_order(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups)
     }
   }
   channelOrder[rank] = c;
+}
+
+@compute @workgroup_size(WG)
+fn flip_taps(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let r = index(wid, nwg, lid);
+  if (r >= params.cIn * params.kh * params.kw) {
+    return;
+  }
+  let t = r % (params.kh * params.kw);
+  let flipped = ((params.kh - 1u - t / params.kw) << 16u) | (params.kw - 1u - t % params.kw);
+  for (var e = tRowPtr[r]; e < tRowPtr[r + 1u]; e++) {
+    flippedTaps[2u * e] = tColIdx[e];
+    flippedTaps[2u * e + 1u] = flipped;
+  }
 }

@@ -10,9 +10,9 @@ import type { Context, KernelSource } from '../gpu/context.js';
 import type { GpuTensor } from '../gpu/tensor.js';
 import { type ConvDims, type ConvGeometry, convGeometry, convUniforms } from '../sparse/conv-geometry.js';
 import type { GpuConvBsrFilter } from '../sparse/gpu-conv-bsr.js';
-import { checkOneOf } from '../validate.js';
+import { checkBoolean, checkOneOf } from '../validate.js';
 import { checkNoAliasing, checkTensor } from './aliasing.js';
-import { withConvParts } from './conv-parts.js';
+import { type ConvWalk, flippedWalk, forwardWalk, withConvParts } from './conv-parts.js';
 import { checkConvActivations, featureMajorStride } from './feature-major.js';
 import { gridFor } from './grid.js';
 import { batchTiles, checkSpmmTiles, type SpmmTiles } from './spmm-tiles.js';
@@ -69,46 +69,23 @@ export function checkConvBsrShapes(filter: GpuConvBsrFilter, geometry: ConvDims)
 }
 
 /** Checks a caller-given tile shape against the kernel's choices, the block size and the device's limits. */
-function checkConvBsrTiles(ctx: Context, config: ConvBsrConfig, blockSize: number): { px: number; qo: number } {
+function checkConvBsrTiles(ctx: Context, config: ConvBsrConfig, blockSize: number): { px: number; qo: number; flipped: boolean } {
   checkSpmmTiles(ctx, config, CONV_BSR_GROUPS_PER_INVOCATION);
   const px = config.px === undefined ? 1 : checkOneOf('config.px', config.px, CONV_BSR_PIXELS_PER_INVOCATION);
   const qo = config.qo === undefined ? 1 : checkOneOf('config.qo', config.qo, CONV_BSR_QUADS_PER_INVOCATION);
   if (qo > blockSize / 4) throw new RangeError(`config.qo must be at most blockSize / 4 = ${blockSize / 4}, got ${qo}`);
   if (config.bv * px > MAX_COLUMNS) throw new RangeError(`config.bv * config.px must be at most ${MAX_COLUMNS}, got ${config.bv * px}`);
-  return { px, qo };
+  return { px, qo, flipped: checkBoolean('config.flipped', config.flipped, true) };
 }
 
-/**
- * The forward entry's walk: it reads an inH x inW image of inChannels channels and writes outH x
- * outW of outChannels, padded padY / padX. The forward pass walks x to y; with stride 1 the
- * backward-data pass is the forward convolution of dy with the flipped, transposed filter
- * (padding kh - 1 - padding, likewise columns) and walks dy to dx.
- */
-interface Walk {
-  inH: number;
-  inW: number;
-  outH: number;
-  outW: number;
-  padY: number;
-  padX: number;
+/** The forward entry's walk (conv-parts.ts) with the channels it reads (their count) and writes. */
+interface Walk extends ConvWalk {
   inChannels: number;
   outChannels: number;
 }
 
-function forwardWalk(g: ConvGeometry, filter: GpuConvBsrFilter): Walk {
-  return { inH: g.h, inW: g.w, outH: g.ho, outW: g.wo, padY: g.padding, padX: g.padding, inChannels: g.cIn, outChannels: filter.cOut };
-}
-
-/**
- * The flipped walk of the backward-data pass, where it computes the same dx: stride 1, and zero
- * padding at most kh - 1 and kw - 1 (so the flipped padding is not negative), or circular padding
- * that keeps the image size (each output pixel then reads each input pixel through one tap).
- */
-function flippedWalk(g: ConvGeometry, filter: GpuConvBsrFilter): Walk | undefined {
-  if (g.stride !== 1) return undefined;
-  const fits = g.paddingMode === 'zeros' ? g.padding <= Math.min(g.kh, g.kw) - 1 : g.ho === g.h && g.wo === g.w;
-  if (!fits) return undefined;
-  return { inH: g.ho, inW: g.wo, outH: g.h, outW: g.w, padY: g.kh - 1 - g.padding, padX: g.kw - 1 - g.padding, inChannels: filter.cOut, outChannels: g.cIn };
+function forwardBsrWalk(g: ConvGeometry, filter: GpuConvBsrFilter): Walk {
+  return { ...forwardWalk(g), inChannels: g.cIn, outChannels: filter.cOut };
 }
 
 interface ConvBsrPass {
@@ -167,7 +144,7 @@ export async function convBsrForwardInto(
     bias: bias ?? filter.values,
     cT: y,
   };
-  const pass = { entryPoint: 'forward' as const, buffers, patternRows: p.rows, pixelSlots: g.ho * Math.ceil(g.wo / px), walk: forwardWalk(g, filter), hasBias: bias !== undefined, flipped: false };
+  const pass = { entryPoint: 'forward' as const, buffers, patternRows: p.rows, pixelSlots: g.ho * Math.ceil(g.wo / px), walk: forwardBsrWalk(g, filter), hasBias: bias !== undefined, flipped: false };
   await dispatchConvBsr(ctx, filter, pass, g, tiles, qo, px);
 }
 
@@ -188,13 +165,13 @@ export async function convBsrBackwardDataInto(
   checkConvActivations(g, filter.cOut, { dy, dx });
   checkNoAliasing({ dx }, { dy });
   const tiles = config ?? chooseConvBsrConfig(g.batch, filter.blockSize);
-  const { px, qo } = checkConvBsrTiles(ctx, tiles, filter.blockSize);
+  const { px, qo, flipped: mayFlip } = checkConvBsrTiles(ctx, tiles, filter.blockSize);
   const t = filter.transposed;
   const buffers = { rowPtr: t.rowPtr, colIdx: t.colIdx, blockPerm: t.perm, rowOrder: t.rowOrder, values: filter.values, aT: dy, bias: filter.values, cT: dx };
-  const flipped = tiles.flipped === false ? undefined : flippedWalk(g, filter);
+  const flipped = mayFlip ? flippedWalk(g) : undefined;
   const pass = flipped
-    ? { entryPoint: 'forward' as const, pixelSlots: g.h * Math.ceil(g.w / px), walk: flipped, flipped: true }
+    ? { entryPoint: 'forward' as const, pixelSlots: g.h * Math.ceil(g.w / px), walk: { ...flipped, inChannels: filter.cOut, outChannels: g.cIn }, flipped: true }
     : // Blocks of px pixels stride apart: per row, stride column classes of ceil(ceil(w / stride) / px) blocks.
-      { entryPoint: 'backwardData' as const, pixelSlots: g.h * g.stride * Math.ceil(Math.ceil(g.w / g.stride) / px), walk: forwardWalk(g, filter), flipped: false };
+      { entryPoint: 'backwardData' as const, pixelSlots: g.h * g.stride * Math.ceil(Math.ceil(g.w / g.stride) / px), walk: forwardBsrWalk(g, filter), flipped: false };
   await dispatchConvBsr(ctx, filter, { ...pass, buffers, patternRows: t.rows, hasBias: false }, g, tiles, qo, px);
 }

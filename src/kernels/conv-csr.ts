@@ -13,13 +13,14 @@ import { composedSource } from '../gpu/kernel-interface.js';
 import type { GpuTensor } from '../gpu/tensor.js';
 import { fromActivationLayout } from '../sparse/activation-layout.js';
 import { type ConvDims, type ConvGeometry, convGeometry, convTaps, convUniforms, MAX_CONV_DIM } from '../sparse/conv-geometry.js';
-import { type CsrMatrix, validateCsr } from '../sparse/csr.js';
+import { transposeStructure } from '../sparse/csc.js';
+import { type CsrMatrix, type CsrStructure, validateCsr } from '../sparse/csr.js';
 import { GpuCsr } from '../sparse/gpu-csr.js';
 import { rowSwizzle } from '../sparse/swizzle.js';
-import { checkFiniteElements, checkLength, checkObject, checkOneOf, checkPositiveInt, checkTypedArray } from '../validate.js';
+import { checkBoolean, checkFiniteElements, checkLength, checkObject, checkOneOf, checkPositiveInt, checkTypedArray } from '../validate.js';
 import type { Activation } from './activation.js';
 import { type Epilogue, epilogueArgs, withActivationEpilogue } from './epilogue.js';
-import { withConvParts } from './conv-parts.js';
+import { type ConvWalk, flippedWalk, forwardWalk, withConvParts } from './conv-parts.js';
 import { checkConvActivations, checkFeatureMajor, featureMajorStride, toFeatureMajor } from './feature-major.js';
 import { gridFor } from './grid.js';
 import { batchTiles, checkSpmmTiles, type SpmmTiles } from './spmm-tiles.js';
@@ -39,6 +40,12 @@ export const CONV_CSR_PIXELS_PER_INVOCATION = [1, 2, 4, 8] as const;
  */
 export interface ConvCsrConfig extends SpmmTiles<(typeof CONV_CSR_GROUPS_PER_INVOCATION)[number]> {
   px?: (typeof CONV_CSR_PIXELS_PER_INVOCATION)[number];
+  /**
+   * Backward-data only: false keeps the general transposed walk even where the flipped forward
+   * walk applies (stride 1 with zero padding below the kernel or size-keeping circular padding).
+   * Default true.
+   */
+  flipped?: boolean;
 }
 
 /** The filter's shape besides cOut: what its columns mean. */
@@ -56,28 +63,40 @@ const TABLES_WORKGROUP = 64;
 
 /**
  * What the conv kernels read beside a filter's CSR, computed on the host (conv_tables computes the
- * same on the GPU): each entry's tap as (ci, ky << 16 | kx), and the input channels by decreasing
- * stored taps.
+ * same on the GPU): each entry's tap as (ci, ky << 16 | kx); each entry of Wᵀ flipped, as
+ * (co, (kh-1-ky) << 16 | (kw-1-kx)), in Wᵀ's order; and the input channels by decreasing stored taps.
  */
-function filterTables(colIdx: Uint32Array, { cIn, kh, kw }: ConvFilterShape): { taps: Uint32Array; channelOrder: Uint32Array } {
-  const taps = new Uint32Array(2 * colIdx.length);
-  const channelPtr = new Uint32Array(cIn + 1);
-  colIdx.forEach((col, e) => {
-    const ci = Math.floor(col / (kh * kw));
-    taps[2 * e] = ci;
-    taps[2 * e + 1] = (Math.floor(col / kw) % kh) * 65536 + (col % kw);
-    channelPtr[ci + 1]++;
+function filterTables(w: CsrStructure, { cIn, kh, kw }: ConvFilterShape): { taps: Uint32Array; flippedTaps: Uint32Array; channelOrder: Uint32Array } {
+  const plane = kh * kw;
+  const tapOf = (col: number, flip: boolean): number => {
+    const ky = Math.floor(col / kw) % kh;
+    const kx = col % kw;
+    return flip ? (kh - 1 - ky) * 65536 + (kw - 1 - kx) : ky * 65536 + kx;
+  };
+  const taps = new Uint32Array(2 * w.colIdx.length);
+  w.colIdx.forEach((col, e) => {
+    taps[2 * e] = Math.floor(col / plane);
+    taps[2 * e + 1] = tapOf(col, false);
   });
-  for (let ci = 0; ci < cIn; ci++) channelPtr[ci + 1] += channelPtr[ci];
-  return { taps, channelOrder: rowSwizzle(channelPtr) };
+  const t = transposeStructure(w);
+  const flippedTaps = new Uint32Array(2 * w.colIdx.length);
+  for (let col = 0; col < w.cols; col++) {
+    for (let e = t.rowPtr[col]!; e < t.rowPtr[col + 1]!; e++) {
+      flippedTaps[2 * e] = t.colIdx[e]!;
+      flippedTaps[2 * e + 1] = tapOf(col, true);
+    }
+  }
+  const channelPtr = Uint32Array.from({ length: cIn + 1 }, (_, c) => t.rowPtr[c * plane]!);
+  return { taps, flippedTaps, channelOrder: rowSwizzle(channelPtr) };
 }
 
 /**
  * A conv filter resident on the GPU, built once per mask (and rebuilt in place when dynamic
  * sparsity moves it: patternRewritten): the CSR weight (cOut rows, cIn·kh·kw columns; its values
  * are the one array an optimizer updates) and what the kernels read besides:
- * every entry's tap decoded as (ci, ky << 16 | kx), and the input channels by decreasing stored
- * taps (the backward-data pass's swizzle).
+ * every entry's tap decoded as (ci, ky << 16 | kx), Wᵀ's entries with their taps flipped (the
+ * stride-1 backward-data pass's walk), and the input channels by decreasing stored taps (the
+ * backward-data pass's swizzle).
  */
 export class GpuConvFilter {
   readonly cOut: number;
@@ -89,6 +108,7 @@ export class GpuConvFilter {
     readonly csr: GpuCsr,
     shape: ConvFilterShape,
     readonly taps: GpuTensor<'u32'>,
+    readonly flippedTaps: GpuTensor<'u32'>,
     readonly channelOrder: GpuTensor<'u32'>,
   ) {
     this.cOut = csr.rows;
@@ -105,14 +125,17 @@ export class GpuConvFilter {
     const kh = checkPositiveInt('shape.kh', shape.kh, MAX_CONV_DIM);
     const kw = checkPositiveInt('shape.kw', shape.kw, MAX_CONV_DIM);
     checkFilterColumns(`${label}.cols`, w.cols, { cIn, kh, kw });
-    const tables = filterTables(w.colIdx, { cIn, kh, kw });
+    const tables = filterTables(w, { cIn, kh, kw });
     const csr = GpuCsr.upload(ctx, w, label);
-    let tapTable: GpuTensor<'u32'> | undefined;
+    const uploaded: GpuTensor<'u32'>[] = [];
     try {
-      tapTable = ctx.upload('u32', tables.taps, `${label}.taps`);
-      return new GpuConvFilter(csr, { cIn, kh, kw }, tapTable, ctx.upload('u32', tables.channelOrder, `${label}.channelOrder`));
+      for (const [name, table] of [['taps', tables.taps], ['flippedTaps', tables.flippedTaps], ['channelOrder', tables.channelOrder]] as const) {
+        uploaded.push(ctx.upload('u32', table, `${label}.${name}`));
+      }
+      const [taps, flippedTaps, channelOrder] = uploaded as [GpuTensor<'u32'>, GpuTensor<'u32'>, GpuTensor<'u32'>];
+      return new GpuConvFilter(csr, { cIn, kh, kw }, taps, flippedTaps, channelOrder);
     } catch (error) {
-      tapTable?.destroy();
+      for (const t of uploaded) t.destroy();
       csr.destroy();
       throw error;
     }
@@ -120,22 +143,25 @@ export class GpuConvFilter {
 
   /**
    * After the CSR's pattern and Wᵀ were rewritten on the GPU (dynamic sparsity: nnz kept, see
-   * dstRebuildInto), rebuilds the tap table and the channel order from them on the GPU
+   * dstRebuildInto), rebuilds the tap tables and the channel order from them on the GPU
    * (shaders/conv_tables.wgsl); nothing is read back.
    */
   async patternRewritten(ctx: Context): Promise<void> {
     const nnz = this.csr.nnz;
     if (nnz === 0) return;
-    const buffers = { colIdx: this.csr.pattern.colIdx, tRowPtr: this.csr.transposed.rowPtr, taps: this.taps, channelOrder: this.channelOrder };
+    const t = this.csr.transposed;
+    const buffers = { colIdx: this.csr.pattern.colIdx, tRowPtr: t.rowPtr, taps: this.taps, channelOrder: this.channelOrder, tColIdx: t.colIdx, flippedTaps: this.flippedTaps };
     const uniforms = { nnz, cIn: this.cIn, kh: this.kh, kw: this.kw };
     await ctx.dispatch(convTablesKernel, { entryPoint: 'decode_taps', buffers, uniforms, workgroups: gridFor(ctx, Math.ceil(nnz / TABLES_WORKGROUP)) });
     await ctx.dispatch(convTablesKernel, { entryPoint: 'channel_order', buffers, uniforms, workgroups: gridFor(ctx, Math.ceil(this.cIn / TABLES_WORKGROUP)) });
+    await ctx.dispatch(convTablesKernel, { entryPoint: 'flip_taps', buffers, uniforms, workgroups: gridFor(ctx, Math.ceil(t.rows / TABLES_WORKGROUP)) });
   }
 
   /** Frees every buffer now. */
   destroy(): void {
     this.csr.destroy();
     this.taps.destroy();
+    this.flippedTaps.destroy();
     this.channelOrder.destroy();
   }
 }
@@ -163,17 +189,18 @@ function checkConvShapes(filter: GpuConvFilter, geometry: ConvDims): ConvGeometr
   return g;
 }
 
-/** Checks a caller-given tile shape against the kernel's choices and the device's limits; returns px. */
-function checkConvTiles(ctx: Context, config: ConvCsrConfig): number {
+/** Checks a caller-given tile shape against the kernel's choices and the device's limits; returns px and whether to flip. */
+function checkConvTiles(ctx: Context, config: ConvCsrConfig): { px: number; flipped: boolean } {
   checkSpmmTiles(ctx, config, CONV_CSR_GROUPS_PER_INVOCATION);
-  if (config.px === undefined) return 1;
+  const flipped = checkBoolean('config.flipped', config.flipped, true);
+  if (config.px === undefined) return { px: 1, flipped };
   const px = checkOneOf('config.px', config.px, CONV_CSR_PIXELS_PER_INVOCATION);
   if (config.bv * px > 8) throw new RangeError(`config.bv * config.px must be at most 8, got ${config.bv * px}`);
-  return px;
+  return { px, flipped };
 }
 
 interface ConvPass {
-  entryPoint: 'forward' | 'backwardData';
+  entryPoint: 'forward' | 'backwardData' | 'backwardDataFlipped';
   /** every binding but the output cT and aux */
   buffers: Record<string, GpuTensor>;
   /** cT by the caller's name for it, and the caller's operands it must not alias */
@@ -184,6 +211,9 @@ interface ConvPass {
   rows: number;
   px: number;
   hasBias: boolean;
+  /** The forward walk (forward and backwardDataFlipped), and the rowPtr step of one of its rows (1, or kh·kw flipped). */
+  walk: ConvWalk;
+  rowStep: number;
 }
 
 async function dispatchConv(ctx: Context, pass: ConvPass, g: ConvGeometry, config: ConvCsrConfig): Promise<void> {
@@ -195,7 +225,7 @@ async function dispatchConv(ctx: Context, pass: ConvPass, g: ConvGeometry, confi
     entryPoint: pass.entryPoint,
     constants: { WG_B: config.wgB, WG_R: config.wgR, BV: config.bv, PX: pass.px, HAS_BIAS: pass.hasBias, ...fused.constants },
     buffers: { ...pass.buffers, cT: Object.values(pass.output)[0]!, aux: fused.aux },
-    uniforms: { batch: g.batch, groups, tilesB, tiles, rows: pass.rows, ...convUniforms(g), ...fused.uniforms },
+    uniforms: { batch: g.batch, groups, tilesB, tiles, rows: pass.rows, ...pass.walk, rowStep: pass.rowStep, ...convUniforms(g), ...fused.uniforms },
     workgroups: gridFor(ctx, tiles, config),
   });
 }
@@ -254,7 +284,7 @@ async function convForward(
   const [product, c] = Object.entries(outputs)[0]!;
   if (bias) checkLength('bias', bias, filter.cOut, 'cOut');
   const tiles = config ?? chooseConvCsrConfig(g.batch);
-  const px = checkConvTiles(ctx, tiles);
+  const { px } = checkConvTiles(ctx, tiles);
   const { pattern, values } = filter.csr;
   const buffers = {
     rowPtr: pattern.rowPtr,
@@ -267,7 +297,8 @@ async function convForward(
   };
   const rows = filter.cOut * g.ho * Math.ceil(g.wo / px);
   const inputs = { x, ...(bias && { bias }) };
-  await dispatchConv(ctx, { entryPoint: 'forward', buffers, output: { [product]: c }, inputs, epilogue, rows, px, hasBias: bias !== undefined }, g, tiles);
+  const pass = { entryPoint: 'forward' as const, buffers, output: { [product]: c }, inputs, epilogue, rows, px, hasBias: bias !== undefined, walk: forwardWalk(g), rowStep: 1 };
+  await dispatchConv(ctx, pass, g, tiles);
 }
 
 /**
@@ -321,19 +352,17 @@ async function convBackwardData(
   for (const [name, t] of Object.entries(images)) checkFeatureMajor(name, t, g.cIn * g.h * g.w, 'cIn*h*w', g.batch);
   const [product, c] = Object.entries(images)[0]!;
   const tiles = config ?? chooseConvCsrConfig(g.batch);
-  const px = checkConvTiles(ctx, tiles);
+  const { px, flipped: mayFlip } = checkConvTiles(ctx, tiles);
   const t = filter.csr.transposed;
-  const buffers = {
-    rowPtr: t.rowPtr,
-    entryIndex: t.colIdx,
-    values: filter.csr.values,
-    extra: t.perm,
-    rowOrder: filter.channelOrder,
-    aT: dy,
-  };
-  // Blocks of px pixels stride apart: per row, stride column classes of ceil(ceil(w / stride) / px) blocks.
-  const rows = g.cIn * g.h * g.stride * Math.ceil(Math.ceil(g.w / g.stride) / px);
-  await dispatchConv(ctx, { entryPoint: 'backwardData', buffers, output: { [product]: c }, inputs: { dy }, epilogue, rows, px, hasBias: false }, g, tiles);
+  const common = { output: { [product]: c }, inputs: { dy }, epilogue, px, hasBias: false };
+  const flipped = mayFlip ? flippedWalk(g) : undefined;
+  const buffers = { rowPtr: t.rowPtr, values: filter.csr.values, extra: t.perm, rowOrder: filter.channelOrder, aT: dy };
+  const pass = flipped
+    ? // The forward walk over dy with the flipped filter: Wᵀ's rows ci·kh·kw .. (ci + 1)·kh·kw - 1 as one row.
+      { ...common, entryPoint: 'backwardDataFlipped' as const, buffers: { ...buffers, entryIndex: filter.flippedTaps }, rows: g.cIn * g.h * Math.ceil(g.w / px), walk: flipped, rowStep: g.kh * g.kw }
+    : // Blocks of px pixels stride apart: per row, stride column classes of ceil(ceil(w / stride) / px) blocks.
+      { ...common, entryPoint: 'backwardData' as const, buffers: { ...buffers, entryIndex: t.colIdx }, rows: g.cIn * g.h * g.stride * Math.ceil(Math.ceil(g.w / g.stride) / px), walk: forwardWalk(g), rowStep: 1 };
+  await dispatchConv(ctx, pass, g, tiles);
 }
 
 /**

@@ -69,6 +69,7 @@ type Flaw =
   | 'qo'
   | 'qoOverBlock'
   | 'columns'
+  | 'flipped'
   | 'lanes'
   | 'gradQo'
   | 'gradQi';
@@ -141,6 +142,7 @@ export const convBsrCases = defineCases({
         qo: { wgB: 1, wgR: 64, bv: 1, qo: 3 as 1 },
         qoOverBlock: { wgB: 1, wgR: 64, bv: 1, qo: 4 },
         columns: { wgB: 1, wgR: 64, bv: 4, px: 2 },
+        flipped: { wgB: 1, wgR: 64, bv: 1, flipped: 1 as unknown as boolean },
       };
       const config = flawedConfigs[p.flaw];
       await convBsrForwardInto(ctx, filter, x, y, geometry, bias, config);

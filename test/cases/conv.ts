@@ -41,7 +41,7 @@ interface ConvParams {
 }
 
 /** What a refusal case gets wrong, one thing at a time. */
-type Flaw = 'none' | 'geometryKh' | 'xLength' | 'yLength' | 'biasLength' | 'dyLength' | 'dxLength' | 'yIsX' | 'dxIsDy' | 'bv' | 'px' | 'bvTimesPx';
+type Flaw = 'none' | 'geometryKh' | 'xLength' | 'yLength' | 'biasLength' | 'dyLength' | 'dxLength' | 'yIsX' | 'dxIsDy' | 'bv' | 'px' | 'bvTimesPx' | 'flipped';
 
 export const convCases = defineCases({
   /** The one-shot API. */
@@ -81,6 +81,7 @@ export const convCases = defineCases({
         bv: { wgB: 4, wgR: 16, bv: 3 as 1 },
         px: { wgB: 1, wgR: 64, bv: 1, px: 3 as 1 },
         bvTimesPx: { wgB: 1, wgR: 64, bv: 4, px: 4 },
+        flipped: { wgB: 1, wgR: 64, bv: 1, flipped: 'no' as unknown as boolean },
       };
       const config = flawedConfigs[p.flaw] ?? chooseConvCsrConfig(g.batch);
       await convCsrForwardInto(ctx, filter, x, y, geometry, bias, config);

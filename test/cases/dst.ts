@@ -347,10 +347,10 @@ export const dstCases = defineCases({
       await dstRemapInto(ctx, ws, [{ data: filter.csr.values, sectionLength: p.w.colIdx.length }]);
       await dstRebuildInto(ctx, ws);
       await filter.patternRewritten(ctx);
-      const [rowPtr, colIdx, taps, channelOrder] = await ctx.readAll([filter.csr.pattern.rowPtr, filter.csr.pattern.colIdx, filter.taps, filter.channelOrder]);
+      const [rowPtr, colIdx, taps, flippedTaps, channelOrder] = await ctx.readAll([filter.csr.pattern.rowPtr, filter.csr.pattern.colIdx, filter.taps, filter.flippedTaps, filter.channelOrder]);
       fresh = GpuConvFilter.upload(ctx, { rows: p.w.rows, cols: p.w.cols, rowPtr: rowPtr!, colIdx: colIdx!, values: await ctx.read(filter.csr.values) }, p.shape);
-      const [freshTaps, freshOrder] = await ctx.readAll([fresh.taps, fresh.channelOrder]);
-      return { colIdx, taps, channelOrder, fresh: { taps: freshTaps, channelOrder: freshOrder } };
+      const [freshTaps, freshFlipped, freshOrder] = await ctx.readAll([fresh.taps, fresh.flippedTaps, fresh.channelOrder]);
+      return { colIdx, taps, flippedTaps, channelOrder, fresh: { taps: freshTaps, flippedTaps: freshFlipped, channelOrder: freshOrder } };
     } finally {
       fresh?.destroy();
       ws.destroy();

@@ -380,6 +380,7 @@ describeGpu('convBsr', (run) => {
     await refuse('qo', /config\.qo must be one of 1, 2, 4, got 3/);
     await refuse('qoOverBlock', /config\.qo must be at most blockSize \/ 4 = 1, got 4/);
     await refuse('columns', /config\.bv \* config\.px must be at most 4, got 8/);
+    await refuse('flipped', /config\.flipped must be true or false, got number 1/);
     await refuse('lanes', /opts\.lanes must be one of 1, 2, 4, 8, 16, 32, 64, got 3/);
     await refuse('gradQo', /opts\.qo must be at most blockSize \/ 4 = 1, got 4/);
     await refuse('gradQi', /opts\.qi must be one of 1, 2, 4, got 3/);

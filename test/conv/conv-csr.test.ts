@@ -8,6 +8,7 @@ import {
   type ConvCsrConfig,
 } from '../../src/kernels/conv-csr.js';
 import type { ActivationSpec } from '../../src/kernels/activation.js';
+import { flippedWalk } from '../../src/kernels/conv-parts.js';
 import type { FoldOptions } from '../../src/kernels/grid.js';
 import { activationRef } from '../../src/train/activation-reference.js';
 import { Rng } from '../../src/random.js';
@@ -52,7 +53,35 @@ function filterFor(dims: ConvDims, cOut: number, density: number, seed: number):
   return randomCsr(cOut, dims.cIn * dims.kh * dims.kw, density, seed);
 }
 
+/**
+ * Stride-1 shapes for the two backward-data walks: zero padding up to kernel - 1 (a 3x5 kernel: 0
+ * rows, 2 columns after flipping), size-keeping circular padding on a 6x5 image and a 1x1 kernel,
+ * which the flipped walk takes, then padding wider than the kernel and circular padding that grows
+ * the image, which it does not (the general walk runs either way).
+ */
+const STRIDE_1_WALKS: Array<{ dims: ConvDims; flips: boolean }> = [
+  { dims: { batch: 9, cIn: 5, h: 5, w: 7, kh: 3, kw: 5, padding: 2 }, flips: true },
+  { dims: { batch: 9, cIn: 5, h: 6, w: 5, kh: 5, kw: 5, padding: 2, paddingMode: 'circular' }, flips: true },
+  { dims: { batch: 2, cIn: 6, h: 3, w: 4, kh: 1, kw: 1 }, flips: true },
+  { dims: { batch: 9, cIn: 5, h: 4, w: 5, kh: 3, kw: 3, padding: 3 }, flips: false },
+  { dims: { batch: 9, cIn: 5, h: 5, w: 6, kh: 3, kw: 3, padding: 2, paddingMode: 'circular' }, flips: false },
+];
+
 describe('conv tile choice', () => {
+  it('the flipped backward-data walk: stride 1 with zero padding below the kernel or size-keeping circular padding', () => {
+    for (const { dims, flips } of STRIDE_1_WALKS) {
+      const g = convGeometry(dims);
+      const walk = flippedWalk(g);
+      if (!flips) {
+        expect(walk).toBeUndefined();
+        continue;
+      }
+      // dy (ho x wo) to dx (h x w), the paddings kh - 1 - padding and kw - 1 - padding.
+      expect(walk).toEqual({ inH: g.ho, inW: g.wo, outH: g.h, outW: g.w, padY: g.kh - 1 - g.padding, padX: g.kw - 1 - g.padding });
+    }
+    expect(flippedWalk(convGeometry({ ...STRIDE_1_WALKS[0]!.dims, stride: 2 }))).toBeUndefined();
+  });
+
   it('64-invocation workgroups, bv from the kernel’s list, 8 accumulators per forward invocation', () => {
     for (const batch of [1, 2, 4, 5, 8, 16, 17, 33, 64, 100, 128, 256, 1000]) {
       const config = chooseConvCsrConfig(batch);
@@ -203,11 +232,23 @@ describeGpu('conv', (run) => {
     }
   });
 
-  it('every pixel block of the stride-1 circular walk wraps per pixel: px 1 to 8 on a 5x6 image', async () => {
+  it('every pixel block of both stride-1 circular walks wraps per pixel: px 1 to 8 on a 5x6 image', async () => {
     // Blocks of 4 and 8 pixels straddle the right border or run past the row.
     const dims: ConvDims = { batch: 3, cIn: 2, h: 5, w: 6, kh: 5, kw: 5, padding: 2, paddingMode: 'circular' };
     const w = filterFor(dims, 3, 0.6, 44);
-    for (const px of CONV_CSR_PIXELS_PER_INVOCATION) await expectConvWithinBound(run, w, dims, { config: { wgB: 1, wgR: 64, bv: 1, px } });
+    for (const flipped of [true, false]) {
+      for (const px of CONV_CSR_PIXELS_PER_INVOCATION) await expectConvWithinBound(run, w, dims, { config: { wgB: 1, wgR: 64, bv: 1, px, flipped } });
+    }
+  });
+
+  it('stride-1 backward-data gives the same dx through the flipped forward walk and the general one', async () => {
+    const rng = new Rng(47);
+    for (const { dims } of STRIDE_1_WALKS) {
+      const taps = dims.cIn * dims.kh * dims.kw;
+      // Output channel 1 stores nothing, 3 every tap; input channel 2 is stored by no output channel.
+      const w = patterned(5, taps, 48, (r, c) => r === 3 || (r !== 1 && Math.floor(c / (dims.kh * dims.kw)) !== 2 && rng.nextFloat() < 0.4));
+      for (const flipped of [true, false]) await expectConvWithinBound(run, w, dims, { config: { ...chooseConvCsrConfig(dims.batch), flipped } });
+    }
   });
 
   it('conv2dCsr (one-shot API, NCHW in and out) matches the reference, defaults stride 1 and padding 0', async () => {
@@ -243,6 +284,7 @@ describeGpu('conv', (run) => {
     await refuse('bv', /config\.bv must be one of 1, 2, 4, 8, got 3/);
     await refuse('px', /config\.px must be one of 1, 2, 4, 8, got 3/);
     await refuse('bvTimesPx', /config\.bv \* config\.px must be at most 8, got 16/);
+    await refuse('flipped', /config\.flipped must be true or false, got string no/);
     const dy = new Float32Array(5 * 2 * 12);
     await expect(run('convPasses', { w: { ...w, cols: 27, colIdx: w.colIdx }, dims, x: new Float32Array(5 * 24), dy })).rejects.toThrow(
       /w\.cols must equal cIn\*kh\*kw = 18, got 27/,

@@ -98,17 +98,19 @@ describeGpu('dst', (run) => {
   }
 
   // The tables rebuilt on the GPU equal a fresh upload's: nnz > 64 (two workgroups of decoded taps),
-  // 70 input channels of 1x1 taps (two workgroups ranking channels, many tied counts, some channels empty).
+  // 70 input channels of 1x1 taps (two workgroups ranking channels and flipping Wᵀ's rows, many tied
+  // counts, some channels empty).
   for (const { name, w, shape } of [
     { name: '6 x 5 channels, 3x3', w: CASES[0]!.w, shape: CASES[0]!.shape },
     { name: '4 x 3 channels, 5x5, a full and an empty filter row', w: CASES[1]!.w, shape: CASES[1]!.shape },
     { name: '8 x 70 channels, 1x1', w: randomCsr(8, 70, 0.15, 15), shape: { cIn: 70, kh: 1, kw: 1 } },
   ]) {
-    it(`after a SET update of ${name}, the tap table and channel order rebuilt on the GPU equal a fresh upload's`, async () => {
+    it(`after a SET update of ${name}, the tap tables and channel order rebuilt on the GPU equal a fresh upload's`, async () => {
       const k = Math.ceil(w.colIdx.length / 3);
       const got = await run('convTables', { w, shape, k, salt: dstSalt(SEED, 0, 1) });
       expect(got.colIdx).not.toEqual(w.colIdx);
       expect(got.taps).toEqual(got.fresh.taps);
+      expect(got.flippedTaps).toEqual(got.fresh.flippedTaps);
       expect(got.channelOrder).toEqual(got.fresh.channelOrder);
     });
   }
