@@ -92,7 +92,7 @@ export { bsrForwardInto, bsrBackwardDataInto, chooseSpmmBsrConfig, type SpmmBsrC
 export { bsrSddmmInto } from './kernels/sddmm-bsr.js';
 export { convSddmmInto, type ConvSddmmOptions, CONV_SDDMM_LANES } from './kernels/sddmm-conv.js';
 export { channelSumsInto, type PlaneDims } from './kernels/channel-sums.js';
-export { globalAvgPoolForwardInto, globalAvgPoolBackwardInto } from './kernels/pool.js';
+export { globalAvgPoolForwardInto, globalAvgPoolBackwardInto, avgPool2dForwardInto, avgPool2dBackwardInto, type ImageDims } from './kernels/pool.js';
 export { toFeatureMajorInto, toFeatureMajor, featureMajorStride } from './kernels/feature-major.js';
 export { toActivationLayout, fromActivationLayout } from './sparse/activation-layout.js';
 export { GpuCsr } from './sparse/gpu-csr.js';

@@ -6,10 +6,9 @@
  */
 import type { Context } from '../gpu/context.js';
 import type { GpuTensor } from '../gpu/tensor.js';
-import { convCsrBackwardDataInto, convCsrForwardInto, GpuConvFilter } from '../kernels/conv-csr.js';
 import { featureMajorStride } from '../kernels/feature-major.js';
-import { globalAvgPoolBackwardInto, globalAvgPoolForwardInto } from '../kernels/pool.js';
-import { type ConvGeometry, convGeometry } from '../sparse/conv-geometry.js';
+import { avgPool2dBackwardInto, avgPool2dForwardInto, globalAvgPoolBackwardInto, globalAvgPoolForwardInto, type ImageDims } from '../kernels/pool.js';
+import { convGeometry } from '../sparse/conv-geometry.js';
 import { checkPositiveInt } from '../validate.js';
 import type { Layer, Parameter } from './layer.js';
 import { Workspace } from './workspace.js';
@@ -56,17 +55,12 @@ export class GlobalAvgPool implements Layer {
   }
 }
 
-/**
- * 2x2 average pooling at stride 2 (an odd last row or column is dropped, as in PyTorch): the
- * depthwise convolution whose filter holds 1/4 at the four taps of channel c in row c. It runs on
- * the sparse conv kernels (forward, and backward-data for dx) with a filter nothing trains.
- */
+/** 2x2 average pooling at stride 2 (an odd last row or column is dropped, as in PyTorch). */
 export class AvgPool2d implements Layer {
   readonly kind = 'avg-pool2d';
   readonly inFeatures: number;
   readonly outFeatures: number;
   readonly outSize: readonly [number, number];
-  private readonly filter: GpuConvFilter;
   private readonly ws: Workspace;
 
   constructor(
@@ -74,30 +68,27 @@ export class AvgPool2d implements Layer {
     readonly shape: readonly [channels: number, h: number, w: number],
   ) {
     const [channels, h, w] = shape;
-    const g = this.geometry(1);
-    const rowPtr = Uint32Array.from({ length: channels + 1 }, (_, c) => 4 * c);
-    const colIdx = Uint32Array.from({ length: 4 * channels }, (_, t) => 4 * Math.floor(t / 4) + (t % 4));
-    this.filter = GpuConvFilter.upload(ctx, { rows: channels, cols: 4 * channels, rowPtr, colIdx, values: new Float32Array(4 * channels).fill(0.25) }, { cIn: channels, kh: 2, kw: 2 }, 'avgPool2d');
+    const g = convGeometry({ batch: 1, cIn: channels, h, w, kh: 2, kw: 2, stride: 2 }, 'shape');
     this.inFeatures = channels * h * w;
     this.outFeatures = channels * g.ho * g.wo;
     this.outSize = [g.ho, g.wo];
     this.ws = new Workspace(ctx, 'avgPool2d');
   }
 
-  private geometry(batch: number): ConvGeometry {
-    const [cIn, h, w] = this.shape;
-    return convGeometry({ batch, cIn, h, w, kh: 2, kw: 2, stride: 2 }, 'shape');
+  private dims(batch: number): ImageDims {
+    const [channels, h, w] = this.shape;
+    return { batch, channels, h, w };
   }
 
   async forward(x: GpuTensor<'f32'>, batch: number): Promise<GpuTensor<'f32'>> {
     const y = this.ws.get('y', this.outFeatures * featureMajorStride(batch));
-    await convCsrForwardInto(this.ctx, this.filter, x, y, this.geometry(batch));
+    await avgPool2dForwardInto(this.ctx, x, y, this.dims(batch));
     return y;
   }
 
   async backward(dy: GpuTensor<'f32'>, batch: number): Promise<GpuTensor<'f32'>> {
     const dx = this.ws.get('dx', this.inFeatures * featureMajorStride(batch));
-    await convCsrBackwardDataInto(this.ctx, this.filter, dy, dx, this.geometry(batch));
+    await avgPool2dBackwardInto(this.ctx, dy, dx, this.dims(batch));
     return dx;
   }
 
@@ -106,7 +97,6 @@ export class AvgPool2d implements Layer {
   }
 
   destroy(): void {
-    this.filter.destroy();
     this.ws.destroy();
   }
 }

@@ -127,6 +127,33 @@ export function globalAvgPoolBackwardRef(dy: ArrayLike<number>, batch: number, c
   return dx;
 }
 
+/** 2x2 average pooling at stride 2: y[n][c][oy][ox] = the mean of x's window at (2oy, 2ox); batch x channels x floor(h/2) x floor(w/2). */
+export function avgPool2dRef(x: ArrayLike<number>, batch: number, channels: number, h: number, w: number): Float64Array {
+  checkImage('x', x, batch * channels * h * w, 'batch*channels*h*w');
+  const [ho, wo] = [Math.floor(h / 2), Math.floor(w / 2)];
+  const y = new Float64Array(batch * channels * ho * wo);
+  for (let i = 0; i < y.length; i++) {
+    const plane = Math.floor(i / (ho * wo));
+    const [oy, ox] = [Math.floor((i % (ho * wo)) / wo), i % wo];
+    const at = (plane * h + 2 * oy) * w + 2 * ox;
+    y[i] = (x[at]! + x[at + 1]! + x[at + w]! + x[at + w + 1]!) / 4;
+  }
+  return y;
+}
+
+/** Its backward pass: dx[n][c][iy][ix] = dy[n][c][iy/2][ix/2] / 4, 0 in a dropped odd last row or column; batch x channels x h x w. */
+export function avgPool2dBackwardRef(dy: ArrayLike<number>, batch: number, channels: number, h: number, w: number): Float64Array {
+  const [ho, wo] = [Math.floor(h / 2), Math.floor(w / 2)];
+  checkImage('dy', dy, batch * channels * ho * wo, 'batch*channels*floor(h/2)*floor(w/2)');
+  const dx = new Float64Array(batch * channels * h * w);
+  for (let i = 0; i < dx.length; i++) {
+    const plane = Math.floor(i / (h * w));
+    const [oy, ox] = [Math.floor((i % (h * w)) / w / 2), Math.floor((i % w) / 2)];
+    if (oy < ho && ox < wo) dx[i] = dy[(plane * ho + oy) * wo + ox]! / 4;
+  }
+  return dx;
+}
+
 /** A CSR filter of cOut rows that stores every tap of a dense OIHW kernel (the dense baseline's reference). */
 export function denseFilterAsCsr(weights: Float32Array, cOut: number, taps: number): CsrMatrix {
   checkPositiveInt('cOut', cOut);

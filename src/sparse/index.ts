@@ -49,6 +49,8 @@ export {
   type PaddingMode,
 } from './conv-geometry.js';
 export {
+  avgPool2dBackwardRef,
+  avgPool2dRef,
   convBackwardDataRef,
   convBiasGradRef,
   convForwardRef,

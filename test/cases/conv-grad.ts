@@ -1,6 +1,6 @@
 /**
  * GPU cases for the conv gradient kernels: the weight gradient at the stored taps, the per-channel
- * sums (bias gradient) and global average pooling. Inputs arrive already in the activation layout;
+ * sums (bias gradient), global average pooling and 2x2 average pooling. Inputs arrive already in the activation layout;
  * every output starts filled with NaN, so an element a kernel leaves unwritten (padding included)
  * shows up in the result. `alias` makes the output a view of the named input's buffer, to check
  * the refusal.
@@ -9,7 +9,7 @@ import type { Context } from '../../src/gpu/context.js';
 import type { GpuTensor } from '../../src/gpu/tensor.js';
 import { channelSumsInto, type PlaneDims } from '../../src/kernels/channel-sums.js';
 import type { FoldOptions } from '../../src/kernels/grid.js';
-import { globalAvgPoolBackwardInto, globalAvgPoolForwardInto } from '../../src/kernels/pool.js';
+import { avgPool2dBackwardInto, avgPool2dForwardInto, globalAvgPoolBackwardInto, globalAvgPoolForwardInto, type ImageDims } from '../../src/kernels/pool.js';
 import { type ConvSddmmOptions, convSddmmInto } from '../../src/kernels/sddmm-conv.js';
 import type { ConvDims } from '../../src/sparse/conv-geometry.js';
 import type { CsrMatrix } from '../../src/sparse/csr.js';
@@ -76,6 +76,15 @@ export const convGradCases = defineCases({
     withTensors(async (own) => {
       const { tensors, out } = operands(ctx, own, { input: p.input }, p.outLength, p.alias);
       const run = p.backward ? globalAvgPoolBackwardInto : globalAvgPoolForwardInto;
+      await run(ctx, tensors.input, out, p.dims, p.fold ?? undefined);
+      return ctx.read(out);
+    }),
+
+  /** 2x2 average pooling forward (x to y) or backward (dy to dx), output of `outLength` elements. */
+  avgPool2d: (ctx, p: Common & { backward: boolean; dims: ImageDims; input: Float32Array; outLength: number; alias?: 'input' | null }) =>
+    withTensors(async (own) => {
+      const { tensors, out } = operands(ctx, own, { input: p.input }, p.outLength, p.alias);
+      const run = p.backward ? avgPool2dBackwardInto : avgPool2dForwardInto;
       await run(ctx, tensors.input, out, p.dims, p.fold ?? undefined);
       return ctx.read(out);
     }),

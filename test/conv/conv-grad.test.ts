@@ -8,6 +8,8 @@ import {
   convWeightGradRef,
   type CsrMatrix,
   fromFeatureMajorRef,
+  avgPool2dBackwardRef,
+  avgPool2dRef,
   globalAvgPoolBackwardRef,
   globalAvgPoolRef,
   randomCsr,
@@ -76,6 +78,26 @@ async function expectPoolWithinBound(run: RunCase, batch: number, channels: numb
   expect(worstBoundRatio(y, globalAvgPoolRef(x, batch, channels, plane), globalAvgPoolRef(abs(x), batch, channels, plane), plane + 1)).toBeLessThanOrEqual(1);
   const dx = fromFeatureMajorRef(dxT, batch, channels * plane);
   expect(worstBoundRatio(dx, globalAvgPoolBackwardRef(dy, batch, channels, plane), globalAvgPoolBackwardRef(abs(dy), batch, channels, plane), 2)).toBeLessThanOrEqual(1);
+}
+
+/**
+ * Runs 2x2 average pooling forward and backward on the GPU: within the bound of four additions
+ * (the scaling by 1/4 is exact) forward, exact backward; padding columns exactly 0.
+ */
+async function expectAvgPool2dWithinBound(run: RunCase, dims: { batch: number; channels: number; h: number; w: number }, fold?: { maxGroupsX: number }) {
+  const { batch, channels, h, w } = dims;
+  const [ho, wo] = [Math.floor(h / 2), Math.floor(w / 2)];
+  const rng = new Rng(batch * 17 + channels * 3 + h * 7 + w);
+  const x = randomFloat32(rng, batch * channels * h * w);
+  const dy = randomFloat32(rng, batch * channels * ho * wo);
+  const s = stride(batch);
+  const yT: Float32Array = await run('avgPool2d', { backward: false, dims, input: toFeatureMajorRef(x, batch, channels * h * w), outLength: channels * ho * wo * s, fold });
+  const dxT: Float32Array = await run('avgPool2d', { backward: true, dims, input: toFeatureMajorRef(dy, batch, channels * ho * wo), outLength: channels * h * w * s, fold });
+  expect(paddingOf(yT, batch, channels * ho * wo).every((v) => Object.is(v, 0))).toBe(true);
+  expect(paddingOf(dxT, batch, channels * h * w).every((v) => Object.is(v, 0))).toBe(true);
+  const y = fromFeatureMajorRef(yT, batch, channels * ho * wo);
+  expect(worstBoundRatio(y, avgPool2dRef(x, batch, channels, h, w), avgPool2dRef(abs(x), batch, channels, h, w), 4)).toBeLessThanOrEqual(1);
+  expect(Array.from(fromFeatureMajorRef(dxT, batch, channels * h * w))).toEqual(Array.from(avgPool2dBackwardRef(dy, batch, channels, h, w)));
 }
 
 const CONV_SHAPES: Array<{ name: string; cOut: number; dims: ConvDims }> = [
@@ -150,10 +172,22 @@ describeGpu('convGrad', (run) => {
     });
   }
 
+  // Odd sides (the last row and column dropped), the smallest window, batch 1 and 33 (a partial group).
+  for (const dims of [
+    { batch: 5, channels: 3, h: 7, w: 9 },
+    { batch: 1, channels: 1, h: 2, w: 2 },
+    { batch: 33, channels: 2, h: 6, w: 5 },
+    { batch: 1, channels: 8, h: 28, w: 28 },
+    { batch: 2, channels: 4, h: 3, w: 8 },
+  ]) {
+    it(`2x2 average pooling: batch ${dims.batch}, ${dims.channels} channels, ${dims.h}x${dims.w}`, () => expectAvgPool2dWithinBound(run, dims));
+  }
+
   it('channel sums and pooling on folded grids (limit lowered to 2 per dimension)', async () => {
     await expectChannelSumsWithinBound(run, 5, 300, 1, { maxGroupsX: 2 });
     await expectChannelSumsWithinBound(run, 9, 5, 49, { maxGroupsX: 2 });
     await expectPoolWithinBound(run, 9, 40, 9, { maxGroupsX: 2 });
+    await expectAvgPool2dWithinBound(run, { batch: 9, channels: 40, h: 5, w: 4 }, { maxGroupsX: 2 });
   });
 
   it('the conv weight gradient refuses bad arguments, naming them', async () => {
@@ -197,5 +231,20 @@ describeGpu('convGrad', (run) => {
     await expect(run('pool', { ...backward, outLength: 3 * 4 * 5 })).rejects.toThrow(/^dx must have length 96 \(channels\*plane\*featureMajorStride\(batch\)\), got 60/);
     await expect(run('pool', { ...backward, dims: { ...dims, channels: 0 } })).rejects.toThrow(/^dims\.channels must be an integer in \[1, /);
     await expect(run('pool', { ...backward, alias: 'input' })).rejects.toThrow(/^dx must be a different tensor from dy/);
+
+    const image = { batch: 5, channels: 3, h: 5, w: 4 };
+    const down = { backward: false, dims: image, input: new Float32Array(3 * 20 * 8), outLength: 3 * 4 * 8 };
+    const up = { backward: true, dims: image, input: new Float32Array(3 * 4 * 8), outLength: 3 * 20 * 8 };
+    await expect(run('avgPool2d', down)).resolves.toHaveLength(3 * 4 * 8);
+    await expect(run('avgPool2d', { ...down, input: new Float32Array(3 * 20 * 5) })).rejects.toThrow(/^x must have length 480 \(channels\*h\*w\*featureMajorStride\(batch\)\), got 300/);
+    await expect(run('avgPool2d', { ...down, outLength: 3 * 6 * 8 })).rejects.toThrow(/^y must have length 96 \(channels\*ho\*wo\*featureMajorStride\(batch\)\), got 144/);
+    await expect(run('avgPool2d', { ...down, dims: { ...image, h: 1 } })).rejects.toThrow(/^dims\.h must be at least 2 \(one 2x2 window\), got 1/);
+    await expect(run('avgPool2d', { ...down, dims: { ...image, w: 2.5 } })).rejects.toThrow(/^dims\.w must be an integer/);
+    await expect(run('avgPool2d', { ...down, dims: null })).rejects.toThrow(/^dims must be a \{ batch, channels, h, w \} object/);
+    await expect(run('avgPool2d', { ...down, alias: 'input' })).rejects.toThrow(/^y must be a different tensor from x/);
+    await expect(run('avgPool2d', { ...up, input: new Float32Array(3 * 5 * 8) })).rejects.toThrow(/^dy must have length 96 \(channels\*ho\*wo\*featureMajorStride\(batch\)\), got 120/);
+    await expect(run('avgPool2d', { ...up, outLength: 3 * 4 * 8 })).rejects.toThrow(/^dx must have length 480 \(channels\*h\*w\*featureMajorStride\(batch\)\), got 96/);
+    await expect(run('avgPool2d', { ...up, dims: { ...image, channels: 0 } })).rejects.toThrow(/^dims\.channels must be an integer in \[1, /);
+    await expect(run('avgPool2d', { ...up, alias: 'input' })).rejects.toThrow(/^dx must be a different tensor from dy/);
   });
 });

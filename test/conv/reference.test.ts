@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/random.js';
 import {
+  avgPool2dBackwardRef,
+  avgPool2dRef,
   convBackwardDataRef,
   convBiasGradRef,
   convForwardRef,
@@ -73,5 +75,29 @@ describe('conv references', () => {
     expect(fm.length).toBe(20 * 4);
     expect(fm[3]).toBe(0);
     expect(Array.from(fromFeatureMajorRef(fm, 3, 20))).toEqual(Array.from(x));
+  });
+
+  it('2x2 average pooling is the stride-2 convolution with 1/4 at the four taps of channel c in row c, and adjoint to its backward pass', () => {
+    const rng = new Rng(4);
+    // Odd sides: the last row and column are dropped.
+    const [batch, channels, h, w] = [3, 2, 5, 7];
+    const filter = {
+      rows: channels,
+      cols: 4 * channels,
+      rowPtr: Uint32Array.from({ length: channels + 1 }, (_, c) => 4 * c),
+      colIdx: Uint32Array.from({ length: 4 * channels }, (_, t) => t),
+      values: new Float64Array(4 * channels).fill(0.25),
+    };
+    const dims = { batch, cIn: channels, h, w, kh: 2, kw: 2, stride: 2 };
+    const x = randomArray(rng, batch * channels * h * w);
+    const dy = randomArray(rng, batch * channels * 2 * 3);
+    const y = avgPool2dRef(x, batch, channels, h, w);
+    const conv = convForwardRef(filter, x, dims);
+    expect(y.length).toBe(conv.length);
+    y.forEach((v, i) => expect(v).toBeCloseTo(conv[i]!, 12));
+    const dx = avgPool2dBackwardRef(dy, batch, channels, h, w);
+    convBackwardDataRef(filter, dy, dims).forEach((v, i) => expect(dx[i]).toBeCloseTo(v, 12));
+    expect(dot(y, dy)).toBeCloseTo(dot(x, dx), 12);
+    expect(() => avgPool2dRef(x.subarray(1), batch, channels, h, w)).toThrow(/x must have length 210 \(batch\*channels\*h\*w\)/);
   });
 });
