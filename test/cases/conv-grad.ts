@@ -50,6 +50,17 @@ interface Common {
   fold?: FoldOptions | null;
 }
 
+type PoolParams<D> = Common & { backward: boolean; dims: D; input: Float32Array; outLength: number; alias?: 'input' | null };
+
+/** Runs one pooling pass from `input` into an output of `outLength` elements, read back. */
+function poolPass<D>(ctx: Context, p: PoolParams<D>, run: (ctx: Context, src: GpuTensor<'f32'>, dst: GpuTensor<'f32'>, dims: D, opts?: FoldOptions) => Promise<void>): Promise<Float32Array> {
+  return withTensors(async (own) => {
+    const { tensors, out } = operands(ctx, own, { input: p.input }, p.outLength, p.alias);
+    await run(ctx, tensors.input, out, p.dims, p.fold ?? undefined);
+    return ctx.read(out);
+  });
+}
+
 export const convGradCases = defineCases({
   /** dw at the filter's stored taps; `dwLength` overrides its length (default w.nnz), `lanes` the kernel's choice. */
   convSddmm: (
@@ -72,20 +83,8 @@ export const convGradCases = defineCases({
     }),
 
   /** Global average pooling forward (x to y) or backward (dy to dx), output of `outLength` elements. */
-  pool: (ctx, p: Common & { backward: boolean; dims: PlaneDims; input: Float32Array; outLength: number; alias?: 'input' | null }) =>
-    withTensors(async (own) => {
-      const { tensors, out } = operands(ctx, own, { input: p.input }, p.outLength, p.alias);
-      const run = p.backward ? globalAvgPoolBackwardInto : globalAvgPoolForwardInto;
-      await run(ctx, tensors.input, out, p.dims, p.fold ?? undefined);
-      return ctx.read(out);
-    }),
+  pool: (ctx, p: PoolParams<PlaneDims>) => poolPass(ctx, p, p.backward ? globalAvgPoolBackwardInto : globalAvgPoolForwardInto),
 
   /** 2x2 average pooling forward (x to y) or backward (dy to dx), output of `outLength` elements. */
-  avgPool2d: (ctx, p: Common & { backward: boolean; dims: ImageDims; input: Float32Array; outLength: number; alias?: 'input' | null }) =>
-    withTensors(async (own) => {
-      const { tensors, out } = operands(ctx, own, { input: p.input }, p.outLength, p.alias);
-      const run = p.backward ? avgPool2dBackwardInto : avgPool2dForwardInto;
-      await run(ctx, tensors.input, out, p.dims, p.fold ?? undefined);
-      return ctx.read(out);
-    }),
+  avgPool2d: (ctx, p: PoolParams<ImageDims>) => poolPass(ctx, p, p.backward ? avgPool2dBackwardInto : avgPool2dForwardInto),
 });
