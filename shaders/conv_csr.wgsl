@@ -42,7 +42,7 @@
 // pixels whose ox falls outside [0, wo) masked to 0. The host takes this entry where the flipped
 // forward walk does not apply (stride > 1, wider padding).
 //
-// The two passes share the entryIndex and extra bindings (each reads its own meaning of them), so
+// The entries share the entryIndex and extra bindings (each reads its own meaning of them), so
 // the kernel stays within WebGPU's default 8 storage buffers per stage: a device made with
 // default limits (TF.js's, for one) can run it.
 //
