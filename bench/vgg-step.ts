@@ -16,7 +16,7 @@ import { buildModel } from '../src/nn/model.js';
 import { Rng } from '../src/random.js';
 import { toActivationLayout } from '../src/sparse/activation-layout.js';
 import { createOptimizer } from '../src/train/optimizer-spec.js';
-import { leastDispatchProfile, median } from './timing.js';
+import { leastDispatchProfile, timeRuns } from './timing.js';
 import { vggConfig } from './vgg-net.js';
 
 const BATCH = 64;
@@ -41,17 +41,13 @@ const step = async () => {
   await model.backwardParameters(loss.backward(), BATCH);
   await optimizer.step();
 };
-await step();
-await ctx.sync();
-const wall: number[] = [];
-for (let r = 0; r < repeats; r++) {
-  const t0 = performance.now();
+const synced = async () => {
   await step();
   await ctx.sync();
-  wall.push(performance.now() - t0);
-}
+};
+const { medianMs } = await timeRuns(synced, { warmup: 1, reps: repeats });
 const { dispatches, byKernel, gpuMs } = await leastDispatchProfile(ctx, step, repeats);
-const report = { adapter: ctx.adapterName, density, format: values.format, batch: BATCH, repeats, wallMs: median(wall), dispatches, gpuMs, byKernel };
+const report = { adapter: ctx.adapterName, density, format: values.format, batch: BATCH, repeats, wallMs: medianMs, dispatches, gpuMs, byKernel };
 const lines = Object.entries(byKernel)
   .sort(([, a], [, b]) => b.ms - a.ms)
   .map(([kernel, { n, ms }]) => `${kernel.padEnd(34)} ${String(n).padStart(3)} dispatches ${ms.toFixed(1).padStart(8)} ms`);
