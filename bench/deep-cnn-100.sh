@@ -4,8 +4,8 @@
 # normalisation, density 0.125; SGD with momentum 0.9, batch 32, 300 steps): more seeds of the
 # sparse inits and the dense delta-orthogonal init at a lower learning rate. One compare per arm
 # under the GPU lock, skipped when its directory holds results.json (so a stopped script resumes),
-# then one merged table of the arms at the common learning rate (the seeds of an init share a
-# cell: their mean); the dense arm at its own learning rate keeps its own table in its directory.
+# then one merged table of every arm (the seeds of an init share a cell, their mean; the dense arm
+# at its own learning rate has a row of its own, named by it).
 # usage: bash bench/deep-cnn-100.sh [out-dir] [seeds] [dense lr]
 #   defaults: bench/deep-cnn-100-flatten, 1,2, 0.003
 set -euo pipefail
@@ -26,4 +26,4 @@ arm() { # directory name, flags
 }
 for init in eoi uniform; do arm "$init-seeds-${seeds//,/-}" --lr 0.01 --inits "$init" --seeds "$seeds"; done
 arm "delta-orthogonal-lr-$denseLr" --lr "$denseLr" --inits delta-orthogonal
-node scripts/run.mjs bench/merge-compare.ts --out "$out" --note "one arm per run, at lr 0.01" $(ls -d "$out"/arms/*/ | grep -v -- '-lr-' | sort)
+node scripts/run.mjs bench/merge-compare.ts --out "$out" --note "one arm per run" $(ls -d "$out"/arms/*/ | sort)

@@ -244,13 +244,35 @@ const JACOBIAN_PROTOCOL_TEXT: Record<JacobianProtocol, string> = {
   'hidden-test-example': 'd last hidden layer / d input at the first test image',
 };
 
+/** An arm's optimizer, batch and step count, as the results header names them. */
+function trainingSettings({ result: r }: ArmResult): { optimizer: string; batch: string; steps: string } {
+  const o = r.spec.optimizer;
+  const extras = [o.momentum === undefined ? '' : ` momentum ${o.momentum}`, o.schedule && o.schedule !== 'constant' ? ` ${o.schedule} schedule` : '', o.weightDecay ? ` weight decay ${o.weightDecay}` : ''];
+  return { optimizer: `optimizer ${o.kind} lr ${o.lr}${extras.join('')}`, batch: `batch ${r.spec.batchSize}`, steps: `${r.history.totalSteps} steps` };
+}
+
+/**
+ * The settings every arm shares, as one text, and per arm those that differ between arms (a merge of
+ * runs with their own learning rates, say): the arms' names carry them, so that neither a table row
+ * nor a grid cell mixes runs trained differently. '' for an arm where nothing differs.
+ */
+function settingsOf(results: readonly ArmResult[]): { shared: string; own: (r: ArmResult) => string } {
+  const all = results.map(trainingSettings);
+  const keys = ['optimizer', 'batch', 'steps'] as const;
+  const varies = keys.filter((k) => new Set(all.map((s) => s[k])).size > 1);
+  const common = keys.filter((k) => !varies.includes(k)).map((k) => all[0]![k]);
+  const shared = [...(common.length ? [`${common.join('; ')} per run`] : []), ...(varies.length ? [`${varies.join(', ')} in each run's name`] : [])].join('; ');
+  return { shared, own: (r) => (varies.length ? ` [${varies.map((k) => trainingSettings(r)[k]).join(', ')}]` : '') };
+}
+
 /** Mean test accuracy (%) over seeds, one row per method and one column per recipe and density. */
-function accuracyGrid(results: readonly ArmResult[]): HeatmapData {
+function accuracyGrid(results: readonly ArmResult[], own: (r: ArmResult) => string): HeatmapData {
   const columnOf = (r: ArmResult) => `${r.recipe} d=${r.density}`;
   // The arms without a recipe first, the baseline every other column is read against; otherwise the arms' order.
   const columns = [...new Set([...results.filter((r) => r.recipe === 'none'), ...results.filter((r) => r.recipe !== 'none')].map(columnOf))];
-  // Arms moving their masks (dynamic sparsity) are rows of their own; the seeds of one arm share a cell (their mean).
-  const rowOf = (r: ArmResult) => (r.result.spec.dst ? `${r.method} dst=${r.result.spec.dst.method}` : r.method);
+  // Arms moving their masks (dynamic sparsity) or trained with settings of their own are rows of
+  // their own; the seeds of one arm share a cell (their mean).
+  const rowOf = (r: ArmResult) => `${r.result.spec.dst ? `${r.method} dst=${r.result.spec.dst.method}` : r.method}${own(r)}`;
   const rows = [...new Set(results.map(rowOf))];
   const values = rows.map((row) =>
     columns.map((column) => {
@@ -283,10 +305,11 @@ export function writeResults(out: string, results: ArmResult[], skipped: string[
   if (results.length === 0) return [];
   const first = results[0]!.result;
   const m = first.spec.model;
-  const grid = accuracyGrid(results);
+  const settings = settingsOf(results);
+  const grid = accuracyGrid(results, settings.own);
   const header = [
     `Command: \`orthosparse compare ${argv.join(' ')}\``,
-    `Model: ${describeModel(m).replace(/^\S+ /, '')}, ${typeof m.activation === 'string' ? m.activation : m.activation.name}, sigma_w ${m.sigmaW}, sigma_b ${m.sigmaB}; optimizer ${first.spec.optimizer.kind} lr ${first.spec.optimizer.lr}; batch ${first.spec.batchSize}; ${first.history.totalSteps} steps per run.`,
+    `Model: ${describeModel(m).replace(/^\S+ /, '')}, ${typeof m.activation === 'string' ? m.activation : m.activation.name}, sigma_w ${m.sigmaW}, sigma_b ${m.sigmaB}; ${settings.shared}.`,
     `Adapter: ${first.adapter}. Date: ${new Date().toISOString().slice(0, 10)}. Jacobian at init: protocol ${first.jacobian?.protocol ?? '—'} (${JACOBIAN_PROTOCOL_TEXT[first.jacobian?.protocol ?? 'logits-train-batch']}).`,
     '',
     ...summaryTable(grid),
@@ -294,18 +317,20 @@ export function writeResults(out: string, results: ArmResult[], skipped: string[
     '| run | weights | density | test accuracy | test loss | last train loss | Jacobian σ mean | σ min | σ max | σ variance | LRsI scales | σ mean at step 0 | samples/s | time s |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
-  const rows = results.map(({ label, method, density, result: r }) => {
+  const nameOf = (arm: ArmResult) => `${arm.label}${settings.own(arm)}`;
+  const rows = results.map((arm) => {
+    const { method, density, result: r } = arm;
     const j = r.jacobian;
     const fmt = (x: number | undefined, d = 4) => (x === undefined ? '—' : Math.abs(x) < 1e-3 && x !== 0 ? x.toExponential(2) : x.toFixed(d));
     const scales = r.recipe?.lrsiScales;
     const lrsi = scales ? `${Math.min(...scales).toFixed(2)}–${Math.max(...scales).toFixed(2)}` : '—';
-    return `| ${label} | ${r.mask?.weights ?? INIT_WEIGHTS[method] ?? '—'} | ${density} | ${(100 * r.test.accuracy).toFixed(2)}% | ${r.test.loss.toFixed(4)} | ${r.history.steps.at(-1)?.loss.toFixed(4) ?? '—'} | ${fmt(j?.mean)} | ${fmt(j?.min)} | ${fmt(j?.max)} | ${fmt(j?.variance)} | ${lrsi} | ${fmt(r.jacobianAtStart?.mean)} | ${r.history.samplesPerSecond.toFixed(0)} | ${(r.elapsedMs / 1000).toFixed(0)} |`;
+    return `| ${nameOf(arm)} | ${r.mask?.weights ?? INIT_WEIGHTS[method] ?? '—'} | ${density} | ${(100 * r.test.accuracy).toFixed(2)}% | ${r.test.loss.toFixed(4)} | ${r.history.steps.at(-1)?.loss.toFixed(4) ?? '—'} | ${fmt(j?.mean)} | ${fmt(j?.min)} | ${fmt(j?.max)} | ${fmt(j?.variance)} | ${lrsi} | ${fmt(r.jacobianAtStart?.mean)} | ${r.history.samplesPerSecond.toFixed(0)} | ${(r.elapsedMs / 1000).toFixed(0)} |`;
   });
   const notes = skipped.length ? ['', 'Not run:', ...skipped.map((s) => `- ${s}`)] : [];
   writeFileSync(path.join(out, 'results.md'), `${[...header, ...rows, ...notes].join('\n')}\n`);
   writeFileSync(path.join(out, 'results.json'), JSON.stringify(results, null, 2));
-  const loss: Series[] = results.map(({ label, result }) => ({ name: label, points: result.history.steps.map((s) => [s.step, s.loss]) }));
-  const accuracy: Series[] = results.map(({ label, result }) => ({ name: label, points: result.history.evals.map((e) => [e.step, e.accuracy]) }));
+  const loss: Series[] = results.map((arm) => ({ name: nameOf(arm), points: arm.result.history.steps.map((s) => [s.step, s.loss]) }));
+  const accuracy: Series[] = results.map((arm) => ({ name: nameOf(arm), points: arm.result.history.evals.map((e) => [e.step, e.accuracy]) }));
   const charts = [
     lineChart(loss, { title: 'training loss', xLabel: 'step', yLabel: 'loss' }),
     lineChart(accuracy, { title: 'test accuracy (subset during training)', xLabel: 'step', yLabel: 'accuracy' }),
@@ -314,7 +339,7 @@ export function writeResults(out: string, results: ArmResult[], skipped: string[
   if (densities.size > 1) {
     const byInit = new Map<string, Array<[number, number]>>();
     for (const r of results) {
-      const key = r.recipe === 'none' ? r.method : `${r.method} +${r.recipe}`;
+      const key = `${r.recipe === 'none' ? r.method : `${r.method} +${r.recipe}`}${settings.own(r)}`;
       byInit.set(key, [...(byInit.get(key) ?? []), [r.density, r.result.test.accuracy]]);
     }
     charts.push(lineChart([...byInit].map(([name, points]) => ({ name, points: points.sort((a, b) => a[0] - b[0]) })), { title: 'test accuracy vs density', xLabel: 'density', yLabel: 'accuracy', logX: true }));
