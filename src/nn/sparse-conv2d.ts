@@ -10,7 +10,6 @@
  * the filter's entries (or blocks), backward-data the transposed convolution on the same pattern,
  * the weight gradient an SDDMM at the stored taps (or blocks) only.
  */
-import { OrthosparseError } from '../errors.js';
 import type { Context } from '../gpu/context.js';
 import type { GpuTensor } from '../gpu/tensor.js';
 import { channelSumsInto } from '../kernels/channel-sums.js';
@@ -29,6 +28,7 @@ import { GpuConvBsrFilter } from '../sparse/gpu-conv-bsr.js';
 import type { GpuCsr } from '../sparse/gpu-csr.js';
 import { checkFiniteElements, checkLength, checkNonNegativeInt, checkPositiveInt, checkTypedArray } from '../validate.js';
 import type { FusedActivationBelow, Layer, Parameter } from './layer.js';
+import { HostMask, type MaskPattern } from './host-mask.js';
 import { Workspace } from './workspace.js';
 
 /** How a sparse conv layer stores its filter on the GPU: CSR, or blocks of bsr x bsr channels. */
@@ -51,7 +51,7 @@ interface ConvOps {
   dynamic?: {
     weight: GpuCsr | GpuConvBsrFilter;
     patternRewritten(): Promise<void>;
-    readPattern(): Promise<{ rowPtr: Uint32Array; colIdx: Uint32Array; offsets?: Uint32Array }>;
+    readPattern(): Promise<MaskPattern & { offsets?: Uint32Array }>;
   };
   /** The passes with the neighbouring activation fused (CSR storage only). */
   fused?: {
@@ -138,9 +138,7 @@ export class SparseConv2d implements Layer {
   readonly outFeatures: number;
   /** [ho, wo], the output image. */
   readonly outSize: readonly [number, number];
-  private hostMask: { rowPtr: Uint32Array; colIdx: Uint32Array };
-  /** Set when dynamic sparsity has moved the mask on the GPU since hostMask was read. */
-  private maskMoved = false;
+  private readonly hostMask: HostMask;
   readonly bias: GpuTensor<'f32'>;
   readonly format: SparseConvFormat;
   private readonly ops: ConvOps;
@@ -162,7 +160,7 @@ export class SparseConv2d implements Layer {
     const initialBias = checkConvBias(bias, weight.rows);
     this.format = checkStorageFormat(format, CONV_BSR_BLOCK_SIZES);
     this.ops = this.format === 'csr' ? csrOps(ctx, weight, shape) : bsrOps(ctx, weight, shape, this.format.bsr);
-    this.hostMask = { rowPtr: weight.rowPtr.slice(), colIdx: weight.colIdx.slice() };
+    this.hostMask = new HostMask(weight);
     this.inFeatures = g.cIn * g.h * g.w;
     this.outFeatures = this.cOut * g.ho * g.wo;
     this.outSize = [g.ho, g.wo];
@@ -176,20 +174,17 @@ export class SparseConv2d implements Layer {
    * The mask (CSR pattern). Fixed unless dynamic sparsity moves it on the GPU; then this throws
    * until refreshMask() has read the new one back.
    */
-  get mask(): { rowPtr: Uint32Array; colIdx: Uint32Array } {
-    if (this.maskMoved) throw new OrthosparseError('the mask moved on the GPU (dynamic sparsity): await refreshMask() before reading it');
-    return this.hostMask;
+  get mask(): MaskPattern {
+    return this.hostMask.current;
   }
 
   /** Reads the mask back from the GPU if dynamic sparsity has moved it; returns it. */
-  async refreshMask(): Promise<{ rowPtr: Uint32Array; colIdx: Uint32Array }> {
-    if (this.maskMoved) {
+  refreshMask(): Promise<MaskPattern> {
+    return this.hostMask.refresh(async () => {
       const { rowPtr, colIdx, offsets } = await this.ops.dynamic!.readPattern();
-      this.hostMask = { rowPtr, colIdx };
       if (offsets) this.ops.offsets = offsets;
-      this.maskMoved = false;
-    }
-    return this.hostMask;
+      return { rowPtr, colIdx };
+    });
   }
 
   /**
@@ -220,7 +215,7 @@ export class SparseConv2d implements Layer {
   async patternMoved(): Promise<void> {
     if (!this.ops.dynamic) throw new TypeError('patternMoved: the mask of blocks holding an element mask does not move');
     await this.ops.dynamic.patternRewritten();
-    this.maskMoved = true;
+    this.hostMask.markMoved();
   }
 
   /** dL/dY of the last backward pass (activation layout) and its batch; undefined before any backward. */
@@ -261,9 +256,7 @@ export class SparseConv2d implements Layer {
    * throws until refreshMask() has read the new mask back.
    */
   get density(): number {
-    // A CSR filter's count never changes, so a stale host mask still has it.
-    if (this.maskMoved && this.format !== 'csr') throw new OrthosparseError('the blocks moved on the GPU (dynamic sparsity): await refreshMask() before reading the density');
-    return this.hostMask.colIdx.length / (this.cOut * this.shape.cIn * this.shape.kh * this.shape.kw);
+    return this.hostMask.entries(this.format === 'csr', 'reading the density') / (this.cOut * this.shape.cIn * this.shape.kh * this.shape.kw);
   }
 
   /** The stored values the optimizer updates: in the mask's CSR order, or whole blocks with BSR. */
@@ -335,9 +328,9 @@ export class SparseConv2d implements Layer {
    * sparsity need the new mask read back first (refreshMask), or this throws.
    */
   writeWeight(values: Float32Array): void {
-    if (this.maskMoved && this.format !== 'csr') throw new OrthosparseError('the blocks moved on the GPU (dynamic sparsity): await refreshMask() before writeWeight');
+    const nnz = this.hostMask.entries(this.format === 'csr', 'writeWeight');
     checkTypedArray('values', values, Float32Array);
-    checkLength('values', values, this.hostMask.colIdx.length, 'the mask’s nnz');
+    checkLength('values', values, nnz, 'the mask’s nnz');
     checkFiniteElements('values', values);
     const { offsets } = this.ops;
     if (!offsets) return this.ctx.write(this.values, values);

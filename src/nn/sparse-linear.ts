@@ -19,9 +19,9 @@ import { BSR_BLOCK_SIZES, type BsrBlockSize, bsrFromCsr, bsrToCsr, bsrToDense, c
 import { type CsrMatrix, csrToDense, validateCsr } from '../sparse/csr.js';
 import { GpuBsr } from '../sparse/gpu-bsr.js';
 import { GpuCsr } from '../sparse/gpu-csr.js';
-import { OrthosparseError } from '../errors.js';
 import { checkFiniteFloat32 } from '../validate.js';
 import type { FusedActivationBelow, Layer, Parameter } from './layer.js';
+import { HostMask, type MaskPattern } from './host-mask.js';
 import { Workspace } from './workspace.js';
 
 /** How a sparse layer stores W on the GPU. */
@@ -39,7 +39,7 @@ interface SparseOps {
   /** The stored structure as it is on the GPU (CSR entries, or BSR blocks). */
   readStructure(): Promise<{ rowPtr: Uint32Array; colIdx: Uint32Array }>;
   /** The mask as it is on the GPU, as a CSR pattern over W's elements. */
-  readMask(): Promise<{ rowPtr: Uint32Array; colIdx: Uint32Array }>;
+  readMask(): Promise<MaskPattern>;
   destroy(): void;
   /** the weight on the GPU, whose structure dynamic sparsity rewrites */
   weight: GpuCsr | GpuBsr;
@@ -114,9 +114,9 @@ export class SparseLinear implements Layer {
   readonly kind = 'sparse-linear';
   readonly inFeatures: number;
   readonly outFeatures: number;
-  private hostMask: { rowPtr: Uint32Array; colIdx: Uint32Array };
-  /** Set when dynamic sparsity has moved the mask on the GPU since hostMask was read. */
-  private maskMoved = false;
+  private readonly hostMask: HostMask;
+  /** Whether W is stored in BSR blocks (whose moves keep the block count, not the entry count). */
+  private readonly blocks: boolean;
   readonly bias: GpuTensor<'f32'>;
   private readonly ops: SparseOps;
   private readonly weightGrad: GpuTensor<'f32'>;
@@ -136,7 +136,8 @@ export class SparseLinear implements Layer {
     if (bias !== undefined) checkFiniteFloat32('bias', bias, { length: weight.rows, why: 'weight.rows' });
     checkStorageFormat(format, BSR_BLOCK_SIZES);
     this.ops = format === 'csr' ? csrOps(ctx, weight) : bsrOps(ctx, weight, format.bsr);
-    this.hostMask = { rowPtr: weight.rowPtr.slice(), colIdx: weight.colIdx.slice() };
+    this.blocks = format !== 'csr';
+    this.hostMask = new HostMask(weight);
     this.inFeatures = weight.cols;
     this.outFeatures = weight.rows;
     this.bias = ctx.upload('f32', bias ?? new Float32Array(weight.rows), 'sparse.bias');
@@ -149,18 +150,13 @@ export class SparseLinear implements Layer {
    * The mask (CSR pattern), whatever the storage format. Fixed unless dynamic sparsity moves it
    * on the GPU; then this throws until refreshMask() has read the new one back.
    */
-  get mask(): { rowPtr: Uint32Array; colIdx: Uint32Array } {
-    if (this.maskMoved) throw new OrthosparseError('the mask moved on the GPU (dynamic sparsity): await refreshMask() before reading it');
-    return this.hostMask;
+  get mask(): MaskPattern {
+    return this.hostMask.current;
   }
 
   /** Reads the mask back from the GPU if dynamic sparsity has moved it; returns it. */
-  async refreshMask(): Promise<{ rowPtr: Uint32Array; colIdx: Uint32Array }> {
-    if (this.maskMoved) {
-      this.hostMask = await this.ops.readMask();
-      this.maskMoved = false;
-    }
-    return this.hostMask;
+  refreshMask(): Promise<MaskPattern> {
+    return this.hostMask.refresh(() => this.ops.readMask());
   }
 
   /**
@@ -186,7 +182,7 @@ export class SparseLinear implements Layer {
 
   /** After dynamic sparsity rewrote the pattern: the host mask is stale until refreshMask(). */
   async patternMoved(): Promise<void> {
-    this.maskMoved = true;
+    this.hostMask.markMoved();
   }
 
   /** dL/dY of the last backward pass (feature-major) and its batch; undefined before any backward. */
@@ -200,12 +196,12 @@ export class SparseLinear implements Layer {
   }
 
   /**
-   * Fraction of W's entries in the mask, as last read (constant under dynamic sparsity with CSR;
-   * with BSR the block count is, and blocks moved onto or off a padded edge change the elements:
-   * refreshMask() first).
+   * Fraction of W's entries in the mask. Dynamic sparsity keeps it with CSR; with BSR it keeps the
+   * block count, and blocks moved onto or off a padded edge change the entries: then this throws
+   * until refreshMask() has read the new mask back.
    */
   get density(): number {
-    return this.hostMask.colIdx.length / (this.inFeatures * this.outFeatures);
+    return this.hostMask.entries(!this.blocks, 'reading the density') / (this.inFeatures * this.outFeatures);
   }
 
   /** The stored values the optimizer updates (CSR entries, or whole BSR blocks). */

@@ -240,20 +240,23 @@ export const dstCases = defineCases({
 
   /**
    * When a layer's host mask goes stale under DynamicSparsity: two SparseLinear layers (`moving`,
-   * and `full`, which stores every position, so an update leaves it alone) read before any update,
-   * after a SET update (a refusal for the moved one), and after refreshMask.
+   * stored in `format`, CSR by default, and `full`, which stores every position, so an update
+   * leaves it alone) read before any update, after a SET update (a refusal for the moved one's mask;
+   * its density, or the refusal of it), and after refreshMask.
    */
-  staleMask: async (ctx, p: { moving: CsrMatrix; full: CsrMatrix; fraction: number }) => {
-    const layers = [new SparseLinear(ctx, p.moving), new SparseLinear(ctx, p.full)];
+  staleMask: async (ctx, p: { moving: CsrMatrix; full: CsrMatrix; fraction: number; format?: SparseFormat }) => {
+    const layers = [new SparseLinear(ctx, p.moving, undefined, p.format), new SparseLinear(ctx, p.full)];
     let dst: DynamicSparsity | undefined;
     try {
       dst = new DynamicSparsity(ctx, layers, { method: 'set', every: 1, fraction: p.fraction, until: 10, seed: 5 }, () => undefined);
       const before = layers.map((l) => l.mask);
       const record = await dst.update(p.fraction, 1);
       const stale = await refusal(ctx, () => layers[0]!.mask);
+      // Blocks keep their count, not their entries', so only CSR's density holds while stale.
+      const staleDensity = p.format ? await refusal(ctx, () => layers[0]!.density) : layers[0]!.density;
       const fullAfter = layers[1]!.mask;
       const refreshed = await layers[0]!.refreshMask();
-      return { before, record, stale, fullAfter, refreshed };
+      return { before, record, stale, staleDensity, density: layers[0]!.density, fullAfter, refreshed };
     } finally {
       dst?.destroy();
       for (const l of layers) l.destroy();

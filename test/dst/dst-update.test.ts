@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { denseGradientReference, DST_GROWN, dstSalt, dstUpdateReference, riglGrowKey, setGrowKey, setSequence, setSequenceIndex } from '../../src/dst/reference.js';
 import { Rng } from '../../src/random.js';
 import { type CsrMatrix, randomCsr, validateCsr } from '../../src/sparse/csr.js';
+import { bsrToCsr, randomBsr } from '../../src/sparse/bsr.js';
 import { DST_DROP_ONE_WORKGROUP_MAX } from '../../src/kernels/dst.js';
 import { CSR_SDDMM_SEGMENT } from '../../src/sparse/gpu-csr.js';
 import type { GrowParams, UpdatedLayer } from '../cases/dst.js';
@@ -266,8 +267,20 @@ describeGpu('dst', (run) => {
     ]);
     expect(got.record.moved).toEqual([Math.round(0.5 * moving.colIdx.length), 0]);
     expect(got.stale).toEqual({ name: 'OrthosparseError', message: expect.stringMatching(/await refreshMask\(\) before reading it/), leaked: 0 });
+    expect(got.staleDensity).toBe(moving.colIdx.length / (6 * 9));
+    expect(got.density).toBe(moving.colIdx.length / (6 * 9));
     expect(got.fullAfter).toEqual({ rowPtr: full.rowPtr, colIdx: full.colIdx });
     expect(got.refreshed.colIdx.length).toBe(moving.colIdx.length);
+    expect(got.refreshed.colIdx).not.toEqual(moving.colIdx);
+  });
+
+  it('a BSR layer under dynamic sparsity refuses its density until the moved blocks are read back (a block at a padded edge holds fewer entries)', async () => {
+    // 13 x 10 in blocks of 4: the last block row and column are padded.
+    const moving = bsrToCsr(randomBsr(13, 10, 0.5, 4, 43));
+    const got = await run('staleMask', { moving, full: randomCsr(3, 6, 1, 42), fraction: 0.5, format: { bsr: 4 } });
+    expect(got.stale).toEqual({ name: 'OrthosparseError', message: expect.stringMatching(/await refreshMask\(\) before reading it/), leaked: 0 });
+    expect(got.staleDensity).toEqual({ name: 'OrthosparseError', message: expect.stringMatching(/await refreshMask\(\) before reading the density/), leaked: 0 });
+    expect(got.density).toBe(got.refreshed.colIdx.length / (13 * 10));
     expect(got.refreshed.colIdx).not.toEqual(moving.colIdx);
   });
 
