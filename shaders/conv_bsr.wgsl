@@ -27,8 +27,8 @@
 // coefficients.
 //
 // The forward entry reads its shapes from the walk fields of `params` (inH x inW input of
-// inChannels channels, outH x outW output of outChannels, paddings padY / padX). With FLIPPED it
-// runs the backward-data pass of a stride-1 convolution, which is the forward convolution of dy
+// inChannels channels, outH x outW output of outChannels, paddings padY / padX). The
+// backwardDataFlipped entry walks the same way with FLIPPED set: it runs the backward-data pass of a stride-1 convolution, which is the forward convolution of dy
 // with the flipped, transposed filter: tap (kh-1-ky, kw-1-kx) of block blockPerm[e] on Wᵀ's block
 // pattern (as below), each sub-block transposed, paddings kh-1-padding and kw-1-padding (the host
 // takes it for zero padding up to kernel - 1 and for circular padding that keeps the image size).
@@ -58,7 +58,7 @@ override QO: u32 = 1;
 override PX: u32 = 1;
 override BV: u32 = 1;
 override HAS_BIAS: bool = false;
-// the forward entry runs the flipped backward-data pass (see the header)
+// set by the host for the backwardDataFlipped entry only (see the header)
 override FLIPPED: bool = false;
 
 struct Params {
@@ -238,12 +238,8 @@ fn addBackwardTap(acc: ptr<function, Accumulators>, into: TapTarget, tap: u32, p
   }
 }
 
-@compute @workgroup_size(WG_B, WG_R)
-fn forward(
-  @builtin(local_invocation_id) lid: vec3<u32>,
-  @builtin(workgroup_id) wid: vec3<u32>,
-  @builtin(num_workgroups) nwg: vec3<u32>,
-) {
+// The forward entry's walk, which backwardDataFlipped takes too (with FLIPPED set).
+fn walkForward(lid: vec3<u32>, wid: vec3<u32>, nwg: vec3<u32>) {
   let at = place(lid, wid, nwg);
   if (at.slot >= params.rows) {
     return;
@@ -295,6 +291,26 @@ fn forward(
     }
   }
   store(acc, br * BS + 4u * quad0, params.outChannels, params.outH * params.outW, oy * params.outW + ox, 1u, min(PX, params.outW - ox), at.firstGroup);
+}
+
+@compute @workgroup_size(WG_B, WG_R)
+fn forward(
+  @builtin(local_invocation_id) lid: vec3<u32>,
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+) {
+  walkForward(lid, wid, nwg);
+}
+
+// The stride-1 backward-data pass as the forward walk over dy (the host sets FLIPPED); an entry of
+// its own so that it keeps its name in profiles.
+@compute @workgroup_size(WG_B, WG_R)
+fn backwardDataFlipped(
+  @builtin(local_invocation_id) lid: vec3<u32>,
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+) {
+  walkForward(lid, wid, nwg);
 }
 
 @compute @workgroup_size(WG_B, WG_R)

@@ -89,14 +89,13 @@ function forwardBsrWalk(g: ConvGeometry, filter: GpuConvBsrFilter): Walk {
 }
 
 interface ConvBsrPass {
-  entryPoint: 'forward' | 'backwardData';
+  entryPoint: 'forward' | 'backwardData' | 'backwardDataFlipped';
   buffers: Record<string, GpuTensor>;
   /** Invocation slots along the walked pattern's rows, per quad group. */
   pixelSlots: number;
   patternRows: number;
   walk: Walk;
   hasBias: boolean;
-  flipped: boolean;
 }
 
 async function dispatchConvBsr(ctx: Context, filter: GpuConvBsrFilter, pass: ConvBsrPass, g: ConvGeometry, config: ConvBsrConfig, qo: number, px: number): Promise<void> {
@@ -106,7 +105,7 @@ async function dispatchConvBsr(ctx: Context, filter: GpuConvBsrFilter, pass: Con
   const tiles = tilesB * Math.ceil(rows / config.wgR);
   await ctx.dispatch(convBsrKernel, {
     entryPoint: pass.entryPoint,
-    constants: { WG_B: config.wgB, WG_R: config.wgR, BS: filter.blockSize, QO: qo, PX: px, BV: config.bv, HAS_BIAS: pass.hasBias, FLIPPED: pass.flipped },
+    constants: { WG_B: config.wgB, WG_R: config.wgR, BS: filter.blockSize, QO: qo, PX: px, BV: config.bv, HAS_BIAS: pass.hasBias, FLIPPED: pass.entryPoint === 'backwardDataFlipped' },
     buffers: pass.buffers,
     uniforms: { batch: g.batch, groups, tilesB, tiles, rows, ...pass.walk, cOut: filter.cOut, ...convUniforms(g) },
     workgroups: gridFor(ctx, tiles, config),
@@ -144,7 +143,7 @@ export async function convBsrForwardInto(
     bias: bias ?? filter.values,
     cT: y,
   };
-  const pass = { entryPoint: 'forward' as const, buffers, patternRows: p.rows, pixelSlots: g.ho * Math.ceil(g.wo / px), walk: forwardBsrWalk(g, filter), hasBias: bias !== undefined, flipped: false };
+  const pass = { entryPoint: 'forward' as const, buffers, patternRows: p.rows, pixelSlots: g.ho * Math.ceil(g.wo / px), walk: forwardBsrWalk(g, filter), hasBias: bias !== undefined };
   await dispatchConvBsr(ctx, filter, pass, g, tiles, qo, px);
 }
 
@@ -170,8 +169,8 @@ export async function convBsrBackwardDataInto(
   const buffers = { rowPtr: t.rowPtr, colIdx: t.colIdx, blockPerm: t.perm, rowOrder: t.rowOrder, values: filter.values, aT: dy, bias: filter.values, cT: dx };
   const flipped = mayFlip ? flippedWalk(g) : undefined;
   const pass = flipped
-    ? { entryPoint: 'forward' as const, pixelSlots: g.h * Math.ceil(g.w / px), walk: { ...flipped, inChannels: filter.cOut, outChannels: g.cIn }, flipped: true }
+    ? { entryPoint: 'backwardDataFlipped' as const, pixelSlots: g.h * Math.ceil(g.w / px), walk: { ...flipped, inChannels: filter.cOut, outChannels: g.cIn } }
     : // Blocks of px pixels stride apart: per row, stride column classes of ceil(ceil(w / stride) / px) blocks.
-      { entryPoint: 'backwardData' as const, pixelSlots: g.h * g.stride * Math.ceil(Math.ceil(g.w / g.stride) / px), walk: forwardBsrWalk(g, filter), flipped: false };
+      { entryPoint: 'backwardData' as const, pixelSlots: g.h * g.stride * Math.ceil(Math.ceil(g.w / g.stride) / px), walk: forwardBsrWalk(g, filter) };
   await dispatchConvBsr(ctx, filter, { ...pass, buffers, patternRows: t.rows, hasBias: false }, g, tiles, qo, px);
 }
