@@ -28,10 +28,11 @@
 //
 // The forward entry reads its shapes from the walk fields of `params` (inH x inW input of
 // inChannels channels, outH x outW output of outChannels, paddings padY / padX). The
-// backwardDataFlipped entry walks the same way with FLIPPED set: it runs the backward-data pass of a stride-1 convolution, which is the forward convolution of dy
-// with the flipped, transposed filter: tap (kh-1-ky, kw-1-kx) of block blockPerm[e] on Wᵀ's block
-// pattern (as below), each sub-block transposed, paddings kh-1-padding and kw-1-padding (the host
-// takes it for zero padding up to kernel - 1 and for circular padding that keeps the image size).
+// backwardDataFlipped entry walks the same way with FLIPPED set: it runs the backward-data pass
+// of a stride-1 convolution, which is the forward convolution of dy with the flipped, transposed
+// filter: tap (kh-1-ky, kw-1-kx) of block blockPerm[e] on Wᵀ's block pattern (as below), each
+// sub-block transposed, paddings kh-1-padding and kw-1-padding (the host takes it for zero padding
+// up to kernel - 1 and for circular padding that keeps the image size).
 //
 // backwardData: aT = dy (cOut·ho·wo features), cT = dx (cIn·h·w). rowPtr / colIdx are Wᵀ's block
 // pattern (row bc lists the block rows storing a block in block column bc); its entry e is W's

@@ -262,7 +262,8 @@ function settingsOf(results: readonly ArmResult[]): { shared: string; own: (r: A
   const varies = keys.filter((k) => new Set(all.map((s) => s[k])).size > 1);
   const common = keys.filter((k) => !varies.includes(k)).map((k) => all[0]![k]);
   const shared = [...(common.length ? [`${common.join('; ')} per run`] : []), ...(varies.length ? [`${varies.join(', ')} in each run's name`] : [])].join('; ');
-  return { shared, own: (r) => (varies.length ? ` [${varies.map((k) => trainingSettings(r)[k]).join(', ')}]` : '') };
+  const suffixes = new Map(results.map((r, i) => [r, varies.length ? ` [${varies.map((k) => all[i]![k]).join(', ')}]` : '']));
+  return { shared, own: (r) => suffixes.get(r)! };
 }
 
 /** Mean test accuracy (%) over seeds, one row per method and one column per recipe and density. */

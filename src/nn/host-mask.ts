@@ -4,12 +4,10 @@
  * stale: reading it throws until refresh() has read the new pattern back.
  */
 import { OrthosparseError } from '../errors.js';
+import type { CsrStructure } from '../sparse/csr.js';
 
 /** A mask's CSR pattern: row starts and the columns of each row's entries. */
-export interface MaskPattern {
-  rowPtr: Uint32Array;
-  colIdx: Uint32Array;
-}
+export type MaskPattern = Pick<CsrStructure, 'rowPtr' | 'colIdx'>;
 
 export class HostMask {
   private pattern: MaskPattern;
@@ -17,11 +15,6 @@ export class HostMask {
 
   constructor(weight: MaskPattern) {
     this.pattern = { rowPtr: weight.rowPtr.slice(), colIdx: weight.colIdx.slice() };
-  }
-
-  /** Whether the mask moved on the GPU since the copy was read. */
-  get stale(): boolean {
-    return this.moved;
   }
 
   /** The pattern; throws an OrthosparseError while it is stale. */
