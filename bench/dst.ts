@@ -218,7 +218,7 @@ async function timing(args: string[]): Promise<void> {
         rows.layers = layers.map((l) => ({ rows: l.outFeatures, cols: l.inFeatures, nnz: dstGrid(l.dynamicWeight()).nnz }));
         const wss = layers.map((l) => new DstWorkspace(ctx, l.dynamicWeight()));
         record('riglGradient', await timeIt(async () => {
-          for (const [j, l] of layers.entries()) await dstGradientChunk(ctx, wss[j]!, { method: 'rigl', dyT: l.lastOutputGrad!.dyT, xT: l.lastInput!, batch: BATCH }, 0, l.outFeatures);
+          for (const [j, l] of layers.entries()) await dstGradientChunk(ctx, wss[j]!, { method: 'rigl', dyT: l.lastOutputGrad!.dy, xT: l.lastInput!, batch: BATCH }, 0, l.outFeatures);
         }));
         for (const ws of wss) ws.destroy();
         // The same products on the dense matmul's other tile shapes, to see whether dst's choice is the fastest here.
@@ -227,7 +227,7 @@ async function timing(args: string[]): Promise<void> {
           const outs = layers.map((l) => ctx.zeros('f32', l.outFeatures * l.inFeatures));
           sweep[`${wgX}x${wgY}/${tileK}`] = (await timeIt(async () => {
             for (const [j, l] of layers.entries()) {
-              await matmulInto(ctx, l.lastOutputGrad!.dyT, l.lastInput!, outs[j]!, { m: l.outFeatures, k: featureMajorStride(BATCH), n: l.inFeatures, transposeB: true }, {}, { wgX, wgY, tileK });
+              await matmulInto(ctx, l.lastOutputGrad!.dy, l.lastInput!, outs[j]!, { m: l.outFeatures, k: featureMajorStride(BATCH), n: l.inFeatures, transposeB: true }, {}, { wgX, wgY, tileK });
             }
           })).median;
           for (const o of outs) o.destroy();

@@ -8,6 +8,7 @@
 export type { Layer, Parameter, TrainableTensor } from './nn/layer.js';
 export { Linear, type LinearInit } from './nn/linear.js';
 export { SparseLinear, type SparseFormat } from './nn/sparse-linear.js';
+export type { SparseLayerBase, SparseLayerOps, OutputGrad } from './nn/sparse-layer.js';
 export { ActivationLayer } from './nn/activation-layer.js';
 export { Sequential } from './nn/sequential.js';
 export { SoftmaxCrossEntropy } from './nn/loss.js';
@@ -44,7 +45,7 @@ export { lineChart, heatmap, type Series, type ChartOptions, type HeatmapData, t
 // Dynamic sparse training (SET, RigL): the schedule, the layer-level updates, the GPU kernels and their exact CPU reference
 export { checkDstOptions, dstFraction, dstMoveCount, DST_METHODS, type DstMethod, type DstOptions } from './dst/schedule.js';
 export { DynamicSparsity, createDynamicSparsity, dstLayers, checkDstSpec, type DstSparseLayer, type DstUpdateRecord, type StateLookup } from './dst/dynamic.js';
-export { dstDropInto, dstGrowInto, dstRemapInto, dstRebuildInto, DstWorkspace, dstGrid, DST_UNIT, DST_DEFAULT_CHUNK_ENTRIES, type DstGrid, type DstGrow, type DstRiglGradientGrow, type DstRiglProductGrow, type DstLayer } from './kernels/dst.js';
+export { dstDropInto, dstGrowInto, dstRemapInto, dstRebuildInto, DstWorkspace, type DstMovedArray, dstGrid, DST_UNIT, DST_DEFAULT_CHUNK_ENTRIES, type DstGrid, type DstGrow, type DstRiglGradientGrow, type DstRiglProductGrow, type DstLayer } from './kernels/dst.js';
 export {
   dstUpdateReference,
   dstBlockUpdateReference,

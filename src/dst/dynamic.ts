@@ -164,7 +164,7 @@ export class DynamicSparsity {
       return { method: 'rigl', gradientRows: (row0, rows, into) => layer.denseWeightGradInto(into, row0, rows), chunkEntries };
     }
     const grad = layer.lastOutputGrad!;
-    return { method: 'rigl', dyT: grad.dyT, xT: layer.lastInput!, batch: grad.batch, chunkEntries };
+    return { method: 'rigl', dyT: grad.dy, xT: layer.lastInput!, batch: grad.batch, chunkEntries };
   }
 
   /** Frees every layer's update scratch. */

@@ -145,6 +145,7 @@ export interface DstRiglProductGrow {
  */
 export interface DstRiglGradientGrow {
   method: 'rigl';
+  /** writes dL/dW of the element rows [row0, row0 + rows) into `into`, as above */
   gradientRows: (row0: number, rows: number, into: GpuTensor<'f32'>) => Promise<void>;
   /** as DstRiglProductGrow's */
   chunkEntries?: number;

@@ -12,6 +12,7 @@ import { denseInit, maskedWeights } from './dense-init.js';
 import { streamSeed } from '../eoi/conv.js';
 import { Rng } from '../random.js';
 import { sampleSortedPositions } from '../sparse/structure.js';
+import type { CsrStructure } from '../sparse/csr.js';
 import { layerSeed } from '../nn/mlp.js';
 import { type CommonMaskOptions, readCommon } from './options.js';
 import { maskReport } from './report.js';
@@ -41,7 +42,7 @@ export function randomMasks(network: MaskNetwork, opts: CommonMaskOptions): Mask
 }
 
 /** The row-major 0/1 mask of a CSR pattern. */
-function positionMask(w: { rows: number; cols: number; rowPtr: Uint32Array; colIdx: Uint32Array }): Uint8Array {
+function positionMask(w: CsrStructure): Uint8Array {
   const mask = new Uint8Array(w.rows * w.cols);
   for (let r = 0; r < w.rows; r++) for (let t = w.rowPtr[r]!; t < w.rowPtr[r + 1]!; t++) mask[r * w.cols + w.colIdx[t]!] = 1;
   return mask;

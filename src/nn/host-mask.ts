@@ -4,10 +4,10 @@
  * stale: reading it throws until refresh() has read the new pattern back.
  */
 import { OrthosparseError } from '../errors.js';
-import type { CsrStructure } from '../sparse/csr.js';
+import type { CompressedPattern } from '../sparse/structure.js';
 
 /** A mask's CSR pattern: row starts and the columns of each row's entries. */
-export type MaskPattern = Pick<CsrStructure, 'rowPtr' | 'colIdx'>;
+export type MaskPattern = CompressedPattern;
 
 export class HostMask {
   private pattern: MaskPattern;

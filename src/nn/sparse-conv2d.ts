@@ -14,7 +14,6 @@ import type { Context } from '../gpu/context.js';
 import type { GpuTensor } from '../gpu/tensor.js';
 import { channelSumsInto } from '../kernels/channel-sums.js';
 import { convBsrBackwardDataInto, convBsrForwardInto } from '../kernels/conv-bsr.js';
-import type { Activation } from '../kernels/activation.js';
 import { convCsrBackwardDataInto, convCsrBackwardDataSlopeInto, convCsrForwardActivatedInto, convCsrForwardInto, GpuConvFilter } from '../kernels/conv-csr.js';
 import { denseConvWeightGradInto } from '../kernels/conv-dense.js';
 import { featureMajorStride } from '../kernels/feature-major.js';
@@ -27,20 +26,14 @@ import type { CsrMatrix } from '../sparse/csr.js';
 import { GpuConvBsrFilter } from '../sparse/gpu-conv-bsr.js';
 import type { GpuCsr } from '../sparse/gpu-csr.js';
 import { checkFiniteElements, checkLength, checkNonNegativeInt, checkPositiveInt, checkTypedArray } from '../validate.js';
-import type { FusedActivationBelow, Layer, Parameter } from './layer.js';
-import { HostMask, type MaskPattern } from './host-mask.js';
-import { Workspace } from './workspace.js';
+import type { MaskPattern } from './host-mask.js';
+import { SparseLayerBase, type SparseLayerOps } from './sparse-layer.js';
 
 /** How a sparse conv layer stores its filter on the GPU: CSR, or blocks of bsr x bsr channels. */
 export type SparseConvFormat = 'csr' | { bsr: ConvBsrBlockSize };
 
-/** The three conv passes a layer needs, for one storage format. */
-interface ConvOps {
-  /** The stored values the optimizer updates: CSR entries, or whole blocks. */
-  values: GpuTensor<'f32'>;
-  forward(x: GpuTensor<'f32'>, y: GpuTensor<'f32'>, g: ConvGeometry, bias: GpuTensor<'f32'>): Promise<void>;
-  backwardData(dy: GpuTensor<'f32'>, dx: GpuTensor<'f32'>, g: ConvGeometry): Promise<void>;
-  weightGrad(dy: GpuTensor<'f32'>, x: GpuTensor<'f32'>, dw: GpuTensor<'f32'>, g: ConvGeometry): Promise<void>;
+/** The conv passes a layer needs, for one storage format; the extent is the geometry of a batch. */
+interface ConvOps extends SparseLayerOps<ConvGeometry> {
   /** Where each entry of the mask's CSR order sits in `values` (absent: the same order). */
   offsets?: Uint32Array;
   /**
@@ -53,12 +46,11 @@ interface ConvOps {
     patternRewritten(): Promise<void>;
     readPattern(): Promise<MaskPattern & { offsets?: Uint32Array }>;
   };
-  /** The passes with the neighbouring activation fused (CSR storage only). */
-  fused?: {
-    forward(x: GpuTensor<'f32'>, out: { z: GpuTensor<'f32'>; y: GpuTensor<'f32'> }, g: ConvGeometry, activation: Activation, bias: GpuTensor<'f32'>): Promise<void>;
-    backwardData(dy: GpuTensor<'f32'>, below: { z: GpuTensor<'f32'>; dz: GpuTensor<'f32'> }, g: ConvGeometry, activation: Activation): Promise<void>;
-  };
-  destroy(): void;
+}
+
+/** db (one per output channel) = the sums of dY over each channel's plane and the batch. */
+function biasGradInto(ctx: Context, dy: GpuTensor<'f32'>, db: GpuTensor<'f32'>, g: ConvGeometry): Promise<void> {
+  return channelSumsInto(ctx, dy, db, { batch: g.batch, channels: db.length, plane: g.ho * g.wo });
 }
 
 function csrOps(ctx: Context, weight: CsrMatrix, shape: ConvShape): ConvOps {
@@ -67,7 +59,10 @@ function csrOps(ctx: Context, weight: CsrMatrix, shape: ConvShape): ConvOps {
     values: filter.csr.values,
     forward: (x, y, g, bias) => convCsrForwardInto(ctx, filter, x, y, g, bias),
     backwardData: (dy, dx, g) => convCsrBackwardDataInto(ctx, filter, dy, dx, g),
-    weightGrad: (dy, x, dw, g) => convSddmmInto(ctx, filter.csr, dy, x, dw, g),
+    gradients: async (dy, x, { dw, db }, g) => {
+      await convSddmmInto(ctx, filter.csr, dy, x, dw, g);
+      await biasGradInto(ctx, dy, db, g);
+    },
     dynamic: {
       weight: filter.csr,
       patternRewritten: () => filter.patternRewritten(ctx),
@@ -94,7 +89,10 @@ function bsrOps(ctx: Context, weight: CsrMatrix, shape: ConvShape, blockSize: Co
     values: filter.values,
     forward: (x, y, g, bias) => convBsrForwardInto(ctx, filter, x, y, g, bias),
     backwardData: (dy, dx, g) => convBsrBackwardDataInto(ctx, filter, dy, dx, g),
-    weightGrad: (dy, x, dw, g) => convBsrWeightGradInto(ctx, filter, dy, x, dw, g),
+    gradients: async (dy, x, { dw, db }, g) => {
+      await convBsrWeightGradInto(ctx, filter, dy, x, dw, g);
+      await biasGradInto(ctx, dy, db, g);
+    },
     offsets: convBsrToCsr(host).offsets,
     // Moving blocks rewrites the pattern, Wᵀ and blockRow, which are all the kernels read: nothing else to rebuild.
     dynamic: host.elementMask
@@ -131,51 +129,32 @@ export function checkConvBias(bias: Float32Array | undefined, cOut: number): Flo
   return bias;
 }
 
-export class SparseConv2d implements Layer {
+export class SparseConv2d extends SparseLayerBase<ConvGeometry, ConvOps> {
   readonly kind = 'sparse-conv2d';
   readonly cOut: number;
-  readonly inFeatures: number;
-  readonly outFeatures: number;
   /** [ho, wo], the output image. */
   readonly outSize: readonly [number, number];
-  private readonly hostMask: HostMask;
-  readonly bias: GpuTensor<'f32'>;
   readonly format: SparseConvFormat;
-  private readonly ops: ConvOps;
-  private readonly weightGrad: GpuTensor<'f32'>;
-  private readonly biasGrad: GpuTensor<'f32'>;
-  private readonly ws: Workspace;
-  private input: GpuTensor<'f32'> | undefined;
-  private outputGrad: { dy: GpuTensor<'f32'>; batch: number } | undefined;
 
   constructor(
-    private readonly ctx: Context,
+    ctx: Context,
     weight: CsrMatrix,
     readonly shape: ConvShape,
     bias?: Float32Array,
     format: SparseConvFormat = 'csr',
   ) {
     const g = convShapeGeometry(shape, 1);
-    this.cOut = weight.rows;
     const initialBias = checkConvBias(bias, weight.rows);
-    this.format = checkStorageFormat(format, CONV_BSR_BLOCK_SIZES);
-    this.ops = this.format === 'csr' ? csrOps(ctx, weight, shape) : bsrOps(ctx, weight, shape, this.format.bsr);
-    this.hostMask = new HostMask(weight);
-    this.inFeatures = g.cIn * g.h * g.w;
-    this.outFeatures = this.cOut * g.ho * g.wo;
+    const checkedFormat = checkStorageFormat(format, CONV_BSR_BLOCK_SIZES);
+    const ops = checkedFormat === 'csr' ? csrOps(ctx, weight, shape) : bsrOps(ctx, weight, shape, checkedFormat.bsr);
+    super(ctx, ops, weight, g.cIn * g.h * g.w, weight.rows * g.ho * g.wo, initialBias, 'SparseConv2d');
+    this.cOut = weight.rows;
+    this.format = checkedFormat;
     this.outSize = [g.ho, g.wo];
-    this.bias = ctx.upload('f32', initialBias, 'conv.bias');
-    this.weightGrad = ctx.zeros('f32', this.ops.values.length, 'conv.weightGrad');
-    this.biasGrad = ctx.zeros('f32', this.cOut, 'conv.biasGrad');
-    this.ws = new Workspace(ctx, 'sparseConv');
   }
 
-  /**
-   * The mask (CSR pattern). Fixed unless dynamic sparsity moves it on the GPU; then this throws
-   * until refreshMask() has read the new one back.
-   */
-  get mask(): MaskPattern {
-    return this.hostMask.current;
+  protected extent(batch: number): ConvGeometry {
+    return convShapeGeometry(this.shape, batch);
   }
 
   /** Reads the mask back from the GPU if dynamic sparsity has moved it; returns it. */
@@ -218,16 +197,6 @@ export class SparseConv2d implements Layer {
     this.hostMask.markMoved();
   }
 
-  /** dL/dY of the last backward pass (activation layout) and its batch; undefined before any backward. */
-  get lastOutputGrad(): { dy: GpuTensor<'f32'>; batch: number } | undefined {
-    return this.outputGrad;
-  }
-
-  /** The last forward pass's input (activation layout); undefined before any forward. */
-  get lastInput(): GpuTensor<'f32'> | undefined {
-    return this.input;
-  }
-
   /**
    * The dense weight gradient of the last batch, dL/dW at every tap of the output channels [row0,
    * row0 + rows) (default: all of them), rows x cIn·kh·kw, OIHW, the CSR's column order, into dw:
@@ -235,7 +204,7 @@ export class SparseConv2d implements Layer {
    * RangeError before a forward and backward pass, or for rows outside [0, cOut].
    */
   async denseWeightGradInto(dw: GpuTensor<'f32'>, row0 = 0, rows = this.cOut - row0): Promise<void> {
-    const grad = this.outputGrad;
+    const grad = this.lastOutputGrad;
     if (!grad || !this.input) throw new RangeError('the dense weight gradient comes from the last batch: run a training step (forward and backward) first');
     checkNonNegativeInt('row0', row0, this.cOut - 1);
     checkPositiveInt('rows', rows, this.cOut - row0);
@@ -257,61 +226,6 @@ export class SparseConv2d implements Layer {
    */
   get density(): number {
     return this.hostMask.entries(this.format === 'csr', 'reading the density') / (this.cOut * this.shape.cIn * this.shape.kh * this.shape.kw);
-  }
-
-  /** The stored values the optimizer updates: in the mask's CSR order, or whole blocks with BSR. */
-  get values(): GpuTensor<'f32'> {
-    return this.ops.values;
-  }
-
-  async forward(x: GpuTensor<'f32'>, batch: number): Promise<GpuTensor<'f32'>> {
-    const y = this.ws.get('y', this.outFeatures * featureMajorStride(batch));
-    await this.ops.forward(x, y, convShapeGeometry(this.shape, batch), this.bias);
-    this.input = x;
-    return y;
-  }
-
-  async backward(dy: GpuTensor<'f32'>, batch: number): Promise<GpuTensor<'f32'>> {
-    const g = await this.parameterGradients(dy, batch);
-    const dx = this.ws.get('dx', this.inFeatures * featureMajorStride(batch));
-    await this.ops.backwardData(dy, dx, g);
-    return dx;
-  }
-
-  async backwardParameters(dy: GpuTensor<'f32'>, batch: number): Promise<void> {
-    await this.parameterGradients(dy, batch);
-  }
-
-  /** With CSR storage the activation next to this layer can be fused into its passes (ActivationFusing). */
-  get fusesActivation(): boolean {
-    return this.ops.fused !== undefined;
-  }
-
-  /** forward() with the activation that follows fused: writes act(z) into y, returns z (what forward() returns). */
-  async forwardActivated(x: GpuTensor<'f32'>, batch: number, activation: Activation, y: GpuTensor<'f32'>): Promise<GpuTensor<'f32'>> {
-    if (!this.ops.fused) throw new Error('SparseConv2d.forwardActivated needs CSR storage');
-    const z = this.ws.get('y', this.outFeatures * featureMajorStride(batch));
-    await this.ops.fused.forward(x, { z, y }, convShapeGeometry(this.shape, batch), activation, this.bias);
-    this.input = x;
-    return z;
-  }
-
-  /** backward() with the activation below fused: returns dz = dL/dx ⊙ act'(z) in below.dz. */
-  async backwardActivated(dy: GpuTensor<'f32'>, batch: number, below: FusedActivationBelow): Promise<GpuTensor<'f32'>> {
-    if (!this.ops.fused) throw new Error('SparseConv2d.backwardActivated needs CSR storage');
-    const g = await this.parameterGradients(dy, batch);
-    await this.ops.fused.backwardData(dy, below, g, below.activation);
-    return below.dz;
-  }
-
-  /** The weight gradient at the stored taps and the bias gradient, from dY and the saved input. */
-  private async parameterGradients(dy: GpuTensor<'f32'>, batch: number): Promise<ConvGeometry> {
-    if (!this.input) throw new Error('SparseConv2d.backward before forward');
-    const g = convShapeGeometry(this.shape, batch);
-    await this.ops.weightGrad(dy, this.input, this.weightGrad, g);
-    await channelSumsInto(this.ctx, dy, this.biasGrad, { batch, channels: this.cOut, plane: g.ho * g.wo });
-    this.outputGrad = { dy, batch };
-    return g;
   }
 
   /** The current filter as CSR over the mask, read back from the GPU (the mask too if it moved). */
@@ -337,18 +251,5 @@ export class SparseConv2d implements Layer {
     const stored = new Float32Array(this.values.length);
     offsets.forEach((o, e) => (stored[o] = values[e]!));
     this.ctx.write(this.values, stored);
-  }
-
-  parameters(): Parameter[] {
-    return [
-      { name: 'weight', values: this.values, grad: this.weightGrad },
-      { name: 'bias', values: this.bias, grad: this.biasGrad },
-    ];
-  }
-
-  destroy(): void {
-    this.ops.destroy();
-    for (const t of [this.bias, this.weightGrad, this.biasGrad]) t.destroy();
-    this.ws.destroy();
   }
 }

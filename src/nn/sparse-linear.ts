@@ -7,50 +7,36 @@
  * pass's input.
  */
 import type { Context } from '../gpu/context.js';
-import type { GpuTensor } from '../gpu/tensor.js';
 import { channelSumsInto } from '../kernels/channel-sums.js';
-import { featureMajorStride } from '../kernels/feature-major.js';
 import { bsrSddmmInto } from '../kernels/sddmm-bsr.js';
 import { csrSddmmInto } from '../kernels/sddmm-csr.js';
 import { bsrBackwardDataInto, bsrForwardInto } from '../kernels/spmm-bsr.js';
 import { csrBackwardDataInto, csrBackwardDataSlopeInto, csrForwardActivatedInto, csrForwardInto } from '../kernels/spmm-csr.js';
-import type { Activation } from '../kernels/activation.js';
 import { BSR_BLOCK_SIZES, type BsrBlockSize, bsrFromCsr, bsrToCsr, bsrToDense, checkStorageFormat } from '../sparse/bsr.js';
 import { type CsrMatrix, csrToDense, validateCsr } from '../sparse/csr.js';
 import { GpuBsr } from '../sparse/gpu-bsr.js';
-import { GpuCsr } from '../sparse/gpu-csr.js';
+import { GpuCsr, type GpuCsrPattern } from '../sparse/gpu-csr.js';
+import type { CompressedPattern } from '../sparse/structure.js';
 import { checkFiniteFloat32 } from '../validate.js';
-import type { FusedActivationBelow, Layer, Parameter } from './layer.js';
-import { HostMask, type MaskPattern } from './host-mask.js';
-import { Workspace } from './workspace.js';
+import type { MaskPattern } from './host-mask.js';
+import { SparseLayerBase, type SparseLayerOps } from './sparse-layer.js';
 
 /** How a sparse layer stores W on the GPU. */
 export type SparseFormat = 'csr' | { bsr: BsrBlockSize };
 
-/** The sparse products a layer needs, for one storage format. */
-interface SparseOps {
-  values: GpuTensor<'f32'>;
-  forward(xT: GpuTensor<'f32'>, y: GpuTensor<'f32'>, batch: number, bias: GpuTensor<'f32'>): Promise<void>;
-  backwardData(dyT: GpuTensor<'f32'>, dx: GpuTensor<'f32'>, batch: number): Promise<void>;
-  /** The weight gradient at the stored entries and the bias gradient (one pass for CSR). */
-  gradients(dyT: GpuTensor<'f32'>, xT: GpuTensor<'f32'>, out: { dw: GpuTensor<'f32'>; db: GpuTensor<'f32'> }, batch: number): Promise<void>;
+/** The sparse products a layer needs, for one storage format; the extent is the batch size. */
+interface SparseOps extends SparseLayerOps<number> {
   /** W as a dense out x in matrix, from the values on the GPU. */
   readDense(): Promise<Float32Array>;
   /** The stored structure as it is on the GPU (CSR entries, or BSR blocks). */
-  readStructure(): Promise<{ rowPtr: Uint32Array; colIdx: Uint32Array }>;
+  readStructure(): Promise<CompressedPattern>;
   /** The mask as it is on the GPU, as a CSR pattern over W's elements. */
   readMask(): Promise<MaskPattern>;
-  destroy(): void;
   /** the weight on the GPU, whose structure dynamic sparsity rewrites */
   weight: GpuCsr | GpuBsr;
-  /** The passes with the neighbouring activation fused (CSR storage only). */
-  fused?: {
-    forward(xT: GpuTensor<'f32'>, out: { z: GpuTensor<'f32'>; y: GpuTensor<'f32'> }, batch: number, activation: Activation, bias: GpuTensor<'f32'>): Promise<void>;
-    backwardData(dyT: GpuTensor<'f32'>, below: { z: GpuTensor<'f32'>; dz: GpuTensor<'f32'> }, batch: number, activation: Activation): Promise<void>;
-  };
 }
 
-async function readPattern(ctx: Context, pattern: { rowPtr: GpuTensor<'u32'>; colIdx: GpuTensor<'u32'> }) {
+async function readPattern(ctx: Context, pattern: GpuCsrPattern): Promise<CompressedPattern> {
   return { rowPtr: await ctx.read(pattern.rowPtr), colIdx: await ctx.read(pattern.colIdx) };
 }
 
@@ -110,23 +96,13 @@ function bsrOps(ctx: Context, weight: CsrMatrix, blockSize: BsrBlockSize): Spars
  * const layer = new SparseLinear(ctx, eoi(256, 784, { density: 0.1, seed: 1 }), undefined, { bsr: 16 });
  * ```
  */
-export class SparseLinear implements Layer {
+export class SparseLinear extends SparseLayerBase<number, SparseOps> {
   readonly kind = 'sparse-linear';
-  readonly inFeatures: number;
-  readonly outFeatures: number;
-  private readonly hostMask: HostMask;
   /** Whether W is stored in BSR blocks (whose moves keep the block count, not the entry count). */
   private readonly blocks: boolean;
-  readonly bias: GpuTensor<'f32'>;
-  private readonly ops: SparseOps;
-  private readonly weightGrad: GpuTensor<'f32'>;
-  private readonly biasGrad: GpuTensor<'f32'>;
-  private readonly ws: Workspace;
-  private input: GpuTensor<'f32'> | undefined;
-  private outputGrad: { dyT: GpuTensor<'f32'>; batch: number } | undefined;
 
   constructor(
-    private readonly ctx: Context,
+    ctx: Context,
     weight: CsrMatrix,
     bias?: Float32Array,
     readonly format: SparseFormat = 'csr',
@@ -135,23 +111,13 @@ export class SparseLinear implements Layer {
     validateCsr(weight, 'weight');
     if (bias !== undefined) checkFiniteFloat32('bias', bias, { length: weight.rows, why: 'weight.rows' });
     checkStorageFormat(format, BSR_BLOCK_SIZES);
-    this.ops = format === 'csr' ? csrOps(ctx, weight) : bsrOps(ctx, weight, format.bsr);
+    const ops = format === 'csr' ? csrOps(ctx, weight) : bsrOps(ctx, weight, format.bsr);
+    super(ctx, ops, weight, weight.cols, weight.rows, bias ?? new Float32Array(weight.rows), 'SparseLinear');
     this.blocks = format !== 'csr';
-    this.hostMask = new HostMask(weight);
-    this.inFeatures = weight.cols;
-    this.outFeatures = weight.rows;
-    this.bias = ctx.upload('f32', bias ?? new Float32Array(weight.rows), 'sparse.bias');
-    this.weightGrad = ctx.zeros('f32', this.ops.values.length, 'sparse.weightGrad');
-    this.biasGrad = ctx.zeros('f32', weight.rows, 'sparse.biasGrad');
-    this.ws = new Workspace(ctx, 'sparse');
   }
 
-  /**
-   * The mask (CSR pattern), whatever the storage format. Fixed unless dynamic sparsity moves it
-   * on the GPU; then this throws until refreshMask() has read the new one back.
-   */
-  get mask(): MaskPattern {
-    return this.hostMask.current;
+  protected extent(batch: number): number {
+    return batch;
   }
 
   /** Reads the mask back from the GPU if dynamic sparsity has moved it; returns it. */
@@ -185,16 +151,6 @@ export class SparseLinear implements Layer {
     this.hostMask.markMoved();
   }
 
-  /** dL/dY of the last backward pass (feature-major) and its batch; undefined before any backward. */
-  get lastOutputGrad(): { dyT: GpuTensor<'f32'>; batch: number } | undefined {
-    return this.outputGrad;
-  }
-
-  /** The last forward pass's input (feature-major); undefined before any forward. */
-  get lastInput(): GpuTensor<'f32'> | undefined {
-    return this.input;
-  }
-
   /**
    * Fraction of W's entries in the mask. Dynamic sparsity keeps it with CSR; with BSR it keeps the
    * block count, and blocks moved onto or off a padded edge change the entries: then this throws
@@ -202,58 +158,6 @@ export class SparseLinear implements Layer {
    */
   get density(): number {
     return this.hostMask.entries(!this.blocks, 'reading the density') / (this.inFeatures * this.outFeatures);
-  }
-
-  /** The stored values the optimizer updates (CSR entries, or whole BSR blocks). */
-  get values(): GpuTensor<'f32'> {
-    return this.ops.values;
-  }
-
-  async forward(x: GpuTensor<'f32'>, batch: number): Promise<GpuTensor<'f32'>> {
-    const y = this.ws.get('y', this.outFeatures * featureMajorStride(batch));
-    await this.ops.forward(x, y, batch, this.bias);
-    this.input = x;
-    return y;
-  }
-
-  async backward(dy: GpuTensor<'f32'>, batch: number): Promise<GpuTensor<'f32'>> {
-    const dx = this.ws.get('dx', this.inFeatures * featureMajorStride(batch));
-    await this.parameterGradients(dy, batch);
-    await this.ops.backwardData(dy, dx, batch);
-    return dx;
-  }
-
-  async backwardParameters(dy: GpuTensor<'f32'>, batch: number): Promise<void> {
-    await this.parameterGradients(dy, batch);
-  }
-
-  /** With CSR storage the activation next to this layer can be fused into its passes (ActivationFusing). */
-  get fusesActivation(): boolean {
-    return this.ops.fused !== undefined;
-  }
-
-  /** forward() with the activation that follows fused: writes act(z) into y, returns z (what forward() returns). */
-  async forwardActivated(x: GpuTensor<'f32'>, batch: number, activation: Activation, y: GpuTensor<'f32'>): Promise<GpuTensor<'f32'>> {
-    if (!this.ops.fused) throw new Error('SparseLinear.forwardActivated needs CSR storage');
-    const z = this.ws.get('y', this.outFeatures * featureMajorStride(batch));
-    await this.ops.fused.forward(x, { z, y }, batch, activation, this.bias);
-    this.input = x;
-    return z;
-  }
-
-  /** backward() with the activation below fused: returns dz = dL/dx ⊙ act'(z) in below.dz. */
-  async backwardActivated(dy: GpuTensor<'f32'>, batch: number, below: FusedActivationBelow): Promise<GpuTensor<'f32'>> {
-    if (!this.ops.fused) throw new Error('SparseLinear.backwardActivated needs CSR storage');
-    await this.parameterGradients(dy, batch);
-    await this.ops.fused.backwardData(dy, below, batch, below.activation);
-    return below.dz;
-  }
-
-  /** The weight gradient at the stored entries and the bias gradient, from dY and the saved input. */
-  private async parameterGradients(dy: GpuTensor<'f32'>, batch: number): Promise<void> {
-    if (!this.input) throw new Error('SparseLinear.backward before forward');
-    await this.ops.gradients(dy, this.input, { dw: this.weightGrad, db: this.biasGrad }, batch);
-    this.outputGrad = { dyT: dy, batch };
   }
 
   /** The current weights as CSR over the mask, read back from the GPU. */
@@ -273,7 +177,7 @@ export class SparseLinear implements Layer {
   }
 
   /** The stored structure as it is on the GPU, for checking that nothing ever rewrites it. */
-  readStructure(): Promise<{ rowPtr: Uint32Array; colIdx: Uint32Array }> {
+  readStructure(): Promise<CompressedPattern> {
     return this.ops.readStructure();
   }
 
@@ -283,18 +187,5 @@ export class SparseLinear implements Layer {
     checkFiniteFloat32('values', values, { length: this.mask.colIdx.length, why: 'the mask’s nnz' });
     const weight = { rows: this.outFeatures, cols: this.inFeatures, ...this.mask, values };
     this.ctx.write(this.ops.values, this.format === 'csr' ? values : bsrFromCsr(weight, this.format.bsr).values);
-  }
-
-  parameters(): Parameter[] {
-    return [
-      { name: 'weight', values: this.ops.values, grad: this.weightGrad },
-      { name: 'bias', values: this.bias, grad: this.biasGrad },
-    ];
-  }
-
-  destroy(): void {
-    this.ops.destroy();
-    for (const t of [this.bias, this.weightGrad, this.biasGrad]) t.destroy();
-    this.ws.destroy();
   }
 }

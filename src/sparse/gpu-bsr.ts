@@ -8,6 +8,7 @@ import type { Context } from '../gpu/context.js';
 import type { GpuTensor } from '../gpu/tensor.js';
 import { OrthosparseError } from '../errors.js';
 import { type BsrBlockSize, type BsrMatrix, validateBsr } from './bsr.js';
+import type { CompressedPattern } from './structure.js';
 import { type GpuCsrPattern, type GpuTransposedPattern, uploadPattern, uploadTransposed } from './gpu-csr.js';
 
 /**
@@ -26,7 +27,7 @@ export class GpuBsr {
   readonly values: GpuTensor<'f32'>;
   /** elementMask, 32 elements per word (bit k of word w is element 32w + k); absent without a mask. */
   readonly maskBits: GpuTensor<'u32'> | undefined;
-  private readonly host: { rowPtr: Uint32Array; colIdx: Uint32Array };
+  private readonly host: CompressedPattern;
   private transposedPattern: GpuTransposedPattern | undefined;
   private blockRows: GpuTensor<'u32'> | undefined;
   private destroyed = false;

@@ -9,6 +9,7 @@ import type { GpuTensor } from '../gpu/tensor.js';
 import { OrthosparseError } from '../errors.js';
 import { type CsrMatrix, type CsrStructure, validateCsr } from './csr.js';
 import { transposeStructure } from './csc.js';
+import type { CompressedPattern } from './structure.js';
 import { rowSwizzle } from './swizzle.js';
 
 /** Entries per SDDMM work item: each row is cut into pieces of at most this many entries. */
@@ -48,7 +49,7 @@ export class GpuCsr {
   readonly nnz: number;
   readonly pattern: GpuCsrPattern;
   readonly values: GpuTensor<'f32'>;
-  private readonly host: { rowPtr: Uint32Array; colIdx: Uint32Array };
+  private readonly host: CompressedPattern;
   private transposedPattern: GpuTransposedPattern | undefined;
   private sddmmWork: GpuSddmmItems | undefined;
   private destroyed = false;

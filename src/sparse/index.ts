@@ -12,6 +12,7 @@ export {
   validateCsr,
   validateCsrStructure,
 } from './csr.js';
+export type { CompressedPattern } from './structure.js';
 export { type TransposedStructure, transposeStructure } from './csc.js';
 export { rowSwizzle } from './swizzle.js';
 export {

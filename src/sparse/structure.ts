@@ -1,6 +1,6 @@
 /**
  * The compressed-row layout shared by CSR (over elements) and BSR (over blocks): a rowPtr of
- * row starts and the sorted column index of each stored item. Internal to src/sparse.
+ * row starts and the sorted column index of each stored item.
  */
 
 import type { Rng } from '../random.js';
@@ -14,6 +14,12 @@ export function checkShape(rows: number, cols: number): number {
   checkPositiveInt('rows', rows, MAX_DIM);
   checkPositiveInt('cols', cols, MAX_DIM);
   return rows * cols;
+}
+
+/** A compressed-row pattern without its shape: row starts and each stored item's column. */
+export interface CompressedPattern {
+  rowPtr: Uint32Array;
+  colIdx: Uint32Array;
 }
 
 /** How messages name the two axes and one line of a compressed layout ('rows'/'cols'/'row'). */
@@ -80,7 +86,7 @@ export function compressPositions(
   positions: ArrayLike<number>,
   rows: number,
   cols: number,
-): { rowPtr: Uint32Array; colIdx: Uint32Array } {
+): CompressedPattern {
   const rowPtr = new Uint32Array(rows + 1);
   const colIdx = new Uint32Array(positions.length);
   for (let k = 0; k < positions.length; k++) {
