@@ -32,3 +32,11 @@ if [ ! -f $tools/node_modules/.package-lock.json ] || [ $tools/package-lock.json
   echo "setup: npm ci in $tools" >&2
   npm --prefix $tools ci --no-audit --no-fund --loglevel=error
 fi
+
+# TypeDoc for the API reference and its test (test/package/docs.test.ts), in its own folder: it needs
+# a TypeScript with a JavaScript API, which TypeScript 7 does not have.
+docs=docs/tools
+if [ ! -f $docs/node_modules/.package-lock.json ] || [ $docs/package-lock.json -nt $docs/node_modules/.package-lock.json ]; then
+  echo "setup: npm ci in $docs" >&2
+  npm --prefix $docs ci --no-audit --no-fund --loglevel=error
+fi
