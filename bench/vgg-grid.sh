@@ -17,15 +17,18 @@ arm() { # mask method (erk: the random mask at ERK densities, an init), recipe, 
 # without the recipe, EOI at ERK's layer densities (ERK keeps the one-channel first convolution
 # dense, so its centre column is not one tap), each recipe part alone on ERK, then the whole
 # recipes on every method (EOI first: its own densities leave one live path that ReLU can close),
-# the released code's skip alone on ERK, the slowest kind of arm (a dense 1x1 convolution trains
-# beside every sparse one), and last each recipe part alone on every other method.
+# the released code's skip alone on ERK (a dense 1x1 convolution trains beside every sparse one),
+# each recipe part alone on every other method, and last the lottery ticket, by far the slowest
+# arms: its mask alone takes a dozen train-and-prune rounds of the dense network.
 for mask in erk random magnitude snip grasp synflow taylor eoi; do arm "$mask" none; done
 arm eoi none erk
 for recipe in soft skip lrsi ls all released; do arm erk "$recipe"; done
-for mask in eoi random magnitude snip grasp synflow taylor lottery; do arm "$mask" all; done
-arm lottery none
+for mask in eoi random magnitude snip grasp synflow taylor; do arm "$mask" all; done
 arm erk released-skip
 for recipe in soft skip lrsi ls; do
-  for mask in random magnitude snip synflow taylor grasp lottery eoi; do arm "$mask" "$recipe"; done
+  for mask in random magnitude snip synflow taylor grasp eoi; do arm "$mask" "$recipe"; done
 done
+arm lottery none
+arm lottery all
+for recipe in soft skip lrsi ls; do arm lottery "$recipe"; done
 node scripts/run.mjs bench/merge-compare.ts --out "$out" --note "bench/vgg-grid.sh, one arm per run" $(ls -d "$out"/arms/*/ | sort)
