@@ -152,8 +152,8 @@ export abstract class SparseLayerBase<E, Ops extends SparseLayerOps<E>> implemen
     this.ws.destroy();
   }
 
-  private output(name: string, batch: number): GpuTensor<'f32'> {
-    return this.ws.get(name, this.outFeatures * featureMajorStride(batch));
+  private output(key: string, batch: number): GpuTensor<'f32'> {
+    return this.ws.get(key, this.outFeatures * featureMajorStride(batch));
   }
 
   private fusedPasses(method: string): NonNullable<Ops['fused']> {
