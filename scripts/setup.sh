@@ -19,24 +19,19 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
-# npm ci when node_modules is absent or older than the lockfile.
-if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "setup: npm ci" >&2
-  npm ci --no-audit --no-fund --loglevel=error
-fi
+# npm ci in a folder when its node_modules is absent or older than its lockfile.
+npm_ci_if_stale() {
+  local dir=$1
+  if [ ! -f "$dir/node_modules/.package-lock.json" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    echo "setup: npm ci in $dir" >&2
+    npm --prefix "$dir" ci --no-audit --no-fund --loglevel=error
+  fi
+}
 
+npm_ci_if_stale .
 # TypeScript 5 for the package test (test/package/install.test.ts), in its own folder: it installs
 # a `tsc` command too, which would shadow the root's TypeScript 7.
-tools=test/package/tools
-if [ ! -f $tools/node_modules/.package-lock.json ] || [ $tools/package-lock.json -nt $tools/node_modules/.package-lock.json ]; then
-  echo "setup: npm ci in $tools" >&2
-  npm --prefix $tools ci --no-audit --no-fund --loglevel=error
-fi
-
+npm_ci_if_stale test/package/tools
 # TypeDoc for the API reference and its test (test/package/docs.test.ts), in its own folder: it needs
 # a TypeScript with a JavaScript API, which TypeScript 7 does not have.
-docs=docs/tools
-if [ ! -f $docs/node_modules/.package-lock.json ] || [ $docs/package-lock.json -nt $docs/node_modules/.package-lock.json ]; then
-  echo "setup: npm ci in $docs" >&2
-  npm --prefix $docs ci --no-audit --no-fund --loglevel=error
-fi
+npm_ci_if_stale docs/tools
