@@ -40,8 +40,10 @@ function typeCheck(placeholders: readonly string[]): string[] {
     execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', work], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     return [];
   } catch (error) {
-    const out = (error as { stdout?: string }).stdout ?? String(error);
-    return out.split('\n').filter((l) => /error TS\d+/.test(l));
+    // tsc failed: its diagnostics, or (a crash, a missing binary) everything it said.
+    const out = `${(error as { stdout?: string }).stdout ?? ''}${(error as { stderr?: string }).stderr ?? ''}` || String(error);
+    const diagnostics = out.split('\n').filter((l) => /error TS\d+/.test(l));
+    return diagnostics.length > 0 ? diagnostics : [out];
   }
 }
 
